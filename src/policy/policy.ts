@@ -1,0 +1,126 @@
+/**
+ * The policy: every number the rules use, as data. Defaults are API.md "Running", field for field.
+ * An operator overrides any subset with a JSON file (LIAISON_POLICY), deep-merged over the defaults.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Count = Type.Integer({ minimum: 0 });
+const PerTier = Type.Object(
+  { free: Count, career: Count, business: Count, sales_navigator: Count },
+  { additionalProperties: false },
+);
+const Reach = Type.Integer({ minimum: 0, maximum: 3 });
+
+export const PolicySchema = Type.Object(
+  {
+    connectionCap: Count,
+    invitationsPerWeek: Count,
+    noteMaxChars: Count,
+    notesPerMonthFree: Count,
+    withdrawCooldownDays: Count,
+    invitationExpiryDays: Count,
+    idkReportsToRequireEmail: Count,
+    messageMaxChars: Count,
+    inmailSubjectMaxChars: Count,
+    inmailBodyMaxChars: Count,
+    inmailMonthlyCredits: PerTier,
+    inmailRolloverMonths: Count,
+    inmailRefundDays: Count,
+    tierReach: Type.Object(
+      { free: Reach, career: Reach, business: Reach, sales_navigator: Reach },
+      { additionalProperties: false },
+    ),
+    groupConversationsPerMonth: Count,
+    followUpsWhilePending: Count,
+    messagesPerMinute: Count,
+    nonConnectionConversationsPerMonth: Count,
+    bulkRecipientsThreshold: Count,
+    reportsToRestrict: Count,
+    reblockCooldownHours: Count,
+    attachmentMaxBytes: Count,
+  },
+  { additionalProperties: false },
+);
+
+export type Policy = Static<typeof PolicySchema>;
+export type Tier = keyof Policy['tierReach'];
+export const TIERS: readonly Tier[] = ['free', 'career', 'business', 'sales_navigator'];
+
+export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
+  connectionCap: 30000,
+  invitationsPerWeek: 100,
+  noteMaxChars: 300,
+  notesPerMonthFree: 5,
+  withdrawCooldownDays: 21,
+  invitationExpiryDays: 180,
+  idkReportsToRequireEmail: 5,
+  messageMaxChars: 8000,
+  inmailSubjectMaxChars: 200,
+  inmailBodyMaxChars: 1900,
+  inmailMonthlyCredits: { free: 0, career: 5, business: 15, sales_navigator: 50 },
+  inmailRolloverMonths: 3,
+  inmailRefundDays: 90,
+  tierReach: { free: 1, career: 2, business: 3, sales_navigator: 3 },
+  groupConversationsPerMonth: 15,
+  followUpsWhilePending: 1,
+  messagesPerMinute: 30,
+  nonConnectionConversationsPerMonth: 100,
+  bulkRecipientsThreshold: 10,
+  reportsToRestrict: 3,
+  reblockCooldownHours: 48,
+  attachmentMaxBytes: 20971520,
+});
+
+export class PolicyError extends Error {
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = 'PolicyError';
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects: `override` wins key by key; arrays and scalars are replaced. */
+export function deepMerge<T>(base: T, override: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(override)) return (override === undefined ? base : override) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    out[k] = k in out ? deepMerge(out[k], v) : v;
+  }
+  return out as T;
+}
+
+/** Checks an override's keys against the schema (unknown keys name their full path). */
+function checkKeys(schema: TSchema, value: unknown, path: string): void {
+  if (!isPlainObject(value)) return;
+  const props = (schema as { properties?: Record<string, TSchema> }).properties;
+  if (!props) return;
+  for (const [k, v] of Object.entries(value)) {
+    const p = path ? `${path}.${k}` : k;
+    if (!(k in props)) throw new PolicyError(`unknown policy key "${p}"`, p);
+    checkKeys(props[k]!, v, p);
+  }
+}
+
+/**
+ * Validates a partial override and merges it over `base` (the defaults unless given).
+ * Throws PolicyError naming the offending key for an unknown key or a wrong type.
+ */
+export function resolvePolicy(override: unknown, base: Policy = DEFAULT_POLICY): Policy {
+  if (override === undefined || override === null) return structuredClone(base) as Policy;
+  if (!isPlainObject(override)) throw new PolicyError('the policy override must be a JSON object', '(root)');
+  checkKeys(PolicySchema, override, '');
+  const merged = deepMerge(structuredClone(base) as Policy, override);
+  const first = [...Value.Errors(PolicySchema, merged)][0];
+  if (first) {
+    const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    throw new PolicyError(`invalid policy value for "${key}": ${first.message}`, key);
+  }
+  return merged;
+}
