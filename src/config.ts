@@ -1,0 +1,63 @@
+/** Configuration from the environment, exactly as API.md "Running" says. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PolicyError, resolvePolicy, type Policy } from './policy/policy.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** undefined = embedded PGlite in dataDir */
+  databaseUrl?: string;
+  policy: Policy;
+  /** undefined = admin routes answer 401 */
+  adminToken?: string;
+  natsUrl?: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+export function loadPolicyFile(path: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (e) {
+    throw new ConfigError(`LIAISON_POLICY: cannot read ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`LIAISON_POLICY: ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return resolvePolicy(json);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new ConfigError(`LIAISON_POLICY: ${e.message} (key: ${e.key})`);
+    throw e;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const portText = nonEmpty(env.PORT) ?? '3000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: not a port number: ${portText}`);
+  const policyPath = nonEmpty(env.LIAISON_POLICY);
+  return {
+    port,
+    host: nonEmpty(env.HOST) ?? '127.0.0.1',
+    dataDir: nonEmpty(env.LIAISON_DATA_DIR) ?? './.liaison',
+    databaseUrl: nonEmpty(env.DATABASE_URL),
+    policy: policyPath ? loadPolicyFile(policyPath) : resolvePolicy(undefined),
+    adminToken: nonEmpty(env.LIAISON_ADMIN_TOKEN),
+    natsUrl: nonEmpty(env.LIAISON_NATS_URL),
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Idempotency-Key on creating POSTs. The key row, the request hash and the stored response are
+ * written in the same transaction as what the request creates, so a retry finds either nothing
+ * (and redoes the work) or the full first answer. On PostgreSQL a second request with the same key
+ * waits on the unique index until the first commits, then replays it. Keys live 24 hours per member.
+ */
+import { createHash } from 'node:crypto';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import type { Deps } from '../services/context.js';
+import { AppError, badRequest, conflict } from '../services/errors.js';
+import { transact, type Uow } from '../services/uow.js';
+import { idempotency } from '../store/schema.js';
+
+export interface Outcome {
+  status: number;
+  body: unknown;
+}
+
+const KEY_TTL_MS = 24 * 3600 * 1000;
+
+class Replay extends Error {
+  constructor(readonly row: { requestHash: string; statusCode: number | null; response: unknown }) {
+    super('replay');
+  }
+}
+
+function requestHash(req: FastifyRequest): string {
+  const h = createHash('sha256');
+  h.update(req.method + ' ' + (req.routeOptions.url ?? req.url) + ' ' + JSON.stringify(req.params ?? {}) + ' ');
+  h.update(JSON.stringify(req.query ?? {}) + ' ' + JSON.stringify(req.body ?? null));
+  return h.digest('hex');
+}
+
+/** Runs `fn` in one transaction, honouring the request's Idempotency-Key if it has one. */
+export async function runWrite(
+  deps: Deps,
+  req: FastifyRequest,
+  fn: (u: Uow) => Promise<Outcome>,
+): Promise<Outcome> {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return transact(deps, fn);
+  const key = Array.isArray(raw) ? raw[0]! : raw;
+  if (key.length < 1 || key.length > 255) throw badRequest('Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
+  const memberId = req.member?.id ?? 0;
+  const hash = requestHash(req);
+  try {
+    return await transact(deps, async (u) => {
+      const cutoff = new Date(u.now.getTime() - KEY_TTL_MS);
+      await u.tx
+        .delete(idempotency)
+        .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key), lt(idempotency.createdAt, cutoff)));
+      const inserted = await u.tx
+        .insert(idempotency)
+        .values({ memberId, key, requestHash: hash, createdAt: u.now })
+        .onConflictDoNothing()
+        .returning({ key: idempotency.key });
+      if (inserted.length === 0) {
+        const [row] = await u.tx
+          .select()
+          .from(idempotency)
+          .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key)));
+        throw new Replay(row!);
+      }
+      const out = await fn(u);
+      await u.tx
+        .update(idempotency)
+        .set({ statusCode: out.status, response: sql`${JSON.stringify(out.body ?? null)}::jsonb` })
+        .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key)));
+      return out;
+    });
+  } catch (e) {
+    if (!(e instanceof Replay)) throw e;
+    if (e.row.requestHash !== hash)
+      throw conflict('this Idempotency-Key was used with a different request', { field: 'Idempotency-Key' });
+    if (e.row.statusCode === null) throw new AppError(409, 'conflict', 'a request with this Idempotency-Key is in progress');
+    return { status: e.row.statusCode, body: e.row.response };
+  }
+}

@@ -1,0 +1,64 @@
+/** Operator routes (LIAISON_ADMIN_TOKEN). */
+import { Type } from '@sinclair/typebox';
+import { setRestricted, setSubscription } from '../../services/admin.js';
+import { toApiMember } from '../../services/members.js';
+import { runWrite } from '../idempotency.js';
+import { send, type RouteContext, type TypedApp } from '../app.js';
+import { errorResponses, HandleRef, Member, Tier } from '../schemas.js';
+
+export async function adminRoutes(app: TypedApp, ctx: RouteContext) {
+  const { deps } = ctx;
+  const Params = Type.Object({ handle: HandleRef });
+
+  app.put(
+    '/v1/admin/members/:handle/subscription',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: "Set a member's tier and its end date",
+        tags: ['operator'],
+        security: [{ bearer: [] }],
+        params: Params,
+        body: Type.Object(
+          { tier: Tier, until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Member, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const until = req.body.until === null ? null : new Date(req.body.until);
+      const out = await runWrite(deps, req, async (u) => ({
+        status: 200,
+        body: toApiMember(await setSubscription(u, req.params.handle, req.body.tier, until), u.now),
+      }));
+      return send(reply, out);
+    },
+  );
+
+  for (const [action, restricted] of [
+    ['restrict', true],
+    ['unrestrict', false],
+  ] as const) {
+    app.post(
+      `/v1/admin/members/:handle/${action}`,
+      {
+        config: { auth: 'admin' },
+        schema: {
+          summary: restricted ? 'Restrict a member (may read, may not send)' : 'Lift a restriction and a bulk flag',
+          tags: ['operator'],
+          security: [{ bearer: [] }],
+          params: Params,
+          response: { 200: Member, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const out = await runWrite(deps, req, async (u) => ({
+          status: 200,
+          body: toApiMember(await setRestricted(u, req.params.handle, restricted), u.now),
+        }));
+        return send(reply, out);
+      },
+    );
+  }
+}

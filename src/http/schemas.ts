@@ -1,0 +1,90 @@
+/** The contract's types as TypeBox schemas: they validate requests and produce the OpenAPI document. */
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const HANDLE_PATTERN = '^[A-Za-z0-9_-]{3,30}$';
+export const Handle = Type.String({ pattern: HANDLE_PATTERN, minLength: 3, maxLength: 30, description: '3-30 of a-z 0-9 _ -' });
+/** A handle in a path or body that refers to someone: validated loosely so unknown ones read as "not found". */
+export const HandleRef = Type.String({ minLength: 1, maxLength: 100 });
+export const Id = Type.String({ pattern: '^[0-9]{1,18}$', description: 'numeric id as a string' });
+
+export const Tier = Type.Union([
+  Type.Literal('free'),
+  Type.Literal('career'),
+  Type.Literal('business'),
+  Type.Literal('sales_navigator'),
+]);
+
+export const Member = Type.Object(
+  {
+    id: Type.String(),
+    handle: Type.String(),
+    kind: Type.Union([Type.Literal('person'), Type.Literal('page')]),
+    name: Type.String(),
+    headline: Type.String(),
+    tier: Tier,
+    status: Type.Union([
+      Type.Literal('active'),
+      Type.Literal('deactivated'),
+      Type.Literal('closed'),
+      Type.Literal('restricted'),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+export const Settings = Type.Object(
+  {
+    primaryAction: Type.Union([Type.Literal('connect'), Type.Literal('message'), Type.Literal('follow')]),
+    messageRequests: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+    openProfile: Type.Boolean(),
+    acceptInMail: Type.Boolean(),
+    messagesFrom: Type.Union([Type.Literal('anyone'), Type.Literal('shared_connections'), Type.Literal('connections')]),
+    profileVisibility: Type.Union([Type.Literal('everyone'), Type.Literal('network'), Type.Literal('connections')]),
+    readReceipts: Type.Boolean(),
+    typingIndicators: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export const SettingsPatch = Type.Partial(Settings, { additionalProperties: false, minProperties: 1 });
+
+export const Unlock = Type.Object({ kind: Type.String() }, { additionalProperties: true });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      unlock: Type.Optional(Type.Array(Unlock)),
+      details: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    }),
+  },
+  {},
+);
+
+export const listOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const ListQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Parses `limit` (≤ 100, default 20). */
+export function parseLimit(limit: string | undefined, dflt = 20): number {
+  if (limit === undefined) return dflt;
+  const n = Number(limit);
+  return Math.max(1, Math.min(100, n));
+}
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  429: ErrorBody,
+};

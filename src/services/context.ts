@@ -1,0 +1,23 @@
+/** What every service needs: storage, the policy in force, the clock, and where events go after commit. */
+import type { Policy } from '../policy/policy.js';
+import type { Store } from '../store/db.js';
+import type { Clock } from '../util/clock.js';
+
+export interface BusEvent {
+  id: number;
+  type: string;
+  memberIds: number[];
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** Receives committed events (the bus, the graph index); set by the server at start. */
+export type EventSink = (events: BusEvent[]) => void;
+
+export interface Deps {
+  store: Store;
+  policy: Policy;
+  clock: Clock;
+  /** Called after each commit with the events that transaction wrote. */
+  onCommit?: EventSink;
+}

@@ -1,0 +1,185 @@
+/** Loading members with their settings and subscription, and shaping them as API.md's Member. */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Tier } from '../policy/policy.js';
+import type { Runner } from '../store/db.js';
+import { members, settings, subscriptions } from '../store/schema.js';
+
+export interface SettingsRow {
+  primaryAction: 'connect' | 'message' | 'follow';
+  messageRequests: 'on' | 'off';
+  openProfile: boolean;
+  acceptInMail: boolean;
+  messagesFrom: 'anyone' | 'shared_connections' | 'connections';
+  profileVisibility: 'everyone' | 'network' | 'connections';
+  readReceipts: boolean;
+  typingIndicators: boolean;
+}
+
+export const DEFAULT_SETTINGS: Readonly<SettingsRow> = Object.freeze({
+  primaryAction: 'connect',
+  messageRequests: 'on',
+  openProfile: false,
+  acceptInMail: true,
+  messagesFrom: 'anyone',
+  profileVisibility: 'everyone',
+  readReceipts: true,
+  typingIndicators: true,
+});
+
+export interface MemberRecord {
+  id: number;
+  handle: string;
+  kind: 'person' | 'page';
+  name: string;
+  headline: string;
+  about: string;
+  email: string | null;
+  status: 'active' | 'deactivated' | 'closed';
+  restricted: boolean;
+  bulkFlagged: boolean;
+  createdAt: Date;
+  /** The subscribed tier, lapsed or not; see effectiveTier. */
+  tier: Tier;
+  tierUntil: Date | null;
+  settings: SettingsRow;
+}
+
+export interface ApiMember {
+  id: string;
+  handle: string;
+  kind: 'person' | 'page';
+  name: string;
+  headline: string;
+  tier: Tier;
+  status: 'active' | 'deactivated' | 'closed' | 'restricted';
+}
+
+/** A paid tier past its end date is free, computed from `now` (no job needed). */
+export function currentTier(m: Pick<MemberRecord, 'tier' | 'tierUntil'>, now: Date): Tier {
+  if (m.tier === 'free') return 'free';
+  if (m.tierUntil && m.tierUntil.getTime() <= now.getTime()) return 'free';
+  return m.tier;
+}
+
+export function apiStatus(m: Pick<MemberRecord, 'status' | 'restricted'>): ApiMember['status'] {
+  if (m.status !== 'active') return m.status;
+  return m.restricted ? 'restricted' : 'active';
+}
+
+export function toApiMember(m: MemberRecord, now: Date): ApiMember {
+  return {
+    id: String(m.id),
+    handle: m.handle,
+    kind: m.kind,
+    name: m.name,
+    headline: m.headline,
+    tier: currentTier(m, now),
+    status: apiStatus(m),
+  };
+}
+
+const selection = {
+  id: members.id,
+  handle: members.handle,
+  kind: members.kind,
+  name: members.name,
+  headline: members.headline,
+  about: members.about,
+  email: members.email,
+  status: members.status,
+  restricted: members.restricted,
+  bulkFlagged: members.bulkFlagged,
+  createdAt: members.createdAt,
+  tier: subscriptions.tier,
+  tierUntil: subscriptions.until,
+  s_primaryAction: settings.primaryAction,
+  s_messageRequests: settings.messageRequests,
+  s_openProfile: settings.openProfile,
+  s_acceptInMail: settings.acceptInMail,
+  s_messagesFrom: settings.messagesFrom,
+  s_profileVisibility: settings.profileVisibility,
+  s_readReceipts: settings.readReceipts,
+  s_typingIndicators: settings.typingIndicators,
+};
+
+type Row = { [K in keyof typeof selection]: unknown };
+
+function fromRow(r: Row): MemberRecord {
+  const s = r.s_primaryAction === null || r.s_primaryAction === undefined;
+  return {
+    id: r.id as number,
+    handle: r.handle as string,
+    kind: r.kind as MemberRecord['kind'],
+    name: r.name as string,
+    headline: r.headline as string,
+    about: r.about as string,
+    email: r.email as string | null,
+    status: r.status as MemberRecord['status'],
+    restricted: r.restricted as boolean,
+    bulkFlagged: r.bulkFlagged as boolean,
+    createdAt: r.createdAt as Date,
+    tier: ((r.tier as string | null) ?? 'free') as Tier,
+    tierUntil: (r.tierUntil as Date | null) ?? null,
+    settings: s
+      ? { ...DEFAULT_SETTINGS }
+      : {
+          primaryAction: r.s_primaryAction as SettingsRow['primaryAction'],
+          messageRequests: r.s_messageRequests as SettingsRow['messageRequests'],
+          openProfile: r.s_openProfile as boolean,
+          acceptInMail: r.s_acceptInMail as boolean,
+          messagesFrom: r.s_messagesFrom as SettingsRow['messagesFrom'],
+          profileVisibility: r.s_profileVisibility as SettingsRow['profileVisibility'],
+          readReceipts: r.s_readReceipts as boolean,
+          typingIndicators: r.s_typingIndicators as boolean,
+        },
+  };
+}
+
+function base(db: Runner) {
+  return db
+    .select(selection)
+    .from(members)
+    .leftJoin(settings, eq(settings.memberId, members.id))
+    .leftJoin(subscriptions, eq(subscriptions.memberId, members.id));
+}
+
+export async function memberById(db: Runner, id: number): Promise<MemberRecord | null> {
+  const rows = await base(db).where(eq(members.id, id)).limit(1);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function memberByHandle(db: Runner, handle: string): Promise<MemberRecord | null> {
+  const rows = await base(db)
+    .where(eq(sql`lower(${members.handle})`, handle.toLowerCase()))
+    .limit(1);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+/** Handle or e-mail, ignoring case. */
+export async function memberByLogin(db: Runner, login: string): Promise<MemberRecord | null> {
+  const l = login.toLowerCase();
+  const rows = await base(db)
+    .where(sql`lower(${members.handle}) = ${l} or lower(${members.email}) = ${l}`)
+    .limit(1);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function membersByIds(db: Runner, ids: number[]): Promise<Map<number, MemberRecord>> {
+  const out = new Map<number, MemberRecord>();
+  if (ids.length === 0) return out;
+  const rows = await base(db).where(inArray(members.id, ids));
+  for (const r of rows) out.set(r.id as number, fromRow(r));
+  return out;
+}
+
+/** Locks member rows in id order (the per-member mutex every quota and cap check runs under). */
+export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  if (sorted.length === 0) return;
+  await db
+    .select({ id: members.id })
+    .from(members)
+    .where(and(inArray(members.id, sorted)))
+    .orderBy(members.id)
+    .for('update');
+}

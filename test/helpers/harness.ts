@@ -1,0 +1,136 @@
+/**
+ * Test harness: a Liaison app on PGlite (default) or on a fresh database of the PostgreSQL server
+ * named by DATABASE_URL. Every harness creates its own database and drops it on close.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Config } from '../../src/config.js';
+import { resolvePolicy, type Policy } from '../../src/policy/policy.js';
+import { startServer, type Instance } from '../../src/server.js';
+import { ManualClock } from '../../src/util/clock.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const storageKind = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+/** Creates a scratch database on the server; returns its URL and a dropper. */
+export async function scratchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.DATABASE_URL!;
+  const name = `liaison_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = '/' + name;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface Harness {
+  inst: Instance;
+  clock: ManualClock;
+  config: Config;
+  call: (method: string, url: string, opts?: CallOpts) => Promise<Res>;
+  close: () => Promise<void>;
+  /** Reopens the same storage (a restart). */
+  restart: () => Promise<void>;
+}
+
+export interface CallOpts {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  rawBody?: string | Buffer;
+}
+
+export interface Res {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+  text: string;
+}
+
+export async function harness(opts: { policy?: Partial<Policy> | Record<string, unknown>; now?: string; persistent?: boolean } = {}): Promise<Harness> {
+  const clock = new ManualClock(new Date(opts.now ?? '2026-03-10T12:00:00Z'));
+  let dropDb: (() => Promise<void>) | undefined;
+  let tmp: string | undefined;
+  let databaseUrl: string | undefined;
+  let dataDir = 'memory://';
+  if (storageKind === 'postgres') {
+    const db = await scratchDatabase();
+    databaseUrl = db.url;
+    dropDb = db.drop;
+  } else if (opts.persistent) {
+    tmp = mkdtempSync(join(tmpdir(), 'liaison-'));
+    dataDir = tmp;
+  }
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    databaseUrl,
+    policy: resolvePolicy(opts.policy ?? {}),
+    adminToken: ADMIN_TOKEN,
+    logLevel: 'silent',
+  };
+  let inst = await startServer(config, { clock, listen: false });
+  const h: Harness = {
+    inst,
+    clock,
+    config,
+    async call(method, url, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      if (o.token) headers.authorization = `Bearer ${o.token}`;
+      let payload: string | Buffer | undefined;
+      if (o.rawBody !== undefined) payload = o.rawBody;
+      else if (o.body !== undefined) {
+        payload = JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const r = await h.inst.app.inject({ method: method as never, url, headers, payload });
+      let body: unknown = undefined;
+      try {
+        body = r.body ? JSON.parse(r.body) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return { status: r.statusCode, body, headers: r.headers as Record<string, unknown>, text: r.body };
+    },
+    async close() {
+      await h.inst.close();
+      if (dropDb) await dropDb();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    },
+    async restart() {
+      await h.inst.close();
+      inst = await startServer(config, { clock, listen: false });
+      h.inst = inst;
+    },
+  };
+  return h;
+}
+
+let seq = 0;
+/** Signs up a member; returns its token and member. */
+export async function signUp(h: Harness, handle?: string, extra: Record<string, unknown> = {}) {
+  const hd = handle ?? `m${process.pid % 1000}_${++seq}`;
+  const r = await h.call('POST', '/v1/accounts', {
+    body: { handle: hd, name: `Name ${hd}`, email: `${hd}@example.test`, password: 'correct horse battery', ...extra },
+  });
+  if (r.status !== 201) throw new Error(`signUp ${hd}: ${r.status} ${r.text}`);
+  return { token: r.body.token as string, member: r.body.member, handle: hd };
+}
+
+export async function admin(h: Harness, method: string, url: string, body?: unknown) {
+  return h.call(method, url, { token: ADMIN_TOKEN, body });
+}
