@@ -5,6 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Deps } from './services/context.js';
+import { applyToGraph, loadGraph } from './services/graph.js';
 import { openStore, type Store } from './store/db.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageRoot } from './util/paths.js';
@@ -20,8 +21,20 @@ export interface Instance {
 export async function startServer(config: Config, opts: { clock?: Clock; logger?: boolean | object; listen?: boolean } = {}): Promise<Instance> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await store.migrate();
-  const deps: Deps = { store, policy: config.policy, clock: opts.clock ?? systemClock };
+  const log = (msg: string, extra?: object) => app.log.info(extra ?? {}, msg);
+  const logLater: [string, object | undefined][] = [];
+  const { graph } = await loadGraph(store.db, (m, e) => logLater.push([m, e]));
+  const deps: Deps = {
+    store,
+    policy: config.policy,
+    clock: opts.clock ?? systemClock,
+    graph,
+    onCommit: (events) => {
+      for (const ev of events) applyToGraph(graph, ev);
+    },
+  };
   const app = await buildApp({ config, deps, logger: opts.logger ?? false });
+  for (const [m, e] of logLater) log(m, e);
   const webRoot = join(packageRoot(), 'dist', 'web');
   if (existsSync(join(webRoot, 'index.html'))) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: 'index.html' });

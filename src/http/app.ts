@@ -18,6 +18,8 @@ import { errorReply } from './errors.js';
 import { Metrics } from './metrics.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
+import { messagingRoutes } from './routes/messaging.js';
+import { networkRoutes } from './routes/network.js';
 import { opsRoutes } from './routes/ops.js';
 
 export type AuthMode = 'none' | 'member' | 'optional' | 'admin';
@@ -131,6 +133,8 @@ export async function buildApp(opts: AppOptions) {
   await app.register(async (a) => opsRoutes(a as never, ctx));
   await app.register(async (a) => accountRoutes(a as never, ctx));
   await app.register(async (a) => adminRoutes(a as never, ctx));
+  await app.register(async (a) => networkRoutes(a as never, ctx));
+  await app.register(async (a) => messagingRoutes(a as never, ctx));
   return app;
 }
 

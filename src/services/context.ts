@@ -1,4 +1,5 @@
 /** What every service needs: storage, the policy in force, the clock, and where events go after commit. */
+import type { GraphIndex } from '../graph/index.js';
 import type { Policy } from '../policy/policy.js';
 import type { Store } from '../store/db.js';
 import type { Clock } from '../util/clock.js';
@@ -18,6 +19,8 @@ export interface Deps {
   store: Store;
   policy: Policy;
   clock: Clock;
+  /** The in-memory graph index of this instance. */
+  graph: GraphIndex;
   /** Called after each commit with the events that transaction wrote. */
   onCommit?: EventSink;
 }

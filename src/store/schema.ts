@@ -120,3 +120,216 @@ export const events = pgTable(
   },
   (t) => [index('events_members_idx').using('gin', t.memberIds)],
 );
+
+/** Connections are undirected: stored once per pair with a < b. */
+export const connections = pgTable(
+  'connections',
+  {
+    a: integer('a').notNull().references(() => members.id),
+    b: integer('b').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.a, t.b] }), index('connections_b_idx').on(t.b, t.a), check('connections_order_ck', sql`${t.a} < ${t.b}`)],
+);
+
+export const follows = pgTable(
+  'follows',
+  {
+    follower: integer('follower').notNull().references(() => members.id),
+    followee: integer('followee').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.follower, t.followee] }), index('follows_followee_idx').on(t.followee)],
+);
+
+/** A block is active while `unblocked_at` is null; the row remembers the last unblock (re-block cooldown). */
+export const blocks = pgTable(
+  'blocks',
+  {
+    blocker: integer('blocker').notNull().references(() => members.id),
+    blocked: integer('blocked').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    unblockedAt: ts('unblocked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.blocker, t.blocked] }), index('blocks_blocked_idx').on(t.blocked)],
+);
+
+/**
+ * Invitations. An ignored invitation still reads as pending to its sender, so "one open invitation
+ * per unordered pair" covers pending and ignored (a partial unique index makes a second impossible).
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    fromId: integer('from_id').notNull().references(() => members.id),
+    toId: integer('to_id').notNull().references(() => members.id),
+    note: text('note'),
+    email: text('email'),
+    status: text('status').notNull().default('pending').$type<'pending' | 'accepted' | 'ignored' | 'withdrawn' | 'expired'>(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    respondedAt: ts('responded_at'),
+    reportedAt: ts('reported_at'),
+  },
+  (t) => [
+    uniqueIndex('invitations_open_pair_uq')
+      .on(sql`least(${t.fromId}, ${t.toId})`, sql`greatest(${t.fromId}, ${t.toId})`)
+      .where(sql`${t.status} in ('pending','ignored')`),
+    index('invitations_from_idx').on(t.fromId, t.createdAt),
+    index('invitations_to_idx').on(t.toId, t.status),
+    check('invitations_status_ck', sql`${t.status} in ('pending','accepted','ignored','withdrawn','expired')`),
+    check('invitations_not_self_ck', sql`${t.fromId} <> ${t.toId}`),
+  ],
+);
+
+export const groups = pgTable('groups', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  createdBy: integer('created_by').notNull().references(() => members.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    joinedAt: ts('joined_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.memberId] }), index('group_members_member_idx').on(t.memberId)],
+);
+
+export const pageAdmins = pgTable(
+  'page_admins',
+  {
+    pageId: integer('page_id').notNull().references(() => members.id),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admins_member_idx').on(t.memberId)],
+);
+
+/** One conversation per unordered pair of members (a page counts as one member). */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    starterId: integer('starter_id').notNull().references(() => members.id),
+    recipientId: integer('recipient_id').notNull().references(() => members.id),
+    state: text('state').notNull().$type<'open' | 'request'>(),
+    channel: text('channel').notNull(),
+    followUps: integer('follow_ups').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    lastMessageAt: ts('last_message_at').notNull().defaultNow(),
+    lastMessageId: bigint('last_message_id', { mode: 'number' }),
+  },
+  (t) => [
+    uniqueIndex('conversations_pair_uq').on(sql`least(${t.starterId}, ${t.recipientId})`, sql`greatest(${t.starterId}, ${t.recipientId})`),
+    index('conversations_starter_idx').on(t.starterId, t.createdAt),
+    check('conversations_state_ck', sql`${t.state} in ('open','request')`),
+  ],
+);
+
+/** Each side of a conversation: its folder, unread count, read mark, and whether it hid or ignored it. */
+export const conversationMembers = pgTable(
+  'conversation_members',
+  {
+    conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    folder: text('folder').notNull().$type<'inbox' | 'requests'>(),
+    unread: integer('unread').notNull().default(0),
+    lastReadMessageId: bigint('last_read_message_id', { mode: 'number' }),
+    hidden: boolean('hidden').notNull().default(false),
+    ignored: boolean('ignored').notNull().default(false),
+    lastActivityAt: ts('last_activity_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.memberId] }),
+    index('conversation_members_list_idx').on(t.memberId, t.folder, t.lastActivityAt),
+    check('conversation_members_unread_ck', sql`${t.unread} >= 0`),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
+    senderId: integer('sender_id').notNull().references(() => members.id),
+    /** the person who wrote it when the sender is a page */
+    authorId: integer('author_id').references(() => members.id),
+    body: text('body').notNull(),
+    subject: text('subject'),
+    channel: text('channel').notNull(),
+    /** sha-256 of the normalized body (case, whitespace) for bulk detection */
+    bodyHash: text('body_hash').notNull(),
+    toNonConnection: boolean('to_non_connection').notNull().default(false),
+    recipientId: integer('recipient_id').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('messages_conversation_idx').on(t.conversationId, t.id),
+    index('messages_sender_idx').on(t.senderId, t.createdAt),
+    index('messages_bulk_idx').on(t.senderId, t.bodyHash, t.createdAt),
+  ],
+);
+
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: text('id').primaryKey(),
+    uploaderId: integer('uploader_id').notNull().references(() => members.id),
+    sha256: text('sha256').notNull(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('attachments_uploader_idx').on(t.uploaderId)],
+);
+
+export const messageAttachments = pgTable(
+  'message_attachments',
+  {
+    messageId: bigint('message_id', { mode: 'number' }).notNull().references(() => messages.id),
+    attachmentId: text('attachment_id').notNull().references(() => attachments.id),
+  },
+  (t) => [primaryKey({ columns: [t.messageId, t.attachmentId] }), index('message_attachments_att_idx').on(t.attachmentId)],
+);
+
+/**
+ * The InMail ledger, append-only: grant (+, one per member and month), spend (-1), refund (+1, one
+ * per spent message), expire (-). The balance is the sum; a spend locks the member row first.
+ */
+export const inmailLedger = pgTable(
+  'inmail_ledger',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    kind: text('kind').notNull().$type<'grant' | 'spend' | 'refund' | 'expire'>(),
+    amount: integer('amount').notNull(),
+    period: text('period'),
+    messageId: bigint('message_id', { mode: 'number' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('inmail_ledger_member_idx').on(t.memberId, t.createdAt),
+    uniqueIndex('inmail_ledger_grant_uq').on(t.memberId, t.period).where(sql`${t.kind} = 'grant'`),
+    uniqueIndex('inmail_ledger_refund_uq').on(t.messageId).where(sql`${t.kind} = 'refund'`),
+    uniqueIndex('inmail_ledger_spend_uq').on(t.messageId).where(sql`${t.kind} = 'spend'`),
+    check('inmail_ledger_kind_ck', sql`${t.kind} in ('grant','spend','refund','expire')`),
+  ],
+);
+
+export const reports = pgTable(
+  'reports',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    reporterId: integer('reporter_id').notNull().references(() => members.id),
+    reportedId: integer('reported_id').notNull().references(() => members.id),
+    conversationId: bigint('conversation_id', { mode: 'number' }),
+    reason: text('reason').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('reports_reported_idx').on(t.reportedId, t.createdAt)],
+);

@@ -1,0 +1,198 @@
+/**
+ * Gathers the plain snapshot the policy decides on (src/policy/facts.ts) from the store and the
+ * graph index, for one viewer and one member, at one `now`. Two round trips: the relationship of
+ * the pair and the viewer's counters, each one SQL statement.
+ */
+import { sql } from 'drizzle-orm';
+import type { Facts, MemberFacts, QuotaFacts, RelationshipFacts } from '../policy/facts.js';
+import type { Channel } from '../policy/types.js';
+import type { Runner } from '../store/db.js';
+import type { Deps } from './context.js';
+import { inmailBalance } from './inmail.js';
+import { apiStatus, membersByIds, type MemberRecord } from './members.js';
+
+const DAY = 86_400_000;
+
+export function monthStartUTC(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+export function toMemberFacts(deps: Deps, m: MemberRecord, connectionCount?: number): MemberFacts {
+  return {
+    id: String(m.id),
+    handle: m.handle,
+    kind: m.kind,
+    tier: m.tier,
+    tierUntil: m.tierUntil,
+    status: apiStatus(m),
+    settings: m.settings,
+    connectionCount: connectionCount ?? deps.graph.connectionCount(m.id),
+    bulkFlagged: m.bulkFlagged,
+  };
+}
+
+type Rows = { rows: Record<string, unknown>[] };
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+
+/** The open (pending or ignored) invitation between two members, if any, not expired. */
+export interface OpenInvitation {
+  id: number;
+  fromId: number;
+  toId: number;
+  status: 'pending' | 'ignored';
+  createdAt: Date;
+}
+
+export async function relationshipOf(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  member: MemberRecord,
+  now: Date,
+  opts: { introductions?: number } = {},
+): Promise<{ rel: RelationshipFacts; invitation: OpenInvitation | null }> {
+  const v = viewer.id;
+  const m = member.id;
+  const expiry = new Date(now.getTime() - deps.policy.invitationExpiryDays * DAY);
+  const res = (await db.execute(sql`
+    select
+      (select json_build_object('id', i.id, 'fromId', i.from_id, 'toId', i.to_id, 'status', i.status, 'createdAt', i.created_at)
+         from invitations i
+        where least(i.from_id, i.to_id) = least(${v}::int, ${m}::int) and greatest(i.from_id, i.to_id) = greatest(${v}::int, ${m}::int)
+          and i.status in ('pending','ignored') and i.created_at > ${expiry}
+        limit 1) as inv,
+      (select max(i.responded_at) from invitations i where i.from_id = ${v} and i.to_id = ${m} and i.status = 'withdrawn') as last_withdrawn,
+      (select b.unblocked_at from blocks b where b.blocker = ${v} and b.blocked = ${m}) as last_unblocked,
+      exists(select 1 from blocks b where b.blocker = ${v} and b.blocked = ${m} and b.unblocked_at is null) as blocked_by_viewer,
+      exists(select 1 from blocks b where b.blocker = ${m} and b.blocked = ${v} and b.unblocked_at is null) as blocked_by_member,
+      exists(select 1 from connections c where c.a = least(${v}::int, ${m}::int) and c.b = greatest(${v}::int, ${m}::int)) as connected,
+      (select json_build_object('id', c.id, 'starterId', c.starter_id, 'state', c.state, 'channel', c.channel, 'followUps', c.follow_ups,
+                                'ignored', (select cm.ignored from conversation_members cm where cm.conversation_id = c.id and cm.member_id = ${v}))
+         from conversations c
+        where least(c.starter_id, c.recipient_id) = least(${v}::int, ${m}::int) and greatest(c.starter_id, c.recipient_id) = greatest(${v}::int, ${m}::int)
+        limit 1) as conv
+  `)) as unknown as Rows;
+  const r = res.rows[0]!;
+  const invRaw = (typeof r.inv === 'string' ? JSON.parse(r.inv) : r.inv) as Record<string, unknown> | null;
+  const invitation: OpenInvitation | null = invRaw
+    ? {
+        id: Number(invRaw.id),
+        fromId: Number(invRaw.fromId),
+        toId: Number(invRaw.toId),
+        status: invRaw.status as OpenInvitation['status'],
+        createdAt: new Date(String(invRaw.createdAt)),
+      }
+    : null;
+  // An ignored invitation is gone for its recipient and still pending for its sender.
+  const seen = invitation && (invitation.fromId === v || invitation.status === 'pending') ? invitation : null;
+  const convRaw = (typeof r.conv === 'string' ? JSON.parse(r.conv) : r.conv) as Record<string, unknown> | null;
+  // A request the viewer ignored is gone for the viewer.
+  const conv = convRaw && !(convRaw.ignored === true) ? convRaw : null;
+  const connected = r.connected === true;
+  const blockedByViewer = r.blocked_by_viewer === true;
+  const blockedByMember = r.blocked_by_member === true;
+  const degree = connected ? 1 : deps.graph.degree(v, m);
+  let introductions: string[][] = [];
+  const k = opts.introductions ?? 0;
+  if (k > 0 && (degree === 2 || degree === 3) && !blockedByViewer && !blockedByMember) {
+    const paths = deps.graph.introductions(v, m, k);
+    const ids = [...new Set(paths.flat())];
+    const byId = await membersByIds(db, ids);
+    introductions = paths.filter((p) => p.every((id) => byId.has(id))).map((p) => p.map((id) => byId.get(id)!.handle));
+  }
+  const rel: RelationshipFacts = {
+    degree: blockedByViewer || blockedByMember ? null : degree,
+    invitation: seen ? { direction: seen.fromId === v ? 'sent' : 'received' } : null,
+    blockedByViewer,
+    blockedByMember,
+    sharedGroups: deps.graph.sharedGroupCount(v, m),
+    conversation: conv
+      ? {
+          state: conv.state as 'open' | 'request',
+          startedBy: Number(conv.starterId) === v ? 'viewer' : 'member',
+          channel: conv.channel as Channel,
+          followUps: Number(conv.followUps),
+        }
+      : null,
+    lastWithdrawnAt: date(r.last_withdrawn),
+    lastUnblockedAt: date(r.last_unblocked),
+    introductions,
+  };
+  return { rel, invitation };
+}
+
+/** The viewer's counters for every quota and cooldown, computed from rows and `now`. */
+export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
+  const v = viewer.id;
+  const week = new Date(now.getTime() - 7 * DAY);
+  const month = monthStartUTC(now);
+  const days90 = new Date(now.getTime() - 90 * DAY);
+  const minute = new Date(now.getTime() - 60_000);
+  const res = (await db.execute(sql`
+    select
+      (select count(*) from invitations where from_id = ${v} and created_at > ${week})::int as inv7,
+      (select min(created_at) from invitations where from_id = ${v} and created_at > ${week}) as inv7_oldest,
+      (select count(*) from invitations where from_id = ${v} and note is not null and created_at >= ${month})::int as notes,
+      (select count(*) from invitations where from_id = ${v} and reported_at > ${days90})::int as idk,
+      (select count(*) from messages where sender_id = ${v} and created_at > ${minute})::int as msg1m,
+      (select min(created_at) from messages where sender_id = ${v} and created_at > ${minute}) as msg1m_oldest,
+      (select count(*) from conversations where starter_id = ${v} and channel <> 'direct' and created_at >= ${month})::int as noncon,
+      (select count(*) from conversations where starter_id = ${v} and channel = 'group' and created_at >= ${month})::int as grp
+  `)) as unknown as Rows;
+  const r = res.rows[0]!;
+  return {
+    invitationsLast7Days: Number(r.inv7),
+    oldestInvitationLast7DaysAt: date(r.inv7_oldest),
+    notesThisMonth: Number(r.notes),
+    idkReportsLast90Days: Number(r.idk),
+    messagesLastMinute: Number(r.msg1m),
+    oldestMessageLastMinuteAt: date(r.msg1m_oldest),
+    nonConnectionConversationsThisMonth: Number(r.noncon),
+    groupConversationsThisMonth: Number(r.grp),
+    inmailBalance: await inmailBalance(db, viewer, now, deps.policy),
+  };
+}
+
+/** The full snapshot for viewer → member (member null = unknown handle). */
+export async function gatherFacts(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  member: MemberRecord | null,
+  now: Date,
+  opts: { introductions?: number; connectionCounts?: Map<number, number> } = {},
+): Promise<{ facts: Facts; invitation: OpenInvitation | null }> {
+  const quotas = await quotasOfViewer(deps, db, viewer, now);
+  const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
+  if (!member || member.id === viewer.id) {
+    const rel: RelationshipFacts = {
+      degree: null,
+      invitation: null,
+      blockedByViewer: false,
+      blockedByMember: false,
+      sharedGroups: 0,
+      conversation: null,
+      lastWithdrawnAt: null,
+      lastUnblockedAt: null,
+      introductions: [],
+    };
+    return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: rel, quotas }, invitation: null };
+  }
+  const { rel, invitation } = await relationshipOf(deps, db, viewer, member, now, opts);
+  return {
+    facts: { viewer: viewerFacts, member: toMemberFacts(deps, member, opts.connectionCounts?.get(member.id)), relationship: rel, quotas },
+    invitation,
+  };
+}
+
+/** Connection counts from the table (authoritative, inside a transaction that locked the members). */
+export async function connectionCounts(db: Runner, ids: number[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const id of ids) {
+    const res = (await db.execute(
+      sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,
+    )) as unknown as Rows;
+    out.set(id, Number(res.rows[0]!.n));
+  }
+  return out;
+}
