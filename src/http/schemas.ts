@@ -47,7 +47,55 @@ export const Settings = Type.Object(
 );
 export const SettingsPatch = Type.Partial(Settings, { additionalProperties: false, minProperties: 1 });
 
-export const Unlock = Type.Object({ kind: Type.String() }, { additionalProperties: true });
+/** One flat object for the Unlock union of API.md (kind says which fields are present). */
+export const Unlock = Type.Object({
+  kind: Type.Union([Type.Literal('upgrade'), Type.Literal('inmail'), Type.Literal('connect'), Type.Literal('introduction'), Type.Literal('wait')]),
+  tier: Type.Optional(Tier),
+  credits: Type.Optional(Type.Integer()),
+  via: Type.Optional(Type.Array(Type.String())),
+  until: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
+export const Channel = Type.Union(
+  ['direct', 'open_profile', 'tier_reach', 'group', 'open_inbox', 'page', 'inmail'].map((c) => Type.Literal(c)),
+);
+
+export const Decision = Type.Object({
+  allowed: Type.Boolean(),
+  channel: Type.Optional(Channel),
+  delivery: Type.Optional(Type.Union([Type.Literal('inbox'), Type.Literal('request')])),
+  cost: Type.Optional(Type.Object({ inmailCredits: Type.Integer() })),
+  reason: Type.String(),
+  unlock: Type.Array(Unlock),
+});
+
+export const Profile = Type.Object({
+  member: Member,
+  full: Type.Boolean(),
+  about: Type.Optional(Type.String()),
+  degree: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3), Type.Null()]),
+  mutualConnections: Type.Object({ count: Type.Integer(), sample: Type.Array(Member) }),
+  relationship: Type.Object({
+    connected: Type.Boolean(),
+    following: Type.Boolean(),
+    followedBy: Type.Boolean(),
+    invitation: Type.Union([
+      Type.Null(),
+      Type.Object({ id: Type.String(), direction: Type.Union([Type.Literal('sent'), Type.Literal('received')]) }),
+    ]),
+  }),
+  primaryAction: Type.Union(['none', 'connect', 'message', 'follow', 'pending', 'accept'].map((c) => Type.Literal(c))),
+  actions: Type.Object({ connect: Decision, message: Decision, inmail: Decision, follow: Decision }),
+});
+
+export const Invitation = Type.Object({
+  id: Type.String(),
+  from: Member,
+  to: Member,
+  note: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union(['pending', 'accepted', 'ignored', 'withdrawn', 'expired'].map((c) => Type.Literal(c))),
+  createdAt: Type.String({ format: 'date-time' }),
+});
 
 export const ErrorBody = Type.Object(
   {
@@ -88,3 +136,20 @@ export const errorResponses = {
   413: ErrorBody,
   429: ErrorBody,
 };
+
+/** Parses a numeric keyset cursor; anything else is a 400 naming `cursor`. */
+export function parseCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  if (!/^[0-9]{1,15}$/.test(cursor)) {
+    const e = new Error('cursor: not a cursor this list gave') as Error & { statusCode: number; validation: unknown[]; validationContext: string };
+    e.statusCode = 400;
+    e.validation = [{ instancePath: '/cursor', keyword: 'pattern', message: 'not a cursor this list gave', params: {} }];
+    e.validationContext = 'querystring';
+    throw e;
+  }
+  return Number(cursor);
+}
+
+export function page(q: { cursor?: string; limit?: string }) {
+  return { cursor: parseCursor(q.cursor), limit: parseLimit(q.limit) };
+}

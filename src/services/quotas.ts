@@ -1,5 +1,6 @@
 /** The caller's quotas as GET /v1/me shows them. Counts are derived from rows and `now`. */
 import type { Deps } from './context.js';
+import { quotasOfViewer } from './facts.js';
 import { currentTier, type MemberRecord } from './members.js';
 
 export interface Quotas {
@@ -10,10 +11,11 @@ export interface Quotas {
 }
 
 export async function quotasOf(deps: Deps, m: MemberRecord, now: Date): Promise<Quotas> {
+  const q = await quotasOfViewer(deps, deps.store.db, m, now);
   const tier = currentTier(m, now);
   return {
-    inmailCredits: 0,
-    invitationsLeftThisWeek: deps.policy.invitationsPerWeek,
-    notesLeftThisMonth: tier === 'free' ? deps.policy.notesPerMonthFree : null,
+    inmailCredits: q.inmailBalance,
+    invitationsLeftThisWeek: Math.max(0, deps.policy.invitationsPerWeek - q.invitationsLast7Days),
+    notesLeftThisMonth: tier === 'free' ? Math.max(0, deps.policy.notesPerMonthFree - q.notesThisMonth) : null,
   };
 }

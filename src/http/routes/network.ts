@@ -1,4 +1,365 @@
-/** API.md routes: network. */
-import type { RouteContext, TypedApp } from '../app.js';
+/** API.md "Profiles and the graph", "Invitations", pages and groups. */
+import { Type } from '@sinclair/typebox';
+import { toApiMember } from '../../services/members.js';
+import {
+  acceptInvitation,
+  ignoreInvitation,
+  listInvitations,
+  reportInvitation,
+  sendInvitation,
+  withdrawInvitation,
+} from '../../services/invitations.js';
+import { addPageAdmin, createGroup, createPage, joinGroup, leaveGroup } from '../../services/pages.js';
+import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
+import { block, blockedBy, connectionsOf, follow, removeConnection, unblock, unfollow } from '../../services/relations.js';
+import { runWrite } from '../idempotency.js';
+import { me, send, type RouteContext, type TypedApp } from '../app.js';
+import {
+  Decision,
+  errorResponses,
+  Handle,
+  HandleRef,
+  Id,
+  Invitation,
+  listOf,
+  ListQuery,
+  Member,
+  page,
+  Profile,
+} from '../schemas.js';
 
-export async function networkRoutes(_app: TypedApp, _ctx: RouteContext) {}
+const auth = { auth: 'member' as const };
+const security = [{ bearer: [] }];
+const HandleParams = Type.Object({ handle: HandleRef });
+const IdParams = Type.Object({ id: Id });
+const HandleBody = Type.Object({ handle: HandleRef }, { additionalProperties: false });
+
+export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
+  const { deps } = ctx;
+  const db = () => deps.store.db;
+  const now = () => deps.clock.now();
+
+  // ---- profiles and the graph
+  app.get(
+    '/v1/members/:handle',
+    { config: auth, schema: { summary: 'A profile as the caller sees it', tags: ['graph'], security, params: HandleParams, response: { 200: Profile, ...errorResponses } } },
+    async (req) => profile(deps, db(), me(req), req.params.handle, now()),
+  );
+
+  app.get(
+    '/v1/members/:handle/mutuals',
+    {
+      config: auth,
+      schema: { summary: 'Mutual connections with a member', tags: ['graph'], security, params: HandleParams, querystring: ListQuery, response: { 200: listOf(Member), ...errorResponses } },
+    },
+    async (req) => mutuals(deps, db(), me(req), req.params.handle, now(), page(req.query)),
+  );
+
+  app.get(
+    '/v1/members/:handle/decisions/message',
+    {
+      config: auth,
+      schema: { summary: "Why can't I message X? The message decision", tags: ['graph'], security, params: HandleParams, response: { 200: Decision, ...errorResponses } },
+    },
+    async (req) => {
+      const d = await messageDecision(deps, db(), me(req), req.params.handle, now());
+      ctx.metrics.decisions.inc({ action: 'message', reason: d.reason });
+      return d;
+    },
+  );
+
+  app.get(
+    '/v1/connections',
+    { config: auth, schema: { summary: 'My connections', tags: ['graph'], security, querystring: ListQuery, response: { 200: listOf(Member), ...errorResponses } } },
+    async (req) => {
+      const t = now();
+      const r = await connectionsOf(deps, db(), me(req), page(req.query));
+      return { items: r.members.map((m) => toApiMember(m, t)), nextCursor: r.nextCursor };
+    },
+  );
+
+  app.delete(
+    '/v1/connections/:handle',
+    { config: auth, schema: { summary: 'Remove a connection (and the follows)', tags: ['graph'], security, params: HandleParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
+    async (req, reply) => {
+      const m = me(req);
+      await runWrite(deps, req, async (u) => {
+        await removeConnection(u, m, req.params.handle);
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/follows',
+    {
+      config: auth,
+      schema: { summary: 'Follow a member or a page', tags: ['graph'], security, body: HandleBody, response: { 201: Type.Object({ member: Member, following: Type.Boolean() }), ...errorResponses } },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => ({
+        status: 201,
+        body: { member: toApiMember(await follow(u, m, req.body.handle), u.now), following: true },
+      }));
+      return send(reply, out);
+    },
+  );
+
+  app.delete(
+    '/v1/follows/:handle',
+    { config: auth, schema: { summary: 'Unfollow', tags: ['graph'], security, params: HandleParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
+    async (req, reply) => {
+      const m = me(req);
+      await runWrite(deps, req, async (u) => {
+        await unfollow(u, m, req.params.handle);
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/blocks',
+    {
+      config: auth,
+      schema: { summary: 'Block a member (they are not told)', tags: ['graph'], security, body: HandleBody, response: { 201: Type.Object({ member: Member, blocked: Type.Boolean() }), ...errorResponses } },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => ({
+        status: 201,
+        body: { member: toApiMember(await block(u, m, req.body.handle), u.now), blocked: true },
+      }));
+      return send(reply, out);
+    },
+  );
+
+  app.delete(
+    '/v1/blocks/:handle',
+    { config: auth, schema: { summary: 'Unblock (restores nothing)', tags: ['graph'], security, params: HandleParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
+    async (req, reply) => {
+      const m = me(req);
+      await runWrite(deps, req, async (u) => {
+        await unblock(u, m, req.params.handle);
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/blocks',
+    { config: auth, schema: { summary: 'Members I block', tags: ['graph'], security, querystring: ListQuery, response: { 200: listOf(Member), ...errorResponses } } },
+    async (req) => {
+      const t = now();
+      const r = await blockedBy(db(), me(req), page(req.query));
+      return { items: r.members.map((m) => toApiMember(m, t)), nextCursor: r.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/search/members',
+    {
+      config: auth,
+      schema: {
+        summary: 'Prefix search on handle and name, filtered by degree',
+        tags: ['graph'],
+        security,
+        querystring: Type.Object(
+          {
+            q: Type.String({ minLength: 1, maxLength: 100 }),
+            degree: Type.Optional(Type.String({ pattern: '^[123](,[123]){0,2}$' })),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: listOf(Type.Object({ member: Member, degree: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3), Type.Null()]) })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const degrees = req.query.degree ? new Set(req.query.degree.split(',').map(Number)) : null;
+      return search(deps, db(), me(req), req.query.q, degrees, now(), page(req.query));
+    },
+  );
+
+  app.get(
+    '/v1/suggestions',
+    {
+      config: auth,
+      schema: {
+        summary: 'People you may know',
+        tags: ['graph'],
+        security,
+        querystring: ListQuery,
+        response: { 200: listOf(Type.Object({ member: Member, mutualConnections: Type.Integer() })), ...errorResponses },
+      },
+    },
+    async (req) => suggestions(deps, db(), me(req), now(), page(req.query)),
+  );
+
+  // ---- invitations
+  app.post(
+    '/v1/invitations',
+    {
+      config: auth,
+      schema: {
+        summary: 'Invite a member to connect (crossing invitations connect at once: 200 accepted)',
+        tags: ['invitations'],
+        security,
+        body: Type.Object(
+          {
+            to: HandleRef,
+            note: Type.Optional(Type.Union([Type.String({ maxLength: 20000 }), Type.Null()])),
+            email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Invitation, 201: Invitation, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => {
+        const r = await sendInvitation(u, m, req.body);
+        return { status: r.status, body: r.invitation };
+      });
+      return send(reply, out);
+    },
+  );
+
+  app.get(
+    '/v1/invitations',
+    {
+      config: auth,
+      schema: {
+        summary: 'Pending invitations received or sent',
+        tags: ['invitations'],
+        security,
+        querystring: Type.Object(
+          {
+            direction: Type.Optional(Type.Union([Type.Literal('received'), Type.Literal('sent')])),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+            limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: listOf(Invitation), ...errorResponses },
+      },
+    },
+    async (req) => listInvitations(deps, db(), me(req), req.query.direction ?? 'received', now(), page(req.query)),
+  );
+
+  for (const [action, fn, summary] of [
+    ['accept', acceptInvitation, 'Accept: connected, both follow each other'],
+    ['ignore', ignoreInvitation, 'Ignore (the sender still sees it pending)'],
+    ['report', reportInvitation, '"I don\'t know this person"'],
+    ['withdraw', withdrawInvitation, 'Withdraw (cooldown before inviting again)'],
+  ] as const) {
+    app.post(
+      `/v1/invitations/:id/${action}`,
+      { config: auth, schema: { summary, tags: ['invitations'], security, params: IdParams, response: { 200: Invitation, ...errorResponses } } },
+      async (req, reply) => {
+        const m = me(req);
+        const out = await runWrite(deps, req, async (u) => ({ status: 200, body: await fn(u, m, Number(req.params.id)) }));
+        return send(reply, out);
+      },
+    );
+  }
+
+  // ---- pages and groups
+  app.post(
+    '/v1/pages',
+    {
+      config: auth,
+      schema: {
+        summary: 'Create a page (the caller becomes its admin)',
+        tags: ['pages'],
+        security,
+        body: Type.Object(
+          { handle: Handle, name: Type.String({ minLength: 1, maxLength: 100 }), headline: Type.Optional(Type.String({ maxLength: 220 })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: Member, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => ({ status: 201, body: toApiMember(await createPage(u, m, req.body), u.now) }));
+      return send(reply, out);
+    },
+  );
+
+  app.post(
+    '/v1/pages/:handle/admins',
+    {
+      config: auth,
+      schema: {
+        summary: 'Add an admin to a page I administer',
+        tags: ['pages'],
+        security,
+        params: HandleParams,
+        body: HandleBody,
+        response: { 201: Type.Object({ page: Member, admin: Member }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => {
+        const r = await addPageAdmin(u, m, req.params.handle, req.body.handle);
+        return { status: 201, body: { page: toApiMember(r.page, u.now), admin: toApiMember(r.admin, u.now) } };
+      });
+      return send(reply, out);
+    },
+  );
+
+  app.post(
+    '/v1/groups',
+    {
+      config: auth,
+      schema: {
+        summary: 'Create a group (the creator is a member)',
+        tags: ['groups'],
+        security,
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        response: { 201: Type.Object({ id: Type.String(), name: Type.String() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => ({ status: 201, body: await createGroup(u, m, req.body.name.trim() || req.body.name) }));
+      return send(reply, out);
+    },
+  );
+
+  app.post(
+    '/v1/groups/:id/members',
+    { config: auth, schema: { summary: 'Join a group', tags: ['groups'], security, params: IdParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
+    async (req, reply) => {
+      const m = me(req);
+      await runWrite(deps, req, async (u) => {
+        await joinGroup(u, m, Number(req.params.id));
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/v1/groups/:id/members/me',
+    { config: auth, schema: { summary: 'Leave a group', tags: ['groups'], security, params: IdParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
+    async (req, reply) => {
+      const m = me(req);
+      await runWrite(deps, req, async (u) => {
+        await leaveGroup(u, m, Number(req.params.id));
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * The policy engine: every rule of DOMAIN.md as a pure decision over a snapshot of facts.
+ * No I/O and no clock: `now` and the policy are arguments. See docs/policy.md.
+ */
+export { DEFAULT_POLICY, PolicyError, PolicySchema, TIERS, deepMerge, resolvePolicy } from './policy.js';
+export type { Policy, Tier } from './policy.js';
+export * from './types.js';
+export * from './facts.js';
+export {
+  cheapestPaidTier,
+  cheapestTierReaching,
+  cheapestTierWithCredits,
+  effectiveTier,
+  isPremium,
+  spendableCredits,
+  tierRank,
+  tierReaches,
+} from './tier.js';
+export type { TierHolder } from './tier.js';
+export { startOfNextMonthUTC, charCount } from './time.js';
+export { isHidden, isSelf } from './rules.js';
+export {
+  attachmentTooLarge,
+  hasNote,
+  invitationExpired,
+  isBulkSending,
+  messageTooLong,
+  shouldRestrict,
+  waitUntil,
+} from './limits.js';
+export { grantInmailCredits, inmailBalanceCap, inmailRefund } from './credits.js';
+export { showReadReceipts, showTypingIndicators } from './settings.js';
+export { decideInvitation, INVITATION_RULES } from './invitation.js';
+export type { InvitationCtx } from './invitation.js';
+export type { MessageCtx, Route, ChannelRule } from './message.js';
+export type { Ctx, Base, DenialRule } from './rules.js';
+export type { PrimaryCtx, PrimaryRule } from './profile.js';
+export {
+  applicableChannels,
+  CHANNEL_RULES,
+  DELIVERY,
+  decideFollowUp,
+  decideMessage,
+  decideReply,
+  MESSAGE_RULES,
+} from './message.js';
+export { decideFollow } from './follow.js';
+export { decideBlock, decideIgnoreRequest, BLOCK_RULES, IGNORE_RULES } from './block.js';
+export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './profile.js';
+export { REASON_HTTP_STATUS, httpStatus, retryAfterSeconds } from './status.js';

@@ -1,0 +1,74 @@
+/** Invitations (DOMAIN.md 2 and 3): who may invite whom, with which note, how often. */
+import type { Facts, InvitationAttempt } from './facts.js';
+import { exhausted, hasNote, longerThan, waitCooldown, waitNextMonth, waitWindow } from './limits.js';
+import { DEFAULT_POLICY, type Policy } from './policy.js';
+import { decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { cheapestPaidTier } from './tier.js';
+import { DAY_MS, WEEK_MS } from './time.js';
+import { allow, type Decision } from './types.js';
+
+export interface InvitationCtx extends Ctx {
+  attempt: InvitationAttempt;
+  /** The member already invited the viewer: inviting back connects them at once (an acceptance). */
+  accepting: boolean;
+}
+
+const atCap = (count: number, c: Ctx) => count >= c.policy.connectionCap;
+
+/**
+ * The invitation denials after sender, self and visibility, in order. Once the member's own
+ * invitation is waiting (`accepting`), only the caps and the note's size still apply: inviting back
+ * is accepting, which spends no quota and has no cooldown.
+ */
+export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
+  { reason: 'pages_cannot_invite', when: (c) => c.viewer.kind === 'page' || c.member.kind === 'page' },
+  { reason: 'already_connected', when: (c) => c.rel.degree === 1 },
+  { reason: 'invitation_pending', when: (c) => c.rel.invitation?.direction === 'sent' },
+  { reason: 'connection_cap', when: (c) => atCap(c.viewer.connectionCount, c) },
+  { reason: 'recipient_connection_cap', when: (c) => atCap(c.member.connectionCount, c) },
+  { reason: 'note_too_long', when: (c) => longerThan(c.attempt.note, c.policy.noteMaxChars) },
+  {
+    reason: 'withdraw_cooldown',
+    when: (c) => !c.accepting && waitCooldown(c.rel.lastWithdrawnAt, c.policy.withdrawCooldownDays * DAY_MS, c.now).length > 0,
+    unlock: (c) => waitCooldown(c.rel.lastWithdrawnAt, c.policy.withdrawCooldownDays * DAY_MS, c.now),
+  },
+  {
+    reason: 'email_required',
+    when: (c) =>
+      !c.accepting &&
+      exhausted(c.quotas.idkReportsLast90Days, c.policy.idkReportsToRequireEmail) &&
+      c.attempt.emailMatches !== true,
+  },
+  {
+    reason: 'weekly_invitation_limit',
+    when: (c) => !c.accepting && exhausted(c.quotas.invitationsLast7Days, c.policy.invitationsPerWeek),
+    unlock: (c) => waitWindow(c.quotas.oldestInvitationLast7DaysAt, WEEK_MS),
+  },
+  {
+    reason: 'note_limit',
+    when: (c) =>
+      !c.accepting &&
+      hasNote(c.attempt.note) &&
+      c.viewerTier === 'free' &&
+      exhausted(c.quotas.notesThisMonth, c.policy.notesPerMonthFree),
+    unlock: (c) => [{ kind: 'upgrade', tier: cheapestPaidTier() }, ...waitNextMonth(c.now)],
+  },
+];
+
+/**
+ * May the viewer invite the member (DOMAIN.md 3)? Order: sender not active, self, member
+ * unavailable, then INVITATION_RULES. When the member has a pending invitation to the viewer the
+ * answer `ok` means "connect at once" (the service accepts that invitation instead).
+ * The profile's `actions.connect` is this decision with no note.
+ */
+export function decideInvitation(
+  facts: Facts,
+  attempt: InvitationAttempt,
+  now: Date,
+  policy: Policy = DEFAULT_POLICY,
+): Decision {
+  return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => {
+    const ctx: InvitationCtx = { ...c, attempt, accepting: c.rel.invitation?.direction === 'received' };
+    return firstDenial(INVITATION_RULES, ctx) ?? allow();
+  });
+}

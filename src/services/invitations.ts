@@ -1,0 +1,234 @@
+/**
+ * Invitations (DOMAIN.md 3): send, accept, ignore, report "I don't know this person", withdraw,
+ * list; crossing invitations connect at once; expiry after invitationExpiryDays, computed from
+ * `now`. Every verb locks the two member rows (in id order), so caps and the weekly limit hold
+ * under concurrency, and the partial unique index allows one open invitation per pair.
+ */
+import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { decideInvitation } from '../policy/invitation.js';
+import type { Runner } from '../store/db.js';
+import { connections, follows, invitations } from '../store/schema.js';
+import type { Deps } from './context.js';
+import { enforce, refusal } from './decisions.js';
+import { AppError, notFound } from './errors.js';
+import { connectionCounts, gatherFacts } from './facts.js';
+import { lockMembers, memberByHandle, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
+import type { Uow } from './uow.js';
+import { recipientUnavailable } from '../policy/types.js';
+
+const DAY = 86_400_000;
+
+export interface ApiInvitation {
+  id: string;
+  from: ApiMember;
+  to: ApiMember;
+  note: string | null;
+  status: 'pending' | 'accepted' | 'ignored' | 'withdrawn' | 'expired';
+  createdAt: string;
+}
+
+type Row = typeof invitations.$inferSelect;
+
+export function expiryCutoff(deps: Deps, now: Date): Date {
+  return new Date(now.getTime() - deps.policy.invitationExpiryDays * DAY);
+}
+
+/** The status as `viewerId` may see it: an ignored invitation is still pending to its sender; a lapsed one is expired. */
+function statusFor(deps: Deps, row: Row, viewerId: number, now: Date): ApiInvitation['status'] {
+  let s = row.status;
+  if ((s === 'pending' || s === 'ignored') && row.createdAt.getTime() <= expiryCutoff(deps, now).getTime()) return 'expired';
+  if (s === 'ignored' && row.fromId === viewerId) s = 'pending';
+  return s;
+}
+
+export function toApiInvitation(deps: Deps, row: Row, from: MemberRecord, to: MemberRecord, viewerId: number, now: Date): ApiInvitation {
+  return {
+    id: String(row.id),
+    from: toApiMember(from, now),
+    to: toApiMember(to, now),
+    note: row.note,
+    status: statusFor(deps, row, viewerId, now),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+async function connect(u: Uow, a: number, b: number): Promise<void> {
+  const [x, y] = a < b ? [a, b] : [b, a];
+  await u.tx.insert(connections).values({ a: x, b: y, createdAt: u.now }).onConflictDoNothing();
+  await u.tx
+    .insert(follows)
+    .values([
+      { follower: a, followee: b, createdAt: u.now },
+      { follower: b, followee: a, createdAt: u.now },
+    ])
+    .onConflictDoNothing();
+  await u.emit('connection.added', [a, b], { a, b });
+  await u.emit('follow.added', [a], { follower: a, followee: b });
+  await u.emit('follow.added', [b], { follower: b, followee: a });
+}
+
+/** Marks lapsed open invitations between the two as expired (frees the pair's unique slot). */
+async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
+  await u.tx
+    .update(invitations)
+    .set({ status: 'expired' })
+    .where(
+      and(
+        sql`least(${invitations.fromId}, ${invitations.toId}) = least(${a}::int, ${b}::int)`,
+        sql`greatest(${invitations.fromId}, ${invitations.toId}) = greatest(${a}::int, ${b}::int)`,
+        inArray(invitations.status, ['pending', 'ignored']),
+        lt(invitations.createdAt, sql`${expiryCutoff(u.deps, u.now)}`),
+      ),
+    );
+}
+
+/** A member that exists for the viewer (not unknown, deactivated, closed, or blocked either way). */
+function visibleTo(deps: Deps, viewer: MemberRecord, m: MemberRecord | null): m is MemberRecord {
+  return !!m && m.status === 'active' && !deps.graph.isBlockedEitherWay(viewer.id, m.id);
+}
+
+export async function sendInvitation(
+  u: Uow,
+  viewer: MemberRecord,
+  input: { to: string; note?: string | null; email?: string | null },
+): Promise<{ status: 200 | 201; invitation: ApiInvitation }> {
+  const { deps, tx, now } = u;
+  const member = await memberByHandle(tx, input.to);
+  if (!member || member.status !== 'active' || member.id === viewer.id) {
+    // Unknown, deactivated and closed look alike; self gets the policy's own answer.
+    const { facts } = await gatherFacts(deps, tx, viewer, member && member.id === viewer.id ? member : null, now);
+    enforce(decideInvitation(facts, { note: input.note ?? null }, now, deps.policy), now);
+    throw refusal(recipientUnavailable(), now);
+  }
+  await lockMembers(tx, [viewer.id, member.id]);
+  await expireLapsed(u, viewer.id, member.id);
+  const counts = await connectionCounts(tx, [viewer.id, member.id]);
+  const { facts, invitation } = await gatherFacts(deps, tx, viewer, member, now, { connectionCounts: counts });
+  const emailMatches =
+    !!input.email && !!member.email && input.email.trim().toLowerCase() === member.email.trim().toLowerCase();
+  const note = input.note === undefined || input.note === null || input.note === '' ? null : input.note;
+  enforce(decideInvitation(facts, { note, emailMatches }, now, deps.policy), now);
+
+  if (invitation && invitation.fromId === member.id) {
+    // Crossing invitations: the member already invited the viewer, so they connect at once.
+    const [row] = await tx
+      .update(invitations)
+      .set({ status: 'accepted', respondedAt: now })
+      .where(eq(invitations.id, invitation.id))
+      .returning();
+    await connect(u, viewer.id, member.id);
+    await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row!.id), by: viewer.id });
+    return { status: 200, invitation: toApiInvitation(deps, row!, member, viewer, viewer.id, now) };
+  }
+  const [row] = await tx
+    .insert(invitations)
+    .values({ fromId: viewer.id, toId: member.id, note, email: input.email ?? null, status: 'pending', createdAt: now })
+    .returning();
+  const api = toApiInvitation(deps, row!, viewer, member, viewer.id, now);
+  await u.emit('invitation.received', [member.id], { invitation: { ...api, status: 'pending' } });
+  return { status: 201, invitation: api };
+}
+
+async function invitationFor(u: Uow, id: number, role: 'to' | 'from', viewer: MemberRecord): Promise<Row> {
+  const [row] = await u.tx
+    .select()
+    .from(invitations)
+    .where(and(eq(invitations.id, id), eq(role === 'to' ? invitations.toId : invitations.fromId, viewer.id)))
+    .for('update');
+  if (!row) throw notFound('no such invitation');
+  return row;
+}
+
+async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept' | 'ignore' | 'report' | 'withdraw'): Promise<ApiInvitation> {
+  const { deps, tx, now } = u;
+  const row0 = await invitationFor(u, id, action === 'withdraw' ? 'from' : 'to', viewer);
+  const otherId = row0.fromId === viewer.id ? row0.toId : row0.fromId;
+  await lockMembers(tx, [viewer.id, otherId]);
+  const [row] = await tx.select().from(invitations).where(eq(invitations.id, id));
+  const members = await membersByIds(tx, [row!.fromId, row!.toId]);
+  const from = members.get(row!.fromId)!;
+  const to = members.get(row!.toId)!;
+  const other = members.get(otherId)!;
+  if (!visibleTo(deps, viewer, other)) throw notFound('no such invitation');
+  const status = statusFor(deps, row!, viewer.id, now);
+  // The recipient no longer sees an invitation it ignored; only a pending one can be answered.
+  const open = action === 'withdraw' ? status === 'pending' : row!.status === 'pending' || (action === 'report' && row!.status === 'ignored');
+  if (status === 'expired' || !open) throw new AppError(409, 'conflict', `the invitation is ${status === 'pending' ? 'no longer open' : status}`);
+
+  let next: Row;
+  if (action === 'accept') {
+    const counts = await connectionCounts(tx, [viewer.id, otherId]);
+    const { facts } = await gatherFacts(deps, tx, viewer, other, now, { connectionCounts: counts });
+    enforce(decideInvitation(facts, {}, now, deps.policy), now);
+    [next] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, id)).returning();
+    await connect(u, viewer.id, otherId);
+    await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });
+  } else if (action === 'ignore') {
+    [next] = await tx.update(invitations).set({ status: 'ignored', respondedAt: now }).where(eq(invitations.id, id)).returning();
+  } else if (action === 'report') {
+    [next] = await tx
+      .update(invitations)
+      .set({ status: 'ignored', respondedAt: now, reportedAt: now })
+      .where(eq(invitations.id, id))
+      .returning();
+  } else {
+    [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(eq(invitations.id, id)).returning();
+    await u.emit('invitation.withdrawn', [otherId], { invitationId: String(id) });
+  }
+  return toApiInvitation(deps, next!, from, to, viewer.id, now);
+}
+
+export const acceptInvitation = (u: Uow, v: MemberRecord, id: number) => respond(u, v, id, 'accept');
+export const ignoreInvitation = (u: Uow, v: MemberRecord, id: number) => respond(u, v, id, 'ignore');
+export const reportInvitation = (u: Uow, v: MemberRecord, id: number) => respond(u, v, id, 'report');
+export const withdrawInvitation = (u: Uow, v: MemberRecord, id: number) => respond(u, v, id, 'withdraw');
+
+/** Pending invitations received or sent, newest first, members hidden from the viewer left out. */
+export async function listInvitations(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  direction: 'received' | 'sent',
+  now: Date,
+  page: { cursor?: number; limit: number },
+): Promise<{ items: ApiInvitation[]; nextCursor: string | null }> {
+  const cutoff = expiryCutoff(deps, now);
+  const items: ApiInvitation[] = [];
+  let cursor = page.cursor;
+  // Hidden members are filtered after the query, so read in batches until the page is full.
+  for (let round = 0; round < 20 && items.length < page.limit; round++) {
+    const batch = page.limit + 1;
+    const rows = await db
+      .select()
+      .from(invitations)
+      .where(
+        and(
+          direction === 'received'
+            ? and(eq(invitations.toId, viewer.id), eq(invitations.status, 'pending'))
+            : and(eq(invitations.fromId, viewer.id), or(eq(invitations.status, 'pending'), eq(invitations.status, 'ignored'))),
+          sql`${invitations.createdAt} > ${cutoff}`,
+          cursor !== undefined ? lt(invitations.id, cursor) : undefined,
+        ),
+      )
+      .orderBy(desc(invitations.id))
+      .limit(batch);
+    if (rows.length === 0) return { items, nextCursor: null };
+    const ids = rows.map((r) => (direction === 'received' ? r.fromId : r.toId));
+    const byId = await membersByIds(db, [...ids, viewer.id]);
+    for (const r of rows) {
+      cursor = r.id;
+      const otherId = direction === 'received' ? r.fromId : r.toId;
+      const other = byId.get(otherId) ?? null;
+      if (!visibleTo(deps, viewer, other)) continue;
+      const from = direction === 'received' ? other : viewer;
+      const to = direction === 'received' ? viewer : other;
+      items.push(toApiInvitation(deps, r, from, to, viewer.id, now));
+      if (items.length === page.limit) {
+        const more = rows.length === batch || r !== rows[rows.length - 1];
+        return { items, nextCursor: more ? String(r.id) : null };
+      }
+    }
+    if (rows.length < batch) return { items, nextCursor: null };
+  }
+  return { items, nextCursor: cursor !== undefined && items.length > 0 ? String(cursor) : null };
+}

@@ -1,0 +1,164 @@
+/**
+ * Connections, follows and blocks (DOMAIN.md 2 and 6). A block removes the connection, the follows,
+ * the open invitations and the message requests both ways; the blocked member is not told.
+ */
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { decideBlock } from '../policy/block.js';
+import { decideFollow } from '../policy/follow.js';
+import { blocks, connections, conversationMembers, conversations, follows, invitations } from '../store/schema.js';
+import type { Runner } from '../store/db.js';
+import type { Deps } from './context.js';
+import { enforce, refusal } from './decisions.js';
+import { notFound } from './errors.js';
+import { gatherFacts } from './facts.js';
+import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
+import type { Uow } from './uow.js';
+import { recipientUnavailable } from '../policy/types.js';
+
+/** The member if it exists for the viewer; otherwise the "not found" every hidden state shares. */
+export async function visibleMember(deps: Deps, db: Runner, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
+  const m = await memberByHandle(db, handle);
+  if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id)))
+    throw notFound('no such member');
+  return m;
+}
+
+export async function removeConnection(u: Uow, viewer: MemberRecord, handle: string): Promise<void> {
+  const m = await visibleMember(u.deps, u.tx, viewer, handle);
+  await lockMembers(u.tx, [viewer.id, m.id]);
+  const [a, b] = viewer.id < m.id ? [viewer.id, m.id] : [m.id, viewer.id];
+  const gone = await u.tx.delete(connections).where(and(eq(connections.a, a), eq(connections.b, b))).returning();
+  if (gone.length === 0) throw notFound('you are not connected');
+  await dropFollows(u, viewer.id, m.id);
+  await u.emit('connection.removed', [viewer.id, m.id], { a, b });
+}
+
+async function dropFollows(u: Uow, x: number, y: number): Promise<void> {
+  const rows = await u.tx
+    .delete(follows)
+    .where(
+      or(and(eq(follows.follower, x), eq(follows.followee, y)), and(eq(follows.follower, y), eq(follows.followee, x))),
+    )
+    .returning();
+  for (const r of rows) await u.emit('follow.removed', [r.follower], { follower: r.follower, followee: r.followee });
+}
+
+export async function follow(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
+  const m = await memberByHandle(u.tx, handle);
+  const visible = m && m.status === 'active' && !u.deps.graph.isBlockedEitherWay(viewer.id, m.id) ? m : null;
+  const { facts } = await gatherFacts(u.deps, u.tx, viewer, m && m.id === viewer.id ? m : visible, u.now);
+  enforce(decideFollow(facts, u.now, u.deps.policy), u.now);
+  if (!visible) throw refusal(recipientUnavailable(), u.now);
+  const added = await u.tx
+    .insert(follows)
+    .values({ follower: viewer.id, followee: visible.id, createdAt: u.now })
+    .onConflictDoNothing()
+    .returning();
+  if (added.length) await u.emit('follow.added', [viewer.id], { follower: viewer.id, followee: visible.id });
+  return visible;
+}
+
+export async function unfollow(u: Uow, viewer: MemberRecord, handle: string): Promise<void> {
+  const m = await visibleMember(u.deps, u.tx, viewer, handle);
+  const gone = await u.tx
+    .delete(follows)
+    .where(and(eq(follows.follower, viewer.id), eq(follows.followee, m.id)))
+    .returning();
+  if (gone.length === 0) throw notFound('you do not follow this member');
+  await u.emit('follow.removed', [viewer.id], { follower: viewer.id, followee: m.id });
+}
+
+export async function block(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
+  const { deps, tx, now } = u;
+  const m = await memberByHandle(tx, handle);
+  // Already blocked by the viewer: nothing to do (idempotent).
+  if (m && deps.graph.hasBlocked(viewer.id, m.id)) return m;
+  if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.hasBlocked(m.id, viewer.id))) throw notFound('no such member');
+  await lockMembers(tx, [viewer.id, m.id]);
+  const { facts } = await gatherFacts(deps, tx, viewer, m, now);
+  enforce(decideBlock(facts, now, deps.policy), now);
+  await tx
+    .insert(blocks)
+    .values({ blocker: viewer.id, blocked: m.id, createdAt: now, unblockedAt: null })
+    .onConflictDoUpdate({ target: [blocks.blocker, blocks.blocked], set: { createdAt: now, unblockedAt: null } });
+  const [a, b] = viewer.id < m.id ? [viewer.id, m.id] : [m.id, viewer.id];
+  const conn = await tx.delete(connections).where(and(eq(connections.a, a), eq(connections.b, b))).returning();
+  if (conn.length) await u.emit('connection.removed', [viewer.id], { a, b });
+  await dropFollows(u, viewer.id, m.id);
+  await tx
+    .update(invitations)
+    .set({ status: 'expired', respondedAt: now })
+    .where(
+      and(
+        sql`least(${invitations.fromId}, ${invitations.toId}) = ${a}::int`,
+        sql`greatest(${invitations.fromId}, ${invitations.toId}) = ${b}::int`,
+        inArray(invitations.status, ['pending', 'ignored']),
+      ),
+    );
+  // Message requests between the two disappear for both sides.
+  const reqs = await tx
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(
+      and(
+        sql`least(${conversations.starterId}, ${conversations.recipientId}) = ${a}::int`,
+        sql`greatest(${conversations.starterId}, ${conversations.recipientId}) = ${b}::int`,
+        eq(conversations.state, 'request'),
+      ),
+    );
+  if (reqs.length)
+    await tx
+      .update(conversationMembers)
+      .set({ hidden: true, ignored: true, unread: 0 })
+      .where(inArray(conversationMembers.conversationId, reqs.map((r) => r.id)));
+  // Only the blocker's own sockets hear of it; the graph of every instance applies it.
+  await u.emit('block.added', [viewer.id], { blocker: viewer.id, blocked: m.id });
+  return m;
+}
+
+export async function unblock(u: Uow, viewer: MemberRecord, handle: string): Promise<void> {
+  const m = await memberByHandle(u.tx, handle);
+  if (!m) throw notFound('you have not blocked this member');
+  const rows = await u.tx
+    .update(blocks)
+    .set({ unblockedAt: u.now })
+    .where(and(eq(blocks.blocker, viewer.id), eq(blocks.blocked, m.id), isNull(blocks.unblockedAt)))
+    .returning();
+  if (rows.length === 0) throw notFound('you have not blocked this member');
+  await u.emit('block.removed', [viewer.id], { blocker: viewer.id, blocked: m.id });
+}
+
+export async function blockedBy(db: Runner, viewer: MemberRecord, page: { cursor?: number; limit: number }) {
+  const rows = await db
+    .select({ id: blocks.blocked })
+    .from(blocks)
+    .where(and(eq(blocks.blocker, viewer.id), isNull(blocks.unblockedAt), page.cursor ? sql`${blocks.blocked} > ${page.cursor}` : undefined))
+    .orderBy(blocks.blocked)
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const ids = rows.slice(0, page.limit).map((r) => r.id);
+  const byId = await membersByIds(db, ids);
+  return { members: ids.map((id) => byId.get(id)!).filter(Boolean), nextCursor: more ? String(ids[ids.length - 1]) : null };
+}
+
+/** The viewer's connections (visible ones), ascending id, keyset-paginated. */
+export async function connectionsOf(deps: Deps, db: Runner, viewer: MemberRecord, page: { cursor?: number; limit: number }) {
+  const all = deps.graph.connectionsOf(viewer.id);
+  let start = 0;
+  if (page.cursor !== undefined) {
+    // first id greater than the cursor (ids ascending)
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid]! <= page.cursor) lo = mid + 1;
+      else hi = mid;
+    }
+    start = lo;
+  }
+  const ids = all.slice(start, start + page.limit);
+  const byId = await membersByIds(db, ids);
+  const members = ids.map((id) => byId.get(id)).filter((m): m is MemberRecord => !!m);
+  const more = start + page.limit < all.length;
+  return { members, nextCursor: more && ids.length ? String(ids[ids.length - 1]) : null };
+}

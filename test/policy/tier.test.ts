@@ -1,0 +1,56 @@
+/** DOMAIN.md 1 (tiers lapse at their end date) and the tier helpers. */
+import { describe, expect, it } from 'vitest';
+import {
+  cheapestPaidTier,
+  cheapestTierReaching,
+  cheapestTierWithCredits,
+  DEFAULT_POLICY,
+  effectiveTier,
+  isPremium,
+  resolvePolicy,
+  spendableCredits,
+  type Degree,
+  type Tier,
+} from '../../src/policy/index.js';
+import { NOW } from './fixtures.js';
+
+const at = (iso: string) => new Date(iso);
+
+describe('effectiveTier: a lapsed tier is free at once', () => {
+  const rows: [string, { kind: 'person' | 'page'; tier: Tier; tierUntil: Date | null }, Tier][] = [
+    ['free stays free', { kind: 'person', tier: 'free', tierUntil: null }, 'free'],
+    ['paid without end date', { kind: 'person', tier: 'career', tierUntil: null }, 'career'],
+    ['paid, ends in 1 ms', { kind: 'person', tier: 'business', tierUntil: new Date(NOW.getTime() + 1) }, 'business'],
+    ['paid, ends exactly now (end is exclusive)', { kind: 'person', tier: 'business', tierUntil: NOW }, 'free'],
+    ['paid, ended a year ago', { kind: 'person', tier: 'sales_navigator', tierUntil: at('2024-03-12T00:00:00Z') }, 'free'],
+    ['a page has no tier', { kind: 'page', tier: 'business', tierUntil: null }, 'free'],
+  ];
+  it.each(rows)('%s → %s', (_n, m, tier) => {
+    expect(effectiveTier(m, NOW)).toBe(tier);
+    expect(isPremium(m, NOW)).toBe(tier !== 'free');
+  });
+});
+
+describe('reach and credits', () => {
+  it.each([
+    [1, 'free'],
+    [2, 'career'],
+    [3, 'business'],
+    [null, null],
+  ] as [Degree, Tier | null][])('cheapestTierReaching(%s) = %s', (degree, tier) => {
+    expect(cheapestTierReaching(degree, DEFAULT_POLICY)).toBe(tier);
+  });
+  it('follows the policy', () => {
+    expect(cheapestTierReaching(3, resolvePolicy({ tierReach: { business: 2 } }))).toBe('sales_navigator');
+    expect(cheapestTierReaching(3, resolvePolicy({ tierReach: { business: 2, sales_navigator: 2 } }))).toBe(null);
+    expect(cheapestTierWithCredits(DEFAULT_POLICY)).toBe('career');
+    expect(cheapestTierWithCredits(resolvePolicy({ inmailMonthlyCredits: { career: 0 } }))).toBe('business');
+    expect(cheapestPaidTier()).toBe('career');
+  });
+  it('spendable credits: none on a free or lapsed tier, never negative', () => {
+    expect(spendableCredits({ kind: 'person', tier: 'career', tierUntil: null }, 7, NOW)).toBe(7);
+    expect(spendableCredits({ kind: 'person', tier: 'career', tierUntil: NOW }, 7, NOW)).toBe(0);
+    expect(spendableCredits({ kind: 'person', tier: 'free', tierUntil: null }, 7, NOW)).toBe(0);
+    expect(spendableCredits({ kind: 'person', tier: 'career', tierUntil: null }, -2, NOW)).toBe(0);
+  });
+});

@@ -1,0 +1,163 @@
+import { useState, type FormEvent } from 'react';
+import { api, type Member } from '../api';
+import { link, navigate } from '../router';
+import { useSession } from '../session';
+import { Empty, ErrorNotice, MemberSummary, ScreenHeading, useAction, useFieldId } from './common';
+
+const HANDLE_RE = /^[a-z0-9_-]{3,30}$/i;
+
+function AddAdmin({ page }: { page: Member }) {
+  const id = useFieldId('admin');
+  const [handle, setHandle] = useState('');
+  const { busy, error, run } = useAction();
+  const { announce } = useSession();
+  return (
+    <form
+      className="inline-form"
+      aria-label={`Add an admin to ${page.name}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const h = handle.trim().replace(/^@/, '');
+        if (!h) return;
+        const ok = await run(async () => {
+          await api.addPageAdmin(page.handle, h);
+          return true;
+        });
+        if (ok) {
+          announce(`${h} is now an admin of ${page.name}.`);
+          setHandle('');
+        }
+      }}
+    >
+      <label htmlFor={id}>Admin handle</label>
+      <input id={id} value={handle} onChange={(e) => setHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
+      <button type="submit" className="btn btn-secondary btn-small" disabled={busy}>
+        Add admin
+      </button>
+      <ErrorNotice error={error} overrides={{ not_found: 'There is no member with that handle.' }} />
+    </form>
+  );
+}
+
+export function PagesScreen() {
+  const session = useSession();
+  const { pages, rememberPage, announce } = session;
+  const id = useFieldId('page');
+  const [handle, setHandle] = useState('');
+  const [name, setName] = useState('');
+  const [headline, setHeadline] = useState('');
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const create = useAction();
+
+  const [openHandle, setOpenHandle] = useState('');
+  const open = useAction();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const h = handle.trim().toLowerCase();
+    if (!HANDLE_RE.test(h)) {
+      setFieldError('Use 3 to 30 characters: letters, digits, _ or -.');
+      document.getElementById(`${id}-handle`)?.focus();
+      return;
+    }
+    if (!name.trim()) {
+      setFieldError('Enter the page name.');
+      document.getElementById(`${id}-name`)?.focus();
+      return;
+    }
+    setFieldError(null);
+    const page = await create.run(() => api.createPage({ handle: h, name: name.trim(), headline: headline.trim() || undefined }));
+    if (page) {
+      rememberPage(page);
+      announce(`Page ${page.name} created. You are its admin.`);
+      setHandle('');
+      setName('');
+      setHeadline('');
+    }
+  }
+
+  async function openInbox(e: FormEvent) {
+    e.preventDefault();
+    const h = openHandle.trim().replace(/^@/, '').toLowerCase();
+    if (!h) return;
+    // check that the caller administers it: the page's shared inbox answers only to admins
+    const ok = await open.run(async () => {
+      await api.conversations('inbox', h);
+      return true;
+    });
+    if (ok) {
+      const prof = await api.profile(h).catch(() => null);
+      rememberPage(prof?.member ?? { id: h, handle: h, name: h, kind: 'page', headline: null, tier: 'free', status: 'active' });
+      navigate(link(['messages'], { as: h }));
+    }
+  }
+
+  return (
+    <div className="pages">
+      <ScreenHeading>Pages</ScreenHeading>
+      <section className="card" aria-labelledby="my-pages-title">
+        <h2 id="my-pages-title">Pages you administer</h2>
+        {pages.length === 0 && <Empty>You don't administer any page yet. Create one below.</Empty>}
+        {pages.length > 0 && (
+          <ul className="list">
+            {pages.map((p) => (
+              <li key={p.handle} className="list-item" data-testid="my-page" data-handle={p.handle}>
+                <MemberSummary member={p} />
+                <div className="button-row">
+                  <a className="btn btn-primary btn-small" href={link(['messages'], { as: p.handle })} data-testid="act-as-page">
+                    Act as {p.name}
+                  </a>
+                  <a className="btn btn-secondary btn-small" href={link(['profile', p.handle])}>
+                    View page
+                  </a>
+                </div>
+                <AddAdmin page={p} />
+              </li>
+            ))}
+          </ul>
+        )}
+        <form className="inline-form" onSubmit={openInbox} aria-label="Open the inbox of a page you administer">
+          <label htmlFor={`${id}-open`}>Handle of a page you administer</label>
+          <input id={`${id}-open`} value={openHandle} onChange={(e) => setOpenHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
+          <button type="submit" className="btn btn-secondary btn-small" disabled={open.busy}>
+            Open its inbox
+          </button>
+        </form>
+        <ErrorNotice
+          error={open.error}
+          overrides={{
+            forbidden: "You aren't an admin of that page.",
+            not_found: "There's no page with that handle that you administer.",
+          }}
+        />
+      </section>
+
+      <section className="card" aria-labelledby="create-page-title">
+        <h2 id="create-page-title">Create a page</h2>
+        <form onSubmit={submit} noValidate aria-label="Create a page" data-testid="create-page-form">
+          <div className="field">
+            <label htmlFor={`${id}-handle`}>Page handle</label>
+            <input id={`${id}-handle`} value={handle} onChange={(e) => setHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-name`}>Page name</label>
+            <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-headline`}>Page headline (optional)</label>
+            <input id={`${id}-headline`} value={headline} onChange={(e) => setHeadline(e.target.value)} />
+          </div>
+          {fieldError && (
+            <p className="field-error" role="alert">
+              {fieldError}
+            </p>
+          )}
+          <ErrorNotice error={create.error} overrides={{ conflict: 'That handle is already taken. Choose another.' }} />
+          <button type="submit" className="btn btn-primary" disabled={create.busy}>
+            {create.busy ? 'Creating…' : 'Create page'}
+          </button>
+        </form>
+      </section>
+    </div>
+  );
+}

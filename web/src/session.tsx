@@ -1,0 +1,218 @@
+/** Session state: token, the signed-in member (GET /v1/me), the policy, unread counts, announcements. */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  api,
+  ApiError,
+  DEFAULT_POLICY,
+  getToken,
+  setToken,
+  setUnauthenticatedHandler,
+  type Me,
+  type Member,
+  type Policy,
+} from './api';
+import { stream, useStreamEvents } from './stream';
+import { navigate } from './router';
+
+export interface Session {
+  token: string | null;
+  me: Me | null;
+  /** true while the first GET /v1/me is in flight */
+  loading: boolean;
+  policy: Policy;
+  signedIn: (token: string, member: Member) => Promise<void>;
+  signOut: () => Promise<void>;
+  refreshMe: () => Promise<void>;
+  setMe: (fn: (me: Me) => Me) => void;
+  /** unread totals of the caller's own folders */
+  unread: { inbox: number; requests: number };
+  refreshUnread: () => void;
+  /** polite screen-reader (and visible) announcement */
+  announce: (text: string) => void;
+  announcement: string;
+  /** pages the caller administers (created here, or named by the server in /v1/me `pages`) */
+  pages: Member[];
+  rememberPage: (page: Member) => void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside SessionProvider');
+  return s;
+}
+
+function pagesKey(memberId: string): string {
+  return `liaison.pages.${memberId}`;
+}
+
+function loadPages(memberId: string): Member[] {
+  try {
+    const raw = localStorage.getItem(pagesKey(memberId));
+    const v: unknown = raw ? JSON.parse(raw) : [];
+    return Array.isArray(v) ? (v as Member[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [token, setTok] = useState<string | null>(() => getToken());
+  const [me, setMeState] = useState<Me | null>(null);
+  const [loading, setLoading] = useState<boolean>(() => getToken() !== null);
+  const [policy, setPolicy] = useState<Policy>(DEFAULT_POLICY);
+  const [unread, setUnread] = useState({ inbox: 0, requests: 0 });
+  const [announcement, setAnnouncement] = useState('');
+  const [localPages, setLocalPages] = useState<Member[]>([]);
+  const unreadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const clearSession = useCallback(() => {
+    setToken(null);
+    setTok(null);
+    setMeState(null);
+    setUnread({ inbox: 0, requests: 0 });
+    stream.stop();
+  }, []);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      clearSession();
+      navigate('#/signin', true);
+    });
+    return () => setUnauthenticatedHandler(null);
+  }, [clearSession]);
+
+  useEffect(() => {
+    api
+      .policy()
+      .then((p) => setPolicy({ ...DEFAULT_POLICY, ...p }))
+      .catch(() => {
+        /* defaults are fine */
+      });
+  }, []);
+
+  const refreshMe = useCallback(async () => {
+    if (!getToken()) return;
+    try {
+      const m = await api.me();
+      setMeState(m);
+      setLocalPages(loadPages(m.member.id));
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
+    }
+  }, []);
+
+  useEffect(() => {
+    if (!token) {
+      setLoading(false);
+      return;
+    }
+    setLoading(true);
+    refreshMe()
+      .catch(() => {
+        /* shown by screens that need /me */
+      })
+      .finally(() => setLoading(false));
+    stream.start(token);
+  }, [token, refreshMe]);
+
+  const refreshUnreadNow = useCallback(() => {
+    if (!getToken()) return;
+    Promise.all([api.conversations('inbox'), api.conversations('requests')])
+      .then(([inbox, requests]) => {
+        const sum = (l: { items: { unread: number }[] }) => l.items.reduce((n, c) => n + (c.unread || 0), 0);
+        setUnread({ inbox: sum(inbox), requests: sum(requests) });
+      })
+      .catch(() => {
+        /* badges are best-effort */
+      });
+  }, []);
+
+  const refreshUnread = useCallback(() => {
+    if (unreadTimer.current) clearTimeout(unreadTimer.current);
+    unreadTimer.current = setTimeout(refreshUnreadNow, 250);
+  }, [refreshUnreadNow]);
+
+  useEffect(() => {
+    if (me) refreshUnread();
+  }, [me, refreshUnread]);
+
+  useStreamEvents((e) => {
+    if (e.type === 'message.created' || e.type === 'conversation.request' || e.type === 'read') refreshUnread();
+    if (e.type === 'invitation.received' || e.type === 'invitation.accepted') {
+      refreshMe().catch(() => undefined);
+    }
+  });
+
+  const signedIn = useCallback(async (t: string, member: Member) => {
+    setToken(t);
+    setTok(t);
+    setLocalPages(loadPages(member.id));
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.signOut();
+    } catch {
+      /* the token is dropped locally anyway */
+    }
+    clearSession();
+  }, [clearSession]);
+
+  const announceTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const announce = useCallback((text: string) => {
+    // re-set so that the same text is announced twice in a row; clear after a while (the toast goes too)
+    setAnnouncement('');
+    if (announceTimer.current) clearTimeout(announceTimer.current);
+    setTimeout(() => setAnnouncement(text), 30);
+    announceTimer.current = setTimeout(() => setAnnouncement(''), 6000);
+  }, []);
+
+  const rememberPage = useCallback(
+    (page: Member) => {
+      if (!me) return;
+      setLocalPages((prev) => {
+        const next = [...prev.filter((p) => p.handle.toLowerCase() !== page.handle.toLowerCase()), page];
+        try {
+          localStorage.setItem(pagesKey(me.member.id), JSON.stringify(next));
+        } catch {
+          /* ignore */
+        }
+        return next;
+      });
+    },
+    [me],
+  );
+
+  const pages = useMemo(() => {
+    const all = [...(me?.pages ?? []), ...localPages];
+    const seen = new Set<string>();
+    return all.filter((p) => {
+      const k = p.handle.toLowerCase();
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  }, [me, localPages]);
+
+  const setMe = useCallback((fn: (m: Me) => Me) => setMeState((m) => (m ? fn(m) : m)), []);
+
+  const value: Session = {
+    token,
+    me,
+    loading,
+    policy,
+    signedIn,
+    signOut,
+    refreshMe,
+    setMe,
+    unread,
+    refreshUnread,
+    announce,
+    announcement,
+    pages,
+    rememberPage,
+  };
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
