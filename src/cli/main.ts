@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /** `liaison serve | migrate` (and more verbs as they land). */
+import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { startServer } from '../server.js';
 import { openStore } from '../store/db.js';
+import { importCsv, ImportError } from './import.js';
+import { seed, SEED_PASSWORD } from './seed.js';
 
 function config(): Config {
   try {
@@ -52,14 +55,71 @@ async function migrate() {
   process.stdout.write(`migrations applied (${store.kind})\n`);
 }
 
+async function seedCmd(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      members: { type: 'string', default: '1000' },
+      'avg-degree': { type: 'string', default: '20' },
+      seed: { type: 'string', default: '1' },
+      prefix: { type: 'string', default: 'member' },
+    },
+  });
+  const members = Number(values.members);
+  const avgDegree = Number(values['avg-degree']);
+  const s = Number(values.seed);
+  if (!Number.isInteger(members) || members < 1) throw new UsageError('--members must be a positive integer');
+  if (!(avgDegree >= 0) || avgDegree > 10_000) throw new UsageError('--avg-degree must be a number from 0 to 10000');
+  if (!Number.isInteger(s)) throw new UsageError('--seed must be an integer');
+  if (!/^[A-Za-z0-9_-]{1,16}$/.test(values.prefix!)) throw new UsageError('--prefix must be 1-16 of a-z 0-9 _ -');
+  const cfg = config();
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    await store.migrate();
+    const r = await seed(store, { members, avgDegree, seed: s, prefix: values.prefix!, progress: true });
+    process.stdout.write(
+      `seeded ${r.members} members (ids ${r.firstId}-${r.lastId}), ${r.connections} connections, ${r.pages} pages, ${r.groups} groups in ${(r.ms / 1000).toFixed(1)} s on ${store.kind}\n` +
+        `members sign in as ${values.prefix}<n> with the password ${SEED_PASSWORD}; restart running servers to load the new graph\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+async function importCmd(args: string[]) {
+  if (args.length !== 2) throw new UsageError('usage: liaison import members.csv connections.csv');
+  const cfg = config();
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    await store.migrate();
+    const r = await importCsv(store, args[0]!, args[1]!, { progress: true });
+    process.stdout.write(`imported ${r.members} members and ${r.connections} connections\n`);
+  } catch (e) {
+    if (e instanceof ImportError) {
+      process.stderr.write(`liaison import: nothing was imported; ${e.problems.length} problem(s):\n${e.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw e;
+  } finally {
+    await store.close();
+  }
+}
+
+class UsageError extends Error {}
+
 const USAGE = `usage: liaison <command>
   serve      start the server (PORT, HOST, LIAISON_DATA_DIR, DATABASE_URL, LIAISON_POLICY, LIAISON_ADMIN_TOKEN, LIAISON_NATS_URL)
   migrate    apply database migrations and exit
+  seed       --members N --avg-degree D --seed S [--prefix P]: write a generated network
+  import     members.csv connections.csv: import members and connections (all or nothing)
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
   serve: () => serve(),
   migrate: () => migrate(),
+  seed: (a) => seedCmd(a),
+  import: (a) => importCmd(a),
 };
 
 const [cmd = 'serve', ...rest] = process.argv.slice(2);
@@ -69,6 +129,10 @@ if (!run) {
   process.exit(cmd === 'help' || cmd === '--help' ? 0 : 2);
 } else {
   run(rest).catch((e) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`liaison ${cmd}: ${(e as Error).message}\n${USAGE}`);
+      process.exit(2);
+    }
     process.stderr.write(`liaison ${cmd}: ${(e as Error).stack ?? e}\n`);
     process.exit(1);
   });

@@ -48,28 +48,46 @@ export function generateEdges(n: number, avgDegree: number, seed: number): Int32
   const stubs = new Int32Array(S);
   for (let i = 0; i < n; i++) for (let k = 0; k < stubCount[i]!; k++) stubs[fill[comm[i]!]!++] = i;
   const target = Math.min(Math.round((n * avgDegree) / 2), (n * (n - 1)) / 2);
-  // Keys a*n+b (exact below 2^53), sorted and de-duplicated: no Set, so millions of edges fit.
-  const keys = new Float64Array(target);
-  let k = 0;
-  for (let tries = 0; k < target && tries < target * 4; tries++) {
-    const u = stubs[Math.floor(rnd() * S)]!;
-    let v: number;
-    if (rnd() < 0.8) {
-      const c = comm[u]!;
-      v = stubs[cStart[c]! + Math.floor(rnd() * (cStart[c + 1]! - cStart[c]!))]!;
-    } else v = stubs[Math.floor(rnd() * S)]!;
-    if (u === v) continue;
-    keys[k++] = u < v ? u * n + v : v * n + u;
+  // Keys a*n+b (exact below 2^53), sorted and de-duplicated (no Set, so millions of edges fit);
+  // rounds top up what duplicates took away, then a random surplus is dropped.
+  const draw = (): number => {
+    for (;;) {
+      const u = stubs[Math.floor(rnd() * S)]!;
+      let v: number;
+      if (rnd() < 0.8) {
+        const c = comm[u]!;
+        v = stubs[cStart[c]! + Math.floor(rnd() * (cStart[c + 1]! - cStart[c]!))]!;
+      } else v = stubs[Math.floor(rnd() * S)]!;
+      if (u !== v) return u < v ? u * n + v : v * n + u;
+    }
+  };
+  let unique = new Float64Array(0);
+  for (let round = 0; round < 6 && unique.length < target; round++) {
+    const want = Math.ceil((target - unique.length) * (round === 0 ? 1 : 1.5)) + 16;
+    const keys = new Float64Array(unique.length + want);
+    keys.set(unique);
+    for (let k = unique.length; k < keys.length; k++) keys[k] = draw();
+    keys.sort();
+    let m = 0;
+    for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[i - 1]) keys[m++] = keys[i]!;
+    unique = keys.slice(0, m);
   }
-  const sorted = keys.subarray(0, k).sort();
-  const out = new Int32Array(2 * k);
-  let e = 0;
-  for (let i = 0; i < k; i++) {
-    const key = sorted[i]!;
-    if (i > 0 && key === sorted[i - 1]) continue;
-    out[2 * e] = Math.floor(key / n);
-    out[2 * e + 1] = key % n;
-    e++;
+  let count = unique.length;
+  if (count > target) {
+    for (let i = 0; i < count - target; i++) {
+      const j = i + Math.floor(rnd() * (count - i));
+      const t = unique[i]!;
+      unique[i] = unique[j]!;
+      unique[j] = t;
+    }
+    unique = unique.subarray(count - target).sort();
+    count = target;
   }
-  return out.slice(0, 2 * e);
+  const out = new Int32Array(2 * count);
+  for (let i = 0; i < count; i++) {
+    const key = unique[i]!;
+    out[2 * i] = Math.floor(key / n);
+    out[2 * i + 1] = key % n;
+  }
+  return out;
 }

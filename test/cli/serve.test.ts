@@ -26,7 +26,7 @@ describe('LIAISON_POLICY validation at startup', () => {
     const c = collect(child);
     expect(await exitOf(child)).toBe(1);
     expect(c.out()).toContain(needle);
-  });
+  }, 60_000);
 });
 
 describe(`liaison serve as a process (${storageKind})`, () => {
@@ -60,5 +60,5 @@ describe(`liaison serve as a process (${storageKind})`, () => {
     } finally {
       await drop?.();
     }
-  });
+  }, 120_000);
 });

@@ -29,7 +29,7 @@ export async function startProcess(env: Record<string, string | undefined>): Pro
   const child = runCli(['serve'], { PORT: '0', ...env });
   const c = collect(child);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start: ' + c.out())), 30_000);
+    const timer = setTimeout(() => reject(new Error('server did not start: ' + c.out())), 90_000);
     const onData = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(c.out());
       if (m) {
