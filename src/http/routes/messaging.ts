@@ -1,4 +1,414 @@
-/** API.md routes: messaging. */
-import type { RouteContext, TypedApp } from '../app.js';
+/**
+ * API.md "Messaging": sending, conversations and their folders, message requests, pages' shared
+ * inboxes (`?as=<page handle>`), attachments, and the operator's list of reports.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import { Type } from '@sinclair/typebox';
+import {
+  attachmentForViewer,
+  attachmentsDir,
+  newAttachmentId,
+  openAttachment,
+  safeName,
+  storeStream,
+  toApiAttachment,
+} from '../../services/attachments.js';
+import {
+  acceptRequest,
+  actorFor,
+  conversationFor,
+  conversationView,
+  hideConversation,
+  ignoreRequest,
+  listConversations,
+  listMessages,
+  listReports,
+  markRead,
+  reportConversation,
+} from '../../services/conversations.js';
+import { AppError, badRequest, notFound } from '../../services/errors.js';
+import { sendInConversation, sendToMember } from '../../services/messaging.js';
+import { attachments } from '../../store/schema.js';
+import { runWrite } from '../idempotency.js';
+import { me, send, type RouteContext, type TypedApp } from '../app.js';
+import { errorResponses, HandleRef, listOf, Member, parseLimit } from '../schemas.js';
 
-export async function messagingRoutes(_app: TypedApp, _ctx: RouteContext) {}
+export const Attachment = Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), size: Type.Integer() });
+
+export const Message = Type.Object({
+  id: Type.String(),
+  conversationId: Type.String(),
+  sender: Member,
+  body: Type.String(),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  channel: Type.String(),
+  createdAt: Type.String(),
+  attachments: Type.Array(Attachment),
+});
+
+export const Conversation = Type.Object({
+  id: Type.String(),
+  participants: Type.Array(Member),
+  state: Type.Union([Type.Literal('open'), Type.Literal('request')]),
+  folder: Type.Union([Type.Literal('inbox'), Type.Literal('requests')]),
+  unread: Type.Integer(),
+  lastMessage: Type.Union([Message, Type.Null()]),
+  readUpTo: Type.Union([Type.String(), Type.Null()], { description: 'last message id the other side read (only when both have read receipts on)' }),
+});
+
+const Report = Type.Object({
+  id: Type.String(),
+  reporter: Member,
+  reported: Member,
+  conversationId: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  createdAt: Type.String(),
+});
+
+const MessageAndConversation = Type.Object({ message: Message, conversation: Conversation });
+const AttachmentIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 10 });
+/** Generous schema bounds: the policy's own limits answer `too_long` (400) below them. */
+const Body = Type.String({ maxLength: 100_000 });
+const AsQuery = Type.Object({ as: Type.Optional(HandleRef) }, { additionalProperties: false });
+const ConvParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 30 }) });
+const Folder = Type.Union([Type.Literal('inbox'), Type.Literal('requests')]);
+const ListQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+};
+
+/** A conversation id from the path: a well-formed id that cannot exist reads as not found. */
+function convId(raw: string): number {
+  if (!/^[0-9]{1,18}$/.test(raw)) throw badRequest('id: not an id', { field: 'id' });
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw notFound('no such conversation');
+  return n;
+}
+
+const security = [{ bearer: [] }];
+
+export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
+  const { deps, config } = ctx;
+  const now = () => deps.clock.now();
+  const db = () => deps.store.db;
+  const maxBytes = deps.policy.attachmentMaxBytes;
+
+  await app.register(multipart, {
+    throwFileSizeLimit: false,
+    limits: { fileSize: maxBytes + 1, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 100 },
+  });
+
+  app.post(
+    '/v1/messages',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Send a message to a member (the policy picks the channel; InMail only when asked for)',
+        tags: ['messaging'],
+        security,
+        body: Type.Object(
+          {
+            to: HandleRef,
+            body: Body,
+            subject: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
+            channel: Type.Optional(Type.Literal('inmail')),
+            attachments: Type.Optional(AttachmentIds),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: MessageAndConversation, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const caller = me(req);
+      const out = await runWrite(deps, req, async (u) => ({
+        status: 201,
+        body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body),
+      }));
+      return send(reply, out);
+    },
+  );
+
+  app.get(
+    '/v1/conversations',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Conversations of a folder, newest activity first',
+        tags: ['messaging'],
+        security,
+        querystring: Type.Object({ folder: Type.Optional(Folder), as: Type.Optional(HandleRef), ...ListQuery }, { additionalProperties: false }),
+        response: { 200: listOf(Conversation), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const actor = await actorFor(db(), me(req), req.query.as);
+      return listConversations(db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
+    },
+  );
+
+  app.get(
+    '/v1/pages/:handle/conversations',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: "A page's shared inbox (its admins only)",
+        tags: ['messaging', 'pages'],
+        security,
+        params: Type.Object({ handle: HandleRef }),
+        querystring: Type.Object({ folder: Type.Optional(Folder), ...ListQuery }, { additionalProperties: false }),
+        response: { 200: listOf(Conversation), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const actor = await actorFor(db(), me(req), req.params.handle);
+      return listConversations(db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
+    },
+  );
+
+  app.get(
+    '/v1/conversations/:id',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'One conversation',
+        tags: ['messaging'],
+        security,
+        params: ConvParams,
+        querystring: AsQuery,
+        response: { 200: Conversation, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const actor = await actorFor(db(), me(req), req.query.as);
+      const { conv } = await conversationFor(db(), convId(req.params.id), actor.member.id);
+      return conversationView(db(), actor.member.id, conv, now());
+    },
+  );
+
+  app.get(
+    '/v1/conversations/:id/messages',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Messages of a conversation, newest first (cursor: the last id seen)',
+        tags: ['messaging'],
+        security,
+        params: ConvParams,
+        querystring: Type.Object({ as: Type.Optional(HandleRef), ...ListQuery }, { additionalProperties: false }),
+        response: { 200: listOf(Message), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const actor = await actorFor(db(), me(req), req.query.as);
+      return listMessages(db(), convId(req.params.id), actor.member.id, req.query.cursor, parseLimit(req.query.limit), now());
+    },
+  );
+
+  app.post(
+    '/v1/conversations/:id/messages',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Write into a conversation',
+        tags: ['messaging'],
+        security,
+        params: ConvParams,
+        querystring: AsQuery,
+        body: Type.Object({ body: Body, attachments: Type.Optional(AttachmentIds) }, { additionalProperties: false }),
+        response: { 201: MessageAndConversation, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const id = convId(req.params.id);
+      const caller = me(req);
+      const out = await runWrite(deps, req, async (u) => {
+        const actor = await actorFor(u.tx, caller, req.query.as);
+        return { status: 201, body: await sendInConversation(u, actor, id, req.body) };
+      });
+      return send(reply, out);
+    },
+  );
+
+  const verb = (name: 'accept' | 'ignore' | 'read', summary: string, fn: typeof acceptRequest) =>
+    app.post(
+      `/v1/conversations/:id/${name}`,
+      {
+        config: { auth: 'member' },
+        schema: { summary, tags: ['messaging'], security, params: ConvParams, querystring: AsQuery, response: { 200: Conversation, ...errorResponses } },
+      },
+      async (req, reply) => {
+        const id = convId(req.params.id);
+        const caller = me(req);
+        const out = await runWrite(deps, req, async (u) => {
+          const actor = await actorFor(u.tx, caller, req.query.as);
+          return { status: 200, body: await fn(u, actor, id) };
+        });
+        return send(reply, out);
+      },
+    );
+  verb('accept', 'Accept a message request (the conversation opens; not a connection)', acceptRequest);
+  verb('ignore', 'Ignore a message request (gone for you; the sender is told nothing)', ignoreRequest);
+  verb('read', 'Mark the conversation read', markRead);
+
+  app.post(
+    '/v1/conversations/:id/report',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Report the other side (spam and harassment count toward restriction)',
+        tags: ['messaging'],
+        security,
+        params: ConvParams,
+        querystring: AsQuery,
+        body: Type.Object(
+          { reason: Type.Union([Type.Literal('spam'), Type.Literal('harassment'), Type.Literal('other')]) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Conversation, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const id = convId(req.params.id);
+      const caller = me(req);
+      const out = await runWrite(deps, req, async (u) => {
+        const actor = await actorFor(u.tx, caller, req.query.as);
+        return { status: 200, body: await reportConversation(u, actor, id, req.body.reason) };
+      });
+      return send(reply, out);
+    },
+  );
+
+  app.delete(
+    '/v1/conversations/:id',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Hide a conversation; for a request you received (or a page received), delete it',
+        tags: ['messaging'],
+        security,
+        params: ConvParams,
+        querystring: AsQuery,
+      },
+    },
+    async (req, reply) => {
+      const id = convId(req.params.id);
+      const caller = me(req);
+      await runWrite(deps, req, async (u) => {
+        const actor = await actorFor(u.tx, caller, req.query.as);
+        await hideConversation(u, actor, id);
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    '/v1/attachments',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Upload one file (multipart/form-data); its type is judged by its content',
+        tags: ['messaging'],
+        security,
+        consumes: ['multipart/form-data'],
+        response: { 201: Attachment, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const caller = me(req);
+      if (caller.restricted) throw new AppError(403, 'sender_restricted', 'your account is restricted: you may read but not send', { unlock: [] });
+      let part: Awaited<ReturnType<typeof req.file>>;
+      try {
+        part = await req.file();
+      } catch (e) {
+        throw multipartError(e);
+      }
+      if (!part) throw badRequest('file: a multipart form with one file is required', { field: 'file' });
+      const dir = attachmentsDir(config.dataDir);
+      let stored;
+      try {
+        stored = await storeStream(dir, part.file, maxBytes, () => part.file.truncated);
+      } catch (e) {
+        part.file.resume();
+        throw multipartError(e);
+      }
+      const row = {
+        id: newAttachmentId(),
+        uploaderId: caller.id,
+        sha256: stored.sha256,
+        name: safeName(part.filename),
+        type: stored.type,
+        size: stored.size,
+        createdAt: now(),
+      };
+      await db().insert(attachments).values(row);
+      return reply.code(201).send(toApiAttachment(row));
+    },
+  );
+
+  app.get(
+    '/v1/attachments/:id',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: "Download an attachment (its uploader and the conversation's participants only)",
+        tags: ['messaging'],
+        security,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+      },
+    },
+    async (req, reply) => {
+      const caller = me(req);
+      const row = await attachmentForViewer(db(), req.params.id, caller.id);
+      if (!row) throw notFound('no such attachment');
+      const dir = attachmentsDir(config.dataDir);
+      const present = await stat(join(dir, row.sha256)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+      if (!present) throw notFound('no such attachment');
+      const ascii = row.name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+      reply
+        .header('content-type', row.type === 'text/plain' ? 'text/plain; charset=utf-8' : row.type)
+        .header('content-length', String(row.size))
+        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(row.name)}`)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=0, no-store');
+      return reply.send(openAttachment(dir, row.sha256));
+    },
+  );
+
+  app.get(
+    '/v1/admin/reports',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Reports on members, newest first',
+        tags: ['operator'],
+        security,
+        querystring: Type.Object({ handle: Type.Optional(HandleRef), ...ListQuery }, { additionalProperties: false }),
+        response: { 200: listOf(Report), ...errorResponses },
+      },
+    },
+    async (req) => listReports(db(), req.query.cursor, parseLimit(req.query.limit), now(), req.query.handle),
+  );
+}
+
+/** Multipart parser errors in the API's shape (never a 500 for what a client sent). */
+function multipartError(e: unknown): unknown {
+  if (e instanceof AppError) return e;
+  const err = e as { statusCode?: number; code?: string; message?: string };
+  if (err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE')
+    return badRequest('file: the request must be multipart/form-data with one file', { field: 'file' });
+  if (err.statusCode === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE')
+    return new AppError(413, 'payload_too_large', 'the file is too large', { details: { field: 'file' } });
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
+    return new AppError(400, 'invalid_request', err.message ?? 'malformed multipart body', { details: { field: 'file' } });
+  if (err.code === undefined && typeof err.message === 'string' && !(e instanceof TypeError || e instanceof RangeError))
+    return new AppError(400, 'invalid_request', `malformed multipart body: ${err.message}`, { details: { field: 'file' } });
+  return e;
+}

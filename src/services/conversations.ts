@@ -1,0 +1,403 @@
+/**
+ * Conversations as a member (or a page, through one of its admins) sees them: API.md
+ * `Conversation` and `Message`, the inbox and requests folders, message pages, and the verbs on a
+ * conversation (accept, ignore, read, report, hide).
+ *
+ * One conversation per unordered pair of members; each side has its own row in
+ * conversation_members (folder, unread count, read mark, hidden, ignored). Everything that changes
+ * a pair runs under the pair's transaction-scoped advisory lock (see lockPair), so sends, follow-ups
+ * and request verbs on the same pair are serialized without locking either member for long.
+ */
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { decideIgnoreRequest } from '../policy/index.js';
+import type { Runner } from '../store/db.js';
+import { attachments, conversationMembers, conversations, events, members, messageAttachments, messages, pageAdmins, reports } from '../store/schema.js';
+import { toApiAttachment, type ApiAttachment } from './attachments.js';
+import type { Deps } from './context.js';
+import { AppError, badRequest, conflict, notFound } from './errors.js';
+import { toMemberFacts } from './facts.js';
+import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
+import type { Uow } from './uow.js';
+
+const DAY = 86_400_000;
+
+export interface ApiMessage {
+  id: string;
+  conversationId: string;
+  sender: ApiMember;
+  body: string;
+  subject: string | null;
+  channel: string;
+  createdAt: string;
+  attachments: ApiAttachment[];
+}
+
+export interface ApiConversation {
+  id: string;
+  participants: ApiMember[];
+  state: 'open' | 'request';
+  folder: 'inbox' | 'requests';
+  unread: number;
+  lastMessage: ApiMessage | null;
+  /** The last message id the other side has read; null unless both sides have read receipts on. */
+  readUpTo: string | null;
+}
+
+export type ConvRow = typeof conversations.$inferSelect;
+export type MemberSide = typeof conversationMembers.$inferSelect;
+type MessageRow = typeof messages.$inferSelect;
+
+/** Who acts: `member` is the participant (a person, or a page), `author` the signed-in person. */
+export interface Actor {
+  member: MemberRecord;
+  author: MemberRecord;
+}
+
+/**
+ * The actor of a conversation route: the caller, or with `?as=<page handle>` the page when the
+ * caller is one of its admins. Anyone else gets 404 (nothing about the page's inbox leaks).
+ */
+export async function actorFor(db: Runner, caller: MemberRecord, asHandle: string | undefined): Promise<Actor> {
+  if (asHandle === undefined || asHandle === '') return { member: caller, author: caller };
+  const page = await memberByHandle(db, asHandle);
+  if (!page || page.kind !== 'page') throw notFound('no such page');
+  const [admin] = await db
+    .select({ pageId: pageAdmins.pageId })
+    .from(pageAdmins)
+    .where(and(eq(pageAdmins.pageId, page.id), eq(pageAdmins.memberId, caller.id)))
+    .limit(1);
+  if (!admin) throw notFound('no such page');
+  return { member: page, author: caller };
+}
+
+/** Serializes everything that changes the pair (a, b) until the end of the transaction. */
+export async function lockPair(db: Runner, a: number, b: number): Promise<void> {
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  await db.execute(sql`select pg_advisory_xact_lock(${lo}::int, ${hi}::int)`);
+}
+
+export function pairWhere(a: number, b: number) {
+  return sql`least(${conversations.starterId}, ${conversations.recipientId}) = least(${a}::int, ${b}::int)
+    and greatest(${conversations.starterId}, ${conversations.recipientId}) = greatest(${a}::int, ${b}::int)`;
+}
+
+export const otherOf = (c: ConvRow, me: number) => (c.starterId === me ? c.recipientId : c.starterId);
+
+/** Parses a numeric id from a path or cursor; 400 naming the field otherwise. */
+export function parseId(raw: string | undefined, field: string): number {
+  if (raw === undefined || !/^[0-9]{1,15}$/.test(raw)) throw badRequest(`${field}: not an id`, { field });
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw badRequest(`${field}: not an id`, { field });
+  return n;
+}
+
+export function toApiMessage(m: MessageRow, sender: MemberRecord, atts: ApiAttachment[], now: Date): ApiMessage {
+  return {
+    id: String(m.id),
+    conversationId: String(m.conversationId),
+    sender: toApiMember(sender, now),
+    body: m.body,
+    subject: m.subject ?? null,
+    channel: m.channel,
+    createdAt: m.createdAt.toISOString(),
+    attachments: atts,
+  };
+}
+
+/** Messages by rows, with their senders and attachments (two more queries for any number). */
+export async function shapeMessages(db: Runner, rows: MessageRow[], now: Date, known?: Map<number, MemberRecord>): Promise<ApiMessage[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const attRows = await db
+    .select({ messageId: messageAttachments.messageId, id: attachments.id, name: attachments.name, type: attachments.type, size: attachments.size })
+    .from(messageAttachments)
+    .innerJoin(attachments, eq(attachments.id, messageAttachments.attachmentId))
+    .where(inArray(messageAttachments.messageId, ids))
+    .orderBy(attachments.createdAt, attachments.id);
+  const atts = new Map<number, ApiAttachment[]>();
+  for (const a of attRows) {
+    const list = atts.get(a.messageId) ?? [];
+    list.push(toApiAttachment(a));
+    atts.set(a.messageId, list);
+  }
+  const need = [...new Set(rows.map((r) => r.senderId))].filter((id) => !known?.has(id));
+  const loaded = await membersByIds(db, need);
+  const senders = new Map<number, MemberRecord>([...(known ?? new Map()), ...loaded]);
+  return rows.map((r) => toApiMessage(r, senders.get(r.senderId)!, atts.get(r.id) ?? [], now));
+}
+
+/** The conversations as `viewerId` sees them, in the given order. */
+export async function conversationViews(db: Runner, viewerId: number, convs: ConvRow[], now: Date): Promise<ApiConversation[]> {
+  if (convs.length === 0) return [];
+  const ids = convs.map((c) => c.id);
+  const sides = await db.select().from(conversationMembers).where(inArray(conversationMembers.conversationId, ids));
+  const side = new Map(sides.map((s) => [`${s.conversationId}:${s.memberId}`, s]));
+  const people = await membersByIds(db, [...new Set(convs.flatMap((c) => [c.starterId, c.recipientId]))]);
+  const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
+  const lastRows = lastIds.length ? await db.select().from(messages).where(inArray(messages.id, lastIds)) : [];
+  const shaped = await shapeMessages(db, lastRows, now, people);
+  const lastById = new Map(shaped.map((m) => [Number(m.id), m]));
+  return convs.map((c) => {
+    const otherId = otherOf(c, viewerId);
+    const mine = side.get(`${c.id}:${viewerId}`);
+    const theirs = side.get(`${c.id}:${otherId}`);
+    const me = people.get(viewerId);
+    const other = people.get(otherId);
+    const receipts = me?.settings.readReceipts === true && other?.settings.readReceipts === true;
+    return {
+      id: String(c.id),
+      participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => toApiMember(m, now)),
+      state: c.state,
+      folder: mine?.folder ?? 'inbox',
+      unread: mine?.unread ?? 0,
+      lastMessage: c.lastMessageId !== null ? (lastById.get(c.lastMessageId) ?? null) : null,
+      readUpTo: receipts && theirs?.lastReadMessageId ? String(theirs.lastReadMessageId) : null,
+    };
+  });
+}
+
+export async function conversationView(db: Runner, viewerId: number, conv: ConvRow, now: Date): Promise<ApiConversation> {
+  return (await conversationViews(db, viewerId, [conv], now))[0]!;
+}
+
+const blockedEitherWay = (a: number, b: number | SQL) => sql`exists (
+  select 1 from blocks bl where bl.unblocked_at is null
+    and ((bl.blocker = ${a}::int and bl.blocked = ${b}::int) or (bl.blocker = ${b}::int and bl.blocked = ${a}::int)))`;
+
+/**
+ * The conversation `memberId` takes part in and may see (not a request they ignored or deleted,
+ * no block between the two); 404 otherwise. With `forUpdate`, the pair is locked first.
+ */
+export async function conversationFor(
+  db: Runner,
+  id: number,
+  memberId: number,
+  opts: { forUpdate?: boolean } = {},
+): Promise<{ conv: ConvRow; mine: MemberSide; theirs: MemberSide | null }> {
+  const [peek] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
+  if (!peek || (peek.starterId !== memberId && peek.recipientId !== memberId)) throw notFound('no such conversation');
+  let conv = peek;
+  if (opts.forUpdate) {
+    await lockPair(db, peek.starterId, peek.recipientId);
+    [conv] = await db.select().from(conversations).where(eq(conversations.id, id)).for('update');
+    if (!conv || (conv.starterId !== memberId && conv.recipientId !== memberId)) throw notFound('no such conversation');
+  }
+  const otherId = otherOf(conv, memberId);
+  const sides = await db.select().from(conversationMembers).where(eq(conversationMembers.conversationId, id));
+  const mine = sides.find((s) => s.memberId === memberId);
+  if (!mine || mine.ignored) throw notFound('no such conversation');
+  const res = (await db.execute(sql`select ${blockedEitherWay(memberId, otherId)} as b`)) as unknown as { rows: { b: unknown }[] };
+  if (res.rows[0]?.b === true) throw notFound('no such conversation');
+  return { conv, mine, theirs: sides.find((s) => s.memberId === otherId) ?? null };
+}
+
+/** Cursor of a conversation list: the last item's activity instant and last message id. */
+function encodeListCursor(at: Date, lastMessageId: number): string {
+  return `${at.getTime()}.${lastMessageId}`;
+}
+
+function decodeListCursor(raw: string): { at: Date; lastMessageId: number } {
+  const m = /^([0-9]{1,15})\.([0-9]{1,15})$/.exec(raw);
+  if (!m) throw badRequest('cursor: malformed', { field: 'cursor' });
+  return { at: new Date(Number(m[1])), lastMessageId: Number(m[2]) };
+}
+
+/** A folder of `memberId`, newest activity first (keyset on last activity, then last message id). */
+export async function listConversations(
+  db: Runner,
+  memberId: number,
+  folder: 'inbox' | 'requests',
+  cursor: string | undefined,
+  limit: number,
+  now: Date,
+): Promise<{ items: ApiConversation[]; nextCursor: string | null }> {
+  const after = cursor ? decodeListCursor(cursor) : null;
+  const rows = await db
+    .select({ conv: conversations, activity: conversationMembers.lastActivityAt })
+    .from(conversationMembers)
+    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+    .where(
+      and(
+        eq(conversationMembers.memberId, memberId),
+        eq(conversationMembers.folder, folder),
+        eq(conversationMembers.hidden, false),
+        eq(conversationMembers.ignored, false),
+        sql`not ${blockedEitherWay(memberId, sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
+        after
+          ? sql`(${conversationMembers.lastActivityAt}, coalesce(${conversations.lastMessageId}, 0)) < (${after.at.toISOString()}::timestamptz, ${after.lastMessageId}::bigint)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(conversationMembers.lastActivityAt), sql`coalesce(${conversations.lastMessageId}, 0) desc`)
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const items = await conversationViews(db, memberId, page.map((r) => r.conv), now);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeListCursor(last.activity, last.conv.lastMessageId ?? 0) : null;
+  return { items, nextCursor };
+}
+
+/** Messages of a conversation, newest first; the cursor is the last id seen (stable while new ones arrive). */
+export async function listMessages(
+  db: Runner,
+  conversationId: number,
+  memberId: number,
+  cursor: string | undefined,
+  limit: number,
+  now: Date,
+): Promise<{ items: ApiMessage[]; nextCursor: string | null }> {
+  await conversationFor(db, conversationId, memberId);
+  const before = cursor !== undefined ? parseId(cursor, 'cursor') : null;
+  const rows = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversationId), before !== null ? lt(messages.id, before) : undefined))
+    .orderBy(desc(messages.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const items = await shapeMessages(db, page, now);
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
+}
+
+/** A pending request `memberId` received (not one they sent), or 409. */
+function requireReceivedRequest(conv: ConvRow, memberId: number) {
+  if (conv.state !== 'request' || conv.recipientId !== memberId)
+    throw conflict('this conversation is not a message request you received', { field: 'id' });
+}
+
+/** Accept a request: the conversation opens (no connection, no full profile) and moves to the inbox. */
+export async function acceptRequest(u: Uow, actor: Actor, id: number): Promise<ApiConversation> {
+  const me = actor.member.id;
+  const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
+  requireReceivedRequest(conv, me);
+  await u.tx.update(conversations).set({ state: 'open' }).where(eq(conversations.id, id));
+  await u.tx
+    .update(conversationMembers)
+    .set({ folder: 'inbox' })
+    .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  const view = await conversationView(u.tx, me, { ...conv, state: 'open' }, u.now);
+  return view;
+}
+
+/**
+ * Ignore a request: it is gone for the recipient; the sender is told nothing and still sees it
+ * pending. A page's requests cannot be ignored (pages_cannot_ignore).
+ */
+export async function ignoreRequest(u: Uow, actor: Actor, id: number): Promise<ApiConversation> {
+  const me = actor.member.id;
+  const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
+  requireReceivedRequest(conv, me);
+  const d = decideIgnoreRequest(toMemberFacts(u.deps, actor.member));
+  if (!d.allowed) throw new AppError(403, d.reason, 'requests to a page cannot be ignored: accept or delete it', { unlock: d.unlock });
+  await u.tx
+    .update(conversationMembers)
+    .set({ ignored: true, hidden: true, unread: 0 })
+    .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  const view = await conversationView(u.tx, me, conv, u.now);
+  return { ...view, unread: 0 };
+}
+
+/** Marks everything read; the other side learns it only when both have read receipts on. */
+export async function markRead(u: Uow, actor: Actor, id: number): Promise<ApiConversation> {
+  const me = actor.member.id;
+  const { conv, theirs } = await conversationFor(u.tx, id, me, { forUpdate: true });
+  await u.tx
+    .update(conversationMembers)
+    .set({ unread: 0, lastReadMessageId: conv.lastMessageId })
+    .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  const otherId = otherOf(conv, me);
+  const other = await memberById(u.tx, otherId);
+  if (other && actor.member.settings.readReceipts && other.settings.readReceipts && theirs && !theirs.ignored && conv.lastMessageId !== null) {
+    await u.emit('read', [otherId], {
+      conversationId: String(id),
+      memberId: String(me),
+      lastReadMessageId: String(conv.lastMessageId),
+    });
+  }
+  return conversationView(u.tx, me, conv, u.now);
+}
+
+/** Hide a conversation (it comes back with the next message); deleting a received request also drops it for good. */
+export async function hideConversation(u: Uow, actor: Actor, id: number): Promise<void> {
+  const me = actor.member.id;
+  const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
+  const dropRequest = conv.state === 'request' && conv.recipientId === me;
+  await u.tx
+    .update(conversationMembers)
+    .set(dropRequest ? { hidden: true, ignored: true, unread: 0 } : { hidden: true, unread: 0 })
+    .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+}
+
+/** The instant an operator last cleared the member (unrestrict), from the outbox; null if never. */
+export function lastClearedSql(memberId: number) {
+  return sql`(select max(e.created_at) from ${events} e
+     where e.type = 'member.restricted' and e.member_ids @> array[${memberId}::int]
+       and (e.payload->>'restricted') = 'false')`;
+}
+
+export type ReportReason = 'spam' | 'harassment' | 'other';
+
+/**
+ * Report the other side. Spam and harassment count toward restriction: `reportsToRestrict`
+ * distinct reporters within 30 days (since an operator last cleared the member) restrict them.
+ * Reporting a request you received also removes it (as ignoring does) unless you are a page.
+ */
+export async function reportConversation(u: Uow, actor: Actor, id: number, reason: ReportReason): Promise<ApiConversation> {
+  const me = actor.member.id;
+  const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
+  const reported = otherOf(conv, me);
+  await u.tx.insert(reports).values({ reporterId: me, reportedId: reported, conversationId: id, reason, createdAt: u.now });
+  if (conv.state === 'request' && conv.recipientId === me && actor.member.kind !== 'page') {
+    await u.tx
+      .update(conversationMembers)
+      .set({ ignored: true, hidden: true, unread: 0 })
+      .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  }
+  if (reason === 'spam' || reason === 'harassment') {
+    await lockMembers(u.tx, [reported]);
+    const since = new Date(u.now.getTime() - 30 * DAY);
+    const res = (await u.tx.execute(sql`
+      select count(distinct r.reporter_id)::int as n, bool_or(m.restricted) as restricted
+        from ${reports} r join ${members} m on m.id = r.reported_id
+       where r.reported_id = ${reported} and r.reason in ('spam','harassment') and r.created_at > ${since}
+         and r.created_at > coalesce(${lastClearedSql(reported)}, '-infinity'::timestamptz)
+    `)) as unknown as { rows: { n: unknown; restricted: unknown }[] };
+    const n = Number(res.rows[0]?.n ?? 0);
+    if (n >= u.deps.policy.reportsToRestrict && res.rows[0]?.restricted !== true) {
+      await u.tx.update(members).set({ restricted: true }).where(eq(members.id, reported));
+      await u.emit('member.restricted', [reported], { memberId: reported, restricted: true, by: 'reports' });
+    }
+  }
+  return conversationView(u.tx, me, conv, u.now);
+}
+
+/** The operator's list of reports, newest first (keyset on id). */
+export async function listReports(db: Runner, cursor: string | undefined, limit: number, now: Date, reportedHandle?: string) {
+  const before = cursor !== undefined ? parseId(cursor, 'cursor') : null;
+  let reportedId: number | undefined;
+  if (reportedHandle) {
+    const m = await memberByHandle(db, reportedHandle);
+    if (!m) return { items: [], nextCursor: null };
+    reportedId = m.id;
+  }
+  const rows = await db
+    .select()
+    .from(reports)
+    .where(and(before !== null ? lt(reports.id, before) : undefined, reportedId !== undefined ? eq(reports.reportedId, reportedId) : undefined))
+    .orderBy(desc(reports.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const people = await membersByIds(db, [...new Set(page.flatMap((r) => [r.reporterId, r.reportedId]))]);
+  const items = page.map((r) => ({
+    id: String(r.id),
+    reporter: toApiMember(people.get(r.reporterId)!, now),
+    reported: toApiMember(people.get(r.reportedId)!, now),
+    conversationId: r.conversationId === null ? null : String(r.conversationId),
+    reason: r.reason,
+    createdAt: r.createdAt.toISOString(),
+  }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
+}

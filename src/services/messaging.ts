@@ -1,0 +1,261 @@
+/**
+ * Sending a message (DOMAIN.md 5): a new message to a member (`POST /v1/messages`) or a message
+ * into an existing conversation (`POST /v1/conversations/:id/messages`). One transaction:
+ *
+ *   1. lock the pair (advisory, transaction-scoped) and the sender's member row, so follow-ups,
+ *      quotas and InMail credits cannot race;
+ *   2. write the InMail grants due (only when the sender asks for an InMail);
+ *   3. gather the facts and ask the policy; a denial stores nothing;
+ *   4. the conversation (one per pair), both sides' rows, the message, its attachments, the InMail
+ *      spend or refunds, the bulk flag, and the outbox events — all committed together.
+ */
+import { createHash } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { charCount, decideMessage, decideReply, httpStatus, retryAfterSeconds, type Decision } from '../policy/index.js';
+import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
+import { ownedAttachments, toApiAttachment } from './attachments.js';
+import {
+  conversationFor,
+  conversationView,
+  lastClearedSql,
+  lockPair,
+  otherOf,
+  pairWhere,
+  toApiMessage,
+  type Actor,
+  type ApiConversation,
+  type ApiMessage,
+  type ConvRow,
+} from './conversations.js';
+import { AppError, badRequest } from './errors.js';
+import { gatherFacts } from './facts.js';
+import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
+import { lockMembers, memberByHandle, memberById, toApiMember, type MemberRecord } from './members.js';
+import type { Uow } from './uow.js';
+
+const DAY = 86_400_000;
+
+export interface SendInput {
+  body: string;
+  subject?: string | null;
+  channel?: 'inmail';
+  attachments?: string[];
+}
+
+export interface SendResult {
+  message: ApiMessage;
+  conversation: ApiConversation;
+}
+
+/** Lowercase, whitespace collapsed, trimmed (and NFC): what "the same text" means for bulk detection. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
+export function bodyHash(text: string): string {
+  return createHash('sha256').update(normalizeText(text)).digest('hex');
+}
+
+const MESSAGES: Partial<Record<string, string>> = {
+  self: 'you cannot message yourself',
+  sender_restricted: 'your account is restricted: you may read but not send',
+  sender_inactive: 'your account is not active',
+  recipient_unavailable: 'this member is not available',
+  recipient_settings: "this member's settings do not allow your message",
+  not_in_reach: 'this member is out of your reach',
+  no_inmail_credits: 'you have no InMail credits to spend',
+  inmail_not_accepted: 'this member does not accept InMail',
+  awaiting_response: 'your request is pending: wait for a response before writing again',
+  monthly_limit: 'monthly limit of new conversations reached',
+  bulk_flagged: 'your account is flagged for bulk messaging until it is reviewed',
+  too_long: 'the message is too long',
+  rate_limited: 'too many messages: slow down',
+  request_not_accepted: 'accept the message request before replying',
+};
+
+/** A policy denial as the HTTP error: status by reason, unlock for 403/429, Retry-After for 429. */
+export function denialError(d: Decision, now: Date, details?: Record<string, unknown>): AppError {
+  const status = httpStatus(d);
+  const retry = status === 429 ? retryAfterSeconds(d, now) : null;
+  return new AppError(status, d.reason, MESSAGES[d.reason] ?? d.reason.replaceAll('_', ' '), {
+    ...(status === 403 || status === 429 ? { unlock: d.unlock } : {}),
+    ...(retry !== null ? { retryAfter: retry } : {}),
+    ...(details ? { details } : {}),
+  });
+}
+
+function validateInput(input: SendInput) {
+  const hasAttachments = (input.attachments?.length ?? 0) > 0;
+  if (input.body.trim() === '' && !hasAttachments) throw badRequest('body: must not be blank', { field: 'body' });
+}
+
+/** A new message to `toHandle` (POST /v1/messages). */
+export async function sendToMember(u: Uow, actor: Actor, toHandle: string, input: SendInput): Promise<SendResult> {
+  validateInput(input);
+  const recipient = await memberByHandle(u.tx, toHandle);
+  return deliver(u, actor, recipient, input, null);
+}
+
+/** A message into conversation `conversationId` (POST /v1/conversations/:id/messages). */
+export async function sendInConversation(u: Uow, actor: Actor, conversationId: number, input: SendInput): Promise<SendResult> {
+  validateInput(input);
+  const { conv } = await conversationFor(u.tx, conversationId, actor.member.id);
+  const recipient = await memberById(u.tx, otherOf(conv, actor.member.id));
+  return deliver(u, actor, recipient, input, conv.id);
+}
+
+async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, input: SendInput, replyTo: number | null): Promise<SendResult> {
+  const { tx, now, deps } = u;
+  const policy = deps.policy;
+  if (recipientIn && recipientIn.id !== actor.member.id) await lockPair(tx, actor.member.id, recipientIn.id);
+  await lockMembers(tx, [actor.member.id]);
+  // Fresh rows under the locks: flags (restricted, bulk) and settings may have changed meanwhile.
+  const sender = (await memberById(tx, actor.member.id))!;
+  const recipient = recipientIn ? await memberById(tx, recipientIn.id) : null;
+  if (actor.author.id !== sender.id) {
+    const author = await memberById(tx, actor.author.id);
+    if (!author || author.restricted) throw new AppError(403, 'sender_restricted', MESSAGES.sender_restricted!, { unlock: [] });
+  }
+  const wantsInmail = replyTo === null && input.channel === 'inmail';
+  if (wantsInmail) await ensureGrants(tx, sender, now, policy);
+  const { facts } = await gatherFacts(deps, tx, sender, recipient, now);
+  const subject = input.subject ?? null;
+  const decision =
+    replyTo === null
+      ? decideMessage(facts, { body: input.body, subject, ...(wantsInmail ? { channel: 'inmail' as const } : {}) }, now, policy)
+      : decideReply(facts, { body: input.body, subject: null }, now, policy);
+  if (!decision.allowed) {
+    const field = decision.reason === 'too_long' ? (subject !== null && charCount(subject) > policy.inmailSubjectMaxChars ? 'subject' : 'body') : undefined;
+    throw denialError(decision, now, field ? { field } : undefined);
+  }
+  if (subject !== null && charCount(subject) > policy.inmailSubjectMaxChars)
+    throw new AppError(400, 'too_long', 'the subject is too long', { details: { field: 'subject', maxChars: policy.inmailSubjectMaxChars } });
+  const rcpt = recipient!;
+  const channel = decision.channel!;
+  const delivery = decision.delivery!;
+  const atts = await ownedAttachments(tx, input.attachments ?? [], [...new Set([sender.id, actor.author.id])]);
+
+  // The conversation of the pair: new, restarted (the sender had ignored or deleted a request from
+  // the recipient: for the sender it no longer exists), or continued.
+  const rel = facts.relationship;
+  let [conv] = await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('update');
+  if (replyTo !== null && conv?.id !== replyTo) throw new AppError(404, 'not_found', 'no such conversation');
+  const state: ConvRow['state'] = delivery === 'request' ? 'request' : 'open';
+  const recipientFolder = delivery === 'request' ? 'requests' : 'inbox';
+  let startedNow = false;
+  if (!conv) {
+    const inserted = await tx
+      .insert(conversations)
+      .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
+      .onConflictDoNothing()
+      .returning();
+    conv = inserted[0] ?? (await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('update'))[0]!;
+    await tx
+      .insert(conversationMembers)
+      .values([
+        { conversationId: conv.id, memberId: sender.id, folder: 'inbox', lastActivityAt: now },
+        { conversationId: conv.id, memberId: rcpt.id, folder: recipientFolder, lastActivityAt: now },
+      ])
+      .onConflictDoNothing();
+    startedNow = true;
+  } else if (rel.conversation === null) {
+    const set = { starterId: sender.id, recipientId: rcpt.id, state, channel, followUps: 0, createdAt: now };
+    await tx.update(conversations).set(set).where(eq(conversations.id, conv.id));
+    conv = { ...conv, ...set };
+    await tx
+      .update(conversationMembers)
+      .set({ folder: 'inbox', ignored: false, hidden: false })
+      .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
+    await tx
+      .update(conversationMembers)
+      .set({ folder: recipientFolder, ignored: false, hidden: false })
+      .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, rcpt.id)));
+    startedNow = true;
+  } else if (conv.state === 'request' && channel === 'direct') {
+    // The two connected meanwhile: the request opens.
+    await tx.update(conversations).set({ state: 'open' }).where(eq(conversations.id, conv.id));
+    await tx.update(conversationMembers).set({ folder: 'inbox' }).where(eq(conversationMembers.conversationId, conv.id));
+    conv = { ...conv, state: 'open' };
+  } else if (conv.state === 'request' && conv.starterId === sender.id) {
+    await tx
+      .update(conversations)
+      .set({ followUps: sql`${conversations.followUps} + 1` })
+      .where(eq(conversations.id, conv.id));
+    conv = { ...conv, followUps: conv.followUps + 1 };
+  }
+
+  const toNonConnection = rel.degree !== 1;
+  const hash = bodyHash(input.body);
+  const [msg] = await tx
+    .insert(messages)
+    .values({
+      conversationId: conv.id,
+      senderId: sender.id,
+      authorId: actor.author.id !== sender.id ? actor.author.id : null,
+      body: input.body,
+      subject,
+      channel,
+      bodyHash: hash,
+      toNonConnection,
+      recipientId: rcpt.id,
+      createdAt: now,
+    })
+    .returning();
+  const message = msg!;
+  if (atts.length) await tx.insert(messageAttachments).values(atts.map((a) => ({ messageId: message.id, attachmentId: a.id })));
+  await tx.update(conversations).set({ lastMessageAt: now, lastMessageId: message.id }).where(eq(conversations.id, conv.id));
+  conv = { ...conv, lastMessageAt: now, lastMessageId: message.id };
+  await tx
+    .update(conversationMembers)
+    .set({ lastActivityAt: now, hidden: false, unread: 0, lastReadMessageId: message.id })
+    .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
+  const [theirs] = await tx
+    .update(conversationMembers)
+    .set({ lastActivityAt: now, hidden: false, unread: sql`${conversationMembers.unread} + 1` })
+    .where(
+      and(
+        eq(conversationMembers.conversationId, conv.id),
+        eq(conversationMembers.memberId, rcpt.id),
+        eq(conversationMembers.ignored, false),
+      ),
+    )
+    .returning({ memberId: conversationMembers.memberId });
+  const recipientSees = theirs !== undefined;
+
+  if (channel === 'inmail' && decision.cost) await spendCredit(tx, sender.id, message.id, now, decision.cost.inmailCredits);
+  if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
+  if (toNonConnection && !sender.bulkFlagged) await flagBulk(u, sender.id, hash);
+
+  const apiMessage = toApiMessage(message, sender, atts.map(toApiAttachment), now);
+  await u.emit('message.created', recipientSees ? [sender.id, rcpt.id] : [sender.id], {
+    conversationId: String(conv.id),
+    message: apiMessage,
+  });
+  if (startedNow && delivery === 'request' && recipientSees) {
+    await u.emit('conversation.request', [rcpt.id], {
+      conversationId: String(conv.id),
+      from: toApiMember(sender, now),
+      message: apiMessage,
+    });
+  }
+  return { message: apiMessage, conversation: await conversationView(tx, sender.id, conv, now) };
+}
+
+/**
+ * The same text (normalized) to `bulkRecipientsThreshold` distinct non-connections within 24
+ * hours (counted since an operator last cleared the sender) flags the sender as bulk.
+ */
+async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
+  const threshold = u.deps.policy.bulkRecipientsThreshold;
+  if (threshold <= 0) return;
+  const since = new Date(u.now.getTime() - DAY);
+  const res = (await u.tx.execute(sql`
+    select count(distinct recipient_id)::int as n from ${messages}
+     where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}
+       and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)
+  `)) as unknown as { rows: { n: unknown }[] };
+  if (Number(res.rows[0]?.n ?? 0) >= threshold) {
+    await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
+    await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });
+  }
+}

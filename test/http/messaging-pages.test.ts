@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { folder, makePage, reply, send } from '../helpers/messaging.js';
+
+describe(`messaging: pages (${storageKind})`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("any active member may message a page: a request in the page's shared inbox for all admins", async () => {
+    const owner = await signUp(h);
+    const coAdmin = await signUp(h);
+    const outsider = await signUp(h);
+    const customer = await signUp(h);
+    const page = await makePage(h, 'acme_corp', [owner, coAdmin]);
+    const r = await send(h, customer, 'acme_corp', 'Do you ship to Norway?');
+    expect(r.status).toBe(201);
+    expect(r.body.message.channel).toBe('page');
+    expect(r.body.conversation).toMatchObject({ state: 'request', folder: 'inbox' });
+    const cid = r.body.conversation.id;
+    // the event goes to the page (the realtime layer fans out to its admins)
+    const ev = (await h.inst.store.db.execute(
+      sql`select member_ids from events where type = 'conversation.request' order by id desc limit 1`,
+    )) as unknown as { rows: { member_ids: number[] }[] };
+    expect(ev.rows[0]!.member_ids.map(Number)).toEqual([page.id]);
+    for (const adm of [owner, coAdmin]) {
+      const viaAs = await folder(h, adm, 'requests', 'acme_corp');
+      expect(viaAs.map((c) => c.id)).toEqual([cid]);
+      const viaPage = await h.call('GET', '/v1/pages/acme_corp/conversations?folder=requests', { token: adm.token });
+      expect(viaPage.status).toBe(200);
+      expect(viaPage.body.items.map((c: any) => c.id)).toEqual([cid]);
+      // not in the admin's own folders
+      expect(await folder(h, adm, 'requests')).toEqual([]);
+    }
+    // non-admins get nothing
+    expect((await h.call('GET', '/v1/pages/acme_corp/conversations?folder=requests', { token: outsider.token })).status).toBe(404);
+    expect((await h.call('GET', '/v1/conversations?folder=requests&as=acme_corp', { token: outsider.token })).status).toBe(404);
+    expect((await h.call('GET', `/v1/conversations/${cid}/messages?as=acme_corp`, { token: outsider.token })).status).toBe(404);
+    expect((await h.call('GET', `/v1/conversations/${cid}/messages`, { token: outsider.token })).status).toBe(404);
+    expect((await h.call('GET', `/v1/pages/${customer.handle}/conversations`, { token: customer.token })).status).toBe(404);
+    // cannot be ignored
+    const ig = await h.call('POST', `/v1/conversations/${cid}/ignore?as=acme_corp`, { token: owner.token });
+    expect(ig.status).toBe(403);
+    expect(ig.body.error.code).toBe('pages_cannot_ignore');
+    expect((await folder(h, coAdmin, 'requests', 'acme_corp')).map((c) => c.id)).toEqual([cid]);
+    // no reply before accepting
+    const early = await reply(h, owner, cid, 'Yes!', 'acme_corp');
+    expect(early.status).toBe(403);
+    expect(early.body.error.code).toBe('request_not_accepted');
+    // accept, then an admin replies as the page
+    const acc = await h.call('POST', `/v1/conversations/${cid}/accept?as=acme_corp`, { token: coAdmin.token });
+    expect(acc.status).toBe(200);
+    expect(acc.body).toMatchObject({ state: 'open', folder: 'inbox' });
+    const ans = await reply(h, owner, cid, 'Yes, we do.', 'acme_corp');
+    expect(ans.status).toBe(201);
+    expect(ans.body.message.sender).toMatchObject({ handle: 'acme_corp', kind: 'page' });
+    const seen = await h.call('GET', `/v1/conversations/${cid}/messages`, { token: customer.token });
+    expect(seen.body.items.map((m: any) => [m.sender.handle, m.body])).toEqual([
+      ['acme_corp', 'Yes, we do.'],
+      [customer.handle, 'Do you ship to Norway?'],
+    ]);
+    expect((await folder(h, coAdmin, 'inbox', 'acme_corp'))[0]).toMatchObject({ id: cid, unread: 0 });
+  });
+
+  it('an admin may delete a request: gone for the page, the sender still sees it pending', async () => {
+    const owner = await signUp(h);
+    const customer = await signUp(h);
+    await makePage(h, 'beta_shop', [owner]);
+    const r = await send(h, customer, 'beta_shop', 'Hello?');
+    const cid = r.body.conversation.id;
+    const outsider = await signUp(h);
+    expect((await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: outsider.token })).status).toBe(404);
+    expect((await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: owner.token })).status).toBe(204);
+    expect(await folder(h, owner, 'requests', 'beta_shop')).toEqual([]);
+    expect((await h.call('GET', `/v1/conversations/${cid}`, { token: customer.token })).body.state).toBe('request');
+    expect((await reply(h, customer, cid, 'Anyone?')).status).toBe(201);
+    expect(await folder(h, owner, 'requests', 'beta_shop')).toEqual([]);
+  });
+});
