@@ -28,6 +28,7 @@ async function serve() {
   const log = pino(logger);
   const inst = await startServer(cfg, { logger });
   log.info({ url: inst.url, storage: inst.store.kind }, 'liaison listening');
+  if (!log.isLevelEnabled('info')) process.stdout.write(`liaison listening on ${inst.url} (${inst.store.kind})\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -1,0 +1,119 @@
+/** Shared by the benchmarks: the machine line, RESULTS.md sections, child servers, percentiles. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { packageRoot } from '../src/util/paths.js';
+
+export const ROOT = packageRoot();
+export const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const NATS_URL = process.env.BENCH_NATS_URL ?? process.env.LIAISON_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+export function machine(): string {
+  const cpus = os.cpus();
+  return `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`;
+}
+
+/** Replaces (or appends) the `## <title>` section of bench/RESULTS.md. */
+export function writeSection(title: string, body: string): void {
+  const file = path.join(ROOT, 'bench', 'RESULTS.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\n';
+  const section = `## ${title}\n\n${body.trim()}\n`;
+  const re = new RegExp(`^## ${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'm');
+  const start = text.search(re);
+  if (start >= 0) {
+    const rest = text.slice(start + 1);
+    const next = rest.search(/^## /m);
+    const end = next >= 0 ? start + 1 + next : text.length;
+    text = text.slice(0, start) + section + (end < text.length ? '\n' + text.slice(end) : '');
+  } else text = text.replace(/\s*$/, '\n\n') + section;
+  writeFileSync(file, text);
+}
+
+export function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export const ratio = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(2)) + '×';
+
+/** A scratch database on the PostgreSQL server, dropped by `drop()`. */
+export async function scratchDb(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(PG_URL);
+  u.pathname = '/' + name;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface Child {
+  url: string;
+  child: ChildProcess;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Starts a compiled `liaison serve` (or any script printing {"url": …}) and waits for its URL. */
+export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...(script.endsWith('main.js') ? ['serve'] : [])], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no URL from ' + script + ': ' + out)), 120_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(out) ?? /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited ${code}: ${out}`));
+    });
+  });
+  return {
+    url,
+    child,
+    pid: child.pid!,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+      }),
+  };
+}
+
+/** CPU seconds and RSS of a process, from /proc (Linux). */
+export function procStats(pid: number): { cpuSeconds: number; rssMiB: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(stat[11]) + Number(stat[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuSeconds: ticks / 100, rssMiB: rss / 1024 };
+  } catch {
+    return { cpuSeconds: NaN, rssMiB: NaN };
+  }
+}
