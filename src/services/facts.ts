@@ -8,7 +8,7 @@ import type { Facts, MemberFacts, QuotaFacts, RelationshipFacts } from '../polic
 import type { Channel } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
-import { inmailBalance } from './inmail.js';
+import { balanceFromRow, ledgerColumns } from './inmail.js';
 import { apiStatus, membersByIds, type MemberRecord } from './members.js';
 
 const DAY = 86_400_000;
@@ -43,19 +43,9 @@ export interface OpenInvitation {
   createdAt: Date;
 }
 
-export async function relationshipOf(
-  deps: Deps,
-  db: Runner,
-  viewer: MemberRecord,
-  member: MemberRecord,
-  now: Date,
-  opts: { introductions?: number } = {},
-): Promise<{ rel: RelationshipFacts; invitation: OpenInvitation | null }> {
-  const v = viewer.id;
-  const m = member.id;
+function relationshipColumns(deps: Deps, v: number, m: number, now: Date) {
   const expiry = new Date(now.getTime() - deps.policy.invitationExpiryDays * DAY);
-  const res = (await db.execute(sql`
-    select
+  return sql`
       (select json_build_object('id', i.id, 'fromId', i.from_id, 'toId', i.to_id, 'status', i.status, 'createdAt', i.created_at)
          from invitations i
         where least(i.from_id, i.to_id) = least(${v}::int, ${m}::int) and greatest(i.from_id, i.to_id) = greatest(${v}::int, ${m}::int)
@@ -70,9 +60,18 @@ export async function relationshipOf(
                                 'ignored', (select cm.ignored from conversation_members cm where cm.conversation_id = c.id and cm.member_id = ${v}))
          from conversations c
         where least(c.starter_id, c.recipient_id) = least(${v}::int, ${m}::int) and greatest(c.starter_id, c.recipient_id) = greatest(${v}::int, ${m}::int)
-        limit 1) as conv
-  `)) as unknown as Rows;
-  const r = res.rows[0]!;
+        limit 1) as conv`;
+}
+
+/** Reads the relationship of a pair from a row holding relationshipColumns(). */
+async function relationshipFromRow(
+  deps: Deps,
+  db: Runner,
+  r: Record<string, unknown>,
+  v: number,
+  m: number,
+  opts: { introductions?: number },
+): Promise<{ rel: RelationshipFacts; invitation: OpenInvitation | null }> {
   const invRaw = (typeof r.inv === 'string' ? JSON.parse(r.inv) : r.inv) as Record<string, unknown> | null;
   const invitation: OpenInvitation | null = invRaw
     ? {
@@ -121,15 +120,24 @@ export async function relationshipOf(
   return { rel, invitation };
 }
 
-/** The viewer's counters for every quota and cooldown, computed from rows and `now`. */
-export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
-  const v = viewer.id;
+export async function relationshipOf(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  member: MemberRecord,
+  now: Date,
+  opts: { introductions?: number } = {},
+): Promise<{ rel: RelationshipFacts; invitation: OpenInvitation | null }> {
+  const res = (await db.execute(sql`select ${relationshipColumns(deps, viewer.id, member.id, now)}`)) as unknown as Rows;
+  return relationshipFromRow(deps, db, res.rows[0]!, viewer.id, member.id, opts);
+}
+
+function quotaColumns(v: number, now: Date) {
   const week = new Date(now.getTime() - 7 * DAY);
   const month = monthStartUTC(now);
   const days90 = new Date(now.getTime() - 90 * DAY);
   const minute = new Date(now.getTime() - 60_000);
-  const res = (await db.execute(sql`
-    select
+  return sql`
       (select count(*) from invitations where from_id = ${v} and created_at > ${week})::int as inv7,
       (select min(created_at) from invitations where from_id = ${v} and created_at > ${week}) as inv7_oldest,
       (select count(*) from invitations where from_id = ${v} and note is not null and created_at >= ${month})::int as notes,
@@ -137,9 +145,11 @@ export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecor
       (select count(*) from messages where sender_id = ${v} and created_at > ${minute})::int as msg1m,
       (select min(created_at) from messages where sender_id = ${v} and created_at > ${minute}) as msg1m_oldest,
       (select count(*) from conversations where starter_id = ${v} and channel <> 'direct' and created_at >= ${month})::int as noncon,
-      (select count(*) from conversations where starter_id = ${v} and channel = 'group' and created_at >= ${month})::int as grp
-  `)) as unknown as Rows;
-  const r = res.rows[0]!;
+      (select count(*) from conversations where starter_id = ${v} and channel = 'group' and created_at >= ${month})::int as grp,
+      ${ledgerColumns(v)}`;
+}
+
+function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRecord, now: Date): QuotaFacts {
   return {
     invitationsLast7Days: Number(r.inv7),
     oldestInvitationLast7DaysAt: date(r.inv7_oldest),
@@ -149,8 +159,14 @@ export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecor
     oldestMessageLastMinuteAt: date(r.msg1m_oldest),
     nonConnectionConversationsThisMonth: Number(r.noncon),
     groupConversationsThisMonth: Number(r.grp),
-    inmailBalance: await inmailBalance(db, viewer, now, deps.policy),
+    inmailBalance: balanceFromRow(r, viewer, now, deps.policy),
   };
+}
+
+/** The viewer's counters for every quota and cooldown, computed from rows and `now` (one statement). */
+export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
+  const res = (await db.execute(sql`select ${quotaColumns(viewer.id, now)}`)) as unknown as Rows;
+  return quotasFromRow(deps, res.rows[0]!, viewer, now);
 }
 
 /** The full snapshot for viewer → member (member null = unknown handle). */
@@ -162,9 +178,9 @@ export async function gatherFacts(
   now: Date,
   opts: { introductions?: number; connectionCounts?: Map<number, number> } = {},
 ): Promise<{ facts: Facts; invitation: OpenInvitation | null }> {
-  const quotas = await quotasOfViewer(deps, db, viewer, now);
   const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
   if (!member || member.id === viewer.id) {
+    const quotas = await quotasOfViewer(deps, db, viewer, now);
     const rel: RelationshipFacts = {
       degree: null,
       invitation: null,
@@ -178,7 +194,13 @@ export async function gatherFacts(
     };
     return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: rel, quotas }, invitation: null };
   }
-  const { rel, invitation } = await relationshipOf(deps, db, viewer, member, now, opts);
+  // One round trip: the viewer's counters and the pair's relationship together.
+  const res = (await db.execute(
+    sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`,
+  )) as unknown as Rows;
+  const row = res.rows[0]!;
+  const quotas = quotasFromRow(deps, row, viewer, now);
+  const { rel, invitation } = await relationshipFromRow(deps, db, row, viewer.id, member.id, opts);
   return {
     facts: { viewer: viewerFacts, member: toMemberFacts(deps, member, opts.connectionCounts?.get(member.id)), relationship: rel, quotas },
     invitation,

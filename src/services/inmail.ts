@@ -91,6 +91,28 @@ function dueGrants(state: LedgerState, now: Date, policy: Policy): { grants: Due
   return { grants, balance };
 }
 
+/** Columns of the ledger state, to fold into a larger SELECT (read them back with balanceFromRow). */
+export function ledgerColumns(memberId: number) {
+  return sql`(select coalesce(sum(l.amount), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_balance,
+    (select coalesce(json_agg(l.period), '[]'::json) from inmail_ledger l where l.member_id = ${memberId} and l.kind = 'grant') as ledger_periods,
+    (select s.started_at from subscriptions s where s.member_id = ${memberId}) as ledger_started_at`;
+}
+
+/** The balance from a row holding ledgerColumns(), with the member's tier as loaded. */
+export function balanceFromRow(r: Record<string, unknown>, member: MemberRecord, now: Date, policy: Policy): number {
+  if (member.kind !== 'person') return 0;
+  const periodsRaw = typeof r.ledger_periods === 'string' ? JSON.parse(r.ledger_periods) : r.ledger_periods;
+  const started = r.ledger_started_at;
+  const state: LedgerState = {
+    balance: Number(r.ledger_balance ?? 0),
+    grantedPeriods: new Set(((periodsRaw as unknown[]) ?? []).map(String)),
+    tier: member.tier,
+    until: member.tierUntil,
+    startedAt: started === null || started === undefined ? null : started instanceof Date ? started : new Date(String(started)),
+  };
+  return dueGrants(state, now, policy).balance;
+}
+
 /** The member's balance as of `now` (the ledger sum plus the grants due and not yet written). No write. */
 export async function inmailBalance(db: Runner, member: MemberRecord, now: Date, policy: Policy): Promise<number> {
   if (member.kind !== 'person') return 0;
