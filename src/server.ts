@@ -5,7 +5,10 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Deps } from './services/context.js';
-import { applyToGraph, loadGraph } from './services/graph.js';
+import { loadGraph } from './services/graph.js';
+import type { BusGroup } from './realtime/bus.js';
+import { Realtime } from './realtime/index.js';
+import type { HubOptions } from './realtime/stream.js';
 import { openStore, type Store } from './store/db.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { packageRoot } from './util/paths.js';
@@ -14,27 +17,54 @@ export interface Instance {
   app: Awaited<ReturnType<typeof buildApp>>;
   store: Store;
   deps: Deps;
+  /** the bus, the sockets and the catch-up from storage */
+  realtime: Realtime;
   url: string;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, opts: { clock?: Clock; logger?: boolean | object; listen?: boolean } = {}): Promise<Instance> {
+export interface StartOptions {
+  clock?: Clock;
+  logger?: boolean | object;
+  listen?: boolean;
+  /** realtime tuning (tests): heartbeat, slow-consumer limit, catch-up period, a shared in-process bus */
+  realtime?: { hub?: Partial<HubOptions>; pollIntervalMs?: number; group?: BusGroup; subjectPrefix?: string };
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<Instance> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await store.migrate();
-  const log = (msg: string, extra?: object) => app.log.info(extra ?? {}, msg);
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   const logLater: [string, object | undefined][] = [];
-  const { graph } = await loadGraph(store.db, (m, e) => logLater.push([m, e]));
+  const log = (msg: string, extra?: object) => (app ? app.log.info(extra ?? {}, msg) : logLater.push([msg, extra]));
+  // Subscribe to the bus before loading the graph, so nothing committed in between is missed.
+  let realtime: Realtime;
+  try {
+    realtime = await Realtime.connect({
+      natsUrl: config.natsUrl,
+      subjectPrefix: opts.realtime?.subjectPrefix ?? (process.env.LIAISON_NATS_SUBJECT?.trim() || undefined),
+      group: opts.realtime?.group,
+      pollIntervalMs: opts.realtime?.pollIntervalMs,
+      hub: opts.realtime?.hub,
+      log,
+    });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const { graph, lastEventId } = await loadGraph(store.db, log);
   const deps: Deps = {
     store,
     policy: config.policy,
     clock: opts.clock ?? systemClock,
     graph,
-    onCommit: (events) => {
-      for (const ev of events) applyToGraph(graph, ev);
-    },
+    // Synchronous: the local graph (read-your-writes), local sockets, then the bus.
+    onCommit: (events) => realtime.onCommit(events),
   };
-  const app = await buildApp({ config, deps, logger: opts.logger ?? false });
-  for (const [m, e] of logLater) log(m, e);
+  await realtime.attach(deps, lastEventId);
+  app = await buildApp({ config, deps, logger: opts.logger ?? false });
+  for (const [m, e] of logLater) app.log.info(e ?? {}, m);
+  log('realtime: bus ready', { bus: realtime.busKind, lastEventId });
   const webRoot = join(packageRoot(), 'dist', 'web');
   if (existsSync(join(webRoot, 'index.html'))) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: 'index.html' });
@@ -43,14 +73,19 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
   if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
   let closed = false;
   return {
-    app,
+    app: app!,
     store,
     deps,
+    realtime,
     url,
     async close() {
       if (closed) return;
       closed = true;
-      await app.close();
+      // Sockets first, with 1012 "service restart" (clients reconnect elsewhere with ?since=),
+      // then in-flight requests, then the bus (their events still go out), then storage.
+      await realtime.close();
+      await app!.close();
+      await realtime.closeBus();
       await store.close();
     },
   };

@@ -21,6 +21,7 @@ import { adminRoutes } from './routes/admin.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { networkRoutes } from './routes/network.js';
 import { opsRoutes } from './routes/ops.js';
+import { streamRoutes } from './routes/stream.js';
 
 export type AuthMode = 'none' | 'member' | 'optional' | 'admin';
 
@@ -113,7 +114,7 @@ export async function buildApp(opts: AppOptions) {
     }
     if (mode === 'member' || mode === 'optional') {
       const token = bearer(req);
-      const member = token ? await authenticate(deps, token) : null;
+      const member = token ? await authenticate(deps, token, req.method === 'GET') : null;
       if (!member) {
         if (mode === 'member') throw unauthenticated();
         return;
@@ -135,6 +136,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(async (a) => adminRoutes(a as never, ctx));
   await app.register(async (a) => networkRoutes(a as never, ctx));
   await app.register(async (a) => messagingRoutes(a as never, ctx));
+  await app.register(async (a) => streamRoutes(a as never, ctx));
   return app;
 }
 

@@ -6,7 +6,8 @@ import type { Runner } from '../store/db.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, conflict, unauthenticated } from './errors.js';
-import { lockMembers, memberById, memberByLogin, type MemberRecord, type SettingsRow } from './members.js';
+import { cacheOf } from './cache.js';
+import { cachedMemberById, lockMembers, memberById, memberByLogin, type MemberRecord, type SettingsRow } from './members.js';
 import { pgCode, pgConstraint, transact, type Uow } from './uow.js';
 
 const ARGON = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -96,19 +97,33 @@ export async function login(deps: Deps, loginName: string, password: string) {
 }
 
 export async function logout(deps: Deps, token: string): Promise<void> {
+  cacheOf(deps).dropSession(hashToken(token));
   await deps.store.db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)));
 }
 
-/** The member a bearer token belongs to, or null (unknown token, closed account). */
-export async function authenticate(deps: Deps, token: string): Promise<MemberRecord | null> {
+/**
+ * The member a bearer token belongs to, or null (unknown token, closed account). `cached` (GET
+ * requests) may answer from the instance's 2-second read cache; writes always read the tables.
+ */
+export async function authenticate(deps: Deps, token: string, cached = false): Promise<MemberRecord | null> {
+  const tokenHash = hashToken(token);
+  const cache = cacheOf(deps);
+  if (cached) {
+    const id = cache.session(tokenHash);
+    if (id !== undefined) {
+      const m = await cachedMemberById(deps, id);
+      if (m && m.status !== 'closed') return m;
+    }
+  }
   const [row] = await deps.store.db
     .select({ memberId: sessions.memberId })
     .from(sessions)
-    .where(eq(sessions.tokenHash, hashToken(token)))
+    .where(eq(sessions.tokenHash, tokenHash))
     .limit(1);
   if (!row) return null;
-  const m = await memberById(deps.store.db, row.memberId);
+  const m = cached ? await cachedMemberById(deps, row.memberId) : await memberById(deps.store.db, row.memberId);
   if (!m || m.status === 'closed') return null;
+  if (cached) cache.putSession(tokenHash, m.id);
   return m;
 }
 

@@ -2,6 +2,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
 import type { Runner } from '../store/db.js';
+import { cacheOf } from './cache.js';
+import type { Deps } from './context.js';
 import { members, settings, subscriptions } from '../store/schema.js';
 
 export interface SettingsRow {
@@ -182,4 +184,43 @@ export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
     .where(and(inArray(members.id, sorted)))
     .orderBy(members.id)
     .for('update');
+}
+
+/** Read-path lookups through the instance's short-lived cache (GET requests only; never in a write). */
+export async function cachedMemberByHandle(deps: Deps, handle: string): Promise<MemberRecord | null> {
+  const cache = cacheOf(deps);
+  const id = cache.memberIdByHandle(handle);
+  const hit = id !== undefined ? cache.member(id) : undefined;
+  if (hit) return hit;
+  const m = await memberByHandle(deps.store.db, handle);
+  if (m) cache.put(m);
+  return m;
+}
+
+export async function cachedMemberById(deps: Deps, id: number): Promise<MemberRecord | null> {
+  const cache = cacheOf(deps);
+  const hit = cache.member(id);
+  if (hit) return hit;
+  const m = await memberById(deps.store.db, id);
+  if (m) cache.put(m);
+  return m;
+}
+
+export async function cachedMembersByIds(deps: Deps, ids: number[]): Promise<Map<number, MemberRecord>> {
+  const cache = cacheOf(deps);
+  const out = new Map<number, MemberRecord>();
+  const missing: number[] = [];
+  for (const id of ids) {
+    const hit = cache.member(id);
+    if (hit) out.set(id, hit);
+    else missing.push(id);
+  }
+  if (missing.length) {
+    const loaded = await membersByIds(deps.store.db, missing);
+    for (const [id, m] of loaded) {
+      cache.put(m);
+      out.set(id, m);
+    }
+  }
+  return out;
 }

@@ -12,7 +12,7 @@ import { members } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { gatherFacts } from './facts.js';
 import { expiryCutoff } from './invitations.js';
-import { membersByIds, memberByHandle, toApiMember, type ApiMember, type MemberRecord } from './members.js';
+import { cachedMemberByHandle, cachedMembersByIds, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
 import { visibleMember } from './relations.js';
 
 /** How many mutual connections a profile shows, and how many introduction paths it offers. */
@@ -53,14 +53,14 @@ function seesLimited(m: MemberRecord, degree: 1 | 2 | 3 | null, self: boolean): 
 }
 
 export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date): Promise<ApiProfile> {
-  const m = await visibleMember(deps, db, viewer, handle);
+  const m = await visibleMember(deps, null, viewer, handle);
   const self = m.id === viewer.id;
   const { facts, invitation } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS });
   const { primaryAction, actions } = decideProfile(facts, now, deps.policy);
   const degree = self ? null : facts.relationship.degree;
   const limited = seesLimited(m, degree, self);
   const mut = self || !limited ? { count: 0, items: [] as number[] } : deps.graph.mutuals(viewer.id, m.id, { limit: SAMPLE });
-  const sample = await membersByIds(db, mut.items);
+  const sample = await cachedMembersByIds(deps, mut.items);
   const full = self || degree === 1;
   const api = toApiMember(m, now);
   if (!limited) api.headline = '';
@@ -83,12 +83,12 @@ export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, hand
 }
 
 export async function mutuals(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date, page: { cursor?: number; limit: number }) {
-  const m = await visibleMember(deps, db, viewer, handle);
+  const m = await visibleMember(deps, null, viewer, handle);
   const limited = m.id === viewer.id ? false : seesLimited(m, deps.graph.degree(viewer.id, m.id), false);
   if (!limited) return { items: [] as ApiMember[], nextCursor: null };
   const res = deps.graph.mutuals(viewer.id, m.id, { limit: page.limit + 1, after: page.cursor ?? 0 });
   const ids = res.items.slice(0, page.limit);
-  const byId = await membersByIds(db, ids);
+  const byId = await cachedMembersByIds(deps, ids);
   return {
     items: ids.map((id) => byId.get(id)).filter(Boolean).map((x) => toApiMember(x!, now)),
     nextCursor: res.items.length > page.limit ? String(ids[ids.length - 1]) : null,
@@ -97,7 +97,7 @@ export async function mutuals(deps: Deps, db: Runner, viewer: MemberRecord, hand
 
 /** "Why can't I message X?": the same decision the send enforces, with nothing about what X hid. */
 export async function messageDecision(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date): Promise<Decision> {
-  const m = await memberByHandle(db, handle);
+  const m = await cachedMemberByHandle(deps, handle);
   const { facts } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS });
   return decideMessage(facts, {}, now, deps.policy);
 }

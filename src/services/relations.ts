@@ -11,13 +11,16 @@ import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
 import { notFound } from './errors.js';
 import { gatherFacts } from './facts.js';
-import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
+import { cachedMemberByHandle, lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
 import { recipientUnavailable } from '../policy/types.js';
 
-/** The member if it exists for the viewer; otherwise the "not found" every hidden state shares. */
-export async function visibleMember(deps: Deps, db: Runner, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
-  const m = await memberByHandle(db, handle);
+/**
+ * The member if it exists for the viewer; otherwise the "not found" every hidden state shares.
+ * Without `db` (read paths) the lookup may come from the instance's read cache.
+ */
+export async function visibleMember(deps: Deps, db: Runner | null, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
+  const m = db ? await memberByHandle(db, handle) : await cachedMemberByHandle(deps, handle);
   if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id)))
     throw notFound('no such member');
   return m;

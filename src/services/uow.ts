@@ -5,6 +5,7 @@
  */
 import { events } from '../store/schema.js';
 import type { Tx } from '../store/db.js';
+import { cacheOf } from './cache.js';
 import type { BusEvent, Deps } from './context.js';
 
 export interface Uow {
@@ -66,7 +67,10 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
         };
         return fn(u);
       });
-      if (written.length && deps.onCommit) deps.onCommit(written);
+      if (written.length) {
+        cacheOf(deps).onEvents(written);
+        deps.onCommit?.(written);
+      }
       return result;
     } catch (e) {
       const code = pgCode(e);

@@ -127,5 +127,5 @@ describe(`persistence (${storageKind})`, () => {
     } finally {
       await h.close();
     }
-  });
+  }, 120_000);
 });

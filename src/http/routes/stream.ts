@@ -1,0 +1,73 @@
+/**
+ * API.md `GET /v1/stream`: the live event stream over a WebSocket. Auth by `?token=`, the bearer
+ * header or the session cookie; `?since=<event id>` replays what was missed from storage.
+ * The work is in src/realtime/stream.ts (StreamHub).
+ */
+import websocket from '@fastify/websocket';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { realtimeFor } from '../../realtime/index.js';
+import { CLOSE, parseSince } from '../../realtime/stream.js';
+import { authenticate } from '../../services/accounts.js';
+import { AppError, badRequest, unauthenticated } from '../../services/errors.js';
+import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
+
+const StreamQuery = Type.Object({
+  token: Type.Optional(Type.String({ maxLength: 200 })),
+  since: Type.Optional(Type.String({ maxLength: 40 })),
+});
+
+function tokenOf(req: FastifyRequest): string | undefined {
+  const q = (req.query as { token?: string } | undefined)?.token;
+  if (q) return q;
+  const h = req.headers.authorization;
+  if (typeof h === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (m) return m[1];
+  }
+  return req.cookies?.[SESSION_COOKIE] || undefined;
+}
+
+export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
+  const rt = realtimeFor(ctx.deps);
+  rt?.hub.setMetrics(ctx.metrics);
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    // Instance.close() drains with 1012 first; this covers an app closed on its own.
+    preClose(done) {
+      const server = (this as unknown as { websocketServer?: { clients: Set<{ close(c: number, r: string): void }> } }).websocketServer;
+      for (const client of server?.clients ?? []) client.close(CLOSE.serviceRestart, 'service restart: reconnect');
+      done();
+    },
+  });
+
+  app.get(
+    '/v1/stream',
+    {
+      websocket: true,
+      config: { auth: 'none' },
+      schema: {
+        summary: 'Live events over a WebSocket (message.created, conversation.request, invitation.received, invitation.accepted, read, typing)',
+        description:
+          'Frames are `{ id, type, data }`. Reconnect with `?since=<last id>` to get what was missed. Close codes: 1012 the instance is restarting (reconnect, ideally elsewhere), 4008 slow consumer, 4003 account inactive. The client may send `{ "type": "typing", "conversationId", "as"?: page handle }`.',
+        tags: ['messaging'],
+        querystring: StreamQuery,
+      },
+      preValidation: async (req) => {
+        if (!rt || rt.hub.isDraining) throw new AppError(503, 'unavailable', 'the stream is not available here: reconnect');
+        const q = req.query as { since?: string };
+        if (q.since !== undefined && q.since !== '' && parseSince(q.since) === undefined)
+          throw badRequest('since: not an event id', { field: 'since' });
+        const token = tokenOf(req);
+        const member = token ? await authenticate(ctx.deps, token) : null;
+        if (!member) throw unauthenticated();
+        if (member.status !== 'active') throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
+        req.member = member;
+      },
+    },
+    (socket, req) => {
+      const since = parseSince((req.query as { since?: string }).since);
+      void rt!.hub.accept(socket, req.member!, since);
+    },
+  );
+}

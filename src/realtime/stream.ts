@@ -1,0 +1,522 @@
+/**
+ * The sockets of this instance (GET /v1/stream): the registry, the fan-out of events to them, the
+ * replay of missed events (`?since=`), typing, heartbeats, slow consumers and the shutdown drain.
+ *
+ * A socket is registered under its member's id and under the id of every page the member
+ * administers, so delivering an event is a synchronous map lookup per id the event names.
+ *
+ * Event ids sent to clients: a durable event's id is its outbox id as a decimal string ("1234").
+ * Typing is never stored; its id is "<cursor>:t<n>" where <cursor> is the id of the last durable
+ * event this socket was sent (or its `since`, or the instance's head when it connected) and <n>
+ * counts typing signals. A client that keeps the last id it saw and reconnects with
+ * `?since=<that id>` therefore resumes from the right durable event either way.
+ */
+import { and, arrayOverlaps, asc, eq, gt, inArray, ne } from 'drizzle-orm';
+import type { WebSocket } from 'ws';
+import type { Metrics } from '../http/metrics.js';
+import type { BusEvent, Deps } from '../services/context.js';
+import { memberByHandle, memberById, type MemberRecord } from '../services/members.js';
+import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
+import type { Ephemeral } from './bus.js';
+
+/** The event types clients see; every other type feeds the graph indexes only. */
+export const EXTERNAL_TYPES = ['message.created', 'conversation.request', 'invitation.received', 'invitation.accepted', 'read', 'typing'] as const;
+const EXTERNAL = new Set<string>(EXTERNAL_TYPES);
+const DURABLE_EXTERNAL = EXTERNAL_TYPES.filter((t) => t !== 'typing');
+
+/** Close codes. */
+export const CLOSE = {
+  /** the instance is shutting down: reconnect (to another instance) with ?since= */
+  serviceRestart: 1012,
+  /** the client did not read fast enough: reconnect with ?since= */
+  slowConsumer: 4008,
+  /** the account was deactivated or closed */
+  accountInactive: 4003,
+  /** heartbeats were not answered (terminated, so the client sees 1006) */
+} as const;
+
+export interface HubOptions {
+  /** ping every socket this often; one without a pong by the next round is terminated */
+  pingIntervalMs: number;
+  /** a socket whose unsent bytes exceed this is closed with 4008 */
+  maxBufferedBytes: number;
+  /** typing signals a socket may send: burst and refill per second */
+  typingBurst: number;
+  typingPerSecond: number;
+  /** how long typing's lookup of a conversation's sides and state is cached */
+  convCacheTtlMs: number;
+  /** how long a member's settings and status are cached for typing (settings.updated and member.status events invalidate at once) */
+  memberCacheTtlMs: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  pingIntervalMs: 25_000,
+  maxBufferedBytes: 1024 * 1024,
+  typingBurst: 30,
+  typingPerSecond: 10,
+  convCacheTtlMs: 30_000,
+  memberCacheTtlMs: 60_000,
+};
+
+interface Client {
+  ws: WebSocket;
+  memberId: number;
+  /** the member and the pages it administers */
+  subIds: Set<number>;
+  alive: boolean;
+  live: boolean;
+  closing: boolean;
+  /** live events that arrived during the replay */
+  pending: { id: number; frame: string }[];
+  replayed: Set<number> | null;
+  cursor: string;
+  typingSeq: number;
+  tokens: number;
+  refilledAt: number;
+}
+
+interface CacheEntry<T> {
+  at: number;
+  value: T;
+}
+
+type ConvSides = { starterId: number; recipientId: number; state: string; ignored: Set<number> } | null;
+
+/** Converts numeric id-like fields (`by`, `…Id`) to strings: ids are strings on the API. */
+export function clientData(payload: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(payload)) {
+    if (typeof v === 'number' && (k === 'by' || k.endsWith('Id'))) {
+      out ??= { ...payload };
+      out[k] = String(v);
+    }
+  }
+  return out ?? payload;
+}
+
+function num(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^[0-9]{1,15}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** Every member an event is about (its members and the actors its payload names). */
+export function concerned(ev: { memberIds: number[]; payload: Record<string, unknown> }): number[] {
+  const out = new Set<number>(ev.memberIds);
+  const p = ev.payload as Record<string, any>;
+  for (const v of [p.by, p.memberId, p.from?.id, p.message?.sender?.id, p.invitation?.from?.id, p.invitation?.to?.id, p.member?.id]) {
+    const n = num(v);
+    if (n !== undefined) out.add(n);
+  }
+  return [...out];
+}
+
+/** Parses `?since=`: a durable id, or a typing id whose cursor part is one. */
+export function parseSince(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const m = /^([0-9]{1,15})(?::t[0-9]{1,15})?$/.exec(raw);
+  return m ? Number(m[1]) : undefined;
+}
+
+export class StreamHub {
+  readonly options: HubOptions;
+  private readonly bySub = new Map<number, Set<Client>>();
+  private readonly clients = new Set<Client>();
+  private metrics?: Metrics;
+  private timer: NodeJS.Timeout | null = null;
+  private draining = false;
+  private readonly convCache = new Map<number, CacheEntry<ConvSides>>();
+  private readonly memberCache = new Map<number, CacheEntry<MemberRecord | null>>();
+
+  constructor(
+    private readonly deps: Deps,
+    /** the instance's head (highest applied event id), the cursor of sockets without ?since= */
+    private readonly head: () => number,
+    /** hands a typing signal to every instance (this one included) */
+    private readonly emitEphemeral: (e: Ephemeral) => void,
+    options: Partial<HubOptions> = {},
+    private readonly log?: (msg: string, extra?: object) => void,
+  ) {
+    this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
+    this.startHeartbeats();
+  }
+
+  setMetrics(m: Metrics): void {
+    this.metrics = m;
+    m.openSockets.set(this.clients.size);
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  private startHeartbeats(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => {
+      for (const c of this.clients) {
+        if (!c.alive) {
+          c.ws.terminate();
+          continue;
+        }
+        c.alive = false;
+        try {
+          c.ws.ping();
+        } catch {
+          /* closing */
+        }
+      }
+    }, this.options.pingIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Changes the heartbeat period (tests). */
+  setPingInterval(ms: number): void {
+    this.options.pingIntervalMs = ms;
+    this.startHeartbeats();
+  }
+
+  // ------------------------------------------------------------------ accepting a socket
+
+  /** Takes an authenticated socket; replays from `since` (if given) and then goes live. */
+  async accept(ws: WebSocket, member: MemberRecord, since: number | undefined): Promise<void> {
+    if (this.draining) {
+      ws.close(CLOSE.serviceRestart, 'service restart: reconnect');
+      return;
+    }
+    const c: Client = {
+      ws,
+      memberId: member.id,
+      subIds: new Set([member.id]),
+      alive: true,
+      live: since === undefined,
+      closing: false,
+      pending: [],
+      replayed: since === undefined ? null : new Set(),
+      cursor: String(since ?? this.head()),
+      typingSeq: 0,
+      tokens: this.options.typingBurst,
+      refilledAt: Date.now(),
+    };
+    // Register first (buffering if replaying) so nothing committed from now on is missed.
+    this.register(c, member.id);
+    this.clients.add(c);
+    this.metrics?.openSockets.set(this.clients.size);
+    ws.on('pong', () => (c.alive = true));
+    ws.on('close', () => this.unregister(c));
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      void this.onClientMessage(c, data.toString()).catch((e) => this.log?.('stream: client message failed', { err: String(e) }));
+    });
+    try {
+      const pages = await this.adminPages(member.id);
+      for (const p of pages) this.register(c, p);
+      if (since !== undefined) await this.replay(c, since);
+    } catch (e) {
+      this.log?.('stream: replay failed', { err: String(e) });
+      if (c.ws.readyState === c.ws.OPEN) c.ws.close(1011, 'replay failed: reconnect');
+    }
+  }
+
+  private register(c: Client, subId: number): void {
+    c.subIds.add(subId);
+    let set = this.bySub.get(subId);
+    if (!set) this.bySub.set(subId, (set = new Set()));
+    set.add(c);
+  }
+
+  private unregister(c: Client): void {
+    if (!this.clients.delete(c)) return;
+    for (const id of c.subIds) {
+      const set = this.bySub.get(id);
+      if (!set) continue;
+      set.delete(c);
+      if (set.size === 0) this.bySub.delete(id);
+    }
+    c.pending = [];
+    c.replayed = null;
+    this.metrics?.openSockets.set(this.clients.size);
+  }
+
+  private async adminPages(memberId: number): Promise<number[]> {
+    const rows = await this.deps.store.db
+      .select({ id: pageAdmins.pageId })
+      .from(pageAdmins)
+      .innerJoin(members, eq(members.id, pageAdmins.pageId))
+      .where(and(eq(pageAdmins.memberId, memberId), ne(members.status, 'closed')));
+    return rows.map((r) => r.id);
+  }
+
+  /** Sends what the client missed from storage, then what arrived meanwhile, then goes live. */
+  private async replay(c: Client, since: number): Promise<void> {
+    const db = this.deps.store.db;
+    let from = since;
+    const PAGE = 500;
+    for (;;) {
+      if (c.closing || c.ws.readyState !== c.ws.OPEN) return;
+      const rows = await db
+        .select()
+        .from(events)
+        .where(and(gt(events.id, from), arrayOverlaps(events.memberIds, [...c.subIds]), inArray(events.type, DURABLE_EXTERNAL)))
+        .orderBy(asc(events.id))
+        .limit(PAGE);
+      for (const r of rows) {
+        const ev: BusEvent = {
+          id: r.id,
+          type: r.type,
+          memberIds: r.memberIds,
+          payload: r.payload as Record<string, unknown>,
+          createdAt: r.createdAt.toISOString(),
+        };
+        c.replayed!.add(ev.id);
+        for (const subId of ev.memberIds) {
+          if (c.subIds.has(subId) && this.visible(subId, ev)) {
+            this.write(c, frameOf(ev), String(ev.id));
+            break;
+          }
+        }
+      }
+      if (rows.length < PAGE) break;
+      from = rows[rows.length - 1]!.id;
+      await this.drained(c);
+    }
+    // Live events that arrived during the replay, without the ones the replay already sent.
+    const pending = c.pending;
+    c.pending = [];
+    const replayed = c.replayed!;
+    c.replayed = null;
+    c.live = true;
+    for (const p of pending) if (!replayed.has(p.id)) this.write(c, p.frame, String(p.id));
+  }
+
+  /** Waits until the socket's buffer is below half the limit (or it closed). */
+  private async drained(c: Client): Promise<void> {
+    while (c.ws.readyState === c.ws.OPEN && c.ws.bufferedAmount > this.options.maxBufferedBytes / 2) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  // ------------------------------------------------------------------ fan-out
+
+  /** Whether the member (or page) `subId` may still see an event (no block either way with anyone it names). */
+  private visible(subId: number, ev: { memberIds: number[]; payload: Record<string, unknown> }): boolean {
+    for (const other of concerned(ev)) {
+      if (other !== subId && this.deps.graph.isBlockedEitherWay(subId, other)) return false;
+    }
+    return true;
+  }
+
+  /** Committed events (this instance's or another's, each once): to the sockets concerned. */
+  deliver(evs: BusEvent[]): void {
+    for (const ev of evs) {
+      if (!EXTERNAL.has(ev.type)) {
+        this.internal(ev);
+        continue;
+      }
+      if (this.clients.size === 0) continue;
+      let frame: string | null = null;
+      const done = new Set<Client>();
+      for (const subId of ev.memberIds) {
+        const set = this.bySub.get(subId);
+        if (!set) continue;
+        if (!this.visible(subId, ev)) continue;
+        for (const c of set) {
+          if (done.has(c)) continue;
+          done.add(c);
+          frame ??= frameOf(ev);
+          if (!c.live) c.pending.push({ id: ev.id, frame });
+          else this.write(c, frame, String(ev.id));
+        }
+      }
+    }
+  }
+
+  /** Internal events: what the sockets' bookkeeping must learn. */
+  private internal(ev: BusEvent): void {
+    const p = ev.payload as Record<string, unknown>;
+    switch (ev.type) {
+      case 'page.admin_added':
+      case 'page.created': {
+        const admin = num(p.adminId);
+        const page = num(p.pageId);
+        if (admin === undefined || page === undefined) return;
+        for (const c of this.bySub.get(admin) ?? []) if (c.memberId === admin) this.register(c, page);
+        return;
+      }
+      case 'member.status': {
+        const id = num(p.memberId);
+        if (id === undefined) return;
+        this.memberCache.delete(id);
+        if (p.status === 'deactivated' || p.status === 'closed') {
+          for (const c of [...(this.bySub.get(id) ?? [])]) {
+            if (c.memberId === id) this.close(c, CLOSE.accountInactive, 'account inactive');
+          }
+        }
+        return;
+      }
+      case 'settings.updated': {
+        const id = num(p.memberId);
+        if (id !== undefined) this.memberCache.delete(id);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** An ephemeral signal (typing), from this instance or another. */
+  deliverEphemeral(e: Ephemeral): void {
+    if (this.clients.size === 0) return;
+    const data = clientData(e.payload);
+    const done = new Set<Client>();
+    for (const subId of e.memberIds) {
+      if (!this.visible(subId, e)) continue;
+      for (const c of this.bySub.get(subId) ?? []) {
+        if (done.has(c) || !c.live) continue; // ephemeral: not worth replaying
+        done.add(c);
+        const id = `${c.cursor}:t${++c.typingSeq}`;
+        this.write(c, JSON.stringify({ id, type: e.type, data }), null);
+      }
+    }
+  }
+
+  /** Sends a frame, or disconnects a slow consumer instead of growing memory. */
+  private write(c: Client, frame: string, durableId: string | null): void {
+    if (c.closing || c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.bufferedAmount + frame.length > this.options.maxBufferedBytes) {
+      this.close(c, CLOSE.slowConsumer, 'slow consumer: reconnect with ?since=');
+      return;
+    }
+    c.ws.send(frame);
+    if (durableId !== null) c.cursor = durableId;
+  }
+
+  /** Closes with a code; terminates if the close handshake does not finish soon. */
+  private close(c: Client, code: number, reason: string): void {
+    if (c.closing) return;
+    c.closing = true;
+    try {
+      c.ws.close(code, reason);
+    } catch {
+      c.ws.terminate();
+    }
+    const t = setTimeout(() => c.ws.terminate(), 2000);
+    t.unref();
+    c.ws.once('close', () => clearTimeout(t));
+  }
+
+  // ------------------------------------------------------------------ typing
+
+  private async onClientMessage(c: Client, text: string): Promise<void> {
+    if (!c.live || c.closing || text.length > 4096) return;
+    let msg: Record<string, any>;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object' || msg.type !== 'typing') return;
+    const convId = num(msg.conversationId ?? msg.data?.conversationId);
+    const asHandle: unknown = msg.as ?? msg.data?.as;
+    if (convId === undefined) return;
+    // Token bucket: a client may not flood the bus with typing.
+    const now = Date.now();
+    c.tokens = Math.min(this.options.typingBurst, c.tokens + ((now - c.refilledAt) / 1000) * this.options.typingPerSecond);
+    c.refilledAt = now;
+    if (c.tokens < 1) return;
+    c.tokens -= 1;
+
+    let actorId = c.memberId;
+    if (typeof asHandle === 'string' && asHandle !== '') {
+      const page = await memberByHandle(this.deps.store.db, asHandle);
+      if (!page || page.kind !== 'page' || !c.subIds.has(page.id)) return;
+      actorId = page.id;
+    }
+    const conv = await this.conversation(convId);
+    if (!conv) return;
+    if (conv.starterId !== actorId && conv.recipientId !== actorId) return;
+    const otherId = conv.starterId === actorId ? conv.recipientId : conv.starterId;
+    // The recipient of a pending request cannot reply yet; one who ignored it must not be told.
+    if (conv.state === 'request' && conv.recipientId === actorId) return;
+    if (conv.ignored.has(otherId)) return;
+    if (this.deps.graph.isBlockedEitherWay(actorId, otherId)) return;
+    const [actor, other] = await Promise.all([this.member(actorId), this.member(otherId)]);
+    if (!actor || !other || actor.status !== 'active' || other.status !== 'active') return;
+    if (!actor.settings.typingIndicators || !other.settings.typingIndicators) return;
+    this.emitEphemeral({
+      type: 'typing',
+      memberIds: [otherId],
+      payload: {
+        conversationId: String(convId),
+        memberId: String(actorId),
+        member: { id: String(actor.id), handle: actor.handle, name: actor.name },
+      },
+    });
+  }
+
+  private async conversation(id: number): Promise<ConvSides> {
+    const hit = this.convCache.get(id);
+    const now = Date.now();
+    if (hit && now - hit.at < this.options.convCacheTtlMs) return hit.value;
+    const db = this.deps.store.db;
+    const [row] = await db
+      .select({ starterId: conversations.starterId, recipientId: conversations.recipientId, state: conversations.state })
+      .from(conversations)
+      .where(eq(conversations.id, id))
+      .limit(1);
+    let value: ConvSides = null;
+    if (row) {
+      const sides = await db
+        .select({ memberId: conversationMembers.memberId, ignored: conversationMembers.ignored })
+        .from(conversationMembers)
+        .where(eq(conversationMembers.conversationId, id));
+      value = { ...row, ignored: new Set(sides.filter((s) => s.ignored).map((s) => s.memberId)) };
+    }
+    this.cachePut(this.convCache, id, value, now, this.options.convCacheTtlMs);
+    return value;
+  }
+
+  private async member(id: number): Promise<MemberRecord | null> {
+    const hit = this.memberCache.get(id);
+    const now = Date.now();
+    if (hit && now - hit.at < this.options.memberCacheTtlMs) return hit.value;
+    const m = await memberById(this.deps.store.db, id);
+    this.cachePut(this.memberCache, id, m, now, this.options.memberCacheTtlMs);
+    return m;
+  }
+
+  private cachePut<T>(cache: Map<number, CacheEntry<T>>, id: number, value: T, now: number, ttl: number): void {
+    if (cache.size >= 10_000) {
+      for (const [k, v] of cache) if (now - v.at >= ttl) cache.delete(k);
+      if (cache.size >= 10_000) cache.clear();
+    }
+    cache.set(id, { at: now, value });
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  /**
+   * Closes every socket with 1012 "service restart" (reconnect elsewhere, with ?since=), waits up to
+   * `graceMs` for the close handshakes, then terminates the rest.
+   */
+  async drain(graceMs = 2000): Promise<void> {
+    this.draining = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const all = [...this.clients];
+    const closed = all.map((c) => new Promise<void>((r) => (c.ws.readyState === c.ws.CLOSED ? r() : c.ws.once('close', () => r()))));
+    for (const c of all) this.close(c, CLOSE.serviceRestart, 'service restart: reconnect');
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise((r) => (t = setTimeout(r, graceMs)))]);
+    if (t) clearTimeout(t);
+    for (const c of all) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
+  }
+}
+
+function frameOf(ev: BusEvent): string {
+  return JSON.stringify({ id: String(ev.id), type: ev.type, data: clientData(ev.payload) });
+}

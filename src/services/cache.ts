@@ -1,0 +1,98 @@
+/**
+ * A short-lived read cache of members and sessions for GET requests (profile views, lists).
+ * Writes never read from it: every write path loads its rows inside its transaction. Entries live
+ * `ttlMs` (2 s) at most, and this instance's committed events evict the members they name at once,
+ * so a read is at most 2 s behind a change made through another instance.
+ */
+import type { Deps, BusEvent } from './context.js';
+import type { MemberRecord } from './members.js';
+
+interface Entry<T> {
+  value: T;
+  at: number;
+}
+
+export class MemberCache {
+  private byId = new Map<number, Entry<MemberRecord>>();
+  private byHandle = new Map<string, Entry<number>>();
+  private sessions = new Map<string, Entry<number>>();
+
+  constructor(
+    readonly ttlMs = 2000,
+    readonly maxEntries = 50_000,
+  ) {}
+
+  private fresh<T>(e: Entry<T> | undefined, now: number): e is Entry<T> {
+    return !!e && now - e.at < this.ttlMs;
+  }
+
+  private bound<K, V>(m: Map<K, V>): void {
+    if (m.size <= this.maxEntries) return;
+    // Maps iterate in insertion order: drop the oldest tenth.
+    let n = Math.ceil(this.maxEntries / 10);
+    for (const k of m.keys()) {
+      m.delete(k);
+      if (--n <= 0) break;
+    }
+  }
+
+  member(id: number, now = Date.now()): MemberRecord | undefined {
+    const e = this.byId.get(id);
+    return this.fresh(e, now) ? e.value : undefined;
+  }
+
+  memberIdByHandle(handle: string, now = Date.now()): number | undefined {
+    const e = this.byHandle.get(handle.toLowerCase());
+    return this.fresh(e, now) ? e.value : undefined;
+  }
+
+  put(m: MemberRecord, now = Date.now()): void {
+    this.byId.delete(m.id);
+    this.byId.set(m.id, { value: m, at: now });
+    this.byHandle.set(m.handle.toLowerCase(), { value: m.id, at: now });
+    this.bound(this.byId);
+    this.bound(this.byHandle);
+  }
+
+  session(tokenHash: string, now = Date.now()): number | undefined {
+    const e = this.sessions.get(tokenHash);
+    return this.fresh(e, now) ? e.value : undefined;
+  }
+
+  putSession(tokenHash: string, memberId: number, now = Date.now()): void {
+    this.sessions.set(tokenHash, { value: memberId, at: now });
+    this.bound(this.sessions);
+  }
+
+  dropSession(tokenHash: string): void {
+    this.sessions.delete(tokenHash);
+  }
+
+  invalidate(id: number): void {
+    const e = this.byId.get(id);
+    if (e) this.byHandle.delete(e.value.handle.toLowerCase());
+    this.byId.delete(id);
+  }
+
+  /** Evicts every member an event names (its member ids and a `memberId` in its payload). */
+  onEvents(events: Pick<BusEvent, 'memberIds' | 'payload' | 'type'>[]): void {
+    for (const ev of events) {
+      for (const id of ev.memberIds) this.invalidate(id);
+      const p = ev.payload as { memberId?: unknown };
+      if (typeof p?.memberId === 'number') this.invalidate(p.memberId);
+      if (ev.type === 'member.status') for (const [hash, s] of this.sessions) if (ev.memberIds.includes(s.value)) this.sessions.delete(hash);
+    }
+  }
+}
+
+const caches = new WeakMap<Deps, MemberCache>();
+
+/** The read cache of an instance (one per Deps). */
+export function cacheOf(deps: Deps): MemberCache {
+  let c = caches.get(deps);
+  if (!c) {
+    c = new MemberCache();
+    caches.set(deps, c);
+  }
+  return c;
+}

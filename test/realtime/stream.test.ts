@@ -1,0 +1,237 @@
+/**
+ * GET /v1/stream on one instance (PGlite by default, or the server named by DATABASE_URL):
+ * auth, live events, replay with ?since=, visibility after a block, typing and read rules, pages,
+ * heartbeats, slow consumers and the shutdown close code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness, signUp, type Harness } from '../helpers/harness.js';
+import { connect } from '../helpers/network.js';
+import { openStream, type Frame, type StreamClient } from './client.js';
+
+let h: Harness;
+let base: string;
+const open: StreamClient[] = [];
+
+async function stream(q: { token?: string; since?: string }, headers?: Record<string, string>) {
+  const c = await openStream(base, q, headers);
+  open.push(c);
+  return c;
+}
+
+async function sendMessage(from: { token: string }, to: string, body: string) {
+  const r = await h.call('POST', '/v1/messages', { token: from.token, body: { to, body } });
+  expect(r.status, r.text).toBe(201);
+  return r.body as { message: { id: string; conversationId: string }; conversation: { id: string } };
+}
+
+const isMsg = (body: string) => (f: Frame) => f.type === 'message.created' && f.data.message?.body === body;
+
+beforeAll(async () => {
+  h = await harness();
+  base = await h.inst.app.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  for (const c of open) c.ws.terminate();
+  await h?.close();
+});
+
+describe('GET /v1/stream', () => {
+  it('refuses a missing or unknown token, and accepts ?token=, the bearer header and the session cookie', async () => {
+    const a = await signUp(h);
+    await expect(openStream(base, {})).rejects.toMatchObject({ status: 401 });
+    await expect(openStream(base, { token: 'nope' })).rejects.toMatchObject({ status: 401 });
+    await expect(openStream(base, { token: a.token, since: 'abc' })).rejects.toMatchObject({ status: 400 });
+    (await stream({ token: a.token })).close();
+    (await stream({}, { authorization: `Bearer ${a.token}` })).close();
+    (await stream({}, { cookie: `liaison_token=${a.token}` })).close();
+    const m = await h.call('GET', '/metrics');
+    expect(m.text).toMatch(/liaison_open_sockets \d+/);
+  });
+
+  it('delivers invitation.received and invitation.accepted to every socket of the members, never internal events', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    const a1 = await stream({ token: a.token });
+    const b1 = await stream({ token: b.token });
+    const b2 = await stream({ token: b.token });
+    const inv = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } });
+    expect(inv.status).toBe(201);
+    for (const s of [b1, b2]) {
+      const f = await s.next((x) => x.type === 'invitation.received');
+      expect(f.id).toMatch(/^[0-9]+$/);
+      expect(f.data.invitation.id).toBe(inv.body.id);
+      expect(Object.keys(f).sort()).toEqual(['data', 'id', 'type']);
+    }
+    await h.call('POST', `/v1/invitations/${inv.body.id}/accept`, { token: b.token });
+    const fa = await a1.next((x) => x.type === 'invitation.accepted');
+    expect(fa.data.invitationId).toBe(inv.body.id);
+    expect(fa.data.by).toBe(b.member.id);
+    await b1.next((x) => x.type === 'invitation.accepted');
+    const all = [...a1.frames, ...b1.frames, ...b2.frames];
+    expect(all.every((f) => ['invitation.received', 'invitation.accepted'].includes(f.type))).toBe(true);
+  });
+
+  it('delivers message.created to recipient and sender, and read when both have read receipts on', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    const sa = await stream({ token: a.token });
+    const sb = await stream({ token: b.token });
+    const sent = await sendMessage(a, b.handle, 'hello over the stream');
+    const fb = await sb.next(isMsg('hello over the stream'));
+    expect(fb.data.message.id).toBe(sent.message.id);
+    expect(fb.data.conversationId).toBe(sent.conversation.id);
+    await sa.next(isMsg('hello over the stream'));
+    const r = await h.call('POST', `/v1/conversations/${sent.conversation.id}/read`, { token: b.token });
+    expect(r.status, r.text).toBe(200);
+    const read = await sa.next((f) => f.type === 'read');
+    expect(read.data.conversationId).toBe(sent.conversation.id);
+    expect(read.data.memberId).toBe(b.member.id);
+  });
+
+  it('replays what a socket missed with ?since=, each event once, then goes live', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    const s1 = await stream({ token: b.token });
+    await sendMessage(a, b.handle, 'before');
+    const first = await s1.next(isMsg('before'));
+    s1.close();
+    await s1.closed;
+    for (let i = 0; i < 5; i++) await sendMessage(a, b.handle, `missed ${i}`);
+    const s2 = await stream({ token: b.token, since: first.id });
+    for (let i = 0; i < 5; i++) await s2.next(isMsg(`missed ${i}`), 3000, 0);
+    await sendMessage(a, b.handle, 'live after replay');
+    await s2.next(isMsg('live after replay'), 3000, 0);
+    await s2.quiet(100);
+    const ids = s2.frames.map((f) => f.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(s2.frames.map((f) => f.data.message?.body)).toEqual([0, 1, 2, 3, 4].map((i) => `missed ${i}`).concat('live after replay'));
+    expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((x, y) => x - y));
+  });
+
+  it('replays nothing from a member the recipient blocked (or who blocked them) since', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    const s1 = await stream({ token: b.token });
+    await sendMessage(a, b.handle, 'from a, before the block');
+    const f = await s1.next(isMsg('from a, before the block'));
+    s1.close();
+    await sendMessage(a, b.handle, 'from a, missed');
+    const blk = await h.call('POST', '/v1/blocks', { token: b.token, body: { handle: a.handle } });
+    expect(blk.status, blk.text).toBe(201);
+    const s2 = await stream({ token: b.token, since: String(Number(f.id) - 1) });
+    expect(await s2.quiet(300)).toEqual([]);
+  });
+
+  it('typing: only from a participant, only when both have typing indicators on, with a resumable id', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    const c = await signUp(h);
+    await connect(h, a, b);
+    const sent = await sendMessage(a, b.handle, 'typing test');
+    const convId = sent.conversation.id;
+    const sa = await stream({ token: a.token });
+    const sb = await stream({ token: b.token });
+    const sc = await stream({ token: c.token });
+    sa.send({ type: 'typing', conversationId: convId });
+    const t = await sb.next((f) => f.type === 'typing');
+    expect(t.data.conversationId).toBe(convId);
+    expect(t.data.member.handle).toBe(a.handle);
+    expect(t.id).toMatch(/^[0-9]+:t[0-9]+$/);
+    // the web UI's shape (conversationId inside data) works too
+    sb.send({ type: 'typing', conversationId: convId, data: { conversationId: convId } });
+    await sa.next((f) => f.type === 'typing' && f.data.member.handle === b.handle);
+    // a stranger cannot type into it
+    sc.send({ type: 'typing', conversationId: convId });
+    expect(await sa.quiet(200, (f) => f.type === 'typing' && f.data.member.handle === c.handle)).toEqual([]);
+    // b turns typing indicators off: a's typing no longer reaches b, and b's no longer reaches a
+    const off = await h.call('PATCH', '/v1/me/settings', { token: b.token, body: { typingIndicators: false } });
+    expect(off.status).toBe(200);
+    sa.send({ type: 'typing', conversationId: convId });
+    sb.send({ type: 'typing', conversationId: convId });
+    expect(await sb.quiet(200, (f) => f.type === 'typing')).toHaveLength(0);
+    expect(sa.frames.filter((f) => f.type === 'typing')).toHaveLength(1);
+    // a typing id resumes from its durable cursor: since=<typing id> replays nothing already seen
+    const again = await stream({ token: b.token, since: t.id });
+    expect(await again.quiet(200)).toEqual([]);
+  });
+
+  it('fans a page conversation out to every admin of the page', async () => {
+    const a1 = await signUp(h);
+    const a2 = await signUp(h);
+    const x = await signUp(h);
+    const handle = `pg${Date.now() % 100000}`;
+    const p = await h.call('POST', '/v1/pages', { token: a1.token, body: { handle, name: 'A page' } });
+    expect(p.status, p.text).toBe(201);
+    const s1 = await stream({ token: a1.token });
+    const s2 = await stream({ token: a2.token });
+    // a2 becomes an admin while connected: the socket follows
+    const add = await h.call('POST', `/v1/pages/${handle}/admins`, { token: a1.token, body: { handle: a2.handle } });
+    expect(add.status, add.text).toBeLessThan(300);
+    await sendMessage(x, handle, 'hello page');
+    await s1.next(isMsg('hello page'));
+    await s2.next(isMsg('hello page'));
+    await s2.next((f) => f.type === 'conversation.request');
+  });
+
+  it('closes the sockets of an account that is closed', async () => {
+    const a = await signUp(h);
+    const s = await stream({ token: a.token });
+    const r = await h.call('POST', '/v1/me/close', { token: a.token });
+    expect(r.status).toBe(200);
+    expect((await s.closed).code).toBe(4003);
+  });
+
+  it('disconnects a slow consumer with 4008 instead of growing memory', async () => {
+    const a = await signUp(h);
+    const s = await stream({ token: a.token });
+    const hub = h.inst.realtime.hub;
+    const saved = hub.options.maxBufferedBytes;
+    hub.options.maxBufferedBytes = 256 * 1024;
+    try {
+      s.ws.pause();
+      const big = 'x'.repeat(64 * 1024);
+      const id = Number(a.member.id);
+      for (let i = 0; i < 400; i++) {
+        hub.deliver([{ id: 1e12 + i, type: 'message.created', memberIds: [id], payload: { conversationId: '1', message: { body: big } }, createdAt: new Date().toISOString() }]);
+      }
+      s.ws.resume();
+      const closed = await s.closed;
+      expect(closed.code).toBe(4008);
+      expect(s.frames.length).toBeLessThan(400);
+    } finally {
+      hub.options.maxBufferedBytes = saved;
+    }
+  });
+
+  it('terminates a socket that stops answering heartbeats', async () => {
+    const a = await signUp(h);
+    const s = await stream({ token: a.token });
+    const hub = h.inst.realtime.hub;
+    const before = hub.size;
+    hub.setPingInterval(100);
+    try {
+      s.ws.pause(); // no pongs
+      await new Promise((r) => setTimeout(r, 450));
+      expect(hub.size).toBe(before - 1);
+    } finally {
+      hub.setPingInterval(25_000);
+      s.ws.terminate();
+    }
+  });
+});
+
+describe('shutdown (last: it closes the shared instance)', () => {
+  it('closes every socket with 1012 (service restart) so clients reconnect elsewhere', async () => {
+    const a = await signUp(h);
+    const s = await stream({ token: a.token });
+    const closing = h.inst.close();
+    const c = await s.closed;
+    expect(c.code).toBe(1012);
+    expect(c.reason).toMatch(/reconnect/);
+    await closing;
+  });
+});
