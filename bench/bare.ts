@@ -1,8 +1,10 @@
-/** The baseline: a bare Fastify route returning a small JSON, on the same machine, in the same run. */
+/** The baseline: a bare Fastify server answering every route with a small JSON, same machine, same run. */
 import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
-app.get('/bare', async () => ({ ok: true, member: { id: '1', handle: 'bare', name: 'Bare Route' } }));
+const small = { ok: true, member: { id: '1', handle: 'bare', name: 'Bare Route' }, conversation: { id: '1' } };
+app.get('/bare', async () => small);
+app.all('/*', async () => small);
 const url = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 console.log(JSON.stringify({ url }));
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

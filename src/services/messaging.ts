@@ -118,7 +118,7 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
   if (wantsInmail) await ensureGrants(tx, sender, now, policy);
-  const { facts } = await gatherFacts(deps, tx, sender, recipient, now);
+  const { facts } = await gatherFacts(deps, tx, sender, recipient, now, { introductions: 3 });
   const subject = input.subject ?? null;
   const decision =
     replyTo === null

@@ -11,7 +11,7 @@ import {
   type Member,
   type Policy,
 } from './api';
-import { stream, useStreamEvents } from './stream';
+import { stream, usePollWhileOffline, useStreamEvents } from './stream';
 import { navigate } from './router';
 
 export interface Session {
@@ -27,6 +27,8 @@ export interface Session {
   /** unread totals of the caller's own folders */
   unread: { inbox: number; requests: number };
   refreshUnread: () => void;
+  /** pending invitations received (the badge on "My network") */
+  invitationsReceived: number;
   /** polite screen-reader (and visible) announcement */
   announce: (text: string) => void;
   announcement: string;
@@ -63,6 +65,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [loading, setLoading] = useState<boolean>(() => getToken() !== null);
   const [policy, setPolicy] = useState<Policy>(DEFAULT_POLICY);
   const [unread, setUnread] = useState({ inbox: 0, requests: 0 });
+  const [invitationsReceived, setInvitationsReceived] = useState(0);
   const [announcement, setAnnouncement] = useState('');
   const [localPages, setLocalPages] = useState<Member[]>([]);
   const unreadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -72,6 +75,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setTok(null);
     setMeState(null);
     setUnread({ inbox: 0, requests: 0 });
+    setInvitationsReceived(0);
     stream.stop();
   }, []);
 
@@ -138,12 +142,29 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (me) refreshUnread();
   }, [me, refreshUnread]);
 
+  // /me is fetched again after every invitation event and every accept / ignore: count them then
+  useEffect(() => {
+    if (!me || !getToken()) return;
+    api
+      .invitations('received')
+      .then((l) => setInvitationsReceived(l.items.length))
+      .catch(() => {
+        /* badges are best-effort */
+      });
+  }, [me]);
+
   useStreamEvents((e) => {
     if (e.type === 'message.created' || e.type === 'conversation.request' || e.type === 'read') refreshUnread();
     if (e.type === 'invitation.received' || e.type === 'invitation.accepted') {
       refreshMe().catch(() => undefined);
     }
   });
+
+  // badges without the live stream
+  usePollWhileOffline(() => {
+    if (me) refreshUnread();
+    if (me) refreshMe().catch(() => undefined);
+  }, 15_000);
 
   const signedIn = useCallback(async (t: string, member: Member) => {
     setToken(t);
@@ -209,6 +230,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setMe,
     unread,
     refreshUnread,
+    invitationsReceived,
     announce,
     announcement,
     pages,

@@ -123,6 +123,23 @@ export function useStreamStatus(): StreamStatus {
   return useSyncExternalStore(stream.subscribeStatus, () => stream.status, () => stream.status);
 }
 
+/**
+ * While the live stream is down (server without it, a proxy that drops WebSockets, reconnecting),
+ * call `fn` every `ms` so that the screen still fills in; once the socket is live, events take over.
+ */
+export function usePollWhileOffline(fn: () => void, ms: number): void {
+  const status = useStreamStatus();
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => {
+    if (status === 'live') return;
+    const t = setInterval(() => {
+      if (typeof document === 'undefined' || document.visibilityState !== 'hidden') ref.current();
+    }, ms);
+    return () => clearInterval(t);
+  }, [status, ms]);
+}
+
 // ------------------------------------------------------------ defensive readers of event data
 
 export function field<T = unknown>(data: unknown, ...names: string[]): T | undefined {

@@ -62,6 +62,7 @@ function Header({ route }: { route: Route }) {
               </a>
               <a href="#/network" aria-current={current('network')} data-testid="nav-network">
                 My network
+                <CountBadge count={session.invitationsReceived} label="pending invitations" testId="nav-invitations" />
               </a>
               <a href="#/pages" aria-current={current('pages')} data-testid="nav-pages">
                 Pages

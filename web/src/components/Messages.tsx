@@ -2,7 +2,7 @@ import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState, type F
 import { api, type Conversation, type Decision, type Member, type Message, type StreamEvent } from '../api';
 import { link, navigate } from '../router';
 import { useSession } from '../session';
-import { eventActor, eventConversationId, field, stream, useStreamEvents } from '../stream';
+import { eventActor, eventConversationId, field, stream, usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatTime, plural } from '../text';
 import { AttachmentLinks, AttachmentPicker, useUploads } from './Attachments';
 import {
@@ -110,6 +110,8 @@ export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; a
   useEffect(() => () => {
     if (reloadTimer.current) clearTimeout(reloadTimer.current);
   }, []);
+  // without the live stream, new conversations still show up
+  usePollWhileOffline(reload, 5000);
 
   const tab = (f: 'inbox' | 'requests', label: string) => (
     <a
@@ -441,6 +443,27 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
     return p?.name ?? a.name ?? a.handle ?? 'Someone';
   };
 
+  // Without the live stream (down, reconnecting, or not offered by the server), fetch the newest
+  // page every few seconds and append what is new; with the stream, events do this at once.
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+  const poll = () => {
+    if (state.status !== 'ok') return;
+    api
+      .messages(id, as)
+      .then((l) => {
+        const known = new Set(messagesRef.current.map((m) => m.id));
+        const add = [...l.items].reverse().filter((m) => !known.has(m.id));
+        if (add.length === 0) return;
+        const el = listRef.current;
+        stickToBottom.current = !el || el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        setMessages((prev) => [...prev, ...add.filter((m) => !prev.some((p) => p.id === m.id))]);
+        if (add.some((m) => !isMe(m.sender, me, as)) && !(conv && conv.state === 'request' && conv.folder === 'requests')) markRead();
+      })
+      .catch(() => undefined);
+  };
+  usePollWhileOffline(poll, 4000);
+
   useStreamEvents((e) => {
     if (eventConversationId(e.data) !== id) return;
     if (e.type === 'message.created') {
@@ -691,8 +714,10 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
   const freeAllowed = !!d && d.allowed && d.channel !== 'inmail' && cost === 0;
   const inmailUnlock = d?.unlock.find((u) => u.kind === 'inmail');
   const inmailDecision = decision.status === 'ok' && decision.data ? decision.data.inmail : null;
+  // The InMail decision (from the profile) says whether the caller can pay; the unlock alone only
+  // says what an InMail would cost (a free member with no credits gets it too).
   const inmailAvailable =
-    !!d && ((d.allowed && (d.channel === 'inmail' || cost > 0)) || !!inmailUnlock || !!inmailDecision?.allowed);
+    !!d && ((d.allowed && (d.channel === 'inmail' || cost > 0)) || (inmailDecision ? inmailDecision.allowed : !!inmailUnlock));
   const inmailCost =
     cost ||
     inmailDecision?.cost?.inmailCredits ||
@@ -780,7 +805,7 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
               inmail={
                 inmailAvailable && !d.allowed
                   ? { allowed: true, channel: 'inmail', cost: { inmailCredits: inmailCost }, reason: 'ok', unlock: [] }
-                  : undefined
+                  : (inmailDecision ?? undefined)
               }
               name={name}
               handle={debouncedTo}

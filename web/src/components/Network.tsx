@@ -2,7 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, type Invitation, type Member, type SearchResult, type Suggestion } from '../api';
 import { link } from '../router';
 import { useSession } from '../session';
-import { useStreamEvents } from '../stream';
+import { usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatDate, plural } from '../text';
 import {
   CountBadge,
@@ -307,6 +307,11 @@ export function NetworkScreen() {
       connections.reload();
     }
   });
+
+  usePollWhileOffline(() => {
+    received.reload();
+    sent.reload();
+  }, 15_000);
 
   const afterReceived = () => {
     received.reload();

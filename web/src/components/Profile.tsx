@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactElement } from 'react';
 import { api, type Decision, type Member, type Profile as ProfileT } from '../api';
 import { link, navigate } from '../router';
 import { useSession } from '../session';
+import { usePollWhileOffline, useStreamEvents } from '../stream';
 import { allowedMessageText, plural, reasonText } from '../text';
 import {
   Avatar,
@@ -63,6 +64,10 @@ export function DecisionExplanation({
       text += ` You can send ${name} an InMail for ${plural(inmail.cost?.inmailCredits ?? 1, 'credit')} instead.`;
     }
   }
+  // The InMail unlock says what an InMail would cost, not that the viewer can pay it: when the InMail
+  // decision is known and denied (a free member has no credits), offering it would lead nowhere.
+  const unlocks =
+    context === 'message' && inmail && !inmail.allowed ? decision.unlock.filter((u) => u.kind !== 'inmail') : decision.unlock;
   const wait = decision.unlock.find((u) => u.kind === 'wait');
   if (!decision.allowed && context === 'connect' && wait && wait.kind === 'wait') {
     text += ` You can invite again on ${new Date(wait.until).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })}.`;
@@ -75,7 +80,7 @@ export function DecisionExplanation({
       data-reason={decision.reason}
     >
       <p>{text}</p>
-      {!decision.allowed && <Unlocks unlocks={decision.unlock} context={context} target={handle} onConnect={onConnect} />}
+      {!decision.allowed && <Unlocks unlocks={unlocks} context={context} target={handle} onConnect={onConnect} />}
     </div>
   );
 }
@@ -154,6 +159,11 @@ export function ProfileScreen({ handle }: { handle: string }) {
   const session = useSession();
   const { me, policy, announce } = session;
   const [state, reload] = useAsync((signal) => api.profile(handle, signal), [handle]);
+  // an invitation accepted or received elsewhere changes the buttons: Pending → Message, Connect → Accept
+  useStreamEvents((e) => {
+    if (e.type === 'invitation.accepted' || e.type === 'invitation.received') reload();
+  });
+  usePollWhileOffline(reload, 15_000);
   const action = useAction();
   const [panel, setPanel] = useState<null | 'connect' | 'withdraw' | 'remove' | 'block'>(null);
 

@@ -1,0 +1,61 @@
+/**
+ * npm run bench — every benchmark in turn (graph, profile views, message sends, realtime, mixed
+ * load on two instances, scaling simulation), each bounded, then one summary table at the top of
+ * bench/RESULTS.md: every target row (ours, baseline, ratio) from the sections of this run.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { machine, ROOT, writeSection } from './lib.js';
+
+const BENCHES: { name: string; script: string; section: string; args?: string[]; env?: Record<string, string> }[] = [
+  { name: 'graph', script: 'graph.js', section: 'Graph index', args: ['--expose-gc', '--max-old-space-size=16000'] },
+  { name: 'profile', script: 'profile.js', section: 'Profile views' },
+  { name: 'messages', script: 'messages.js', section: 'Message sends' },
+  { name: 'realtime', script: 'realtime.js', section: 'Realtime delivery' },
+  { name: 'mixed', script: 'mixed.js', section: 'Mixed load on two instances' },
+  { name: 'scaling', script: 'scaling.js', section: 'Scaling simulation' },
+];
+
+const only = process.argv.slice(2);
+const status: string[] = [];
+const t0 = Date.now();
+for (const b of BENCHES) {
+  if (only.length && !only.includes(b.name)) continue;
+  const started = Date.now();
+  console.log(`\n=== bench:${b.name}`);
+  const r = spawnSync(process.execPath, [...(b.args ?? []), path.join(ROOT, 'dist', 'bench', b.script)], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...(b.env ?? {}) },
+    timeout: 6 * 60_000,
+  });
+  status.push(`| ${b.name} | ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} | ${((Date.now() - started) / 1000).toFixed(0)} s |`);
+}
+
+// The summary: every line of this run's sections that states a target.
+const text = readFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), 'utf8');
+const targets: string[] = [];
+for (const b of BENCHES) {
+  const start = text.search(new RegExp(`^## ${b.section}\\s*$`, 'm'));
+  if (start < 0) continue;
+  const rest = text.slice(start + 1);
+  const end = rest.search(/^## /m);
+  const body = end >= 0 ? rest.slice(0, end) : rest;
+  for (const line of body.split('\n')) if (/\((met|MISSED)/.test(line)) targets.push(`- **${b.section}**: ${line.replace(/^[-|\s]+/, '').replace(/\|\s*$/, '').replace(/\s*\|\s*/g, ' · ')}`);
+}
+writeSection(
+  'Summary',
+  [
+    `${machine()}. \`npm run bench\` took ${((Date.now() - t0) / 60000).toFixed(1)} min. Every figure below is next to its baseline measured in the same run (details in the sections that follow).`,
+    '',
+    '| benchmark | status | time |',
+    '|---|---|---|',
+    ...status,
+    '',
+    'Targets:',
+    '',
+    ...targets,
+  ].join('\n'),
+);
+console.log('\nwrote the summary to bench/RESULTS.md');

@@ -1,0 +1,471 @@
+/// <reference lib="dom" />
+/**
+ * End-to-end tests of the web UI (issue 9): playwright-core drives Debian's Chromium against an
+ * in-process Liaison server that serves dist/web at `/` and the real API under /v1.
+ *
+ * - Two browser contexts as two members: A invites B with a note, B accepts, A messages B, B sees it
+ *   appear without reloading, B replies, A sees it.
+ * - A free member sees Message denied on a 3rd-degree profile, with the unlocks and the
+ *   introduction path.
+ * - A message request is accepted from the requests folder.
+ * - Names, headlines, notes and message bodies are text, never HTML.
+ *
+ * Chromium: /usr/bin/chromium (`bash scripts/install-chromium.sh` installs it). The UI is built
+ * (`node scripts/build-web.mjs`) when dist/web is missing or older than web/. Screenshots go to
+ * test-results/.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, harness, signUp, type Harness } from '../helpers/harness.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium';
+const RESULTS = join(ROOT, 'test-results');
+/** how long one UI expectation may take (2 shared cores: be generous) */
+const T = 10_000;
+const XSS = '<img src=x onerror=alert(1)>';
+const PASSWORD = 'correct horse battery';
+
+let h: Harness;
+let base: string;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+/** Newest modification time of a file tree (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function ensureWebBuilt(): void {
+  const index = join(ROOT, 'dist', 'web', 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
+  // vitest sets NODE_ENV=test, which would give a development build of React
+  const r = spawnSync(process.execPath, ['scripts/build-web.mjs'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  if (r.status !== 0 || !existsSync(index)) throw new Error(`building the web UI failed (node scripts/build-web.mjs exited ${r.status})`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}: run \`bash scripts/install-chromium.sh\` (Debian's chromium package) and run the tests again.`);
+  }
+  // Before the harness: startServer serves dist/web only if it exists when it starts.
+  ensureWebBuilt();
+  mkdirSync(RESULTS, { recursive: true });
+  h = await harness();
+  base = await h.inst.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await h?.close();
+});
+
+// ------------------------------------------------------------------ helpers
+
+interface Who {
+  handle: string;
+  token: string;
+  name: string;
+}
+
+/** A fresh browser context (its own storage: one member) and its page; every dialog is recorded. */
+async function newPage(): Promise<{ page: Page; dialogs: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 820 }, locale: 'en-US', timezoneId: 'UTC' });
+  contexts.push(ctx);
+  ctx.setDefaultTimeout(T);
+  const page = await ctx.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss().catch(() => undefined);
+  });
+  page.on('pageerror', (e) => console.error('[browser error]', e.message));
+  // Content-Security-Policy violations (an inline handler the CSP blocked would show up here)
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { page, dialogs };
+}
+
+async function visible(l: Locator, timeout = T): Promise<Locator> {
+  await l.first().waitFor({ state: 'visible', timeout });
+  return l.first();
+}
+
+async function textOf(l: Locator): Promise<string> {
+  return ((await visible(l)).textContent()).then((t) => t ?? '');
+}
+
+async function go(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    location.hash = h;
+  }, hash);
+}
+
+/** Member through the API (setup that is not the scenario). */
+async function member(handle: string, name: string, headline = ''): Promise<Who> {
+  const u = await signUp(h, handle, { name, headline });
+  return { handle: u.handle, token: u.token, name };
+}
+
+async function connectApi(a: Who, b: Who): Promise<void> {
+  const inv = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } });
+  expect(inv.status, inv.text).toBe(201);
+  const acc = await h.call('POST', `/v1/invitations/${inv.body.id}/accept`, { token: b.token });
+  expect(acc.status, acc.text).toBe(200);
+}
+
+/** Signs in through the sign-in form. */
+async function signIn(page: Page, who: Who, hash = '#/messages'): Promise<void> {
+  await page.goto(`${base}/#/signin`);
+  const form = await visible(page.getByTestId('signin-form'));
+  await form.getByLabel('Handle or e-mail').fill(who.handle);
+  await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await visible(page.getByRole('button', { name: 'Sign out' }));
+  await go(page, hash);
+}
+
+async function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS, name), fullPage: true });
+}
+
+// ------------------------------------------------------------------ scenarios
+
+describe('web UI end to end (Chromium)', () => {
+  it('A invites B with a note, B accepts, they message each other live', async () => {
+    const A = { handle: 'ann', name: 'Ann Archer', headline: 'Product designer at Acme' };
+    const B = { handle: 'ben', name: 'Ben Baker', headline: 'Engineer at Globex' };
+    const { page: pa } = await newPage();
+    const { page: pb } = await newPage();
+
+    // Both sign up through the form, as a new user would.
+    for (const [page, who] of [
+      [pa, A],
+      [pb, B],
+    ] as const) {
+      await page.goto(`${base}/`);
+      await page.getByRole('link', { name: 'Sign up' }).first().click();
+      const form = await visible(page.getByTestId('signup-form'));
+      await form.getByLabel('Handle').fill(who.handle);
+      await form.getByLabel('Name').fill(who.name);
+      await form.getByLabel('E-mail').fill(`${who.handle}@example.test`);
+      await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await form.getByLabel('Headline (optional)').fill(who.headline);
+      await form.getByRole('button', { name: 'Sign up' }).click();
+      // lands on the new member's own profile
+      await visible(page.locator(`[data-testid="profile"][data-handle="${who.handle}"]`));
+      expect(await textOf(page.getByTestId('degree-badge'))).toBe('You');
+    }
+
+    // A finds B with the search of "My network" and opens the profile.
+    await pa.getByTestId('nav-network').click();
+    await pa.getByLabel('Search people').fill('Ben');
+    await pa.getByRole('button', { name: 'Search', exact: true }).click();
+    const hit = await visible(pa.locator('[data-testid="search-result"][data-handle="ben"]'));
+    await hit.getByRole('link', { name: B.name }).click();
+    await visible(pa.locator('[data-testid="profile"][data-handle="ben"]'));
+    expect(await textOf(pa.getByTestId('profile-headline'))).toBe(B.headline);
+
+    // Connect with a note.
+    const primary = pa.getByTestId('primary-action');
+    expect(await (await visible(primary)).getAttribute('data-action')).toBe('connect');
+    await primary.click();
+    const panel = await visible(pa.getByTestId('connect-panel'));
+    const note = 'Hi Ben, we met at the design meetup. Let us connect!';
+    await panel.getByLabel('Note (optional)').fill(note);
+    await panel.getByRole('button', { name: 'Send invitation' }).click();
+    await expect.poll(() => primary.getAttribute('data-action'), { timeout: T }).toBe('pending');
+
+    // B, still on their own profile, sees a badge on "My network" appear, opens it, sees the
+    // invitation with its note and accepts it.
+    expect(await (await visible(pb.getByTestId('nav-invitations'), 20_000)).textContent()).toBe('1');
+    await pb.getByTestId('nav-network').click();
+    const inv = await visible(pb.locator('[data-testid="invitation-received"][data-handle="ann"]'));
+    expect(await inv.textContent()).toContain(note);
+    await inv.getByRole('button', { name: 'Accept' }).click();
+    await visible(pb.locator('[data-testid="connection"][data-handle="ann"]'));
+    await pb.getByTestId('nav-invitations').waitFor({ state: 'detached', timeout: T });
+
+    // A's profile of B turns to Message without a reload (invitation.accepted), 1st degree.
+    await expect.poll(() => primary.getAttribute('data-action'), { timeout: T }).toBe('message');
+    expect(await textOf(pa.getByTestId('degree-badge'))).toBe('1st');
+
+    // B waits on the inbox; A sends the first message from B's profile.
+    await pb.getByTestId('nav-messages').click();
+    await visible(pb.getByTestId('folder-inbox'));
+    await visible(pb.getByTestId('empty'));
+    const statusB = pb.getByTestId('stream-status');
+    const liveB = (await statusB.textContent())?.includes('Live');
+
+    await primary.click();
+    const compose = await visible(pa.getByTestId('compose-form'));
+    await expect.poll(() => compose.getByTestId('decision-message').getAttribute('data-allowed'), { timeout: T }).toBe('true');
+    const first = 'Hello Ben! Thanks for connecting.';
+    await compose.getByLabel('Message').fill(first);
+    await pa.getByTestId('compose-send').click();
+    const viewA = await visible(pa.getByTestId('conversation-view'));
+    await expect.poll(() => pa.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first]);
+
+    // B: the conversation appears in the inbox without a reload, unread.
+    const conv = await visible(pb.getByTestId('conversation'), liveB ? T : 20_000);
+    expect(await conv.textContent()).toContain(first);
+    expect(await conv.getAttribute('data-unread')).toBe('1');
+    await shot(pb, 'inbox.png');
+    await conv.getByRole('link').click();
+    await expect.poll(() => pb.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first]);
+    expect(await textOf(pb.getByTestId('message-sender'))).toBe(A.name);
+
+    // B replies (Enter sends); A sees it appear in the open conversation without reloading.
+    const reply = 'Hi Ann, great to hear from you.';
+    const box = pb.getByTestId('composer').getByLabel('Message');
+    await box.fill(reply);
+    await box.press('Enter');
+    await expect.poll(() => pb.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first, reply]);
+    await expect.poll(() => viewA.getByTestId('message-body').allTextContents(), { timeout: 20_000 }).toEqual([first, reply]);
+    const theirs = await pa.locator('[data-testid="message"][data-mine="false"]').first().textContent();
+    expect(theirs).toContain(B.name);
+    // the UI needs nothing its Content-Security-Policy forbids
+    expect(await cspViolations(pa)).toEqual([]);
+    expect(await cspViolations(pb)).toEqual([]);
+  }, 120_000);
+
+  it('a free member sees Message denied on a 3rd-degree profile, with the unlocks and the introduction path', async () => {
+    // viewer — x — y — target: the target is 3rd degree for the free viewer.
+    const viewer = await member('vera', 'Vera Vance', 'Recruiter');
+    const x = await member('xavi', 'Xavi Xu');
+    const y = await member('yuki', 'Yuki Young');
+    const target = await member('tomas', 'Tomas Twain', 'CTO at Initech');
+    await connectApi(viewer, x);
+    await connectApi(x, y);
+    await connectApi(y, target);
+
+    const { page } = await newPage();
+    await signIn(page, viewer, '#/profile/tomas');
+    await visible(page.locator('[data-testid="profile"][data-handle="tomas"]'));
+    expect(await textOf(page.getByTestId('profile-name'))).toBe(target.name);
+    expect(await textOf(page.getByTestId('degree-badge'))).toBe('3rd');
+
+    // Connect is the main button; Message is there but denied.
+    expect(await page.getByTestId('primary-action').getAttribute('data-action')).toBe('connect');
+    const msg = await visible(page.getByTestId('action-message'));
+    expect(await msg.getAttribute('data-mode')).toBe('denied');
+
+    const decision = await visible(page.getByTestId('decision-message'));
+    expect(await decision.getAttribute('data-allowed')).toBe('false');
+    expect(await decision.getAttribute('data-reason')).toBe('not_in_reach');
+    expect(await decision.textContent()).toContain('outside the reach of your plan');
+    expect(await textOf(decision.getByTestId('unlock-upgrade'))).toContain('Upgrade to Business to message them');
+    expect(await textOf(decision.getByTestId('unlock-connect'))).toContain('Connect first');
+    // a free member has no InMail credits: the InMail path is not offered as if it were available
+    expect(await decision.getByTestId('unlock-inmail').count()).toBe(0);
+    const intro = await visible(decision.getByTestId('unlock-introduction'));
+    expect(await intro.textContent()).toContain('Ask xavi for an introduction');
+    const path = await intro.getByTestId('introduction-path').locator('li').allTextContents();
+    expect(path).toEqual(['You (vera)', 'xavi', 'yuki', 'tomas']);
+    await shot(page, 'profile.png');
+
+    // Clicking Message explains the same thing on the compose screen, and nothing can be sent.
+    await msg.click();
+    const compose = await visible(page.getByTestId('compose-form'));
+    const d2 = await visible(compose.getByTestId('decision-message'));
+    await expect.poll(() => d2.getAttribute('data-reason'), { timeout: T }).toBe('not_in_reach');
+    await visible(d2.getByTestId('introduction-path'));
+    expect(await page.getByTestId('compose-send').isDisabled()).toBe(true);
+    expect(await compose.getByLabel('Message').count()).toBe(0);
+
+    // The introduction link opens a message to the first person of the path, ready to send.
+    await d2.getByRole('link', { name: 'Ask xavi for an introduction' }).click();
+    const c3 = await visible(page.getByTestId('compose-form'));
+    await expect.poll(() => c3.getByTestId('decision-message').getAttribute('data-allowed'), { timeout: T }).toBe('true');
+    expect(await c3.getByLabel('Message').inputValue()).toContain('introduce me to tomas');
+  }, 120_000);
+
+  it('a message request is accepted from the requests folder', async () => {
+    // A career member reaches a 2nd-degree member for free; it arrives as a message request.
+    const rita = await member('rita', 'Rita Ramos', 'Head of Data');
+    const mutual = await member('mo_mutual', 'Mo Mutual');
+    const sam = await member('sam', 'Sam Sender', 'Sales at Hooli');
+    await connectApi(rita, mutual);
+    await connectApi(mutual, sam);
+    const up = await admin(h, 'PUT', '/v1/admin/members/sam/subscription', { tier: 'career', until: '2099-01-01T00:00:00Z' });
+    expect(up.status, up.text).toBe(200);
+    const body = 'Hi Rita, Mo suggested I reach out about your data platform.';
+    const sent = await h.call('POST', '/v1/messages', { token: sam.token, body: { to: 'rita', body } });
+    expect(sent.status, sent.text).toBe(201);
+    expect(sent.body.conversation.state).toBe('request');
+
+    const { page } = await newPage();
+    await signIn(page, rita, '#/messages');
+    // the inbox is empty; the Requests tab shows one unread
+    await visible(page.getByTestId('empty'));
+    expect(await textOf(page.getByTestId('unread-requests'))).toBe('1');
+    await page.getByTestId('folder-requests').click();
+    const conv = await visible(page.getByTestId('conversation'));
+    expect(await conv.textContent()).toContain(sam.name);
+    expect(await conv.textContent()).toContain(body);
+    await conv.getByRole('link').click();
+
+    const view = await visible(page.getByTestId('conversation-view'));
+    await expect.poll(() => view.getAttribute('data-state'), { timeout: T }).toBe('request');
+    const banner = await visible(page.getByTestId('request-banner'));
+    expect(await banner.textContent()).toContain(sam.name);
+    expect(await textOf(page.getByTestId('message-body'))).toBe(body);
+    // cannot reply before accepting
+    expect(await page.getByTestId('composer').getByLabel('Message').isDisabled()).toBe(true);
+    await shot(page, 'request.png');
+
+    await banner.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => view.getAttribute('data-state'), { timeout: T }).toBe('open');
+    await page.getByTestId('request-banner').waitFor({ state: 'detached', timeout: T });
+    const box = page.getByTestId('composer').getByLabel('Message');
+    await expect.poll(() => box.isEnabled(), { timeout: T }).toBe(true);
+    const reply = 'Hi Sam, happy to talk. How about Thursday?';
+    await box.fill(reply);
+    await page.getByTestId('composer').getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => page.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([body, reply]);
+
+    // the conversation is open for both, and now in Rita's inbox
+    const samInbox = await h.call('GET', '/v1/conversations?folder=inbox', { token: sam.token });
+    expect(samInbox.body.items[0].state).toBe('open');
+    expect(samInbox.body.items[0].lastMessage.body).toBe(reply);
+    await go(page, '#/messages');
+    await expect.poll(() => page.getByTestId('conversation').count(), { timeout: T }).toBe(1);
+    await page.getByTestId('folder-requests').click();
+    await visible(page.getByTestId('empty'));
+  }, 120_000);
+
+  it('without the live stream, the inbox and an open conversation still update (polling)', async () => {
+    const pia = await member('pia', 'Pia Polling');
+    const quinn = await member('quinn', 'Quinn Quill');
+    await connectApi(pia, quinn);
+
+    const { page } = await newPage();
+    // a WebSocket that never opens: a proxy that drops upgrades, or a server without the stream
+    await page.addInitScript(() => {
+      class DeadSocket extends EventTarget {
+        static readonly CONNECTING = 0;
+        static readonly OPEN = 1;
+        static readonly CLOSING = 2;
+        static readonly CLOSED = 3;
+        readyState = 3;
+        onopen: ((e: Event) => void) | null = null;
+        onmessage: ((e: MessageEvent) => void) | null = null;
+        onerror: ((e: Event) => void) | null = null;
+        onclose: ((e: CloseEvent) => void) | null = null;
+        constructor(public url: string) {
+          super();
+          setTimeout(() => {
+            this.onerror?.(new Event('error'));
+            this.onclose?.(new CloseEvent('close', { code: 1006 }));
+          }, 10);
+        }
+        send(): void {}
+        close(): void {}
+      }
+      (window as unknown as { WebSocket: unknown }).WebSocket = DeadSocket;
+    });
+    await signIn(page, pia, '#/messages');
+    await visible(page.getByTestId('empty'));
+    expect(await textOf(page.getByTestId('stream-status'))).not.toMatch(/Live$/);
+
+    const m1 = await h.call('POST', '/v1/messages', { token: quinn.token, body: { to: 'pia', body: 'Are you there?' } });
+    expect(m1.status, m1.text).toBe(201);
+    const conv = await visible(page.getByTestId('conversation'), 20_000);
+    expect(await conv.textContent()).toContain('Are you there?');
+    await conv.getByRole('link').click();
+    await expect.poll(() => page.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual(['Are you there?']);
+
+    const m2 = await h.call('POST', `/v1/conversations/${m1.body.conversation.id}/messages`, {
+      token: quinn.token,
+      body: { body: 'Ping again.' },
+    });
+    expect(m2.status, m2.text).toBe(201);
+    await expect
+      .poll(() => page.getByTestId('message-body').allTextContents(), { timeout: 20_000 })
+      .toEqual(['Are you there?', 'Ping again.']);
+  }, 120_000);
+
+  it('names, headlines, notes and messages are rendered as text: an <img onerror> payload never runs', async () => {
+    // Positive control: the same payload, parsed as HTML in this browser, does raise a dialog.
+    {
+      const { page, dialogs } = await newPage();
+      await page.setContent(`<body>${XSS}</body>`);
+      await expect.poll(() => dialogs.length, { timeout: T }).toBeGreaterThan(0);
+      await page.close();
+    }
+
+    const victim = await member('victor', 'Victor Vale');
+    const evil = await member('mallory', XSS, XSS);
+    const inv = await h.call('POST', '/v1/invitations', { token: evil.token, body: { to: 'victor', note: XSS } });
+    expect(inv.status, inv.text).toBe(201);
+
+    const { page, dialogs } = await newPage();
+    await signIn(page, victim, '#/network');
+    // the invitation: name, headline and note as literal text
+    const item = await visible(page.locator('[data-testid="invitation-received"][data-handle="mallory"]'));
+    expect(await item.textContent()).toContain(XSS);
+    expect(await item.locator('blockquote').textContent()).toBe(XSS);
+    await item.getByRole('button', { name: 'Accept' }).click();
+    await visible(page.locator('[data-testid="connection"][data-handle="mallory"]'));
+
+    // a message whose body is the payload, live into the open inbox
+    await go(page, '#/messages');
+    await visible(page.getByTestId('empty'));
+    const m = await h.call('POST', '/v1/messages', { token: evil.token, body: { to: 'victor', body: XSS } });
+    expect(m.status, m.text).toBe(201);
+    const conv = await visible(page.getByTestId('conversation'), 20_000);
+    expect(await conv.textContent()).toContain(XSS);
+    await conv.getByRole('link').click();
+    expect(await textOf(page.getByTestId('message-body'))).toBe(XSS);
+    expect(await textOf(page.getByTestId('message-sender'))).toBe(XSS);
+    // the reply with the payload, sent from the UI
+    const box = page.getByTestId('composer').getByLabel('Message');
+    await box.fill(XSS);
+    await box.press('Enter');
+    await expect.poll(() => page.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([XSS, XSS]);
+
+    // the profile
+    await go(page, '#/profile/mallory');
+    expect(await textOf(page.getByTestId('profile-name'))).toBe(XSS);
+    expect(await textOf(page.getByTestId('profile-headline'))).toBe(XSS);
+
+    // no element was created from the payload, and nothing ran
+    expect(await page.locator('img[src="x"], img[onerror]').count()).toBe(0);
+    await page.waitForTimeout(500);
+    expect(dialogs).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
+  }, 120_000);
+});
