@@ -33,7 +33,7 @@ describe(`liaison serve as a process (${storageKind})`, () => {
   it('serves /healthz and sign-up, applies the policy file, and exits 0 on SIGTERM', async () => {
     const env: Record<string, string | undefined> = {
       LIAISON_DATA_DIR: join(tmp, 'data'),
-      LIAISON_POLICY: policyFile('ok.json', '{"connectionCap": 5, "tierReach": {"career": 3}}'),
+      LIAISON_POLICY: policyFile('ok.json', '{"connectionCap": 5, "invitationsPerWeek": 1, "tierReach": {"career": 3}}'),
     };
     let drop: (() => Promise<void>) | undefined;
     if (storageKind === 'postgres') {
@@ -53,6 +53,26 @@ describe(`liaison serve as a process (${storageKind})`, () => {
         body: JSON.stringify({ handle: 'proc_user', name: 'P', email: 'p@example.test', password: 'long enough pw' }),
       });
       expect(r.status).toBe(201);
+      // The policy file changes behaviour with no code change: invitationsPerWeek 1 stops the second.
+      const mk = async (h: string) =>
+        (await (await fetch(`${url}/v1/accounts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ handle: h, name: h, email: `${h}@example.test`, password: 'long enough pw' }),
+        })).json()) as { token: string };
+      const inviter = await mk('proc_inviter');
+      await mk('proc_one');
+      await mk('proc_two');
+      const invite = (to: string) =>
+        fetch(`${url}/v1/invitations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${inviter.token}` },
+          body: JSON.stringify({ to }),
+        });
+      expect((await invite('proc_one')).status).toBe(201);
+      const second = await invite('proc_two');
+      expect(second.status).toBe(429);
+      expect(((await second.json()) as { error: { code: string } }).error.code).toBe('weekly_invitation_limit');
       const admin = await fetch(`${url}/v1/admin/members/proc_user/restrict`, { method: 'POST' });
       expect(admin.status).toBe(401); // LIAISON_ADMIN_TOKEN unset
       child.kill('SIGTERM');
