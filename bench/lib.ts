@@ -117,3 +117,25 @@ export function procStats(pid: number): { cpuSeconds: number; rssMiB: number } {
     return { cpuSeconds: NaN, rssMiB: NaN };
   }
 }
+
+/**
+ * Opens sessions for seeded members straight in the database (bench setup only: signing in 100
+ * viewers through POST /v1/sessions would trip the per-address sign-in limit).
+ */
+export async function openSessions(dbUrl: string, handles: string[]): Promise<string[]> {
+  const { hashToken, newToken } = await import('../src/services/accounts.js');
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const tokens: string[] = [];
+    for (const h of handles) {
+      const token = newToken();
+      const r = await c.query('insert into sessions (token_hash, member_id) select $1, id from members where lower(handle) = lower($2) returning member_id', [hashToken(token), h]);
+      if (r.rowCount !== 1) throw new Error(`no member ${h}`);
+      tokens.push(token);
+    }
+    return tokens;
+  } finally {
+    await c.end();
+  }
+}

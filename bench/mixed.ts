@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { seed, SEED_PASSWORD } from '../src/cli/seed.js';
+import { seed } from '../src/cli/seed.js';
 import { openStore } from '../src/store/db.js';
-import { machine, NATS_URL, procStats, ROOT, scratchDb, startChild, writeSection, type Child } from './lib.js';
+import { machine, NATS_URL, openSessions, procStats, ROOT, scratchDb, startChild, writeSection, type Child } from './lib.js';
 
 const MEMBERS = Number(process.env.BENCH_MIXED_MEMBERS ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -42,11 +42,12 @@ async function main() {
     // Senders: 40 members, each messaging one of its connections.
     const senders: { token: string; to: string }[] = [];
     const viewers: string[] = [];
-    for (let i = 0; senders.length < 40 && i < 400; i++) {
-      const login = await post(a.url, '/v1/sessions', { login: `x${i}`, password: SEED_PASSWORD });
-      viewers.push(login.token);
-      const conns = (await (await fetch(`${a.url}/v1/connections?limit=1`, { headers: { authorization: `Bearer ${login.token}` } })).json()) as { items: { handle: string }[] };
-      if (conns.items[0]) senders.push({ token: login.token, to: conns.items[0].handle });
+    const tokens = await openSessions(db.url, Array.from({ length: 100 }, (_, i) => `x${i}`));
+    for (const token of tokens) {
+      viewers.push(token);
+      if (senders.length >= 40) continue;
+      const conns = (await (await fetch(`${a.url}/v1/connections?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { handle: string }[] };
+      if (conns.items[0]) senders.push({ token, to: conns.items[0].handle });
     }
     const inputFile = path.join(os.tmpdir(), `liaison-mixed-${process.pid}.json`);
     const run = (urls: string[], seconds: number) => {

@@ -7,10 +7,10 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { seed, SEED_PASSWORD } from '../src/cli/seed.js';
+import { seed } from '../src/cli/seed.js';
 import { mulberry32 } from '../src/graph/generate.js';
 import { openStore } from '../src/store/db.js';
-import { machine, ratio, ROOT, scratchDb, startChild, writeSection } from './lib.js';
+import { machine, openSessions, ratio, ROOT, scratchDb, startChild, writeSection } from './lib.js';
 
 const MEMBERS = Number(process.env.BENCH_PROFILE_MEMBERS ?? 100_000);
 const DEGREE = Number(process.env.BENCH_PROFILE_DEGREE ?? 20);
@@ -82,15 +82,7 @@ async function main() {
     const server = await startChild(main, { DATABASE_URL: db.url, LIAISON_DATA_DIR: '/tmp/liaison-bench' });
     children.push(server);
     const rnd = mulberry32(5);
-    const tokens: string[] = [];
-    for (let i = 0; i < VIEWERS; i++) {
-      const r = await fetch(`${server.url}/v1/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ login: `b${Math.floor(rnd() * MEMBERS)}`, password: SEED_PASSWORD }),
-      });
-      tokens.push(((await r.json()) as { token: string }).token);
-    }
+    const tokens = await openSessions(db.url, Array.from({ length: VIEWERS }, () => `b${Math.floor(rnd() * MEMBERS)}`));
     const pickProfile = () => ({
       path: `/v1/members/b${Math.floor(Math.random() * MEMBERS)}`,
       headers: { authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)]}` },
