@@ -4,7 +4,7 @@
  * the pair and the viewer's counters, each one SQL statement.
  */
 import { sql } from 'drizzle-orm';
-import type { Facts, MemberFacts, QuotaFacts, RelationshipFacts } from '../policy/facts.js';
+import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
 import type { Channel } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
@@ -181,18 +181,7 @@ export async function gatherFacts(
   const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
   if (!member || member.id === viewer.id) {
     const quotas = await quotasOfViewer(deps, db, viewer, now);
-    const rel: RelationshipFacts = {
-      degree: null,
-      invitation: null,
-      blockedByViewer: false,
-      blockedByMember: false,
-      sharedGroups: 0,
-      conversation: null,
-      lastWithdrawnAt: null,
-      lastUnblockedAt: null,
-      introductions: [],
-    };
-    return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: rel, quotas }, invitation: null };
+    return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
   }
   // One round trip: the viewer's counters and the pair's relationship together.
   const res = (await db.execute(

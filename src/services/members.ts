@@ -1,32 +1,15 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
+import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
 import type { Deps } from './context.js';
 import { members, settings, subscriptions } from '../store/schema.js';
 
-export interface SettingsRow {
-  primaryAction: 'connect' | 'message' | 'follow';
-  messageRequests: 'on' | 'off';
-  openProfile: boolean;
-  acceptInMail: boolean;
-  messagesFrom: 'anyone' | 'shared_connections' | 'connections';
-  profileVisibility: 'everyone' | 'network' | 'connections';
-  readReceipts: boolean;
-  typingIndicators: boolean;
-}
-
-export const DEFAULT_SETTINGS: Readonly<SettingsRow> = Object.freeze({
-  primaryAction: 'connect',
-  messageRequests: 'on',
-  openProfile: false,
-  acceptInMail: true,
-  messagesFrom: 'anyone',
-  profileVisibility: 'everyone',
-  readReceipts: true,
-  typingIndicators: true,
-});
+/** A member's settings: the policy's Settings type and API.md's defaults. */
+export type SettingsRow = Settings;
+export { DEFAULT_SETTINGS };
 
 export interface MemberRecord {
   id: number;
