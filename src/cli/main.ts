@@ -20,11 +20,39 @@ function config(): Config {
   }
 }
 
-const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', 'token', 'body'];
+/** Never logged: credentials, tokens, cookies, and what members write (message bodies, subjects, notes). */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'body',
+  '*.body',
+  'subject',
+  '*.subject',
+  'note',
+  '*.note',
+];
+
+/** The request as logged: a token in the query string (GET /v1/stream?token=) is masked. */
+function reqSerializer(req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return {
+    method: req.method,
+    url: (req.url ?? '').replace(/([?&]token=)[^&#]*/gi, '$1[redacted]'),
+    host: req.hostname,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
 
 async function serve() {
   const cfg = config();
-  const logger = { level: cfg.logLevel, redact: { paths: REDACT, censor: '[redacted]' } };
+  const logger = { level: cfg.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: reqSerializer } };
   const log = pino(logger);
   const inst = await startServer(cfg, { logger });
   log.info({ url: inst.url, storage: inst.store.kind }, 'liaison listening');

@@ -4,6 +4,8 @@
  */
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,8 +14,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../config.js';
 import { authenticate } from '../services/accounts.js';
 import type { Deps } from '../services/context.js';
-import { AppError, unauthenticated } from '../services/errors.js';
-import type { MemberRecord } from '../services/members.js';
+import { AppError, badRequest, unauthenticated } from '../services/errors.js';
+import { memberByLogin, type MemberRecord } from '../services/members.js';
 import { errorReply } from './errors.js';
 import { Metrics } from './metrics.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -41,6 +43,69 @@ declare module 'fastify' {
 const ajvPlugin = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as never;
 
 export const SESSION_COOKIE = 'liaison_token';
+
+/** The Content-Security-Policy of the API and the web UI: our own origin only. */
+export const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
+
+/** /docs (swagger-ui): same origin, plus the inline style attributes and data: images it renders. */
+export const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/** No request body needs more nesting than this. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a JSON text nests arrays/objects deeper than `max` (strings skipped; no recursion). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return false;
+}
+
+/** Whether a string anywhere in a parsed value (keys included) holds U+0000; iterative. */
+export function hasNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\u0000')) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Sign-in attempts allowed per window, per login and per client address. The address allows more
+ * than one login's worth: several members share an address behind NAT or a proxy.
+ */
+export const LOGIN_LIMIT = { perLogin: 10, perIp: 30, windowMs: 60_000 };
 
 export interface AppOptions {
   config: Config;
@@ -83,6 +148,20 @@ export async function buildApp(opts: AppOptions) {
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON bodies: Fastify's own parser (prototype poisoning refused), after an O(n) scan that
+  // refuses nesting deeper than MAX_JSON_DEPTH, so no later JSON.stringify (request hashing,
+  // jsonb) or validator can overflow the stack on a hostile body (test/security/fuzz.test.ts).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (jsonDepthExceeds(body as string, MAX_JSON_DEPTH)) {
+      const e = Object.assign(new Error(`body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 });
+      done(e, undefined);
+      return;
+    }
+    defaultJson(req, body as string, done);
+  });
+
   const metrics = new Metrics();
   app.decorate('metrics', metrics);
 
@@ -96,7 +175,53 @@ export async function buildApp(opts: AppOptions) {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Security headers on every answer (API, web UI, errors). The web UI is built to need nothing
+  // but its own origin: no inline script or style, no third-party resources. HSTS only matters
+  // behind HTTPS (browsers ignore it over plain HTTP); upgrade-insecure-requests is left out so the
+  // default plain-HTTP 127.0.0.1 setup keeps working.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP },
+    crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  // swagger-ui (/docs only) renders with inline style attributes and data: images; its own scope
+  // gets a CSP that allows exactly that, everything else stays on the strict one.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
+  // CORS is off: no Access-Control-* header is ever sent, so browsers keep other origins out
+  // (@fastify/cors is not installed; docs/SECURITY.md).
+
+  // Sign-in attempts: at most LOGIN_LIMIT a minute per client address, and per account (its handle
+  // or e-mail, any case) for logins that name one, counted after the body validated. Over either:
+  // 429 rate_limited with Retry-After. (A login naming no account has nothing to guess; the address
+  // limit covers spraying. Which logins exist is no secret: handles are public profiles.)
+  await app.register(rateLimit, { global: false });
+  const perIp = app.createRateLimit({ max: LOGIN_LIMIT.perIp, timeWindow: LOGIN_LIMIT.windowMs, keyGenerator: (req) => `ip:${req.ip}` });
+  const perAccount = app.createRateLimit({
+    max: LOGIN_LIMIT.perLogin,
+    timeWindow: LOGIN_LIMIT.windowMs,
+    keyGenerator: (req) => `member:${(req as FastifyRequest & { loginMemberId?: number }).loginMemberId}`,
+  });
+  const loginLimit = async (req: FastifyRequest) => {
+    const limited = (r: { isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }) => {
+      if (!r.isAllowed && r.isExceeded)
+        throw new AppError(429, 'rate_limited', 'too many sign-in attempts: wait before trying again', { unlock: [], retryAfter: r.ttlInSeconds });
+    };
+    limited(await perIp(req));
+    const login = String((req.body as { login?: unknown } | undefined)?.login ?? '').trim();
+    const m = login ? await memberByLogin(deps.store.db, login) : null;
+    if (m) {
+      (req as FastifyRequest & { loginMemberId?: number }).loginMemberId = m.id;
+      limited(await perAccount(req));
+    }
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (route.url === '/v1/sessions' && methods.includes('POST')) {
+      const prev = route.preHandler;
+      route.preHandler = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), loginLimit as never];
+    }
+  });
 
   app.setErrorHandler((err, req, reply) => errorReply(err, req, reply));
   app.setNotFoundHandler((req, reply) => {
@@ -124,6 +249,38 @@ export async function buildApp(opts: AppOptions) {
       if (member.status === 'deactivated' && !req.routeOptions.config?.allowInactive)
         throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
     }
+  });
+
+  // PostgreSQL text cannot hold U+0000: refuse it anywhere in the path, the query or the body
+  // (400, not the storage error a NUL would otherwise cause; found by test/security/fuzz.test.ts).
+  app.addHook('preValidation', async (req) => {
+    for (const [where, value] of [['params', req.params], ['querystring', req.query], ['body', req.body]] as const) {
+      if (hasNul(value)) throw badRequest(`${where}: the NUL character (U+0000) is not allowed`, { field: where });
+    }
+  });
+
+  // Domain counters observed at the edge, for every route that sends or invites: messages sent by
+  // channel, and the decision behind each answer by reason (ok, or the refusal's code).
+  const DECIDING: Record<string, string> = {
+    'POST /v1/messages': 'message',
+    'POST /v1/conversations/:id/messages': 'message',
+    'POST /v1/invitations': 'invitation',
+  };
+  app.addHook('onSend', async (req, reply, payload) => {
+    const action = DECIDING[`${req.method} ${req.routeOptions.url}`];
+    if (!action || typeof payload !== 'string') return payload;
+    try {
+      const body = JSON.parse(payload) as { message?: { channel?: string }; error?: { code?: string } };
+      if (reply.statusCode < 300) {
+        metrics.decisions.inc({ action, reason: 'ok' });
+        if (action === 'message' && body.message?.channel) metrics.messagesSent.inc({ channel: body.message.channel });
+      } else if ([403, 404, 429].includes(reply.statusCode) && body.error?.code) {
+        metrics.decisions.inc({ action, reason: body.error.code });
+      }
+    } catch {
+      /* not JSON: nothing to count */
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {

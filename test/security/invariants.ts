@@ -1,0 +1,45 @@
+/** The data invariants every test in test/security checks after hammering the server. */
+import { sql } from 'drizzle-orm';
+import type { Harness } from '../helpers/harness.js';
+
+async function rows(h: Harness, q: ReturnType<typeof sql>): Promise<Record<string, unknown>[]> {
+  const r = (await h.inst.store.db.execute(q)) as unknown as { rows: Record<string, unknown>[] };
+  return r.rows;
+}
+
+/** Returns the violations found (empty when all hold). */
+export async function invariantViolations(h: Harness): Promise<string[]> {
+  const out: string[] = [];
+  const bad = async (what: string, q: ReturnType<typeof sql>) => {
+    const r = await rows(h, q);
+    if (r.length) out.push(`${what}: ${JSON.stringify(r.slice(0, 5))}`);
+  };
+  await bad(
+    'connection not stored as a<b between two existing members',
+    sql`select c.a, c.b from connections c
+         left join members ma on ma.id = c.a left join members mb on mb.id = c.b
+        where not (c.a < c.b) or ma.id is null or mb.id is null`,
+  );
+  await bad('InMail balance below zero', sql`select member_id, sum(amount)::int as balance from inmail_ledger group by member_id having sum(amount) < 0`);
+  await bad(
+    'conversation without exactly its two participants',
+    sql`select c.id, count(cm.member_id)::int as n from conversations c
+          left join conversation_members cm on cm.conversation_id = c.id
+         group by c.id
+        having count(cm.member_id) <> 2
+            or count(*) filter (where cm.member_id in (c.starter_id, c.recipient_id)) <> 2`,
+  );
+  await bad(
+    'more than one open invitation for a pair',
+    sql`select least(from_id, to_id) as a, greatest(from_id, to_id) as b, count(*)::int as n from invitations
+         where status in ('pending','ignored') group by 1, 2 having count(*) > 1`,
+  );
+  await bad('an invitation to oneself', sql`select id from invitations where from_id = to_id`);
+  await bad('a connection and an active block between the same pair', sql`
+    select c.a, c.b from connections c join blocks b
+      on b.unblocked_at is null and ((b.blocker = c.a and b.blocked = c.b) or (b.blocker = c.b and b.blocked = c.a))`);
+  await bad('a message in a conversation its sender is not part of', sql`
+    select m.id from messages m join conversations c on c.id = m.conversation_id
+     where m.sender_id not in (c.starter_id, c.recipient_id)`);
+  return out;
+}
