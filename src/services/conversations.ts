@@ -165,6 +165,9 @@ const blockedEitherWay = (a: number, b: number | SQL) => sql`exists (
   select 1 from blocks bl where bl.unblocked_at is null
     and ((bl.blocker = ${a}::int and bl.blocked = ${b}::int) or (bl.blocker = ${b}::int and bl.blocked = ${a}::int)))`;
 
+/** The other side no longer exists for anyone: deactivated or closed (the same "not found" as a block). */
+const otherGone = (other: number | SQL) => sql`exists (select 1 from members gm where gm.id = ${other}::int and gm.status <> 'active')`;
+
 /**
  * The conversation `memberId` takes part in and may see (not a request they ignored or deleted,
  * no block between the two); 404 otherwise. With `forUpdate`, the pair is locked first.
@@ -187,7 +190,7 @@ export async function conversationFor(
   const sides = await db.select().from(conversationMembers).where(eq(conversationMembers.conversationId, id));
   const mine = sides.find((s) => s.memberId === memberId);
   if (!mine || mine.ignored) throw notFound('no such conversation');
-  const res = (await db.execute(sql`select ${blockedEitherWay(memberId, otherId)} as b`)) as unknown as { rows: { b: unknown }[] };
+  const res = (await db.execute(sql`select (${blockedEitherWay(memberId, otherId)} or ${otherGone(otherId)}) as b`)) as unknown as { rows: { b: unknown }[] };
   if (res.rows[0]?.b === true) throw notFound('no such conversation');
   return { conv, mine, theirs: sides.find((s) => s.memberId === otherId) ?? null };
 }
@@ -224,6 +227,7 @@ export async function listConversations(
         eq(conversationMembers.hidden, false),
         eq(conversationMembers.ignored, false),
         sql`not ${blockedEitherWay(memberId, sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
+        sql`not ${otherGone(sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
         after
           ? sql`(${conversationMembers.lastActivityAt}, coalesce(${conversations.lastMessageId}, 0)) < (${after.at.toISOString()}::timestamptz, ${after.lastMessageId}::bigint)`
           : undefined,

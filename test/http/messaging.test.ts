@@ -182,15 +182,19 @@ describe(`messaging: channels and requests (${storageKind})`, () => {
     expect((await reply(h, a, cid, 'great')).status).toBe(201);
   });
 
-  it('a reply to a member who deactivated since: 404 recipient_unavailable', async () => {
+  it('a reply to a member who deactivated since: 404, the conversation is gone as after a block', async () => {
     const a = await signUp(h);
     const b = await signUp(h);
     await connect(h, a, b);
     const cid = (await send(h, a, b, 'hi')).body.conversation.id;
     await h.call('POST', '/v1/me/deactivate', { token: b.token });
     const r = await reply(h, a, cid, 'still there?');
+    const unknown = await reply(h, a, '999999999', 'anyone?');
     expect(r.status).toBe(404);
-    expect(r.body.error.code).toBe('recipient_unavailable');
+    expect(r.body).toEqual(unknown.body);
+    expect(await folder(h, a, 'inbox')).toEqual([]);
+    await h.call('POST', '/v1/me/reactivate', { token: b.token });
+    expect((await folder(h, a, 'inbox')).map((c) => c.id)).toEqual([cid]);
   });
 
   it('a block hides the conversation from both sides and refuses further messages', async () => {
