@@ -34,8 +34,18 @@ for (const b of BENCHES) {
   status.push(`| ${b.name} | ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} | ${((Date.now() - started) / 1000).toFixed(0)} s |`);
 }
 
-// The summary: every line of this run's sections that states a target.
+// The summary: every line of the sections that states a target. Benches not run this time keep
+// their status row from the previous summary (`npm run bench -- messages mixed` reruns two).
 const text = readFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), 'utf8');
+if (only.length) {
+  const previous = new Map([...text.matchAll(/^\| (\w+) \| (ok|FAILED[^|]*) \| (\d+ s) \|$/gm)].map((m) => [m[1]!, m[0]]));
+  const ran = new Map(status.map((row) => [row.split('|')[1]!.trim(), row]));
+  status.length = 0;
+  for (const b of BENCHES) {
+    const row = ran.get(b.name) ?? previous.get(b.name);
+    if (row) status.push(row);
+  }
+}
 const targets: string[] = [];
 for (const b of BENCHES) {
   const start = text.search(new RegExp(`^## ${b.section}\\s*$`, 'm'));
@@ -43,12 +53,16 @@ for (const b of BENCHES) {
   const rest = text.slice(start + 1);
   const end = rest.search(/^## /m);
   const body = end >= 0 ? rest.slice(0, end) : rest;
-  for (const line of body.split('\n')) if (/\((met|MISSED)/.test(line)) targets.push(`- **${b.section}**: ${line.replace(/^[-|\s]+/, '').replace(/\|\s*$/, '').replace(/\s*\|\s*/g, ' · ')}`);
+  for (const line of body.split('\n')) if (/\b(met|MISSED)\b/.test(line) && !/^\s*$/.test(line)) targets.push(`- **${b.section}**: ${line.replace(/^[-|\s]+/, '').replace(/\|\s*$/, '').replace(/\s*\|\s*/g, ' · ')}`);
 }
 writeSection(
   'Summary',
   [
-    `${machine()}. \`npm run bench\` took ${((Date.now() - t0) / 60000).toFixed(1)} min. Every figure below is next to its baseline measured in the same run (details in the sections that follow).`,
+    `${machine()}. ` +
+      (only.length
+        ? `This summary was refreshed by \`npm run bench -- ${only.join(' ')}\` (${((Date.now() - t0) / 60000).toFixed(1)} min); the other rows are from the previous full run. `
+        : `\`npm run bench\` took ${((Date.now() - t0) / 60000).toFixed(1)} min. `) +
+      'Every figure below is next to its baseline measured in the same run of its benchmark (details in the sections that follow).',
     '',
     '| benchmark | status | time |',
     '|---|---|---|',
@@ -58,5 +72,6 @@ writeSection(
     '',
     ...targets,
   ].join('\n'),
+  true,
 );
 console.log('\nwrote the summary to bench/RESULTS.md');

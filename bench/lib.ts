@@ -15,8 +15,8 @@ export function machine(): string {
   return `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus[0]?.model ?? 'unknown CPU'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}`;
 }
 
-/** Replaces (or appends) the `## <title>` section of bench/RESULTS.md. */
-export function writeSection(title: string, body: string): void {
+/** Replaces (or appends; with `first`, puts right under the title) the `## <title>` section of bench/RESULTS.md. */
+export function writeSection(title: string, body: string, first = false): void {
   const file = path.join(ROOT, 'bench', 'RESULTS.md');
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\n';
   const section = `## ${title}\n\n${body.trim()}\n`;
@@ -26,8 +26,12 @@ export function writeSection(title: string, body: string): void {
     const rest = text.slice(start + 1);
     const next = rest.search(/^## /m);
     const end = next >= 0 ? start + 1 + next : text.length;
-    text = text.slice(0, start) + section + (end < text.length ? '\n' + text.slice(end) : '');
-  } else text = text.replace(/\s*$/, '\n\n') + section;
+    text = text.slice(0, start) + (first ? '' : section + (end < text.length ? '\n' : '')) + text.slice(end);
+  }
+  if (first || start < 0) {
+    const at = first ? text.search(/^## /m) : -1;
+    text = at >= 0 ? text.slice(0, at) + section + '\n' + text.slice(at) : text.replace(/\s*$/, '\n\n') + section;
+  }
   writeFileSync(file, text);
 }
 

@@ -21,7 +21,7 @@ const log = (...a: unknown[]) => console.log(`[bench:messages ${new Date().toISO
 async function api(url: string, method: string, p: string, body?: unknown, token?: string) {
   const r = await fetch(url + p, {
     method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = (await r.json().catch(() => null)) as Record<string, unknown> | null;

@@ -26,6 +26,7 @@ async function once(rnd: () => number, i: number): Promise<void> {
   const x = rnd();
   let route: string;
   let res: Response;
+  let sender: { token: string; to: string } | null = null;
   const t = performance.now();
   if (x < 0.7) {
     route = 'profile';
@@ -44,6 +45,7 @@ async function once(rnd: () => number, i: number): Promise<void> {
   } else {
     route = 'send';
     const s = input.senders[Math.floor(rnd() * input.senders.length)]!;
+    sender = s;
     res = await fetch(`${url}/v1/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
@@ -55,8 +57,7 @@ async function once(rnd: () => number, i: number): Promise<void> {
   if (res.status >= 400) errors[`${route} ${res.status}`] = (errors[`${route} ${res.status}`] ?? 0) + 1;
   else if (route === 'send') {
     const id = (JSON.parse(text) as { conversation?: { id?: string } }).conversation?.id;
-    const s = input.senders.find((q) => text.includes(q.to)) ?? null;
-    if (id && s) convIds.set(s.token, id);
+    if (id && sender) convIds.set(sender.token, id);
   }
 }
 

@@ -70,8 +70,10 @@ async function main() {
     const errCount = Object.values(res.errors as Record<string, number>).reduce((s, n) => s + n, 0);
     const baseRoutes = base.routes as Record<string, { n: number; p50: number; p99: number }>;
     const rows = Object.entries(res.routes as Record<string, { n: number; p50: number; p99: number }>).map(([k, r]) => {
-      const b0 = baseRoutes[k]!;
-      return `| ${k} | ${r.n} | ${(r.n / res.seconds).toFixed(0)} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${b0.p50.toFixed(1)} / ${b0.p99.toFixed(1)} ms | ${(r.p99 / Math.max(b0.p99, 0.01)).toFixed(1)}× |`;
+      const b0 = baseRoutes[k];
+      const f = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(1) : '—');
+      const ratio = b0 && typeof b0.p99 === 'number' && typeof r.p99 === 'number' ? `${(r.p99 / Math.max(b0.p99, 0.01)).toFixed(1)}×` : '—';
+      return `| ${k} | ${r.n} | ${(r.n / res.seconds).toFixed(0)} | ${f(r.p50)} ms | ${f(r.p99)} ms | ${f(b0?.p50)} / ${f(b0?.p99)} ms | ${ratio} |`;
     });
     const inst = ['A', 'B'].map(
       (n, i) => `| ${n} | ${(((after[i]!.cpuSeconds - before[i]!.cpuSeconds) / res.seconds) * 100).toFixed(0)}% of a core | ${after[i]!.rssMiB.toFixed(0)} MiB |`,

@@ -183,7 +183,7 @@ export async function conversationFor(
   let conv = peek;
   if (opts.forUpdate) {
     await lockPair(db, peek.starterId, peek.recipientId);
-    [conv] = await db.select().from(conversations).where(eq(conversations.id, id)).for('update');
+    [conv] = await db.select().from(conversations).where(eq(conversations.id, id)).for('no key update');
     if (!conv || (conv.starterId !== memberId && conv.recipientId !== memberId)) throw notFound('no such conversation');
   }
   const otherId = otherOf(conv, memberId);

@@ -134,7 +134,7 @@ async function invitationFor(u: Uow, id: number, role: 'to' | 'from', viewer: Me
     .select()
     .from(invitations)
     .where(and(eq(invitations.id, id), eq(role === 'to' ? invitations.toId : invitations.fromId, viewer.id)))
-    .for('update');
+    .for('no key update');
   if (!row) throw notFound('no such invitation');
   return row;
 }

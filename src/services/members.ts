@@ -157,7 +157,11 @@ export async function membersByIds(db: Runner, ids: number[]): Promise<Map<numbe
   return out;
 }
 
-/** Locks member rows in id order (the per-member mutex every quota and cap check runs under). */
+/**
+ * Locks member rows in id order (the per-member mutex every quota and cap check runs under).
+ * FOR NO KEY UPDATE: it serializes the verbs of one member without blocking the foreign-key
+ * checks (FOR KEY SHARE) of other members' writes that merely reference the row.
+ */
 export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   if (sorted.length === 0) return;
@@ -166,7 +170,7 @@ export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
     .from(members)
     .where(and(inArray(members.id, sorted)))
     .orderBy(members.id)
-    .for('update');
+    .for('no key update');
 }
 
 /** Read-path lookups through the instance's short-lived cache (GET requests only; never in a write). */

@@ -138,7 +138,7 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
   // The conversation of the pair: new, restarted (the sender had ignored or deleted a request from
   // the recipient: for the sender it no longer exists), or continued.
   const rel = facts.relationship;
-  let [conv] = await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('update');
+  let [conv] = await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('no key update');
   if (replyTo !== null && conv?.id !== replyTo) throw new AppError(404, 'not_found', 'no such conversation');
   const state: ConvRow['state'] = delivery === 'request' ? 'request' : 'open';
   const recipientFolder = delivery === 'request' ? 'requests' : 'inbox';
@@ -149,7 +149,7 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
       .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
       .onConflictDoNothing()
       .returning();
-    conv = inserted[0] ?? (await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('update'))[0]!;
+    conv = inserted[0] ?? (await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('no key update'))[0]!;
     await tx
       .insert(conversationMembers)
       .values([
