@@ -7,14 +7,6 @@ import { GraphIndex } from '../graph/index.js';
 import type { Runner } from '../store/db.js';
 import type { BusEvent } from './context.js';
 
-/** Event types that change the graph, with what they carry. */
-export type GraphEvent =
-  | { type: 'connection.added' | 'connection.removed'; payload: { a: number; b: number } }
-  | { type: 'follow.added' | 'follow.removed'; payload: { follower: number; followee: number } }
-  | { type: 'block.added' | 'block.removed'; payload: { blocker: number; blocked: number } }
-  | { type: 'member.status'; payload: { memberId: number; status: string } }
-  | { type: 'group.joined' | 'group.left'; payload: { groupId: number; memberId: number } };
-
 async function column(db: Runner, query: ReturnType<typeof sql>): Promise<Int32Array> {
   const res = (await db.execute(query)) as unknown as { rows: Record<string, unknown>[] };
   const out = new Int32Array(res.rows.length * 2);
@@ -49,38 +41,23 @@ export async function loadGraph(db: Runner, log?: (msg: string, extra?: object) 
   return { graph, lastEventId };
 }
 
+type P = Record<string, number | string>;
+const hidden = (status: unknown) => status === 'deactivated' || status === 'closed';
+
+/** How each graph event type changes the index; other event types leave it alone. */
+const APPLY: Readonly<Record<string, (g: GraphIndex, p: P) => unknown>> = {
+  'connection.added': (g, p) => g.addConnection(p.a as number, p.b as number),
+  'connection.removed': (g, p) => g.removeConnection(p.a as number, p.b as number),
+  'follow.added': (g, p) => g.addFollow(p.follower as number, p.followee as number),
+  'follow.removed': (g, p) => g.removeFollow(p.follower as number, p.followee as number),
+  'block.added': (g, p) => g.addBlock(p.blocker as number, p.blocked as number),
+  'block.removed': (g, p) => g.removeBlock(p.blocker as number, p.blocked as number),
+  'member.status': (g, p) => g.setHidden(p.memberId as number, hidden(p.status)),
+  'group.joined': (g, p) => g.joinGroup(p.groupId as number, p.memberId as number),
+  'group.left': (g, p) => g.leaveGroup(p.groupId as number, p.memberId as number),
+};
+
 /** Applies one committed event to the index (idempotent: replays are harmless). */
 export function applyToGraph(graph: GraphIndex, ev: Pick<BusEvent, 'type' | 'payload'>): void {
-  const p = ev.payload as Record<string, number | string>;
-  switch (ev.type) {
-    case 'connection.added':
-      graph.addConnection(p.a as number, p.b as number);
-      break;
-    case 'connection.removed':
-      graph.removeConnection(p.a as number, p.b as number);
-      break;
-    case 'follow.added':
-      graph.addFollow(p.follower as number, p.followee as number);
-      break;
-    case 'follow.removed':
-      graph.removeFollow(p.follower as number, p.followee as number);
-      break;
-    case 'block.added':
-      graph.addBlock(p.blocker as number, p.blocked as number);
-      break;
-    case 'block.removed':
-      graph.removeBlock(p.blocker as number, p.blocked as number);
-      break;
-    case 'member.status':
-      graph.setHidden(p.memberId as number, p.status === 'deactivated' || p.status === 'closed');
-      break;
-    case 'group.joined':
-      graph.joinGroup(p.groupId as number, p.memberId as number);
-      break;
-    case 'group.left':
-      graph.leaveGroup(p.groupId as number, p.memberId as number);
-      break;
-    default:
-      break;
-  }
+  APPLY[ev.type]?.(graph, ev.payload as P);
 }
