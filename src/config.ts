@@ -14,6 +14,8 @@ export interface Config {
   adminToken?: string;
   natsUrl?: string;
   logLevel: string;
+  /** Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (Secure cookie, client address). */
+  trustProxy?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -59,5 +61,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: nonEmpty(env.LIAISON_ADMIN_TOKEN),
     natsUrl: nonEmpty(env.LIAISON_NATS_URL),
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    trustProxy: ['1', 'true', 'yes'].includes((env.LIAISON_TRUST_PROXY ?? '').trim().toLowerCase()),
   };
 }

@@ -145,6 +145,7 @@ export async function buildApp(opts: AppOptions) {
       plugins: [ajvPlugin],
     },
     return503OnClosing: true,
+    trustProxy: config.trustProxy ?? false,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -60,7 +60,7 @@ export interface Res {
   text: string;
 }
 
-export async function harness(opts: { policy?: Partial<Policy> | Record<string, unknown>; now?: string; persistent?: boolean } = {}): Promise<Harness> {
+export async function harness(opts: { policy?: Partial<Policy> | Record<string, unknown>; now?: string; persistent?: boolean; trustProxy?: boolean } = {}): Promise<Harness> {
   const clock = new ManualClock(new Date(opts.now ?? '2026-03-10T12:00:00Z'));
   let dropDb: (() => Promise<void>) | undefined;
   let tmp: string | undefined;
@@ -82,6 +82,7 @@ export async function harness(opts: { policy?: Partial<Policy> | Record<string, 
     policy: resolvePolicy(opts.policy ?? {}),
     adminToken: ADMIN_TOKEN,
     logLevel: 'silent',
+    trustProxy: opts.trustProxy ?? false,
   };
   let inst = await startServer(config, { clock, listen: false });
   const h: Harness = {

@@ -186,9 +186,28 @@ describe('headers, CSP, CORS, cookies', () => {
     expect(set).toContain('SameSite=Lax');
     expect(set).toContain('Path=/');
     expect(set).not.toContain('Secure');
-    const src = readFileSync(join(ROOT, 'src', 'http', 'routes', 'accounts.ts'), 'utf8');
-    expect(src).toMatch(/secure: req\.protocol === 'https'/);
+    // Without LIAISON_TRUST_PROXY a forwarded-proto header is not believed.
+    const spoofed = await h.call('POST', '/v1/accounts', {
+      headers: { 'x-forwarded-proto': 'https' },
+      body: { handle: 'cookie_spoof', name: 'C', email: 'cs@example.test', password: PASSWORD },
+    });
+    expect(String(spoofed.headers['set-cookie'])).not.toContain('Secure');
   });
+
+  it('behind a trusted TLS proxy (LIAISON_TRUST_PROXY) the session cookie is Secure', async () => {
+    const hp = await harness({ trustProxy: true });
+    try {
+      const r = await hp.call('POST', '/v1/accounts', {
+        headers: { 'x-forwarded-proto': 'https' },
+        body: { handle: 'cookie_tls', name: 'C', email: 'ct@example.test', password: PASSWORD },
+      });
+      expect(r.status).toBe(201);
+      expect(String(r.headers['set-cookie'])).toMatch(/HttpOnly/);
+      expect(String(r.headers['set-cookie'])).toMatch(/; Secure/);
+    } finally {
+      await hp.close();
+    }
+  }, 120_000);
 });
 
 describe('the operator token', () => {
