@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { groupMembers, groups, members, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import { AppError, conflict, notFound } from './errors.js';
-import { memberByHandle, memberById, type MemberRecord } from './members.js';
+import { memberByHandle, memberById, membersByIds, type MemberRecord } from './members.js';
 import { pgCode, type Uow } from './uow.js';
 
 function personOnly(viewer: MemberRecord): void {
@@ -39,6 +39,13 @@ export async function isPageAdmin(db: Runner, pageId: number, memberId: number):
     .where(and(eq(pageAdmins.pageId, pageId), eq(pageAdmins.memberId, memberId)))
     .limit(1);
   return rows.length > 0;
+}
+
+/** The active pages a member administers, oldest first. */
+export async function administeredPages(db: Runner, memberId: number): Promise<MemberRecord[]> {
+  const rows = await db.select({ p: pageAdmins.pageId }).from(pageAdmins).where(eq(pageAdmins.memberId, memberId)).orderBy(pageAdmins.pageId);
+  const byId = await membersByIds(db, rows.map((r) => r.p));
+  return rows.map((r) => byId.get(r.p)).filter((m): m is MemberRecord => !!m && m.status === 'active');
 }
 
 export async function pageAdminIds(db: Runner, pageId: number): Promise<number[]> {

@@ -453,6 +453,8 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     const page = await h.call('POST', '/v1/pages', { token: a.token, body: { handle: `co_${a.handle}`, name: 'Co' } });
     const add = await h.call('POST', `/v1/pages/${page.body.handle}/admins`, { token: a.token, body: { handle: b.handle } });
     expect(add.status).toBe(201);
+    // GET /v1/me lists the pages the caller administers (so a client can offer "act as").
+    for (const who of [a, b]) expect((await h.call('GET', '/v1/me', { token: who.token })).body.pages.map((p: { handle: string }) => p.handle)).toEqual([page.body.handle]);
     const notAdmin = await h.call('POST', `/v1/pages/${page.body.handle}/admins`, { token: (await signUp(h)).token, body: { handle: b.handle } });
     expect(notAdmin.status).toBe(404);
     const dup = await h.call('POST', '/v1/pages', { token: a.token, body: { handle: page.body.handle.toUpperCase(), name: 'Co' } });

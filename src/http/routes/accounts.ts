@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { changeStatus, createAccount, hashPassword, login, logout, updateSettings, type Lifecycle } from '../../services/accounts.js';
 import { toApiMember, type MemberRecord } from '../../services/members.js';
+import { administeredPages } from '../../services/pages.js';
 import { quotasOf } from '../../services/quotas.js';
 import { runWrite } from '../idempotency.js';
 import { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
@@ -103,6 +104,7 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
               invitationsLeftThisWeek: Type.Integer(),
               notesLeftThisMonth: Type.Union([Type.Integer(), Type.Null()]),
             }),
+            pages: Type.Array(Member, { description: 'pages the caller administers (beyond API.md)' }),
           }),
           ...errorResponses,
         },
@@ -111,7 +113,13 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
     async (req) => {
       const m = me(req);
       const t = now();
-      return { member: toApiMember(m, t), settings: m.settings, quotas: await quotasOf(deps, m, t) };
+      const pages = await administeredPages(deps.store.db, m.id);
+      return {
+        member: toApiMember(m, t),
+        settings: m.settings,
+        quotas: await quotasOf(deps, m, t),
+        pages: pages.map((p) => toApiMember(p, t)),
+      };
     },
   );
 
