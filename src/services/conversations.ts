@@ -11,7 +11,8 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { decideIgnoreRequest } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
-import { attachments, conversationMembers, conversations, events, members, messageAttachments, messages, pageAdmins, reports } from '../store/schema.js';
+import { attachments, conversationMembers, conversations, events, members, messageAttachments, messages, reports } from '../store/schema.js';
+import { isPageAdmin } from './pages.js';
 import { toApiAttachment, type ApiAttachment } from './attachments.js';
 import type { Deps } from './context.js';
 import { AppError, badRequest, conflict, notFound } from './errors.js';
@@ -61,12 +62,7 @@ export async function actorFor(db: Runner, caller: MemberRecord, asHandle: strin
   if (asHandle === undefined || asHandle === '') return { member: caller, author: caller };
   const page = await memberByHandle(db, asHandle);
   if (!page || page.kind !== 'page') throw notFound('no such page');
-  const [admin] = await db
-    .select({ pageId: pageAdmins.pageId })
-    .from(pageAdmins)
-    .where(and(eq(pageAdmins.pageId, page.id), eq(pageAdmins.memberId, caller.id)))
-    .limit(1);
-  if (!admin) throw notFound('no such page');
+  if (!(await isPageAdmin(db, page.id, caller.id))) throw notFound('no such page');
   return { member: page, author: caller };
 }
 

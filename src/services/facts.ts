@@ -120,18 +120,6 @@ async function relationshipFromRow(
   return { rel, invitation };
 }
 
-export async function relationshipOf(
-  deps: Deps,
-  db: Runner,
-  viewer: MemberRecord,
-  member: MemberRecord,
-  now: Date,
-  opts: { introductions?: number } = {},
-): Promise<{ rel: RelationshipFacts; invitation: OpenInvitation | null }> {
-  const res = (await db.execute(sql`select ${relationshipColumns(deps, viewer.id, member.id, now)}`)) as unknown as Rows;
-  return relationshipFromRow(deps, db, res.rows[0]!, viewer.id, member.id, opts);
-}
-
 function quotaColumns(v: number, now: Date) {
   const week = new Date(now.getTime() - 7 * DAY);
   const month = monthStartUTC(now);

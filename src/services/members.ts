@@ -1,6 +1,7 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
+import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
@@ -23,7 +24,7 @@ export interface MemberRecord {
   restricted: boolean;
   bulkFlagged: boolean;
   createdAt: Date;
-  /** The subscribed tier, lapsed or not; see effectiveTier. */
+  /** The subscribed tier, lapsed or not; effectiveTier (src/policy/tier.ts) gives the one in force. */
   tier: Tier;
   tierUntil: Date | null;
   settings: SettingsRow;
@@ -39,13 +40,6 @@ export interface ApiMember {
   status: 'active' | 'deactivated' | 'closed' | 'restricted';
 }
 
-/** A paid tier past its end date is free, computed from `now` (no job needed). */
-export function currentTier(m: Pick<MemberRecord, 'tier' | 'tierUntil'>, now: Date): Tier {
-  if (m.tier === 'free') return 'free';
-  if (m.tierUntil && m.tierUntil.getTime() <= now.getTime()) return 'free';
-  return m.tier;
-}
-
 export function apiStatus(m: Pick<MemberRecord, 'status' | 'restricted'>): ApiMember['status'] {
   if (m.status !== 'active') return m.status;
   return m.restricted ? 'restricted' : 'active';
@@ -58,7 +52,7 @@ export function toApiMember(m: MemberRecord, now: Date): ApiMember {
     kind: m.kind,
     name: m.name,
     headline: m.headline,
-    tier: currentTier(m, now),
+    tier: effectiveTier(m, now),
     status: apiStatus(m),
   };
 }

@@ -48,11 +48,6 @@ export async function administeredPages(db: Runner, memberId: number): Promise<M
   return rows.map((r) => byId.get(r.p)).filter((m): m is MemberRecord => !!m && m.status === 'active');
 }
 
-export async function pageAdminIds(db: Runner, pageId: number): Promise<number[]> {
-  const rows = await db.select({ m: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, pageId));
-  return rows.map((r) => r.m);
-}
-
 /** The page the viewer administers, by handle; anything else is "not found". */
 export async function administeredPage(db: Runner, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
   const page = await memberByHandle(db, handle);

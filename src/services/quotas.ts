@@ -1,7 +1,8 @@
 /** The caller's quotas as GET /v1/me shows them. Counts are derived from rows and `now`. */
 import type { Deps } from './context.js';
 import { quotasOfViewer } from './facts.js';
-import { currentTier, type MemberRecord } from './members.js';
+import { effectiveTier } from '../policy/tier.js';
+import type { MemberRecord } from './members.js';
 
 export interface Quotas {
   inmailCredits: number;
@@ -12,7 +13,7 @@ export interface Quotas {
 
 export async function quotasOf(deps: Deps, m: MemberRecord, now: Date): Promise<Quotas> {
   const q = await quotasOfViewer(deps, deps.store.db, m, now);
-  const tier = currentTier(m, now);
+  const tier = effectiveTier(m, now);
   return {
     inmailCredits: q.inmailBalance,
     invitationsLeftThisWeek: Math.max(0, deps.policy.invitationsPerWeek - q.invitationsLast7Days),
