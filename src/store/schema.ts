@@ -91,7 +91,13 @@ export const subscriptions = pgTable('subscriptions', {
     .references(() => members.id),
   tier: text('tier').notNull(),
   until: ts('until'),
+  /** When the current paid run started (a renewal or a downgrade keeps it). */
   startedAt: ts('started_at').notNull().defaultNow(),
+  /**
+   * When the row last changed: the tier's monthly grants up to this instant were written at that
+   * change, so the grants still due are the 1sts of month after it (see services/inmail.ts).
+   */
+  changedAt: ts('changed_at').notNull().defaultNow(),
 });
 
 /** Idempotency-Key store: written in the same transaction as what the request created. */
@@ -219,12 +225,21 @@ export const conversations = pgTable(
     state: text('state').notNull().$type<'open' | 'request'>(),
     channel: text('channel').notNull(),
     followUps: integer('follow_ups').notNull().default(0),
+    /**
+     * DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while the two
+     * were not connected). Ends when either side removes the connection; a block ends the thread.
+     */
+    accepted: boolean('accepted').notNull().default(false),
+    /** A block ended the thread: it stays gone for both, and a new message starts a new one. */
+    endedAt: ts('ended_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
     lastMessageAt: ts('last_message_at').notNull().defaultNow(),
     lastMessageId: bigint('last_message_id', { mode: 'number' }),
   },
   (t) => [
-    uniqueIndex('conversations_pair_uq').on(sql`least(${t.starterId}, ${t.recipientId})`, sql`greatest(${t.starterId}, ${t.recipientId})`),
+    uniqueIndex('conversations_live_pair_uq')
+      .on(sql`least(${t.starterId}, ${t.recipientId})`, sql`greatest(${t.starterId}, ${t.recipientId})`)
+      .where(sql`${t.endedAt} is null`),
     index('conversations_starter_idx').on(t.starterId, t.createdAt),
     check('conversations_state_ck', sql`${t.state} in ('open','request')`),
   ],
@@ -298,18 +313,23 @@ export const messageAttachments = pgTable(
 );
 
 /**
- * The InMail ledger, append-only: grant (+, one per member and month), spend (-1), refund (+1, one
- * per spent message), expire (-). The balance is the sum; a spend locks the member row first.
+ * The InMail ledger, append-only (DOMAIN.md 1 and 5): grant (+, tier pool, at most one per member and
+ * period), purchase (+, purchased pool), spend (-1 from one pool), refund (+1 to the spend's pool, one
+ * per spent message). A balance is the sum; a pool's balance the sum of its rows. Writers lock the
+ * member row first.
  */
 export const inmailLedger = pgTable(
   'inmail_ledger',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     memberId: integer('member_id').notNull().references(() => members.id),
-    kind: text('kind').notNull().$type<'grant' | 'spend' | 'refund' | 'expire'>(),
+    kind: text('kind').notNull().$type<'grant' | 'purchase' | 'spend' | 'refund'>(),
+    pool: text('pool').notNull().default('tier').$type<'tier' | 'purchased'>(),
     amount: integer('amount').notNull(),
+    /** a grant's period: `YYYY-MM` (the 1st of a month), `start:<iso>` or `upgrade:<iso>` */
     period: text('period'),
     messageId: bigint('message_id', { mode: 'number' }),
+    note: text('note'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
@@ -317,7 +337,8 @@ export const inmailLedger = pgTable(
     uniqueIndex('inmail_ledger_grant_uq').on(t.memberId, t.period).where(sql`${t.kind} = 'grant'`),
     uniqueIndex('inmail_ledger_refund_uq').on(t.messageId).where(sql`${t.kind} = 'refund'`),
     uniqueIndex('inmail_ledger_spend_uq').on(t.messageId).where(sql`${t.kind} = 'spend'`),
-    check('inmail_ledger_kind_ck', sql`${t.kind} in ('grant','spend','refund','expire')`),
+    check('inmail_ledger_kind_ck', sql`${t.kind} in ('grant','purchase','spend','refund')`),
+    check('inmail_ledger_pool_ck', sql`${t.pool} in ('tier','purchased')`),
   ],
 );
 
@@ -329,6 +350,8 @@ export const reports = pgTable(
     reportedId: integer('reported_id').notNull().references(() => members.id),
     conversationId: bigint('conversation_id', { mode: 'number' }),
     reason: text('reason').notNull(),
+    /** Decided by the policy when the report is made: does it count toward restriction (DOMAIN.md 5)? */
+    counts: boolean('counts').notNull().default(false),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('reports_reported_idx').on(t.reportedId, t.createdAt)],
