@@ -56,17 +56,23 @@ export const credentials = pgTable('credentials', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
-/** Bearer sessions: only the SHA-256 of the token is stored. */
+/**
+ * Bearer sessions: only the SHA-256 of the token is stored. `id` is a separate random public id
+ * (GET /v1/me/sessions names sessions by it, never by the token's hash); `last_used_at` is touched
+ * at most once a minute and ends the session after the policy's sessionIdleDays without use.
+ */
 export const sessions = pgTable(
   'sessions',
   {
     tokenHash: text('token_hash').primaryKey(),
+    id: text('id').notNull().default(sql`gen_random_uuid()::text`),
     memberId: integer('member_id')
       .notNull()
       .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at').notNull().defaultNow(),
   },
-  (t) => [index('sessions_member_idx').on(t.memberId)],
+  (t) => [index('sessions_member_idx').on(t.memberId), uniqueIndex('sessions_id_uq').on(t.id)],
 );
 
 /** One row per member; columns mirror API.md Settings with its defaults. */
@@ -215,6 +221,18 @@ export const pageAdmins = pgTable(
   (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admins_member_idx').on(t.memberId)],
 );
 
+/** A page admin's invitation to a person: they become an admin only when they accept it. */
+export const pageAdminInvitations = pgTable(
+  'page_admin_invitations',
+  {
+    pageId: integer('page_id').notNull().references(() => members.id),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    invitedBy: integer('invited_by').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admin_invitations_member_idx').on(t.memberId)],
+);
+
 /** One conversation per unordered pair of members (a page counts as one member). */
 export const conversations = pgTable(
   'conversations',
@@ -300,7 +318,7 @@ export const attachments = pgTable(
     size: bigint('size', { mode: 'number' }).notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('attachments_uploader_idx').on(t.uploaderId)],
+  (t) => [index('attachments_uploader_idx').on(t.uploaderId), index('attachments_uploader_created_idx').on(t.uploaderId, t.createdAt)],
 );
 
 export const messageAttachments = pgTable(
