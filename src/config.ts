@@ -16,6 +16,13 @@ export interface Config {
   logLevel: string;
   /** Behind a TLS-terminating proxy: trust its X-Forwarded-* headers (Secure cookie, client address). */
   trustProxy?: boolean;
+  /**
+   * Origins (scheme://host[:port]) besides the server's own from which a cookie-authenticated
+   * unsafe request or stream upgrade is accepted (LIAISON_ORIGINS, comma separated).
+   */
+  origins?: string[];
+  /** When set, GET /metrics answers only to `Authorization: Bearer <this>` (LIAISON_METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +54,25 @@ export function loadPolicyFile(path: string): Policy {
   }
 }
 
+/** LIAISON_ORIGINS: comma-separated origins, each normalized (`https://app.example.com`); a malformed one stops startup. */
+export function parseOrigins(raw: string | undefined): string[] {
+  const out: string[] = [];
+  for (const part of (raw ?? '').split(',')) {
+    const v = part.trim();
+    if (!v) continue;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new ConfigError(`LIAISON_ORIGINS: not an origin: ${v}`);
+    }
+    if (!['http:', 'https:'].includes(u.protocol) || u.origin === 'null' || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash || u.username)
+      throw new ConfigError(`LIAISON_ORIGINS: not an origin (scheme://host[:port]): ${v}`);
+    out.push(u.origin);
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const portText = nonEmpty(env.PORT) ?? '3000';
   const port = Number(portText);
@@ -62,5 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: nonEmpty(env.LIAISON_NATS_URL),
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     trustProxy: ['1', 'true', 'yes'].includes((env.LIAISON_TRUST_PROXY ?? '').trim().toLowerCase()),
+    origins: parseOrigins(env.LIAISON_ORIGINS),
+    metricsToken: nonEmpty(env.LIAISON_METRICS_TOKEN),
   };
 }

@@ -18,6 +18,7 @@ import { AppError, badRequest, unauthenticated } from '../services/errors.js';
 import { memberByLogin, type MemberRecord } from '../services/members.js';
 import { errorReply } from './errors.js';
 import { Metrics } from './metrics.js';
+import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { messagingRoutes } from './routes/messaging.js';
@@ -43,6 +44,9 @@ declare module 'fastify' {
 const ajvPlugin = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as never;
 
 export const SESSION_COOKIE = 'liaison_token';
+
+/** Routes that set the session cookie. */
+const COOKIE_SETTING = new Set(['/v1/accounts', '/v1/sessions']);
 
 /** The Content-Security-Policy of the API and the web UI: our own origin only. */
 export const STRICT_CSP = {
@@ -121,14 +125,15 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-function bearer(req: FastifyRequest): string | undefined {
+/** The token of a request and where it came from: the Authorization header, else the session cookie. */
+export function credential(req: FastifyRequest): { token: string; via: 'header' | 'cookie' } | undefined {
   const h = req.headers.authorization;
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (m) return m[1];
+    if (m) return { token: m[1]!, via: 'header' };
   }
   const c = req.cookies?.[SESSION_COOKIE];
-  return c || undefined;
+  return c ? { token: c, via: 'cookie' } : undefined;
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -232,14 +237,21 @@ export async function buildApp(opts: AppOptions) {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const mode = req.routeOptions.config?.auth ?? 'none';
+    const cred = mode === 'none' ? undefined : credential(req);
+    // Same-site request forgery (src/http/origin.ts): the cookie is ambient authority, so a
+    // cookie-authenticated unsafe request must come from our own origin. Sign-up and sign-in set the
+    // cookie: a browser naming a foreign origin may not do that either (login forgery).
+    if (cred?.via === 'cookie' && !SAFE_METHODS.has(req.method)) requireOwnOrigin(req, config.origins);
+    if (mode === 'none' && req.method === 'POST' && COOKIE_SETTING.has(req.routeOptions.url ?? '') && (req.headers.origin || req.headers.referer))
+      requireOwnOrigin(req, config.origins);
     if (mode === 'admin') {
-      const token = bearer(req);
+      const token = cred?.token;
       if (!config.adminToken || !token || !sameSecret(token, config.adminToken))
         throw unauthenticated('the operator token is required');
       return;
     }
     if (mode === 'member' || mode === 'optional') {
-      const token = bearer(req);
+      const token = cred?.token;
       const member = token ? await authenticate(deps, token, req.method === 'GET') : null;
       if (!member) {
         if (mode === 'member') throw unauthenticated();

@@ -23,9 +23,13 @@ export interface ApiAttachment {
   size: number;
 }
 
-/** Where attachment files live: `<dataDir>/attachments`, or a temp folder for in-memory stores. */
+/**
+ * Where attachment files live: `<dataDir>/attachments`, or a temp folder for in-memory stores
+ * (`memory://<name>` gets a folder of its own, so one store's purge never touches another's files).
+ */
 export function attachmentsDir(dataDir: string): string {
-  const dir = dataDir.startsWith('memory://') ? join(tmpdir(), 'liaison-attachments') : join(dataDir, 'attachments');
+  const memoryName = dataDir.startsWith('memory://') ? dataDir.slice('memory://'.length).replace(/[^\w-]/g, '_') : '';
+  const dir = dataDir.startsWith('memory://') ? join(tmpdir(), 'liaison-attachments', memoryName) : join(dataDir, 'attachments');
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -243,9 +247,14 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
     select 1 as ok
       from message_attachments ma
       join messages m on m.id = ma.message_id
+      join conversations c on c.id = m.conversation_id and c.ended_at is null
       join conversation_members cm on cm.conversation_id = m.conversation_id
      where ma.attachment_id = ${id}
        and not (cm.member_id = m.recipient_id and cm.ignored)
+       -- the other side must still exist for the viewer (DOMAIN.md 6: attachments stop existing too)
+       and not exists (select 1 from members o where o.id in (c.starter_id, c.recipient_id) and o.status <> 'active')
+       and not exists (select 1 from blocks bl where bl.unblocked_at is null
+                        and bl.blocker in (c.starter_id, c.recipient_id) and bl.blocked in (c.starter_id, c.recipient_id))
        and (cm.member_id = ${viewerId}
             or exists (select 1 from page_admins pa where pa.page_id = cm.member_id and pa.member_id = ${viewerId}))
      limit 1

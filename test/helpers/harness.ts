@@ -60,12 +60,17 @@ export interface Res {
   text: string;
 }
 
-export async function harness(opts: { policy?: Partial<Policy> | Record<string, unknown>; now?: string; persistent?: boolean; trustProxy?: boolean } = {}): Promise<Harness> {
+export async function harness(
+  opts: { policy?: Partial<Policy> | Record<string, unknown>; now?: string; persistent?: boolean; trustProxy?: boolean; config?: Partial<Config> } = {},
+): Promise<Harness> {
   const clock = new ManualClock(new Date(opts.now ?? '2026-03-10T12:00:00Z'));
   let dropDb: (() => Promise<void>) | undefined;
   let tmp: string | undefined;
   let databaseUrl: string | undefined;
-  let dataDir = 'memory://';
+  // In memory, with attachment files of its own (attachmentsDir): a purge in one harness never
+  // touches another's files.
+  const memoryName = `h${process.pid}-${randomBytes(4).toString('hex')}`;
+  let dataDir = `memory://${memoryName}`;
   if (storageKind === 'postgres') {
     const db = await scratchDatabase();
     databaseUrl = db.url;
@@ -83,6 +88,7 @@ export async function harness(opts: { policy?: Partial<Policy> | Record<string, 
     adminToken: ADMIN_TOKEN,
     logLevel: 'silent',
     trustProxy: opts.trustProxy ?? false,
+    ...opts.config,
   };
   let inst = await startServer(config, { clock, listen: false });
   const h: Harness = {
@@ -111,6 +117,7 @@ export async function harness(opts: { policy?: Partial<Policy> | Record<string, 
       await h.inst.close();
       if (dropDb) await dropDb();
       if (tmp) rmSync(tmp, { recursive: true, force: true });
+      if (dataDir.startsWith('memory://')) rmSync(join(tmpdir(), 'liaison-attachments', memoryName), { recursive: true, force: true });
     },
     async restart() {
       await h.inst.close();

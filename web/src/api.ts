@@ -1,6 +1,6 @@
 /**
  * Typed client for the Liaison HTTP API (shared/API.md, version 1).
- * Speaks only the public API: fetch with `Authorization: Bearer <token>`, same origin.
+ * Speaks only the public API, same origin, authenticated by the HttpOnly session cookie.
  */
 
 // ---------------------------------------------------------------- types (API.md "Types")
@@ -241,26 +241,11 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError(0, { code: NETWORK_ERROR, message: e instanceof Error ? e.message : String(e) });
 }
 
-// ---------------------------------------------------------------- token
+// ---------------------------------------------------------------- session
 
-const TOKEN_KEY = 'liaison.token';
-
-export function getToken(): string | null {
-  try {
-    return localStorage.getItem(TOKEN_KEY);
-  } catch {
-    return null;
-  }
-}
-
-export function setToken(token: string | null): void {
-  try {
-    if (token) localStorage.setItem(TOKEN_KEY, token);
-    else localStorage.removeItem(TOKEN_KEY);
-  } catch {
-    /* storage disabled: the session lasts as long as the tab */
-  }
-}
+// The session token lives only in the HttpOnly cookie the server sets at sign-up and sign-in: page
+// script never sees it (an XSS could not steal the session), and every request below is same-origin,
+// so the browser sends the cookie and names our origin (the server checks it: docs/SECURITY.md).
 
 let onUnauthenticated: (() => void) | null = null;
 /** Called when an authenticated request answers 401: the session is over. */
@@ -294,6 +279,8 @@ interface RequestOptions {
   as?: string | null;
   idempotent?: boolean;
   signal?: AbortSignal;
+  /** sign-up and sign-in: a 401 is a wrong password, not the end of a session */
+  signingIn?: boolean;
 }
 
 export function buildUrl(path: string, query?: Query, as?: string | null): string {
@@ -308,13 +295,8 @@ export function buildUrl(path: string, query?: Query, as?: string | null): strin
   return qs ? `${path}?${qs}` : path;
 }
 
-export function authHeaders(): Record<string, string> {
-  const token = getToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
 async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
+  const headers: Record<string, string> = { Accept: 'application/json' };
   let body: string | undefined;
   if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -323,7 +305,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
   if (opts.idempotent) headers['Idempotency-Key'] = newIdempotencyKey();
   let res: Response;
   try {
-    res = await fetch(buildUrl(path, opts.query, opts.as), { method, headers, body, signal: opts.signal });
+    res = await fetch(buildUrl(path, opts.query, opts.as), { method, headers, body, signal: opts.signal, credentials: 'same-origin' });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw new ApiError(0, { code: NETWORK_ERROR, message: e instanceof Error ? e.message : 'Network error' });
@@ -342,7 +324,7 @@ async function request<T>(method: string, path: string, opts: RequestOptions = {
     const err = parseErrorBody(json, res.status);
     const ra = res.headers.get('Retry-After');
     const apiErr = new ApiError(res.status, err, ra && !Number.isNaN(Number(ra)) ? Number(ra) : null);
-    if (res.status === 401 && headers.Authorization && onUnauthenticated) onUnauthenticated();
+    if (res.status === 401 && !opts.signingIn && onUnauthenticated) onUnauthenticated();
     throw apiErr;
   }
   return json as T;
@@ -371,9 +353,9 @@ const enc = encodeURIComponent;
 export const api = {
   // accounts and sessions
   signUp: (b: { handle: string; name: string; email: string; password: string; headline?: string }) =>
-    request<{ member: Member; token: string }>('POST', '/v1/accounts', { body: b, idempotent: true }),
+    request<{ member: Member }>('POST', '/v1/accounts', { body: b, idempotent: true, signingIn: true }),
   signIn: (b: { login: string; password: string }) =>
-    request<{ member: Member; token: string }>('POST', '/v1/sessions', { body: b }),
+    request<{ member: Member }>('POST', '/v1/sessions', { body: b, signingIn: true }),
   signOut: () => request<void>('DELETE', '/v1/sessions'),
   me: (signal?: AbortSignal) => request<Me>('GET', '/v1/me', { signal }),
   patchSettings: (s: Partial<Settings>) => request<{ settings: Settings }>('PATCH', '/v1/me/settings', { body: s }),
@@ -451,8 +433,7 @@ export function uploadAttachment(
   const xhr = new XMLHttpRequest();
   const promise = new Promise<Attachment>((resolve, reject) => {
     xhr.open('POST', '/v1/attachments');
-    const token = getToken();
-    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.withCredentials = true;
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.setRequestHeader('Idempotency-Key', newIdempotencyKey());
     xhr.upload.onprogress = (e) => {
@@ -482,11 +463,11 @@ export function uploadAttachment(
   return { promise, abort: () => xhr.abort() };
 }
 
-/** Download an attachment with the bearer token and hand it to the browser as a file. */
+/** Download an attachment (the session cookie authenticates it) and hand it to the browser as a file. */
 export async function downloadAttachment(a: Attachment, as?: string | null): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(buildUrl(`/v1/attachments/${enc(a.id)}`, undefined, as), { headers: authHeaders() });
+    res = await fetch(buildUrl(`/v1/attachments/${enc(a.id)}`, undefined, as), { credentials: 'same-origin' });
   } catch (e) {
     throw new ApiError(0, { code: NETWORK_ERROR, message: e instanceof Error ? e.message : 'Network error' });
   }
@@ -512,9 +493,11 @@ export async function downloadAttachment(a: Attachment, as?: string | null): Pro
 
 // ---------------------------------------------------------------- stream
 
-export function streamUrl(token: string, since?: string | null): string {
+/** The stream's address: the browser sends the session cookie (and our origin) with the upgrade. */
+export function streamUrl(since?: string | null): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const params = new URLSearchParams({ token });
+  const params = new URLSearchParams();
   if (since) params.set('since', since);
-  return `${proto}//${location.host}/v1/stream?${params.toString()}`;
+  const qs = params.toString();
+  return `${proto}//${location.host}/v1/stream${qs ? `?${qs}` : ''}`;
 }

@@ -1,11 +1,12 @@
-/** Session state: token, the signed-in member (GET /v1/me), the policy, unread counts, announcements. */
+/**
+ * Session state: whether a member is signed in, the member (GET /v1/me), the policy, unread counts,
+ * announcements. The session token itself lives only in the HttpOnly cookie: page script never holds it.
+ */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   api,
   ApiError,
   DEFAULT_POLICY,
-  getToken,
-  setToken,
   setUnauthenticatedHandler,
   type Me,
   type Member,
@@ -15,12 +16,13 @@ import { stream, usePollWhileOffline, useStreamEvents } from './stream';
 import { navigate } from './router';
 
 export interface Session {
-  token: string | null;
+  /** a member is signed in (the HttpOnly session cookie holds the token) */
+  authed: boolean;
   me: Me | null;
   /** true while the first GET /v1/me is in flight */
   loading: boolean;
   policy: Policy;
-  signedIn: (token: string, member: Member) => Promise<void>;
+  signedIn: (member: Member) => Promise<void>;
   signOut: () => Promise<void>;
   refreshMe: () => Promise<void>;
   setMe: (fn: (me: Me) => Me) => void;
@@ -60,9 +62,15 @@ function loadPages(memberId: string): Member[] {
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [token, setTok] = useState<string | null>(() => getToken());
+  const [authed, setAuthedState] = useState(false);
+  const authedRef = useRef(false);
+  const setAuthed = useCallback((v: boolean) => {
+    authedRef.current = v;
+    setAuthedState(v);
+  }, []);
   const [me, setMeState] = useState<Me | null>(null);
-  const [loading, setLoading] = useState<boolean>(() => getToken() !== null);
+  // the first GET /v1/me tells whether the cookie holds a session
+  const [loading, setLoading] = useState<boolean>(true);
   const [policy, setPolicy] = useState<Policy>(DEFAULT_POLICY);
   const [unread, setUnread] = useState({ inbox: 0, requests: 0 });
   const [invitationsReceived, setInvitationsReceived] = useState(0);
@@ -71,16 +79,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const unreadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const clearSession = useCallback(() => {
-    setToken(null);
-    setTok(null);
+    setAuthed(false);
     setMeState(null);
     setUnread({ inbox: 0, requests: 0 });
     setInvitationsReceived(0);
     stream.stop();
-  }, []);
+  }, [setAuthed]);
 
   useEffect(() => {
     setUnauthenticatedHandler(() => {
+      if (!authedRef.current) return;
       clearSession();
       navigate('#/signin', true);
     });
@@ -97,32 +105,33 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const refreshMe = useCallback(async () => {
-    if (!getToken()) return;
     try {
       const m = await api.me();
       setMeState(m);
       setLocalPages(loadPages(m.member.id));
+      setAuthed(true);
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 401)) throw e;
+      setAuthed(false);
     }
-  }, []);
+  }, [setAuthed]);
 
+  // At start: does the cookie hold a session?
   useEffect(() => {
-    if (!token) {
-      setLoading(false);
-      return;
-    }
-    setLoading(true);
     refreshMe()
       .catch(() => {
         /* shown by screens that need /me */
       })
       .finally(() => setLoading(false));
-    stream.start(token);
-  }, [token, refreshMe]);
+  }, [refreshMe]);
+
+  useEffect(() => {
+    if (authed) stream.start();
+    else stream.stop();
+  }, [authed]);
 
   const refreshUnreadNow = useCallback(() => {
-    if (!getToken()) return;
+    if (!authedRef.current) return;
     Promise.all([api.conversations('inbox'), api.conversations('requests')])
       .then(([inbox, requests]) => {
         const sum = (l: { items: { unread: number }[] }) => l.items.reduce((n, c) => n + (c.unread || 0), 0);
@@ -144,7 +153,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   // /me is fetched again after every invitation event and every accept / ignore: count them then
   useEffect(() => {
-    if (!me || !getToken()) return;
+    if (!me || !authedRef.current) return;
     api
       .invitations('received')
       .then((l) => setInvitationsReceived(l.items.length))
@@ -166,17 +175,27 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (me) refreshMe().catch(() => undefined);
   }, 15_000);
 
-  const signedIn = useCallback(async (t: string, member: Member) => {
-    setToken(t);
-    setTok(t);
-    setLocalPages(loadPages(member.id));
-  }, []);
+  const signedIn = useCallback(
+    async (member: Member) => {
+      setLocalPages(loadPages(member.id));
+      setAuthed(true);
+      setLoading(true);
+      try {
+        await refreshMe();
+      } catch {
+        /* shown by screens that need /me */
+      } finally {
+        setLoading(false);
+      }
+    },
+    [refreshMe, setAuthed],
+  );
 
   const signOut = useCallback(async () => {
     try {
       await api.signOut();
     } catch {
-      /* the token is dropped locally anyway */
+      /* the session is dropped locally anyway */
     }
     clearSession();
   }, [clearSession]);
@@ -220,7 +239,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const setMe = useCallback((fn: (m: Me) => Me) => setMeState((m) => (m ? fn(m) : m)), []);
 
   const value: Session = {
-    token,
+    authed,
     me,
     loading,
     policy,

@@ -1,6 +1,6 @@
 /**
- * The live event stream: one WebSocket to GET /v1/stream?token=…, reconnecting with backoff and
- * replaying missed events with ?since=<last event id>.
+ * The live event stream: one WebSocket to GET /v1/stream (the browser sends the session cookie),
+ * reconnecting with backoff and replaying missed events with ?since=<last event id>.
  */
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { streamUrl, type StreamEvent } from './api';
@@ -10,7 +10,7 @@ export type StreamStatus = 'offline' | 'connecting' | 'live';
 
 class Stream {
   private ws: WebSocket | null = null;
-  private token: string | null = null;
+  private running = false;
   private lastId: string | null = null;
   private listeners = new Set<Listener>();
   private statusListeners = new Set<() => void>();
@@ -18,16 +18,16 @@ class Stream {
   private timer: ReturnType<typeof setTimeout> | null = null;
   status: StreamStatus = 'offline';
 
-  start(token: string): void {
-    if (this.token === token && this.ws) return;
+  start(): void {
+    if (this.running && this.ws) return;
     this.stop();
-    this.token = token;
+    this.running = true;
     this.lastId = null;
     this.connect();
   }
 
   stop(): void {
-    this.token = null;
+    this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.ws) {
@@ -46,11 +46,11 @@ class Stream {
   }
 
   private connect(): void {
-    if (!this.token || typeof WebSocket === 'undefined') return;
+    if (!this.running || typeof WebSocket === 'undefined') return;
     this.setStatus('connecting');
     let ws: WebSocket;
     try {
-      ws = new WebSocket(streamUrl(this.token, this.lastId));
+      ws = new WebSocket(streamUrl(this.lastId));
     } catch {
       this.scheduleReconnect();
       return;
@@ -87,7 +87,7 @@ class Stream {
   }
 
   private scheduleReconnect(): void {
-    if (!this.token) return;
+    if (!this.running) return;
     this.setStatus('connecting');
     const delay = Math.min(30_000, 1000 * 2 ** this.retry) + Math.random() * 500;
     this.retry = Math.min(this.retry + 1, 5);

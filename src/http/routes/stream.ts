@@ -11,21 +11,23 @@ import { CLOSE, parseSince } from '../../realtime/stream.js';
 import { authenticate } from '../../services/accounts.js';
 import { AppError, badRequest, unauthenticated } from '../../services/errors.js';
 import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
+import { requireOwnOrigin } from '../origin.js';
 
 const StreamQuery = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 200 })),
   since: Type.Optional(Type.String({ maxLength: 40 })),
 });
 
-function tokenOf(req: FastifyRequest): string | undefined {
+function tokenOf(req: FastifyRequest): { token: string; via: 'query' | 'header' | 'cookie' } | undefined {
   const q = (req.query as { token?: string } | undefined)?.token;
-  if (q) return q;
+  if (q) return { token: q, via: 'query' };
   const h = req.headers.authorization;
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (m) return m[1];
+    if (m) return { token: m[1]!, via: 'header' };
   }
-  return req.cookies?.[SESSION_COOKIE] || undefined;
+  const c = req.cookies?.[SESSION_COOKIE];
+  return c ? { token: c, via: 'cookie' } : undefined;
 }
 
 export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
@@ -58,8 +60,10 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
         const q = req.query as { since?: string };
         if (q.since !== undefined && q.since !== '' && parseSince(q.since) === undefined)
           throw badRequest('since: not an event id', { field: 'since' });
-        const token = tokenOf(req);
-        const member = token ? await authenticate(ctx.deps, token) : null;
+        const cred = tokenOf(req);
+        // The cookie is ambient authority: a page of another origin must not open the stream with it.
+        if (cred?.via === 'cookie') requireOwnOrigin(req, ctx.config.origins);
+        const member = cred ? await authenticate(ctx.deps, cred.token) : null;
         if (!member) throw unauthenticated();
         if (member.status !== 'active') throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
         req.member = member;

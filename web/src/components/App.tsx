@@ -36,7 +36,7 @@ function section(route: Route): string {
 
 function Header({ route }: { route: Route }) {
   const session = useSession();
-  const { me, pages, unread, token } = session;
+  const { me, pages, unread, authed } = session;
   const status = useStreamStatus();
   const onMessages = section(route) === 'messages';
   const as = onMessages ? route.query.get('as') : storedActing();
@@ -47,13 +47,13 @@ function Header({ route }: { route: Route }) {
   return (
     <header className="site-header">
       <div className="header-inner">
-        <a className="brand" href={token ? '#/messages' : '#/signin'} aria-label="Liaison home">
+        <a className="brand" href={authed ? '#/messages' : '#/signin'} aria-label="Liaison home">
           <span className="brand-mark" aria-hidden="true">
             L
           </span>
           <span className="brand-name">Liaison</span>
         </a>
-        {token && me ? (
+        {authed && me ? (
           <>
             <nav aria-label="Main" className="main-nav">
               <a href={link(['messages'], as ? { as } : undefined)} aria-current={current('messages')} data-testid="nav-messages">
@@ -184,12 +184,13 @@ function NotFound() {
 }
 
 function Screen({ route }: { route: Route }) {
-  const { token, me, loading } = useSession();
+  const { authed, me, loading } = useSession();
   const [s0, s1, s2] = route.path;
 
   if (s0 === 'signup') return <SignUp />;
   if (s0 === 'signin') return <SignIn next={route.query.get('next') ?? undefined} />;
-  if (!token) {
+  if (loading && !authed) return <Loading label="Loading…" />;
+  if (!authed) {
     if (!s0) return <SignIn />;
     return <SignIn next={route.raw} notice="Sign in to continue." />;
   }

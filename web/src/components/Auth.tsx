@@ -50,7 +50,7 @@ export function SignUp() {
       }),
     );
     if (res) {
-      await session.signedIn(res.token, res.member);
+      await session.signedIn(res.member);
       session.announce(`Welcome to Liaison, ${res.member.name}.`);
       navigate('#/profile/' + encodeURIComponent(res.member.handle));
     }
@@ -151,7 +151,7 @@ export function SignIn({ next, notice }: { next?: string; notice?: string }) {
     e.preventDefault();
     const res = await run(() => api.signIn({ login: login.trim(), password }));
     if (res) {
-      await session.signedIn(res.token, res.member);
+      await session.signedIn(res.member);
       navigate(next && !next.startsWith('/sign') ? '#' + next : '#/messages');
     }
   }
