@@ -49,7 +49,7 @@ export const SettingsPatch = Type.Partial(Settings, { additionalProperties: fals
 
 /** One flat object for the Unlock union of API.md (kind says which fields are present). */
 export const Unlock = Type.Object({
-  kind: Type.Union([Type.Literal('upgrade'), Type.Literal('inmail'), Type.Literal('connect'), Type.Literal('introduction'), Type.Literal('wait')]),
+  kind: Type.Union([Type.Literal('upgrade'), Type.Literal('inmail'), Type.Literal('connect'), Type.Literal('introduction'), Type.Literal('wait'), Type.Literal('remove_connection')]),
   tier: Type.Optional(Tier),
   credits: Type.Optional(Type.Integer()),
   via: Type.Optional(Type.Array(Type.String())),

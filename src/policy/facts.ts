@@ -39,6 +39,11 @@ export interface ConversationFacts {
   channel: Channel;
   /** Messages the starter sent after the first one while the request is pending. */
   followUps: number;
+  /**
+   * DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while the two
+   * were not connected). Ends when either side removes the connection.
+   */
+  accepted: boolean;
 }
 
 /** Everything between the viewer and the member. */
@@ -82,8 +87,10 @@ export interface QuotaFacts {
   nonConnectionConversationsThisMonth: number;
   /** Conversations the viewer started on channel `group` this calendar month (UTC). */
   groupConversationsThisMonth: number;
-  /** InMail credits on the viewer's ledger (a lapsed tier cannot spend them). */
+  /** InMail credits on the viewer's ledger, both pools (a lapsed tier cannot spend its tier credits). */
   inmailBalance: number;
+  /** The purchased part of `inmailBalance`: spendable on any tier, never expiring. */
+  inmailPurchased: number;
 }
 
 /** The full snapshot. `member: null` is an unknown handle. */
@@ -137,6 +144,7 @@ export function quotaFacts(over: Partial<QuotaFacts> = {}): QuotaFacts {
     nonConnectionConversationsThisMonth: 0,
     groupConversationsThisMonth: 0,
     inmailBalance: 0,
+    inmailPurchased: 0,
     ...over,
   };
 }

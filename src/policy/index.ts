@@ -17,20 +17,26 @@ export {
   tierReaches,
 } from './tier.js';
 export type { TierHolder } from './tier.js';
-export { startOfNextMonthUTC, charCount } from './time.js';
+export { startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
 export { isHidden, isSelf } from './rules.js';
 export {
   attachmentTooLarge,
   hasNote,
   invitationExpired,
+  invitationExpiryCutoff,
   isBulkSending,
   messageTooLong,
+  noteOf,
+  REPORT_WINDOW_MS,
+  reportCounts,
+  sameTextKey,
   shouldRestrict,
   waitUntil,
 } from './limits.js';
-export { grantInmailCredits, inmailBalanceCap, inmailRefund } from './credits.js';
+export { grantInmailCredits, inmailBalanceCap, inmailRefund, monthlyGrantDates, spendPool, tierChangeGrant } from './credits.js';
+export type { CreditPool } from './credits.js';
 export { showReadReceipts, showTypingIndicators } from './settings.js';
-export { decideInvitation, INVITATION_RULES } from './invitation.js';
+export { ACCEPT_RULES, decideAcceptInvitation, decideInvitation, INVITATION_RULES } from './invitation.js';
 export type { InvitationCtx } from './invitation.js';
 export type { MessageCtx, Route, ChannelRule } from './message.js';
 export type { Ctx, Base, DenialRule } from './rules.js';
@@ -42,6 +48,7 @@ export {
   decideFollowUp,
   decideMessage,
   decideReply,
+  replyAccepts,
   MESSAGE_RULES,
 } from './message.js';
 export { decideFollow } from './follow.js';

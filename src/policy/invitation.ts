@@ -2,7 +2,7 @@
 import type { Facts, InvitationAttempt } from './facts.js';
 import { exhausted, hasNote, longerThan, waitCooldown, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { ACTOR_RULES, decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { cheapestPaidTier } from './tier.js';
 import { DAY_MS, WEEK_MS } from './time.js';
 import { allow, type Decision } from './types.js';
@@ -24,7 +24,7 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
   { reason: 'pages_cannot_invite', when: (c) => c.viewer.kind === 'page' || c.member.kind === 'page' },
   { reason: 'already_connected', when: (c) => c.rel.degree === 1 },
   { reason: 'invitation_pending', when: (c) => c.rel.invitation?.direction === 'sent' },
-  { reason: 'connection_cap', when: (c) => atCap(c.viewer.connectionCount, c) },
+  { reason: 'connection_cap', when: (c) => atCap(c.viewer.connectionCount, c), unlock: () => [{ kind: 'remove_connection' }] },
   { reason: 'recipient_connection_cap', when: (c) => atCap(c.member.connectionCount, c) },
   { reason: 'note_too_long', when: (c) => longerThan(c.attempt.note, c.policy.noteMaxChars) },
   {
@@ -71,4 +71,19 @@ export function decideInvitation(
     const ctx: InvitationCtx = { ...c, attempt, accepting: c.rel.invitation?.direction === 'received' };
     return firstDenial(INVITATION_RULES, ctx) ?? allow();
   });
+}
+
+/** Accepting: the viewer's cap (its unlock is always `remove_connection`), then the inviter's. */
+export const ACCEPT_RULES: readonly DenialRule<Ctx>[] = [
+  { reason: 'connection_cap', when: (c) => atCap(c.viewer.connectionCount, c), unlock: () => [{ kind: 'remove_connection' }] },
+  { reason: 'recipient_connection_cap', when: (c) => atCap(c.member.connectionCount, c) },
+];
+
+/**
+ * May the viewer accept the member's invitation (DOMAIN.md 1 and 4.4)? A restricted member may
+ * accept (restriction stops sending, not answering); a deactivated or closed one may not
+ * (`sender_inactive`); then self, a member who does not exist for the viewer, and the caps.
+ */
+export function decideAcceptInvitation(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
+  return decideWith(facts, now, policy, [...ACTOR_RULES, ...TARGET_RULES], (c) => firstDenial(ACCEPT_RULES, c) ?? allow());
 }

@@ -52,14 +52,32 @@ export function messageTooLong(
   return longerThan(attempt.body, policy.messageMaxChars);
 }
 
-/** A note is attached when it has any non-blank character. */
-export function hasNote(note: string | null | undefined): boolean {
+/** A note is attached when it has any non-blank character (DOMAIN.md 3: a note of only whitespace is no note). */
+export function hasNote(note: string | null | undefined): note is string {
   return note !== undefined && note !== null && note.trim() !== '';
+}
+
+/** The note as stored: `null` when it is no note. */
+export function noteOf(note: string | null | undefined): string | null {
+  return hasNote(note) ? note : null;
+}
+
+/**
+ * What "the same text" means for bulk detection (DOMAIN.md 5): case, all whitespace and invisible
+ * characters (Unicode format characters: zero-width spaces, direction marks and overrides) ignored.
+ */
+export function sameTextKey(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{Cf}]+/gu, '');
 }
 
 /** A pending invitation expires `invitationExpiryDays` after it was sent. */
 export function invitationExpired(createdAt: Date, now: Date, policy: Policy): boolean {
-  return now.getTime() >= createdAt.getTime() + policy.invitationExpiryDays * DAY_MS;
+  return createdAt.getTime() <= invitationExpiryCutoff(now, policy).getTime();
+}
+
+/** The same rule for a query: invitations sent at or before this instant have expired by `now`. */
+export function invitationExpiryCutoff(now: Date, policy: Policy): Date {
+  return new Date(now.getTime() - policy.invitationExpiryDays * DAY_MS);
 }
 
 /**
@@ -70,9 +88,30 @@ export function isBulkSending(sameTextNonConnectionRecipients24h: number, policy
   return exhausted(sameTextNonConnectionRecipients24h, policy.bulkRecipientsThreshold);
 }
 
+/** The window in which reports count toward restriction (DOMAIN.md 5: "in 30 days"). */
+export const REPORT_WINDOW_MS = 30 * DAY_MS;
+
 /** Reports for spam or harassment by `reportsToRestrict` distinct members in 30 days restrict the member. */
 export function shouldRestrict(distinctReportersLast30Days: number, policy: Policy): boolean {
   return exhausted(distinctReportersLast30Days, policy.reportsToRestrict);
+}
+
+/**
+ * Does a report count toward restriction (DOMAIN.md 5)? Only spam or harassment, only when the
+ * reported member wrote to the reporter in that conversation before the report, and only from a
+ * reporter whose account is at least `reportMinAccountAgeDays` old. Every report still reaches the
+ * moderators.
+ */
+export function reportCounts(
+  report: { reason: string; reportedWroteToReporter: boolean; reporterSince: Date },
+  now: Date,
+  policy: Policy,
+): boolean {
+  return (
+    (report.reason === 'spam' || report.reason === 'harassment') &&
+    report.reportedWroteToReporter &&
+    now.getTime() - report.reporterSince.getTime() >= policy.reportMinAccountAgeDays * DAY_MS
+  );
 }
 
 /** An attachment larger than `attachmentMaxBytes`. */

@@ -28,15 +28,35 @@ const groupQuotaLeft = (c: Ctx) =>
   !exhausted(c.quotas.groupConversationsThisMonth, c.policy.groupConversationsPerMonth);
 
 /**
+ * The viewer writes back into a thread the member started that landed in the viewer's inbox (an
+ * InMail, Open Profile, an open inbox) and that is not accepted yet: that reply lets the member in
+ * (DOMAIN.md 5.1), so it travels as `direct`. A request must be accepted first (`request_not_accepted`).
+ */
+const isReply = (c: Ctx) => {
+  const conv = c.rel.conversation;
+  return conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open';
+};
+
+/** This message accepts the conversation (DOMAIN.md 5.1): a reply while the two are not connected. */
+export function replyAccepts(facts: Facts): boolean {
+  const conv = facts.relationship.conversation;
+  return facts.relationship.degree !== 1 && conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open';
+}
+
+/** DOMAIN.md 5.1: the pair is connected, or the conversation is accepted (or this reply accepts it). */
+const directApplies = (c: Ctx) => c.rel.degree === 1 || c.rel.conversation?.accepted === true || isReply(c);
+
+/**
  * The free channels in DOMAIN.md 5 order; the first that applies carries the message.
  * `page` stands before the person channels: a new conversation with a page is always a request.
  */
 export const CHANNEL_RULES: readonly ChannelRule[] = [
-  { channel: 'direct', applies: (c) => c.rel.degree === 1 || c.rel.conversation?.state === 'open' },
+  { channel: 'direct', applies: directApplies },
   { channel: 'page', applies: (c) => c.member.kind === 'page' },
   { channel: 'open_profile', applies: (c) => isPremium(c.member, c.now) && c.member.settings.openProfile },
   { channel: 'tier_reach', applies: (c) => tierReaches(c.viewerTier, c.rel.degree, c.policy) },
-  { channel: 'group', applies: (c) => c.rel.sharedGroups > 0 && groupQuotaLeft(c) },
+  // The group quota counts new conversations: a message in an existing thread does not use it.
+  { channel: 'group', applies: (c) => c.rel.sharedGroups > 0 && (c.rel.conversation !== null || groupQuotaLeft(c)) },
   { channel: 'open_inbox', applies: (c) => c.member.settings.messageRequests === 'off' },
 ];
 
@@ -82,26 +102,30 @@ function channelsOf(c: Ctx): Channel[] {
 
 function pendingOf(c: Ctx): MessageCtx['pending'] {
   const conv = c.rel.conversation;
-  if (conv === null || conv.state !== 'request' || c.rel.degree === 1) return null;
+  if (conv === null || conv.state !== 'request' || conv.accepted || c.rel.degree === 1) return null;
   return conv.startedBy === 'viewer' ? 'own' : 'theirs';
 }
 
-function routeOf(c: Ctx, pending: MessageCtx['pending'], attempt: MessageAttempt): Route | null {
-  if (pending === 'own') {
-    const channel = c.rel.conversation!.channel;
-    return { channel, delivery: DELIVERY[channel](c), inmail: false };
-  }
+/**
+ * The first free channel that applies now, else an InMail when asked. A message in a thread that is
+ * not accepted takes whatever channel applies now (DOMAIN.md 5.1), follow-ups included.
+ */
+function routeOf(c: Ctx, attempt: MessageAttempt): Route | null {
   const free = CHANNEL_RULES.find((r) => r.applies(c));
   if (free) return { channel: free.channel, delivery: DELIVERY[free.channel](c), inmail: false };
   if (attempt.channel === 'inmail') return { channel: 'inmail', delivery: 'inbox', inmail: true };
   return null;
 }
 
-/** The recipient's "who may message me" setting applies, except to a conversation they opened or accepted, and to pages. */
+/**
+ * The recipient's "who may message me" setting applies to every message except in a conversation
+ * they accepted (acceptance holds whatever either side's settings say later), a reply to a thread
+ * they started, and messages to pages.
+ */
 function settingsApply(c: MessageCtx): boolean {
-  const conv = c.rel.conversation;
   if (c.member.kind === 'page') return false;
-  return conv === null || (conv.state === 'request' && conv.startedBy === 'viewer');
+  const conv = c.rel.conversation;
+  return conv === null || (!conv.accepted && conv.startedBy === 'viewer');
 }
 
 function settingsAllow(c: Ctx): boolean {
@@ -187,7 +211,7 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
   },
   {
     reason: 'no_inmail_credits',
-    when: (c) => newInmail(c) && spendableCredits(c.viewer, c.quotas.inmailBalance, c.now) < INMAIL_COST,
+    when: (c) => newInmail(c) && spendableCredits(c.viewer, c.quotas.inmailBalance, c.now, c.quotas.inmailPurchased) < INMAIL_COST,
     unlock: (c) => [...creditUnlocks(c), ...upgradeUnlock(c), ...connectUnlock(c), ...introductionUnlocks(c)],
   },
 ];
@@ -216,7 +240,7 @@ export function decideMessage(
       attempt,
       pending,
       newNonConnection: c.rel.conversation === null && c.rel.degree !== 1,
-      route: routeOf(c, pending, attempt),
+      route: routeOf(c, attempt),
     };
     const denied = firstDenial(MESSAGE_RULES, ctx);
     if (denied) return denied;
@@ -231,9 +255,10 @@ export function decideMessage(
 
 /**
  * A message into the existing conversation with the member (`POST /v1/conversations/:id/messages`):
- * the message decision without InMail. The recipient of a pending request cannot write before
- * accepting (`request_not_accepted`); the sender of one may send `followUpsWhilePending`
- * follow-ups (`awaiting_response`).
+ * the message decision without InMail: writing into a thread never spends a credit, and when only an
+ * InMail would reach the member it is refused with the inmail unlock (DOMAIN.md 5). The recipient of
+ * a pending request cannot write before accepting (`request_not_accepted`); the sender of one may
+ * send `followUpsWhilePending` follow-ups (`awaiting_response`).
  */
 export function decideReply(
   facts: Facts,

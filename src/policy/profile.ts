@@ -26,7 +26,12 @@ const atCap = (m: MemberFacts, p: Policy) => m.connectionCount >= p.connectionCa
 export const PRIMARY_RULES: readonly PrimaryRule[] = [
   { action: 'message', when: (c) => c.facts.relationship.degree === 1 },
   { action: 'pending', when: (c) => c.facts.relationship.invitation?.direction === 'sent' },
-  { action: 'accept', when: (c) => c.facts.relationship.invitation?.direction === 'received' },
+  // Accept only when neither is at the cap (DOMAIN.md 4.4); otherwise the rules below apply.
+  {
+    action: 'accept',
+    when: (c) =>
+      c.facts.relationship.invitation?.direction === 'received' && !atCap(c.facts.viewer, c.policy) && !atCap(c.member, c.policy),
+  },
   { action: 'follow', when: (c) => c.member.kind === 'page' },
   { action: 'message', when: (c) => c.member.settings.primaryAction === 'message' },
   { action: 'follow', when: (c) => c.member.settings.primaryAction === 'follow' },

@@ -49,7 +49,10 @@ export function cheapestPaidTier(): Tier {
   return TIERS.find((t) => t !== 'free')!;
 }
 
-/** Credits the member can spend now: the balance, or none on a free (or lapsed) tier. */
-export function spendableCredits(member: TierHolder, balance: number, now: Date): number {
-  return isPremium(member, now) ? Math.max(0, balance) : 0;
+/**
+ * Credits the member can spend now (DOMAIN.md 5): the whole balance while a paid tier lasts; on a
+ * free or lapsed tier only the purchased part.
+ */
+export function spendableCredits(member: TierHolder, balance: number, now: Date, purchased = 0): number {
+  return Math.max(0, isPremium(member, now) ? balance : Math.min(balance, purchased));
 }

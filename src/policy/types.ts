@@ -54,7 +54,8 @@ export type Unlock =
   | { kind: 'inmail'; credits: number }
   | { kind: 'connect' }
   | { kind: 'introduction'; via: string[] }
-  | { kind: 'wait'; until: string };
+  | { kind: 'wait'; until: string }
+  | { kind: 'remove_connection' };
 
 /**
  * The answer to "may the viewer do this to the member?". An allowed message carries its channel,

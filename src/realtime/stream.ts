@@ -11,7 +11,7 @@
  * counts typing signals. A client that keeps the last id it saw and reconnects with
  * `?since=<that id>` therefore resumes from the right durable event either way.
  */
-import { and, arrayOverlaps, asc, eq, gt, inArray, ne } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../http/metrics.js';
 import type { BusEvent, Deps } from '../services/context.js';
@@ -32,6 +32,8 @@ export const CLOSE = {
   slowConsumer: 4008,
   /** the account was deactivated or closed */
   accountInactive: 4003,
+  /** the session this socket signed in with ended (signed out, revoked, password changed) */
+  sessionEnded: 4001,
   /** heartbeats were not answered (terminated, so the client sees 1006) */
 } as const;
 
@@ -61,6 +63,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
 interface Client {
   ws: WebSocket;
   memberId: number;
+  /** the public id of the session the socket signed in with */
+  sessionId?: string;
   /** the member and the pages it administers */
   subIds: Set<number>;
   alive: boolean;
@@ -182,7 +186,7 @@ export class StreamHub {
   // ------------------------------------------------------------------ accepting a socket
 
   /** Takes an authenticated socket; replays from `since` (if given) and then goes live. */
-  async accept(ws: WebSocket, member: MemberRecord, since: number | undefined): Promise<void> {
+  async accept(ws: WebSocket, member: MemberRecord, since: number | undefined, sessionId?: string): Promise<void> {
     if (this.draining) {
       ws.close(CLOSE.serviceRestart, 'service restart: reconnect');
       return;
@@ -190,6 +194,7 @@ export class StreamHub {
     const c: Client = {
       ws,
       memberId: member.id,
+      sessionId,
       subIds: new Set([member.id]),
       alive: true,
       live: since === undefined,
@@ -363,6 +368,15 @@ export class StreamHub {
         if (id !== undefined) this.memberCache.delete(id);
         return;
       }
+      case 'sessions.revoked': {
+        const id = num(p.memberId);
+        const ended = new Set(Array.isArray(p.sessionIds) ? p.sessionIds.map(String) : []);
+        if (id === undefined) return;
+        for (const c of [...(this.bySub.get(id) ?? [])]) {
+          if (c.memberId === id && c.sessionId !== undefined && ended.has(c.sessionId)) this.close(c, CLOSE.sessionEnded, 'session ended');
+        }
+        return;
+      }
       default:
         return;
     }
@@ -466,7 +480,7 @@ export class StreamHub {
     const [row] = await db
       .select({ starterId: conversations.starterId, recipientId: conversations.recipientId, state: conversations.state })
       .from(conversations)
-      .where(eq(conversations.id, id))
+      .where(and(eq(conversations.id, id), isNull(conversations.endedAt)))
       .limit(1);
     let value: ConvSides = null;
     if (row) {

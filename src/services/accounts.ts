@@ -1,11 +1,12 @@
 /** Accounts and sessions: sign up, sign in, sign out, settings, deactivate / reactivate / close. */
+import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Runner } from '../store/db.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
-import { AppError, conflict, unauthenticated } from './errors.js';
+import { AppError, badRequest, conflict, unauthenticated } from './errors.js';
 import { cacheOf } from './cache.js';
 import { cachedMemberById, lockMembers, memberById, memberByLogin, type MemberRecord, type SettingsRow } from './members.js';
 import { pgCode, pgConstraint, transact, type Uow } from './uow.js';
@@ -25,11 +26,22 @@ export async function hashPassword(password: string): Promise<string> {
   return argonHash(password, ARGON);
 }
 
+/** A public session id (GET /v1/me/sessions): random, unrelated to the token or its hash. */
+export function newSessionId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 async function openSession(db: Runner, memberId: number, now: Date): Promise<string> {
   const token = newToken();
-  await db.insert(sessions).values({ tokenHash: hashToken(token), memberId, createdAt: now });
+  await db.insert(sessions).values({ tokenHash: hashToken(token), id: newSessionId(), memberId, createdAt: now, lastUsedAt: now });
   return token;
 }
+
+const DAY_MS = 86_400_000;
+/** lastUsedAt is written at most this often per session (a write per request would cost too much). */
+export const SESSION_TOUCH_MS = 60_000;
+
+const idleMs = (deps: Deps) => deps.policy.sessionIdleDays * DAY_MS;
 
 export interface NewAccount {
   handle: string;
@@ -98,33 +110,115 @@ export async function login(deps: Deps, loginName: string, password: string) {
 
 export async function logout(deps: Deps, token: string): Promise<void> {
   cacheOf(deps).dropSession(hashToken(token));
-  await deps.store.db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)));
+  await transact(deps, async (u) => {
+    const gone = await u.tx.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).returning({ id: sessions.id, memberId: sessions.memberId });
+    for (const g of gone) await u.emit('sessions.revoked', [g.memberId], { memberId: g.memberId, sessionIds: [g.id] });
+  });
+}
+
+export interface Authenticated {
+  member: MemberRecord;
+  /** the public id of the session (GET /v1/me/sessions) */
+  sessionId: string;
 }
 
 /**
- * The member a bearer token belongs to, or null (unknown token, closed account). `cached` (GET
- * requests) may answer from the instance's 2-second read cache; writes always read the tables.
+ * The member and session a bearer token belongs to, or null (unknown token, closed account, or a
+ * session idle longer than the policy's sessionIdleDays, which is then deleted). Use touches
+ * lastUsedAt at most once a minute. `cached` (GET requests) may answer from the instance's
+ * 2-second read cache, which keeps the last use, so idle time is judged on every request.
  */
-export async function authenticate(deps: Deps, token: string, cached = false): Promise<MemberRecord | null> {
+export async function authenticateSession(deps: Deps, token: string, cached = false): Promise<Authenticated | null> {
   const tokenHash = hashToken(token);
   const cache = cacheOf(deps);
+  const now = deps.clock.now().getTime();
   if (cached) {
-    const id = cache.session(tokenHash);
-    if (id !== undefined) {
-      const m = await cachedMemberById(deps, id);
-      if (m && m.status !== 'closed') return m;
+    const s = cache.session(tokenHash);
+    if (s !== undefined && now - s.lastUsedAt <= idleMs(deps) && now - s.lastUsedAt < SESSION_TOUCH_MS) {
+      const m = await cachedMemberById(deps, s.memberId);
+      if (m && m.status !== 'closed') return { member: m, sessionId: s.sessionId };
     }
   }
-  const [row] = await deps.store.db
-    .select({ memberId: sessions.memberId })
+  const db = deps.store.db;
+  const [row] = await db
+    .select({ memberId: sessions.memberId, id: sessions.id, lastUsedAt: sessions.lastUsedAt })
     .from(sessions)
     .where(eq(sessions.tokenHash, tokenHash))
     .limit(1);
   if (!row) return null;
-  const m = cached ? await cachedMemberById(deps, row.memberId) : await memberById(deps.store.db, row.memberId);
+  let lastUsedAt = row.lastUsedAt.getTime();
+  if (now - lastUsedAt > idleMs(deps)) {
+    cache.dropSession(tokenHash);
+    await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+    return null;
+  }
+  if (now - lastUsedAt >= SESSION_TOUCH_MS) {
+    lastUsedAt = now;
+    await db.update(sessions).set({ lastUsedAt: new Date(now) }).where(eq(sessions.tokenHash, tokenHash));
+  }
+  const m = cached ? await cachedMemberById(deps, row.memberId) : await memberById(db, row.memberId);
   if (!m || m.status === 'closed') return null;
-  if (cached) cache.putSession(tokenHash, m.id);
-  return m;
+  if (cached) cache.putSession(tokenHash, { memberId: m.id, sessionId: row.id, lastUsedAt });
+  return { member: m, sessionId: row.id };
+}
+
+/** The member a bearer token belongs to, or null (see authenticateSession). */
+export async function authenticate(deps: Deps, token: string, cached = false): Promise<MemberRecord | null> {
+  return (await authenticateSession(deps, token, cached))?.member ?? null;
+}
+
+export interface ApiSession {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  current: boolean;
+}
+
+/** The member's sessions still in force, most recently used first. */
+export async function listSessions(deps: Deps, memberId: number, currentId: string | undefined): Promise<ApiSession[]> {
+  const now = deps.clock.now().getTime();
+  const rows = await deps.store.db
+    .select({ id: sessions.id, createdAt: sessions.createdAt, lastUsedAt: sessions.lastUsedAt })
+    .from(sessions)
+    .where(eq(sessions.memberId, memberId));
+  return rows
+    .filter((r) => now - r.lastUsedAt.getTime() <= idleMs(deps))
+    .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime() || a.id.localeCompare(b.id))
+    .map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), lastUsedAt: r.lastUsedAt.toISOString(), current: r.id === currentId }));
+}
+
+/** Ends one of the member's sessions by its public id; false when the member has none by that id. */
+export async function revokeSession(u: Uow, memberId: number, id: string): Promise<boolean> {
+  const gone = await u.tx
+    .delete(sessions)
+    .where(and(eq(sessions.memberId, memberId), eq(sessions.id, id)))
+    .returning({ tokenHash: sessions.tokenHash });
+  if (gone.length === 0) return false;
+  for (const g of gone) cacheOf(u.deps).dropSession(g.tokenHash);
+  await u.emit('sessions.revoked', [memberId], { memberId, sessionIds: [id] });
+  return true;
+}
+
+/**
+ * Changes the password (the current one must be given) and ends every other session of the member;
+ * the session making the change stays. A wrong current password is 403 wrong_password.
+ */
+export async function changePassword(deps: Deps, member: MemberRecord, keepSessionId: string | undefined, current: string, next: string): Promise<void> {
+  if ([...next].length < 10) throw badRequest('new: at least 10 characters', { field: 'new' });
+  const [cred] = await deps.store.db.select().from(credentials).where(eq(credentials.memberId, member.id)).limit(1);
+  const ok = cred ? await argonVerify(cred.passwordHash, current).catch(() => false) : false;
+  if (!ok) throw new AppError(403, 'wrong_password', 'the current password is not right', { unlock: [] });
+  const passwordHash = await hashPassword(next);
+  await transact(deps, async (u) => {
+    await lockMembers(u.tx, [member.id]);
+    await u.tx.update(credentials).set({ passwordHash, updatedAt: u.now }).where(eq(credentials.memberId, member.id));
+    const ended = await u.tx
+      .delete(sessions)
+      .where(and(eq(sessions.memberId, member.id), keepSessionId !== undefined ? ne(sessions.id, keepSessionId) : undefined))
+      .returning({ id: sessions.id, tokenHash: sessions.tokenHash });
+    for (const e of ended) cacheOf(deps).dropSession(e.tokenHash);
+    await u.emit('sessions.revoked', [member.id], { memberId: member.id, sessionIds: ended.map((e) => e.id), keep: keepSessionId ?? null });
+  });
 }
 
 export async function updateSettings(u: Uow, member: MemberRecord, patch: Partial<SettingsRow>): Promise<SettingsRow> {
@@ -150,7 +244,10 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   if (action === 'reactivate' && m.status !== 'deactivated')
     throw new AppError(409, 'conflict', 'the account is not deactivated');
   await u.tx.update(members).set({ status: next }).where(eq(members.id, memberId));
-  if (next === 'closed') await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
+  if (next === 'closed') {
+    await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
+    await detachClosedMember(u, memberId);
+  }
   await u.emit('member.status', [memberId], { memberId, status: next });
   return { ...m, status: next };
 }

@@ -1,6 +1,7 @@
 /** Operator verbs: subscriptions and restriction. */
 import { eq } from 'drizzle-orm';
-import type { Tier } from '../policy/policy.js';
+import { tierChangeGrant, type Tier, type TierHolder } from '../policy/index.js';
+import { ensureGrants, grantOnChange, purchaseCredits } from './inmail.js';
 import { members, subscriptions } from '../store/schema.js';
 import { AppError } from './errors.js';
 import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
@@ -12,17 +13,39 @@ async function personByHandle(u: Uow, handle: string): Promise<MemberRecord> {
   return m;
 }
 
-/** Sets a member's tier and its end date (a past `until` means lapsed at once). */
+/**
+ * Sets a member's tier and its end date (a past `until` means lapsed at once). The grants due under
+ * the old subscription are written first; then the policy says what the change grants (`start` or
+ * `upgrade`; nothing for a renewal or a downgrade). No credit is ever taken back (DOMAIN.md 1, 5).
+ */
 export async function setSubscription(u: Uow, handle: string, tier: Tier, until: Date | null): Promise<MemberRecord> {
-  const m = await personByHandle(u, handle);
-  if (m.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no subscription', { details: { field: 'handle' } });
-  await lockMembers(u.tx, [m.id]);
+  const found = await personByHandle(u, handle);
+  if (found.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no subscription', { details: { field: 'handle' } });
+  await lockMembers(u.tx, [found.id]);
+  const m = (await memberById(u.tx, found.id))!;
+  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy);
+  const after: TierHolder = { kind: 'person', tier, tierUntil: until };
+  const grant = tierChangeGrant(m, after, u.now, u.deps.policy);
+  const [old] = await u.tx.select().from(subscriptions).where(eq(subscriptions.memberId, m.id));
+  const startedAt = grant === 'start' || !old ? u.now : old.startedAt;
   await u.tx
     .insert(subscriptions)
-    .values({ memberId: m.id, tier, until, startedAt: u.now })
-    .onConflictDoUpdate({ target: subscriptions.memberId, set: { tier, until, startedAt: u.now } });
+    .values({ memberId: m.id, tier, until, startedAt, changedAt: u.now })
+    .onConflictDoUpdate({ target: subscriptions.memberId, set: { tier, until, startedAt, changedAt: u.now } });
+  if (grant) await grantOnChange(u.tx, m.id, after, grant, pools.tier, u.now, u.deps.policy);
   await u.emit('member.subscription', [m.id], { memberId: m.id, tier, until: until?.toISOString() ?? null });
   return (await memberById(u.tx, m.id))!;
+}
+
+/** Purchased InMail credits for a person (any tier): a ledger entry of the purchased pool. */
+export async function addPurchasedCredits(u: Uow, handle: string, credits: number, note: string | null): Promise<{ balance: number }> {
+  const found = await personByHandle(u, handle);
+  if (found.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no InMail credits', { details: { field: 'handle' } });
+  await lockMembers(u.tx, [found.id]);
+  const m = (await memberById(u.tx, found.id))!;
+  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy);
+  await purchaseCredits(u.tx, m.id, credits, note, u.now);
+  return { balance: pools.tier + pools.purchased + credits };
 }
 
 /** Restrict (may read, may not send) or lift it; lifting also clears a bulk flag awaiting review. */

@@ -8,9 +8,9 @@
  * a pair runs under the pair's transaction-scoped advisory lock (see lockPair), so sends, follow-ups
  * and request verbs on the same pair are serialized without locking either member for long.
  */
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { decideIgnoreRequest } from '../policy/index.js';
-import type { Runner } from '../store/db.js';
+import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { decideIgnoreRequest, REPORT_WINDOW_MS, reportCounts, shouldRestrict, showReadReceipts } from '../policy/index.js';
+import { rowsOf, type Runner } from '../store/db.js';
 import { attachments, conversationMembers, conversations, events, members, messageAttachments, messages, reports } from '../store/schema.js';
 import { isPageAdmin } from './pages.js';
 import { toApiAttachment, type ApiAttachment } from './attachments.js';
@@ -19,8 +19,6 @@ import { AppError, badRequest, conflict, notFound } from './errors.js';
 import { toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
-
-const DAY = 86_400_000;
 
 export interface ApiMessage {
   id: string;
@@ -37,6 +35,8 @@ export interface ApiConversation {
   id: string;
   participants: ApiMember[];
   state: 'open' | 'request';
+  /** DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while not connected). */
+  accepted: boolean;
   folder: 'inbox' | 'requests';
   unread: number;
   lastMessage: ApiMessage | null;
@@ -140,11 +140,12 @@ export async function conversationViews(db: Runner, viewerId: number, convs: Con
     const theirs = side.get(`${c.id}:${otherId}`);
     const me = people.get(viewerId);
     const other = people.get(otherId);
-    const receipts = me?.settings.readReceipts === true && other?.settings.readReceipts === true;
+    const receipts = me !== undefined && other !== undefined && showReadReceipts(me.settings, other.settings);
     return {
       id: String(c.id),
       participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => toApiMember(m, now)),
       state: c.state,
+      accepted: c.accepted,
       folder: mine?.folder ?? 'inbox',
       unread: mine?.unread ?? 0,
       lastMessage: c.lastMessageId !== null ? (lastById.get(c.lastMessageId) ?? null) : null,
@@ -175,12 +176,13 @@ export async function conversationFor(
   opts: { forUpdate?: boolean } = {},
 ): Promise<{ conv: ConvRow; mine: MemberSide; theirs: MemberSide | null }> {
   const [peek] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
-  if (!peek || (peek.starterId !== memberId && peek.recipientId !== memberId)) throw notFound('no such conversation');
+  // A thread a block ended is gone for both, for good (DOMAIN.md 6).
+  if (!peek || peek.endedAt !== null || (peek.starterId !== memberId && peek.recipientId !== memberId)) throw notFound('no such conversation');
   let conv = peek;
   if (opts.forUpdate) {
     await lockPair(db, peek.starterId, peek.recipientId);
     [conv] = await db.select().from(conversations).where(eq(conversations.id, id)).for('no key update');
-    if (!conv || (conv.starterId !== memberId && conv.recipientId !== memberId)) throw notFound('no such conversation');
+    if (!conv || conv.endedAt !== null || (conv.starterId !== memberId && conv.recipientId !== memberId)) throw notFound('no such conversation');
   }
   const otherId = otherOf(conv, memberId);
   const sides = await db.select().from(conversationMembers).where(eq(conversationMembers.conversationId, id));
@@ -222,6 +224,7 @@ export async function listConversations(
         eq(conversationMembers.folder, folder),
         eq(conversationMembers.hidden, false),
         eq(conversationMembers.ignored, false),
+        isNull(conversations.endedAt),
         sql`not ${blockedEitherWay(memberId, sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
         sql`not ${otherGone(sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
         after
@@ -272,12 +275,12 @@ export async function acceptRequest(u: Uow, actor: Actor, id: number): Promise<A
   const me = actor.member.id;
   const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
   requireReceivedRequest(conv, me);
-  await u.tx.update(conversations).set({ state: 'open' }).where(eq(conversations.id, id));
+  await u.tx.update(conversations).set({ state: 'open', accepted: true }).where(eq(conversations.id, id));
   await u.tx
     .update(conversationMembers)
     .set({ folder: 'inbox' })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
-  const view = await conversationView(u.tx, me, { ...conv, state: 'open' }, u.now);
+  const view = await conversationView(u.tx, me, { ...conv, state: 'open', accepted: true }, u.now);
   return view;
 }
 
@@ -309,7 +312,7 @@ export async function markRead(u: Uow, actor: Actor, id: number): Promise<ApiCon
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   const otherId = otherOf(conv, me);
   const other = await memberById(u.tx, otherId);
-  if (other && actor.member.settings.readReceipts && other.settings.readReceipts && theirs && !theirs.ignored && conv.lastMessageId !== null) {
+  if (other && showReadReceipts(actor.member.settings, other.settings) && theirs && !theirs.ignored && conv.lastMessageId !== null) {
     await u.emit('read', [otherId], {
       conversationId: String(id),
       memberId: String(me),
@@ -340,32 +343,40 @@ export function lastClearedSql(memberId: number) {
 export type ReportReason = 'spam' | 'harassment' | 'other';
 
 /**
- * Report the other side. Spam and harassment count toward restriction: `reportsToRestrict`
- * distinct reporters within 30 days (since an operator last cleared the member) restrict them.
+ * Report the other side. Every report reaches the moderators; the policy decides whether it counts
+ * toward restriction (reportCounts: spam or harassment, the reported member wrote to the reporter in
+ * this conversation before, the reporter's account old enough), and distinct counting reporters in
+ * the window (since an operator last cleared the member) restrict them (shouldRestrict).
  * Reporting a request you received also removes it (as ignoring does) unless you are a page.
  */
 export async function reportConversation(u: Uow, actor: Actor, id: number, reason: ReportReason): Promise<ApiConversation> {
   const me = actor.member.id;
   const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
   const reported = otherOf(conv, me);
-  await u.tx.insert(reports).values({ reporterId: me, reportedId: reported, conversationId: id, reason, createdAt: u.now });
+  const [wrote] = rowsOf(
+    await u.tx.execute(sql`select exists (select 1 from ${messages} m where m.conversation_id = ${id} and m.sender_id = ${reported}
+                                            and m.created_at <= ${u.now}) as wrote`),
+  );
+  const counts = reportCounts({ reason, reportedWroteToReporter: wrote?.wrote === true, reporterSince: actor.author.createdAt }, u.now, u.deps.policy);
+  await u.tx.insert(reports).values({ reporterId: me, reportedId: reported, conversationId: id, reason, counts, createdAt: u.now });
   if (conv.state === 'request' && conv.recipientId === me && actor.member.kind !== 'page') {
     await u.tx
       .update(conversationMembers)
       .set({ ignored: true, hidden: true, unread: 0 })
       .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   }
-  if (reason === 'spam' || reason === 'harassment') {
+  if (counts) {
     await lockMembers(u.tx, [reported]);
-    const since = new Date(u.now.getTime() - 30 * DAY);
-    const res = (await u.tx.execute(sql`
+    const since = new Date(u.now.getTime() - REPORT_WINDOW_MS);
+    const [row] = rowsOf(
+      await u.tx.execute(sql`
       select count(distinct r.reporter_id)::int as n, bool_or(m.restricted) as restricted
         from ${reports} r join ${members} m on m.id = r.reported_id
-       where r.reported_id = ${reported} and r.reason in ('spam','harassment') and r.created_at > ${since}
+       where r.reported_id = ${reported} and r.counts and r.created_at > ${since}
          and r.created_at > coalesce(${lastClearedSql(reported)}, '-infinity'::timestamptz)
-    `)) as unknown as { rows: { n: unknown; restricted: unknown }[] };
-    const n = Number(res.rows[0]?.n ?? 0);
-    if (n >= u.deps.policy.reportsToRestrict && res.rows[0]?.restricted !== true) {
+    `),
+    );
+    if (shouldRestrict(Number(row?.n ?? 0), u.deps.policy) && row?.restricted !== true) {
       await u.tx.update(members).set({ restricted: true }).where(eq(members.id, reported));
       await u.emit('member.restricted', [reported], { memberId: reported, restricted: true, by: 'reports' });
     }

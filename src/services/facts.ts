@@ -5,13 +5,13 @@
  */
 import { sql } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
+import { DAY_MS as DAY, invitationExpiryCutoff } from '../policy/index.js';
 import type { Channel } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
-import { balanceFromRow, ledgerColumns } from './inmail.js';
+import { balancesFromRow, ledgerColumns } from './inmail.js';
 import { apiStatus, membersByIds, type MemberRecord } from './members.js';
 
-const DAY = 86_400_000;
 
 export function monthStartUTC(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -44,7 +44,7 @@ export interface OpenInvitation {
 }
 
 function relationshipColumns(deps: Deps, v: number, m: number, now: Date) {
-  const expiry = new Date(now.getTime() - deps.policy.invitationExpiryDays * DAY);
+  const expiry = invitationExpiryCutoff(now, deps.policy);
   return sql`
       (select json_build_object('id', i.id, 'fromId', i.from_id, 'toId', i.to_id, 'status', i.status, 'createdAt', i.created_at)
          from invitations i
@@ -57,9 +57,11 @@ function relationshipColumns(deps: Deps, v: number, m: number, now: Date) {
       exists(select 1 from blocks b where b.blocker = ${m} and b.blocked = ${v} and b.unblocked_at is null) as blocked_by_member,
       exists(select 1 from connections c where c.a = least(${v}::int, ${m}::int) and c.b = greatest(${v}::int, ${m}::int)) as connected,
       (select json_build_object('id', c.id, 'starterId', c.starter_id, 'state', c.state, 'channel', c.channel, 'followUps', c.follow_ups,
+                                'accepted', c.accepted,
                                 'ignored', (select cm.ignored from conversation_members cm where cm.conversation_id = c.id and cm.member_id = ${v}))
          from conversations c
         where least(c.starter_id, c.recipient_id) = least(${v}::int, ${m}::int) and greatest(c.starter_id, c.recipient_id) = greatest(${v}::int, ${m}::int)
+          and c.ended_at is null
         limit 1) as conv`;
 }
 
@@ -111,6 +113,7 @@ async function relationshipFromRow(
           startedBy: Number(conv.starterId) === v ? 'viewer' : 'member',
           channel: conv.channel as Channel,
           followUps: Number(conv.followUps),
+          accepted: conv.accepted === true,
         }
       : null,
     lastWithdrawnAt: date(r.last_withdrawn),
@@ -137,6 +140,8 @@ function quotaColumns(v: number, now: Date) {
       ${ledgerColumns(v)}`;
 }
 
+const inmailFacts = (p: { tier: number; purchased: number }) => ({ inmailBalance: p.tier + p.purchased, inmailPurchased: p.purchased });
+
 function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRecord, now: Date): QuotaFacts {
   return {
     invitationsLast7Days: Number(r.inv7),
@@ -147,7 +152,7 @@ function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRec
     oldestMessageLastMinuteAt: date(r.msg1m_oldest),
     nonConnectionConversationsThisMonth: Number(r.noncon),
     groupConversationsThisMonth: Number(r.grp),
-    inmailBalance: balanceFromRow(r, viewer, now, deps.policy),
+    ...inmailFacts(balancesFromRow(r, viewer, now, deps.policy)),
   };
 }
 

@@ -1,166 +1,188 @@
 /**
- * InMail credits: an append-only ledger (grant, spend, refund, expire). Nothing runs on a schedule:
- * the monthly grants that fell due up to `now` are computed from the subscription and the ledger.
+ * InMail credits: an append-only ledger with two pools (DOMAIN.md 1 and 5). The service counts; the
+ * policy (src/policy/credits.ts) decides what is granted, when, how much, and which pool a spend uses.
  *
- * - A grant is due at the start of every UTC month of a paid tier, and when the tier starts
- *   (`subscriptions.started_at`), as long as the tier has not ended at that instant. Its period is
- *   `YYYY-MM:<tier>`; the partial unique index (member_id, period) where kind = 'grant' makes
- *   writing it idempotent (an upgrade within a month grants the new tier's credits at once).
- * - Rollover cap: after a grant the balance is at most `inmailRolloverMonths` months' worth of the
- *   tier's grant; the excess of the carried-over credits is written off by an `expire` row at the
- *   grant's instant.
- * - `inmailBalance` includes the grants due but not yet written (read-only); `ensureGrants` writes
- *   them, under the member's row lock (the caller holds it), before a spend.
- * - A lapsed tier cannot spend (the policy's `spendableCredits`); the balance is kept.
+ * - A balance is the ledger's sum (a pool's balance the sum of its rows); nothing is recomputed
+ *   from the subscription, so a change or renewal of tier never takes back a credit.
+ * - Grants at a change of subscription (start, upgrade) are written by the admin verb in the same
+ *   transaction (src/services/admin.ts). Monthly grants need no job: `subscriptions.changed_at` is
+ *   when the subscription became what it is, so the grants still due are the 1sts of month after
+ *   it (and after the last monthly grant written) at which the tier was paid (`monthlyGrantDates`).
+ *   They are written under the member's row lock before a spend, and projected (not written) on reads.
+ * - Grant periods are unique per member (`YYYY-MM`, `start:<iso>`, `upgrade:<iso>`): writing one
+ *   twice is a no-op, so concurrent writers cannot grant twice.
  */
 import { sql } from 'drizzle-orm';
-import type { Policy, Tier } from '../policy/policy.js';
+import { grantInmailCredits, inmailRefund, monthlyGrantDates, spendPool, type CreditPool, type Policy, type Tier, type TierHolder } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
+import { rowsOf } from '../store/db.js';
 import { inmailLedger } from '../store/schema.js';
 import type { MemberRecord } from './members.js';
 
-const DAY = 86_400_000;
-
-type Rows = { rows: Record<string, unknown>[] };
-
-function monthStart(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+export interface Pools {
+  tier: number;
+  purchased: number;
 }
 
-function nextMonth(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+/** What the ledger and the subscription say, before any due grant is written. */
+export interface LedgerFacts {
+  pools: Pools;
+  /** The subscription as it has been since `since` (null: never subscribed). */
+  holder: TierHolder | null;
+  /** Monthly grants are due for the 1sts of month after this instant. */
+  since: Date | null;
 }
 
-function monthKey(d: Date): string {
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+const monthKey = (d: Date) => `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+const asDate = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+
+/** Columns of the ledger facts of `memberId`, to fold into a larger SELECT (read back with ledgerFromRow). */
+export function ledgerColumns(memberId: number) {
+  return sql`(select coalesce(sum(l.amount) filter (where l.pool = 'tier'), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_tier,
+    (select coalesce(sum(l.amount) filter (where l.pool = 'purchased'), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_purchased,
+    (select max(l.period) from inmail_ledger l where l.member_id = ${memberId} and l.kind = 'grant' and l.period ~ '^[0-9]{4}-[0-9]{2}$') as ledger_last_month,
+    (select s.tier from subscriptions s where s.member_id = ${memberId}) as ledger_sub_tier,
+    (select s.until from subscriptions s where s.member_id = ${memberId}) as ledger_sub_until,
+    (select s.changed_at from subscriptions s where s.member_id = ${memberId}) as ledger_sub_changed`;
 }
 
-interface LedgerState {
-  balance: number;
-  grantedPeriods: Set<string>;
-  tier: Tier;
-  until: Date | null;
-  startedAt: Date | null;
-}
-
-async function ledgerState(db: Runner, memberId: number): Promise<LedgerState> {
-  const res = (await db.execute(sql`
-    select s.tier, s.until, s.started_at,
-      (select coalesce(sum(l.amount), 0) from inmail_ledger l where l.member_id = ${memberId})::int as balance,
-      (select coalesce(json_agg(l.period), '[]'::json) from inmail_ledger l where l.member_id = ${memberId} and l.kind = 'grant') as periods
-    from (select 1) one left join subscriptions s on s.member_id = ${memberId}
-  `)) as unknown as Rows;
-  const r = res.rows[0] ?? {};
-  const periodsRaw = typeof r.periods === 'string' ? JSON.parse(r.periods) : r.periods;
-  const asDate = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
-  return {
-    balance: Number(r.balance ?? 0),
-    grantedPeriods: new Set(((periodsRaw as unknown[]) ?? []).map(String)),
-    tier: ((r.tier as string | null) ?? 'free') as Tier,
-    until: asDate(r.until),
-    startedAt: asDate(r.started_at),
-  };
+export function ledgerFromRow(r: Record<string, unknown>, member: Pick<MemberRecord, 'kind'>): LedgerFacts {
+  const pools = { tier: Number(r.ledger_tier ?? 0), purchased: Number(r.ledger_purchased ?? 0) };
+  const changed = asDate(r.ledger_sub_changed);
+  if (member.kind !== 'person' || changed === null || r.ledger_sub_tier === null || r.ledger_sub_tier === undefined)
+    return { pools, holder: null, since: null };
+  const holder: TierHolder = { kind: 'person', tier: r.ledger_sub_tier as Tier, tierUntil: asDate(r.ledger_sub_until) };
+  const lastMonth = typeof r.ledger_last_month === 'string' ? new Date(`${r.ledger_last_month}-01T00:00:00Z`) : null;
+  const since = lastMonth && lastMonth.getTime() > changed.getTime() ? lastMonth : changed;
+  return { pools, holder, since };
 }
 
 export interface DueGrant {
-  period: string;
   at: Date;
+  period: string;
   amount: number;
-  /** credits written off before this grant to keep the balance within the rollover cap */
-  expire: number;
 }
 
-/** The grants due by `now` that the ledger does not hold yet, in order, with their expiries. */
-function dueGrants(state: LedgerState, now: Date, policy: Policy): { grants: DueGrant[]; balance: number } {
-  let balance = state.balance;
+/** The monthly grants due by `now` and the tier pool after them (the policy decides each amount). */
+export function dueGrants(facts: LedgerFacts, now: Date, policy: Policy): { grants: DueGrant[]; pools: Pools } {
   const grants: DueGrant[] = [];
-  const monthly = policy.inmailMonthlyCredits[state.tier] ?? 0;
-  if (state.tier === 'free' || monthly <= 0 || !state.startedAt) return { grants, balance };
-  const cap = Math.max(1, policy.inmailRolloverMonths) * monthly;
-  for (let m = monthStart(state.startedAt); m.getTime() <= now.getTime(); m = nextMonth(m)) {
-    const at = new Date(Math.max(m.getTime(), state.startedAt.getTime()));
-    if (at.getTime() > now.getTime()) break;
-    if (state.until && at.getTime() >= state.until.getTime()) break;
-    const period = `${monthKey(m)}:${state.tier}`;
-    if (state.grantedPeriods.has(period)) continue;
-    const over = balance + monthly - cap;
-    const expire = over > 0 ? Math.min(Math.max(balance, 0), over) : 0;
-    balance = balance - expire + monthly;
-    grants.push({ period, at, amount: monthly, expire });
+  if (facts.holder === null || facts.since === null) return { grants, pools: facts.pools };
+  let tier = facts.pools.tier;
+  for (const at of monthlyGrantDates(facts.holder, facts.since, now)) {
+    const after = grantInmailCredits(facts.holder, tier, at, policy);
+    grants.push({ at, period: monthKey(at), amount: after - tier });
+    tier = after;
   }
-  return { grants, balance };
+  return { grants, pools: { tier, purchased: facts.pools.purchased } };
 }
 
-/** Columns of the ledger state, to fold into a larger SELECT (read them back with balanceFromRow). */
-export function ledgerColumns(memberId: number) {
-  return sql`(select coalesce(sum(l.amount), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_balance,
-    (select coalesce(json_agg(l.period), '[]'::json) from inmail_ledger l where l.member_id = ${memberId} and l.kind = 'grant') as ledger_periods,
-    (select s.started_at from subscriptions s where s.member_id = ${memberId}) as ledger_started_at`;
+/** The pools as of `now`, the monthly grants due included (no write). */
+export function balancesFromRow(r: Record<string, unknown>, member: Pick<MemberRecord, 'kind'>, now: Date, policy: Policy): Pools {
+  return dueGrants(ledgerFromRow(r, member), now, policy).pools;
 }
 
-/** The balance from a row holding ledgerColumns(), with the member's tier as loaded. */
-export function balanceFromRow(r: Record<string, unknown>, member: MemberRecord, now: Date, policy: Policy): number {
-  if (member.kind !== 'person') return 0;
-  const periodsRaw = typeof r.ledger_periods === 'string' ? JSON.parse(r.ledger_periods) : r.ledger_periods;
-  const started = r.ledger_started_at;
-  const state: LedgerState = {
-    balance: Number(r.ledger_balance ?? 0),
-    grantedPeriods: new Set(((periodsRaw as unknown[]) ?? []).map(String)),
-    tier: member.tier,
-    until: member.tierUntil,
-    startedAt: started === null || started === undefined ? null : started instanceof Date ? started : new Date(String(started)),
-  };
-  return dueGrants(state, now, policy).balance;
-}
-
-/** The member's balance as of `now` (the ledger sum plus the grants due and not yet written). No write. */
-export async function inmailBalance(db: Runner, member: MemberRecord, now: Date, policy: Policy): Promise<number> {
-  if (member.kind !== 'person') return 0;
-  const state = await ledgerState(db, member.id);
-  return dueGrants(state, now, policy).balance;
+async function ledgerFacts(db: Runner, member: MemberRecord): Promise<LedgerFacts> {
+  const [row] = rowsOf(await db.execute(sql`select ${ledgerColumns(member.id)}`));
+  return ledgerFromRow(row ?? {}, member);
 }
 
 /**
- * Writes the grants (and rollover expiries) due by `now`. Idempotent; the caller holds the
- * member's row lock so two writers cannot compute expiries from the same balance.
+ * Writes the monthly grants due by `now` and returns the pools. The caller holds the member's row
+ * lock, so two writers cannot grant from the same balance; the unique period makes a repeat a no-op.
  */
-export async function ensureGrants(db: Runner, member: MemberRecord, now: Date, policy: Policy): Promise<number> {
-  if (member.kind !== 'person') return 0;
-  const state = await ledgerState(db, member.id);
-  const { grants, balance } = dueGrants(state, now, policy);
-  for (const g of grants) {
-    const inserted = await db
+export async function ensureGrants(db: Runner, member: MemberRecord, now: Date, policy: Policy): Promise<Pools> {
+  if (member.kind !== 'person') return { tier: 0, purchased: 0 };
+  const { grants, pools } = dueGrants(await ledgerFacts(db, member), now, policy);
+  for (const g of grants)
+    await db
       .insert(inmailLedger)
-      .values({ memberId: member.id, kind: 'grant', amount: g.amount, period: g.period, createdAt: g.at })
-      .onConflictDoNothing()
-      .returning({ id: inmailLedger.id });
-    if (inserted.length > 0 && g.expire > 0)
-      await db.insert(inmailLedger).values({ memberId: member.id, kind: 'expire', amount: -g.expire, period: g.period, createdAt: g.at });
-  }
-  return balance;
+      .values({ memberId: member.id, kind: 'grant', pool: 'tier', amount: g.amount, period: g.period, createdAt: g.at })
+      .onConflictDoNothing();
+  return pools;
 }
 
-/** Spends one credit for `messageId` (the caller checked the balance under the member lock). */
-export async function spendCredit(db: Runner, memberId: number, messageId: number, now: Date, credits = 1): Promise<void> {
-  await db.insert(inmailLedger).values({ memberId, kind: 'spend', amount: -credits, messageId, createdAt: now });
+/** A grant at a change of subscription (`start` or `upgrade`), on top of `tierPool`. Returns the amount. */
+export async function grantOnChange(db: Runner, memberId: number, holder: TierHolder, kind: 'start' | 'upgrade', tierPool: number, now: Date, policy: Policy): Promise<number> {
+  const amount = grantInmailCredits(holder, tierPool, now, policy) - tierPool;
+  await db
+    .insert(inmailLedger)
+    .values({ memberId, kind: 'grant', pool: 'tier', amount, period: `${kind}:${now.toISOString()}`, createdAt: now })
+    .onConflictDoNothing();
+  return amount;
+}
+
+/** Purchased credits (an operator's grant of the second pool): never capped, never expiring. */
+export async function purchaseCredits(db: Runner, memberId: number, credits: number, note: string | null, now: Date): Promise<void> {
+  await db.insert(inmailLedger).values({ memberId, kind: 'purchase', pool: 'purchased', amount: credits, note, createdAt: now });
 }
 
 /**
- * `replier` wrote into conversation `conversationId`: every InMail the other side spent a credit
- * on in it within `inmailRefundDays` and not yet refunded gets its credit back (once per message).
+ * Spends `credits` for `messageId` from the pool the policy names (tier credits first while the tier
+ * lasts). The caller checked the decision under the member lock; `null` means nothing to spend.
+ */
+export async function spendCredit(db: Runner, member: MemberRecord, pools: Pools, messageId: number, now: Date, credits = 1): Promise<CreditPool | null> {
+  const pool = spendPool(member, pools, now);
+  if (pool === null) return null;
+  await db.insert(inmailLedger).values({ memberId: member.id, kind: 'spend', pool, amount: -credits, messageId, createdAt: now });
+  return pool;
+}
+
+/**
+ * `replier` wrote into conversation `conversationId`: every InMail the other side spent a credit on
+ * in it that the policy refunds (sent within `inmailRefundDays`) and that was not refunded yet gets
+ * its credit back, to the pool it came from (once per message: a unique index).
  */
 export async function refundOnReply(db: Runner, conversationId: number, replierId: number, now: Date, policy: Policy): Promise<number> {
-  const since = new Date(now.getTime() - policy.inmailRefundDays * DAY);
-  const res = (await db.execute(sql`
-    insert into inmail_ledger (member_id, kind, amount, message_id, created_at)
-    select l.member_id, 'refund', -l.amount, l.message_id, ${now}
-      from inmail_ledger l
-      join messages m on m.id = l.message_id
-     where l.kind = 'spend' and m.conversation_id = ${conversationId} and m.sender_id <> ${replierId}
-       and m.created_at >= ${since}
-       and not exists (select 1 from inmail_ledger r where r.kind = 'refund' and r.message_id = l.message_id)
-    on conflict do nothing
-    returning member_id
-  `)) as unknown as Rows;
-  return res.rows.length;
+  const spends = rowsOf(
+    await db.execute(sql`
+      select l.member_id, l.pool, l.amount, l.message_id, m.created_at
+        from inmail_ledger l join messages m on m.id = l.message_id
+       where l.kind = 'spend' and m.conversation_id = ${conversationId} and m.sender_id <> ${replierId}
+         and not exists (select 1 from inmail_ledger r where r.kind = 'refund' and r.message_id = l.message_id)`),
+  );
+  let n = 0;
+  for (const s of spends) {
+    const credits = Math.min(-Number(s.amount), inmailRefund(asDate(s.created_at)!, now, policy));
+    if (credits <= 0) continue;
+    const done = await db
+      .insert(inmailLedger)
+      .values({ memberId: Number(s.member_id), kind: 'refund', pool: s.pool as CreditPool, amount: credits, messageId: Number(s.message_id), createdAt: now })
+      .onConflictDoNothing()
+      .returning({ id: inmailLedger.id });
+    n += done.length;
+  }
+  return n;
+}
+
+export interface ApiCreditEntry {
+  id: string;
+  kind: 'grant' | 'purchase' | 'spend' | 'refund';
+  credits: number;
+  balanceAfter: number;
+  createdAt: string;
+  note?: string;
+}
+
+/** The ledger's history, newest first (keyset on id), with the balance after each entry. */
+export async function creditHistory(db: Runner, memberId: number, before: number | null, limit: number): Promise<{ items: ApiCreditEntry[]; nextCursor: string | null }> {
+  const rows = rowsOf(
+    await db.execute(sql`
+      select * from (
+        select l.id, l.kind, l.amount, l.note, l.created_at, sum(l.amount) over (order by l.id)::int as balance_after
+          from inmail_ledger l where l.member_id = ${memberId} and l.amount <> 0
+      ) h
+      where ${before === null ? sql`true` : sql`h.id < ${before}`}
+      order by h.id desc limit ${limit + 1}`),
+  );
+  const page = rows.slice(0, limit);
+  const items = page.map((r) => ({
+    id: String(r.id),
+    kind: r.kind as ApiCreditEntry['kind'],
+    credits: Number(r.amount),
+    balanceAfter: Number(r.balance_after),
+    createdAt: asDate(r.created_at)!.toISOString(),
+    ...(r.note !== null && r.note !== undefined ? { note: String(r.note) } : {}),
+  }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
 }

@@ -5,7 +5,7 @@
  * under concurrency, and the partial unique index allows one open invitation per pair.
  */
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
-import { decideInvitation } from '../policy/invitation.js';
+import { decideAcceptInvitation, decideInvitation, invitationExpired, invitationExpiryCutoff, noteOf } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { connections, follows, invitations } from '../store/schema.js';
 import type { Deps } from './context.js';
@@ -16,7 +16,6 @@ import { lockMembers, memberByHandle, membersByIds, toApiMember, type ApiMember,
 import type { Uow } from './uow.js';
 import { recipientUnavailable } from '../policy/types.js';
 
-const DAY = 86_400_000;
 
 export interface ApiInvitation {
   id: string;
@@ -30,13 +29,13 @@ export interface ApiInvitation {
 type Row = typeof invitations.$inferSelect;
 
 export function expiryCutoff(deps: Deps, now: Date): Date {
-  return new Date(now.getTime() - deps.policy.invitationExpiryDays * DAY);
+  return invitationExpiryCutoff(now, deps.policy);
 }
 
 /** The status as `viewerId` may see it: an ignored invitation is still pending to its sender; a lapsed one is expired. */
 function statusFor(deps: Deps, row: Row, viewerId: number, now: Date): ApiInvitation['status'] {
   let s = row.status;
-  if ((s === 'pending' || s === 'ignored') && row.createdAt.getTime() <= expiryCutoff(deps, now).getTime()) return 'expired';
+  if ((s === 'pending' || s === 'ignored') && invitationExpired(row.createdAt, now, deps.policy)) return 'expired';
   if (s === 'ignored' && row.fromId === viewerId) s = 'pending';
   return s;
 }
@@ -106,7 +105,7 @@ export async function sendInvitation(
   const { facts, invitation } = await gatherFacts(deps, tx, viewer, member, now, { connectionCounts: counts });
   const emailMatches =
     !!input.email && !!member.email && input.email.trim().toLowerCase() === member.email.trim().toLowerCase();
-  const note = input.note === undefined || input.note === null || input.note === '' ? null : input.note;
+  const note = noteOf(input.note); // a note of only whitespace is no note (DOMAIN.md 3)
   enforce(decideInvitation(facts, { note, emailMatches }, now, deps.policy), now);
 
   if (invitation && invitation.fromId === member.id) {
@@ -159,7 +158,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
   if (action === 'accept') {
     const counts = await connectionCounts(tx, [viewer.id, otherId]);
     const { facts } = await gatherFacts(deps, tx, viewer, other, now, { connectionCounts: counts });
-    enforce(decideInvitation(facts, {}, now, deps.policy), now);
+    enforce(decideAcceptInvitation(facts, now, deps.policy), now);
     [next] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, id)).returning();
     await connect(u, viewer.id, otherId);
     await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });

@@ -10,8 +10,8 @@
  *      spend or refunds, the bulk flag, and the outbox events — all committed together.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
-import { charCount, decideMessage, decideReply, httpStatus, retryAfterSeconds, type Decision } from '../policy/index.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { charCount, decideMessage, decideReply, deny, httpStatus, isBulkSending, replyAccepts, retryAfterSeconds, sameTextKey, type Decision } from '../policy/index.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
 import {
@@ -47,13 +47,9 @@ export interface SendResult {
   conversation: ApiConversation;
 }
 
-/** Lowercase, whitespace collapsed, trimmed (and NFC): what "the same text" means for bulk detection. */
-export function normalizeText(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/\s+/gu, ' ').trim();
-}
-
+/** A digest of what "the same text" means for bulk detection (the policy's sameTextKey). */
 export function bodyHash(text: string): string {
-  return createHash('sha256').update(normalizeText(text)).digest('hex');
+  return createHash('sha256').update(sameTextKey(text)).digest('hex');
 }
 
 const MESSAGES: Partial<Record<string, string>> = {
@@ -117,7 +113,6 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
     if (!author || author.restricted) throw new AppError(403, 'sender_restricted', MESSAGES.sender_restricted!, { unlock: [] });
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
-  if (wantsInmail) await ensureGrants(tx, sender, now, policy);
   const { facts } = await gatherFacts(deps, tx, sender, recipient, now, { introductions: 3 });
   const subject = input.subject ?? null;
   const decision =
@@ -135,10 +130,11 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
   const delivery = decision.delivery!;
   const atts = await ownedAttachments(tx, input.attachments ?? [], [...new Set([sender.id, actor.author.id])]);
 
-  // The conversation of the pair: new, restarted (the sender had ignored or deleted a request from
-  // the recipient: for the sender it no longer exists), or continued.
+  // The live conversation of the pair (a block ends a thread for good): new, restarted (the sender
+  // had ignored or deleted a request from the recipient: for the sender it no longer exists), or
+  // continued, with its state as DOMAIN.md 5.1 says.
   const rel = facts.relationship;
-  let [conv] = await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('no key update');
+  let [conv] = await tx.select().from(conversations).where(livePair(sender.id, rcpt.id)).for('no key update');
   if (replyTo !== null && conv?.id !== replyTo) throw new AppError(404, 'not_found', 'no such conversation');
   const state: ConvRow['state'] = delivery === 'request' ? 'request' : 'open';
   const recipientFolder = delivery === 'request' ? 'requests' : 'inbox';
@@ -149,7 +145,7 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
       .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
       .onConflictDoNothing()
       .returning();
-    conv = inserted[0] ?? (await tx.select().from(conversations).where(pairWhere(sender.id, rcpt.id)).for('no key update'))[0]!;
+    conv = inserted[0] ?? (await tx.select().from(conversations).where(livePair(sender.id, rcpt.id)).for('no key update'))[0]!;
     await tx
       .insert(conversationMembers)
       .values([
@@ -159,29 +155,34 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
       .onConflictDoNothing();
     startedNow = true;
   } else if (rel.conversation === null) {
-    const set = { starterId: sender.id, recipientId: rcpt.id, state, channel, followUps: 0, createdAt: now };
-    await tx.update(conversations).set(set).where(eq(conversations.id, conv.id));
-    conv = { ...conv, ...set };
+    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel, createdAt: now }, recipientFolder);
     await tx
       .update(conversationMembers)
       .set({ folder: 'inbox', ignored: false, hidden: false })
       .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
-    await tx
-      .update(conversationMembers)
-      .set({ folder: recipientFolder, ignored: false, hidden: false })
-      .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, rcpt.id)));
     startedNow = true;
-  } else if (conv.state === 'request' && channel === 'direct') {
-    // The two connected meanwhile: the request opens.
-    await tx.update(conversations).set({ state: 'open' }).where(eq(conversations.id, conv.id));
-    await tx.update(conversationMembers).set({ folder: 'inbox' }).where(eq(conversationMembers.conversationId, conv.id));
-    conv = { ...conv, state: 'open' };
-  } else if (conv.state === 'request' && conv.starterId === sender.id) {
+  } else if (channel === 'direct') {
+    // Connected, accepted, or this reply lets the other side in (isReply: DOMAIN.md 5.1).
+    const accepts = replyAccepts(facts);
+    if (conv.state === 'request' || accepts) {
+      await tx.update(conversations).set({ state: 'open', ...(accepts ? { accepted: true } : {}) }).where(eq(conversations.id, conv.id));
+      if (conv.state === 'request') await tx.update(conversationMembers).set({ folder: 'inbox' }).where(eq(conversationMembers.conversationId, conv.id));
+      conv = { ...conv, state: 'open', accepted: conv.accepted || accepts };
+    }
+  } else if (conv.starterId !== sender.id) {
+    // The other side writes into a thread that is not accepted (after a removed connection): it is
+    // theirs now, on the channel that applies.
+    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+  } else if (conv.state === 'request' && delivery === 'request') {
     await tx
       .update(conversations)
-      .set({ followUps: sql`${conversations.followUps} + 1` })
+      .set({ followUps: sql`${conversations.followUps} + 1`, channel })
       .where(eq(conversations.id, conv.id));
-    conv = { ...conv, followUps: conv.followUps + 1 };
+    conv = { ...conv, followUps: conv.followUps + 1, channel };
+  } else {
+    // Not accepted: the message takes the channel that applies now; a request sends the thread back
+    // to the recipient's requests, an inbox channel brings it to their inbox.
+    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
   }
 
   const toNonConnection = rel.degree !== 1;
@@ -222,7 +223,11 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
     .returning({ memberId: conversationMembers.memberId });
   const recipientSees = theirs !== undefined;
 
-  if (channel === 'inmail' && decision.cost) await spendCredit(tx, sender.id, message.id, now, decision.cost.inmailCredits);
+  if (channel === 'inmail' && decision.cost) {
+    const pools = await ensureGrants(tx, sender, now, policy);
+    if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null)
+      throw denialError(deny('no_inmail_credits'), now);
+  }
   if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
   if (toNonConnection && !sender.bulkFlagged) await flagBulk(u, sender.id, hash);
 
@@ -246,16 +251,40 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
  * hours (counted since an operator last cleared the sender) flags the sender as bulk.
  */
 async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
-  const threshold = u.deps.policy.bulkRecipientsThreshold;
-  if (threshold <= 0) return;
   const since = new Date(u.now.getTime() - DAY);
   const res = (await u.tx.execute(sql`
     select count(distinct recipient_id)::int as n from ${messages}
      where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}
        and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)
   `)) as unknown as { rows: { n: unknown }[] };
-  if (Number(res.rows[0]?.n ?? 0) >= threshold) {
+  if (isBulkSending(Number(res.rows[0]?.n ?? 0), u.deps.policy)) {
     await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
     await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });
   }
+}
+
+/** The live (not ended) conversation of a pair. */
+function livePair(a: number, b: number) {
+  return and(pairWhere(a, b), isNull(conversations.endedAt));
+}
+
+/**
+ * The thread as `starter` writes into it now: theirs, on `set.channel`, not accepted, no follow-ups
+ * yet; the recipient's side moves to the folder the delivery names.
+ */
+async function restartThread(
+  u: Uow,
+  conv: ConvRow,
+  starter: number,
+  recipient: number,
+  set: { state: ConvRow['state']; channel: string; createdAt?: Date },
+  recipientFolder: 'inbox' | 'requests',
+): Promise<ConvRow> {
+  const next = { starterId: starter, recipientId: recipient, followUps: 0, accepted: false, ...set };
+  await u.tx.update(conversations).set(next).where(eq(conversations.id, conv.id));
+  await u.tx
+    .update(conversationMembers)
+    .set({ folder: recipientFolder, ignored: false, hidden: false })
+    .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, recipient)));
+  return { ...conv, ...next };
 }

@@ -6,6 +6,7 @@ import type { MemberRecord } from './members.js';
 
 export interface Quotas {
   inmailCredits: number;
+  purchasedCredits: number;
   invitationsLeftThisWeek: number;
   /** null: no note limit (paid tiers) */
   notesLeftThisMonth: number | null;
@@ -16,6 +17,7 @@ export async function quotasOf(deps: Deps, m: MemberRecord, now: Date): Promise<
   const tier = effectiveTier(m, now);
   return {
     inmailCredits: q.inmailBalance,
+    purchasedCredits: q.inmailPurchased,
     invitationsLeftThisWeek: Math.max(0, deps.policy.invitationsPerWeek - q.invitationsLast7Days),
     notesLeftThisMonth: tier === 'free' ? Math.max(0, deps.policy.notesPerMonthFree - q.notesThisMonth) : null,
   };

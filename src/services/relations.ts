@@ -2,10 +2,10 @@
  * Connections, follows and blocks (DOMAIN.md 2 and 6). A block removes the connection, the follows,
  * the open invitations and the message requests both ways; the blocked member is not told.
  */
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
-import { blocks, connections, conversationMembers, conversations, follows, invitations } from '../store/schema.js';
+import { blocks, connections, conversations, follows, groupMembers, invitations, pageAdmins } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
@@ -33,7 +33,17 @@ export async function removeConnection(u: Uow, viewer: MemberRecord, handle: str
   const gone = await u.tx.delete(connections).where(and(eq(connections.a, a), eq(connections.b, b))).returning();
   if (gone.length === 0) throw notFound('you are not connected');
   await dropFollows(u, viewer.id, m.id);
+  // Removing the connection ends the acceptance of their conversation (DOMAIN.md 5.1).
+  await u.tx
+    .update(conversations)
+    .set({ accepted: false })
+    .where(and(pairSql(conversations.starterId, conversations.recipientId, a, b), isNull(conversations.endedAt)));
   await u.emit('connection.removed', [viewer.id, m.id], { a, b });
+}
+
+/** The unordered pair (x, y) is (a, b) with a < b. */
+function pairSql(x: SQL | AnyColumn, y: SQL | AnyColumn, a: number, b: number): SQL {
+  return sql`least(${x}, ${y}) = ${a}::int and greatest(${x}, ${y}) = ${b}::int`;
 }
 
 async function dropFollows(u: Uow, x: number, y: number): Promise<void> {
@@ -98,22 +108,12 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
         inArray(invitations.status, ['pending', 'ignored']),
       ),
     );
-  // Message requests between the two disappear for both sides.
-  const reqs = await tx
-    .select({ id: conversations.id })
-    .from(conversations)
-    .where(
-      and(
-        sql`least(${conversations.starterId}, ${conversations.recipientId}) = ${a}::int`,
-        sql`greatest(${conversations.starterId}, ${conversations.recipientId}) = ${b}::int`,
-        eq(conversations.state, 'request'),
-      ),
-    );
-  if (reqs.length)
-    await tx
-      .update(conversationMembers)
-      .set({ hidden: true, ignored: true, unread: 0 })
-      .where(inArray(conversationMembers.conversationId, reqs.map((r) => r.id)));
+  // Their conversation ends for both, for good: unblocking restores nothing (DOMAIN.md 6); a new
+  // message after an unblock starts a new thread and needs a channel like a first one.
+  await tx
+    .update(conversations)
+    .set({ endedAt: now, accepted: false })
+    .where(and(pairSql(conversations.starterId, conversations.recipientId, a, b), isNull(conversations.endedAt)));
   // Only the blocker's own sockets hear of it; the graph of every instance applies it.
   await u.emit('block.added', [viewer.id], { blocker: viewer.id, blocked: m.id });
   return m;
@@ -164,4 +164,24 @@ export async function connectionsOf(deps: Deps, db: Runner, viewer: MemberRecord
   const members = ids.map((id) => byId.get(id)).filter((m): m is MemberRecord => !!m);
   const more = start + page.limit < all.length;
   return { members, nextCursor: more && ids.length ? String(ids[ids.length - 1]) : null };
+}
+
+/**
+ * Closing removes the member's connections, follows, pending invitations, group memberships and page
+ * adminships at once (DOMAIN.md 1), so a closed member never holds a place under anyone's cap.
+ * Every instance's graph index learns it from the events.
+ */
+export async function detachClosedMember(u: Uow, id: number): Promise<void> {
+  const { tx, now } = u;
+  const conns = await tx.delete(connections).where(or(eq(connections.a, id), eq(connections.b, id))).returning();
+  for (const c of conns) await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
+  const fl = await tx.delete(follows).where(or(eq(follows.follower, id), eq(follows.followee, id))).returning();
+  for (const r of fl) await u.emit('follow.removed', [r.follower], { follower: r.follower, followee: r.followee });
+  await tx
+    .update(invitations)
+    .set({ status: 'expired', respondedAt: now })
+    .where(and(or(eq(invitations.fromId, id), eq(invitations.toId, id)), inArray(invitations.status, ['pending', 'ignored'])));
+  const left = await tx.delete(groupMembers).where(eq(groupMembers.memberId, id)).returning();
+  for (const g of left) await u.emit('group.left', [id], { groupId: g.groupId, memberId: id });
+  await tx.delete(pageAdmins).where(eq(pageAdmins.memberId, id));
 }

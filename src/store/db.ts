@@ -25,7 +25,10 @@ export interface Store {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Db;
   migrate(): Promise<void>;
-  ping(): Promise<boolean>;
+  /** Whether storage answers `select 1` within `timeoutMs` (default 1 s). */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** Connections of the pool (PostgreSQL): open, idle, and requests waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -38,10 +41,27 @@ export interface StoreOptions {
   /** PGlite data folder; 'memory://' keeps it in memory. */
   dataDir: string;
   poolSize?: number;
+  /**
+   * Serving limits (PostgreSQL; `liaison serve` sets them, the CLI's bulk verbs do not): a statement
+   * running longer is cancelled (57014), a request waiting longer for a pooled connection gives up,
+   * a transaction left idle longer is ended by the server. Each failure answers 503 (src/http/errors.ts).
+   */
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPglite(opts.dataDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts.dataDir);
+}
+
+/** `p`, or false once `ms` have passed. */
+function within(p: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 async function openPglite(dataDir: string): Promise<Store> {
@@ -58,24 +78,42 @@ async function openPglite(dataDir: string): Promise<Store> {
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
     },
-    async ping() {
-      try {
-        await client.query('select 1');
-        return true;
-      } catch {
-        return false;
-      }
+    async ping(timeoutMs = 1000) {
+      return within(
+        client.query('select 1').then(
+          () => true,
+          () => false,
+        ),
+        timeoutMs,
+      );
     },
+    poolStats: () => undefined,
     async close() {
       await client.close();
     },
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 0,
+    statement_timeout: opts.statementTimeoutMs ?? 0,
+    idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 0,
+    keepAlive: true,
+  });
   pool.on('error', () => {
     /* an idle client died (server restart); the pool replaces it */
+  });
+  // A client checked out between two queries has no pool listener: without this one, a server
+  // going away at that moment (pg_ctl stop, a restart) would be an unhandled 'error' event that
+  // kills the process. The client is then not queryable; its next query fails, and on release the
+  // pool drops it (test/faults/postgres-outage.test.ts).
+  pool.on('connect', (client) => {
+    client.on('error', () => {
+      /* reported to whoever uses the client next */
+    });
   });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
@@ -84,6 +122,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
     async migrate() {
       const client = await pool.connect();
       try {
+        // a migration may take longer than a request is allowed to (and waits for another instance's)
+        await client.query('set statement_timeout = 0');
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
         try {
           await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
@@ -91,19 +131,26 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
       } finally {
-        client.release();
+        client.release(true); // not back to the pool: it holds the session setting above
       }
     },
-    async ping() {
-      try {
-        await db.execute(sql`select 1`);
-        return true;
-      } catch {
-        return false;
-      }
+    async ping(timeoutMs = 1000) {
+      return within(
+        db.execute(sql`select 1`).then(
+          () => true,
+          () => false,
+        ),
+        timeoutMs,
+      );
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await pool.end();
     },
   };
+}
+
+/** The rows of a raw `db.execute(sql…)` result, whichever driver ran it (both answer `{ rows }`). */
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
 }

@@ -84,7 +84,8 @@ export async function harness(
     host: '127.0.0.1',
     dataDir,
     databaseUrl,
-    policy: resolvePolicy(opts.policy ?? {}),
+    // Sessions end after sessionIdleDays without use; suites that move the clock by months are not about that.
+    policy: resolvePolicy({ sessionIdleDays: 36500, ...(opts.policy ?? {}) }),
     adminToken: ADMIN_TOKEN,
     logLevel: 'silent',
     trustProxy: opts.trustProxy ?? false,

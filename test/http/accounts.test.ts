@@ -39,7 +39,7 @@ describe(`accounts and sessions (${storageKind})`, () => {
       readReceipts: true,
       typingIndicators: true,
     });
-    expect(meRes.body.quotas).toEqual({ inmailCredits: 0, invitationsLeftThisWeek: 100, notesLeftThisMonth: 5 });
+    expect(meRes.body.quotas).toEqual({ inmailCredits: 0, purchasedCredits: 0, invitationsLeftThisWeek: 100, notesLeftThisMonth: 5 });
   });
 
   it('handles and e-mails are unique ignoring case: 409 naming the field, nothing stored', async () => {

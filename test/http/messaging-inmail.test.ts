@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members } from '../../src/store/schema.js';
-import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { admin, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, count, credits, folder, makeGroup, reply, send, setTier, settings } from '../helpers/messaging.js';
 
 const DAY = 86_400_000;
@@ -15,7 +15,7 @@ describe(`messaging: InMail credits (${storageKind})`, () => {
     await h?.close();
   });
 
-  it('monthly grants are lazy (start of tier, then each UTC month) and roll over up to 3 months', async () => {
+  it('grants: at the start of a tier, then on each 1st (lazily), each capped at 3 months; the ledger holds them', async () => {
     h.clock.set('2026-03-10T12:00:00Z');
     const a = await signUp(h);
     expect(await credits(h, a)).toBe(0);
@@ -29,10 +29,10 @@ describe(`messaging: InMail credits (${storageKind})`, () => {
     expect(await credits(h, a)).toBe(15);
     h.clock.set('2026-07-02T00:00:00Z');
     expect(await credits(h, a)).toBe(15);
-    // reading wrote nothing
+    // reading wrote nothing beyond the start grant
     const rows = (await h.inst.store.db.execute(sql`select count(*)::int as n from inmail_ledger`)) as unknown as { rows: { n: number }[] };
-    expect(Number(rows.rows[0]!.n)).toBe(0);
-    // spending writes the grants and the expiries, then the spend
+    expect(Number(rows.rows[0]!.n)).toBe(1);
+    // spending writes the monthly grants due (each capped), then the spend
     const b = await signUp(h);
     const r = await send(h, a, b, 'Hello via InMail', { channel: 'inmail', subject: 'Hello' });
     expect(r.status).toBe(201);
@@ -40,7 +40,67 @@ describe(`messaging: InMail credits (${storageKind})`, () => {
     const kinds = (await h.inst.store.db.execute(
       sql`select kind, sum(amount)::int as s from inmail_ledger where member_id = ${Number(a.member.id)} group by kind order by kind`,
     )) as unknown as { rows: { kind: string; s: number }[] };
-    expect(Object.fromEntries(kinds.rows.map((k) => [k.kind, Number(k.s)]))).toEqual({ grant: 25, expire: -10, spend: -1 });
+    expect(Object.fromEntries(kinds.rows.map((k) => [k.kind, Number(k.s)]))).toEqual({ grant: 15, spend: -1 });
+    const history = await h.call('GET', '/v1/me/credits', { token: a.token });
+    expect(history.body.items.map((e: { kind: string; credits: number; balanceAfter: number }) => [e.kind, e.credits, e.balanceAfter])).toEqual([
+      ['spend', -1, 14],
+      ['grant', 5, 15],
+      ['grant', 5, 10],
+      ['grant', 5, 5],
+    ]);
+  });
+
+  it('a renewal or an upgrade never takes credits back (issue 14, finding 4)', async () => {
+    h.clock.set('2026-03-10T12:00:00Z');
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await setTier(h, a, 'business');
+    await setTier(h, b, 'business');
+    expect(await credits(h, a)).toBe(15);
+    expect((await send(h, b, c, 'one InMail', { channel: 'inmail', subject: 'hi' })).status).toBe(201);
+    expect(await credits(h, b)).toBe(14);
+    h.clock.set('2026-03-20T12:00:00Z');
+    await setTier(h, a, 'sales_navigator');
+    await setTier(h, b, 'sales_navigator');
+    expect(await credits(h, a)).toBe(65);
+    expect(await credits(h, b)).toBe(64);
+    // a renewal grants nothing and keeps everything
+    await setTier(h, a, 'sales_navigator', '2027-03-20T12:00:00Z');
+    expect(await credits(h, a)).toBe(65);
+    // a downgrade keeps a balance above the new cap; the next grant adds nothing beyond it
+    await setTier(h, b, 'career');
+    expect(await credits(h, b)).toBe(64);
+    h.clock.set('2026-04-01T00:00:00Z');
+    expect(await credits(h, b)).toBe(64);
+    // lapsed: the tier credits stay but cannot be spent; renewing makes them spendable again
+    await setTier(h, b, 'career', '2026-03-01T00:00:00Z');
+    expect(await credits(h, b)).toBe(64);
+    const lapsed = await send(h, b, c, 'another', { channel: 'inmail', subject: 'hi' });
+    expect(lapsed.status).toBe(403);
+    expect(lapsed.body.error.code).toBe('no_inmail_credits');
+  });
+
+  it('purchased credits: any tier, never capped, spent after tier credits, listed apart (DOMAIN.md 1)', async () => {
+    h.clock.set('2026-03-10T12:00:00Z');
+    const [a, c] = [await signUp(h), await signUp(h)];
+    const bad = await admin(h, 'POST', `/v1/admin/members/${a.handle}/inmail-credits`, { credits: 0 });
+    expect(bad.status).toBe(400);
+    expect((await admin(h, 'POST', `/v1/admin/members/${a.handle}/inmail-credits`, { credits: 10_001 })).status).toBe(400);
+    expect((await admin(h, 'POST', '/v1/admin/members/nobody_here/inmail-credits', { credits: 1 })).status).toBe(404);
+    const ok = await admin(h, 'POST', `/v1/admin/members/${a.handle}/inmail-credits`, { credits: 2, note: 'bought 2' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ balance: 2 });
+    const me = await h.call('GET', '/v1/me', { token: a.token });
+    expect(me.body.quotas).toMatchObject({ inmailCredits: 2, purchasedCredits: 2 });
+    // a free member spends purchased credits
+    expect((await send(h, a, c, 'paid for', { channel: 'inmail', subject: 'hi' })).status).toBe(201);
+    expect((await h.call('GET', '/v1/me', { token: a.token })).body.quotas).toMatchObject({ inmailCredits: 1, purchasedCredits: 1 });
+    // a paid tier spends its tier credits first
+    await setTier(h, a, 'career');
+    const d = await signUp(h);
+    expect((await send(h, a, d, 'tier first', { channel: 'inmail', subject: 'hi' })).status).toBe(201);
+    expect((await h.call('GET', '/v1/me', { token: a.token })).body.quotas).toMatchObject({ inmailCredits: 5, purchasedCredits: 1 });
+    const history = await h.call('GET', '/v1/me/credits', { token: a.token });
+    expect(history.body.items.find((e: { kind: string }) => e.kind === 'purchase')).toMatchObject({ credits: 2, note: 'bought 2' });
   });
 
   it('InMail only when asked for, and a free channel wins over it (no credit spent)', async () => {

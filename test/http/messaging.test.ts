@@ -493,6 +493,7 @@ describe(`messaging: limits (${storageKind})`, () => {
     const spammer = await signUp(h);
     const victims = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
     for (const v of victims) await connect(h, spammer, v);
+    h.clock.advance(8 * 86_400_000); // reporters' accounts are older than reportMinAccountAgeDays
     const cids = [];
     for (const v of victims) {
       cids.push((await send(h, spammer, v, `hi ${v.handle}`)).body.conversation.id);
@@ -518,5 +519,31 @@ describe(`messaging: limits (${storageKind})`, () => {
     await h.call('POST', `/v1/conversations/${cids[1]}/report`, { token: victims[1]!.token, body: { reason: 'spam' } });
     h.clock.advance(61_000);
     expect((await send(h, spammer, victims[0]!, 'ok')).status).toBe(201);
+  });
+
+  it('reports count only from someone the member wrote to, in that conversation, from an account old enough (issue 14, finding 3)', async () => {
+    h.clock.set('2026-09-03T10:00:00Z');
+    const victim = await signUp(h);
+    const attackers = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    await makeGroup(h, [victim, ...attackers]);
+    h.clock.advance(8 * 86_400_000);
+    // attackers write to the victim through the group and report their own conversations
+    for (const a of attackers) {
+      const r = await send(h, a, victim, `hello ${a.handle}`);
+      expect(r.status).toBe(201);
+      const rep = await h.call('POST', `/v1/conversations/${r.body.conversation.id}/report`, { token: a.token, body: { reason: 'spam' } });
+      expect(rep.status).toBe(200);
+    }
+    expect((await h.call('GET', '/v1/me', { token: victim.token })).body.member.status).toBe('active');
+    // every report still reaches the moderators
+    expect((await admin(h, 'GET', `/v1/admin/reports?handle=${victim.handle}`)).body.items).toHaveLength(4);
+    // new accounts the victim did write to do not count either
+    const young = [await signUp(h), await signUp(h), await signUp(h)];
+    for (const y of young) {
+      await connect(h, victim, y);
+      const r = await send(h, victim, y, `hi ${y.handle}`);
+      await h.call('POST', `/v1/conversations/${r.body.conversation.id}/report`, { token: y.token, body: { reason: 'spam' } });
+    }
+    expect((await h.call('GET', '/v1/me', { token: victim.token })).body.member.status).toBe('active');
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   attachmentTooLarge,
+  decideAcceptInvitation,
   DEFAULT_POLICY as P,
   DEFAULT_SETTINGS,
   grantInmailCredits,
@@ -9,12 +10,19 @@ import {
   inmailRefund,
   invitationExpired,
   isBulkSending,
+  monthlyGrantDates,
+  noteOf,
+  reportCounts,
+  sameTextKey,
   shouldRestrict,
+  spendableCredits,
+  spendPool,
+  tierChangeGrant,
   showReadReceipts,
   showTypingIndicators,
   type Tier,
 } from '../../src/policy/index.js';
-import { ago, DAY, EARLIER, LATER, NOW } from './fixtures.js';
+import { ago, DAY, EARLIER, facts, LATER, NOW } from './fixtures.js';
 
 const holder = (tier: Tier, tierUntil: Date | null = LATER) => ({ kind: 'person' as const, tier, tierUntil });
 
@@ -62,5 +70,86 @@ describe('expiry, bulk, restriction, attachments, two-sided settings', () => {
     expect(showTypingIndicators(DEFAULT_SETTINGS, off)).toBe(false);
     expect(showReadReceipts(off, DEFAULT_SETTINGS)).toBe(false);
     expect(showReadReceipts(DEFAULT_SETTINGS, DEFAULT_SETTINGS)).toBe(true);
+  });
+});
+
+describe('InMail credits: when a grant is due, which pool a spend uses (DOMAIN.md 1, 5)', () => {
+  it.each([
+    ['a paid tier starts', holder('free', null), holder('career'), 'start'],
+    ['a lapsed tier starts again', holder('business', EARLIER), holder('business'), 'start'],
+    ['an upgrade to a larger monthly amount', holder('business'), holder('sales_navigator'), 'upgrade'],
+    ['a renewal (same tier, later end)', holder('career'), holder('career', new Date('2027-01-01T00:00:00Z')), null],
+    ['a downgrade', holder('sales_navigator'), holder('career'), null],
+    ['back to free', holder('career'), holder('free', null), null],
+    ['a paid tier that already ended', holder('free', null), holder('career', EARLIER), null],
+  ] as const)('%s → %s', (_n, before, after, kind) => {
+    expect(tierChangeGrant(before, after, NOW, P)).toBe(kind);
+  });
+  it('monthly grants fall on the 1st of each month after the change, while the tier lasts', () => {
+    const since = new Date('2025-01-10T00:00:00Z');
+    expect(monthlyGrantDates(holder('career'), since, NOW).map((d) => d.toISOString())).toEqual([
+      '2025-02-01T00:00:00.000Z',
+      '2025-03-01T00:00:00.000Z',
+    ]);
+    expect(monthlyGrantDates(holder('career', new Date('2025-02-15T00:00:00Z')), since, NOW)).toHaveLength(1);
+    expect(monthlyGrantDates(holder('free', null), since, NOW)).toEqual([]);
+    // exactly on the 1st: the change's own grant covers it
+    expect(monthlyGrantDates(holder('career'), new Date('2025-03-01T00:00:00Z'), NOW)).toEqual([]);
+  });
+  it.each([
+    ['tier credits first', holder('career'), { tier: 2, purchased: 5 }, 'tier'],
+    ['then purchased', holder('career'), { tier: 0, purchased: 5 }, 'purchased'],
+    ['a lapsed tier spends only purchased', holder('career', EARLIER), { tier: 9, purchased: 1 }, 'purchased'],
+    ['free with purchased credits', holder('free', null), { tier: 0, purchased: 1 }, 'purchased'],
+    ['nothing to spend', holder('career', EARLIER), { tier: 9, purchased: 0 }, null],
+  ] as const)('%s', (_n, m, pools, pool) => {
+    expect(spendPool(m, pools, NOW)).toBe(pool);
+  });
+  it('spendable credits: the whole balance on a paid tier, the purchased part otherwise', () => {
+    expect(spendableCredits(holder('career'), 7, NOW, 2)).toBe(7);
+    expect(spendableCredits(holder('career', EARLIER), 7, NOW, 2)).toBe(2);
+    expect(spendableCredits(holder('free', null), 3, NOW, 3)).toBe(3);
+  });
+});
+
+describe('reports, notes and "the same text"', () => {
+  const old = ago(8 * DAY);
+  it.each([
+    ['spam from someone they wrote to', { reason: 'spam', reportedWroteToReporter: true, reporterSince: old }, true],
+    ['harassment, likewise', { reason: 'harassment', reportedWroteToReporter: true, reporterSince: old }, true],
+    ['other never counts', { reason: 'other', reportedWroteToReporter: true, reporterSince: old }, false],
+    ['the reported member never wrote to the reporter', { reason: 'spam', reportedWroteToReporter: false, reporterSince: old }, false],
+    ['a reporter younger than 7 days', { reason: 'spam', reportedWroteToReporter: true, reporterSince: ago(6 * DAY) }, false],
+  ] as const)('%s → counts %s', (_n, report, counts) => {
+    expect(reportCounts(report, NOW, P)).toBe(counts);
+  });
+  it('reportMinAccountAgeDays comes from the policy', () => {
+    expect(reportCounts({ reason: 'spam', reportedWroteToReporter: true, reporterSince: NOW }, NOW, { ...P, reportMinAccountAgeDays: 0 })).toBe(true);
+  });
+  it('a note of only whitespace is no note', () => {
+    expect(noteOf('  \n\t ')).toBeNull();
+    expect(noteOf('')).toBeNull();
+    expect(noteOf(null)).toBeNull();
+    expect(noteOf(' hi ')).toBe(' hi ');
+  });
+  it('the same text ignores case, all whitespace and invisible characters', () => {
+    const k = sameTextKey('Hello  World');
+    expect(sameTextKey('hello world')).toBe(k);
+    expect(sameTextKey('HelloWorld')).toBe(k);
+    expect(sameTextKey('Hel\u200Blo\u202E World\u200E')).toBe(k);
+    expect(sameTextKey('Hello Word')).not.toBe(k);
+  });
+});
+
+describe('accepting an invitation (DOMAIN.md 1, 4.4)', () => {
+  it('a restricted member may accept; a deactivated one may not; the caps apply, the viewer cap with remove_connection', () => {
+    expect(decideAcceptInvitation(facts({ viewer: { status: 'restricted' }, rel: { invitation: { direction: 'received' } } }), NOW).allowed).toBe(true);
+    expect(decideAcceptInvitation(facts({ viewer: { status: 'deactivated' } }), NOW).reason).toBe('sender_inactive');
+    expect(decideAcceptInvitation(facts({ viewer: { connectionCount: P.connectionCap } }), NOW)).toEqual({
+      allowed: false,
+      reason: 'connection_cap',
+      unlock: [{ kind: 'remove_connection' }],
+    });
+    expect(decideAcceptInvitation(facts({ member: { connectionCount: P.connectionCap } }), NOW).reason).toBe('recipient_connection_cap');
   });
 });

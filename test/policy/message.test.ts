@@ -17,10 +17,12 @@ const OPEN = { settings: { openProfile: true } };
 describe('the first free channel and its delivery', () => {
   const rows: [string, FactsOver, Channel, Delivery][] = [
     ['1st degree', { rel: { degree: 1 } }, 'direct', 'inbox'],
-    ['an open conversation (accepted request), out of network', { rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0 } } }, 'direct', 'inbox'],
+    ['an accepted conversation (accepted request), out of network', { rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: true } } }, 'direct', 'inbox'],
+    ['the reply that accepts a thread the member started in the inbox', { rel: { conversation: { state: 'open', startedBy: 'member', channel: 'inmail', followUps: 0, accepted: false } } }, 'direct', 'inbox'],
     ['a page, new conversation', { memberIsPage: true }, 'page', 'request'],
     ['a page with requests off still gets a request', { memberIsPage: true, member: REQ_OFF }, 'page', 'request'],
-    ['a page, open conversation', { memberIsPage: true, rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'page', followUps: 0 } } }, 'direct', 'inbox'],
+    ['a page, accepted conversation', { memberIsPage: true, rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: true } } }, 'direct', 'inbox'],
+    ['a page, a request not yet accepted: a follow-up is a request again', { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: false } } }, 'page', 'request'],
     ['premium recipient with Open Profile', { member: { ...paid('career'), ...OPEN } }, 'open_profile', 'inbox'],
     ['career reaches 2nd degree: a request', { viewer: paid('career'), rel: { degree: 2 } }, 'tier_reach', 'request'],
     ['career reaches 2nd degree, requests off: the inbox', { viewer: paid('career'), member: REQ_OFF, rel: { degree: 2 } }, 'tier_reach', 'inbox'],
@@ -31,10 +33,9 @@ describe('the first free channel and its delivery', () => {
     ['a shared group, 14 group conversations this month', { rel: { sharedGroups: 1 }, quotas: { groupConversationsThisMonth: 14 } }, 'group', 'request'],
     ['group quota used up, requests off: the open inbox', { rel: { sharedGroups: 1 }, member: REQ_OFF, quotas: { groupConversationsThisMonth: 15 } }, 'open_inbox', 'inbox'],
     ['requests off opens the inbox to anyone', { member: REQ_OFF }, 'open_inbox', 'inbox'],
-    ['follow-up on own pending request keeps its channel', { rel: { degree: 2, sharedGroups: 1, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 0 } } }, 'group', 'request'],
-    ['follow-up on a page request', { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0 } } }, 'page', 'request'],
-    ['follow-up on an InMail costs nothing more', { rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'inmail', followUps: 0 } } }, 'inmail', 'inbox'],
-    ['a pending request between connections is direct', { rel: { degree: 1, conversation: { state: 'request', startedBy: 'member', channel: 'group', followUps: 3 } } }, 'direct', 'inbox'],
+    ['follow-up on own pending request keeps its channel', { rel: { degree: 2, sharedGroups: 1, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 0, accepted: false } } }, 'group', 'request'],
+    ['follow-up on a page request', { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: false } } }, 'page', 'request'],
+    ['a pending request between connections is direct', { rel: { degree: 1, conversation: { state: 'request', startedBy: 'member', channel: 'group', followUps: 3, accepted: false } } }, 'direct', 'inbox'],
   ];
   it.each(rows)('%s → %s, %s', (_name, over, channel, delivery) => {
     expect(decideMessage(facts(over), {}, NOW)).toEqual({ allowed: true, channel, delivery, reason: 'ok', unlock: [] });
@@ -64,8 +65,10 @@ describe('recipient settings: who may message me', () => {
     [{ degree: 2, sharedGroups: 1 }, 'shared_connections', true],
     [{ degree: 3, sharedGroups: 1 }, 'shared_connections', false],
     [{ degree: null, sharedGroups: 1 }, 'anyone', true],
-    [{ degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'group', followUps: 0 } }, 'connections', true],
-    [{ degree: 3, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 0 } }, 'connections', false],
+    [{ degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'group', followUps: 0, accepted: true } }, 'connections', true],
+    // an InMail accepts nothing: the recipient's settings apply to the next message (issue 14, finding 1)
+    [{ degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } }, 'connections', false],
+    [{ degree: 3, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 0, accepted: false } }, 'connections', false],
   ];
   it.each(rows)('%o, messagesFrom %s → allowed %s', (rel, messagesFrom, allowed) => {
     const d = decideMessage(facts({ rel, member: { settings: { messagesFrom } } }), {}, NOW);
@@ -160,7 +163,7 @@ describe('unlock paths of not_in_reach', () => {
 });
 
 describe('pending requests: reply and follow-up', () => {
-  const own = (followUps: number) => facts({ rel: { degree: 3, conversation: { state: 'request', startedBy: 'viewer', channel: 'open_inbox', followUps } } });
+  const own = (followUps: number) => facts({ viewer: paid('career'), rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'tier_reach', followUps, accepted: false } } });
   it.each([
     [0, true],
     [1, false],
@@ -178,8 +181,21 @@ describe('pending requests: reply and follow-up', () => {
     const f = facts({ viewer: paid('career'), rel: { degree: 3 }, quotas: { inmailBalance: 5 } });
     expect(decideReply(f, { body: 'x' }, NOW).reason).toBe('not_in_reach');
   });
+  it('an InMail accepts nothing: the next message needs a channel; writing into the thread never spends a credit', () => {
+    const f = facts({ viewer: paid('career'), rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } }, quotas: { inmailBalance: 5 } });
+    const reply = decideReply(f, { body: 'x' }, NOW);
+    expect(reply).toMatchObject({ allowed: false, reason: 'not_in_reach' });
+    expect(reply.unlock).toContainEqual({ kind: 'inmail', credits: 1 });
+    expect(decideMessage(f, { body: 'x', channel: 'inmail' }, NOW)).toMatchObject({ allowed: true, channel: 'inmail', cost: { inmailCredits: 1 } });
+    const off = facts({ viewer: paid('career'), member: { settings: { acceptInMail: false } }, rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } }, quotas: { inmailBalance: 5 } });
+    expect(decideMessage(off, { body: 'x', channel: 'inmail' }, NOW).reason).toBe('inmail_not_accepted');
+  });
+  it('an accepted conversation holds whatever the settings say later', () => {
+    const f = facts({ member: { settings: { messagesFrom: 'connections', acceptInMail: false } }, rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: true } } });
+    expect(decideReply(f, { body: 'x' }, NOW)).toMatchObject({ allowed: true, channel: 'direct', delivery: 'inbox' });
+  });
   it('an open conversation: both sides write freely', () => {
-    const f = facts({ rel: { conversation: { state: 'open', startedBy: 'member', channel: 'open_profile', followUps: 0 } } });
+    const f = facts({ rel: { conversation: { state: 'open', startedBy: 'member', channel: 'open_profile', followUps: 0, accepted: false } } });
     expect(decideReply(f, { body: 'x' }, NOW)).toMatchObject({ allowed: true, channel: 'direct', delivery: 'inbox' });
   });
 });

@@ -13,8 +13,10 @@ describe('policy', () => {
       tierReach: { free: 1, career: 2, business: 3, sales_navigator: 3 },
       groupConversationsPerMonth: 15, followUpsWhilePending: 1,
       messagesPerMinute: 30, nonConnectionConversationsPerMonth: 100,
-      bulkRecipientsThreshold: 10, reportsToRestrict: 3, reblockCooldownHours: 48,
-      attachmentMaxBytes: 20971520,
+      bulkRecipientsThreshold: 10, reportsToRestrict: 3, reportMinAccountAgeDays: 7, reblockCooldownHours: 48,
+      introductionsPerMonth: 10, introductionExpiryDays: 14,
+      attachmentMaxBytes: 20971520, attachmentQuotaBytes: 1073741824, uploadsPerHour: 60,
+      newAccountDays: 30, notificationRetentionDays: 90, signupsPerHourPerAddress: 20, sessionIdleDays: 30,
     });
     expect(TIERS).toEqual(['free', 'career', 'business', 'sales_navigator']);
   });

@@ -15,7 +15,7 @@ import {
   type MessageAttempt,
   type Reason,
 } from '../../src/policy/index.js';
-import { ago, DAY, facts, HOUR, LATER, NOW, page, person, selfFacts } from './fixtures.js';
+import { ago, DAY, facts, HOUR, LATER, NOW, page, paid, person, selfFacts } from './fixtures.js';
 
 type Step<A> = [expected: Reason, fix: (f: Facts, a: A) => void];
 
@@ -66,9 +66,9 @@ describe('message: DOMAIN.md 5 order', () => {
   it('on a pending request: the recipient rule, then size, rate and the follow-up limit', () => {
     const own = facts({
       member: { settings: { messagesFrom: 'connections' } },
-      rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'tier_reach', followUps: 1 } },
+      rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'tier_reach', followUps: 1, accepted: false } },
       quotas: { messagesLastMinute: 30, nonConnectionConversationsThisMonth: 100 },
-      viewer: { bulkFlagged: true },
+      viewer: { ...paid('career'), bulkFlagged: true },
     });
     const steps: Step<MessageAttempt>[] = [
       ['recipient_settings', (f) => void (f.member!.settings.messagesFrom = 'anyone')],
@@ -81,7 +81,7 @@ describe('message: DOMAIN.md 5 order', () => {
 
     const theirs = facts({
       member: { settings: { messagesFrom: 'connections' } },
-      rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0 } },
+      rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0, accepted: false } },
       quotas: { messagesLastMinute: 30 },
     });
     expect(decideReply(theirs, { body: 'x'.repeat(8001) }, NOW).reason).toBe('request_not_accepted');
@@ -139,7 +139,7 @@ describe('block: DOMAIN.md 6 order', () => {
     rel: {
       blockedByViewer: true,
       lastUnblockedAt: ago(HOUR),
-      conversation: { state: 'request', startedBy: 'member', channel: 'page', followUps: 0 },
+      conversation: { state: 'request', startedBy: 'member', channel: 'page', followUps: 0, accepted: false },
     },
   });
   const ladder: Step<null>[] = [

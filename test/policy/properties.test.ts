@@ -8,6 +8,7 @@ import {
   applicableChannels,
   DEFAULT_SETTINGS,
   decideBlock,
+  decideAcceptInvitation,
   decideFollow,
   decideFollowUp,
   decideIgnoreRequest,
@@ -67,7 +68,7 @@ const conversationArb: fc.Arbitrary<ConversationFacts | null> = fc.option(
     state: fc.constantFrom<ConversationFacts['state']>('open', 'request'),
     startedBy: fc.constantFrom<ConversationFacts['startedBy']>('viewer', 'member'),
     channel: channelArb,
-    followUps: fc.integer({ min: 0, max: 2 }),
+    followUps: fc.integer({ min: 0, max: 2, accepted: false }),
   }),
 );
 /** true about one time in eight. */
@@ -127,6 +128,7 @@ function allDecisions(f: Facts, attempt: MessageAttempt = {}): Record<string, De
     invitation: decideInvitation(f, { note: 'hello' }, NOW),
     invitationBare: decideInvitation(f, {}, NOW),
     follow: decideFollow(f, NOW),
+    accept: decideAcceptInvitation(f, NOW),
     block: decideBlock(f, NOW),
     ...Object.fromEntries(Object.entries(p.actions).map(([k, d]) => [`profile.${k}`, d])),
   };
@@ -221,7 +223,8 @@ describe('properties', () => {
       fc.property(factsArb(fc.constantFrom('restricted', 'deactivated', 'closed')), attemptArb, (f, attempt) => {
         const ds = allDecisions(f, attempt);
         for (const [name, d] of Object.entries(ds)) {
-          if (name === 'block' && f.viewer.status === 'restricted') continue; // blocking is a safety tool
+          // blocking is a safety tool; following and accepting are not sending (DOMAIN.md 1)
+          if (['block', 'follow', 'accept', 'profile.follow'].includes(name) && f.viewer.status === 'restricted') continue;
           expect(d.allowed, name).toBe(false);
           expect(d.reason, name).toBe(f.viewer.status === 'restricted' ? 'sender_restricted' : 'sender_inactive');
           expect(d.unlock).toEqual([]);

@@ -64,7 +64,7 @@ const ROWS: Row[] = [
     decide: () => msg(facts({ viewer: paid('career'), member: { settings: { acceptInMail: false } }, quotas: { inmailBalance: 3 } }), { channel: 'inmail' }),
     unlock: [{ kind: 'connect' }],
   },
-  { reason: 'connection_cap', status: 403, when: 'the inviter has 30,000 connections', decide: () => inv(facts({ viewer: { connectionCount: 30000 } })) },
+  { reason: 'connection_cap', status: 403, when: 'the inviter has 30,000 connections', decide: () => inv(facts({ viewer: { connectionCount: 30000 } })), unlock: [{ kind: 'remove_connection' }] },
   { reason: 'recipient_connection_cap', status: 403, when: 'the invitee has 30,000 connections', decide: () => inv(facts({ member: { connectionCount: 30000 } })) },
   { reason: 'invitation_pending', status: 403, when: 'the viewer already invited the member', decide: () => inv(facts({ rel: { invitation: { direction: 'sent' } } })) },
   { reason: 'already_connected', status: 403, when: 'inviting a connection', decide: () => inv(facts({ rel: { degree: 1 } })) },
@@ -96,7 +96,7 @@ const ROWS: Row[] = [
     reason: 'awaiting_response',
     status: 403,
     when: 'a second follow-up on a pending request',
-    decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 1 } } }), {}, NOW),
+    decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 1, accepted: false } } }), {}, NOW),
   },
   {
     reason: 'monthly_limit',
@@ -126,7 +126,7 @@ const ROWS: Row[] = [
     reason: 'request_not_accepted',
     status: 403,
     when: 'the recipient of a pending request writes before accepting',
-    decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0 } } }), { body: 'hi' }, NOW),
+    decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0, accepted: false } } }), { body: 'hi' }, NOW),
   },
 ];
 
@@ -154,7 +154,7 @@ describe('every reason code is reachable', () => {
     expect(decideFollow(facts(), NOW)).toEqual({ allowed: true, reason: 'ok', unlock: [] });
     expect(decideFollow(facts({ memberIsPage: true }), NOW).allowed).toBe(true);
     expect(decideFollow(selfFacts(), NOW).reason).toBe('self');
-    expect(decideFollow(facts({ viewer: { status: 'restricted' } }), NOW).reason).toBe('sender_restricted');
+    expect(decideFollow(facts({ viewer: { status: 'restricted' } }), NOW).reason).toBe('ok'); // DOMAIN.md 1: a restricted member may follow
     expect(decideFollow(facts({ viewer: { status: 'closed' } }), NOW).reason).toBe('sender_inactive');
     expect(decideFollow(facts({ rel: { blockedByMember: true } }), NOW).reason).toBe('recipient_unavailable');
   });

@@ -25,7 +25,8 @@ export type Unlock =
   | { kind: 'inmail'; credits: number }
   | { kind: 'connect' }
   | { kind: 'introduction'; via: string[] }
-  | { kind: 'wait'; until: string };
+  | { kind: 'wait'; until: string }
+  | { kind: 'remove_connection' };
 
 export interface Decision {
   allowed: boolean;

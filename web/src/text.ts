@@ -167,6 +167,8 @@ export function unlockText(u: Unlock, context: UnlockContext = 'message'): strin
       return `Ask ${u.via[0] ?? 'a mutual connection'} for an introduction`;
     case 'wait':
       return `You can try again on ${formatDate(u.until)}`;
+    case 'remove_connection':
+      return 'Remove a connection to make room';
   }
 }
 

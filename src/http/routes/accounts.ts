@@ -1,15 +1,38 @@
 /** API.md "Accounts and sessions". */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { changeStatus, createAccount, hashPassword, login, logout, updateSettings, type Lifecycle } from '../../services/accounts.js';
+import {
+  changePassword,
+  changeStatus,
+  createAccount,
+  hashPassword,
+  listSessions,
+  login,
+  logout,
+  revokeSession,
+  updateSettings,
+  type Lifecycle,
+} from '../../services/accounts.js';
+import { notFound } from '../../services/errors.js';
 import { toApiMember, type MemberRecord } from '../../services/members.js';
 import { administeredPages } from '../../services/pages.js';
 import { quotasOf } from '../../services/quotas.js';
 import { runWrite } from '../idempotency.js';
 import { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
-import { errorResponses, Handle, Member, Settings, SettingsPatch } from '../schemas.js';
+import { errorResponses, Handle, ListQuery, listOf, Member, page, Settings, SettingsPatch } from '../schemas.js';
+import { creditHistory, ensureGrants } from '../../services/inmail.js';
+import { lockMembers } from '../../services/members.js';
+import { transact } from '../../services/uow.js';
 
 const MemberAndToken = Type.Object({ member: Member, token: Type.String() });
+/** Sign-up: a replay (same Idempotency-Key and body) answers `token: null`; no token is ever stored. */
+const MemberAndMaybeToken = Type.Object({ member: Member, token: Type.Union([Type.String(), Type.Null()]) });
+const ApiSession = Type.Object({
+  id: Type.String({ description: 'a public id of the session (not derived from its token)' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.String({ format: 'date-time' }),
+  current: Type.Boolean({ description: 'the session this request came with' }),
+});
 
 function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string) {
   reply.setCookie(SESSION_COOKIE, token, {
@@ -41,18 +64,25 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
           },
           { additionalProperties: false },
         ),
-        response: { 201: MemberAndToken, ...errorResponses },
+        response: { 201: MemberAndMaybeToken, ...errorResponses },
       },
     },
     async (req, reply) => {
       const body = { ...req.body, name: req.body.name.trim(), email: req.body.email.trim() };
       if (!body.name) return reply.code(400).send({ error: { code: 'invalid_request', message: 'name: must not be blank', details: { field: 'name' } } });
       const passwordHash = await hashPassword(body.password);
-      const out = await runWrite(deps, req, async (u) => {
-        const { member, token } = await createAccount(u, body, passwordHash);
-        return { status: 201, body: { member: toApiMember(member, u.now), token } };
-      });
-      if (out.status === 201) setSessionCookie(req, reply, (out.body as { token: string }).token);
+      const out = await runWrite(
+        deps,
+        req,
+        async (u) => {
+          const { member, token } = await createAccount(u, body, passwordHash);
+          return { status: 201, body: { member: toApiMember(member, u.now), token } };
+        },
+        // The stored answer (replayed to whoever repeats the key and body) holds no token.
+        { redact: (b) => ({ ...(b as object), token: null }) },
+      );
+      const token = (out.body as { token?: string | null }).token;
+      if (out.status === 201 && token) setSessionCookie(req, reply, token);
       return send(reply, out);
     },
   );
@@ -79,11 +109,73 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
 
   app.delete(
     '/v1/sessions',
-    { config: { auth: 'member', allowInactive: true }, schema: { summary: 'Sign out (revokes this token)', tags: ['accounts'], security: [{ bearer: [] }] } },
+    {
+      config: { auth: 'member', allowInactive: true },
+      schema: { summary: 'Sign out (revokes this token, and the session cookie too when it holds another)', tags: ['accounts'], security: [{ bearer: [] }] },
+    },
     async (req, reply) => {
       await logout(deps, req.token!);
+      // A Bearer sign-out from a browser that also holds a cookie of another session ends both.
+      const cookie = req.cookies?.[SESSION_COOKIE];
+      if (cookie && cookie !== req.token) await logout(deps, cookie);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/me/sessions',
+    {
+      config: { auth: 'member', allowInactive: true },
+      schema: {
+        summary: "The caller's sessions in force, most recently used first",
+        tags: ['accounts'],
+        security: [{ bearer: [] }],
+        response: { 200: listOf(ApiSession), ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await listSessions(deps, me(req).id, req.sessionId), nextCursor: null }),
+  );
+
+  app.delete(
+    '/v1/me/sessions/:id',
+    {
+      config: { auth: 'member', allowInactive: true },
+      schema: {
+        summary: 'End one of my sessions (by the id GET /v1/me/sessions gives)',
+        tags: ['accounts'],
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+        response: { 204: Type.Null({ description: 'No Content' }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const done = await transact(deps, (u) => revokeSession(u, m.id, req.params.id));
+      if (!done) throw notFound('no such session');
+      if (req.params.id === req.sessionId) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/me/password',
+    {
+      config: { auth: 'member' },
+      schema: {
+        summary: 'Change the password: every other session ends',
+        tags: ['accounts'],
+        security: [{ bearer: [] }],
+        body: Type.Object(
+          { current: Type.String({ minLength: 1, maxLength: 1024 }), new: Type.String({ minLength: 10, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null({ description: 'No Content' }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      await changePassword(deps, me(req), req.sessionId, req.body.current, req.body.new);
+      return reply.code(204).send(null);
     },
   );
 
@@ -100,7 +192,8 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
             member: Member,
             settings: Settings,
             quotas: Type.Object({
-              inmailCredits: Type.Integer(),
+              inmailCredits: Type.Integer({ description: 'the InMail balance (both pools)' }),
+              purchasedCredits: Type.Integer({ description: 'the purchased part of inmailCredits' }),
               invitationsLeftThisWeek: Type.Integer(),
               notesLeftThisMonth: Type.Union([Type.Integer(), Type.Null()]),
             }),
@@ -120,6 +213,42 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
         quotas: await quotasOf(deps, m, t),
         pages: pages.map((p) => toApiMember(p, t)),
       };
+    },
+  );
+
+  app.get(
+    '/v1/me/credits',
+    {
+      config: { auth: 'member', allowInactive: true },
+      schema: {
+        summary: 'The InMail ledger: grants, purchases, spends and refunds, newest first',
+        tags: ['accounts'],
+        security: [{ bearer: [] }],
+        querystring: ListQuery,
+        response: {
+          200: listOf(
+            Type.Object({
+              id: Type.String(),
+              kind: Type.Union(['grant', 'purchase', 'spend', 'refund'].map((k) => Type.Literal(k))),
+              credits: Type.Integer(),
+              balanceAfter: Type.Integer(),
+              createdAt: Type.String({ format: 'date-time' }),
+              note: Type.Optional(Type.String()),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const m = me(req);
+      const p = page(req.query);
+      // The monthly grants due are written first (under the member lock), so the history shows them.
+      return transact(deps, async (u) => {
+        await lockMembers(u.tx, [m.id]);
+        await ensureGrants(u.tx, m, u.now, deps.policy);
+        return creditHistory(u.tx, m.id, p.cursor ?? null, p.limit);
+      });
     },
   );
 

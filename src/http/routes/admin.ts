@@ -1,6 +1,6 @@
 /** Operator routes (LIAISON_ADMIN_TOKEN). */
 import { Type } from '@sinclair/typebox';
-import { setRestricted, setSubscription } from '../../services/admin.js';
+import { addPurchasedCredits, setRestricted, setSubscription } from '../../services/admin.js';
 import { toApiMember } from '../../services/members.js';
 import { runWrite } from '../idempotency.js';
 import { send, type RouteContext, type TypedApp } from '../app.js';
@@ -31,6 +31,31 @@ export async function adminRoutes(app: TypedApp, ctx: RouteContext) {
       const out = await runWrite(deps, req, async (u) => ({
         status: 200,
         body: toApiMember(await setSubscription(u, req.params.handle, req.body.tier, until), u.now),
+      }));
+      return send(reply, out);
+    },
+  );
+
+  app.post(
+    '/v1/admin/members/:handle/inmail-credits',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Add purchased InMail credits to a person (any tier; never capped, never expiring)',
+        tags: ['operator'],
+        security: [{ bearer: [] }],
+        params: Params,
+        body: Type.Object(
+          { credits: Type.Integer({ minimum: 1, maximum: 10_000 }), note: Type.Optional(Type.String({ maxLength: 500 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ balance: Type.Integer() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const out = await runWrite(deps, req, async (u) => ({
+        status: 200,
+        body: await addPurchasedCredits(u, req.params.handle, req.body.credits, req.body.note?.trim() || null),
       }));
       return send(reply, out);
     },

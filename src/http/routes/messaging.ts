@@ -52,6 +52,7 @@ export const Conversation = Type.Object({
   id: Type.String(),
   participants: Type.Array(Member),
   state: Type.Union([Type.Literal('open'), Type.Literal('request')]),
+  accepted: Type.Boolean({ description: 'DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while the two were not connected)' }),
   folder: Type.Union([Type.Literal('inbox'), Type.Literal('requests')]),
   unread: Type.Integer(),
   lastMessage: Type.Union([Message, Type.Null()]),
