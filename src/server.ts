@@ -5,7 +5,9 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Deps } from './services/context.js';
+import { attachmentsDir } from './services/attachments.js';
 import { loadGraph } from './services/graph.js';
+import { Housekeeper } from './services/housekeeping.js';
 import type { BusGroup } from './realtime/bus.js';
 import { Realtime } from './realtime/index.js';
 import type { HubOptions } from './realtime/stream.js';
@@ -19,6 +21,8 @@ export interface Instance {
   deps: Deps;
   /** the bus, the sockets and the catch-up from storage */
   realtime: Realtime;
+  /** expired idempotency keys, idle sessions, unattached uploads */
+  housekeeper: Housekeeper;
   url: string;
   close(): Promise<void>;
 }
@@ -62,6 +66,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     onCommit: (events) => realtime.onCommit(events),
   };
   await realtime.attach(deps, lastEventId);
+  const housekeeper = new Housekeeper(deps, attachmentsDir(config.dataDir), undefined, log);
   app = await buildApp({ config, deps, logger: opts.logger ?? false });
   for (const [m, e] of logLater) app.log.info(e ?? {}, m);
   log('realtime: bus ready', { bus: realtime.busKind, lastEventId });
@@ -71,16 +76,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   let url = '';
   if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
+  housekeeper.start();
   let closed = false;
   return {
     app: app!,
     store,
     deps,
     realtime,
+    housekeeper,
     url,
     async close() {
       if (closed) return;
       closed = true;
+      await housekeeper.stop();
       // Sockets first, with 1012 "service restart" (clients reconnect elsewhere with ?since=),
       // then in-flight requests, then the bus (their events still go out), then storage.
       await realtime.close();

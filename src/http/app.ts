@@ -12,7 +12,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { authenticate } from '../services/accounts.js';
+import { authenticateSession } from '../services/accounts.js';
 import type { Deps } from '../services/context.js';
 import { AppError, badRequest, unauthenticated } from '../services/errors.js';
 import { memberByLogin, type MemberRecord } from '../services/members.js';
@@ -32,6 +32,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     member?: MemberRecord;
     token?: string;
+    /** the public id of the session the request came with */
+    sessionId?: string;
   }
   interface FastifyContextConfig {
     auth?: AuthMode;
@@ -252,13 +254,15 @@ export async function buildApp(opts: AppOptions) {
     }
     if (mode === 'member' || mode === 'optional') {
       const token = cred?.token;
-      const member = token ? await authenticate(deps, token, req.method === 'GET') : null;
-      if (!member) {
+      const auth = token ? await authenticateSession(deps, token, req.method === 'GET') : null;
+      if (!auth) {
         if (mode === 'member') throw unauthenticated();
         return;
       }
+      const member = auth.member;
       req.member = member;
       req.token = token;
+      req.sessionId = auth.sessionId;
       if (member.status === 'deactivated' && !req.routeOptions.config?.allowInactive)
         throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
     }

@@ -2,13 +2,17 @@
  * Idempotency-Key on creating POSTs. The key row, the request hash and the stored response are
  * written in the same transaction as what the request creates, so a retry finds either nothing
  * (and redoes the work) or the full first answer. On PostgreSQL a second request with the same key
- * waits on the unique index until the first commits, then replays it. Keys live 24 hours per member.
+ * waits on the unique index until the first commits, then replays it. Keys live 24 hours per member;
+ * an anonymous caller's keys (sign-up) are scoped to its client address. Nothing secret is stored:
+ * a route whose answer holds a secret passes `redact` (sign-up stores `token: null`), and expired
+ * rows are purged (src/services/housekeeping.ts).
  */
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../services/context.js';
 import { AppError, badRequest, conflict } from '../services/errors.js';
+import { KEY_TTL_MS } from '../services/housekeeping.js';
 import { transact, type Uow } from '../services/uow.js';
 import { idempotency } from '../store/schema.js';
 
@@ -17,7 +21,6 @@ export interface Outcome {
   body: unknown;
 }
 
-const KEY_TTL_MS = 24 * 3600 * 1000;
 
 class Replay extends Error {
   constructor(readonly row: { requestHash: string; statusCode: number | null; response: unknown }) {
@@ -25,11 +28,19 @@ class Replay extends Error {
   }
 }
 
-function requestHash(req: FastifyRequest): string {
+function requestHash(req: FastifyRequest, extra?: string): string {
   const h = createHash('sha256');
+  if (extra !== undefined) h.update(extra + ' ');
   h.update(req.method + ' ' + (req.routeOptions.url ?? req.url) + ' ' + JSON.stringify(req.params ?? {}) + ' ');
   h.update(JSON.stringify(req.query ?? {}) + ' ' + JSON.stringify(req.body ?? null));
   return h.digest('hex');
+}
+
+export interface WriteOptions {
+  /** what is stored for replays instead of the answer (no secret may be stored) */
+  redact?: (body: unknown) => unknown;
+  /** more of the request to compare (a multipart upload: its file's name, digest and size) */
+  bodyDigest?: string;
 }
 
 /** Runs `fn` in one transaction, honouring the request's Idempotency-Key if it has one. */
@@ -37,13 +48,16 @@ export async function runWrite(
   deps: Deps,
   req: FastifyRequest,
   fn: (u: Uow) => Promise<Outcome>,
+  opts: WriteOptions = {},
 ): Promise<Outcome> {
   const raw = req.headers['idempotency-key'];
   if (raw === undefined) return transact(deps, fn);
-  const key = Array.isArray(raw) ? raw[0]! : raw;
-  if (key.length < 1 || key.length > 255) throw badRequest('Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
+  const given = Array.isArray(raw) ? raw[0]! : raw;
+  if (given.length < 1 || given.length > 255) throw badRequest('Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
   const memberId = req.member?.id ?? 0;
-  const hash = requestHash(req);
+  // Anonymous callers share member 0: their keys are scoped to the client address.
+  const key = req.member ? given : `anon ${req.ip} ${given}`;
+  const hash = requestHash(req, opts.bodyDigest);
   try {
     return await transact(deps, async (u) => {
       const cutoff = new Date(u.now.getTime() - KEY_TTL_MS);
@@ -65,7 +79,7 @@ export async function runWrite(
       const out = await fn(u);
       await u.tx
         .update(idempotency)
-        .set({ statusCode: out.status, response: sql`${JSON.stringify(out.body ?? null)}::jsonb` })
+        .set({ statusCode: out.status, response: sql`${JSON.stringify((opts.redact ? opts.redact(out.body) : out.body) ?? null)}::jsonb` })
         .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key)));
       return out;
     });

@@ -12,10 +12,17 @@ interface Entry<T> {
   at: number;
 }
 
+/** A session as the read cache keeps it: whose it is, its public id, and when it was last used. */
+export interface CachedSession {
+  memberId: number;
+  sessionId: string;
+  lastUsedAt: number;
+}
+
 export class MemberCache {
   private byId = new Map<number, Entry<MemberRecord>>();
   private byHandle = new Map<string, Entry<number>>();
-  private sessions = new Map<string, Entry<number>>();
+  private sessions = new Map<string, Entry<CachedSession>>();
 
   constructor(
     readonly ttlMs = 2000,
@@ -54,14 +61,30 @@ export class MemberCache {
     this.bound(this.byHandle);
   }
 
-  session(tokenHash: string, now = Date.now()): number | undefined {
+  session(tokenHash: string, now = Date.now()): CachedSession | undefined {
+    this.trace?.('session');
     const e = this.sessions.get(tokenHash);
     return this.fresh(e, now) ? e.value : undefined;
   }
 
-  putSession(tokenHash: string, memberId: number, now = Date.now()): void {
-    this.sessions.set(tokenHash, { value: memberId, at: now });
+  putSession(tokenHash: string, s: CachedSession, now = Date.now()): void {
+    this.sessions.set(tokenHash, { value: s, at: now });
     this.bound(this.sessions);
+  }
+
+  /** Drops every cached session of a member (password change, sessions revoked, status change). */
+  dropSessionsOf(memberId: number): void {
+    for (const [hash, s] of this.sessions) if (s.value.memberId === memberId) this.sessions.delete(hash);
+  }
+
+  /** Observes every lookup (tests: an unknown handle and a hidden member make the same ones). */
+  trace?: (op: string) => void;
+
+  /** Forgets everything (tests). */
+  clear(): void {
+    this.byId.clear();
+    this.byHandle.clear();
+    this.sessions.clear();
   }
 
   dropSession(tokenHash: string): void {
@@ -80,7 +103,7 @@ export class MemberCache {
       for (const id of ev.memberIds) this.invalidate(id);
       const p = ev.payload as { memberId?: unknown };
       if (typeof p?.memberId === 'number') this.invalidate(p.memberId);
-      if (ev.type === 'member.status') for (const [hash, s] of this.sessions) if (ev.memberIds.includes(s.value)) this.sessions.delete(hash);
+      if (ev.type === 'member.status' || ev.type === 'sessions.revoked') for (const id of ev.memberIds) this.dropSessionsOf(id);
     }
   }
 }

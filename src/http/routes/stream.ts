@@ -8,7 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { realtimeFor } from '../../realtime/index.js';
 import { CLOSE, parseSince } from '../../realtime/stream.js';
-import { authenticate } from '../../services/accounts.js';
+import { authenticateSession } from '../../services/accounts.js';
 import { AppError, badRequest, unauthenticated } from '../../services/errors.js';
 import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
 import { requireOwnOrigin } from '../origin.js';
@@ -63,15 +63,17 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
         const cred = tokenOf(req);
         // The cookie is ambient authority: a page of another origin must not open the stream with it.
         if (cred?.via === 'cookie') requireOwnOrigin(req, ctx.config.origins);
-        const member = cred ? await authenticate(ctx.deps, cred.token) : null;
-        if (!member) throw unauthenticated();
+        const auth = cred ? await authenticateSession(ctx.deps, cred.token) : null;
+        if (!auth) throw unauthenticated();
+        const member = auth.member;
         if (member.status !== 'active') throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
         req.member = member;
+        req.sessionId = auth.sessionId;
       },
     },
     (socket, req) => {
       const since = parseSince((req.query as { since?: string }).since);
-      void rt!.hub.accept(socket, req.member!, since);
+      void rt!.hub.accept(socket, req.member!, since, req.sessionId);
     },
   );
 }

@@ -1,0 +1,109 @@
+/**
+ * Limits on uploads (issue 15, finding 10): a per-member storage quota (policy
+ * attachmentQuotaBytes) and an upload rate (policy uploadsPerHour), both checked under the
+ * member's row lock so parallel uploads cannot pass them together; and the removal of uploads never
+ * attached to a message, a day after they were made.
+ *
+ * Files are content-addressed and may be shared by several rows: a file goes only when no row names
+ * its digest any more. The purge and an upload of the same content serialize on an advisory lock of
+ * the digest: the upload's row is written only while its file is present, the purge deletes a file
+ * only while no row names it.
+ */
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Policy } from '../policy/policy.js';
+import type { Runner } from '../store/db.js';
+import type { Deps } from './context.js';
+import { AppError } from './errors.js';
+import { transact } from './uow.js';
+
+const HOUR_MS = 3_600_000;
+/** Uploads never attached to a message are removed this long after they were made. */
+export const UNATTACHED_TTL_MS = 24 * HOUR_MS;
+
+type Rows = { rows: Record<string, unknown>[] };
+const rowsOf = (r: unknown) => (r as Rows).rows;
+const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
+
+/**
+ * 429 when the member made uploadsPerHour uploads in the last hour (rate_limited) or when `size`
+ * more bytes would pass attachmentQuotaBytes (storage_quota); Retry-After says when it clears.
+ * Run it under the member's row lock to make it exact.
+ */
+export async function checkUploadLimits(db: Runner, memberId: number, size: number, now: Date, policy: Policy): Promise<void> {
+  const hourAgo = new Date(now.getTime() - HOUR_MS);
+  const [r] = rowsOf(
+    await db.execute(sql`
+      select (select count(*)::int from attachments where uploader_id = ${memberId} and created_at > ${hourAgo}) as recent,
+             (select min(created_at) from attachments where uploader_id = ${memberId} and created_at > ${hourAgo}) as oldest_recent,
+             (select coalesce(sum(size), 0)::bigint from attachments where uploader_id = ${memberId}) as used,
+             (select min(a.created_at) from attachments a where a.uploader_id = ${memberId}
+                 and not exists (select 1 from message_attachments ma where ma.attachment_id = a.id)) as oldest_unattached
+    `),
+  );
+  const recent = Number(r?.recent ?? 0);
+  if (recent >= policy.uploadsPerHour) {
+    const oldest = r?.oldest_recent ? date(r.oldest_recent).getTime() : now.getTime();
+    throw new AppError(429, 'rate_limited', `at most ${policy.uploadsPerHour} uploads an hour: wait before uploading again`, {
+      unlock: [],
+      retryAfter: Math.max(1, (oldest + HOUR_MS - now.getTime()) / 1000),
+    });
+  }
+  const used = Number(r?.used ?? 0);
+  if (used + size > policy.attachmentQuotaBytes) {
+    // Space comes back when unattached uploads expire; otherwise only by the operator.
+    const retry = r?.oldest_unattached ? Math.max(1, (date(r.oldest_unattached).getTime() + UNATTACHED_TTL_MS - now.getTime()) / 1000) : UNATTACHED_TTL_MS / 1000;
+    throw new AppError(429, 'storage_quota', `your attachments would take more than ${policy.attachmentQuotaBytes} bytes`, {
+      unlock: [],
+      retryAfter: retry,
+      details: { field: 'file', usedBytes: used, quotaBytes: policy.attachmentQuotaBytes },
+    });
+  }
+}
+
+/** Serializes everything that writes or removes the file of one digest, until the end of the transaction. */
+export async function lockContent(db: Runner, sha256: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'attachment:' + sha256}, 0))`);
+}
+
+export async function fileExists(dir: string, sha256: string): Promise<boolean> {
+  return stat(join(dir, sha256)).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** Removes uploads never attached to a message made more than a day before `now`, and files no row names any more. */
+export async function purgeUnattached(deps: Deps, dir: string, now: Date, batch = 500): Promise<{ rows: number; files: number }> {
+  const cutoff = new Date(now.getTime() - UNATTACHED_TTL_MS);
+  let rows = 0;
+  let files = 0;
+  for (let round = 0; round < 100; round++) {
+    const gone = rowsOf(
+      await deps.store.db.execute(sql`
+        delete from attachments a
+         where a.id in (select b.id from attachments b
+                         where b.created_at < ${cutoff}
+                           and not exists (select 1 from message_attachments ma where ma.attachment_id = b.id)
+                         limit ${batch})
+           and not exists (select 1 from message_attachments ma where ma.attachment_id = a.id)
+        returning a.sha256
+      `),
+    );
+    rows += gone.length;
+    for (const sha of new Set(gone.map((g) => String(g.sha256)))) {
+      if (!/^[0-9a-f]{64}$/.test(sha)) continue;
+      const removed = await transact(deps, async (u) => {
+        await lockContent(u.tx, sha);
+        const [still] = rowsOf(await u.tx.execute(sql`select 1 as x from attachments where sha256 = ${sha} limit 1`));
+        if (still) return false;
+        await rm(join(dir, sha), { force: true });
+        return true;
+      });
+      if (removed) files++;
+    }
+    if (gone.length < batch) break;
+  }
+  return { rows, files };
+}
