@@ -200,7 +200,8 @@ function encodeListCursor(at: Date, lastMessageId: number): string {
 
 function decodeListCursor(raw: string): { at: Date; lastMessageId: number } {
   const m = /^([0-9]{1,15})\.([0-9]{1,15})$/.exec(raw);
-  if (!m) throw badRequest('cursor: malformed', { field: 'cursor' });
+  // an instant past year 9999 cannot be compared with a timestamptz (a 400, not the storage error)
+  if (!m || Number(m[1]) > 253_402_300_799_999) throw badRequest('cursor: malformed', { field: 'cursor' });
   return { at: new Date(Number(m[1])), lastMessageId: Number(m[2]) };
 }
 

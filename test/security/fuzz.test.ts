@@ -4,7 +4,9 @@
  * values and hostile ones (wrong types, missing and extra fields, nulls, huge and odd unicode
  * strings, bad JSON, wrong content types, very deep JSON, odd handles and ids, path tricks, odd
  * headers). No answer may be a 5xx, the server must stay up, and afterwards the data invariants
- * hold. The run prints `fuzz: N requests over M routes, K 5xx`.
+ * hold. The run prints `fuzz: N requests over M routes, K 5xx`. Then (issue 15) every integer,
+ * cursor, id and date parameter of every route gets each boundary value of what the store holds
+ * (int4 and bigint limits, instants past year 9999 or before year 1), deterministically.
  *
  * LIAISON_FUZZ_RUNS (runs per route, default 65) and LIAISON_FUZZ_SEED tune it.
  */
@@ -115,7 +117,7 @@ function valueFor(schema: any, key = '', depth = 0): fc.Arbitrary<unknown> {
       }
     }
     if (schema.format === 'email') variants.push(fc.emailAddress(), fc.constantFrom('a@b', '@', 'x@y.z'.repeat(60)));
-    if (schema.format === 'date-time') variants.push(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-13-45T99:99:99Z', '0000-00-00', 'yesterday'));
+    if (schema.format === 'date-time') variants.push(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-13-45T99:99:99Z', '0000-00-00', 'yesterday', '0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z'));
     variants.push(
       fc.string({ minLength: min, maxLength: Math.max(min, Math.min(max, 50)) }),
       fc.constant('a'.repeat(min)),
@@ -123,9 +125,10 @@ function valueFor(schema: any, key = '', depth = 0): fc.Arbitrary<unknown> {
       fc.constant('c'.repeat(Math.min((schema.maxLength ?? 500) + 1, 200_001))),
       fc.string({ unit: 'grapheme', minLength: min, maxLength: Math.max(min, 30) }),
     );
-    if (/id|cursor|limit/i.test(key)) variants.push(fc.constantFrom(...known.ids, '0', '-1', '1.5', '18446744073709551616', '999999999999999999'));
+    if (/id|cursor|limit|since/i.test(key))
+      variants.push(fc.constantFrom(...known.ids, '0', '-1', '1.5', '18446744073709551616', '999999999999999999', '2147483648', '9007199254740992', '253402300800000.1'));
   } else if (schema.type === 'integer' || schema.type === 'number')
-    variants.push(fc.integer({ min: schema.minimum ?? -10, max: schema.maximum ?? 1e6 }), fc.constantFrom(0, -1, 2 ** 31, 2 ** 53 + 1, 1.5, -0));
+    variants.push(fc.integer({ min: schema.minimum ?? -10, max: schema.maximum ?? 1e6 }), fc.constantFrom(0, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1e308, 1.5, -0));
   else if (schema.type === 'boolean') variants.push(fc.boolean());
   else if (schema.type === 'null') variants.push(fc.constant(null));
   else if (schema.type === 'array')
@@ -383,6 +386,99 @@ describe('HTTP fuzzing from /v1/openapi.json', () => {
       expect(s, `${t.method} ${t.url}`).toBeLessThan(500);
     }
   });
+
+  it('the boundary values the probe found: 400, not 500', async () => {
+    const t = `Bearer ${members[0]!.token}`;
+    const cases: [string, string, Record<string, string>, string?][] = [
+      ['GET', '/v1/blocks?cursor=2147483648', { authorization: t }],
+      ['GET', '/v1/search/members?q=a&cursor=2147483648', { authorization: t }],
+      ['GET', '/v1/conversations?cursor=253402300800000.1', { authorization: t }],
+      ['PUT', `/v1/admin/members/${members[1]!.handle}/subscription`, { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, JSON.stringify({ tier: 'career', until: '0000-01-01T00:00:00Z' })],
+    ];
+    for (const [method, url, headers, body] of cases) {
+      const res = await fetch(base + url, { method, headers, body });
+      const json = await res.json();
+      expect(res.status, `${method} ${url}: ${JSON.stringify(json)}`).toBe(400);
+      expect(json.error.code).toBe('invalid_request');
+    }
+  });
+
+  it('boundary values for every integer, cursor, id and date parameter of every route: never a 5xx', async () => {
+    const cursorValues = [
+      '0', '-1', '1.5', '2147483647', '2147483648', '4294967296', '9007199254740991', '9007199254740992',
+      '9223372036854775807', '9223372036854775808', '99999999999999999999', '1e3', '0x10', ' 1',
+      '253402300799999.1', '253402300800000.1', '8640000000000000.1', '8640000000000001.1', '-62135596800001.1', '0.0', '1.9223372036854775808',
+    ];
+    const dateValues = [
+      '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '9999-12-31T23:59:59Z', '+010000-01-01T00:00:00Z',
+      '-000001-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-02-30T00:00:00Z', '2026-12-31T24:00:00Z', '0000-00-00T00:00:00Z',
+    ];
+    const intValues = [0, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 2 ** 63, 1e308, -1e308, 0.5];
+    const token = (path: string) => (path.includes('/admin/') ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${members[0]!.token}`);
+    const sample = (schema: any, key: string): unknown => {
+      if (!schema) return null;
+      if (schema.anyOf) return sample(schema.anyOf.find((x: any) => x.type !== 'null') ?? schema.anyOf[0], key);
+      if ('const' in schema) return schema.const;
+      if (schema.enum) return schema.enum[0];
+      if (schema.type === 'string') {
+        if (schema.format === 'date-time') return '2030-01-01T00:00:00Z';
+        if (schema.format === 'email') return 'boundary@example.test';
+        if (/handle|^to$|^via$/i.test(key)) return members[2]!.handle;
+        if (/password|current|new/i.test(key)) return 'correct horse battery staple';
+        return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+      }
+      if (schema.type === 'integer' || schema.type === 'number') return schema.minimum ?? 1;
+      if (schema.type === 'boolean') return true;
+      if (schema.type === 'array') return [];
+      if (schema.type === 'object' || schema.properties) {
+        const o: Record<string, unknown> = {};
+        for (const k of schema.required ?? []) o[k] = sample(schema.properties?.[k], k);
+        return o;
+      }
+      return null;
+    };
+    const isDate = (schema: any): boolean => !!schema && (schema.format === 'date-time' || (schema.anyOf ?? []).some(isDate));
+    const isInt = (schema: any): boolean => !!schema && (schema.type === 'integer' || schema.type === 'number' || (schema.anyOf ?? []).some(isInt));
+    const isCursorish = (name: string) => /^(cursor|since|limit|upTo|offset|id|.*Id)$/.test(name);
+    let n = 0;
+    const failures: string[] = [];
+    for (const route of routes) {
+      const pathParams = route.params.filter((p) => p.in === 'path');
+      const fill = (url: string, except?: string) => {
+        for (const p of pathParams) if (p.name !== except) url = url.replace(`{${p.name}}`, p.name === 'handle' ? known.handles[1]! : known.ids[known.ids.length - 1]!);
+        return url;
+      };
+      const attempts: { url: string; body?: string }[] = [];
+      for (const p of pathParams) {
+        if (p.name === 'handle') continue;
+        for (const v of cursorValues) attempts.push({ url: fill(route.path.replace(`{${p.name}}`, encodeURIComponent(v)), p.name) });
+      }
+      for (const p of route.params.filter((x) => x.in === 'query')) {
+        const values = isDate(p.schema) ? dateValues : isInt(p.schema) || isCursorish(p.name) ? cursorValues : [];
+        for (const v of values) attempts.push({ url: `${fill(route.path)}?${p.name}=${encodeURIComponent(v)}${p.name !== 'q' && route.path.includes('search') ? '&q=a' : ''}` });
+      }
+      if (route.body) {
+        const base0 = sample(route.body, '') as Record<string, unknown>;
+        for (const [k, schema] of Object.entries<any>(route.body.properties ?? {})) {
+          const values: unknown[] = isDate(schema) ? dateValues : isInt(schema) ? intValues : isCursorish(k) ? cursorValues : [];
+          for (const v of values) attempts.push({ url: fill(route.path), body: JSON.stringify({ ...base0, [k]: v }) });
+        }
+      }
+      for (const a of attempts) {
+        const headers: Record<string, string> = { authorization: token(route.path) };
+        if (a.body !== undefined) headers['content-type'] = 'application/json';
+        const res = await fetch(base + a.url, { method: route.method, headers, body: ['GET', 'HEAD'].includes(route.method) ? undefined : a.body });
+        const text = await res.text();
+        n++;
+        stats.requests++;
+        if (res.status >= 500) failures.push(`${res.status} ${route.method} ${a.url} ${a.body ?? ''} ${text.slice(0, 120)}`);
+      }
+      if (/deactivate|close|sessions|reactivate|password/.test(route.path)) await refreshPool();
+    }
+    console.log(`fuzz boundaries (${storageKind}): ${n} requests, ${failures.length} 5xx`);
+    expect(n).toBeGreaterThan(300);
+    expect(failures).toEqual([]);
+  }, 240_000);
 
   it('the server is still up and every data invariant holds', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);

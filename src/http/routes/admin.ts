@@ -4,7 +4,7 @@ import { addPurchasedCredits, setRestricted, setSubscription } from '../../servi
 import { toApiMember } from '../../services/members.js';
 import { runWrite } from '../idempotency.js';
 import { send, type RouteContext, type TypedApp } from '../app.js';
-import { errorResponses, HandleRef, Member, Tier } from '../schemas.js';
+import { errorResponses, HandleRef, Member, parseInstant, Tier } from '../schemas.js';
 
 export async function adminRoutes(app: TypedApp, ctx: RouteContext) {
   const { deps } = ctx;
@@ -27,7 +27,7 @@ export async function adminRoutes(app: TypedApp, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const until = req.body.until === null ? null : new Date(req.body.until);
+      const until = req.body.until === null ? null : parseInstant(req.body.until, 'until');
       const out = await runWrite(deps, req, async (u) => ({
         status: 200,
         body: toApiMember(await setSubscription(u, req.params.handle, req.body.tier, until), u.now),

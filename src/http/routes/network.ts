@@ -252,7 +252,7 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
         response: { 200: listOf(Invitation), ...errorResponses },
       },
     },
-    async (req) => listInvitations(deps, db(), me(req), req.query.direction ?? 'received', now(), page(req.query)),
+    async (req) => listInvitations(deps, db(), me(req), req.query.direction ?? 'received', now(), page(req.query, Number.MAX_SAFE_INTEGER)),
   );
 
   for (const [action, fn, summary] of [
