@@ -75,7 +75,7 @@ export const Profile = Type.Object({
   full: Type.Boolean(),
   about: Type.Optional(Type.String()),
   degree: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3), Type.Null()]),
-  mutualConnections: Type.Object({ count: Type.Integer(), sample: Type.Array(Member) }),
+  mutualConnections: Type.Object({ count: Type.Union([Type.Integer(), Type.Null()]), sample: Type.Array(Member) }),
   relationship: Type.Object({
     connected: Type.Boolean(),
     following: Type.Boolean(),

@@ -55,3 +55,5 @@ export { decideFollow } from './follow.js';
 export { decideBlock, decideIgnoreRequest, BLOCK_RULES, IGNORE_RULES } from './block.js';
 export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './profile.js';
 export { REASON_HTTP_STATUS, httpStatus, retryAfterSeconds } from './status.js';
+export { mayIntroduceThrough, seesLimitedProfile, seesRestriction } from './visibility.js';
+export type { Onlooker } from './visibility.js';

@@ -15,6 +15,7 @@ import { attachments, conversationMembers, conversations, events, members, messa
 import { isPageAdmin } from './pages.js';
 import { toApiAttachment, type ApiAttachment } from './attachments.js';
 import type { Deps } from './context.js';
+import { memberFor } from './projection.js';
 import { AppError, badRequest, conflict, notFound } from './errors.js';
 import { toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
@@ -88,11 +89,12 @@ export function parseId(raw: string | undefined, field: string): number {
   return n;
 }
 
-export function toApiMessage(m: MessageRow, sender: MemberRecord, atts: ApiAttachment[], now: Date): ApiMessage {
+/** A message with its sender as the reader may see them (the projection). */
+export function toApiMessage(m: MessageRow, sender: ApiMember, atts: ApiAttachment[]): ApiMessage {
   return {
     id: String(m.id),
     conversationId: String(m.conversationId),
-    sender: toApiMember(sender, now),
+    sender,
     body: m.body,
     subject: m.subject ?? null,
     channel: m.channel,
@@ -101,8 +103,15 @@ export function toApiMessage(m: MessageRow, sender: MemberRecord, atts: ApiAttac
   };
 }
 
-/** Messages by rows, with their senders and attachments (two more queries for any number). */
-export async function shapeMessages(db: Runner, rows: MessageRow[], now: Date, known?: Map<number, MemberRecord>): Promise<ApiMessage[]> {
+/** Messages by rows as `readerId` sees them, with their senders and attachments (two more queries for any number). */
+export async function shapeMessages(
+  deps: Deps,
+  db: Runner,
+  readerId: number,
+  rows: MessageRow[],
+  now: Date,
+  known?: Map<number, MemberRecord>,
+): Promise<ApiMessage[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const attRows = await db
@@ -120,11 +129,11 @@ export async function shapeMessages(db: Runner, rows: MessageRow[], now: Date, k
   const need = [...new Set(rows.map((r) => r.senderId))].filter((id) => !known?.has(id));
   const loaded = await membersByIds(db, need);
   const senders = new Map<number, MemberRecord>([...(known ?? new Map()), ...loaded]);
-  return rows.map((r) => toApiMessage(r, senders.get(r.senderId)!, atts.get(r.id) ?? [], now));
+  return rows.map((r) => toApiMessage(r, memberFor(deps, readerId, senders.get(r.senderId)!, now), atts.get(r.id) ?? []));
 }
 
 /** The conversations as `viewerId` sees them, in the given order. */
-export async function conversationViews(db: Runner, viewerId: number, convs: ConvRow[], now: Date): Promise<ApiConversation[]> {
+export async function conversationViews(deps: Deps, db: Runner, viewerId: number, convs: ConvRow[], now: Date): Promise<ApiConversation[]> {
   if (convs.length === 0) return [];
   const ids = convs.map((c) => c.id);
   const sides = await db.select().from(conversationMembers).where(inArray(conversationMembers.conversationId, ids));
@@ -132,7 +141,7 @@ export async function conversationViews(db: Runner, viewerId: number, convs: Con
   const people = await membersByIds(db, [...new Set(convs.flatMap((c) => [c.starterId, c.recipientId]))]);
   const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
   const lastRows = lastIds.length ? await db.select().from(messages).where(inArray(messages.id, lastIds)) : [];
-  const shaped = await shapeMessages(db, lastRows, now, people);
+  const shaped = await shapeMessages(deps, db, viewerId, lastRows, now, people);
   const lastById = new Map(shaped.map((m) => [Number(m.id), m]));
   return convs.map((c) => {
     const otherId = otherOf(c, viewerId);
@@ -143,7 +152,7 @@ export async function conversationViews(db: Runner, viewerId: number, convs: Con
     const receipts = me !== undefined && other !== undefined && showReadReceipts(me.settings, other.settings);
     return {
       id: String(c.id),
-      participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => toApiMember(m, now)),
+      participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => memberFor(deps, viewerId, m, now)),
       state: c.state,
       accepted: c.accepted,
       folder: mine?.folder ?? 'inbox',
@@ -154,8 +163,8 @@ export async function conversationViews(db: Runner, viewerId: number, convs: Con
   });
 }
 
-export async function conversationView(db: Runner, viewerId: number, conv: ConvRow, now: Date): Promise<ApiConversation> {
-  return (await conversationViews(db, viewerId, [conv], now))[0]!;
+export async function conversationView(deps: Deps, db: Runner, viewerId: number, conv: ConvRow, now: Date): Promise<ApiConversation> {
+  return (await conversationViews(deps, db, viewerId, [conv], now))[0]!;
 }
 
 const blockedEitherWay = (a: number, b: number | SQL) => sql`exists (
@@ -207,6 +216,7 @@ function decodeListCursor(raw: string): { at: Date; lastMessageId: number } {
 
 /** A folder of `memberId`, newest activity first (keyset on last activity, then last message id). */
 export async function listConversations(
+  deps: Deps,
   db: Runner,
   memberId: number,
   folder: 'inbox' | 'requests',
@@ -236,7 +246,7 @@ export async function listConversations(
     .orderBy(desc(conversationMembers.lastActivityAt), sql`coalesce(${conversations.lastMessageId}, 0) desc`)
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const items = await conversationViews(db, memberId, page.map((r) => r.conv), now);
+  const items = await conversationViews(deps, db, memberId, page.map((r) => r.conv), now);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeListCursor(last.activity, last.conv.lastMessageId ?? 0) : null;
   return { items, nextCursor };
@@ -244,6 +254,7 @@ export async function listConversations(
 
 /** Messages of a conversation, newest first; the cursor is the last id seen (stable while new ones arrive). */
 export async function listMessages(
+  deps: Deps,
   db: Runner,
   conversationId: number,
   memberId: number,
@@ -260,7 +271,7 @@ export async function listMessages(
     .orderBy(desc(messages.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const items = await shapeMessages(db, page, now);
+  const items = await shapeMessages(deps, db, memberId, page, now);
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
 }
@@ -281,7 +292,7 @@ export async function acceptRequest(u: Uow, actor: Actor, id: number): Promise<A
     .update(conversationMembers)
     .set({ folder: 'inbox' })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
-  const view = await conversationView(u.tx, me, { ...conv, state: 'open', accepted: true }, u.now);
+  const view = await conversationView(u.deps, u.tx, me, { ...conv, state: 'open', accepted: true }, u.now);
   return view;
 }
 
@@ -299,7 +310,7 @@ export async function ignoreRequest(u: Uow, actor: Actor, id: number): Promise<A
     .update(conversationMembers)
     .set({ ignored: true, hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
-  const view = await conversationView(u.tx, me, conv, u.now);
+  const view = await conversationView(u.deps, u.tx, me, conv, u.now);
   return { ...view, unread: 0 };
 }
 
@@ -320,7 +331,7 @@ export async function markRead(u: Uow, actor: Actor, id: number): Promise<ApiCon
       lastReadMessageId: String(conv.lastMessageId),
     });
   }
-  return conversationView(u.tx, me, conv, u.now);
+  return conversationView(u.deps, u.tx, me, conv, u.now);
 }
 
 /** Hide a conversation (it comes back with the next message); deleting a received request also drops it for good. */
@@ -382,7 +393,7 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
       await u.emit('member.restricted', [reported], { memberId: reported, restricted: true, by: 'reports' });
     }
   }
-  return conversationView(u.tx, me, conv, u.now);
+  return conversationView(u.deps, u.tx, me, conv, u.now);
 }
 
 /** The operator's list of reports, newest first (keyset on id). */

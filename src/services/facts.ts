@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
-import { DAY_MS as DAY, invitationExpiryCutoff } from '../policy/index.js';
+import { DAY_MS as DAY, invitationExpiryCutoff, mayIntroduceThrough } from '../policy/index.js';
 import type { Channel } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
@@ -99,7 +99,12 @@ async function relationshipFromRow(
     const paths = deps.graph.introductions(v, m, k);
     const ids = [...new Set(paths.flat())];
     const byId = await membersByIds(db, ids);
-    introductions = paths.filter((p) => p.every((id) => byId.has(id))).map((p) => p.map((id) => byId.get(id)!.handle));
+    // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
+    const offered = (id: number) => {
+      const step = byId.get(id);
+      return !!step && step.status === 'active' && mayIntroduceThrough(step.settings.profileVisibility, deps.graph.degree(v, id));
+    };
+    introductions = paths.filter((p) => p.every(offered)).map((p) => p.map((id) => byId.get(id)!.handle));
   }
   const rel: RelationshipFacts = {
     degree: blockedByViewer || blockedByMember ? null : degree,

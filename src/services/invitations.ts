@@ -12,7 +12,8 @@ import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
 import { AppError, notFound } from './errors.js';
 import { connectionCounts, gatherFacts } from './facts.js';
-import { lockMembers, memberByHandle, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
+import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 import { recipientUnavailable } from '../policy/types.js';
 
@@ -43,8 +44,8 @@ function statusFor(deps: Deps, row: Row, viewerId: number, now: Date): ApiInvita
 export function toApiInvitation(deps: Deps, row: Row, from: MemberRecord, to: MemberRecord, viewerId: number, now: Date): ApiInvitation {
   return {
     id: String(row.id),
-    from: toApiMember(from, now),
-    to: toApiMember(to, now),
+    from: memberFor(deps, viewerId, from, now),
+    to: memberFor(deps, viewerId, to, now),
     note: row.note,
     status: statusFor(deps, row, viewerId, now),
     createdAt: row.createdAt.toISOString(),
@@ -124,7 +125,8 @@ export async function sendInvitation(
     .values({ fromId: viewer.id, toId: member.id, note, email: input.email ?? null, status: 'pending', createdAt: now })
     .returning();
   const api = toApiInvitation(deps, row!, viewer, member, viewer.id, now);
-  await u.emit('invitation.received', [member.id], { invitation: { ...api, status: 'pending' } });
+  // the event is for the invitee: both members as the invitee sees them
+  await u.emit('invitation.received', [member.id], { invitation: toApiInvitation(deps, row!, viewer, member, member.id, now) });
   return { status: 201, invitation: api };
 }
 

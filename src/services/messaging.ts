@@ -30,7 +30,8 @@ import {
 import { AppError, badRequest } from './errors.js';
 import { gatherFacts } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
-import { lockMembers, memberByHandle, memberById, toApiMember, type MemberRecord } from './members.js';
+import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
+import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 
 const DAY = 86_400_000;
@@ -231,7 +232,8 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
   if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
   if (toNonConnection && !sender.bulkFlagged) await flagBulk(u, sender.id, hash);
 
-  const apiMessage = toApiMessage(message, sender, atts.map(toApiAttachment), now);
+  // The event reaches the recipient: the sender as the recipient may see them (the sender knows themself).
+  const apiMessage = toApiMessage(message, memberFor(deps, rcpt.id, sender, now), atts.map(toApiAttachment));
   await u.emit('message.created', recipientSees ? [sender.id, rcpt.id] : [sender.id], {
     conversationId: String(conv.id),
     message: apiMessage,
@@ -239,11 +241,14 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
   if (startedNow && delivery === 'request' && recipientSees) {
     await u.emit('conversation.request', [rcpt.id], {
       conversationId: String(conv.id),
-      from: toApiMember(sender, now),
+      from: memberFor(deps, rcpt.id, sender, now),
       message: apiMessage,
     });
   }
-  return { message: apiMessage, conversation: await conversationView(tx, sender.id, conv, now) };
+  return {
+    message: { ...apiMessage, sender: memberFor(deps, sender.id, sender, now) },
+    conversation: await conversationView(deps, tx, sender.id, conv, now),
+  };
 }
 
 /**

@@ -12,7 +12,9 @@ import { members } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { gatherFacts } from './facts.js';
 import { expiryCutoff } from './invitations.js';
-import { cachedMemberByHandle, cachedMembersByIds, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
+import { cachedMemberByHandle, cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { memberFor } from './projection.js';
+import { seesLimitedProfile, type Degree } from '../policy/index.js';
 import { visibleMember } from './relations.js';
 
 /** How many mutual connections a profile shows, and how many introduction paths it offers. */
@@ -24,7 +26,8 @@ export interface ApiProfile {
   full: boolean;
   about?: string;
   degree: 1 | 2 | 3 | null;
-  mutualConnections: { count: number; sample: ApiMember[] };
+  /** `count` is null outside the member's profileVisibility (DOMAIN.md 7). */
+  mutualConnections: { count: number | null; sample: ApiMember[] };
   relationship: {
     connected: boolean;
     following: boolean;
@@ -35,21 +38,9 @@ export interface ApiProfile {
   actions: { connect: Decision; message: Decision; inmail: Decision; follow: Decision };
 }
 
-/**
- * profileVisibility (DOMAIN.md 7): `everyone` shows the limited profile to all; `network` shows
- * the headline and mutual connections only within the viewer's network (1st to 3rd degree);
- * `connections` only to 1st-degree connections. Outside it the profile shows the name alone.
- */
-function seesLimited(m: MemberRecord, degree: 1 | 2 | 3 | null, self: boolean): boolean {
-  if (self) return true;
-  switch (m.settings.profileVisibility) {
-    case 'everyone':
-      return true;
-    case 'network':
-      return degree !== null;
-    default:
-      return degree === 1;
-  }
+/** The viewer sees the member's limited profile (the policy's profileVisibility rule). */
+function seesLimited(m: MemberRecord, degree: Degree, self: boolean): boolean {
+  return seesLimitedProfile(m.settings.profileVisibility, self ? { kind: 'self' } : { kind: 'member', degree });
 }
 
 export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date): Promise<ApiProfile> {
@@ -62,15 +53,17 @@ export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, hand
   const mut = self || !limited ? { count: 0, items: [] as number[] } : deps.graph.mutuals(viewer.id, m.id, { limit: SAMPLE });
   const sample = await cachedMembersByIds(deps, mut.items);
   const full = self || degree === 1;
-  const api = toApiMember(m, now);
-  if (!limited) api.headline = '';
+  const api = memberFor(deps, viewer.id, m, now, degree);
   const inv = facts.relationship.invitation;
   return {
     member: api,
     full,
     ...(full ? { about: m.about } : {}),
     degree,
-    mutualConnections: { count: mut.count, sample: mut.items.map((id) => sample.get(id)).filter(Boolean).map((x) => toApiMember(x!, now)) },
+    mutualConnections: {
+      count: self || limited ? mut.count : null,
+      sample: mut.items.map((id) => sample.get(id)).filter(Boolean).map((x) => memberFor(deps, viewer.id, x!, now, 1)),
+    },
     relationship: {
       connected: degree === 1,
       following: !self && deps.graph.isFollowing(viewer.id, m.id),
@@ -90,7 +83,7 @@ export async function mutuals(deps: Deps, db: Runner, viewer: MemberRecord, hand
   const ids = res.items.slice(0, page.limit);
   const byId = await cachedMembersByIds(deps, ids);
   return {
-    items: ids.map((id) => byId.get(id)).filter(Boolean).map((x) => toApiMember(x!, now)),
+    items: ids.map((id) => byId.get(id)).filter(Boolean).map((x) => memberFor(deps, viewer.id, x!, now, 1)),
     nextCursor: res.items.length > page.limit ? String(ids[ids.length - 1]) : null,
   };
 }
@@ -141,7 +134,7 @@ export async function search(
       if (degrees && (degree === null || !degrees.has(degree))) continue;
       const m = byId.get(r.id);
       if (!m) continue;
-      items.push({ member: toApiMember(m, now), degree });
+      items.push({ member: memberFor(deps, viewer.id, m, now, degree), degree });
       if (items.length === page.limit) return { items, nextCursor: String(r.id) };
     }
     if (rows.length < batch) return { items, nextCursor: null };
@@ -165,7 +158,11 @@ export async function suggestions(deps: Deps, db: Runner, viewer: MemberRecord, 
   const byId = await membersByIds(db, slice.map((s) => s.id));
   const items = slice
     .filter((s) => byId.get(s.id)?.status === 'active')
-    .map((s) => ({ member: toApiMember(byId.get(s.id)!, now), mutualConnections: s.mutualConnections }));
+    .map((s) => {
+      const m = byId.get(s.id)!;
+      // suggestions are 2nd degree; outside profileVisibility the mutual count is null (DOMAIN.md 7)
+      return { member: memberFor(deps, viewer.id, m, now, 2), mutualConnections: seesLimited(m, 2, false) ? s.mutualConnections : null };
+    });
   return { items, nextCursor: found.length > offset + page.limit ? String(offset + page.limit) : null };
 }
 

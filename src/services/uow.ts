@@ -50,7 +50,7 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
   for (let attempt = 0; ; attempt++) {
     const written: BusEvent[] = [];
     try {
-      const result = await deps.store.db.transaction(async (tx) => {
+      const result = await deps.store.transaction(async (tx) => {
         const u: Uow = {
           tx: tx as Tx,
           now,

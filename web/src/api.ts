@@ -44,7 +44,7 @@ export interface Profile {
   full: boolean;
   about?: string | null;
   degree: Degree;
-  mutualConnections: { count: number; sample: Member[] };
+  mutualConnections: { count: number | null; sample: Member[] };
   relationship: {
     connected: boolean;
     following: boolean;
@@ -189,7 +189,7 @@ export interface SearchResult {
 
 export interface Suggestion {
   member: Member;
-  mutualConnections: number;
+  mutualConnections: number | null;
 }
 
 export type StreamEventType =
@@ -378,7 +378,8 @@ export const api = {
   unfollow: (handle: string) => request<void>('DELETE', `/v1/follows/${enc(handle)}`),
   block: (handle: string) => request<unknown>('POST', '/v1/blocks', { body: { handle }, idempotent: true }),
   unblock: (handle: string) => request<void>('DELETE', `/v1/blocks/${enc(handle)}`),
-  blocks: (cursor?: string | null) => request<List<Member>>('GET', '/v1/blocks', { query: { cursor, limit: 100 } }),
+  /** Blocks lists show handle and name only (DOMAIN.md 7). */
+  blocks: (cursor?: string | null) => request<List<{ handle: string; name: string }>>('GET', '/v1/blocks', { query: { cursor, limit: 100 } }),
   search: (q: string, degrees: number[], cursor?: string | null) =>
     request<List<SearchResult>>('GET', '/v1/search/members', {
       query: { q, degree: degrees.length ? degrees.join(',') : undefined, cursor, limit: 25 },

@@ -146,7 +146,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     },
     async (req) => {
       const actor = await actorFor(db(), me(req), req.query.as);
-      return listConversations(db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
+      return listConversations(deps, db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
     },
   );
 
@@ -165,7 +165,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     },
     async (req) => {
       const actor = await actorFor(db(), me(req), req.params.handle);
-      return listConversations(db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
+      return listConversations(deps, db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
     },
   );
 
@@ -185,7 +185,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     async (req) => {
       const actor = await actorFor(db(), me(req), req.query.as);
       const { conv } = await conversationFor(db(), convId(req.params.id), actor.member.id);
-      return conversationView(db(), actor.member.id, conv, now());
+      return conversationView(deps, db(), actor.member.id, conv, now());
     },
   );
 
@@ -204,7 +204,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     },
     async (req) => {
       const actor = await actorFor(db(), me(req), req.query.as);
-      return listMessages(db(), convId(req.params.id), actor.member.id, req.query.cursor, parseLimit(req.query.limit), now());
+      return listMessages(deps, db(), convId(req.params.id), actor.member.id, req.query.cursor, parseLimit(req.query.limit), now());
     },
   );
 

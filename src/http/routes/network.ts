@@ -1,6 +1,7 @@
 /** API.md "Profiles and the graph", "Invitations", pages and groups. */
 import { Type } from '@sinclair/typebox';
 import { toApiMember } from '../../services/members.js';
+import { blockedEntry, memberAs, memberFor } from '../../services/projection.js';
 import {
   acceptInvitation,
   ignoreInvitation,
@@ -73,8 +74,9 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
     { config: auth, schema: { summary: 'My connections', tags: ['graph'], security, querystring: ListQuery, response: { 200: listOf(Member), ...errorResponses } } },
     async (req) => {
       const t = now();
-      const r = await connectionsOf(deps, db(), me(req), page(req.query));
-      return { items: r.members.map((m) => toApiMember(m, t)), nextCursor: r.nextCursor };
+      const viewer = me(req);
+      const r = await connectionsOf(deps, db(), viewer, page(req.query));
+      return { items: r.members.map((m) => memberFor(deps, viewer.id, m, t, 1)), nextCursor: r.nextCursor };
     },
   );
 
@@ -101,7 +103,7 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
       const m = me(req);
       const out = await runWrite(deps, req, async (u) => ({
         status: 201,
-        body: { member: toApiMember(await follow(u, m, req.body.handle), u.now), following: true },
+        body: { member: memberFor(deps, m.id, await follow(u, m, req.body.handle), u.now), following: true },
       }));
       return send(reply, out);
     },
@@ -130,7 +132,8 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
       const m = me(req);
       const out = await runWrite(deps, req, async (u) => ({
         status: 201,
-        body: { member: toApiMember(await block(u, m, req.body.handle), u.now), blocked: true },
+        // the blocked member no longer exists for the blocker: the name-only view
+        body: { member: memberAs(await block(u, m, req.body.handle), { kind: 'member', degree: null }, u.now), blocked: true },
       }));
       return send(reply, out);
     },
@@ -151,11 +154,19 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
 
   app.get(
     '/v1/blocks',
-    { config: auth, schema: { summary: 'Members I block', tags: ['graph'], security, querystring: ListQuery, response: { 200: listOf(Member), ...errorResponses } } },
+    {
+      config: auth,
+      schema: {
+        summary: 'Members I block (handle and name only, DOMAIN.md 7)',
+        tags: ['graph'],
+        security,
+        querystring: ListQuery,
+        response: { 200: listOf(Type.Object({ handle: Type.String(), name: Type.String() })), ...errorResponses },
+      },
+    },
     async (req) => {
-      const t = now();
       const r = await blockedBy(db(), me(req), page(req.query));
-      return { items: r.members.map((m) => toApiMember(m, t)), nextCursor: r.nextCursor };
+      return { items: r.members.map(blockedEntry), nextCursor: r.nextCursor };
     },
   );
 
@@ -197,7 +208,7 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
         tags: ['graph'],
         security,
         querystring: ListQuery,
-        response: { 200: listOf(Type.Object({ member: Member, mutualConnections: Type.Integer() })), ...errorResponses },
+        response: { 200: listOf(Type.Object({ member: Member, mutualConnections: Type.Union([Type.Integer(), Type.Null()]) })), ...errorResponses },
       },
     },
     async (req) => suggestions(deps, db(), me(req), now(), page(req.query)),
@@ -312,7 +323,7 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
       const m = me(req);
       const out = await runWrite(deps, req, async (u) => {
         const r = await addPageAdmin(u, m, req.params.handle, req.body.handle);
-        return { status: 201, body: { page: toApiMember(r.page, u.now), admin: toApiMember(r.admin, u.now) } };
+        return { status: 201, body: { page: memberFor(deps, m.id, r.page, u.now), admin: memberFor(deps, m.id, r.admin, u.now) } };
       });
       return send(reply, out);
     },

@@ -161,7 +161,7 @@ function SuggestionItem({ s }: { s: Suggestion }) {
     <li className="list-item" data-testid="suggestion" data-handle={s.member.handle}>
       <MemberSummary
         member={s.member}
-        extra={s.mutualConnections > 0 ? <span className="muted small"> · {plural(s.mutualConnections, 'mutual connection')}</span> : undefined}
+        extra={s.mutualConnections !== null && s.mutualConnections > 0 ? <span className="muted small"> · {plural(s.mutualConnections, 'mutual connection')}</span> : undefined}
       />
       {sent ? (
         <span className="badge">Pending</span>

@@ -325,10 +325,10 @@ export function ProfileScreen({ handle }: { handle: string }) {
             </p>
           )}
           <p className="member-handle">@{m.handle}</p>
-          {!isSelf && p.mutualConnections.count > 0 && (
+          {!isSelf && p.mutualConnections.count !== null && p.mutualConnections.count > 0 && (
             <p className="mutuals">
               <a href={link(['profile', m.handle, 'mutuals'])} data-testid="mutual-connections">
-                {plural(p.mutualConnections.count, 'mutual connection')}
+                {plural(p.mutualConnections.count ?? 0, 'mutual connection')}
               </a>
               {p.mutualConnections.sample.length > 0 && (
                 <span className="mutual-sample">

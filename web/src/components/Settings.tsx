@@ -3,7 +3,7 @@ import { api, DEFAULT_SETTINGS, type Settings } from '../api';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { plural, tierName } from '../text';
-import { Empty, ErrorNotice, Loading, MemberSummary, ScreenHeading, useAction, useAsync, useFieldId } from './common';
+import { Empty, ErrorNotice, Loading, ScreenHeading, useAction, useAsync, useFieldId } from './common';
 
 function Radio<T extends string>({
   name,
@@ -81,8 +81,11 @@ function BlockedList() {
       {state.status === 'ok' && state.data.items.length > 0 && (
         <ul className="list">
           {state.data.items.map((m) => (
-            <li key={m.id} className="list-item" data-testid="blocked">
-              <MemberSummary member={m} />
+            <li key={m.handle} className="list-item" data-testid="blocked">
+              <div className="member-summary-text">
+                <span className="member-name">{m.name}</span>
+                <p className="member-handle">@{m.handle}</p>
+              </div>
               <button
                 type="button"
                 className="btn btn-secondary btn-small"
