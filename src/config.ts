@@ -23,6 +23,10 @@ export interface Config {
   origins?: string[];
   /** When set, GET /metrics answers only to `Authorization: Bearer <this>` (LIAISON_METRICS_TOKEN). */
   metricsToken?: string;
+  /** PostgreSQL pool and its limits while serving (docs/OPERATIONS.md); unset = the defaults of src/server.ts */
+  db?: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number };
+  /** Requests handled at once; beyond it 503 service_unavailable at once (load shedding). 0 = no limit. */
+  maxInFlight?: number;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +77,15 @@ export function parseOrigins(raw: string | undefined): string[] {
   return out;
 }
 
+/** A whole number from the environment in [min, max], or undefined when unset. */
+function intVar(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const text = nonEmpty(env[name]);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: not a whole number from ${min} to ${max}: ${text}`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const portText = nonEmpty(env.PORT) ?? '3000';
   const port = Number(portText);
@@ -90,5 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: ['1', 'true', 'yes'].includes((env.LIAISON_TRUST_PROXY ?? '').trim().toLowerCase()),
     origins: parseOrigins(env.LIAISON_ORIGINS),
     metricsToken: nonEmpty(env.LIAISON_METRICS_TOKEN),
+    db: {
+      poolSize: intVar(env, 'LIAISON_DB_POOL_SIZE', 1, 1000),
+      statementTimeoutMs: intVar(env, 'LIAISON_DB_STATEMENT_TIMEOUT_MS', 0, 3_600_000),
+      connectTimeoutMs: intVar(env, 'LIAISON_DB_CONNECT_TIMEOUT_MS', 0, 600_000),
+    },
+    maxInFlight: intVar(env, 'LIAISON_MAX_IN_FLIGHT', 0, 1_000_000),
   };
 }

@@ -2,8 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { sql } from 'drizzle-orm';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import type { Metrics } from './http/metrics.js';
 import type { Deps } from './services/context.js';
 import { attachmentsDir } from './services/attachments.js';
 import { loadGraph } from './services/graph.js';
@@ -31,12 +33,28 @@ export interface StartOptions {
   clock?: Clock;
   logger?: boolean | object;
   listen?: boolean;
+  /** process metrics (RSS, heap, event-loop lag, handles) in GET /metrics; `liaison serve` turns them on */
+  processMetrics?: boolean;
   /** realtime tuning (tests): heartbeat, slow-consumer limit, catch-up period, a shared in-process bus */
   realtime?: { hub?: Partial<HubOptions>; pollIntervalMs?: number; group?: BusGroup; subjectPrefix?: string };
 }
 
+/**
+ * Serving limits on PostgreSQL (docs/OPERATIONS.md): a statement may run 5 s, a request waits at
+ * most 2 s for a pooled connection, the server ends a transaction idle for 10 s. Beyond them the
+ * request answers 503 service_unavailable with Retry-After instead of hanging.
+ */
+export const DB_DEFAULTS = { poolSize: 10, statementTimeoutMs: 5000, connectTimeoutMs: 2000, idleInTransactionTimeoutMs: 10_000 };
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Instance> {
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.db?.poolSize ?? DB_DEFAULTS.poolSize,
+    statementTimeoutMs: config.db?.statementTimeoutMs ?? DB_DEFAULTS.statementTimeoutMs,
+    connectTimeoutMs: config.db?.connectTimeoutMs ?? DB_DEFAULTS.connectTimeoutMs,
+    idleInTransactionTimeoutMs: DB_DEFAULTS.idleInTransactionTimeoutMs,
+  });
   await store.migrate();
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   const logLater: [string, object | undefined][] = [];
@@ -56,7 +74,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await store.close();
     throw e;
   }
-  const { graph, lastEventId } = await loadGraph(store.db, log);
+  // The graph index reads whole tables: no request-sized statement timeout for that.
+  const { graph, lastEventId } = await store.transaction(async (tx) => {
+    await tx.execute(sql`set local statement_timeout = 0`);
+    await tx.execute(sql`set local idle_in_transaction_session_timeout = 0`);
+    return loadGraph(tx, log);
+  });
   const deps: Deps = {
     store,
     policy: config.policy,
@@ -68,6 +91,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await realtime.attach(deps, lastEventId);
   const housekeeper = new Housekeeper(deps, attachmentsDir(config.dataDir), undefined, log);
   app = await buildApp({ config, deps, logger: opts.logger ?? false });
+  const metrics = (app as unknown as { metrics: Metrics }).metrics;
+  if (opts.processMetrics) metrics.enableProcessMetrics();
+  metrics.watchRuntime({ pool: () => store.poolStats(), busConnected: () => realtime.busConnected, events: () => realtime.stats });
   for (const [m, e] of logLater) app.log.info(e ?? {}, m);
   log('realtime: bus ready', { bus: realtime.busKind, lastEventId });
   const webRoot = join(packageRoot(), 'dist', 'web');

@@ -54,7 +54,7 @@ async function serve() {
   const cfg = config();
   const logger = { level: cfg.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, serializers: { req: reqSerializer } };
   const log = pino(logger);
-  const inst = await startServer(cfg, { logger });
+  const inst = await startServer(cfg, { logger, processMetrics: true });
   log.info({ url: inst.url, storage: inst.store.kind }, 'liaison listening');
   if (!log.isLevelEnabled('info')) process.stdout.write(`liaison listening on ${inst.url} (${inst.store.kind})\n`);
   let stopping = false;

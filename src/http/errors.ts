@@ -1,6 +1,11 @@
 /** Every error leaves in API.md's shape: { error: { code, message, unlock?, details? } }. Never a 500 for client input. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../services/errors.js';
+import { isDiskFull, storageUnavailableReason } from '../store/faults.js';
+import type { Metrics } from './metrics.js';
+
+/** Seconds a client is told to wait (Retry-After) when storage is unreachable or busy. */
+export const STORAGE_RETRY_AFTER_S = 2;
 
 interface Body {
   error: { code: string; message: string; unlock?: unknown[]; details?: Record<string, unknown> };
@@ -17,6 +22,8 @@ const CODE_BY_STATUS: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  503: 'service_unavailable',
+  507: 'insufficient_storage',
 };
 
 function fieldOf(err: FastifyError): string | undefined {
@@ -27,6 +34,10 @@ function fieldOf(err: FastifyError): string | undefined {
   const extra = (params?.missingProperty ?? params?.additionalProperty) as string | undefined;
   const path = [base, extra].filter(Boolean).join('.');
   return path || undefined;
+}
+
+function metricsOf(req: FastifyRequest): Metrics | undefined {
+  return (req.server as unknown as { metrics?: Metrics }).metrics;
 }
 
 export function errorReply(e: unknown, req: FastifyRequest, reply: FastifyReply) {
@@ -54,8 +65,30 @@ export function errorReply(e: unknown, req: FastifyRequest, reply: FastifyReply)
       body.error = { code: CODE_BY_STATUS[status] ?? 'invalid_request', message: err.message || 'bad request' };
       if (status === 413) body.error.code = 'payload_too_large';
       if (status === 429) body.error.unlock = [];
+    } else {
+      // Storage unreachable or saturated (PostgreSQL stopped or restarting, connections gone, the
+      // pool busy past its wait, a statement past its timeout): 503 with Retry-After, never a 500.
+      // The same request may be retried (with its Idempotency-Key): it either did not commit, or
+      // the key replays what did. The attachment disk full: 507.
+      const reason = storageUnavailableReason(e);
+      if (reason) {
+        status = 503;
+        body.error = { code: 'service_unavailable', message: 'storage is unreachable or busy: retry shortly', details: { retryAfter: STORAGE_RETRY_AFTER_S } };
+        reply.header('retry-after', String(STORAGE_RETRY_AFTER_S));
+        metricsOf(req)?.storageUnavailable.inc({ reason });
+        req.log.warn({ reason, error: (e as Error)?.message }, 'storage unavailable: answered 503');
+      } else if (isDiskFull(e)) {
+        status = 507;
+        body.error = { code: 'insufficient_storage', message: 'the file cannot be stored: the attachment storage is full' };
+        metricsOf(req)?.diskFull.inc();
+        req.log.warn({ error: (e as Error)?.message }, 'attachment storage full: answered 507');
+      } else if (err.statusCode === 503) {
+        status = 503;
+        body.error = { code: 'service_unavailable', message: err.message || 'service unavailable: retry shortly' };
+        reply.header('retry-after', '1');
+      }
     }
   }
-  if (status >= 500) req.log.error({ err: e }, 'unhandled error');
+  if (status === 500) req.log.error({ err: e }, 'unhandled error');
   reply.code(status).type('application/json; charset=utf-8').send(body);
 }

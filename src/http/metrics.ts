@@ -34,8 +34,98 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storageUnavailable = new Counter({
+    name: 'liaison_storage_unavailable_total',
+    help: 'Requests answered 503 because storage was unreachable or busy, by reason (SQLSTATE, socket errno, pool_timeout, connection)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly diskFull = new Counter({
+    name: 'liaison_attachment_disk_full_total',
+    help: 'Uploads answered 507 because the attachment storage was full',
+    registers: [this.registry],
+  });
+  readonly shed = new Counter({
+    name: 'liaison_load_shed_total',
+    help: 'Requests answered 503 at once because the instance had too many in flight (LIAISON_MAX_IN_FLIGHT)',
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'liaison_http_in_flight',
+    help: 'HTTP requests being handled now',
+    registers: [this.registry],
+  });
+  private processMetrics = false;
+
   constructor(defaults = false) {
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+    if (defaults) this.enableProcessMetrics();
+  }
+
+  /** prom-client's process metrics: RSS, heap, event-loop lag percentiles, open handles, GC (once per registry). */
+  enableProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
+
+  /** Gauges and counters read at scrape time from the instance's storage pool and realtime core. */
+  watchRuntime(src: {
+    pool: () => { total: number; idle: number; waiting: number } | undefined;
+    busConnected: () => boolean;
+    events: () => { local: number; remote: number; caughtUp: number; duplicates: number; catchUpFailures: number };
+  }): void {
+    new Gauge({
+      name: 'liaison_db_pool_connections',
+      help: 'PostgreSQL pool: connections open (total), idle, and requests waiting for one (waiting)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const p = src.pool();
+        if (!p) return;
+        this.set({ state: 'total' }, p.total);
+        this.set({ state: 'idle' }, p.idle);
+        this.set({ state: 'waiting' }, p.waiting);
+      },
+    });
+    new Gauge({
+      name: 'liaison_bus_connected',
+      help: '1 while the bus (NATS) is connected; 0 while it is away (delivery then runs on the catch-up from storage)',
+      registers: [this.registry],
+      collect() {
+        this.set(src.busConnected() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'liaison_events_applied_total',
+      help: 'Committed events applied by this instance, by path: local (its own commits), bus (from other instances over NATS), catchup (read from storage)',
+      labelNames: ['path'] as const,
+      registers: [this.registry],
+      collect() {
+        const e = src.events();
+        this.reset();
+        this.inc({ path: 'local' }, e.local);
+        this.inc({ path: 'bus' }, e.remote - e.caughtUp);
+        this.inc({ path: 'catchup' }, e.caughtUp);
+      },
+    });
+    new Counter({
+      name: 'liaison_events_duplicate_total',
+      help: 'Events that arrived twice (bus and catch-up) and were dropped',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(src.events().duplicates);
+      },
+    });
+    new Counter({
+      name: 'liaison_catchup_failures_total',
+      help: 'Catch-ups from storage that failed (storage unreachable); they are retried every 2 s',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(src.events().catchUpFailures);
+      },
+    });
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

@@ -38,6 +38,8 @@ export interface Bus {
   subscribe(handler: BusHandler): void;
   /** Called after the bus reconnects (messages may have been lost while it was away). */
   onReconnect(cb: () => void): void;
+  /** Whether messages flow now (false while NATS is away). */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export class InProcessBus implements Bus {
   readonly kind = 'in-process' as const;
   private handlers: BusHandler[] = [];
   private closed = false;
+  get connected(): boolean {
+    return !this.closed;
+  }
 
   constructor(
     readonly origin: string,
@@ -94,6 +99,7 @@ export class NatsBus implements Bus {
   private reconnects: (() => void)[] = [];
   private sub: Subscription;
   private closed = false;
+  connected = true;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -126,9 +132,11 @@ export class NatsBus implements Bus {
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'reconnect') {
+          this.connected = true;
           this.log?.('bus: NATS reconnected', { server: s.server });
           for (const cb of this.reconnects) cb();
         } else if (s.type === 'disconnect') {
+          this.connected = false;
           this.log?.('bus: NATS disconnected', { server: s.server });
         }
       }

@@ -53,9 +53,10 @@ export class Realtime {
   private timer: NodeJS.Timeout | null = null;
   private catching: Promise<void> | null = null;
   private again = false;
+  private failing = false;
   private closed = false;
   /** counters for tests and the docs */
-  readonly stats = { local: 0, remote: 0, duplicates: 0, caughtUp: 0 };
+  readonly stats = { local: 0, remote: 0, duplicates: 0, caughtUp: 0, catchUpFailures: 0 };
 
   private constructor(private readonly opts: RealtimeOptions) {}
 
@@ -64,12 +65,16 @@ export class Realtime {
     const rt = new Realtime(opts);
     rt.bus = await createBus({ natsUrl: opts.natsUrl, subjectPrefix: opts.subjectPrefix, origin: rt.origin, group: opts.group, log: opts.log });
     rt.bus.subscribe((m) => (rt.buffer ? rt.buffer.push(m) : rt.onBus(m)));
-    rt.bus.onReconnect(() => void rt.catchUp().catch((e) => opts.log?.('realtime: catch-up failed', { err: String(e) })));
+    rt.bus.onReconnect(() => void rt.catchUp().catch(() => undefined));
     return rt;
   }
 
   get busKind(): Bus['kind'] {
     return this.bus.kind;
+  }
+
+  get busConnected(): boolean {
+    return this.bus.connected;
   }
 
   /** Step 2: with the graph loaded as of `lastEventId`, apply what the bus brought meanwhile and go live. */
@@ -87,7 +92,14 @@ export class Realtime {
     const holes: number[] = [];
     for (let id = lo + 1; id <= lastEventId; id++) if (!have.has(id)) holes.push(id);
     this.tracker.addGaps(holes);
-    this.hub = new StreamHub(deps, () => this.tracker.high, (e) => this.emitEphemeral(e), this.opts.hub, this.opts.log);
+    this.hub = new StreamHub(
+      deps,
+      () => this.tracker.high,
+      (e) => this.emitEphemeral(e),
+      this.opts.hub,
+      this.opts.log,
+      (id) => this.tracker.isNew(id),
+    );
     registry.set(deps, this);
     const buffered = this.buffer ?? [];
     this.buffer = null;
@@ -99,7 +111,7 @@ export class Realtime {
     }
     const poll = this.opts.pollIntervalMs ?? (deps.store.kind === 'postgres' ? 2000 : 0);
     if (poll > 0) {
-      this.timer = setInterval(() => void this.catchUp().catch((e) => this.opts.log?.('realtime: catch-up failed', { err: String(e) })), poll);
+      this.timer = setInterval(() => void this.catchUp().catch(() => undefined), poll);
       this.timer.unref();
     }
   }
@@ -158,6 +170,16 @@ export class Realtime {
           this.again = false;
           await this.catchUpOnce();
         } while (this.again && !this.closed);
+        if (this.failing) {
+          this.failing = false;
+          this.opts.log?.('realtime: catch-up from storage works again');
+        }
+      } catch (e) {
+        this.stats.catchUpFailures++;
+        // logged once per outage, not every 2 s; retried by the timer (and on the next bus reconnect)
+        if (!this.failing) this.opts.log?.('realtime: catch-up failed (storage unreachable?); retrying every poll', { err: String(e) });
+        this.failing = true;
+        throw e;
       } finally {
         this.catching = null;
       }

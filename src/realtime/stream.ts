@@ -73,6 +73,8 @@ interface Client {
   /** live events that arrived during the replay */
   pending: { id: number; frame: string }[];
   replayed: Set<number> | null;
+  /** ids replayed from storage before this instance applied them: the catch-up will bring them again */
+  ahead: Set<number> | null;
   cursor: string;
   typingSeq: number;
   tokens: number;
@@ -140,6 +142,8 @@ export class StreamHub {
     private readonly emitEphemeral: (e: Ephemeral) => void,
     options: Partial<HubOptions> = {},
     private readonly log?: (msg: string, extra?: object) => void,
+    /** whether this instance has yet to apply an event id (it will then reach deliver()) */
+    private readonly notApplied: (id: number) => boolean = () => false,
   ) {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
     this.startHeartbeats();
@@ -201,6 +205,7 @@ export class StreamHub {
       closing: false,
       pending: [],
       replayed: since === undefined ? null : new Set(),
+      ahead: null,
       cursor: String(since ?? this.head()),
       typingSeq: 0,
       tokens: this.options.typingBurst,
@@ -278,6 +283,7 @@ export class StreamHub {
           createdAt: r.createdAt.toISOString(),
         };
         c.replayed!.add(ev.id);
+        if (this.notApplied(ev.id)) (c.ahead ??= new Set()).add(ev.id);
         for (const subId of ev.memberIds) {
           if (c.subIds.has(subId) && this.visible(subId, ev)) {
             this.write(c, frameOf(ev), String(ev.id));
@@ -289,6 +295,8 @@ export class StreamHub {
       from = rows[rows.length - 1]!.id;
       await this.drained(c);
     }
+    // Bounded: ids the instance has applied meanwhile can no longer arrive.
+    if (c.ahead && c.ahead.size > 1000) for (const id of c.ahead) if (!this.notApplied(id)) c.ahead.delete(id);
     // Live events that arrived during the replay, without the ones the replay already sent.
     const pending = c.pending;
     c.pending = [];
@@ -332,6 +340,7 @@ export class StreamHub {
         for (const c of set) {
           if (done.has(c)) continue;
           done.add(c);
+          if (c.ahead?.delete(ev.id)) continue; // already replayed to it from storage
           frame ??= frameOf(ev);
           if (!c.live) c.pending.push({ id: ev.id, frame });
           else this.write(c, frame, String(ev.id));

@@ -13,6 +13,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { packageRoot } from '../util/paths.js';
+import { storageUnavailableReason } from './faults.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -27,12 +28,22 @@ export interface Store {
   migrate(): Promise<void>;
   /** Whether storage answers `select 1` within `timeoutMs` (default 1 s). */
   ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * One transaction. Unlike Drizzle's `db.transaction` on a pool, a connection that fails at BEGIN
+   * (the server went away while it sat idle in the pool) is released, and one that broke is
+   * destroyed rather than pooled: outages leak no connection (test/faults/postgres-outage.test.ts).
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Connections of the pool (PostgreSQL): open, idle, and requests waiting for one. */
   poolStats(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }
 
 const MIGRATIONS = join(packageRoot(), 'drizzle');
+/** Failures after which the connection itself is fine (the transaction was rolled back). */
+const HEALTHY_AFTER = new Set(['57014', '55P03', '40001', '40P01', 'pool_timeout']);
+/** A Drizzle instance per pooled connection (built once: the pool reuses its connections). */
+const drizzleByClient = new WeakMap<pg.PoolClient, Db>();
 const MIGRATION_LOCK = 7_424_201; // advisory lock id: one migrator at a time across instances
 
 export interface StoreOptions {
@@ -87,8 +98,10 @@ async function openPglite(dataDir: string): Promise<Store> {
         timeoutMs,
       );
     },
+    transaction: (fn) => db.transaction(fn as never) as never,
     poolStats: () => undefined,
     async close() {
+      if (client.closed) return;
       await client.close();
     },
   };
@@ -143,8 +156,25 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         timeoutMs,
       );
     },
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        let onClient = drizzleByClient.get(client);
+        if (!onClient) drizzleByClient.set(client, (onClient = drizzlePg(client, { schema }) as unknown as Db));
+        return await onClient.transaction(fn as never);
+      } catch (e) {
+        // a cancelled statement or a serialization failure leaves the connection sound
+        const reason = storageUnavailableReason(e);
+        broken = reason !== undefined && !HEALTHY_AFTER.has(reason);
+        throw e;
+      } finally {
+        client.release(broken || (client as unknown as { _queryable?: boolean })._queryable === false);
+      }
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
+      if (pool.ended) return;
       await pool.end();
     },
   };

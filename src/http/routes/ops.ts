@@ -1,11 +1,17 @@
 /** Health, readiness, metrics, the policy in force and the OpenAPI document. */
+import { realtimeFor } from '../../realtime/index.js';
 import type { RouteContext, TypedApp } from '../app.js';
 
 export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Ready iff storage answers within 1 s. The bus is reported, not required: without NATS
+  // messages still commit and reach other instances through the catch-up from storage.
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    const ok = await ctx.deps.store.ping();
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'storage unreachable', storage: ctx.deps.store.kind });
+    const ok = await ctx.deps.store.ping(1000);
+    const rt = realtimeFor(ctx.deps);
+    const bus = !rt ? 'none' : rt.busKind === 'in-process' ? 'in-process' : rt.busConnected ? 'connected' : 'disconnected';
+    if (!ok) reply.header('retry-after', '2');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'storage unreachable', storage: ctx.deps.store.kind, bus });
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     reply.type(ctx.metrics.registry.contentType);

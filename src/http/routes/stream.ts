@@ -56,7 +56,7 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
         querystring: StreamQuery,
       },
       preValidation: async (req) => {
-        if (!rt || rt.hub.isDraining) throw new AppError(503, 'unavailable', 'the stream is not available here: reconnect');
+        if (!rt || rt.hub.isDraining) throw new AppError(503, 'service_unavailable', 'the stream is not available here: reconnect', { retryAfter: 1 });
         const q = req.query as { since?: string };
         if (q.since !== undefined && q.since !== '' && parseSince(q.since) === undefined)
           throw badRequest('since: not an event id', { field: 'since' });
