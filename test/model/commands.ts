@@ -1,0 +1,1269 @@
+/**
+ * The commands of the model-based test: each one runs against the real HTTP server (through the
+ * test harness) and against the model, and compares the answers (see model.test.ts).
+ *
+ * Parameters are small integers resolved against the model when the command runs (member `a` is
+ * the a-th member of the run modulo their number, and so on), so any sequence is meaningful and
+ * shrinking keeps it so. `toString()` shows the parameters; the run's trace (printed on failure)
+ * shows the handles, the requests and the answers.
+ */
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import type { Settings, Tier } from '../../src/policy/index.js';
+import { ADMIN_TOKEN, type Harness, type Res } from '../helpers/harness.js';
+import * as C from './check.js';
+import { DAY, HOUR, MINUTE, type MAttachment, type MInvitation, Model, type MThread, nextMonthStart } from './model.js';
+
+export interface Real {
+  h: Harness;
+  /** A short token unique to the run: handles are a word and this token. */
+  run: string;
+  trace: string[];
+}
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+const HEADLINES = ['Engineer', 'Designer', 'Founder', 'Recruiter', 'Analyst', 'Teacher'];
+export const MAX_MEMBERS = WORDS.length;
+
+async function call(r: Real, method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: Buffer } = {}): Promise<Res> {
+  const res = await r.h.call(method, url, opts);
+  stat(`${method} ${url.split('?')[0]!.replace(/\/[0-9a-f]{24}$|\/[0-9]+(?=\/|$)|\/(alpha|bravo|charlie|delta|echo|foxtrot)[0-9a-z]{5}(?=\/|$)/g, '/:x')} ${res.status}${res.status >= 400 ? ' ' + (res.body?.error?.code ?? '') : ''}`);
+  r.trace.push(`    ${method} ${url}${opts.body !== undefined ? ' ' + JSON.stringify(opts.body).slice(0, 200) : ''} -> ${res.status} ${res.text.slice(0, 300)}`);
+  return res;
+}
+
+const ADMIN = { token: ADMIN_TOKEN };
+
+/** How often the interesting situations came up (printed after the run: is the generator reaching them?). */
+export const stats = new Map<string, number>();
+export function stat(name: string): void {
+  stats.set(name, (stats.get(name) ?? 0) + 1);
+}
+
+/** Every command moves time on by one second first, so that every write has its own instant. */
+function tick(m: Model, r: Real, ms = 1000): void {
+  const to = new Date(m.now.getTime() + ms);
+  m.advanceTo(to);
+  r.h.clock.set(to);
+}
+
+abstract class Cmd implements fc.AsyncCommand<Model, Real> {
+  check(m: Readonly<Model>): boolean {
+    return m.members.length > 0;
+  }
+  async run(m: Model, r: Real): Promise<void> {
+    tick(m, r);
+    r.trace.push(`  ${this.toString()}   [${m.now.toISOString()}]`);
+    await this.exec(m, r);
+  }
+  abstract exec(m: Model, r: Real): Promise<void>;
+  abstract toString(): string;
+}
+
+// ---------------------------------------------------------------- picking
+
+/** A member who can still sign in (not closed), by index; undefined when there is none. */
+function actor(m: Model, a: number): number | undefined {
+  const open = m.members.filter((x) => x.status !== 'closed');
+  return open.length ? open[a % open.length]!.i : undefined;
+}
+function anyMember(m: Model, b: number): number {
+  return b % m.members.length;
+}
+/** Another member than `a` (oneself only for b = 7, now and then). */
+function target(m: Model, a: number, b: number): number {
+  if (b === 7 || m.members.length < 2) return a;
+  const others = m.members.filter((x) => x.i !== a);
+  return others[b % others.length]!.i;
+}
+const tok = (m: Model, i: number) => ({ token: m.m(i).token });
+const H = (m: Model, i: number) => `m${i}(${m.m(i).handle})`;
+
+/** A deactivated actor may only read their own account, reactivate and close (API.md): 403. */
+function inactive(m: Model, a: number, res: Res, what: string): boolean {
+  if (m.m(a).status !== 'deactivated') return false;
+  C.status(res, 403, 'sender_inactive', `${what} by a deactivated member`);
+  return true;
+}
+
+/** GET /v1/me: the member as they see themselves, the InMail balance and quotas (API.md). */
+export async function checkMe(m: Model, r: Real, i: number, what: string): Promise<void> {
+  if (m.m(i).status === 'closed') return;
+  const res = await call(r, 'GET', '/v1/me', tok(m, i));
+  C.status(res, 200, undefined, `${what}: GET /v1/me of ${H(m, i)}`);
+  C.member(res.body.member, m.view(i, i), `${what}: me.member of ${H(m, i)}`, res);
+  C.eq(res.body.quotas?.inmailCredits, m.balance(i), `${what}: quotas.inmailCredits of ${H(m, i)}`, res);
+  if (m.purchasesSupported !== false)
+    C.eq(res.body.quotas?.purchasedCredits, m.m(i).purchased, `${what}: quotas.purchasedCredits of ${H(m, i)}`, res);
+  const q = m.quotaFacts(i);
+  C.eq(res.body.quotas?.invitationsLeftThisWeek, Math.max(0, m.policy.invitationsPerWeek - q.invitationsLast7Days), `${what}: invitationsLeftThisWeek of ${H(m, i)}`, res);
+  C.eq(
+    res.body.quotas?.notesLeftThisMonth,
+    m.premium(i) ? null : Math.max(0, m.policy.notesPerMonthFree - q.notesThisMonth),
+    `${what}: notesLeftThisMonth of ${H(m, i)}`,
+    res,
+  );
+}
+
+// ---------------------------------------------------------------- accounts
+
+export async function signUp(m: Model, r: Real): Promise<void> {
+  const i = m.members.length;
+  const handle = `${WORDS[i]}${r.run}`;
+  const body = {
+    handle,
+    name: `${WORDS[i]![0]!.toUpperCase()}${WORDS[i]!.slice(1)} Person`,
+    email: `${handle}@example.test`,
+    password: 'correct horse battery',
+    headline: `${HEADLINES[i]} ${r.run}`,
+  };
+  const res = await call(r, 'POST', '/v1/accounts', { body });
+  C.status(res, 201, undefined, 'sign up');
+  const mm = m.addMember({ id: String(res.body.member.id), handle, name: body.name, headline: body.headline, email: body.email, token: res.body.token, createdAt: new Date(m.now) });
+  C.member(res.body.member, m.view(mm.i, mm.i), 'sign up: member', res);
+}
+
+export class SignUp extends Cmd {
+  override check(m: Readonly<Model>) {
+    return m.members.length < MAX_MEMBERS;
+  }
+  async exec(m: Model, r: Real) {
+    await signUp(m, r);
+  }
+  toString() {
+    return 'signUp';
+  }
+}
+
+export class Lifecycle extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly action: 'deactivate' | 'reactivate' | 'close',
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const deactivated = m.members.filter((x) => x.status === 'deactivated');
+    const a = this.action === 'reactivate' && deactivated.length ? deactivated[this.a % deactivated.length]!.i : actor(m, this.a);
+    if (a === undefined) return;
+    const mm = m.m(a);
+    const res = await call(r, 'POST', `/v1/me/${this.action}`, tok(m, a));
+    const what = `${this.action} ${H(m, a)}`;
+    if (this.action === 'deactivate') {
+      if (mm.status === 'deactivated') {
+        // LENIENT: API.md says a deactivated member may only reactivate, read and close; the code is open.
+        C.status(res, [403, 409], undefined, what);
+        return;
+      }
+      C.status(res, 200, undefined, what);
+      mm.status = 'deactivated';
+    } else if (this.action === 'reactivate') {
+      if (mm.status === 'active') {
+        // LENIENT: reactivating an active account: a conflict or a no-op, the contract does not say.
+        C.status(res, [200, 409], undefined, what);
+        return;
+      }
+      C.status(res, 200, undefined, what);
+      mm.status = 'active';
+    } else {
+      C.status(res, 200, undefined, what);
+      if (m.connectionCount(a) > 0) stat('close with connections');
+      m.close(a);
+    }
+    C.member(res.body.member, m.view(a, a), `${what}: member`, res);
+    if (this.action === 'close') {
+      const after = await call(r, 'GET', '/v1/me', tok(m, a));
+      C.status(after, 401, 'unauthenticated', `${what}: the token of a closed account`);
+    }
+  }
+  toString() {
+    return `${this.action}(m${this.a})`;
+  }
+}
+
+const SETTINGS_PATCHES: Partial<Settings>[] = [
+  { messagesFrom: 'connections' },
+  { messagesFrom: 'shared_connections' },
+  { messagesFrom: 'anyone' },
+  { messageRequests: 'off' },
+  { messageRequests: 'on' },
+  { acceptInMail: false },
+  { acceptInMail: true },
+  { openProfile: true },
+  { openProfile: false },
+  { profileVisibility: 'connections' },
+  { profileVisibility: 'network' },
+  { profileVisibility: 'everyone' },
+  { primaryAction: 'message' },
+  { primaryAction: 'follow' },
+  { primaryAction: 'connect' },
+];
+
+export class ChangeSettings extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly p: number,
+    readonly q: number,
+  ) {
+    super();
+  }
+  get patch(): Partial<Settings> {
+    return { ...SETTINGS_PATCHES[this.q % SETTINGS_PATCHES.length], ...SETTINGS_PATCHES[this.p % SETTINGS_PATCHES.length] };
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const res = await call(r, 'PATCH', '/v1/me/settings', { ...tok(m, a), body: this.patch });
+    if (inactive(m, a, res, 'settings')) return;
+    C.status(res, 200, undefined, `settings of ${H(m, a)}`);
+    Object.assign(m.m(a).settings, this.patch);
+    for (const [k, v] of Object.entries(this.patch)) C.eq(res.body.settings?.[k], v, `settings.${k} of ${H(m, a)}`, res);
+  }
+  toString() {
+    return `settings(m${this.a}, ${JSON.stringify(this.patch)})`;
+  }
+}
+
+// ---------------------------------------------------------------- operator
+
+const UNTIL = ['none', 'days10', 'days35', 'days400', 'past'] as const;
+type UntilKind = (typeof UNTIL)[number];
+
+function untilOf(kind: UntilKind, now: Date): Date | null {
+  switch (kind) {
+    case 'none':
+      return null;
+    case 'days10':
+      return new Date(now.getTime() + 10 * DAY + 3 * HOUR);
+    case 'days35':
+      return new Date(now.getTime() + 35 * DAY + 5 * HOUR);
+    case 'days400':
+      return new Date(now.getTime() + 400 * DAY);
+    case 'past':
+      return new Date(now.getTime() - DAY);
+  }
+}
+
+export class SetTier extends Cmd {
+  constructor(
+    readonly b: number,
+    readonly tier: Tier,
+    readonly until: UntilKind,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const b = anyMember(m, this.b);
+    const until = untilOf(this.until, m.now);
+    const res = await call(r, 'PUT', `/v1/admin/members/${m.m(b).handle}/subscription`, { ...ADMIN, body: { tier: this.tier, until: until?.toISOString() ?? null } });
+    C.status(res, 200, undefined, `set tier of ${H(m, b)}`);
+    m.setSubscription(b, this.tier, until);
+    C.eq(res.body.tier, m.effectiveTier(b), `set tier of ${H(m, b)}: member.tier (the tier in force)`, res);
+    await checkMe(m, r, b, `after set tier ${this.tier}/${this.until}`);
+  }
+  toString() {
+    return `setTier(m${this.b}, ${this.tier}, until ${this.until})`;
+  }
+}
+
+export class Purchase extends Cmd {
+  constructor(
+    readonly b: number,
+    readonly credits: number,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.members.length > 0 && m.purchasesSupported !== false;
+  }
+  async exec(m: Model, r: Real) {
+    if (m.purchasesSupported === false) return;
+    const b = anyMember(m, this.b);
+    const res = await call(r, 'POST', `/v1/admin/members/${m.m(b).handle}/inmail-credits`, { ...ADMIN, body: { credits: this.credits, note: 'model test' } });
+    if (res.status === 404 && String(res.body?.error?.message ?? '').startsWith('no route')) {
+      // The route is not there yet (an older server): the command is skipped from now on.
+      m.purchasesSupported = false;
+      return;
+    }
+    m.purchasesSupported = true;
+    C.status(res, 200, undefined, `purchase for ${H(m, b)}`);
+    m.m(b).purchased += this.credits;
+    // LENIENT: API.md's `{ balance }` may be the whole balance or the purchased pool.
+    C.oneOf(res.body.balance, [m.balance(b), m.m(b).purchased], `purchase for ${H(m, b)}: balance`, res);
+    await checkMe(m, r, b, 'after purchase');
+  }
+  toString() {
+    return `purchase(m${this.b}, ${this.credits})`;
+  }
+}
+
+export class Restrict extends Cmd {
+  constructor(
+    readonly b: number,
+    readonly restrict: boolean,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const b = anyMember(m, this.b);
+    const res = await call(r, 'POST', `/v1/admin/members/${m.m(b).handle}/${this.restrict ? 'restrict' : 'unrestrict'}`, ADMIN);
+    C.status(res, 200, undefined, `${this.restrict ? 'restrict' : 'unrestrict'} ${H(m, b)}`);
+    const mm = m.m(b);
+    if (this.restrict) mm.restricted = true;
+    else {
+      mm.restricted = false;
+      mm.bulkFlagged = false;
+      mm.clearedAt = new Date(m.now);
+    }
+    await checkMe(m, r, b, `after ${this.restrict ? 'restrict' : 'unrestrict'}`);
+  }
+  toString() {
+    return `${this.restrict ? 'restrict' : 'unrestrict'}(m${this.b})`;
+  }
+}
+
+// ---------------------------------------------------------------- time
+
+const ADVANCES = ['minutes', 'hours49', 'day', 'week', 'days30', 'days90', 'nextMonth'] as const;
+type AdvanceKind = (typeof ADVANCES)[number];
+
+export class Advance extends Cmd {
+  constructor(readonly kind: AdvanceKind) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const now = m.now.getTime();
+    const to =
+      this.kind === 'minutes'
+        ? now + 2 * MINUTE
+        : this.kind === 'hours49'
+          ? now + 49 * HOUR
+          : this.kind === 'day'
+            ? now + DAY + 3 * HOUR
+            : this.kind === 'week'
+              ? now + 7 * DAY
+              : this.kind === 'days30'
+                ? now + 30 * DAY
+                : this.kind === 'days90'
+                  ? now + 90 * DAY
+                  : nextMonthStart(m.now).getTime() + 13 * MINUTE;
+    tick(m, r, to - now);
+  }
+  toString() {
+    return `advance(${this.kind})`;
+  }
+}
+
+// ---------------------------------------------------------------- graph
+
+const NOTES = ['none', 'short', 'spaces', 'long'] as const;
+type NoteKind = (typeof NOTES)[number];
+
+export class Invite extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+    readonly note: NoteKind,
+    readonly email: boolean,
+    readonly retry: boolean,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const note = this.note === 'none' ? undefined : this.note === 'short' ? 'Hello, let us connect' : this.note === 'spaces' ? ' \t  ' : 'n'.repeat(m.policy.noteMaxChars + 1);
+    const body: Record<string, unknown> = { to: m.m(b).handle };
+    if (note !== undefined) body.note = note;
+    if (this.email) body.email = m.m(b).email;
+    const headers = this.retry ? { 'idempotency-key': randomBytes(8).toString('hex') } : undefined;
+    const res = await call(r, 'POST', '/v1/invitations', { ...tok(m, a), body, headers });
+    const what = `invite ${H(m, a)} -> ${H(m, b)}`;
+    if (inactive(m, a, res, what)) return;
+    // DOMAIN.md 3: a note of only whitespace is no note.
+    const stored = note !== undefined && note.trim() !== '' ? note : null;
+    const d = m.invitationDecision(a, b, { note: stored, emailMatches: this.email });
+    if (!d.allowed) return C.denial(res, d, what);
+    const theirs = m.openInvitation(a, b);
+    if (theirs && theirs.from === b && theirs.status === 'ignored') {
+      // LENIENT: a has ignored b's invitation (b still sees it pending) and now invites b. DOMAIN.md 3
+      // ("If B has a pending invitation to A and A invites B, the two are connected at once") reads
+      // either way: connected at once (200), or a new invitation replacing the one a ignored (201).
+      C.status(res, [200, 201], undefined, `${what} (after ignoring theirs)`);
+      if (res.status === 200) {
+        C.eq(res.body.id, theirs.id, `${what}: the invitation accepted`, res);
+        theirs.status = 'accepted';
+        theirs.respondedAt = new Date(m.now);
+        m.connect(a, b);
+      } else {
+        theirs.status = 'expired';
+        this.record(m, a, b, stored, res);
+      }
+    } else if (theirs && theirs.from === b) {
+      C.status(res, 200, undefined, `${what} (crossing invitations connect at once)`);
+      C.eq({ id: res.body.id, status: res.body.status }, { id: theirs.id, status: 'accepted' }, `${what}: crossing`, res);
+      theirs.status = 'accepted';
+      theirs.respondedAt = new Date(m.now);
+      m.connect(a, b);
+    } else {
+      C.status(res, 201, undefined, what);
+      this.record(m, a, b, stored, res);
+    }
+    if (this.retry) {
+      const again = await call(r, 'POST', '/v1/invitations', { ...tok(m, a), body, headers });
+      C.eq({ status: again.status, body: again.body }, { status: res.status, body: res.body }, `${what}: a retry with the same Idempotency-Key`, again);
+    }
+  }
+  private record(m: Model, a: number, b: number, note: string | null, res: Res) {
+    const inv: MInvitation = { id: String(res.body.id), from: a, to: b, note, status: 'pending', createdAt: new Date(m.now), respondedAt: null, reportedAt: null };
+    m.invitations.push(inv);
+    const what = `invite ${H(m, a)} -> ${H(m, b)}`;
+    C.eq({ note: res.body.note, status: res.body.status }, { note, status: 'pending' }, `${what}: invitation`, res);
+    C.member(res.body.to, m.view(a, b), `${what}: invitation.to`, res);
+    C.member(res.body.from, m.view(a, a), `${what}: invitation.from`, res);
+  }
+  toString() {
+    return `invite(m${this.a} -> m${this.b}, note ${this.note}${this.email ? ', with e-mail' : ''}${this.retry ? ', retried' : ''})`;
+  }
+}
+
+export class RespondInvitation extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly action: 'accept' | 'ignore' | 'withdraw' | 'report',
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.invitations.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    // Open invitations first: they are the interesting ones.
+    const open = m.invitations.filter((x) => (x.status === 'pending' || x.status === 'ignored') && !m.expired(x));
+    const list = open.length && this.k % 4 !== 3 ? open : m.invitations;
+    const inv = list[this.k % list.length]!;
+    const a = this.action === 'withdraw' ? inv.from : inv.to;
+    const o = this.action === 'withdraw' ? inv.to : inv.from;
+    if (m.m(a).status === 'closed') return;
+    const res = await call(r, 'POST', `/v1/invitations/${inv.id}/${this.action}`, tok(m, a));
+    const what = `${this.action} invitation ${inv.id} (${H(m, inv.from)} -> ${H(m, inv.to)}, ${inv.status}) by ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    if (!m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: the other side does not exist for the caller`);
+    const expired = m.expired(inv);
+    const openForSender = (inv.status === 'pending' || inv.status === 'ignored') && !expired;
+    if (this.action === 'withdraw') {
+      // LENIENT: an invitation that is no longer open: 409 conflict (or 404), the contract does not say.
+      if (!openForSender) return C.status(res, [404, 409], undefined, `${what}: not open`);
+      C.status(res, 200, undefined, what);
+      C.eq(res.body.status, 'withdrawn', `${what}: status`, res);
+      inv.status = 'withdrawn';
+      inv.respondedAt = new Date(m.now);
+      return;
+    }
+    if (inv.status === 'ignored' && !expired) {
+      // LENIENT: the recipient no longer sees an invitation it ignored; answering it again is 404 or
+      // 409, and reporting it later may be allowed.
+      C.status(res, this.action === 'report' ? [200, 404, 409] : [404, 409], undefined, `${what}: already ignored`);
+      if (res.status === 200) inv.reportedAt = new Date(m.now);
+      return;
+    }
+    if (inv.status !== 'pending' || expired) return C.status(res, [404, 409], undefined, `${what}: not open`);
+    if (this.action === 'accept') {
+      const d = m.acceptDecision(a, o);
+      if (!d.allowed) return C.denial(res, d, what);
+      C.status(res, 200, undefined, what);
+      C.eq(res.body.status, 'accepted', `${what}: status`, res);
+      inv.status = 'accepted';
+      inv.respondedAt = new Date(m.now);
+      m.connect(a, o);
+      return;
+    }
+    C.status(res, 200, undefined, what);
+    C.eq(res.body.status, 'ignored', `${what}: status as the recipient sees it`, res);
+    inv.status = 'ignored';
+    inv.respondedAt = new Date(m.now);
+    if (this.action === 'report') inv.reportedAt = new Date(m.now);
+  }
+  toString() {
+    return `${this.action}Invitation(#${this.k})`;
+  }
+}
+
+export class RemoveConnection extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly flip: boolean,
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const pairs = [...m.connections].map((p) => p.split(',').map(Number) as [number, number]).filter(([x, y]) => m.m(x).status !== 'closed' && m.m(y).status !== 'closed');
+    let a: number | undefined;
+    let b: number;
+    if (pairs.length) {
+      const [x, y] = pairs[this.k % pairs.length]!;
+      [a, b] = this.flip ? [y, x] : [x, y];
+    } else {
+      a = actor(m, this.a);
+      b = anyMember(m, this.b);
+    }
+    if (a === undefined) return;
+    const res = await call(r, 'DELETE', `/v1/connections/${m.m(b).handle}`, tok(m, a));
+    const what = `remove connection ${H(m, a)} - ${H(m, b)}`;
+    if (inactive(m, a, res, what)) return;
+    if (m.m(b).status === 'deactivated' && m.connected(a, b)) {
+      // LENIENT: the connection is kept while b is deactivated (DOMAIN.md 1) but b does not exist
+      // for a (DOMAIN.md 4.2): removing it may be refused as not found, or done.
+      C.status(res, [204, 404], undefined, what);
+      if (res.status === 204) m.disconnect(a, b);
+      return;
+    }
+    if (a === b || !m.exists(a, b) || !m.connected(a, b)) return C.status(res, 404, undefined, `${what}: not connected`);
+    C.status(res, 204, undefined, what);
+    if (m.liveThread(a, b)) stat('remove a connection with a thread');
+    m.disconnect(a, b);
+  }
+  toString() {
+    return `removeConnection(#${this.k}${this.flip ? ' flipped' : ''} or m${this.a} - m${this.b})`;
+  }
+}
+
+export class Block extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const res = await call(r, 'POST', '/v1/blocks', { ...tok(m, a), body: { handle: m.m(b).handle } });
+    const what = `block ${H(m, a)} -> ${H(m, b)}`;
+    if (inactive(m, a, res, what)) return;
+    if (a !== b && m.hasBlocked(a, b)) {
+      // LENIENT: blocking again someone already blocked: idempotent 201, or the member who no longer exists (404).
+      return C.status(res, [201, 404], undefined, `${what} (already blocked)`);
+    }
+    const d = m.blockDecision(a, b);
+    if (!d.allowed) return C.denial(res, d, what, { notFoundAlike: true });
+    C.status(res, 201, undefined, what);
+    if (m.liveThread(a, b)) stat('block with a thread');
+    m.block(a, b);
+  }
+  toString() {
+    return `block(m${this.a} -> m${this.b})`;
+  }
+}
+
+export class Unblock extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const active = [...m.blocks.entries()].filter(([, v]) => v.active).map(([k]) => k.split('>').map(Number) as [number, number]);
+    let a: number | undefined;
+    let b: number;
+    if (active.length && this.k % 5 !== 4) [a, b] = active[this.k % active.length]!;
+    else {
+      a = actor(m, this.a);
+      b = anyMember(m, this.b);
+    }
+    if (a === undefined || m.m(a).status === 'closed') return;
+    const res = await call(r, 'DELETE', `/v1/blocks/${m.m(b).handle}`, tok(m, a));
+    const what = `unblock ${H(m, a)} -> ${H(m, b)}`;
+    if (inactive(m, a, res, what)) return;
+    if (!m.hasBlocked(a, b)) return C.status(res, 404, undefined, `${what}: not blocked`);
+    C.status(res, 204, undefined, what);
+    m.unblock(a, b);
+  }
+  toString() {
+    return `unblock(#${this.k} or m${this.a} -> m${this.b})`;
+  }
+}
+
+export class Follow extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+    readonly unfollow: boolean,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const what = `${this.unfollow ? 'unfollow' : 'follow'} ${H(m, a)} -> ${H(m, b)}`;
+    if (this.unfollow) {
+      const res = await call(r, 'DELETE', `/v1/follows/${m.m(b).handle}`, tok(m, a));
+      if (inactive(m, a, res, what)) return;
+      if (a === b || !m.exists(a, b) || !m.following(a, b)) return C.status(res, [404], undefined, `${what}: not following`);
+      C.status(res, 204, undefined, what);
+      m.follows.delete(`${a}>${b}`);
+      return;
+    }
+    const res = await call(r, 'POST', '/v1/follows', { ...tok(m, a), body: { handle: m.m(b).handle } });
+    if (inactive(m, a, res, what)) return;
+    const d = m.followDecision(a, b);
+    if (!d.allowed) return C.denial(res, d, what, { notFoundAlike: true });
+    C.status(res, 201, undefined, what);
+    m.follows.add(`${a}>${b}`);
+  }
+  toString() {
+    return `${this.unfollow ? 'unfollow' : 'follow'}(m${this.a} -> m${this.b})`;
+  }
+}
+
+// ---------------------------------------------------------------- groups
+
+export class CreateGroup extends Cmd {
+  constructor(readonly a: number) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const res = await call(r, 'POST', '/v1/groups', { ...tok(m, a), body: { name: `Group ${r.run} ${m.groups.length}` } });
+    if (inactive(m, a, res, 'create group')) return;
+    C.status(res, 201, undefined, `create group by ${H(m, a)}`);
+    m.groups.push({ id: String(res.body.id), creator: a, members: new Set([a]) });
+  }
+  toString() {
+    return `createGroup(m${this.a})`;
+  }
+}
+
+export class GroupMembership extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly g: number,
+    readonly leave: boolean,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.groups.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const g = m.groups[this.g % m.groups.length]!;
+    // Not covered: the creator is the group's last admin and cannot leave (DOMAIN.md 2); group
+    // admins and approvals are not exercised here.
+    if (this.leave && g.creator === a) return;
+    const res = this.leave ? await call(r, 'DELETE', `/v1/groups/${g.id}/members/me`, tok(m, a)) : await call(r, 'POST', `/v1/groups/${g.id}/members`, tok(m, a));
+    const what = `${this.leave ? 'leave' : 'join'} group ${g.id} by ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    if (this.leave) {
+      // LENIENT: leaving a group one is not in: 404 or 409.
+      if (!g.members.has(a)) return C.status(res, [404, 409], undefined, `${what}: not a member`);
+      C.status(res, 204, undefined, what);
+      g.members.delete(a);
+    } else {
+      // LENIENT: joining a group one is in already: 204 (idempotent) or 409.
+      if (g.members.has(a)) return C.status(res, [204, 409], undefined, `${what}: already a member`);
+      C.status(res, 204, undefined, what);
+      g.members.add(a);
+    }
+  }
+  toString() {
+    return `${this.leave ? 'leaveGroup' : 'joinGroup'}(m${this.a}, g${this.g})`;
+  }
+}
+
+// ---------------------------------------------------------------- messaging
+
+const BODIES = ['hello', 'Hello  ', 'HEL LO', 'he\u200bllo', 'Buy my course', 'Thanks!', 'x'.repeat(8001), '   '];
+
+function multipart(content: string) {
+  const boundary = '----liaisonmodel' + randomBytes(6).toString('hex');
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\nContent-Type: text/plain\r\n\r\n`),
+    Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { payload, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Uploads a small text file as member a; retried with the same Idempotency-Key when asked (API.md Conventions). */
+async function upload(m: Model, r: Real, a: number, retry: boolean): Promise<MAttachment | null> {
+  const { payload, contentType } = multipart(`attachment ${randomBytes(4).toString('hex')}`);
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (retry) headers['idempotency-key'] = randomBytes(8).toString('hex');
+  const res = await call(r, 'POST', '/v1/attachments', { ...tok(m, a), headers, rawBody: payload });
+  const what = `upload by ${H(m, a)}`;
+  if (inactive(m, a, res, what)) return null;
+  if (m.m(a).restricted) {
+    // LENIENT: DOMAIN.md 1 forbids a restricted member invitations and messages; whether it may upload is open.
+    C.status(res, [201, 403], 'sender_restricted', what);
+    if (res.status === 403) return null;
+  } else C.status(res, 201, undefined, what);
+  const att: MAttachment = { id: String(res.body.id), uploader: a, threads: new Set() };
+  m.attachments.push(att);
+  if (retry) {
+    const again = await call(r, 'POST', '/v1/attachments', { ...tok(m, a), headers, rawBody: payload });
+    C.eq({ status: again.status, id: again.body?.id }, { status: 201, id: att.id }, `${what}: a retry with the same Idempotency-Key returns the first answer`, again);
+  }
+  return att;
+}
+
+/** After a message lands: the recipient finds the thread in the folder the model expects (or not at all). */
+async function checkRecipientFolder(m: Model, r: Real, t: MThread, rcpt: number, what: string) {
+  if (m.m(rcpt).status !== 'active') return;
+  const folder = m.folderOf(t, rcpt);
+  const res = await call(r, 'GET', `/v1/conversations?folder=${folder}&limit=100`, tok(m, rcpt));
+  C.status(res, 200, undefined, `${what}: the recipient's ${folder}`);
+  const item = (res.body.items as any[]).find((x) => String(x.id) === t.id);
+  if (t.ignoredBy === rcpt) {
+    if (item) C.fail(`${what}: a request the recipient ignored stays out of their ${folder}`, 'absent', item, res);
+    return;
+  }
+  if (!item) C.fail(`${what}: thread ${t.id} in the recipient's ${folder}`, 'present', 'absent', res);
+  checkConversation(m, rcpt, t, item, `${what}: the recipient's view`, res);
+}
+
+/** API.md `Conversation` as member v sees thread t. */
+function checkConversation(m: Model, v: number, t: MThread, item: any, what: string, res: Res) {
+  const last = t.messages[t.messages.length - 1];
+  C.eq(
+    { state: item.state, accepted: item.accepted, folder: item.folder, lastMessage: item.lastMessage?.id ?? null },
+    { state: t.state, accepted: t.accepted, folder: m.folderOf(t, v), lastMessage: last?.id ?? null },
+    `${what}: conversation ${t.id} as ${H(m, v)} sees it`,
+    res,
+  );
+  const handles = (item.participants as any[]).map((p) => p.handle).sort();
+  C.eq(handles, [m.m(t.a).handle, m.m(t.b).handle].sort(), `${what}: participants`, res);
+  for (const p of item.participants as any[]) {
+    const x = m.members.find((mm) => mm.handle === p.handle)!;
+    C.member(p, m.view(v, x.i), `${what}: participant ${H(m, x.i)} as ${H(m, v)} sees it`, res);
+  }
+}
+
+async function afterMessage(m: Model, r: Real, s: number, rcpt: number, t: MThread, refundsBefore: number, inmail: boolean, what: string) {
+  await checkRecipientFolder(m, r, t, rcpt, what);
+  if (inmail) await checkMe(m, r, s, `${what}: the sender's credits`);
+  const refundsAfter = t.messages.filter((x) => x.inmail?.refunded).length;
+  if (refundsAfter > refundsBefore) await checkMe(m, r, rcpt, `${what}: the refunded credits`);
+}
+
+export class Send extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+    readonly body: number,
+    readonly inmail: boolean,
+    readonly subject: boolean,
+    readonly attach: boolean,
+    readonly retry: boolean,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const what = `send ${H(m, a)} -> ${H(m, b)}`;
+    let att: MAttachment | null = null;
+    if (this.attach) {
+      att = await upload(m, r, a, this.retry);
+      if (m.m(a).status === 'deactivated') return;
+    }
+    const text = BODIES[this.body % BODIES.length]!;
+    const subject = this.subject ? (this.body % 3 === 2 ? 's'.repeat(m.policy.inmailSubjectMaxChars + 1) : 'About your work') : undefined;
+    const req: Record<string, unknown> = { to: m.m(b).handle, body: text };
+    if (this.inmail) req.channel = 'inmail';
+    if (subject !== undefined) req.subject = subject;
+    if (att) req.attachments = [att.id];
+    const headers = this.retry ? { 'idempotency-key': randomBytes(8).toString('hex') } : undefined;
+    const res = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
+    if (inactive(m, a, res, what)) return;
+    if (text.trim() === '' && !att) return C.status(res, 400, 'invalid_request', `${what}: a blank body`);
+    const d = m.messageDecision(a, b, { channel: this.inmail ? 'inmail' : undefined, body: text, subject: subject ?? null });
+    if (!d.allowed) return C.denial(res, d, what);
+    if (subject !== undefined && subject.length > m.policy.inmailSubjectMaxChars) {
+      // A subject too long is a size rule of its own even when the channel is free (API.md 400 too_long).
+      return C.status(res, 400, 'too_long', `${what}: subject too long`);
+    }
+    C.status(res, 201, undefined, what);
+    stat(`send ${d.channel}/${d.delivery}`);
+    if (m.threadSeenBy(a, b) && !m.threadSeenBy(a, b)!.accepted && m.threadSeenBy(a, b)!.starter === a && !m.connected(a, b)) stat('send: starter again into a thread not accepted');
+    C.eq(res.body.message?.channel, d.channel, `${what}: channel`, res);
+    const before = m.threadSeenBy(a, b);
+    const gone = m.threads.filter((t) => t.gone && t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)));
+    const convId = String(res.body.conversation?.id);
+    if (before && convId !== before.id) C.fail(`${what}: the message continues thread ${before.id}`, before.id, convId, res);
+    if (!before && gone.some((t) => t.id === convId))
+      C.fail(`${what}: a thread gone after a block stays gone (DOMAIN.md 6): a new conversation`, 'a new id', convId, res);
+    const refundsBefore = before ? before.messages.filter((x) => x.inmail?.refunded).length : 0;
+    const t = m.applyMessage(a, b, { channel: d.channel!, delivery: d.delivery!, inmail: d.cost !== undefined }, { message: String(res.body.message.id), thread: convId }, text, att ? [att.id] : []);
+    checkConversation(m, a, t, res.body.conversation, `${what}: the sender's view`, res);
+    if (this.retry) {
+      const again = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
+      C.eq({ status: again.status, message: again.body?.message?.id }, { status: 201, message: res.body.message.id }, `${what}: a retry with the same Idempotency-Key`, again);
+    }
+    await afterMessage(m, r, a, b, t, refundsBefore, d.cost !== undefined, what);
+  }
+  toString() {
+    const text = JSON.stringify(BODIES[this.body % BODIES.length]!.slice(0, 12));
+    return `send(m${this.a} -> m${this.b}, ${text}${this.inmail ? ', inmail' : ''}${this.subject ? ', subject' : ''}${this.attach ? ', attachment' : ''}${this.retry ? ', retried' : ''})`;
+  }
+}
+
+/** A thread by index: live ones first (they are the interesting ones), sometimes any. */
+function pickThread(m: Model, k: number): MThread | undefined {
+  const live = m.threads.filter((t) => !t.gone);
+  // A replaced thread whose id lives on in its successor is the successor.
+  const all = m.threads.filter((t) => !t.gone || !live.some((l) => l.id === t.id));
+  const list = live.length && k % 5 !== 4 ? live : all;
+  return list.length ? list[k % list.length] : undefined;
+}
+
+export class Reply extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly side: boolean,
+    readonly body: number,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.threads.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const t = pickThread(m, this.k)!;
+    const a = this.side ? t.a : t.b;
+    const o = m.other(t, a);
+    if (m.m(a).status === 'closed') return;
+    const text = BODIES[this.body % 6]!;
+    const res = await call(r, 'POST', `/v1/conversations/${t.id}/messages`, { ...tok(m, a), body: { body: text } });
+    const what = `write into ${t.id} by ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    if (t.gone || t.ignoredBy === a || !m.exists(a, o))
+      // LENIENT on the code: the conversation (404 not_found) or the member (recipient_unavailable) does not exist for the caller.
+      return C.status(res, 404, ['not_found', 'recipient_unavailable'], `${what}: a conversation that does not exist for the caller`);
+    const d = m.messageDecision(a, o, { body: text });
+    if (!d.allowed) {
+      stat(`reply denied ${d.reason}`);
+      return C.denial(res, d, what);
+    }
+    C.status(res, 201, undefined, what);
+    stat(`reply ${d.channel}${t.starter === a ? ' by the starter' : ' by the recipient'}${t.accepted ? ' (accepted)' : ''}`);
+    C.eq({ channel: res.body.message?.channel, conversation: String(res.body.conversation?.id) }, { channel: d.channel, conversation: t.id }, `${what}: channel and thread`, res);
+    const refundsBefore = t.messages.filter((x) => x.inmail?.refunded).length;
+    m.applyMessage(a, o, { channel: d.channel!, delivery: d.delivery!, inmail: false }, { message: String(res.body.message.id), thread: t.id }, text, []);
+    checkConversation(m, a, t, res.body.conversation, `${what}: the writer's view`, res);
+    await afterMessage(m, r, a, o, t, refundsBefore, false, what);
+  }
+  toString() {
+    return `reply(thread #${this.k}, ${this.side ? 'side a' : 'side b'}, ${JSON.stringify(BODIES[this.body % 6])})`;
+  }
+}
+
+export class ConversationVerb extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly side: boolean,
+    readonly verb: 'accept' | 'ignore' | 'report',
+    readonly reason: 'spam' | 'harassment' | 'other',
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.threads.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const t = pickThread(m, this.k)!;
+    // Accept and ignore: mostly by the recipient of the thread (the side a request lands on).
+    const a = this.verb !== 'report' && !this.side ? (t.starter === t.a ? t.b : t.a) : this.side ? t.a : t.b;
+    const o = m.other(t, a);
+    if (m.m(a).status === 'closed') return;
+    const body = this.verb === 'report' ? { reason: this.reason } : undefined;
+    const res = await call(r, 'POST', `/v1/conversations/${t.id}/${this.verb}`, { ...tok(m, a), body });
+    const what = `${this.verb}${this.verb === 'report' ? ` (${this.reason})` : ''} ${t.id} by ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    if (t.gone || t.ignoredBy === a || !m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: a conversation that does not exist for the caller`);
+    if (this.verb === 'report') {
+      C.status(res, 200, undefined, what);
+      const wasRestricted = m.m(o).restricted;
+      const rep = m.applyReport(a, t, this.reason);
+      stat(`report ${this.reason} ${rep.counts ? 'counting' : 'not counting'}`);
+      if (!wasRestricted && m.m(o).restricted) stat('restricted by reports');
+      await checkMe(m, r, o, `${what}: the reported member`);
+      return;
+    }
+    const received = t.state === 'request' && t.starter !== a;
+    if (!received) return C.status(res, 409, 'conflict', `${what}: not a request the caller received`);
+    if (this.verb === 'accept') {
+      // LENIENT: DOMAIN.md 1 lets a restricted member read, accept invitations, follow, block and
+      // report; accepting a message request is not named either way.
+      if (m.m(a).restricted) C.status(res, [200, 403], 'sender_restricted', what);
+      else C.status(res, 200, undefined, what);
+      if (res.status !== 200) return;
+      t.state = 'open';
+      t.accepted = true;
+    } else {
+      C.status(res, 200, undefined, what);
+      t.ignoredBy = a;
+      return;
+    }
+    checkConversation(m, a, t, res.body, what, res);
+  }
+  toString() {
+    return `${this.verb}Conversation(thread #${this.k}, ${this.side ? 'side a' : 'side b'}${this.verb === 'report' ? `, ${this.reason}` : ''})`;
+  }
+}
+
+export class FetchAttachment extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.attachments.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const att = m.attachments[this.k % m.attachments.length]!;
+    // Mostly the participants of a thread carrying it.
+    const ts = [...att.threads].map((id) => m.thread(id)!);
+    const who = ts.length && this.b % 3 !== 2 ? (this.b % 2 ? ts[0]!.a : ts[0]!.b) : anyMember(m, this.b);
+    if (m.m(who).status === 'closed') return;
+    const res = await call(r, 'GET', `/v1/attachments/${att.id}`, tok(m, who));
+    const what = `fetch attachment ${att.id} (by ${H(m, att.uploader)}) as ${H(m, who)}`;
+    if (m.m(who).status === 'deactivated') {
+      // LENIENT: whether a deactivated member may read attachments is not said (API.md lists what it may do).
+      return C.status(res, [200, 403], undefined, what);
+    }
+    const v = m.attachmentVisible(who, att);
+    stat(`fetch attachment: ${v}${[...att.threads].some((id) => m.thread(id)!.goneBy === 'block') ? ' (a thread gone by a block)' : ''}`);
+    C.status(res, v === 'either' ? [200, 404] : v ? 200 : 404, undefined, what);
+  }
+  toString() {
+    return `fetchAttachment(#${this.k}, m${this.b})`;
+  }
+}
+
+// ---------------------------------------------------------------- reads
+
+export class ViewProfile extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const res = await call(r, 'GET', `/v1/members/${m.m(b).handle}`, tok(m, a));
+    const what = `profile of ${H(m, b)} as ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    if (!m.exists(a, b)) return C.status(res, 404, 'not_found', `${what}: a member who does not exist for the viewer`);
+    C.status(res, 200, undefined, what);
+    const p = res.body;
+    C.member(p.member, m.view(a, b), `${what}: member`, res);
+    const self = a === b;
+    stat(`profile primary ${m.primaryAction(a, b)}${m.connectionCount(a) >= m.policy.connectionCap ? ' (viewer at cap)' : ''}`);
+    const degree = m.degree(a, b);
+    const inv = m.invitationSeenBy(a, b);
+    C.eq(
+      {
+        degree: p.degree,
+        full: p.full,
+        primaryAction: p.primaryAction,
+        relationship: {
+          connected: p.relationship?.connected,
+          following: p.relationship?.following,
+          followedBy: p.relationship?.followedBy,
+          invitation: p.relationship?.invitation ? { id: String(p.relationship.invitation.id), direction: p.relationship.invitation.direction } : null,
+        },
+      },
+      {
+        degree,
+        full: self || degree === 1,
+        primaryAction: m.primaryAction(a, b),
+        relationship: {
+          connected: degree === 1,
+          following: !self && m.following(a, b),
+          followedBy: !self && m.following(b, a),
+          invitation: inv ? { id: inv.inv.id, direction: inv.direction } : null,
+        },
+      },
+      what,
+      res,
+    );
+    // DOMAIN.md 7: outside the member's profileVisibility the mutual count is null. LENIENT: oneself.
+    if (!self) C.eq(p.mutualConnections?.count, m.withinVisibility(a, b) ? m.mutuals(a, b).length : null, `${what}: mutualConnections.count`, res);
+    C.decision(p.actions?.connect, m.connectDecision(a, b), `${what}: actions.connect`, res);
+    C.decision(p.actions?.message, m.messageDecision(a, b, {}), `${what}: actions.message`, res);
+    C.decision(p.actions?.inmail, m.messageDecision(a, b, { channel: 'inmail' }), `${what}: actions.inmail`, res);
+    C.decision(p.actions?.follow, m.followDecision(a, b), `${what}: actions.follow`, res);
+  }
+  toString() {
+    return `viewProfile(m${this.a} views m${this.b})`;
+  }
+}
+
+export class WhyMessage extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const res = await call(r, 'GET', `/v1/members/${m.m(b).handle}/decisions/message`, tok(m, a));
+    const what = `why can't ${H(m, a)} message ${H(m, b)}`;
+    if (inactive(m, a, res, what)) return;
+    if (a !== b && !m.exists(a, b)) {
+      // LENIENT: a member who does not exist for the caller: the decision recipient_unavailable, or 404.
+      C.status(res, [200, 404], ['not_found', 'recipient_unavailable'], what);
+      if (res.status === 200) C.decision(res.body, m.messageDecision(a, b, {}), what, res);
+      return;
+    }
+    C.status(res, 200, undefined, what);
+    C.decision(res.body, m.messageDecision(a, b, {}), what, res);
+  }
+  toString() {
+    return `whyMessage(m${this.a} -> m${this.b})`;
+  }
+}
+
+/** DOMAIN.md 10: each query word matches a word starting with it or differing by one letter (two from 8 letters). */
+function searchMatches(m: Model, v: number, x: number, q: string): boolean {
+  const mm = m.m(x);
+  const words = [mm.handle, ...mm.name.split(/\s+/), ...(m.withinVisibility(v, x) ? mm.headline.split(/\s+/) : [])].map((w) => w.toLowerCase()).filter(Boolean);
+  return q
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((qw) => words.some((w) => w.startsWith(qw) || levenshteinWithin(w, qw)));
+}
+function levenshteinWithin(w: string, q: string): boolean {
+  const max = Math.max(w.length, q.length) >= 8 ? 2 : 1;
+  if (Math.abs(w.length - q.length) > max) return false;
+  const d = Array.from({ length: w.length + 1 }, (_, i) => [i, ...Array<number>(q.length).fill(0)]);
+  for (let j = 1; j <= q.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= w.length; i++)
+    for (let j = 1; j <= q.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (w[i - 1] === q[j - 1] ? 0 : 1));
+  return d[w.length]![q.length]! <= max;
+}
+
+export class Search extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    const q = m.m(b).handle;
+    const res = await call(r, 'GET', `/v1/search/members?q=${encodeURIComponent(q)}&limit=100`, tok(m, a));
+    const what = `search ${JSON.stringify(q)} as ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    C.status(res, 200, undefined, what);
+    const ours = new Map(m.members.map((x) => [x.handle, x.i]));
+    const got = (res.body.items as any[]).filter((it) => ours.has(it.member?.handle));
+    // LENIENT: whether the viewer finds themselves is not said.
+    const expected = m.members.filter((x) => x.i !== a && m.exists(a, x.i) && searchMatches(m, a, x.i, q)).map((x) => x.i);
+    C.eq(got.map((it) => it.member.handle).filter((h) => h !== m.m(a).handle).sort(), expected.map((i) => m.m(i).handle).sort(), `${what}: members found`, res);
+    for (const it of got) {
+      const x = ours.get(it.member.handle)!;
+      if (x === a) continue;
+      C.member(it.member, m.view(a, x), `${what}: result ${H(m, x)}`, res);
+      C.eq(it.degree, m.degree(a, x), `${what}: degree of ${H(m, x)}`, res);
+    }
+  }
+  toString() {
+    return `search(m${this.a} looks for m${this.b})`;
+  }
+}
+
+export class Suggestions extends Cmd {
+  constructor(readonly a: number) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const res = await call(r, 'GET', '/v1/suggestions?limit=100', tok(m, a));
+    const what = `suggestions for ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    C.status(res, 200, undefined, what);
+    const items = res.body.items as any[];
+    const byHandle = new Map(m.members.map((x) => [x.handle, x.i]));
+    // DOMAIN.md 10: 2nd-degree members, skipping those with a pending or ignored invitation either way.
+    // LENIENT: a member whose ignored invitation has since expired may be skipped or not.
+    const ignoredExpired = (x: number) =>
+      m.invitations.some((i) => ((i.from === a && i.to === x) || (i.from === x && i.to === a)) && i.status === 'ignored' && m.expired(i));
+    const expected = m.members.filter((x) => m.degree(a, x.i) === 2 && !m.openInvitation(a, x.i)).map((x) => x.i);
+    const got = items.map((it) => byHandle.get(it.member?.handle)).filter((x): x is number => x !== undefined);
+    const strictGot = got.filter((x) => !ignoredExpired(x)).sort();
+    const strictExp = expected.filter((x) => !ignoredExpired(x)).sort();
+    C.eq(strictGot.map((x) => m.m(x).handle), strictExp.map((x) => m.m(x).handle), `${what}: members`, res);
+    for (const it of items) {
+      const x = byHandle.get(it.member?.handle);
+      if (x === undefined || !expected.includes(x)) continue;
+      C.member(it.member, m.view(a, x), `${what}: ${H(m, x)}`, res);
+      C.eq(it.mutualConnections, m.withinVisibility(a, x) ? m.mutuals(a, x).length : null, `${what}: mutualConnections of ${H(m, x)}`, res);
+    }
+    // Ranked by mutual connections (where the viewer may see the count).
+    const counts = items.map((it) => it.mutualConnections).filter((c): c is number => typeof c === 'number');
+    if (counts.length === items.length) for (let i = 1; i < counts.length; i++) if (counts[i]! > counts[i - 1]!) C.fail(`${what}: ranked by mutual connections`, 'non-increasing', counts, res);
+  }
+  toString() {
+    return `suggestions(m${this.a})`;
+  }
+}
+
+export class ListInvitations extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly direction: 'received' | 'sent',
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const res = await call(r, 'GET', `/v1/invitations?direction=${this.direction}&limit=100`, tok(m, a));
+    const what = `${this.direction} invitations of ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    C.status(res, 200, undefined, what);
+    const expected = m.invitations.filter((inv) => {
+      if (m.expired(inv)) return false;
+      if (this.direction === 'received') return inv.to === a && inv.status === 'pending' && m.exists(a, inv.from);
+      return inv.from === a && (inv.status === 'pending' || inv.status === 'ignored') && m.exists(a, inv.to);
+    });
+    const items = res.body.items as any[];
+    C.eq(items.map((x) => String(x.id)).sort(), expected.map((x) => x.id).sort(), `${what}: ids`, res);
+    for (const it of items) {
+      const inv = expected.find((x) => x.id === String(it.id))!;
+      C.eq({ note: it.note, status: it.status }, { note: inv.note, status: 'pending' }, `${what}: invitation ${inv.id}`, res);
+      C.member(it.from, m.view(a, inv.from), `${what}: invitation ${inv.id} from`, res);
+      C.member(it.to, m.view(a, inv.to), `${what}: invitation ${inv.id} to`, res);
+    }
+  }
+  toString() {
+    return `listInvitations(m${this.a}, ${this.direction})`;
+  }
+}
+
+export class ListConnections extends Cmd {
+  constructor(readonly a: number) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const res = await call(r, 'GET', '/v1/connections?limit=100', tok(m, a));
+    const what = `connections of ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    C.status(res, 200, undefined, what);
+    const expected = m.connectionsOf(a).filter((x) => m.exists(a, x));
+    const items = res.body.items as any[];
+    C.eq(items.map((x) => x.handle).sort(), expected.map((x) => m.m(x).handle).sort(), `${what}: members`, res);
+    for (const it of items) {
+      const x = m.members.find((mm) => mm.handle === it.handle)!;
+      C.member(it, m.view(a, x.i), `${what}: ${H(m, x.i)}`, res);
+    }
+  }
+  toString() {
+    return `listConnections(m${this.a})`;
+  }
+}
+
+export class ListConversations extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly folder: 'inbox' | 'requests',
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const res = await call(r, 'GET', `/v1/conversations?folder=${this.folder}&limit=100`, tok(m, a));
+    const what = `${this.folder} of ${H(m, a)}`;
+    if (inactive(m, a, res, what)) return;
+    C.status(res, 200, undefined, what);
+    const mine = m.threads.filter((t) => !t.gone && (t.a === a || t.b === a) && t.ignoredBy !== a && m.folderOf(t, a) === this.folder);
+    // LENIENT: a thread whose other side is deactivated or closed may be listed or not (the contract is silent).
+    const strict = mine.filter((t) => m.isActive(m.other(t, a)));
+    const optional = new Set(mine.filter((t) => !m.isActive(m.other(t, a))).map((t) => t.id));
+    const items = (res.body.items as any[]).filter((x) => !optional.has(String(x.id)));
+    C.eq(items.map((x) => String(x.id)).sort(), strict.map((t) => t.id).sort(), `${what}: conversations`, res);
+    for (const it of items) checkConversation(m, a, m.thread(String(it.id))!, it, what, res);
+  }
+  toString() {
+    return `listConversations(m${this.a}, ${this.folder})`;
+  }
+}
+
+export class Me extends Cmd {
+  constructor(readonly a: number) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    await checkMe(m, r, a, 'me');
+  }
+  toString() {
+    return `me(m${this.a})`;
+  }
+}
+
+// ---------------------------------------------------------------- the arbitrary
+
+const idx = fc.nat({ max: 7 });
+
+export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>[] {
+  const w = <T>(n: number, arb: fc.Arbitrary<T>) => Array.from({ length: n }, () => arb);
+  return [
+    fc.constant(new SignUp()),
+    ...w(3, fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0))),
+    ...w(4, fc.tuple(idx, fc.constantFrom('accept', 'accept', 'ignore', 'withdraw', 'report') as fc.Arbitrary<'accept' | 'ignore' | 'withdraw' | 'report'>).map(([k, a]) => new RespondInvitation(k, a))),
+    fc.tuple(idx, fc.boolean(), idx, idx).map(([k, f, a, b]) => new RemoveConnection(k, f, a, b)),
+    ...w(2, fc.tuple(idx, idx).map(([a, b]) => new Block(a, b))),
+    fc.tuple(idx, idx, idx).map(([k, a, b]) => new Unblock(k, a, b)),
+    fc.tuple(idx, idx, fc.boolean()).map(([a, b, u]) => new Follow(a, b, u)),
+    ...w(2, fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q))),
+    ...w(2, fc.tuple(idx, fc.constantFrom<Tier>('free', 'career', 'business', 'sales_navigator'), fc.constantFrom(...UNTIL)).map(([b, t, u]) => new SetTier(b, t, u))),
+    fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, c]) => new Purchase(b, c)),
+    fc.tuple(idx, fc.boolean()).map(([b, x]) => new Restrict(b, x)),
+    ...w(5, fc.tuple(idx, idx, fc.nat({ max: 7 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([a, b, body, im, s, at, rt]) => new Send(a, b, body, im, s && im, at === 0, rt === 0))),
+    ...w(3, fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b))),
+    ...w(3, fc.tuple(idx, fc.boolean(), fc.constantFrom('accept', 'ignore', 'report') as fc.Arbitrary<'accept' | 'ignore' | 'report'>, fc.constantFrom('spam', 'harassment', 'other') as fc.Arbitrary<'spam' | 'harassment' | 'other'>).map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs))),
+    fc.tuple(idx, fc.constantFrom('deactivate', 'reactivate', 'reactivate', 'close') as fc.Arbitrary<'deactivate' | 'reactivate' | 'close'>).map(([a, x]) => new Lifecycle(a, x)),
+    fc.tuple(idx).map(([a]) => new CreateGroup(a)),
+    ...w(2, fc.tuple(idx, idx, fc.boolean()).map(([a, g, l]) => new GroupMembership(a, g, l))),
+    ...w(2, fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b))),
+    ...w(2, fc.tuple(idx, idx).map(([a, b]) => new ViewProfile(a, b))),
+    fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b)),
+    fc.tuple(idx, idx).map(([a, b]) => new Search(a, b)),
+    fc.tuple(idx).map(([a]) => new Suggestions(a)),
+    fc.tuple(idx, fc.constantFrom('received', 'sent') as fc.Arbitrary<'received' | 'sent'>).map(([a, d]) => new ListInvitations(a, d)),
+    fc.tuple(idx).map(([a]) => new ListConnections(a)),
+    fc.tuple(idx, fc.constantFrom('inbox', 'requests') as fc.Arbitrary<'inbox' | 'requests'>).map(([a, f]) => new ListConversations(a, f)),
+    fc.tuple(idx).map(([a]) => new Me(a)),
+    ...w(2, fc.constantFrom(...ADVANCES).map((k) => new Advance(k))),
+  ];
+}
