@@ -151,6 +151,10 @@ export interface StoredFile {
 export async function storeStream(dir: string, source: Readable, maxBytes: number, truncated: () => boolean): Promise<StoredFile> {
   const tmp = join(dir, `.upload-${process.pid}-${randomBytes(8).toString('hex')}`);
   const out = createWriteStream(tmp, { flags: 'wx' });
+  // A write that fails (the disk full: ENOSPC, 507 in src/http/errors.ts) must end the upload, not
+  // leave it waiting for a 'drain' that never comes, nor be an unhandled 'error' event.
+  let writeError: Error | null = null;
+  out.on('error', (e) => (writeError ??= e));
   const hash = createHash('sha256');
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let utf8 = true;
@@ -160,6 +164,7 @@ export async function storeStream(dir: string, source: Readable, maxBytes: numbe
   let headLen = 0;
   try {
     for await (const raw of source) {
+      if (writeError) throw writeError;
       const chunk = raw as Buffer;
       size += chunk.length;
       if (size > maxBytes) {
@@ -179,7 +184,16 @@ export async function storeStream(dir: string, source: Readable, maxBytes: numbe
           utf8 = false;
         }
       }
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (!out.write(chunk))
+        await new Promise<void>((r) => {
+          const done = () => {
+            out.off('drain', done);
+            out.off('error', done);
+            r();
+          };
+          out.on('drain', done);
+          out.on('error', done);
+        });
     }
     out.end();
     await finished(out);
