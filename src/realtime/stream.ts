@@ -11,6 +11,7 @@
  * counts typing signals. A client that keeps the last id it saw and reconnects with
  * `?since=<that id>` therefore resumes from the right durable event either way.
  */
+import { showTypingIndicators } from '../policy/index.js';
 import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../http/metrics.js';
@@ -469,7 +470,7 @@ export class StreamHub {
     if (this.deps.graph.isBlockedEitherWay(actorId, otherId)) return;
     const [actor, other] = await Promise.all([this.member(actorId), this.member(otherId)]);
     if (!actor || !other || actor.status !== 'active' || other.status !== 'active') return;
-    if (!actor.settings.typingIndicators || !other.settings.typingIndicators) return;
+    if (!showTypingIndicators(actor.settings, other.settings)) return;
     this.emitEphemeral({
       type: 'typing',
       memberIds: [otherId],

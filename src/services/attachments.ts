@@ -4,6 +4,7 @@
  * images (PNG, JPEG, GIF, WebP), PDF, office documents (OOXML docx/xlsx/pptx, legacy OLE
  * doc/xls/ppt) and plain UTF-8 text. The file name a client gives is kept only as a display name.
  */
+import { attachmentTooLarge, type Policy } from '../policy/index.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
@@ -148,7 +149,8 @@ export interface StoredFile {
  * type (400 unsupported_attachment_type) and moves it to its content address. `truncated` tells
  * whether the multipart parser cut the file at its own limit.
  */
-export async function storeStream(dir: string, source: Readable, maxBytes: number, truncated: () => boolean): Promise<StoredFile> {
+export async function storeStream(dir: string, source: Readable, policy: Policy, truncated: () => boolean): Promise<StoredFile> {
+  const maxBytes = policy.attachmentMaxBytes;
   const tmp = join(dir, `.upload-${process.pid}-${randomBytes(8).toString('hex')}`);
   const out = createWriteStream(tmp, { flags: 'wx' });
   // A write that fails (the disk full: ENOSPC, 507 in src/http/errors.ts) must end the upload, not
@@ -167,7 +169,7 @@ export async function storeStream(dir: string, source: Readable, maxBytes: numbe
       if (writeError) throw writeError;
       const chunk = raw as Buffer;
       size += chunk.length;
-      if (size > maxBytes) {
+      if (attachmentTooLarge(size, policy)) {
         tooBig = true;
         continue; // drain: the parser stops the part at its limit anyway
       }

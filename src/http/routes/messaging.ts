@@ -331,7 +331,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
       const dir = attachmentsDir(config.dataDir);
       let stored;
       try {
-        stored = await storeStream(dir, part.file, maxBytes, () => part.file.truncated);
+        stored = await storeStream(dir, part.file, deps.policy, () => part.file.truncated);
       } catch (e) {
         part.file.resume();
         throw multipartError(e);
