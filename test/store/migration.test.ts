@@ -1,0 +1,110 @@
+/**
+ * Migrations carry existing data over (issue 14): a database at the schema before the rule book
+ * (migrations 0000-0001) with rows written by the old rules is migrated to the current schema, and
+ * the data says what DOMAIN.md says: acceptance from the messages, threads a block came after ended,
+ * closed members detached, InMail expiries folded into their grants with every balance kept.
+ * Runs on PGlite, and on a scratch database of the PostgreSQL server when DATABASE_URL is set.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../src/store/db.js';
+import { packageRoot } from '../../src/util/paths.js';
+import { scratchDatabase, storageKind } from '../helpers/harness.js';
+
+const BEFORE = '0001_graph_and_messaging';
+
+/** A copy of drizzle/ whose journal stops at `lastTag`. */
+function migrationsUpTo(lastTag: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'liaison-mig-'));
+  cpSync(join(packageRoot(), 'drizzle'), dir, { recursive: true });
+  const journalPath = join(dir, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+  const end = journal.entries.findIndex((e) => e.tag === lastTag);
+  journal.entries = journal.entries.slice(0, end + 1);
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return dir;
+}
+
+describe(`migrations carry the old rules' data over (${storageKind})`, () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('acceptance, ended threads, closed members and the ledger', async () => {
+    const old = migrationsUpTo(BEFORE);
+    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
+    let db: any;
+    let migrate: (folder: string) => Promise<void>;
+    if (storageKind === 'postgres') {
+      const scratch = await scratchDatabase();
+      const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+      cleanups.push(async () => {
+        await pool.end();
+        await scratch.drop();
+      });
+      db = drizzleNodePg(pool);
+      migrate = (folder) => migrateNodePg(db, { migrationsFolder: folder });
+    } else {
+      const client = await PGlite.create('memory://');
+      cleanups.push(() => client.close());
+      db = drizzlePglite(client);
+      migrate = (folder) => migratePglite(db, { migrationsFolder: folder });
+    }
+    await migrate(old);
+    const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
+    const id = async (handle: string, status = 'active') =>
+      Number((await q(sql`insert into members (handle, kind, name, email, status) values (${handle}, 'person', ${handle}, ${handle + '@x.test'}, ${status}) returning id`))[0]!.id);
+    const [ann, bob, cid, dan, eve] = [await id('ann'), await id('bob'), await id('cid', 'closed'), await id('dan'), await id('eve')];
+    const conn = (x: number, y: number) => q(sql`insert into connections (a, b) values (${Math.min(x, y)}, ${Math.max(x, y)})`);
+    await conn(ann, bob);
+    await conn(ann, cid);
+    await q(sql`insert into follows (follower, followee) values (${ann}, ${cid}), (${cid}, ${ann})`);
+    await q(sql`insert into invitations (from_id, to_id, status) values (${cid}, ${eve}, 'pending')`);
+    const conv = async (starter: number, recipient: number, at: string) =>
+      Number(
+        (await q(sql`insert into conversations (starter_id, recipient_id, state, channel, created_at) values (${starter}, ${recipient}, 'open', 'tier_reach', ${at}::timestamptz) returning id`))[0]!.id,
+      );
+    const msg = (c: number, from: number, to: number) =>
+      q(sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash) values (${c}, ${from}, ${to}, 'hi', 'direct', 'h')`);
+    const replied = await conv(ann, bob, '2026-01-01T00:00:00Z');
+    await msg(replied, ann, bob);
+    await msg(replied, bob, ann);
+    const unanswered = await conv(bob, eve, '2026-01-01T00:00:00Z');
+    await msg(unanswered, bob, eve);
+    const blockedLater = await conv(ann, dan, '2026-01-01T00:00:00Z');
+    await msg(blockedLater, ann, dan);
+    await msg(blockedLater, dan, ann);
+    await q(sql`insert into blocks (blocker, blocked, created_at, unblocked_at) values (${dan}, ${ann}, '2026-02-01T00:00:00Z', '2026-02-03T00:00:00Z')`);
+    await q(sql`insert into subscriptions (member_id, tier, until, started_at) values (${eve}, 'career', null, '2026-01-10T00:00:00Z')`);
+    await q(sql`insert into inmail_ledger (member_id, kind, amount, period, created_at) values
+      (${eve}, 'grant', 5, '2026-01:career', '2026-01-10T00:00:00Z'),
+      (${eve}, 'grant', 5, '2026-02:career', '2026-02-01T00:00:00Z'),
+      (${eve}, 'grant', 5, '2026-03:career', '2026-03-01T00:00:00Z'),
+      (${eve}, 'grant', 5, '2026-04:career', '2026-04-01T00:00:00Z'),
+      (${eve}, 'expire', -5, '2026-04:career', '2026-04-01T00:00:00Z')`);
+
+    await migrate(join(packageRoot(), 'drizzle'));
+
+    const convs = new Map((await q(sql`select id, accepted, ended_at from conversations`)).map((r) => [Number(r.id), r]));
+    expect(convs.get(replied)).toMatchObject({ accepted: true, ended_at: null });
+    expect(convs.get(unanswered)).toMatchObject({ accepted: false, ended_at: null });
+    expect(convs.get(blockedLater)!.ended_at).not.toBeNull();
+    expect(await q(sql`select a, b from connections order by a`)).toEqual([{ a: Math.min(ann, bob), b: Math.max(ann, bob) }]);
+    expect(await q(sql`select * from follows`)).toEqual([]);
+    expect((await q(sql`select status from invitations`)).map((r) => r.status)).toEqual(['expired']);
+    const ledger = await q(sql`select kind, pool, sum(amount)::int as s from inmail_ledger group by kind, pool`);
+    expect(ledger).toEqual([{ kind: 'grant', pool: 'tier', s: 15 }]);
+    const [sub] = await q(sql`select changed_at from subscriptions where member_id = ${eve}`);
+    expect(new Date(String(sub!.changed_at)).toISOString()).toBe('2026-04-01T00:00:00.000Z');
+  });
+});
