@@ -297,6 +297,8 @@ export const messages = pgTable(
     /** sha-256 of the normalized body (case, whitespace) for bulk detection */
     bodyHash: text('body_hash').notNull(),
     toNonConnection: boolean('to_non_connection').notNull().default(false),
+    /** The forwarded introduction this message delivers (channel `introduction`, DOMAIN.md 11). */
+    introductionId: bigint('introduction_id', { mode: 'number' }),
     recipientId: integer('recipient_id').notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -373,4 +375,32 @@ export const reports = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('reports_reported_idx').on(t.reportedId, t.createdAt)],
+);
+
+/**
+ * Warm introductions (DOMAIN.md 11): A (asker) asks B (via) to introduce them to C (target).
+ * `status` asked | forwarded | declined; an ask older than introductionExpiryDays reads as expired
+ * (computed from now, no job). One open ask per (asker, target): a partial unique index, with lapsed
+ * asks marked expired before a new one is written.
+ */
+export const introductions = pgTable(
+  'introductions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    askerId: integer('asker_id').notNull().references(() => members.id),
+    viaId: integer('via_id').notNull().references(() => members.id),
+    targetId: integer('target_id').notNull().references(() => members.id),
+    note: text('note'),
+    forwardNote: text('forward_note'),
+    status: text('status').notNull().default('asked').$type<'asked' | 'forwarded' | 'declined' | 'expired'>(),
+    conversationId: bigint('conversation_id', { mode: 'number' }),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    respondedAt: ts('responded_at'),
+  },
+  (t) => [
+    uniqueIndex('introductions_open_uq').on(t.askerId, t.targetId).where(sql`${t.status} = 'asked'`),
+    index('introductions_asker_idx').on(t.askerId, t.createdAt),
+    index('introductions_via_idx').on(t.viaId, t.status),
+    check('introductions_status_ck', sql`${t.status} in ('asked','forwarded','declined','expired')`),
+  ],
 );
