@@ -38,7 +38,7 @@ export interface ApiConversation {
   state: 'open' | 'request';
   /** DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while not connected). */
   accepted: boolean;
-  folder: 'inbox' | 'requests';
+  folder: 'inbox' | 'requests' | 'filtered';
   unread: number;
   lastMessage: ApiMessage | null;
   /** The last message id the other side has read; null unless both sides have read receipts on. */
@@ -219,7 +219,7 @@ export async function listConversations(
   deps: Deps,
   db: Runner,
   memberId: number,
-  folder: 'inbox' | 'requests',
+  folder: 'inbox' | 'requests' | 'filtered',
   cursor: string | undefined,
   limit: number,
   now: Date,

@@ -13,6 +13,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -88,6 +89,15 @@ export const settings = pgTable('settings', {
   profileVisibility: text('profile_visibility').notNull().default('everyone'),
   readReceipts: boolean('read_receipts').notNull().default(true),
   typingIndicators: boolean('typing_indicators').notNull().default(true),
+  /** openTo (DOMAIN.md 7): shown on the profile to viewers within profileVisibility. */
+  openToJobs: boolean('open_to_jobs').notNull().default(false),
+  openToMentoring: boolean('open_to_mentoring').notNull().default(false),
+  /** requestFilters (DOMAIN.md 9): all off by default. */
+  filterNewAccounts: boolean('filter_new_accounts').notNull().default(false),
+  filterNoSharedConnections: boolean('filter_no_shared_connections').notNull().default(false),
+  filterNotFollowed: boolean('filter_not_followed').notNull().default(false),
+  /** The notification kinds turned off (Settings.notifications: every kind on by default). */
+  notificationsOff: text('notifications_off').array().notNull().default(sql`'{}'::text[]`),
 });
 
 /** The paid tier of a person and when it ends (a past `until` means lapsed, i.e. free). */
@@ -269,7 +279,7 @@ export const conversationMembers = pgTable(
   {
     conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
     memberId: integer('member_id').notNull().references(() => members.id),
-    folder: text('folder').notNull().$type<'inbox' | 'requests'>(),
+    folder: text('folder').notNull().$type<'inbox' | 'requests' | 'filtered'>(),
     unread: integer('unread').notNull().default(0),
     lastReadMessageId: bigint('last_read_message_id', { mode: 'number' }),
     hidden: boolean('hidden').notNull().default(false),
@@ -279,6 +289,10 @@ export const conversationMembers = pgTable(
   (t) => [
     primaryKey({ columns: [t.conversationId, t.memberId] }),
     index('conversation_members_list_idx').on(t.memberId, t.folder, t.lastActivityAt),
+    /** GET /v1/me unread counts read only the sides with unread messages. */
+    index('conversation_members_unread_idx')
+      .on(t.memberId, t.folder)
+      .where(sql`${t.unread} > 0 and not ${t.hidden} and not ${t.ignored}`),
     check('conversation_members_unread_ck', sql`${t.unread} >= 0`),
   ],
 );
@@ -404,3 +418,59 @@ export const introductions = pgTable(
     check('introductions_status_ck', sql`${t.status} in ('asked','forwarded','declined','expired')`),
   ],
 );
+
+/**
+ * Notifications (DOMAIN.md 9): one row per group (kind and UTC day for invitation.* and
+ * credits.granted, kind and conversation or page otherwise), written in the transaction of the event
+ * that causes it. `seq` (from notifications_seq) is taken again at every update: the list is ordered
+ * by it and the member's read mark is a seq. `count` counts every event of the group; `credits` sums
+ * a credits.granted group's credits.
+ */
+export const notificationsSeq = pgSequence('notifications_seq');
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    kind: text('kind').notNull(),
+    groupKey: text('group_key').notNull(),
+    conversationId: bigint('conversation_id', { mode: 'number' }),
+    invitationId: bigint('invitation_id', { mode: 'number' }),
+    pageId: integer('page_id'),
+    count: integer('count').notNull().default(1),
+    credits: integer('credits').notNull().default(0),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('notifications_group_uq').on(t.memberId, t.kind, t.groupKey),
+    index('notifications_list_idx').on(t.memberId, t.seq),
+    index('notifications_conversation_idx').on(t.conversationId),
+    index('notifications_updated_idx').on(t.updatedAt),
+  ],
+);
+
+/** Who caused a notification group: one row per actor, with their events and their last update. */
+export const notificationActors = pgTable(
+  'notification_actors',
+  {
+    notificationId: bigint('notification_id', { mode: 'number' })
+      .notNull()
+      .references(() => notifications.id, { onDelete: 'cascade' }),
+    actorId: integer('actor_id').notNull().references(() => members.id),
+    count: integer('count').notNull().default(1),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.notificationId, t.actorId] })],
+);
+
+/** A member's notification read mark: everything with a seq at or below it is read. */
+export const notificationMarks = pgTable('notification_marks', {
+  memberId: integer('member_id')
+    .primaryKey()
+    .references(() => members.id),
+  readSeq: bigint('read_seq', { mode: 'number' }).notNull().default(0),
+});

@@ -53,7 +53,7 @@ export const Conversation = Type.Object({
   participants: Type.Array(Member),
   state: Type.Union([Type.Literal('open'), Type.Literal('request')]),
   accepted: Type.Boolean({ description: 'DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while the two were not connected)' }),
-  folder: Type.Union([Type.Literal('inbox'), Type.Literal('requests')]),
+  folder: Type.Union([Type.Literal('inbox'), Type.Literal('requests'), Type.Literal('filtered')]),
   unread: Type.Integer(),
   lastMessage: Type.Union([Message, Type.Null()]),
   readUpTo: Type.Union([Type.String(), Type.Null()], { description: 'last message id the other side read (only when both have read receipts on)' }),
@@ -74,7 +74,7 @@ const AttachmentIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
 const Body = Type.String({ maxLength: 100_000 });
 const AsQuery = Type.Object({ as: Type.Optional(HandleRef) }, { additionalProperties: false });
 const ConvParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 30 }) });
-const Folder = Type.Union([Type.Literal('inbox'), Type.Literal('requests')]);
+const Folder = Type.Union([Type.Literal('inbox'), Type.Literal('requests'), Type.Literal('filtered')]);
 const ListQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
