@@ -22,6 +22,7 @@ import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { messagingRoutes } from './routes/messaging.js';
+import { introductionRoutes } from './routes/introductions.js';
 import { networkRoutes } from './routes/network.js';
 import { opsRoutes } from './routes/ops.js';
 import { streamRoutes } from './routes/stream.js';
@@ -310,6 +311,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(async (a) => adminRoutes(a as never, ctx));
   await app.register(async (a) => networkRoutes(a as never, ctx));
   await app.register(async (a) => messagingRoutes(a as never, ctx));
+  await app.register(async (a) => introductionRoutes(a as never, ctx));
   await app.register(async (a) => streamRoutes(a as never, ctx));
   return app;
 }

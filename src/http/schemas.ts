@@ -58,7 +58,7 @@ export const Unlock = Type.Object({
 });
 
 export const Channel = Type.Union(
-  ['direct', 'open_profile', 'tier_reach', 'group', 'open_inbox', 'page', 'inmail'].map((c) => Type.Literal(c)),
+  ['direct', 'open_profile', 'tier_reach', 'group', 'open_inbox', 'page', 'inmail', 'introduction'].map((c) => Type.Literal(c)),
 );
 
 export const Decision = Type.Object({

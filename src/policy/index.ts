@@ -57,3 +57,20 @@ export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './p
 export { REASON_HTTP_STATUS, httpStatus, retryAfterSeconds } from './status.js';
 export { mayIntroduceThrough, seesLimitedProfile, seesRestriction } from './visibility.js';
 export type { Onlooker } from './visibility.js';
+export { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS, notificationGroupKey, notificationRetentionCutoff, notifies } from './notifications.js';
+export type { NotificationFacts, NotificationKind } from './notifications.js';
+export { matchingRequestFilter, REQUEST_FILTERS, requestFolder } from './filters.js';
+export type { RequestFilter, RequestFilterFacts } from './filters.js';
+export {
+  ASK_RULES,
+  decideIntroductionAsk,
+  decideIntroductionDelivery,
+  decideIntroductionForward,
+  introductionExpired,
+  introductionExpiryCutoff,
+  introductionsPausedUntil,
+  INTRODUCTION_DECLINE_WINDOW_MS,
+  INTRODUCTION_DECLINES_TO_PAUSE,
+  INTRODUCTION_PAUSE_MS,
+} from './introduction.js';
+export type { AskFacts, ForwardFacts } from './introduction.js';

@@ -69,6 +69,7 @@ export const DELIVERY: Readonly<Record<Channel, (c: Ctx) => Delivery>> = {
   group: (c) => (c.member.settings.messageRequests === 'on' ? 'request' : 'inbox'),
   open_inbox: () => 'inbox',
   inmail: () => 'inbox',
+  introduction: () => 'request',
 };
 
 /** How a message would travel: a follow-up, a free channel, or a new InMail (which has a cost). */

@@ -3,6 +3,7 @@
  * Everything here is plain data, JSON-ready as it is (times are ISO 8601 UTC strings).
  */
 import type { Tier } from './policy.js';
+import { allNotificationsOn, type NotificationKind } from './notifications.js';
 
 /** Every reason code a decision can carry: API.md's list, plus `request_not_accepted` (see below). */
 export const REASONS = [
@@ -37,11 +38,13 @@ export const REASONS = [
    * writing into it before accepting it (DOMAIN.md 5: "The recipient cannot reply before accepting").
    */
   'request_not_accepted',
+  /** DOMAIN.md 11: the asked member declined 3 asks from the asker within 30 days: no asks for 90 days. */
+  'introductions_paused',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
 /** The channel a message travels on. `inmail` is never chosen unless the sender asks for it. */
-export type Channel = 'direct' | 'open_profile' | 'tier_reach' | 'group' | 'open_inbox' | 'page' | 'inmail';
+export type Channel = 'direct' | 'open_profile' | 'tier_reach' | 'group' | 'open_inbox' | 'page' | 'inmail' | 'introduction';
 /** Where a message lands for the recipient. */
 export type Delivery = 'inbox' | 'request';
 
@@ -89,6 +92,12 @@ export interface Settings {
   profileVisibility: 'everyone' | 'network' | 'connections';
   readReceipts: boolean;
   typingIndicators: boolean;
+  /** shown on the profile to viewers within profileVisibility */
+  openTo: { jobs: boolean; mentoring: boolean };
+  /** DOMAIN.md 9: message requests matching an enabled filter land in `filtered` */
+  requestFilters: { newAccounts: boolean; noSharedConnections: boolean; notFollowed: boolean };
+  /** each notification kind on or off */
+  notifications: Record<NotificationKind, boolean>;
 }
 
 /** API.md's defaults, field for field. */
@@ -101,7 +110,10 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   profileVisibility: 'everyone',
   readReceipts: true,
   typingIndicators: true,
-});
+  openTo: Object.freeze({ jobs: false, mentoring: false }),
+  requestFilters: Object.freeze({ newAccounts: false, noSharedConnections: false, notFollowed: false }),
+  notifications: Object.freeze(allNotificationsOn()),
+}) as Readonly<Settings>;
 
 /** The four action decisions a Profile carries (API.md `Profile.actions`). */
 export interface ProfileActions {

@@ -11,7 +11,7 @@
 import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { decideIgnoreRequest, REPORT_WINDOW_MS, reportCounts, shouldRestrict, showReadReceipts } from '../policy/index.js';
 import { rowsOf, type Runner } from '../store/db.js';
-import { attachments, conversationMembers, conversations, events, members, messageAttachments, messages, reports } from '../store/schema.js';
+import { attachments, conversationMembers, conversations, events, introductions, members, messageAttachments, messages, reports } from '../store/schema.js';
 import { isPageAdmin } from './pages.js';
 import { toApiAttachment, type ApiAttachment } from './attachments.js';
 import type { Deps } from './context.js';
@@ -30,6 +30,9 @@ export interface ApiMessage {
   channel: string;
   createdAt: string;
   attachments: ApiAttachment[];
+  /** A forwarded introduction (channel `introduction`): who vouched, and both notes (DOMAIN.md 11). */
+  introducedBy?: ApiMember;
+  introduction?: { note: string | null; forwardNote: string | null };
 }
 
 export interface ApiConversation {
@@ -126,10 +129,22 @@ export async function shapeMessages(
     list.push(toApiAttachment(a));
     atts.set(a.messageId, list);
   }
-  const need = [...new Set(rows.map((r) => r.senderId))].filter((id) => !known?.has(id));
+  const introIds = rows.flatMap((r) => (r.introductionId !== null ? [r.introductionId] : []));
+  const intros = introIds.length ? await db.select().from(introductions).where(inArray(introductions.id, introIds)) : [];
+  const need = [...new Set([...rows.map((r) => r.senderId), ...intros.map((i) => i.viaId)])].filter((id) => !known?.has(id));
   const loaded = await membersByIds(db, need);
   const senders = new Map<number, MemberRecord>([...(known ?? new Map()), ...loaded]);
-  return rows.map((r) => toApiMessage(r, memberFor(deps, readerId, senders.get(r.senderId)!, now), atts.get(r.id) ?? []));
+  const introById = new Map(intros.map((i) => [i.id, i]));
+  return rows.map((r) => {
+    const msg = toApiMessage(r, memberFor(deps, readerId, senders.get(r.senderId)!, now), atts.get(r.id) ?? []);
+    const intro = r.introductionId !== null ? introById.get(r.introductionId) : undefined;
+    const via = intro ? senders.get(intro.viaId) : undefined;
+    if (intro && via) {
+      msg.introducedBy = memberFor(deps, readerId, via, now);
+      msg.introduction = { note: intro.note, forwardNote: intro.forwardNote };
+    }
+    return msg;
+  });
 }
 
 /** The conversations as `viewerId` sees them, in the given order. */

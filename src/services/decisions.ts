@@ -30,6 +30,7 @@ const MESSAGES: Partial<Record<Reason, string>> = {
   reblock_cooldown: 'you unblocked this member recently',
   pages_cannot_ignore: 'requests to a page cannot be ignored',
   request_not_accepted: 'accept the request before replying',
+  introductions_paused: 'this member is not taking introduction requests from you for now',
 };
 
 /** The error for a refused decision: its status, its reason as code, its unlock and Retry-After. */

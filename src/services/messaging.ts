@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { charCount, decideMessage, decideReply, deny, httpStatus, isBulkSending, replyAccepts, retryAfterSeconds, sameTextKey, type Decision } from '../policy/index.js';
+import { charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, httpStatus, isBulkSending, replyAccepts, retryAfterSeconds, sameTextKey, type Decision } from '../policy/index.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
 import {
@@ -101,7 +101,22 @@ export async function sendInConversation(u: Uow, actor: Actor, conversationId: n
   return deliver(u, actor, recipient, input, conv.id);
 }
 
-async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, input: SendInput, replyTo: number | null): Promise<SendResult> {
+/**
+ * A forwarded introduction (DOMAIN.md 11): a message from the asker to the target on channel
+ * `introduction`, decided by decideIntroductionDelivery (C's settings apply, tier reach does not).
+ */
+export async function deliverIntroduction(u: Uow, asker: MemberRecord, target: MemberRecord, body: string, introductionId: number): Promise<SendResult> {
+  return deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId });
+}
+
+async function deliver(
+  u: Uow,
+  actor: Actor,
+  recipientIn: MemberRecord | null,
+  input: SendInput,
+  replyTo: number | null,
+  intro: { id: number } | null = null,
+): Promise<SendResult> {
   const { tx, now, deps } = u;
   const policy = deps.policy;
   if (recipientIn && recipientIn.id !== actor.member.id) await lockPair(tx, actor.member.id, recipientIn.id);
@@ -116,8 +131,9 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
   const wantsInmail = replyTo === null && input.channel === 'inmail';
   const { facts } = await gatherFacts(deps, tx, sender, recipient, now, { introductions: 3 });
   const subject = input.subject ?? null;
-  const decision =
-    replyTo === null
+  const decision = intro
+    ? decideIntroductionDelivery(facts, now, policy)
+    : replyTo === null
       ? decideMessage(facts, { body: input.body, subject, ...(wantsInmail ? { channel: 'inmail' as const } : {}) }, now, policy)
       : decideReply(facts, { body: input.body, subject: null }, now, policy);
   if (!decision.allowed) {
@@ -162,7 +178,10 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
       .set({ folder: 'inbox', ignored: false, hidden: false })
       .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
     startedNow = true;
-  } else if (channel === 'direct') {
+  } else if (intro && delivery === 'request') {
+    // An introduction is a new request from the asker in the pair's thread (not a follow-up).
+    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+  } else if (channel === 'direct' || intro) {
     // Connected, accepted, or this reply lets the other side in (isReply: DOMAIN.md 5.1).
     const accepts = replyAccepts(facts);
     if (conv.state === 'request' || accepts) {
@@ -200,6 +219,7 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
       bodyHash: hash,
       toNonConnection,
       recipientId: rcpt.id,
+      introductionId: intro?.id ?? null,
       createdAt: now,
     })
     .returning();
@@ -230,7 +250,7 @@ async function deliver(u: Uow, actor: Actor, recipientIn: MemberRecord | null, i
       throw denialError(deny('no_inmail_credits'), now);
   }
   if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
-  if (toNonConnection && !sender.bulkFlagged) await flagBulk(u, sender.id, hash);
+  if (toNonConnection && !sender.bulkFlagged && !intro) await flagBulk(u, sender.id, hash);
 
   // The event reaches the recipient: the sender as the recipient may see them (the sender knows themself).
   const apiMessage = toApiMessage(message, memberFor(deps, rcpt.id, sender, now), atts.map(toApiAttachment));

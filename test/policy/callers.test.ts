@@ -24,6 +24,7 @@ const INTERNAL: Record<string, string> = {
   messageTooLong: 'part of decideMessage', profileActions: 'part of decideProfile', quotaFacts: 'test fixture builder',
   spendableCredits: 'part of decideMessage', startOfNextMonthUTC: 'part of the wait unlocks', tierRank: 'part of the unlocks',
   tierReaches: 'part of the channel rules', waitUntil: 'part of the wait unlocks',
+  ASK_RULES: 'table', introductionsPausedUntil: 'part of decideIntroductionAsk', INTRODUCTION_DECLINES_TO_PAUSE: 'part of introductionsPausedUntil',
 };
 
 function sources(dir: string, out: string[] = []): string[] {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  decideIntroductionAsk,
   decideBlock,
   decideFollow,
   decideIgnoreRequest,
@@ -127,6 +128,19 @@ const ROWS: Row[] = [
     status: 403,
     when: 'the recipient of a pending request writes before accepting',
     decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0, accepted: false } } }), { body: 'hi' }, NOW),
+  },
+  {
+    reason: 'introductions_paused',
+    status: 429,
+    when: 'the asked member declined 3 asks from the asker in 30 days',
+    decide: () =>
+      decideIntroductionAsk(
+        facts({ rel: { degree: 2 } }),
+        { via: facts().member, viaConnectedToViewer: true, viaConnectedToMember: true, viaDegree: 1, openAsk: false, asksThisMonth: 0, declinesByVia: [ago(2 * DAY), ago(DAY), NOW], otherVias: [] },
+        null,
+        NOW,
+      ),
+    unlock: [{ kind: 'wait', until: iso(new Date(NOW.getTime() + 90 * DAY)) }],
   },
 ];
 

@@ -18,7 +18,7 @@ export interface Member {
   status: MemberStatus;
 }
 
-export type Channel = 'direct' | 'open_profile' | 'tier_reach' | 'group' | 'open_inbox' | 'page' | 'inmail';
+export type Channel = 'direct' | 'open_profile' | 'tier_reach' | 'group' | 'open_inbox' | 'page' | 'inmail' | 'introduction';
 
 export type Unlock =
   | { kind: 'upgrade'; tier: Tier }

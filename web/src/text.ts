@@ -180,6 +180,7 @@ export const CHANNEL_NAMES: Record<Channel, string> = {
   open_inbox: 'Open inbox',
   page: 'Message to a page',
   inmail: 'InMail',
+  introduction: 'Introduction',
 };
 
 /** One sentence for an allowed message decision. */

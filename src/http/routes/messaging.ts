@@ -46,6 +46,8 @@ export const Message = Type.Object({
   channel: Type.String(),
   createdAt: Type.String(),
   attachments: Type.Array(Attachment),
+  introducedBy: Type.Optional(Member),
+  introduction: Type.Optional(Type.Object({ note: Type.Union([Type.String(), Type.Null()]), forwardNote: Type.Union([Type.String(), Type.Null()]) })),
 });
 
 export const Conversation = Type.Object({

@@ -1,0 +1,255 @@
+/**
+ * Warm introductions (DOMAIN.md 11): ask, forward, decline, list. The policy decides
+ * (src/policy/introduction.ts); this module counts and writes, one transaction per verb with its
+ * events. An ask vanishes for whoever may no longer see one of the other two (a block between any
+ * two of the three, or a member deactivated or closed); the asker is never told why.
+ */
+import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import {
+  decideIntroductionAsk,
+  decideIntroductionForward,
+  introductionExpired,
+  introductionExpiryCutoff,
+  INTRODUCTION_DECLINE_WINDOW_MS,
+  INTRODUCTION_PAUSE_MS,
+  noteOf,
+  type Decision,
+} from '../policy/index.js';
+import type { Runner } from '../store/db.js';
+import { introductions } from '../store/schema.js';
+import type { Deps } from './context.js';
+import { enforce } from './decisions.js';
+import { AppError, notFound } from './errors.js';
+import { gatherFacts, toMemberFacts } from './facts.js';
+import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { deliverIntroduction } from './messaging.js';
+import { memberFor } from './projection.js';
+import type { Uow } from './uow.js';
+
+type Row = typeof introductions.$inferSelect;
+
+export interface ApiIntroduction {
+  id: string;
+  from: ApiMember;
+  via: ApiMember;
+  to: ApiMember;
+  note: string | null;
+  forwardNote: string | null;
+  /** API.md: declined and expired both read `not_forwarded`. */
+  status: 'asked' | 'forwarded' | 'not_forwarded';
+  createdAt: string;
+  conversationId?: string;
+}
+
+const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+
+/** A member that exists for the viewer: active, no block either way. */
+function exists(deps: Deps, viewerId: number, m: MemberRecord | undefined | null): m is MemberRecord {
+  return !!m && m.status === 'active' && (m.id === viewerId || !deps.graph.isBlockedEitherWay(viewerId, m.id));
+}
+
+function statusOf(row: Row, now: Date, deps: Deps): ApiIntroduction['status'] {
+  if (row.status === 'forwarded') return 'forwarded';
+  if (row.status === 'asked' && !introductionExpired(row.createdAt, now, deps.policy)) return 'asked';
+  return 'not_forwarded';
+}
+
+function toApi(deps: Deps, row: Row, people: Map<number, MemberRecord>, viewerId: number, now: Date): ApiIntroduction {
+  const as = (id: number) => memberFor(deps, viewerId, people.get(id)!, now);
+  const out: ApiIntroduction = {
+    id: String(row.id),
+    from: as(row.askerId),
+    via: as(row.viaId),
+    to: as(row.targetId),
+    note: row.note,
+    forwardNote: row.forwardNote,
+    status: statusOf(row, now, deps),
+    createdAt: row.createdAt.toISOString(),
+  };
+  // the asker learns where the introduction led only when it was forwarded
+  if (row.conversationId !== null && row.status === 'forwarded' && viewerId !== row.viaId) out.conversationId = String(row.conversationId);
+  return out;
+}
+
+/** Marks the lapsed open ask of (asker, target) expired, freeing the pair's unique slot. */
+async function expireLapsed(u: Uow, askerId: number, targetId: number): Promise<void> {
+  await u.tx
+    .update(introductions)
+    .set({ status: 'expired' })
+    .where(
+      and(
+        eq(introductions.askerId, askerId),
+        eq(introductions.targetId, targetId),
+        eq(introductions.status, 'asked'),
+        lte(introductions.createdAt, introductionExpiryCutoff(u.now, u.deps.policy)),
+      ),
+    );
+}
+
+/** A asks B (`via`) to introduce them to C (`to`). */
+export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: string; via: string; note?: string | null }): Promise<ApiIntroduction> {
+  const { deps, tx, now } = u;
+  const [target, via] = [await memberByHandle(tx, input.to), await memberByHandle(tx, input.via)];
+  const visibleTarget = target && (target.id === asker.id || exists(deps, asker.id, target)) ? target : null;
+  await lockMembers(tx, [asker.id]);
+  if (visibleTarget && visibleTarget.id !== asker.id) await expireLapsed(u, asker.id, visibleTarget.id);
+  const { facts } = await gatherFacts(deps, tx, asker, visibleTarget, now);
+  const viaSeen = via && via.id !== asker.id && exists(deps, asker.id, via) ? via : null;
+  const counts = visibleTarget ? await askCounts(tx, asker.id, visibleTarget.id, viaSeen?.id ?? null, now, deps) : null;
+  const others = visibleTarget && visibleTarget.id !== asker.id ? await otherVias(deps, tx, asker, visibleTarget, viaSeen?.id ?? null) : [];
+  const note = noteOf(input.note);
+  const d = decideIntroductionAsk(
+    facts,
+    {
+      via: viaSeen ? toMemberFacts(deps, viaSeen) : null,
+      viaConnectedToViewer: !!viaSeen && deps.graph.degree(asker.id, viaSeen.id) === 1,
+      viaConnectedToMember: !!viaSeen && !!visibleTarget && deps.graph.degree(viaSeen.id, visibleTarget.id) === 1,
+      viaDegree: viaSeen ? deps.graph.degree(asker.id, viaSeen.id) : null,
+      openAsk: counts?.open ?? false,
+      asksThisMonth: counts?.thisMonth ?? 0,
+      declinesByVia: counts?.declines ?? [],
+      otherVias: others,
+    },
+    note,
+    now,
+    deps.policy,
+  );
+  enforce(d, now);
+  const [row] = await tx
+    .insert(introductions)
+    .values({ askerId: asker.id, viaId: viaSeen!.id, targetId: visibleTarget!.id, note, status: 'asked', createdAt: now })
+    .returning();
+  const people = new Map([asker, viaSeen!, visibleTarget!].map((m) => [m.id, m]));
+  await u.emit('introduction.asked', [viaSeen!.id], { introduction: toApi(deps, row!, people, viaSeen!.id, now) });
+  return toApi(deps, row!, people, asker.id, now);
+}
+
+async function askCounts(db: Runner, askerId: number, targetId: number, viaId: number | null, now: Date, deps: Deps) {
+  const cutoff = introductionExpiryCutoff(now, deps.policy);
+  const [open] = await db
+    .select({ id: introductions.id })
+    .from(introductions)
+    .where(and(eq(introductions.askerId, askerId), eq(introductions.targetId, targetId), eq(introductions.status, 'asked'), sql`${introductions.createdAt} > ${cutoff}`))
+    .limit(1);
+  const [month] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(introductions)
+    .where(and(eq(introductions.askerId, askerId), gte(introductions.createdAt, monthStart(now))));
+  const declines =
+    viaId === null
+      ? []
+      : await db
+          .select({ at: introductions.respondedAt })
+          .from(introductions)
+          .where(
+            and(
+              eq(introductions.askerId, askerId),
+              eq(introductions.viaId, viaId),
+              eq(introductions.status, 'declined'),
+              gte(introductions.respondedAt, new Date(now.getTime() - INTRODUCTION_DECLINE_WINDOW_MS - INTRODUCTION_PAUSE_MS)),
+            ),
+          );
+  return { open: !!open, thisMonth: Number(month?.n ?? 0), declines: declines.flatMap((d) => (d.at ? [d.at] : [])) };
+}
+
+/** Other mutual connections A could ask (handles), for the unlock; only those A may see. */
+async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: MemberRecord, exclude: number | null): Promise<string[]> {
+  const ids = deps.graph.mutuals(asker.id, target.id, { limit: 4 }).items.filter((id) => id !== exclude).slice(0, 3);
+  const byId = await membersByIds(db, ids);
+  return ids.flatMap((id) => {
+    const m = byId.get(id);
+    return m && exists(deps, asker.id, m) ? [m.handle] : [];
+  });
+}
+
+/** The ask `id` as its introducer B may act on it (404 when it is not B's, or vanished for B). */
+async function askForVia(u: Uow, via: MemberRecord, id: number) {
+  const [row] = await u.tx.select().from(introductions).where(and(eq(introductions.id, id), eq(introductions.viaId, via.id))).for('update');
+  if (!row) throw notFound('no such introduction');
+  const people = await membersByIds(u.tx, [row.askerId, row.targetId, via.id]);
+  const asker = people.get(row.askerId);
+  const target = people.get(row.targetId);
+  if (!exists(u.deps, via.id, asker) || !exists(u.deps, via.id, target)) throw notFound('no such introduction');
+  if (statusOf(row, u.now, u.deps) !== 'asked') throw new AppError(409, 'conflict', 'this introduction is no longer open');
+  return { row, asker, target, people };
+}
+
+/** B forwards A's ask: C gets a message request from A on channel `introduction`, showing B and both notes. */
+export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number, noteIn?: string | null): Promise<ApiIntroduction> {
+  const { deps, tx, now } = u;
+  const { row, asker, target, people } = await askForVia(u, via, id);
+  const note = noteOf(noteIn);
+  const { facts } = await gatherFacts(deps, tx, via, target, now);
+  const d: Decision = decideIntroductionForward(
+    facts,
+    { open: true, viaConnectedToMember: deps.graph.degree(via.id, target.id) === 1, askerHidden: false, targetHidden: false },
+    note,
+    now,
+    deps.policy,
+  );
+  enforce(d, now);
+  const body = row.note ?? `${via.name} introduced us.`;
+  const sent = await deliverIntroduction(u, asker, target, body, row.id);
+  const [next] = await tx
+    .update(introductions)
+    .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: Number(sent.conversation.id) })
+    .where(eq(introductions.id, row.id))
+    .returning();
+  await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next!, people, target.id, now), conversationId: sent.conversation.id });
+  return toApi(deps, next!, people, via.id, now);
+}
+
+/** B declines: A is told only "not forwarded"; three declines in 30 days pause A's asks to B. */
+export async function declineIntroduction(u: Uow, via: MemberRecord, id: number): Promise<ApiIntroduction> {
+  const { row, people } = await askForVia(u, via, id);
+  const [next] = await u.tx.update(introductions).set({ status: 'declined', respondedAt: u.now }).where(eq(introductions.id, row.id)).returning();
+  return toApi(u.deps, next!, people, via.id, u.now);
+}
+
+/**
+ * `asked`: the caller's own asks, newest first; `to_forward`: open asks waiting for the caller. An
+ * ask whose other members no longer exist for the caller is left out.
+ */
+export async function listIntroductions(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  role: 'asked' | 'to_forward',
+  now: Date,
+  page: { cursor?: number; limit: number },
+): Promise<{ items: ApiIntroduction[]; nextCursor: string | null }> {
+  const items: ApiIntroduction[] = [];
+  let cursor = page.cursor;
+  const cutoff = introductionExpiryCutoff(now, deps.policy);
+  for (let round = 0; round < 20 && items.length < page.limit; round++) {
+    const batch = page.limit + 1;
+    const rows = await db
+      .select()
+      .from(introductions)
+      .where(
+        and(
+          role === 'asked'
+            ? eq(introductions.askerId, viewer.id)
+            : and(eq(introductions.viaId, viewer.id), eq(introductions.status, 'asked'), sql`${introductions.createdAt} > ${cutoff}`),
+          cursor !== undefined ? lt(introductions.id, cursor) : undefined,
+        ),
+      )
+      .orderBy(desc(introductions.id))
+      .limit(batch);
+    if (rows.length === 0) return { items, nextCursor: null };
+    const people = await membersByIds(db, [...new Set(rows.flatMap((r) => [r.askerId, r.viaId, r.targetId]))]);
+    for (const r of rows) {
+      cursor = r.id;
+      const others = [r.askerId, r.viaId, r.targetId].filter((id) => id !== viewer.id);
+      if (!others.every((id) => exists(deps, viewer.id, people.get(id)))) continue;
+      items.push(toApi(deps, r, people, viewer.id, now));
+      if (items.length === page.limit) {
+        const more = rows.length === batch || r !== rows[rows.length - 1];
+        return { items, nextCursor: more ? String(r.id) : null };
+      }
+    }
+    if (rows.length < batch) return { items, nextCursor: null };
+  }
+  return { items, nextCursor: cursor !== undefined && items.length > 0 ? String(cursor) : null };
+}
+

@@ -1,0 +1,174 @@
+/** Warm introductions through the API (DOMAIN.md 11, API.md "Introductions"). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { connect, count, folder, reply, settings, type User } from '../helpers/messaging.js';
+
+const DAY = 86_400_000;
+
+describe(`introductions (${storageKind})`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({ now: '2026-05-04T10:00:00Z', policy: { introductionsPerMonth: 4 } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const ask = (from: User, to: User, via: User, note?: string) =>
+    h.call('POST', '/v1/introductions', { token: from.token, body: { to: to.handle, via: via.handle, ...(note !== undefined ? { note } : {}) } });
+  const list = async (u: User, role: 'asked' | 'to_forward') => (await h.call('GET', `/v1/introductions?role=${role}`, { token: u.token })).body.items as any[];
+  /** A - B - C: B connects A to C. */
+  async function triangle() {
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    return { a, b, c };
+  }
+
+  it('ask, forward: C gets a request from A on channel introduction, showing B and both notes', async () => {
+    const { a, b, c } = await triangle();
+    const r = await ask(a, c, b, 'We both work on search engines');
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ from: { handle: a.handle }, via: { handle: b.handle }, to: { handle: c.handle }, note: 'We both work on search engines', forwardNote: null, status: 'asked' });
+    expect((await list(b, 'to_forward')).map((i) => i.id)).toEqual([r.body.id]);
+    expect((await list(a, 'asked')).map((i) => i.status)).toEqual(['asked']);
+    // nobody else learns of it
+    expect(await list(c, 'to_forward')).toEqual([]);
+    expect(await list(c, 'asked')).toEqual([]);
+    const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: { note: 'Ann is great, talk to her' } });
+    expect(fwd.status).toBe(200);
+    expect(fwd.body.status).toBe('forwarded');
+    const requests = await folder(h, c, 'requests');
+    expect(requests).toHaveLength(1);
+    const conv = requests[0];
+    expect(conv.state).toBe('request');
+    expect(conv.lastMessage).toMatchObject({
+      channel: 'introduction',
+      body: 'We both work on search engines',
+      sender: { handle: a.handle },
+      introducedBy: { handle: b.handle },
+      introduction: { note: 'We both work on search engines', forwardNote: 'Ann is great, talk to her' },
+    });
+    expect((await list(a, 'asked'))[0]).toMatchObject({ status: 'forwarded', conversationId: conv.id });
+    expect(await list(b, 'to_forward')).toEqual([]);
+    // C accepts it like any request; then they write freely
+    expect((await h.call('POST', `/v1/conversations/${conv.id}/accept`, { token: c.token })).body.accepted).toBe(true);
+    expect((await reply(h, c, conv.id, 'Hi Ann!')).status).toBe(201);
+    expect((await reply(h, a, conv.id, 'Thanks for accepting')).status).toBe(201);
+  });
+
+  it('refusals carry the policy reason and unlock, and store nothing', async () => {
+    const { a, b, c } = await triangle();
+    const d = await signUp(h); // a mutual connection of a and c that b is not
+    await connect(h, a, d);
+    await connect(h, d, c);
+    const stranger = await signUp(h);
+    const before = await count(h, 'introductions');
+    // via is not connected to the target: not_in_reach, with the real mutual connections as unlocks
+    const e = await signUp(h);
+    await connect(h, a, e);
+    const wrongVia = await ask(a, c, e);
+    expect(wrongVia.status).toBe(403);
+    expect(wrongVia.body.error.code).toBe('not_in_reach');
+    expect(wrongVia.body.error.unlock).toEqual(expect.arrayContaining([{ kind: 'introduction', via: [b.handle] }, { kind: 'introduction', via: [d.handle] }]));
+    // a 1st-degree member, an out-of-network member, an unknown member
+    expect((await ask(a, b, d)).body.error.code).toBe('already_connected');
+    expect((await ask(a, stranger, b)).body.error.code).toBe('not_in_reach');
+    const unknown = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: 'nobody_at_all', via: b.handle } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('recipient_unavailable');
+    // a note over 300 characters
+    const long = await ask(a, c, b, 'x'.repeat(301));
+    expect(long.status).toBe(400);
+    expect(long.body.error.code).toBe('note_too_long');
+    expect(await count(h, 'introductions')).toBe(before);
+    // twice about the same member, even through another mutual
+    expect((await ask(a, c, b)).status).toBe(201);
+    const twice = await ask(a, c, d);
+    expect(twice.status).toBe(403);
+    expect(twice.body.error.code).toBe('awaiting_response');
+    // the target's settings apply
+    const { a: a2, b: b2, c: c2 } = await triangle();
+    await settings(h, c2, { messagesFrom: 'connections' });
+    expect((await ask(a2, c2, b2)).body.error.code).toBe('recipient_settings');
+  });
+
+  it('the monthly limit, then the 1st of the month', async () => {
+    h.clock.set('2026-06-10T10:00:00Z');
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    const targets: User[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = await signUp(h);
+      await connect(h, b, t);
+      targets.push(t);
+    }
+    for (let i = 0; i < 4; i++) expect((await ask(a, targets[i]!, b)).status).toBe(201);
+    const over = await ask(a, targets[4]!, b);
+    expect(over.status).toBe(429);
+    expect(over.body.error).toMatchObject({ code: 'monthly_limit', unlock: [{ kind: 'wait', until: '2026-07-01T00:00:00.000Z' }] });
+    expect(over.headers['retry-after']).toBeDefined();
+    h.clock.set('2026-07-01T00:00:01Z');
+    expect((await ask(a, targets[4]!, b)).status).toBe(201);
+  });
+
+  it('three declines within 30 days pause asks from that member for 90 days; the asker only reads not_forwarded', async () => {
+    h.clock.set('2026-08-03T10:00:00Z');
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    const targets: User[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = await signUp(h);
+      await connect(h, b, t);
+      targets.push(t);
+    }
+    for (let i = 0; i < 3; i++) {
+      const r = await ask(a, targets[i]!, b);
+      expect(r.status).toBe(201);
+      const dec = await h.call('POST', `/v1/introductions/${r.body.id}/decline`, { token: b.token });
+      expect(dec.status).toBe(200);
+      h.clock.advance(DAY);
+    }
+    expect((await list(a, 'asked')).map((i) => i.status)).toEqual(['not_forwarded', 'not_forwarded', 'not_forwarded']);
+    const paused = await ask(a, targets[3]!, b);
+    expect(paused.status).toBe(429);
+    expect(paused.body.error.code).toBe('introductions_paused');
+    expect(paused.body.error.unlock[0]).toEqual({ kind: 'wait', until: '2026-11-03T10:00:00.000Z' });
+    h.clock.set('2026-11-03T10:00:01Z');
+    expect((await ask(a, targets[3]!, b)).status).toBe(201);
+  });
+
+  it('an unanswered ask expires after introductionExpiryDays; forwarding it then is a conflict', async () => {
+    const { a, b, c } = await triangle();
+    const r = await ask(a, c, b);
+    h.clock.advance(14 * DAY);
+    expect((await list(a, 'asked'))[0].status).toBe('not_forwarded');
+    expect(await list(b, 'to_forward')).toEqual([]);
+    expect((await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: {} })).status).toBe(409);
+    // and a new ask may be made
+    expect((await ask(a, c, b)).status).toBe(201);
+  });
+
+  it('a block between any two of the three makes the ask vanish for whoever can no longer see the others', async () => {
+    const { a, b, c } = await triangle();
+    const r = await ask(a, c, b);
+    expect(r.status).toBe(201);
+    await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: a.handle } });
+    expect(await list(a, 'asked')).toEqual([]);
+    // B still sees both, but the introduction cannot reach C
+    const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: {} });
+    expect(fwd.status).toBe(404);
+    const { a: a2, b: b2, c: c2 } = await triangle();
+    const r2 = await ask(a2, c2, b2);
+    await h.call('POST', '/v1/blocks', { token: b2.token, body: { handle: a2.handle } });
+    expect(await list(b2, 'to_forward')).toEqual([]);
+    expect(await list(a2, 'asked')).toEqual([]);
+    expect((await h.call('POST', `/v1/introductions/${r2.body.id}/forward`, { token: b2.token, body: {} })).status).toBe(404);
+    // only the asked member may forward or decline
+    const { a: a3, b: b3, c: c3 } = await triangle();
+    const r3 = await ask(a3, c3, b3);
+    expect((await h.call('POST', `/v1/introductions/${r3.body.id}/forward`, { token: c3.token, body: {} })).status).toBe(404);
+    expect((await h.call('POST', `/v1/introductions/${r3.body.id}/decline`, { token: a3.token })).status).toBe(404);
+  });
+});
