@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Metrics } from './http/metrics.js';
+import { shedAtTheDoor } from './http/pressure.js';
 import type { Deps } from './services/context.js';
 import { attachmentsDir } from './services/attachments.js';
 import { loadGraph } from './services/graph.js';
@@ -101,6 +102,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: 'index.html' });
   }
   let url = '';
+  shedAtTheDoor(app.server, metrics, config.maxInFlight);
   if (opts.listen !== false) url = await app.listen({ port: config.port, host: config.host });
   housekeeper.start();
   let closed = false;

@@ -55,6 +55,12 @@ export class Metrics {
     help: 'HTTP requests being handled now',
     registers: [this.registry],
   });
+  readonly streamClosed = new Counter({
+    name: 'liaison_stream_closed_total',
+    help: 'Stream sockets closed by the server, by close code (4008 slow consumer, 1012 restart, 4003 account inactive, 1011 replay failed)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   private processMetrics = false;
 
   constructor(defaults = false) {

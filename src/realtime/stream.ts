@@ -229,7 +229,7 @@ export class StreamHub {
       if (since !== undefined) await this.replay(c, since);
     } catch (e) {
       this.log?.('stream: replay failed', { err: String(e) });
-      if (c.ws.readyState === c.ws.OPEN) c.ws.close(1011, 'replay failed: reconnect');
+      if (c.ws.readyState === c.ws.OPEN) this.close(c, 1011, 'replay failed: reconnect');
     }
   }
 
@@ -423,6 +423,7 @@ export class StreamHub {
   private close(c: Client, code: number, reason: string): void {
     if (c.closing) return;
     c.closing = true;
+    this.metrics?.streamClosed.inc({ code: String(code) });
     try {
       c.ws.close(code, reason);
     } catch {
