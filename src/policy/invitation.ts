@@ -2,7 +2,7 @@
 import type { Facts, InvitationAttempt } from './facts.js';
 import { exhausted, hasNote, longerThan, waitCooldown, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { ACTOR_RULES, decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { ACTOR_RULES, decideWith, firstDenial, isHidden, isSelf, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { cheapestPaidTier } from './tier.js';
 import { DAY_MS, WEEK_MS } from './time.js';
 import { allow, type Decision } from './types.js';
@@ -67,8 +67,10 @@ export function decideInvitation(
   now: Date,
   policy: Policy = DEFAULT_POLICY,
 ): Decision {
-  return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => {
-    const ctx: InvitationCtx = { ...c, attempt, accepting: c.rel.invitation?.direction === 'received' };
+  // Inviting back is accepting, which a restricted member may do (DOMAIN.md 1): only the actor rules then.
+  const accepting = facts.relationship.invitation?.direction === 'received' && !isHidden(facts) && !isSelf(facts);
+  return decideWith(facts, now, policy, [...(accepting ? ACTOR_RULES : SENDER_RULES), ...TARGET_RULES], (c) => {
+    const ctx: InvitationCtx = { ...c, attempt, accepting };
     return firstDenial(INVITATION_RULES, ctx) ?? allow();
   });
 }

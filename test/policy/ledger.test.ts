@@ -153,3 +153,13 @@ describe('accepting an invitation (DOMAIN.md 1, 4.4)', () => {
     expect(decideAcceptInvitation(facts({ member: { connectionCount: P.connectionCap } }), NOW).reason).toBe('recipient_connection_cap');
   });
 });
+
+describe('inviting back is accepting (model finding 1)', () => {
+  it('a restricted member is shown Connect allowed for an invitation they received, and may invite back', async () => {
+    const { decideInvitation, decideProfile } = await import('../../src/policy/index.js');
+    const f = facts({ viewer: { status: 'restricted' }, rel: { invitation: { direction: 'received' } } });
+    expect(decideInvitation(f, {}, NOW).allowed).toBe(true);
+    expect(decideProfile(f, NOW).actions.connect).toEqual({ allowed: true, reason: 'ok', unlock: [] });
+    expect(decideInvitation(facts({ viewer: { status: 'restricted' } }), {}, NOW).reason).toBe('sender_restricted');
+  });
+});

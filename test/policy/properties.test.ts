@@ -9,6 +9,8 @@ import {
   DEFAULT_SETTINGS,
   decideBlock,
   decideAcceptInvitation,
+  isHidden,
+  isSelf,
   decideFollow,
   decideFollowUp,
   decideIgnoreRequest,
@@ -225,6 +227,9 @@ describe('properties', () => {
         for (const [name, d] of Object.entries(ds)) {
           // blocking is a safety tool; following and accepting are not sending (DOMAIN.md 1)
           if (['block', 'follow', 'accept', 'profile.follow'].includes(name) && f.viewer.status === 'restricted') continue;
+          // inviting back is accepting (a visible member's invitation to the viewer)
+          const received = f.relationship.invitation?.direction === 'received' && !isHidden(f) && !isSelf(f);
+          if (['invitation', 'invitationBare', 'profile.connect'].includes(name) && f.viewer.status === 'restricted' && received) continue;
           expect(d.allowed, name).toBe(false);
           expect(d.reason, name).toBe(f.viewer.status === 'restricted' ? 'sender_restricted' : 'sender_inactive');
           expect(d.unlock).toEqual([]);
