@@ -54,6 +54,7 @@ abstract class Cmd implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     tick(m, r);
     r.trace.push(`  ${this.toString()}   [${m.now.toISOString()}]`);
+    stat(`~ ${this.constructor.name}`);
     await this.exec(m, r);
   }
   abstract exec(m: Model, r: Real): Promise<void>;
@@ -70,9 +71,21 @@ function actor(m: Model, a: number): number | undefined {
 function anyMember(m: Model, b: number): number {
   return b % m.members.length;
 }
+/**
+ * A member related to `a` (a connection, a 2nd or 3rd degree, a thread's other side, a fellow group
+ * member) when there is one, else another member: aims the commands at the pairs where rules bite.
+ */
+function related(m: Model, a: number, b: number): number {
+  const rel = m.members
+    .filter((x) => x.i !== a)
+    .filter((x) => m.connected(a, x.i) || m.degree(a, x.i) !== null || m.liveThread(a, x.i) || m.sharedGroups(a, x.i) > 0)
+    .map((x) => x.i);
+  return rel.length ? rel[b % rel.length]! : target(m, a, b);
+}
+
 /** Another member than `a` (oneself only for b = 7, now and then). */
 function target(m: Model, a: number, b: number): number {
-  if (b === 7 || m.members.length < 2) return a;
+  if ((b === 7 && a % 2 === 0) || m.members.length < 2) return a;
   const others = m.members.filter((x) => x.i !== a);
   return others[b % others.length]!.i;
 }
@@ -144,6 +157,7 @@ export class Lifecycle extends Cmd {
   }
   async exec(m: Model, r: Real) {
     const deactivated = m.members.filter((x) => x.status === 'deactivated');
+    if (this.action === 'reactivate' && !deactivated.length && this.a % 4 !== 3) return;
     const a = this.action === 'reactivate' && deactivated.length ? deactivated[this.a % deactivated.length]!.i : actor(m, this.a);
     if (a === undefined) return;
     const mm = m.m(a);
@@ -372,59 +386,86 @@ export class Invite extends Cmd {
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = target(m, a, this.b);
-    const note = this.note === 'none' ? undefined : this.note === 'short' ? 'Hello, let us connect' : this.note === 'spaces' ? ' \t  ' : 'n'.repeat(m.policy.noteMaxChars + 1);
-    const body: Record<string, unknown> = { to: m.m(b).handle };
-    if (note !== undefined) body.note = note;
-    if (this.email) body.email = m.m(b).email;
-    const headers = this.retry ? { 'idempotency-key': randomBytes(8).toString('hex') } : undefined;
-    const res = await call(r, 'POST', '/v1/invitations', { ...tok(m, a), body, headers });
-    const what = `invite ${H(m, a)} -> ${H(m, b)}`;
-    if (inactive(m, a, res, what)) return;
-    // DOMAIN.md 3: a note of only whitespace is no note.
-    const stored = note !== undefined && note.trim() !== '' ? note : null;
-    const d = m.invitationDecision(a, b, { note: stored, emailMatches: this.email });
-    if (!d.allowed) return C.denial(res, d, what);
-    const theirs = m.openInvitation(a, b);
-    if (theirs && theirs.from === b && theirs.status === 'ignored') {
-      // LENIENT: a has ignored b's invitation (b still sees it pending) and now invites b. DOMAIN.md 3
-      // ("If B has a pending invitation to A and A invites B, the two are connected at once") reads
-      // either way: connected at once (200), or a new invitation replacing the one a ignored (201).
-      C.status(res, [200, 201], undefined, `${what} (after ignoring theirs)`);
-      if (res.status === 200) {
-        C.eq(res.body.id, theirs.id, `${what}: the invitation accepted`, res);
-        theirs.status = 'accepted';
-        theirs.respondedAt = new Date(m.now);
-        m.connect(a, b);
-      } else {
-        theirs.status = 'expired';
-        this.record(m, a, b, stored, res);
-      }
-    } else if (theirs && theirs.from === b) {
-      C.status(res, 200, undefined, `${what} (crossing invitations connect at once)`);
-      C.eq({ id: res.body.id, status: res.body.status }, { id: theirs.id, status: 'accepted' }, `${what}: crossing`, res);
+    await invite(m, r, a, target(m, a, this.b), this.note, this.email, this.retry);
+  }
+  toString() {
+    return `invite(m${this.a} -> m${this.b}, note ${this.note}${this.email ? ', with e-mail' : ''}${this.retry ? ', retried' : ''})`;
+  }
+}
+
+async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKind, email: boolean, retry: boolean): Promise<void> {
+  const note = noteKind === 'none' ? undefined : noteKind === 'short' ? 'Hello, let us connect' : noteKind === 'spaces' ? ' \t  ' : 'n'.repeat(m.policy.noteMaxChars + 1);
+  const body: Record<string, unknown> = { to: m.m(b).handle };
+  if (note !== undefined) body.note = note;
+  if (email) body.email = m.m(b).email;
+  const headers = retry ? { 'idempotency-key': randomBytes(8).toString('hex') } : undefined;
+  const res = await call(r, 'POST', '/v1/invitations', { ...tok(m, a), body, headers });
+  const what = `invite ${H(m, a)} -> ${H(m, b)}`;
+  if (inactive(m, a, res, what)) return;
+  // DOMAIN.md 3: a note of only whitespace is no note.
+  const stored = note !== undefined && note.trim() !== '' ? note : null;
+  const d = m.invitationDecision(a, b, { note: stored, emailMatches: email });
+  if (!d.allowed) return C.denial(res, d, what);
+  const theirs = m.openInvitation(a, b);
+  if (theirs && theirs.from === b && theirs.status === 'ignored') {
+    // LENIENT: a has ignored b's invitation (b still sees it pending) and now invites b. DOMAIN.md 3
+    // ("If B has a pending invitation to A and A invites B, the two are connected at once") reads
+    // either way: connected at once (200), or a new invitation replacing the one a ignored (201).
+    C.status(res, [200, 201], undefined, `${what} (after ignoring theirs)`);
+    if (res.status === 200) {
+      C.eq(res.body.id, theirs.id, `${what}: the invitation accepted`, res);
       theirs.status = 'accepted';
       theirs.respondedAt = new Date(m.now);
       m.connect(a, b);
     } else {
-      C.status(res, 201, undefined, what);
-      this.record(m, a, b, stored, res);
+      theirs.status = 'expired';
+      record(m, a, b, stored, res);
     }
-    if (this.retry) {
-      const again = await call(r, 'POST', '/v1/invitations', { ...tok(m, a), body, headers });
-      C.eq({ status: again.status, body: again.body }, { status: res.status, body: res.body }, `${what}: a retry with the same Idempotency-Key`, again);
-    }
+  } else if (theirs && theirs.from === b) {
+    C.status(res, 200, undefined, `${what} (crossing invitations connect at once)`);
+    C.eq({ id: res.body.id, status: res.body.status }, { id: theirs.id, status: 'accepted' }, `${what}: crossing`, res);
+    theirs.status = 'accepted';
+    theirs.respondedAt = new Date(m.now);
+    m.connect(a, b);
+  } else {
+    C.status(res, 201, undefined, what);
+    record(m, a, b, stored, res);
   }
-  private record(m: Model, a: number, b: number, note: string | null, res: Res) {
-    const inv: MInvitation = { id: String(res.body.id), from: a, to: b, note, status: 'pending', createdAt: new Date(m.now), respondedAt: null, reportedAt: null };
-    m.invitations.push(inv);
-    const what = `invite ${H(m, a)} -> ${H(m, b)}`;
-    C.eq({ note: res.body.note, status: res.body.status }, { note, status: 'pending' }, `${what}: invitation`, res);
-    C.member(res.body.to, m.view(a, b), `${what}: invitation.to`, res);
-    C.member(res.body.from, m.view(a, a), `${what}: invitation.from`, res);
+  if (retry) {
+    const again = await call(r, 'POST', '/v1/invitations', { ...tok(m, a), body, headers });
+    C.eq({ status: again.status, body: again.body }, { status: res.status, body: res.body }, `${what}: a retry with the same Idempotency-Key`, again);
+  }
+}
+
+function record(m: Model, a: number, b: number, note: string | null, res: Res) {
+  const inv: MInvitation = { id: String(res.body.id), from: a, to: b, note, status: 'pending', createdAt: new Date(m.now), respondedAt: null, reportedAt: null };
+  m.invitations.push(inv);
+  const what = `invite ${H(m, a)} -> ${H(m, b)}`;
+  C.eq({ note: res.body.note, status: res.body.status }, { note, status: 'pending' }, `${what}: invitation`, res);
+  C.member(res.body.to, m.view(a, b), `${what}: invitation.to`, res);
+  C.member(res.body.from, m.view(a, a), `${what}: invitation.from`, res);
+}
+
+/** An invitation and its acceptance in one command (both steps compared): networks grow faster. */
+export class Connect extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const free = m.members.filter((x) => x.i !== a && x.status === 'active' && !m.connected(a, x.i) && !m.openInvitation(a, x.i) && !m.blockedEither(a, x.i));
+    const b = free.length && this.b !== 7 ? free[this.b % free.length]!.i : target(m, a, this.b);
+    await invite(m, r, a, b, 'none', false, false);
+    const inv = m.invitations.find((x) => x.from === a && x.to === b && x.status === 'pending' && !m.expired(x));
+    if (!inv || m.m(b).status === 'closed') return;
+    await respondTo(m, r, inv, 'accept');
   }
   toString() {
-    return `invite(m${this.a} -> m${this.b}, note ${this.note}${this.email ? ', with e-mail' : ''}${this.retry ? ', retried' : ''})`;
+    return `connect(m${this.a} -> m${this.b}: invite, accept)`;
   }
 }
 
@@ -442,53 +483,56 @@ export class RespondInvitation extends Cmd {
     // Open invitations first: they are the interesting ones.
     const open = m.invitations.filter((x) => (x.status === 'pending' || x.status === 'ignored') && !m.expired(x));
     const list = open.length && this.k % 4 !== 3 ? open : m.invitations;
-    const inv = list[this.k % list.length]!;
-    const a = this.action === 'withdraw' ? inv.from : inv.to;
-    const o = this.action === 'withdraw' ? inv.to : inv.from;
-    if (m.m(a).status === 'closed') return;
-    const res = await call(r, 'POST', `/v1/invitations/${inv.id}/${this.action}`, tok(m, a));
-    const what = `${this.action} invitation ${inv.id} (${H(m, inv.from)} -> ${H(m, inv.to)}, ${inv.status}) by ${H(m, a)}`;
-    if (inactive(m, a, res, what)) return;
-    if (!m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: the other side does not exist for the caller`);
-    const expired = m.expired(inv);
-    const openForSender = (inv.status === 'pending' || inv.status === 'ignored') && !expired;
-    if (this.action === 'withdraw') {
-      // LENIENT: an invitation that is no longer open: 409 conflict (or 404), the contract does not say.
-      if (!openForSender) return C.status(res, [404, 409], undefined, `${what}: not open`);
-      C.status(res, 200, undefined, what);
-      C.eq(res.body.status, 'withdrawn', `${what}: status`, res);
-      inv.status = 'withdrawn';
-      inv.respondedAt = new Date(m.now);
-      return;
-    }
-    if (inv.status === 'ignored' && !expired) {
-      // LENIENT: the recipient no longer sees an invitation it ignored; answering it again is 404 or
-      // 409, and reporting it later may be allowed.
-      C.status(res, this.action === 'report' ? [200, 404, 409] : [404, 409], undefined, `${what}: already ignored`);
-      if (res.status === 200) inv.reportedAt = new Date(m.now);
-      return;
-    }
-    if (inv.status !== 'pending' || expired) return C.status(res, [404, 409], undefined, `${what}: not open`);
-    if (this.action === 'accept') {
-      const d = m.acceptDecision(a, o);
-      if (!d.allowed) return C.denial(res, d, what);
-      C.status(res, 200, undefined, what);
-      C.eq(res.body.status, 'accepted', `${what}: status`, res);
-      inv.status = 'accepted';
-      inv.respondedAt = new Date(m.now);
-      m.connect(a, o);
-      return;
-    }
-    C.status(res, 200, undefined, what);
-    C.eq(res.body.status, 'ignored', `${what}: status as the recipient sees it`, res);
-    inv.status = 'ignored';
-    inv.respondedAt = new Date(m.now);
-    if (this.action === 'report') inv.reportedAt = new Date(m.now);
+    await respondTo(m, r, list[this.k % list.length]!, this.action);
   }
   toString() {
     return `${this.action}Invitation(#${this.k})`;
   }
 }
+
+async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' | 'ignore' | 'withdraw' | 'report'): Promise<void> {
+  const a = action === 'withdraw' ? inv.from : inv.to;
+  const o = action === 'withdraw' ? inv.to : inv.from;
+  if (m.m(a).status === 'closed') return;
+  const res = await call(r, 'POST', `/v1/invitations/${inv.id}/${action}`, tok(m, a));
+  const what = `${action} invitation ${inv.id} (${H(m, inv.from)} -> ${H(m, inv.to)}, ${inv.status}) by ${H(m, a)}`;
+  if (inactive(m, a, res, what)) return;
+  if (!m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: the other side does not exist for the caller`);
+  const expired = m.expired(inv);
+  const openForSender = (inv.status === 'pending' || inv.status === 'ignored') && !expired;
+  if (action === 'withdraw') {
+    // LENIENT: an invitation that is no longer open: 409 conflict (or 404), the contract does not say.
+    if (!openForSender) return C.status(res, [404, 409], undefined, `${what}: not open`);
+    C.status(res, 200, undefined, what);
+    C.eq(res.body.status, 'withdrawn', `${what}: status`, res);
+    inv.status = 'withdrawn';
+    inv.respondedAt = new Date(m.now);
+    return;
+  }
+  if (inv.status === 'ignored' && !expired) {
+    // LENIENT: the recipient no longer sees an invitation it ignored; answering it again is 404 or
+    // 409, and reporting it later may be allowed.
+    C.status(res, action === 'report' ? [200, 404, 409] : [404, 409], undefined, `${what}: already ignored`);
+    if (res.status === 200) inv.reportedAt = new Date(m.now);
+    return;
+  }
+  if (inv.status !== 'pending' || expired) return C.status(res, [404, 409], undefined, `${what}: not open`);
+  if (action === 'accept') {
+    const d = m.acceptDecision(a, o);
+    if (!d.allowed) return C.denial(res, d, what);
+    C.status(res, 200, undefined, what);
+    C.eq(res.body.status, 'accepted', `${what}: status`, res);
+    inv.status = 'accepted';
+    inv.respondedAt = new Date(m.now);
+    m.connect(a, o);
+    return;
+  }
+  C.status(res, 200, undefined, what);
+  C.eq(res.body.status, 'ignored', `${what}: status as the recipient sees it`, res);
+  inv.status = 'ignored';
+  inv.respondedAt = new Date(m.now);
+  if (action === 'report') inv.reportedAt = new Date(m.now);
+  }
 
 export class RemoveConnection extends Cmd {
   constructor(
@@ -541,7 +585,7 @@ export class Block extends Cmd {
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = target(m, a, this.b);
+    const b = this.b % 2 ? related(m, a, this.b) : target(m, a, this.b);
     const res = await call(r, 'POST', '/v1/blocks', { ...tok(m, a), body: { handle: m.m(b).handle } });
     const what = `block ${H(m, a)} -> ${H(m, b)}`;
     if (inactive(m, a, res, what)) return;
@@ -759,6 +803,7 @@ export class Send extends Cmd {
   constructor(
     readonly a: number,
     readonly b: number,
+    readonly rel: boolean,
     readonly body: number,
     readonly inmail: boolean,
     readonly subject: boolean,
@@ -770,14 +815,14 @@ export class Send extends Cmd {
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = target(m, a, this.b);
+    const b = this.rel ? related(m, a, this.b) : target(m, a, this.b);
     const what = `send ${H(m, a)} -> ${H(m, b)}`;
     let att: MAttachment | null = null;
     if (this.attach) {
       att = await upload(m, r, a, this.retry);
       if (m.m(a).status === 'deactivated') return;
     }
-    const text = BODIES[this.body % BODIES.length]!;
+    const text = BODIES[this.body < 6 ? this.body : this.body >= 14 ? this.body - 8 : this.body % 6]!;
     const subject = this.subject ? (this.body % 3 === 2 ? 's'.repeat(m.policy.inmailSubjectMaxChars + 1) : 'About your work') : undefined;
     const req: Record<string, unknown> = { to: m.m(b).handle, body: text };
     if (this.inmail) req.channel = 'inmail';
@@ -813,8 +858,8 @@ export class Send extends Cmd {
     await afterMessage(m, r, a, b, t, refundsBefore, d.cost !== undefined, what);
   }
   toString() {
-    const text = JSON.stringify(BODIES[this.body % BODIES.length]!.slice(0, 12));
-    return `send(m${this.a} -> m${this.b}, ${text}${this.inmail ? ', inmail' : ''}${this.subject ? ', subject' : ''}${this.attach ? ', attachment' : ''}${this.retry ? ', retried' : ''})`;
+    const text = JSON.stringify(BODIES[this.body < 6 ? this.body : this.body >= 14 ? this.body - 8 : this.body % 6]!.slice(0, 12));
+    return `send(m${this.a} -> ${this.rel ? 'related ' : ''}m${this.b}, ${text}${this.inmail ? ', inmail' : ''}${this.subject ? ', subject' : ''}${this.attach ? ', attachment' : ''}${this.retry ? ', retried' : ''})`;
   }
 }
 
@@ -1236,34 +1281,38 @@ export class Me extends Cmd {
 const idx = fc.nat({ max: 7 });
 
 export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>[] {
-  const w = <T>(n: number, arb: fc.Arbitrary<T>) => Array.from({ length: n }, () => arb);
+  const c = <T extends fc.AsyncCommand<Model, Real>>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary: arbitrary as fc.Arbitrary<fc.AsyncCommand<Model, Real>> });
+  const verbs = <T>(...xs: T[]) => fc.constantFrom(...xs);
   return [
-    fc.constant(new SignUp()),
-    ...w(3, fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0))),
-    ...w(4, fc.tuple(idx, fc.constantFrom('accept', 'accept', 'ignore', 'withdraw', 'report') as fc.Arbitrary<'accept' | 'ignore' | 'withdraw' | 'report'>).map(([k, a]) => new RespondInvitation(k, a))),
-    fc.tuple(idx, fc.boolean(), idx, idx).map(([k, f, a, b]) => new RemoveConnection(k, f, a, b)),
-    ...w(2, fc.tuple(idx, idx).map(([a, b]) => new Block(a, b))),
-    fc.tuple(idx, idx, idx).map(([k, a, b]) => new Unblock(k, a, b)),
-    fc.tuple(idx, idx, fc.boolean()).map(([a, b, u]) => new Follow(a, b, u)),
-    ...w(2, fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q))),
-    ...w(2, fc.tuple(idx, fc.constantFrom<Tier>('free', 'career', 'business', 'sales_navigator'), fc.constantFrom(...UNTIL)).map(([b, t, u]) => new SetTier(b, t, u))),
-    fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, c]) => new Purchase(b, c)),
-    fc.tuple(idx, fc.boolean()).map(([b, x]) => new Restrict(b, x)),
-    ...w(5, fc.tuple(idx, idx, fc.nat({ max: 7 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([a, b, body, im, s, at, rt]) => new Send(a, b, body, im, s && im, at === 0, rt === 0))),
-    ...w(3, fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b))),
-    ...w(3, fc.tuple(idx, fc.boolean(), fc.constantFrom('accept', 'ignore', 'report') as fc.Arbitrary<'accept' | 'ignore' | 'report'>, fc.constantFrom('spam', 'harassment', 'other') as fc.Arbitrary<'spam' | 'harassment' | 'other'>).map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs))),
-    fc.tuple(idx, fc.constantFrom('deactivate', 'reactivate', 'reactivate', 'close') as fc.Arbitrary<'deactivate' | 'reactivate' | 'close'>).map(([a, x]) => new Lifecycle(a, x)),
-    fc.tuple(idx).map(([a]) => new CreateGroup(a)),
-    ...w(2, fc.tuple(idx, idx, fc.boolean()).map(([a, g, l]) => new GroupMembership(a, g, l))),
-    ...w(2, fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b))),
-    ...w(2, fc.tuple(idx, idx).map(([a, b]) => new ViewProfile(a, b))),
-    fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b)),
-    fc.tuple(idx, idx).map(([a, b]) => new Search(a, b)),
-    fc.tuple(idx).map(([a]) => new Suggestions(a)),
-    fc.tuple(idx, fc.constantFrom('received', 'sent') as fc.Arbitrary<'received' | 'sent'>).map(([a, d]) => new ListInvitations(a, d)),
-    fc.tuple(idx).map(([a]) => new ListConnections(a)),
-    fc.tuple(idx, fc.constantFrom('inbox', 'requests') as fc.Arbitrary<'inbox' | 'requests'>).map(([a, f]) => new ListConversations(a, f)),
-    fc.tuple(idx).map(([a]) => new Me(a)),
-    ...w(2, fc.constantFrom(...ADVANCES).map((k) => new Advance(k))),
+    fc.oneof(
+      c(2, fc.constant(new SignUp())),
+      c(6, fc.tuple(idx, idx).map(([a, b]) => new Connect(a, b))),
+      c(3, fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0))),
+      c(4, fc.tuple(idx, verbs<'accept' | 'ignore' | 'withdraw' | 'report'>('accept', 'accept', 'ignore', 'withdraw', 'report')).map(([k, a]) => new RespondInvitation(k, a))),
+      c(2, fc.tuple(idx, fc.boolean(), idx, idx).map(([k, f, a, b]) => new RemoveConnection(k, f, a, b))),
+      c(2, fc.tuple(idx, idx).map(([a, b]) => new Block(a, b))),
+      c(1, fc.tuple(idx, idx, idx).map(([k, a, b]) => new Unblock(k, a, b))),
+      c(1, fc.tuple(idx, idx, fc.boolean()).map(([a, b, u]) => new Follow(a, b, u))),
+      c(3, fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q))),
+      c(3, fc.tuple(idx, fc.constantFrom<Tier>('free', 'career', 'business', 'sales_navigator'), fc.constantFrom(...UNTIL)).map(([b, t, u]) => new SetTier(b, t, u))),
+      c(1, fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, n]) => new Purchase(b, n))),
+      c(1, fc.tuple(idx, fc.boolean()).map(([b, x]) => new Restrict(b, x))),
+      c(8, fc.tuple(idx, idx, fc.boolean(), fc.nat({ max: 15 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([a, b, rel, body, im, s, at, rt]) => new Send(a, b, rel, body, im, s && im, at === 0, rt === 0))),
+      c(5, fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b))),
+      c(4, fc.tuple(idx, fc.boolean(), verbs<'accept' | 'ignore' | 'report'>('accept', 'ignore', 'report'), verbs<'spam' | 'harassment' | 'other'>('spam', 'harassment', 'other')).map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs))),
+      c(1, fc.tuple(idx, verbs<'deactivate' | 'reactivate' | 'close'>('deactivate', 'reactivate', 'close')).map(([a, x]) => new Lifecycle(a, x))),
+      c(1, idx.map((a) => new CreateGroup(a))),
+      c(2, fc.tuple(idx, idx, fc.boolean()).map(([a, g, l]) => new GroupMembership(a, g, l))),
+      c(2, fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b))),
+      c(3, fc.tuple(idx, idx).map(([a, b]) => new ViewProfile(a, b))),
+      c(1, fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b))),
+      c(1, fc.tuple(idx, idx).map(([a, b]) => new Search(a, b))),
+      c(1, idx.map((a) => new Suggestions(a))),
+      c(1, fc.tuple(idx, verbs<'received' | 'sent'>('received', 'sent')).map(([a, d]) => new ListInvitations(a, d))),
+      c(1, idx.map((a) => new ListConnections(a))),
+      c(1, fc.tuple(idx, verbs<'inbox' | 'requests'>('inbox', 'requests')).map(([a, f]) => new ListConversations(a, f))),
+      c(1, idx.map((a) => new Me(a))),
+      c(3, fc.constantFrom(...ADVANCES).map((k) => new Advance(k))),
+    ),
   ];
 }
