@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import { sql } from 'drizzle-orm';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
-import type { Metrics } from './http/metrics.js';
+import type { Metrics } from './util/metrics.js';
 import { shedAtTheDoor } from './http/pressure.js';
 import type { Deps } from './services/context.js';
 import { attachmentsDir } from './services/attachments.js';

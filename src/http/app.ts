@@ -17,7 +17,8 @@ import type { Deps } from '../services/context.js';
 import { AppError, badRequest, unauthenticated } from '../services/errors.js';
 import { memberByLogin, type MemberRecord } from '../services/members.js';
 import { errorReply } from './errors.js';
-import { Metrics } from './metrics.js';
+import { SESSION_COOKIE, type RouteContext } from './plumbing.js';
+import { Metrics } from '../util/metrics.js';
 import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
@@ -46,7 +47,6 @@ declare module 'fastify' {
 // ajv-formats is CommonJS: its default export sits one level down under NodeNext.
 const ajvPlugin = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as never;
 
-export const SESSION_COOKIE = 'liaison_token';
 
 /** Routes that set the session cookie. */
 const COOKIE_SETTING = new Set(['/v1/accounts', '/v1/sessions']);
@@ -316,20 +316,4 @@ export async function buildApp(opts: AppOptions) {
   return app;
 }
 
-export interface RouteContext {
-  config: Config;
-  deps: Deps;
-  metrics: Metrics;
-}
-
-export type TypedApp = Awaited<ReturnType<typeof buildApp>>;
-
-/** The member a route with auth 'member' runs for. */
-export function me(req: FastifyRequest): MemberRecord {
-  if (!req.member) throw unauthenticated();
-  return req.member;
-}
-
-export function send(reply: FastifyReply, out: { status: number; body: unknown }) {
-  return reply.code(out.status).send(out.body);
-}
+export { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from './plumbing.js';

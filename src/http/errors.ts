@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../services/errors.js';
 import { isDiskFull, storageUnavailableReason } from '../store/faults.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../util/metrics.js';
 
 /** Seconds a client is told to wait (Retry-After) when storage is unreachable or busy. */
 export const STORAGE_RETRY_AFTER_S = 2;

@@ -14,7 +14,7 @@
  * say how it is. WebSocket upgrades do not come through here (open sockets have their own bounds).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../util/metrics.js';
 
 /** Requests in flight per instance by default (LIAISON_MAX_IN_FLIGHT; 0 turns shedding off). */
 export const DEFAULT_MAX_IN_FLIGHT = 64;

@@ -14,7 +14,7 @@
 import { showTypingIndicators } from '../policy/index.js';
 import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import type { WebSocket } from 'ws';
-import type { Metrics } from '../http/metrics.js';
+import type { Metrics } from '../util/metrics.js';
 import type { BusEvent, Deps } from '../services/context.js';
 import { memberByHandle, memberById, type MemberRecord } from '../services/members.js';
 import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';

@@ -5,7 +5,7 @@
  * so a read is at most 2 s behind a change made through another instance.
  */
 import type { Deps, BusEvent } from './context.js';
-import type { MemberRecord } from './members.js';
+import type { MemberRecord } from './records.js';
 
 interface Entry<T> {
   value: T;

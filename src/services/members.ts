@@ -3,8 +3,10 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
+import { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS } from '../policy/notifications.js';
 import type { Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
+import type { ApiMember, MemberRecord } from './records.js';
 import type { Deps } from './context.js';
 import { members, settings, subscriptions } from '../store/schema.js';
 
@@ -12,33 +14,7 @@ import { members, settings, subscriptions } from '../store/schema.js';
 export type SettingsRow = Settings;
 export { DEFAULT_SETTINGS };
 
-export interface MemberRecord {
-  id: number;
-  handle: string;
-  kind: 'person' | 'page';
-  name: string;
-  headline: string;
-  about: string;
-  email: string | null;
-  status: 'active' | 'deactivated' | 'closed';
-  restricted: boolean;
-  bulkFlagged: boolean;
-  createdAt: Date;
-  /** The subscribed tier, lapsed or not; effectiveTier (src/policy/tier.ts) gives the one in force. */
-  tier: Tier;
-  tierUntil: Date | null;
-  settings: SettingsRow;
-}
-
-export interface ApiMember {
-  id: string;
-  handle: string;
-  kind: 'person' | 'page';
-  name: string;
-  headline: string;
-  tier: Tier;
-  status: 'active' | 'deactivated' | 'closed' | 'restricted';
-}
+export type { ApiMember, MemberRecord } from './records.js';
 
 export function apiStatus(m: Pick<MemberRecord, 'status' | 'restricted'>): ApiMember['status'] {
   if (m.status !== 'active') return m.status;
@@ -79,7 +55,57 @@ const selection = {
   s_profileVisibility: settings.profileVisibility,
   s_readReceipts: settings.readReceipts,
   s_typingIndicators: settings.typingIndicators,
+  s_openToJobs: settings.openToJobs,
+  s_openToMentoring: settings.openToMentoring,
+  s_filterNewAccounts: settings.filterNewAccounts,
+  s_filterNoSharedConnections: settings.filterNoSharedConnections,
+  s_filterNotFollowed: settings.filterNotFollowed,
+  s_notificationsOff: settings.notificationsOff,
 };
+
+/** Settings.notifications from the stored list of kinds turned off. */
+function notificationsFrom(off: unknown): SettingsRow['notifications'] {
+  const out = allNotificationsOn();
+  if (Array.isArray(off)) for (const k of off) if (typeof k === 'string' && isNotificationKind(k)) out[k] = false;
+  return out;
+}
+
+/** The settings row's columns for a member's Settings (nested objects flattened; kinds off as a list). */
+export function settingsColumns(s: SettingsRow) {
+  return {
+    primaryAction: s.primaryAction,
+    messageRequests: s.messageRequests,
+    openProfile: s.openProfile,
+    acceptInMail: s.acceptInMail,
+    messagesFrom: s.messagesFrom,
+    profileVisibility: s.profileVisibility,
+    readReceipts: s.readReceipts,
+    typingIndicators: s.typingIndicators,
+    openToJobs: s.openTo.jobs,
+    openToMentoring: s.openTo.mentoring,
+    filterNewAccounts: s.requestFilters.newAccounts,
+    filterNoSharedConnections: s.requestFilters.noSharedConnections,
+    filterNotFollowed: s.requestFilters.notFollowed,
+    notificationsOff: NOTIFICATION_KINDS.filter((k) => s.notifications[k] === false),
+  };
+}
+
+/** A PATCH of settings: top-level fields replace, the nested objects (openTo, requestFilters, notifications) merge. */
+export type SettingsPatch = Partial<Omit<SettingsRow, 'openTo' | 'requestFilters' | 'notifications'>> & {
+  openTo?: Partial<SettingsRow['openTo']>;
+  requestFilters?: Partial<SettingsRow['requestFilters']>;
+  notifications?: Partial<SettingsRow['notifications']>;
+};
+
+export function mergeSettings(current: SettingsRow, patch: SettingsPatch): SettingsRow {
+  return {
+    ...current,
+    ...patch,
+    openTo: { ...current.openTo, ...(patch.openTo ?? {}) },
+    requestFilters: { ...current.requestFilters, ...(patch.requestFilters ?? {}) },
+    notifications: { ...current.notifications, ...(patch.notifications ?? {}) },
+  };
+}
 
 type Row = { [K in keyof typeof selection]: unknown };
 
@@ -100,7 +126,7 @@ function fromRow(r: Row): MemberRecord {
     tier: ((r.tier as string | null) ?? 'free') as Tier,
     tierUntil: (r.tierUntil as Date | null) ?? null,
     settings: s
-      ? { ...DEFAULT_SETTINGS }
+      ? mergeSettings(DEFAULT_SETTINGS, {})
       : {
           primaryAction: r.s_primaryAction as SettingsRow['primaryAction'],
           messageRequests: r.s_messageRequests as SettingsRow['messageRequests'],
@@ -110,6 +136,13 @@ function fromRow(r: Row): MemberRecord {
           profileVisibility: r.s_profileVisibility as SettingsRow['profileVisibility'],
           readReceipts: r.s_readReceipts as boolean,
           typingIndicators: r.s_typingIndicators as boolean,
+          openTo: { jobs: r.s_openToJobs === true, mentoring: r.s_openToMentoring === true },
+          requestFilters: {
+            newAccounts: r.s_filterNewAccounts === true,
+            noSharedConnections: r.s_filterNoSharedConnections === true,
+            notFollowed: r.s_filterNotFollowed === true,
+          },
+          notifications: notificationsFrom(r.s_notificationsOff),
         },
   };
 }

@@ -18,7 +18,7 @@ import { toApiMember, type MemberRecord } from '../../services/members.js';
 import { administeredPages } from '../../services/pages.js';
 import { quotasOf } from '../../services/quotas.js';
 import { runWrite } from '../idempotency.js';
-import { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
+import { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, Handle, ListQuery, listOf, Member, page, Settings, SettingsPatch } from '../schemas.js';
 import { creditHistory, ensureGrants } from '../../services/inmail.js';
 import { lockMembers } from '../../services/members.js';

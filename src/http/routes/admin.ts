@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { addPurchasedCredits, setRestricted, setSubscription } from '../../services/admin.js';
 import { toApiMember } from '../../services/members.js';
 import { runWrite } from '../idempotency.js';
-import { send, type RouteContext, type TypedApp } from '../app.js';
+import { send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, HandleRef, Member, parseInstant, Tier } from '../schemas.js';
 
 export async function adminRoutes(app: TypedApp, ctx: RouteContext) {

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { askIntroduction, declineIntroduction, forwardIntroduction, listIntroductions } from '../../services/introductions.js';
 import { runWrite } from '../idempotency.js';
-import { me, send, type RouteContext, type TypedApp } from '../app.js';
+import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, HandleRef, Id, listOf, Member, page } from '../schemas.js';
 
 const auth = { auth: 'member' as const };

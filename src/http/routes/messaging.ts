@@ -32,7 +32,7 @@ import { AppError, badRequest, notFound } from '../../services/errors.js';
 import { sendInConversation, sendToMember } from '../../services/messaging.js';
 import { attachments } from '../../store/schema.js';
 import { runWrite } from '../idempotency.js';
-import { me, send, type RouteContext, type TypedApp } from '../app.js';
+import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, HandleRef, listOf, Member, parseLimit } from '../schemas.js';
 
 export const Attachment = Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), size: Type.Integer() });

@@ -14,7 +14,7 @@ import { addPageAdmin, createGroup, createPage, joinGroup, leaveGroup } from '..
 import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
 import { block, blockedBy, connectionsOf, follow, removeConnection, unblock, unfollow } from '../../services/relations.js';
 import { runWrite } from '../idempotency.js';
-import { me, send, type RouteContext, type TypedApp } from '../app.js';
+import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import {
   Decision,
   errorResponses,

@@ -1,6 +1,6 @@
 /** Health, readiness, metrics, the policy in force and the OpenAPI document. */
 import { realtimeFor } from '../../realtime/index.js';
-import type { RouteContext, TypedApp } from '../app.js';
+import type { RouteContext, TypedApp } from '../plumbing.js';
 
 export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

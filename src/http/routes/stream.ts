@@ -10,7 +10,7 @@ import { realtimeFor } from '../../realtime/index.js';
 import { CLOSE, parseSince } from '../../realtime/stream.js';
 import { authenticateSession } from '../../services/accounts.js';
 import { AppError, badRequest, unauthenticated } from '../../services/errors.js';
-import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../app.js';
+import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../plumbing.js';
 import { requireOwnOrigin } from '../origin.js';
 
 const StreamQuery = Type.Object({

@@ -1,0 +1,38 @@
+/**
+ * The shapes of a member in the services: the record loaded from the store (with settings and
+ * subscription) and API.md's Member. In their own module so that loaders and caches share them
+ * without importing each other.
+ */
+import type { Tier } from '../policy/policy.js';
+import type { Settings } from '../policy/types.js';
+
+type SettingsRow = Settings;
+
+export interface MemberRecord {
+  id: number;
+  handle: string;
+  kind: 'person' | 'page';
+  name: string;
+  headline: string;
+  about: string;
+  email: string | null;
+  status: 'active' | 'deactivated' | 'closed';
+  restricted: boolean;
+  bulkFlagged: boolean;
+  createdAt: Date;
+  /** The subscribed tier, lapsed or not; effectiveTier (src/policy/tier.ts) gives the one in force. */
+  tier: Tier;
+  tierUntil: Date | null;
+  settings: SettingsRow;
+}
+
+export interface ApiMember {
+  id: string;
+  handle: string;
+  kind: 'person' | 'page';
+  name: string;
+  headline: string;
+  tier: Tier;
+  status: 'active' | 'deactivated' | 'closed' | 'restricted';
+}
+
