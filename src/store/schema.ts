@@ -204,18 +204,37 @@ export const invitations = pgTable(
   ],
 );
 
-export const groups = pgTable('groups', {
-  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-  name: text('name').notNull(),
-  createdBy: integer('created_by').notNull().references(() => members.id),
-  createdAt: ts('created_at').notNull().defaultNow(),
-});
+export const groups = pgTable(
+  'groups',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    /** open: anyone joins at once; approval: an admin approves each request (DOMAIN.md 2). */
+    joinPolicy: text('join_policy').notNull().default('open').$type<'open' | 'approval'>(),
+    createdBy: integer('created_by').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [check('groups_join_policy_ck', sql`${t.joinPolicy} in ('open','approval')`)],
+);
+
+/** Requests to join a group that requires approval; a member only once approved (then in group_members). */
+export const groupRequests = pgTable(
+  'group_requests',
+  {
+    groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
+    memberId: integer('member_id').notNull().references(() => members.id),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.memberId] })],
+);
 
 export const groupMembers = pgTable(
   'group_members',
   {
     groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
     memberId: integer('member_id').notNull().references(() => members.id),
+    /** The creator is the first admin; admins add admins from the members. */
+    admin: boolean('admin').notNull().default(false),
     joinedAt: ts('joined_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.memberId] }), index('group_members_member_idx').on(t.memberId)],
