@@ -1,6 +1,7 @@
 /** The contract's types as TypeBox schemas: they validate requests and produce the OpenAPI document. */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { badRequest } from '../services/errors.js';
+import { NOTIFICATION_KINDS } from '../policy/notifications.js';
 
 export const HANDLE_PATTERN = '^[A-Za-z0-9_-]{3,30}$';
 export const Handle = Type.String({ pattern: HANDLE_PATTERN, minLength: 3, maxLength: 30, description: '3-30 of a-z 0-9 _ -' });
@@ -33,6 +34,16 @@ export const Member = Type.Object(
   { additionalProperties: false },
 );
 
+/** Settings.openTo (DOMAIN.md 7): shown on the profile to viewers within profileVisibility. */
+export const OpenTo = Type.Object({ jobs: Type.Boolean(), mentoring: Type.Boolean() }, { additionalProperties: false });
+/** Settings.requestFilters (DOMAIN.md 9). */
+export const RequestFilters = Type.Object(
+  { newAccounts: Type.Boolean(), noSharedConnections: Type.Boolean(), notFollowed: Type.Boolean() },
+  { additionalProperties: false },
+);
+/** Settings.notifications: each kind of Notification on or off. */
+export const NotificationKinds = Type.Object(Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, Type.Boolean()])), { additionalProperties: false });
+
 export const Settings = Type.Object(
   {
     primaryAction: Type.Union([Type.Literal('connect'), Type.Literal('message'), Type.Literal('follow')]),
@@ -43,10 +54,22 @@ export const Settings = Type.Object(
     profileVisibility: Type.Union([Type.Literal('everyone'), Type.Literal('network'), Type.Literal('connections')]),
     readReceipts: Type.Boolean(),
     typingIndicators: Type.Boolean(),
+    openTo: OpenTo,
+    requestFilters: RequestFilters,
+    notifications: NotificationKinds,
   },
   { additionalProperties: false },
 );
-export const SettingsPatch = Type.Partial(Settings, { additionalProperties: false, minProperties: 1 });
+/** Any fields of Settings; the nested objects may name some of their fields (unknown kinds or fields: 400). */
+export const SettingsPatch = Type.Partial(
+  Type.Object({
+    ...Settings.properties,
+    openTo: Type.Partial(OpenTo, { additionalProperties: false }),
+    requestFilters: Type.Partial(RequestFilters, { additionalProperties: false }),
+    notifications: Type.Partial(NotificationKinds, { additionalProperties: false }),
+  }),
+  { additionalProperties: false, minProperties: 1 },
+);
 
 /** One flat object for the Unlock union of API.md (kind says which fields are present). */
 export const Unlock = Type.Object({
@@ -74,6 +97,7 @@ export const Profile = Type.Object({
   member: Member,
   full: Type.Boolean(),
   about: Type.Optional(Type.String()),
+  openTo: Type.Optional(OpenTo),
   degree: Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3), Type.Null()]),
   mutualConnections: Type.Object({ count: Type.Union([Type.Integer(), Type.Null()]), sample: Type.Array(Member) }),
   relationship: Type.Object({

@@ -8,7 +8,7 @@ import { credentials, members, sessions, settings, subscriptions } from '../stor
 import type { Deps } from './context.js';
 import { AppError, badRequest, conflict, unauthenticated } from './errors.js';
 import { cacheOf } from './cache.js';
-import { cachedMemberById, lockMembers, memberById, memberByLogin, type MemberRecord, type SettingsRow } from './members.js';
+import { cachedMemberById, lockMembers, memberById, memberByLogin, mergeSettings, settingsColumns, type MemberRecord, type SettingsPatch, type SettingsRow } from './members.js';
 import { pgCode, pgConstraint, transact, type Uow } from './uow.js';
 
 const ARGON = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -221,12 +221,16 @@ export async function changePassword(deps: Deps, member: MemberRecord, keepSessi
   });
 }
 
-export async function updateSettings(u: Uow, member: MemberRecord, patch: Partial<SettingsRow>): Promise<SettingsRow> {
-  const next = { ...member.settings, ...patch };
+export async function updateSettings(u: Uow, member: MemberRecord, patch: SettingsPatch): Promise<SettingsRow> {
+  // Fresh under the member's lock: nested objects merge with what is stored, not with a cached read.
+  await lockMembers(u.tx, [member.id]);
+  const current = (await memberById(u.tx, member.id))?.settings ?? member.settings;
+  const next = mergeSettings(current, patch);
+  const cols = settingsColumns(next);
   await u.tx
     .insert(settings)
-    .values({ memberId: member.id, ...next })
-    .onConflictDoUpdate({ target: settings.memberId, set: patch });
+    .values({ memberId: member.id, ...cols })
+    .onConflictDoUpdate({ target: settings.memberId, set: cols });
   await u.emit('settings.updated', [member.id], { memberId: member.id });
   return next;
 }

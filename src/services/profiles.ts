@@ -13,7 +13,7 @@ import type { Deps } from './context.js';
 import { gatherFacts } from './facts.js';
 import { expiryCutoff } from './invitations.js';
 import { cachedMemberByHandle, cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from './members.js';
-import { memberFor } from './projection.js';
+import { memberFor, openToAs } from './projection.js';
 import { seesLimitedProfile, type Degree } from '../policy/index.js';
 import { visibleMember } from './relations.js';
 
@@ -25,6 +25,8 @@ export interface ApiProfile {
   member: ApiMember;
   full: boolean;
   about?: string;
+  /** Settings.openTo, only for viewers within the member's profileVisibility. */
+  openTo?: { jobs: boolean; mentoring: boolean };
   degree: 1 | 2 | 3 | null;
   /** `count` is null outside the member's profileVisibility (DOMAIN.md 7). */
   mutualConnections: { count: number | null; sample: ApiMember[] };
@@ -55,10 +57,12 @@ export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, hand
   const full = self || degree === 1;
   const api = memberFor(deps, viewer.id, m, now, degree);
   const inv = facts.relationship.invitation;
+  const openTo = openToAs(m, self ? { kind: 'self' } : { kind: 'member', degree });
   return {
     member: api,
     full,
     ...(full ? { about: m.about } : {}),
+    ...(openTo ? { openTo } : {}),
     degree,
     mutualConnections: {
       count: self || limited ? mut.count : null,

@@ -36,6 +36,12 @@ export function memberFor(deps: Deps, viewerId: number, m: MemberRecord, now: Da
   return memberAs(m, onlooker(deps, viewerId, m.id, degree), now);
 }
 
+/** Settings.openTo as `who` may see it: within the member's profileVisibility, or not at all (DOMAIN.md 7). */
+export function openToAs(m: MemberRecord, who: Onlooker): { jobs: boolean; mentoring: boolean } | undefined {
+  if (!seesLimitedProfile(m.settings.profileVisibility, who)) return undefined;
+  return { jobs: m.settings.openTo.jobs, mentoring: m.settings.openTo.mentoring };
+}
+
 /** A blocks list shows handle and name only (DOMAIN.md 7). */
 export function blockedEntry(m: MemberRecord): { handle: string; name: string } {
   return { handle: m.handle, name: m.name };
