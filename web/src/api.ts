@@ -80,6 +80,23 @@ export interface Message {
   channel: Channel | string;
   createdAt: string;
   attachments: Attachment[];
+  /** A forwarded introduction (channel `introduction`): who vouched, and both notes. */
+  introducedBy?: Member;
+  introduction?: { note: string | null; forwardNote: string | null };
+}
+
+/** API.md "Introductions": as the asker sees it, declined and expired both read `not_forwarded`. */
+export interface Introduction {
+  id: string;
+  from: Member;
+  via: Member;
+  to: Member;
+  note: string | null;
+  forwardNote: string | null;
+  status: 'asked' | 'forwarded' | 'not_forwarded';
+  createdAt: string;
+  /** the request it became (forwarded, the asker's view only) */
+  conversationId?: string;
 }
 
 export interface Conversation {
@@ -150,6 +167,8 @@ export interface Policy {
   reportsToRestrict: number;
   reblockCooldownHours: number;
   attachmentMaxBytes: number;
+  introductionsPerMonth: number;
+  introductionExpiryDays: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -175,6 +194,8 @@ export const DEFAULT_POLICY: Policy = {
   reportsToRestrict: 3,
   reblockCooldownHours: 48,
   attachmentMaxBytes: 20971520,
+  introductionsPerMonth: 10,
+  introductionExpiryDays: 14,
 };
 
 export interface List<T> {
@@ -198,7 +219,9 @@ export type StreamEventType =
   | 'invitation.received'
   | 'invitation.accepted'
   | 'read'
-  | 'typing';
+  | 'typing'
+  | 'introduction.asked'
+  | 'introduction.forwarded';
 
 export interface StreamEvent {
   id: string;
@@ -417,6 +440,16 @@ export const api = {
     request<Conversation>('POST', `/v1/conversations/${enc(id)}/report`, { body: { reason }, as }),
   deleteConversation: (id: string, as?: string | null) =>
     request<void>('DELETE', `/v1/conversations/${enc(id)}`, { as }),
+
+  // introductions (DOMAIN.md 11)
+  askIntroduction: (b: { to: string; via: string; note?: string }) =>
+    request<Introduction>('POST', '/v1/introductions', { body: b, idempotent: true }),
+  introductions: (role: 'asked' | 'to_forward', cursor?: string | null) =>
+    request<List<Introduction>>('GET', '/v1/introductions', { query: { role, cursor, limit: 50 } }),
+  forwardIntroduction: (id: string, note?: string) =>
+    request<Introduction>('POST', `/v1/introductions/${enc(id)}/forward`, { body: note ? { note } : {}, idempotent: true }),
+  declineIntroduction: (id: string) =>
+    request<Introduction>('POST', `/v1/introductions/${enc(id)}/decline`, { body: {}, idempotent: true }),
 
   // pages
   createPage: (b: { handle: string; name: string; headline?: string }) =>

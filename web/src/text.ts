@@ -111,6 +111,10 @@ export function reasonText(code: string, p: Policy = DEFAULT_POLICY): string {
       return `You unblocked this member recently. You can block them again ${p.reblockCooldownHours} hours after unblocking.`;
     case 'pages_cannot_ignore':
       return "Requests to a page can't be ignored. Accept or delete them.";
+    case 'request_not_accepted':
+      return 'Accept this message request before you reply to it.';
+    case 'introductions_paused':
+      return 'This member has declined several of your introduction requests lately, so they are not taking new ones from you for now. You can ask another mutual connection instead.';
     // transport-level codes
     case 'invalid_request':
       return 'Some of the information is not valid.';
@@ -146,7 +150,11 @@ export function errorText(e: ApiError, p: Policy = DEFAULT_POLICY, overrides: Re
   if (SHOW_SERVER_MESSAGE.has(e.code) && e.message && e.message !== e.code && !e.message.startsWith('HTTP ')) {
     text += ` (${e.message})`;
   }
-  if (e.retryAfter && e.status === 429) text += ` You can try again in ${plural(Math.ceil(e.retryAfter), 'second')}.`;
+  // a wait unlock already gives the date (shown with the unlocks); seconds only for short waits
+  const hasWait = e.unlock.some((u) => u.kind === 'wait');
+  if (e.retryAfter && e.status === 429 && !(hasWait && e.retryAfter > 3600)) {
+    text += ` You can try again in ${plural(Math.ceil(e.retryAfter), 'second')}.`;
+  }
   return text;
 }
 
@@ -208,4 +216,37 @@ export function allowedMessageText(d: Decision, name: string): string {
         ? `You can message ${name} for free: your message will arrive as a message request until they accept it.`
         : `You can message ${name} for free.`;
   }
+}
+
+/**
+ * Reason codes as they read when asking for an introduction (DOMAIN.md 11): the same codes mean
+ * something more precise there than in messaging. `via` and `to` are display names.
+ */
+export function introductionReasonText(code: string, p: Policy = DEFAULT_POLICY, via = 'This connection', to = 'this member'): string {
+  switch (code) {
+    case 'not_in_reach':
+      return `${via} can't introduce you to ${to}: an introduction goes through one of your connections who is also connected to them, to someone 2 steps away from you.`;
+    case 'already_connected':
+      return `You are already connected with ${to}: message them directly.`;
+    case 'recipient_settings':
+      return `${to} only accepts messages from their connections, so an introduction can't reach them.`;
+    case 'awaiting_response':
+      return `You already asked for an introduction to ${to}. Wait for the answer before asking again.`;
+    case 'monthly_limit':
+      return `You have asked for ${p.introductionsPerMonth} introductions this month, the most allowed. You can ask again next month.`;
+    case 'introductions_paused':
+      return `${via} has declined several of your introduction requests lately and is not taking new ones from you for now. You can ask another mutual connection instead.`;
+    case 'note_too_long':
+      return `The note is too long: it can be at most ${p.noteMaxChars} characters.`;
+    default:
+      return reasonText(code, p);
+  }
+}
+
+/** What the asker reads about one of their asks (declined and expired both read "not forwarded"). */
+export function introductionStatusText(s: string): string {
+  if (s === 'asked') return 'Asked';
+  if (s === 'forwarded') return 'Forwarded';
+  if (s === 'not_forwarded') return 'Not forwarded';
+  return s;
 }

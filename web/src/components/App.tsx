@@ -5,6 +5,7 @@ import { useSession } from '../session';
 import { useStreamStatus } from '../stream';
 import { SignIn, SignUp } from './Auth';
 import { CountBadge, ErrorNotice, Loading, ScreenHeading, useAction } from './common';
+import { IntroductionsWaitingBadge } from './Introductions';
 import { ComposeScreen, ConversationScreen, MessagesScreen } from './Messages';
 import { NetworkScreen } from './Network';
 import { PagesScreen } from './Pages';
@@ -63,6 +64,7 @@ function Header({ route }: { route: Route }) {
               <a href="#/network" aria-current={current('network')} data-testid="nav-network">
                 My network
                 <CountBadge count={session.invitationsReceived} label="pending invitations" testId="nav-invitations" />
+                <IntroductionsWaitingBadge />
               </a>
               <a href="#/pages" aria-current={current('pages')} data-testid="nav-pages">
                 Pages
@@ -204,7 +206,7 @@ function Screen({ route }: { route: Route }) {
     case 'profile':
       if (!s1) return me ? <RedirectTo href={link(['profile', me.member.handle])} /> : <Loading />;
       if (s2 === 'mutuals') return <MutualsScreen key={s1} handle={s1} />;
-      return <ProfileScreen key={s1} handle={s1} />;
+      return <ProfileScreen key={s1} handle={s1} introduce={route.query.get('introduce')} />;
     case 'network':
       return <NetworkScreen />;
     case 'messages': {

@@ -19,6 +19,7 @@ import {
   useAsync,
   useFieldId,
 } from './common';
+import { bodyIsIntroductionNote, IntroducedByBadge, IntroductionCard } from './Introductions';
 import { DecisionExplanation } from './Profile';
 
 // ------------------------------------------------------------------ shared helpers
@@ -173,6 +174,7 @@ export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; a
                       {title}
                       {pendingSent && <span className="badge badge-pending">Pending</span>}
                       {c.state === 'request' && c.folder === 'requests' && <span className="badge">Request</span>}
+                      <IntroducedByBadge message={last} />
                     </span>
                     {last && (
                       <span className="conversation-snippet">
@@ -468,7 +470,8 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
     if (eventConversationId(e.data) !== id) return;
     if (e.type === 'message.created') {
       const m = messageFromEvent(e);
-      if (!m) {
+      // the event's message lacks the introducer of a forwarded introduction: fetch it whole
+      if (!m || (m.channel === 'introduction' && !m.introducedBy)) {
         reload();
         return;
       }
@@ -643,7 +646,8 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
                   {m.subject}
                 </p>
               )}
-              {m.body && (
+              <IntroductionCard message={m} mine={mine} />
+              {m.body && !bodyIsIntroductionNote(m) && (
                 <p className="message-body prewrap" data-testid="message-body">
                   <MessageText text={m.body} />
                 </p>

@@ -17,6 +17,7 @@ import {
   useAsync,
   useFieldId,
 } from './common';
+import { IntroductionsAsked, IntroductionsToForward } from './Introductions';
 
 function ReceivedInvitation({ inv, onDone }: { inv: Invitation; onDone: () => void }) {
   const { announce, refreshMe } = useSession();
@@ -357,6 +358,9 @@ export function NetworkScreen() {
         )}
         {sent.cursor && <MoreButton busy={sent.more.busy} onClick={sent.loadMore} />}
       </Section>
+
+      <IntroductionsToForward />
+      <IntroductionsAsked />
 
       <Section id="search" title="Search">
         <SearchPanel />

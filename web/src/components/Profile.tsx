@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactElement } from 'react';
+import { useEffect, useState, type FormEvent, type ReactElement } from 'react';
 import { api, type Decision, type Member, type Profile as ProfileT } from '../api';
 import { link, navigate } from '../router';
 import { useSession } from '../session';
@@ -20,6 +20,7 @@ import {
   useAsync,
   useFieldId,
 } from './common';
+import { AskIntroductionPanel } from './Introductions';
 
 /** What the Message button says and does, from the message and InMail decisions. */
 export function messageButton(p: Pick<ProfileT, 'actions'>): { label: string; mode: 'message' | 'inmail' | 'denied'; cost: number } {
@@ -45,6 +46,7 @@ export function DecisionExplanation({
   testId,
   context,
   onConnect,
+  onIntroduction,
 }: {
   decision: Decision;
   inmail?: Decision;
@@ -53,6 +55,7 @@ export function DecisionExplanation({
   testId: string;
   context: 'message' | 'connect' | 'other';
   onConnect?: () => void;
+  onIntroduction?: (via: string) => void;
 }) {
   const { policy } = useSession();
   let text: string;
@@ -80,7 +83,7 @@ export function DecisionExplanation({
       data-reason={decision.reason}
     >
       <p>{text}</p>
-      {!decision.allowed && <Unlocks unlocks={unlocks} context={context} target={handle} onConnect={onConnect} />}
+      {!decision.allowed && <Unlocks unlocks={unlocks} context={context} target={handle} onConnect={onConnect} onIntroduction={onIntroduction} />}
     </div>
   );
 }
@@ -155,7 +158,7 @@ function ConnectPanel({
   );
 }
 
-export function ProfileScreen({ handle }: { handle: string }) {
+export function ProfileScreen({ handle, introduce = null }: { handle: string; introduce?: string | null }) {
   const session = useSession();
   const { me, policy, announce } = session;
   const [state, reload] = useAsync((signal) => api.profile(handle, signal), [handle]);
@@ -165,7 +168,14 @@ export function ProfileScreen({ handle }: { handle: string }) {
   });
   usePollWhileOffline(reload, 15_000);
   const action = useAction();
-  const [panel, setPanel] = useState<null | 'connect' | 'withdraw' | 'remove' | 'block'>(null);
+  const [panel, setPanel] = useState<null | 'connect' | 'withdraw' | 'remove' | 'block' | 'introduce'>(introduce ? 'introduce' : null);
+  const [askVia, setAskVia] = useState<string | null>(introduce);
+  useEffect(() => {
+    if (introduce) {
+      setAskVia(introduce);
+      setPanel('introduce');
+    }
+  }, [introduce]);
 
   if (state.status === 'loading') return <Loading label="Loading profile…" />;
   if (state.status === 'error') {
@@ -209,6 +219,12 @@ export function ProfileScreen({ handle }: { handle: string }) {
   const accept = () => inv && act(() => api.invitationAction(inv.id, 'accept'), `You are now connected with ${m.name}.`);
   const ignore = () => inv && act(() => api.invitationAction(inv.id, 'ignore'), `Invitation from ${m.name} ignored.`);
   const openConnect = () => setPanel('connect');
+  // DOMAIN.md 11: a 2nd-degree member's introduction unlocks name the mutual connections to ask
+  const introVias = p.actions.message.unlock.flatMap((u) => (u.kind === 'introduction' && u.via.length === 1 ? [u.via[0]] : []));
+  const openIntroduction = (via: string) => {
+    setAskVia(via);
+    setPanel('introduce');
+  };
 
   const followLabel = p.relationship.following ? 'Following' : 'Follow';
 
@@ -460,7 +476,17 @@ export function ProfileScreen({ handle }: { handle: string }) {
               testId="decision-message"
               context="message"
               onConnect={p.actions.connect.allowed ? openConnect : undefined}
+              onIntroduction={m.kind === 'person' ? openIntroduction : undefined}
             />
+            {panel === 'introduce' && (
+              <AskIntroductionPanel
+                key={askVia ?? ''}
+                target={m}
+                vias={introVias}
+                initialVia={askVia}
+                onClose={() => setPanel(null)}
+              />
+            )}
             {panel !== 'connect' && !p.actions.connect.allowed && m.kind === 'person' && !p.relationship.connected && !inv && (
               <DecisionExplanation
                 decision={p.actions.connect}

@@ -93,6 +93,7 @@ export function ErrorNotice({
   overrides,
   onRetry,
   onConnect,
+  onIntroduction,
 }: {
   error: ApiError | null;
   context?: UnlockContext;
@@ -100,6 +101,7 @@ export function ErrorNotice({
   overrides?: Record<string, string>;
   onRetry?: () => void;
   onConnect?: () => void;
+  onIntroduction?: (via: string) => void;
 }) {
   const { policy } = useSession();
   if (!error) return null;
@@ -107,7 +109,7 @@ export function ErrorNotice({
     <div className="notice notice-error" role="alert" data-testid="error" data-code={error.code}>
       <p>{errorText(error, policy, overrides)}</p>
       {error.unlock.length > 0 && (
-        <Unlocks unlocks={error.unlock} context={context} target={target} onConnect={onConnect} />
+        <Unlocks unlocks={error.unlock} context={context} target={target} onConnect={onConnect} onIntroduction={onIntroduction} />
       )}
       {onRetry && (
         <button type="button" className="btn btn-small" onClick={onRetry}>
@@ -129,12 +131,15 @@ export function Unlocks({
   context = 'message',
   target,
   onConnect,
+  onIntroduction,
 }: {
   unlocks: Unlock[];
   context?: UnlockContext;
   /** handle of the member the decision is about */
   target?: string;
   onConnect?: () => void;
+  /** opens the "ask for an introduction" form (DOMAIN.md 11) with this mutual connection picked */
+  onIntroduction?: (via: string) => void;
 }) {
   const { me } = useSession();
   if (unlocks.length === 0) return null;
@@ -172,17 +177,29 @@ export function Unlocks({
             ))}
           {u.kind === 'introduction' && (
             <>
-              <a
-                className="btn btn-small"
-                href={link(['messages', 'new'], {
-                  to: u.via[0],
-                  body: target
-                    ? `Hi ${u.via[0]}, could you introduce me to ${target}? Thank you!`
-                    : undefined,
-                })}
-              >
-                {unlockText(u, context)}
-              </a>
+              {u.via.length === 1 && onIntroduction ? (
+                // a 2nd-degree member: the introduction flow, through this mutual connection
+                <button type="button" className="btn btn-small" onClick={() => onIntroduction(u.via[0])}>
+                  {unlockText(u, context)}
+                </button>
+              ) : u.via.length === 1 && target ? (
+                <a className="btn btn-small" href={link(['profile', target], { introduce: u.via[0] })}>
+                  {unlockText(u, context)}
+                </a>
+              ) : (
+                // a longer path: write to its first step
+                <a
+                  className="btn btn-small"
+                  href={link(['messages', 'new'], {
+                    to: u.via[0],
+                    body: target
+                      ? `Hi ${u.via[0]}, could you introduce me to ${target}? Thank you!`
+                      : undefined,
+                  })}
+                >
+                  {unlockText(u, context)}
+                </a>
+              )}
               <ol className="intro-path" aria-label="Introduction path" data-testid="introduction-path">
                 <li>{me ? `You (${me.member.handle})` : 'You'}</li>
                 {u.via.map((h) => (

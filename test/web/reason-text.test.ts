@@ -1,0 +1,28 @@
+/**
+ * Every reason code a decision can carry (src/policy/types.ts REASONS, API.md's list and ours) has
+ * its own sentence in the web UI (web/src/text.ts), never the catch-all "Something went wrong".
+ */
+import { describe, expect, it } from 'vitest';
+import { REASONS } from '../../src/policy/types.js';
+import { DEFAULT_POLICY } from '../../web/src/api.js';
+import { introductionReasonText, reasonText } from '../../web/src/text.js';
+
+describe('web UI wording of reason codes', () => {
+  const fallback = reasonText('no_such_code_at_all');
+
+  it.each([...REASONS])('%s has a sentence', (code) => {
+    const text = reasonText(code, DEFAULT_POLICY);
+    expect(text).not.toBe(fallback);
+    expect(text.length).toBeGreaterThan(5);
+  });
+
+  it('introduction refusals read as introductions', () => {
+    const p = { ...DEFAULT_POLICY, introductionsPerMonth: 10 };
+    expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).toContain('Ian Ives has declined');
+    expect(introductionReasonText('awaiting_response', p, 'Ian Ives', 'Tess Tan')).toContain('already asked for an introduction to Tess Tan');
+    expect(introductionReasonText('monthly_limit', p, 'Ian Ives', 'Tess Tan')).toContain('10 introductions this month');
+    expect(introductionReasonText('not_in_reach', p, 'Ian Ives', 'Tess Tan')).toContain("Ian Ives can't introduce you to Tess Tan");
+    // everything else reads as anywhere else
+    expect(introductionReasonText('sender_restricted', p)).toBe(reasonText('sender_restricted', p));
+  });
+});
