@@ -24,6 +24,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { messagingRoutes } from './routes/messaging.js';
 import { introductionRoutes } from './routes/introductions.js';
+import { groupRoutes } from './routes/groups.js';
 import { networkRoutes } from './routes/network.js';
 import { opsRoutes } from './routes/ops.js';
 import { streamRoutes } from './routes/stream.js';
@@ -312,6 +313,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(async (a) => networkRoutes(a as never, ctx));
   await app.register(async (a) => messagingRoutes(a as never, ctx));
   await app.register(async (a) => introductionRoutes(a as never, ctx));
+  await app.register(async (a) => groupRoutes(a as never, ctx));
   await app.register(async (a) => streamRoutes(a as never, ctx));
   return app;
 }

@@ -74,3 +74,5 @@ export {
   INTRODUCTION_PAUSE_MS,
 } from './introduction.js';
 export type { AskFacts, ForwardFacts } from './introduction.js';
+export { groupPermission, joinOutcome, mayRemoveFromGroup } from './groups.js';
+export type { GroupPlace, JoinPolicy } from './groups.js';

@@ -66,27 +66,3 @@ export async function addPageAdmin(u: Uow, viewer: MemberRecord, pageHandle: str
   return { page, admin: person };
 }
 
-export async function createGroup(u: Uow, viewer: MemberRecord, name: string) {
-  personOnly(viewer);
-  const [g] = await u.tx.insert(groups).values({ name, createdBy: viewer.id, createdAt: u.now }).returning();
-  await u.tx.insert(groupMembers).values({ groupId: g!.id, memberId: viewer.id, joinedAt: u.now });
-  await u.emit('group.joined', [viewer.id], { groupId: g!.id, memberId: viewer.id });
-  return { id: String(g!.id), name: g!.name };
-}
-
-export async function joinGroup(u: Uow, viewer: MemberRecord, groupId: number): Promise<void> {
-  personOnly(viewer);
-  const [g] = await u.tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId));
-  if (!g) throw notFound('no such group');
-  const added = await u.tx.insert(groupMembers).values({ groupId, memberId: viewer.id, joinedAt: u.now }).onConflictDoNothing().returning();
-  if (added.length) await u.emit('group.joined', [viewer.id], { groupId, memberId: viewer.id });
-}
-
-export async function leaveGroup(u: Uow, viewer: MemberRecord, groupId: number): Promise<void> {
-  const gone = await u.tx
-    .delete(groupMembers)
-    .where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.memberId, viewer.id)))
-    .returning();
-  if (gone.length === 0) throw notFound('you are not a member of this group');
-  await u.emit('group.left', [viewer.id], { groupId, memberId: viewer.id });
-}

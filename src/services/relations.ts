@@ -5,7 +5,7 @@
 import { and, eq, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
-import { blocks, connections, conversations, follows, groupMembers, invitations, pageAdmins } from '../store/schema.js';
+import { blocks, connections, conversations, follows, groupMembers, groupRequests, invitations, pageAdmins } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
@@ -181,6 +181,7 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
     .update(invitations)
     .set({ status: 'expired', respondedAt: now })
     .where(and(or(eq(invitations.fromId, id), eq(invitations.toId, id)), inArray(invitations.status, ['pending', 'ignored'])));
+  await tx.delete(groupRequests).where(eq(groupRequests.memberId, id));
   const left = await tx.delete(groupMembers).where(eq(groupMembers.memberId, id)).returning();
   for (const g of left) await u.emit('group.left', [id], { groupId: g.groupId, memberId: id });
   await tx.delete(pageAdmins).where(eq(pageAdmins.memberId, id));

@@ -10,7 +10,7 @@ import {
   sendInvitation,
   withdrawInvitation,
 } from '../../services/invitations.js';
-import { addPageAdmin, createGroup, createPage, joinGroup, leaveGroup } from '../../services/pages.js';
+import { addPageAdmin, createPage } from '../../services/pages.js';
 import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
 import { block, blockedBy, connectionsOf, follow, removeConnection, unblock, unfollow } from '../../services/relations.js';
 import { runWrite } from '../idempotency.js';
@@ -326,51 +326,6 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
         return { status: 201, body: { page: memberFor(deps, m.id, r.page, u.now), admin: memberFor(deps, m.id, r.admin, u.now) } };
       });
       return send(reply, out);
-    },
-  );
-
-  app.post(
-    '/v1/groups',
-    {
-      config: auth,
-      schema: {
-        summary: 'Create a group (the creator is a member)',
-        tags: ['groups'],
-        security,
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-        response: { 201: Type.Object({ id: Type.String(), name: Type.String() }), ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const m = me(req);
-      const out = await runWrite(deps, req, async (u) => ({ status: 201, body: await createGroup(u, m, req.body.name.trim() || req.body.name) }));
-      return send(reply, out);
-    },
-  );
-
-  app.post(
-    '/v1/groups/:id/members',
-    { config: auth, schema: { summary: 'Join a group', tags: ['groups'], security, params: IdParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
-    async (req, reply) => {
-      const m = me(req);
-      await runWrite(deps, req, async (u) => {
-        await joinGroup(u, m, Number(req.params.id));
-        return { status: 204, body: null };
-      });
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.delete(
-    '/v1/groups/:id/members/me',
-    { config: auth, schema: { summary: 'Leave a group', tags: ['groups'], security, params: IdParams, response: { 204: Type.Null({ description: "No Content" }), ...errorResponses } } },
-    async (req, reply) => {
-      const m = me(req);
-      await runWrite(deps, req, async (u) => {
-        await leaveGroup(u, m, Number(req.params.id));
-        return { status: 204, body: null };
-      });
-      return reply.code(204).send(null);
     },
   );
 }

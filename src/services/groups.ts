@@ -1,0 +1,189 @@
+/**
+ * Groups (DOMAIN.md 2): join (at once, or a request an admin approves), leave, and the admins' verbs.
+ * The policy decides (src/policy/groups.ts); this module counts and writes. Only approved members
+ * are in group_members, which the graph index follows (the group channel counts them alone).
+ */
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { groupPermission, joinOutcome, mayRemoveFromGroup, type GroupPlace, type JoinPolicy } from '../policy/index.js';
+import type { Runner } from '../store/db.js';
+import { groupMembers, groupRequests, groups } from '../store/schema.js';
+import type { Deps } from './context.js';
+import { AppError, conflict, notFound } from './errors.js';
+import { memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { memberFor } from './projection.js';
+import type { Uow } from './uow.js';
+
+export interface ApiGroup {
+  id: string;
+  name: string;
+  joinPolicy: JoinPolicy;
+}
+
+function personOnly(viewer: MemberRecord): void {
+  if (viewer.kind !== 'person') throw new AppError(403, 'forbidden', 'pages do not join groups');
+}
+
+async function groupRow(db: Runner, id: number) {
+  const [g] = await db.select().from(groups).where(eq(groups.id, id));
+  if (!g) throw notFound('no such group');
+  return g;
+}
+
+async function placeOf(db: Runner, groupId: number, memberId: number): Promise<GroupPlace> {
+  const [row] = await db
+    .select({
+      member: sql<boolean>`exists (select 1 from group_members gm where gm.group_id = ${groupId} and gm.member_id = ${memberId})`,
+      admin: sql<boolean>`exists (select 1 from group_members gm where gm.group_id = ${groupId} and gm.member_id = ${memberId} and gm.admin)`,
+      admins: sql<number>`(select count(*)::int from group_members gm where gm.group_id = ${groupId} and gm.admin)`,
+    })
+    .from(sql`(select 1) one`);
+  return { member: row?.member === true, admin: row?.admin === true, admins: Number(row?.admins ?? 0) };
+}
+
+const REFUSALS = {
+  not_member: () => notFound('no such group'),
+  not_admin: () => new AppError(403, 'forbidden', "only the group's admins may do this"),
+  last_admin: () => conflict('the last admin cannot leave: add another admin first'),
+} as const;
+
+/** The place of the caller, or the refusal the policy names. */
+async function require(db: Runner, groupId: number, memberId: number, action: 'manage' | 'list_members' | 'leave'): Promise<GroupPlace> {
+  await groupRow(db, groupId);
+  const place = await placeOf(db, groupId, memberId);
+  const answer = groupPermission(place, action);
+  if (answer !== 'ok') throw REFUSALS[answer]();
+  return place;
+}
+
+async function addMember(u: Uow, groupId: number, memberId: number, admin = false): Promise<boolean> {
+  await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, memberId)));
+  const added = await u.tx.insert(groupMembers).values({ groupId, memberId, admin, joinedAt: u.now }).onConflictDoNothing().returning();
+  if (added.length) await u.emit('group.joined', [memberId], { groupId, memberId });
+  return added.length > 0;
+}
+
+export async function createGroup(u: Uow, viewer: MemberRecord, name: string, joinPolicy: JoinPolicy = 'open'): Promise<ApiGroup> {
+  personOnly(viewer);
+  const [g] = await u.tx.insert(groups).values({ name, joinPolicy, createdBy: viewer.id, createdAt: u.now }).returning();
+  await addMember(u, g!.id, viewer.id, true);
+  return { id: String(g!.id), name: g!.name, joinPolicy: g!.joinPolicy };
+}
+
+/** Join: a member at once (open), or a request for the admins (approval). */
+export async function joinGroup(u: Uow, viewer: MemberRecord, groupId: number): Promise<'member' | 'pending'> {
+  personOnly(viewer);
+  const g = await groupRow(u.tx, groupId);
+  if ((await placeOf(u.tx, groupId, viewer.id)).member) return 'member';
+  const outcome = joinOutcome(g.joinPolicy);
+  if (outcome === 'member') await addMember(u, groupId, viewer.id);
+  else await u.tx.insert(groupRequests).values({ groupId, memberId: viewer.id, createdAt: u.now }).onConflictDoNothing();
+  return outcome;
+}
+
+/** Leave (or withdraw a pending request); the last admin cannot leave. */
+export async function leaveGroup(u: Uow, viewer: MemberRecord, groupId: number): Promise<void> {
+  await groupRow(u.tx, groupId);
+  const withdrawn = await u.tx
+    .delete(groupRequests)
+    .where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, viewer.id)))
+    .returning();
+  if (withdrawn.length) return;
+  await lockGroup(u, groupId);
+  await require(u.tx, groupId, viewer.id, 'leave');
+  await u.tx.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.memberId, viewer.id)));
+  await u.emit('group.left', [viewer.id], { groupId, memberId: viewer.id });
+}
+
+/** Serializes the admin verbs of a group (two last admins leaving at once cannot both go). */
+async function lockGroup(u: Uow, groupId: number): Promise<void> {
+  await u.tx.select({ id: groups.id }).from(groups).where(eq(groups.id, groupId)).for('update');
+}
+
+/** Admins: the join policy; switching to open approves what is pending. */
+export async function setJoinPolicy(u: Uow, viewer: MemberRecord, groupId: number, joinPolicy: JoinPolicy): Promise<ApiGroup> {
+  await lockGroup(u, groupId);
+  await require(u.tx, groupId, viewer.id, 'manage');
+  const [g] = await u.tx.update(groups).set({ joinPolicy }).where(eq(groups.id, groupId)).returning();
+  if (joinOutcome(joinPolicy) === 'member') {
+    const pending = await u.tx.select().from(groupRequests).where(eq(groupRequests.groupId, groupId));
+    for (const p of pending) await addMember(u, groupId, p.memberId);
+  }
+  return { id: String(g!.id), name: g!.name, joinPolicy: g!.joinPolicy };
+}
+
+/** A person by handle, visible to the admin (the same "not found" for hidden ones). */
+async function personFor(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
+  const m = await memberByHandle(u.tx, handle);
+  if (!m || m.status !== 'active' || (m.id !== viewer.id && u.deps.graph.isBlockedEitherWay(viewer.id, m.id))) throw notFound('no such member');
+  return m;
+}
+
+/** Admins: approve or decline a request to join. */
+export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: number, handle: string, approve: boolean): Promise<void> {
+  await lockGroup(u, groupId);
+  await require(u.tx, groupId, viewer.id, 'manage');
+  const m = await personFor(u, viewer, handle);
+  const [req] = await u.tx.select().from(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
+  if (!req) throw notFound('no such request');
+  if (approve) await addMember(u, groupId, m.id);
+  else await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
+}
+
+/** Admins: remove a member (never the last admin). */
+export async function removeMember(u: Uow, viewer: MemberRecord, groupId: number, handle: string): Promise<void> {
+  await lockGroup(u, groupId);
+  await require(u.tx, groupId, viewer.id, 'manage');
+  const m = await personFor(u, viewer, handle);
+  const target = await placeOf(u.tx, groupId, m.id);
+  if (!target.member) throw notFound('no such member of this group');
+  if (!mayRemoveFromGroup(target)) throw REFUSALS.last_admin();
+  await u.tx.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.memberId, m.id)));
+  await u.emit('group.left', [m.id], { groupId, memberId: m.id });
+}
+
+/** Admins: make a member an admin. */
+export async function addGroupAdmin(u: Uow, viewer: MemberRecord, groupId: number, handle: string): Promise<void> {
+  await lockGroup(u, groupId);
+  await require(u.tx, groupId, viewer.id, 'manage');
+  const m = await personFor(u, viewer, handle);
+  const done = await u.tx
+    .update(groupMembers)
+    .set({ admin: true })
+    .where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.memberId, m.id)))
+    .returning();
+  if (done.length === 0) throw notFound('no such member of this group');
+}
+
+/** Members (or pending requests, for admins), as the viewer may see them (profileVisibility). */
+export async function listGroupPeople(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  groupId: number,
+  which: 'members' | 'requests',
+  now: Date,
+  page: { cursor?: number; limit: number },
+): Promise<{ items: ApiMember[]; nextCursor: string | null }> {
+  await require(db, groupId, viewer.id, which === 'members' ? 'list_members' : 'manage');
+  const table = which === 'members' ? groupMembers : groupRequests;
+  const items: ApiMember[] = [];
+  let cursor = page.cursor ?? 0;
+  for (let round = 0; round < 20 && items.length < page.limit; round++) {
+    const rows = await db
+      .select({ id: table.memberId })
+      .from(table)
+      .where(and(eq(table.groupId, groupId), gt(table.memberId, cursor)))
+      .orderBy(asc(table.memberId))
+      .limit(page.limit + 1);
+    const byId = await membersByIds(db, rows.map((r) => r.id));
+    for (const r of rows) {
+      cursor = r.id;
+      const m = byId.get(r.id);
+      if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id))) continue;
+      items.push(memberFor(deps, viewer.id, m, now));
+      if (items.length === page.limit) return { items, nextCursor: rows.length > page.limit || r !== rows[rows.length - 1] ? String(r.id) : null };
+    }
+    if (rows.length <= page.limit) return { items, nextCursor: null };
+  }
+  return { items, nextCursor: items.length ? String(cursor) : null };
+}
