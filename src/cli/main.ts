@@ -7,6 +7,14 @@ import { startServer } from '../server.js';
 import { openStore } from '../store/db.js';
 import { importCsv, ImportError } from './import.js';
 import { seed, SEED_PASSWORD } from './seed.js';
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Deps } from '../services/context.js';
+import { exportCounts, exportDocument } from '../services/export.js';
+import { loadGraph } from '../services/graph.js';
+import { memberByHandle } from '../services/members.js';
+import { systemClock } from '../util/clock.js';
 
 function config(): Config {
   try {
@@ -135,6 +143,30 @@ async function importCmd(args: string[]) {
   }
 }
 
+/** `liaison export --member <handle> [--out file]`: the member's export document (GET /v1/me/export) for an operator. */
+async function exportCmd(args: string[]) {
+  const { values } = parseArgs({ args, options: { member: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.member) throw new UsageError('--member <handle> is required');
+  const cfg = config();
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  try {
+    await store.migrate();
+    const m = await memberByHandle(store.db, values.member);
+    if (!m) throw new UsageError(`no member ${values.member}`);
+    if (m.status === 'closed') throw new UsageError(`${values.member} is closed: closed accounts are not exported`);
+    const { graph } = await loadGraph(store.db);
+    const deps: Deps = { store, policy: cfg.policy, clock: systemClock, graph };
+    const out = values.out ? createWriteStream(values.out) : process.stdout;
+    await pipeline(Readable.from(exportDocument(deps, store.db, m, new Date())), out);
+    if (values.out) {
+      const c = await exportCounts(store.db, m.id);
+      process.stderr.write(`exported ${values.member}: ${c.conversations} conversations, ${c.messages} messages to ${values.out}\n`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 class UsageError extends Error {}
 
 const USAGE = `usage: liaison <command>
@@ -142,6 +174,7 @@ const USAGE = `usage: liaison <command>
   migrate    apply database migrations and exit
   seed       --members N --avg-degree D --seed S [--prefix P]: write a generated network
   import     members.csv connections.csv: import members and connections (all or nothing)
+  export     --member <handle> [--out file]: a member's export document (JSON), for operators
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
@@ -149,6 +182,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   migrate: () => migrate(),
   seed: (a) => seedCmd(a),
   import: (a) => importCmd(a),
+  export: (a) => exportCmd(a),
 };
 
 const [cmd = 'serve', ...rest] = process.argv.slice(2);

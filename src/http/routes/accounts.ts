@@ -1,7 +1,10 @@
 /** API.md "Accounts and sessions". */
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
+import { exportDocument } from '../../services/export.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  assertAvailable,
   changePassword,
   changeStatus,
   createAccount,
@@ -17,6 +20,7 @@ import { notFound } from '../../services/errors.js';
 import { toApiMember, type MemberRecord } from '../../services/members.js';
 import { administeredPages } from '../../services/pages.js';
 import { quotasOf } from '../../services/quotas.js';
+import { notifyGrant, unreadCounts, writeDueGrants } from '../../services/notifications.js';
 import { runWrite } from '../idempotency.js';
 import { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, Handle, ListQuery, listOf, Member, page, Settings, SettingsPatch } from '../schemas.js';
@@ -70,6 +74,8 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
     async (req, reply) => {
       const body = { ...req.body, name: req.body.name.trim(), email: req.body.email.trim() };
       if (!body.name) return reply.code(400).send({ error: { code: 'invalid_request', message: 'name: must not be blank', details: { field: 'name' } } });
+      // A taken handle or e-mail is refused before argon2 runs (its cost is the sign-up's).
+      await assertAvailable(deps.store.db, body.handle, body.email);
       const passwordHash = await hashPassword(body.password);
       const out = await runWrite(
         deps,
@@ -198,6 +204,12 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
               notesLeftThisMonth: Type.Union([Type.Integer(), Type.Null()]),
             }),
             pages: Type.Array(Member, { description: 'pages the caller administers (beyond API.md)' }),
+            unread: Type.Object({
+              notifications: Type.Integer({ description: 'unread notifications' }),
+              inbox: Type.Integer({ description: 'inbox conversations with unread messages' }),
+              requests: Type.Integer({ description: 'message requests with unread messages' }),
+              filtered: Type.Integer({ description: 'filtered requests with unread messages' }),
+            }),
           }),
           ...errorResponses,
         },
@@ -207,12 +219,36 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
       const m = me(req);
       const t = now();
       const pages = await administeredPages(deps.store.db, m.id);
+      if (m.status === 'active') await writeDueGrants(deps, m);
       return {
         member: toApiMember(m, t),
         settings: m.settings,
         quotas: await quotasOf(deps, m, t),
         pages: pages.map((p) => toApiMember(p, t)),
+        unread: await unreadCounts(deps, deps.store.db, m.id, t),
       };
+    },
+  );
+
+  app.get(
+    '/v1/me/export',
+    {
+      config: { auth: 'member', allowInactive: true },
+      schema: {
+        summary: 'Everything I own or took part in, as one JSON document (streamed)',
+        tags: ['accounts'],
+        security: [{ bearer: [] }],
+        response: { 200: Type.Object({}, { additionalProperties: true, description: 'the export document (liaison-export/1)' }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const stamp = deps.clock.now().toISOString().slice(0, 10);
+      reply
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="liaison-${m.handle}-${stamp}.json"`)
+        .header('cache-control', 'no-store');
+      return reply.send(Readable.from(exportDocument(deps, deps.store.db, m, deps.clock.now())));
     },
   );
 
@@ -246,7 +282,7 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
       // The monthly grants due are written first (under the member lock), so the history shows them.
       return transact(deps, async (u) => {
         await lockMembers(u.tx, [m.id]);
-        await ensureGrants(u.tx, m, u.now, deps.policy);
+        await ensureGrants(u.tx, m, u.now, deps.policy, (g) => notifyGrant(u, m, g.amount));
         return creditHistory(u.tx, m.id, p.cursor ?? null, p.limit);
       });
     },

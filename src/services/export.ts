@@ -1,0 +1,228 @@
+/**
+ * GET /v1/me/export and `liaison export --member <handle>`: everything a member owns or took part in,
+ * as one JSON document, streamed in small pieces (messages in keyset batches), so memory stays flat
+ * whatever the size of the history. Members hidden from the exporting member (blocked either way,
+ * deactivated, closed) appear as "a former member": their handle and name are not exported.
+ */
+import { and, asc, desc, eq, gt, or, sql } from 'drizzle-orm';
+import type { Runner } from '../store/db.js';
+import { rowsOf } from '../store/db.js';
+import {
+  blocks,
+  connections,
+  conversationMembers,
+  conversations,
+  follows,
+  inmailLedger,
+  introductions,
+  invitations,
+  messages,
+  notifications,
+} from '../store/schema.js';
+import type { Deps } from './context.js';
+import { membersByIds, type MemberRecord } from './members.js';
+import { memberFor, SELF, memberAs } from './projection.js';
+
+const BATCH = 500;
+export const FORMER_MEMBER = { handle: null, name: 'a former member' } as const;
+
+type Who = ReturnType<typeof memberAs> | typeof FORMER_MEMBER;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The document, piece by piece (each piece a string of JSON). */
+export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, now: Date): AsyncGenerator<string> {
+  const people = new Map<number, MemberRecord | null>();
+  const who = async (ids: number[]): Promise<Map<number, Who>> => {
+    const need = [...new Set(ids)].filter((id) => !people.has(id));
+    if (need.length) {
+      const found = await membersByIds(db, need);
+      for (const id of need) people.set(id, found.get(id) ?? null);
+    }
+    const out = new Map<number, Who>();
+    for (const id of new Set(ids)) {
+      const m = people.get(id);
+      if (id === me.id) out.set(id, memberAs(me, SELF, now));
+      else if (!m || m.status !== 'active' || deps.graph.isBlockedEitherWay(me.id, id)) out.set(id, FORMER_MEMBER);
+      else out.set(id, memberFor(deps, me.id, m, now));
+    }
+    return out;
+  };
+  /** A JSON array written element by element from batches. */
+  async function* array<T>(name: string, batches: () => AsyncGenerator<T[]>, first = false): AsyncGenerator<string> {
+    yield `${first ? '' : ','}${JSON.stringify(name)}:[`;
+    let n = 0;
+    for await (const batch of batches()) for (const item of batch) yield (n++ ? ',' : '') + JSON.stringify(item);
+    yield ']';
+  }
+  const once = <T>(items: () => Promise<T[]>) =>
+    async function* () {
+      yield await items();
+    };
+
+  yield `{"exportedAt":${JSON.stringify(now.toISOString())},"format":"liaison-export/1",`;
+  yield `"profile":${JSON.stringify({ ...memberAs(me, SELF, now), about: me.about, email: me.email, createdAt: me.createdAt.toISOString() })},`;
+  yield `"settings":${JSON.stringify(me.settings)}`;
+
+  yield* array(
+    'connections',
+    once(async () => {
+      const rows = await db.select().from(connections).where(or(eq(connections.a, me.id), eq(connections.b, me.id)));
+      const w = await who(rows.map((r) => (r.a === me.id ? r.b : r.a)));
+      return rows.map((r) => ({ member: w.get(r.a === me.id ? r.b : r.a), since: r.createdAt.toISOString() }));
+    }),
+  );
+  yield* array(
+    'following',
+    once(async () => {
+      const rows = await db.select().from(follows).where(eq(follows.follower, me.id));
+      const w = await who(rows.map((r) => r.followee));
+      return rows.map((r) => ({ member: w.get(r.followee), since: r.createdAt.toISOString() }));
+    }),
+  );
+  yield* array(
+    'followers',
+    once(async () => {
+      const rows = await db.select().from(follows).where(eq(follows.followee, me.id));
+      const w = await who(rows.map((r) => r.follower));
+      return rows.map((r) => ({ member: w.get(r.follower), since: r.createdAt.toISOString() }));
+    }),
+  );
+  yield* array(
+    'blocks',
+    once(async () => {
+      const rows = await db.select().from(blocks).where(eq(blocks.blocker, me.id));
+      const found = await membersByIds(db, rows.map((r) => r.blocked));
+      // the blocks list shows handle and name only (DOMAIN.md 7)
+      return rows.map((r) => ({
+        member: found.get(r.blocked) ? { handle: found.get(r.blocked)!.handle, name: found.get(r.blocked)!.name } : FORMER_MEMBER,
+        blockedAt: r.createdAt.toISOString(),
+        unblockedAt: iso(r.unblockedAt),
+      }));
+    }),
+  );
+  yield* array(
+    'invitations',
+    once(async () => {
+      const rows = await db
+        .select()
+        .from(invitations)
+        .where(or(eq(invitations.fromId, me.id), eq(invitations.toId, me.id)))
+        .orderBy(asc(invitations.id));
+      const w = await who(rows.flatMap((r) => [r.fromId, r.toId]));
+      return rows.map((r) => ({
+        id: String(r.id),
+        from: w.get(r.fromId),
+        to: w.get(r.toId),
+        // the recipient's own answers stay theirs: an ignored invitation reads pending to its sender
+        status: r.status === 'ignored' && r.fromId === me.id ? 'pending' : r.status,
+        note: r.note,
+        createdAt: r.createdAt.toISOString(),
+      }));
+    }),
+  );
+  yield* array(
+    'introductions',
+    once(async () => {
+      const rows = await db
+        .select()
+        .from(introductions)
+        .where(or(eq(introductions.askerId, me.id), eq(introductions.viaId, me.id)))
+        .orderBy(asc(introductions.id));
+      const w = await who(rows.flatMap((r) => [r.askerId, r.viaId, r.targetId]));
+      return rows.map((r) => ({
+        id: String(r.id),
+        from: w.get(r.askerId),
+        via: w.get(r.viaId),
+        to: w.get(r.targetId),
+        note: r.note,
+        forwardNote: r.forwardNote,
+        status: r.askerId === me.id && r.status !== 'forwarded' && r.status !== 'asked' ? 'not_forwarded' : r.status,
+        createdAt: r.createdAt.toISOString(),
+      }));
+    }),
+  );
+
+  // Conversations, each with its messages streamed in batches.
+  yield ',"conversations":[';
+  let nConv = 0;
+  let afterConv = 0;
+  for (;;) {
+    const convs = await db
+      .select({ conv: conversations, folder: conversationMembers.folder })
+      .from(conversationMembers)
+      .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+      .where(and(eq(conversationMembers.memberId, me.id), gt(conversations.id, afterConv)))
+      .orderBy(asc(conversations.id))
+      .limit(BATCH);
+    if (convs.length === 0) break;
+    const w = await who(convs.flatMap((c) => [c.conv.starterId, c.conv.recipientId]));
+    for (const { conv, folder } of convs) {
+      afterConv = conv.id;
+      const head = {
+        id: String(conv.id),
+        participants: [w.get(conv.starterId), w.get(conv.recipientId)],
+        folder,
+        accepted: conv.accepted,
+        ended: conv.endedAt !== null,
+        createdAt: conv.createdAt.toISOString(),
+      };
+      yield (nConv++ ? ',' : '') + JSON.stringify(head).slice(0, -1) + ',"messages":[';
+      let nMsg = 0;
+      let afterMsg = 0;
+      for (;;) {
+        const msgs = await db
+          .select()
+          .from(messages)
+          .where(and(eq(messages.conversationId, conv.id), gt(messages.id, afterMsg)))
+          .orderBy(asc(messages.id))
+          .limit(BATCH);
+        if (msgs.length === 0) break;
+        const senders = await who(msgs.map((m) => m.senderId));
+        for (const m of msgs) {
+          afterMsg = m.id;
+          yield (nMsg++ ? ',' : '') +
+            JSON.stringify({ id: String(m.id), sender: senders.get(m.senderId), body: m.body, subject: m.subject, channel: m.channel, createdAt: m.createdAt.toISOString() });
+        }
+        if (msgs.length < BATCH) break;
+      }
+      yield ']}';
+    }
+    if (convs.length < BATCH) break;
+  }
+  yield ']';
+
+  yield* array('inmailLedger', async function* () {
+    let after = 0;
+    for (;;) {
+      const rows = await db
+        .select()
+        .from(inmailLedger)
+        .where(and(eq(inmailLedger.memberId, me.id), gt(inmailLedger.id, after)))
+        .orderBy(asc(inmailLedger.id))
+        .limit(BATCH);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.id;
+      yield rows.map((r) => ({ id: String(r.id), kind: r.kind, pool: r.pool, credits: r.amount, note: r.note, createdAt: r.createdAt.toISOString() }));
+      if (rows.length < BATCH) return;
+    }
+  });
+  yield* array(
+    'notifications',
+    once(async () => {
+      const rows = await db.select().from(notifications).where(eq(notifications.memberId, me.id)).orderBy(desc(notifications.seq)).limit(10_000);
+      return rows.map((r) => ({ id: String(r.id), kind: r.kind, count: r.count, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }));
+    }),
+  );
+  yield '}';
+}
+
+/** Totals of the document (for the CLI's summary line). */
+export async function exportCounts(db: Runner, memberId: number): Promise<{ conversations: number; messages: number }> {
+  const [r] = rowsOf(
+    await db.execute(sql`select
+      (select count(*)::int from conversation_members where member_id = ${memberId}) as conversations,
+      (select count(*)::int from messages m join conversation_members cm on cm.conversation_id = m.conversation_id where cm.member_id = ${memberId}) as messages`),
+  );
+  return { conversations: Number(r?.conversations ?? 0), messages: Number(r?.messages ?? 0) };
+}

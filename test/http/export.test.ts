@@ -1,0 +1,58 @@
+/** GET /v1/me/export (API.md): one JSON document of everything the caller owns or took part in. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { connect, reply, send, setTier } from '../helpers/messaging.js';
+
+describe(`export (${storageKind})`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('profile, settings, graph, invitations, conversations with messages, ledger; hidden members as "a former member"', async () => {
+    const [me, friend, leaver, blocked, invited] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, me, friend);
+    await connect(h, me, leaver);
+    await setTier(h, me, 'career');
+    const c1 = await send(h, me, friend, 'hello friend');
+    await reply(h, friend, c1.body.conversation.id, 'hello back');
+    const c2 = await send(h, leaver, me, 'I am leaving soon');
+    expect(c2.status).toBe(201);
+    await h.call('POST', '/v1/me/deactivate', { token: leaver.token });
+    await h.call('POST', '/v1/blocks', { token: me.token, body: { handle: blocked.handle } });
+    await h.call('POST', '/v1/invitations', { token: me.token, body: { to: invited.handle, note: 'Met at the fair' } });
+
+    const r = await h.call('GET', '/v1/me/export', { token: me.token });
+    expect(r.status).toBe(200);
+    expect(String(r.headers['content-type'])).toContain('application/json');
+    expect(String(r.headers['content-disposition'])).toContain('attachment');
+    const doc = JSON.parse(r.text);
+    expect(doc.profile).toMatchObject({ handle: me.handle, email: `${me.handle}@example.test` });
+    expect(doc.settings.messagesFrom).toBe('anyone');
+    expect(doc.connections.map((c: { member: { handle: string | null } }) => c.member.handle).sort()).toEqual([friend.handle, null].sort());
+    expect(doc.connections.find((c: { member: { handle: string | null } }) => c.member.handle === null).member).toEqual({ handle: null, name: 'a former member' });
+    expect(doc.blocks).toEqual([expect.objectContaining({ member: { handle: blocked.handle, name: `Name ${blocked.handle}` } })]);
+    expect(doc.invitations).toContainEqual(expect.objectContaining({ note: 'Met at the fair', status: 'pending' }));
+    const byBody = (b: string) => doc.conversations.flatMap((c: { messages: { body: string }[] }) => c.messages).find((m: { body: string }) => m.body === b);
+    expect(byBody('hello back').sender.handle).toBe(friend.handle);
+    expect(byBody('I am leaving soon').sender).toEqual({ handle: null, name: 'a former member' });
+    expect(doc.inmailLedger).toEqual([expect.objectContaining({ kind: 'grant', credits: 5 })]);
+    expect(Array.isArray(doc.notifications)).toBe(true);
+    // nothing about the former member leaks anywhere in the document
+    expect(r.text.includes(leaver.handle)).toBe(false);
+  });
+
+  it('a deactivated member may export; a closed one cannot sign in to', async () => {
+    const u = await signUp(h);
+    await h.call('POST', '/v1/me/deactivate', { token: u.token });
+    const r = await h.call('GET', '/v1/me/export', { token: u.token });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text).profile.status).toBe('deactivated');
+    await h.call('POST', '/v1/me/close', { token: u.token });
+    expect((await h.call('GET', '/v1/me/export', { token: u.token })).status).toBe(401);
+    expect((await h.call('GET', '/v1/me/export')).status).toBe(401);
+  });
+});
