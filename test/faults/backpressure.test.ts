@@ -98,9 +98,9 @@ describe.skipIf(!enabled)('backpressure (own cluster, one instance)', () => {
     let sent = 0;
     const t0 = Date.now();
     try {
-      // big messages, each to every socket, until the stalled ones are all dropped, then 200 more
+      // big messages, each to every socket, until the stalled ones are all dropped, then 80 more
       let closedAt = -1;
-      while (Date.now() - t0 < 60_000 && sent < 1600 && (closedAt < 0 || sent < closedAt + 200)) {
+      while (Date.now() - t0 < 60_000 && sent < 1600 && (closedAt < 0 || sent < closedAt + 80)) {
         const batch = await Promise.all(
           Array.from({ length: 8 }, () => call(A.url, 'POST', '/v1/messages', { token: s.token, body: { to: r.handle, body: `${body} ${sent++}` } })),
         );
