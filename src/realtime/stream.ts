@@ -21,7 +21,17 @@ import { conversationMembers, conversations, events, members, pageAdmins } from 
 import type { Ephemeral } from './bus.js';
 
 /** The event types clients see; every other type feeds the graph indexes only. */
-export const EXTERNAL_TYPES = ['message.created', 'conversation.request', 'invitation.received', 'invitation.accepted', 'read', 'typing'] as const;
+export const EXTERNAL_TYPES = [
+  'message.created',
+  'conversation.request',
+  'invitation.received',
+  'invitation.accepted',
+  'read',
+  'typing',
+  // DOMAIN.md 11: to the introducer, and to the target with the request it became
+  'introduction.asked',
+  'introduction.forwarded',
+] as const;
 const EXTERNAL = new Set<string>(EXTERNAL_TYPES);
 const DURABLE_EXTERNAL = EXTERNAL_TYPES.filter((t) => t !== 'typing');
 
@@ -111,7 +121,8 @@ function num(v: unknown): number | undefined {
 export function concerned(ev: { memberIds: number[]; payload: Record<string, unknown> }): number[] {
   const out = new Set<number>(ev.memberIds);
   const p = ev.payload as Record<string, any>;
-  for (const v of [p.by, p.memberId, p.from?.id, p.message?.sender?.id, p.invitation?.from?.id, p.invitation?.to?.id, p.member?.id]) {
+  const intro = p.introduction;
+  for (const v of [p.by, p.memberId, p.from?.id, p.message?.sender?.id, p.invitation?.from?.id, p.invitation?.to?.id, p.member?.id, intro?.from?.id, intro?.via?.id, intro?.to?.id]) {
     const n = num(v);
     if (n !== undefined) out.add(n);
   }
