@@ -59,7 +59,7 @@ async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99:
 async function main() {
   const db = await scratchDb('liaison_bench_messages');
   const policyFile = path.join(os.tmpdir(), `liaison-bench-policy-${process.pid}.json`);
-  writeFileSync(policyFile, JSON.stringify({ messagesPerMinute: 1_000_000 }));
+  writeFileSync(policyFile, JSON.stringify({ messagesPerMinute: 1_000_000, signupsPerHourPerAddress: 1_000_000 }));
   let server: Awaited<ReturnType<typeof startChild>> | undefined;
   try {
     server = await startChild(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'), {

@@ -20,6 +20,7 @@ import { errorReply } from './errors.js';
 import { SESSION_COOKIE, type RouteContext } from './plumbing.js';
 import { Metrics } from '../util/metrics.js';
 import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
+import { WindowLimiter } from './window-limiter.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { messagingRoutes } from './routes/messaging.js';
@@ -110,10 +111,12 @@ export function hasNul(value: unknown): boolean {
 }
 
 /**
- * Sign-in attempts allowed per window, per login and per client address. The address allows more
- * than one login's worth: several members share an address behind NAT or a proxy.
+ * Sign-in attempts allowed per window: per (login, client address), so a stranger guessing from one
+ * address cannot lock the owner out; per login across all addresses, a higher ceiling against a
+ * spread-out guesser; per client address, whatever the logins (spraying), more than one login's
+ * worth since several members share an address behind NAT or a proxy.
  */
-export const LOGIN_LIMIT = { perLogin: 10, perIp: 30, windowMs: 60_000 };
+export const LOGIN_LIMIT = { perLoginAddress: 10, perLogin: 100, perIp: 30, windowMs: 60_000 };
 
 export interface AppOptions {
   config: Config;
@@ -201,16 +204,23 @@ export async function buildApp(opts: AppOptions) {
   // CORS is off: no Access-Control-* header is ever sent, so browsers keep other origins out
   // (@fastify/cors is not installed; docs/SECURITY.md).
 
-  // Sign-in attempts: at most LOGIN_LIMIT a minute per client address, and per account (its handle
-  // or e-mail, any case) for logins that name one, counted after the body validated. Over either:
-  // 429 rate_limited with Retry-After. (A login naming no account has nothing to guess; the address
-  // limit covers spraying. Which logins exist is no secret: handles are public profiles.)
+  // Sign-in attempts: at most LOGIN_LIMIT a minute per client address, and for logins that name an
+  // account (its handle or e-mail, any case) per (account, address) and per account, counted after
+  // the body validated. Over any: 429 rate_limited with Retry-After. (A login naming no account has
+  // nothing to guess; the address limit covers spraying. Which logins exist is no secret: handles
+  // are public profiles.)
   await app.register(rateLimit, { global: false });
   const perIp = app.createRateLimit({ max: LOGIN_LIMIT.perIp, timeWindow: LOGIN_LIMIT.windowMs, keyGenerator: (req) => `ip:${req.ip}` });
+  const loginMemberOf = (req: FastifyRequest) => (req as FastifyRequest & { loginMemberId?: number }).loginMemberId;
+  const perAccountAddress = app.createRateLimit({
+    max: LOGIN_LIMIT.perLoginAddress,
+    timeWindow: LOGIN_LIMIT.windowMs,
+    keyGenerator: (req) => `member:${loginMemberOf(req)} ip:${req.ip}`,
+  });
   const perAccount = app.createRateLimit({
     max: LOGIN_LIMIT.perLogin,
     timeWindow: LOGIN_LIMIT.windowMs,
-    keyGenerator: (req) => `member:${(req as FastifyRequest & { loginMemberId?: number }).loginMemberId}`,
+    keyGenerator: (req) => `member:${loginMemberOf(req)}`,
   });
   const loginLimit = async (req: FastifyRequest) => {
     const limited = (r: { isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }) => {
@@ -222,14 +232,23 @@ export async function buildApp(opts: AppOptions) {
     const m = login ? await memberByLogin(deps.store.db, login) : null;
     if (m) {
       (req as FastifyRequest & { loginMemberId?: number }).loginMemberId = m.id;
+      limited(await perAccountAddress(req));
       limited(await perAccount(req));
     }
   };
+  // Sign-ups: at most the policy's signupsPerHourPerAddress an hour per client address (on the
+  // injected clock), counted after the body validated; then 429 rate_limited with Retry-After.
+  const signups = new WindowLimiter(3_600_000, () => deps.policy.signupsPerHourPerAddress);
+  const signupLimit = async (req: FastifyRequest) => {
+    const wait = signups.take(`ip:${req.ip}`, deps.clock.now().getTime());
+    if (wait > 0) throw new AppError(429, 'rate_limited', 'too many sign-ups from your address: wait before trying again', { unlock: [], retryAfter: wait });
+  };
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (route.url === '/v1/sessions' && methods.includes('POST')) {
+    const limit = !methods.includes('POST') ? null : route.url === '/v1/sessions' ? loginLimit : route.url === '/v1/accounts' ? signupLimit : null;
+    if (limit) {
       const prev = route.preHandler;
-      route.preHandler = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), loginLimit as never];
+      route.preHandler = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), limit as never];
     }
   });
 

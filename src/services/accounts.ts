@@ -2,7 +2,7 @@
 import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, or, sql } from 'drizzle-orm';
 import type { Runner } from '../store/db.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
@@ -49,6 +49,20 @@ export interface NewAccount {
   email: string;
   password: string;
   headline?: string;
+}
+
+/**
+ * 409 naming the field when the handle or the e-mail (any case) is taken. Sign-up asks this before
+ * hashing the password, so a taken handle costs no argon2 run; the unique indexes still decide races.
+ */
+export async function assertAvailable(db: Runner, handle: string, email: string): Promise<void> {
+  const rows = await db
+    .select({ handle: members.handle, email: members.email })
+    .from(members)
+    .where(or(eq(sql`lower(${members.handle})`, handle.toLowerCase()), eq(sql`lower(${members.email})`, email.toLowerCase())))
+    .limit(2);
+  if (rows.some((r) => r.handle.toLowerCase() === handle.toLowerCase())) throw conflict('that handle is taken', { field: 'handle' });
+  if (rows.length) throw conflict('that e-mail address is already registered', { field: 'email' });
 }
 
 /** Maps a unique violation on members to the field it concerns. */

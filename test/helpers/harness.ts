@@ -85,7 +85,8 @@ export async function harness(
     dataDir,
     databaseUrl,
     // Sessions end after sessionIdleDays without use; suites that move the clock by months are not about that.
-    policy: resolvePolicy({ sessionIdleDays: 36500, ...(opts.policy ?? {}) }),
+    // Sign-ups are limited per address: every harness member signs up from 127.0.0.1.
+    policy: resolvePolicy({ sessionIdleDays: 36500, signupsPerHourPerAddress: 1_000_000, ...(opts.policy ?? {}) }),
     adminToken: ADMIN_TOKEN,
     logLevel: 'silent',
     trustProxy: opts.trustProxy ?? false,
