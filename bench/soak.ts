@@ -50,6 +50,8 @@ interface Sample {
 }
 interface LoadMinute {
   minute: number;
+  /** the machine's 1-minute load average (other work on it shows here) */
+  loadavg: number;
   requests: number;
   errors: Record<string, number>;
   p99: number;
@@ -257,7 +259,7 @@ async function main() {
         }
         for (const l of listeners) for (const [id, at] of l.got) if (at < cutoff - 60_000) l.got.delete(id);
         const sorted = cur.lat.sort((x, y) => x - y);
-        loads.push({ minute, requests: cur.requests, errors: cur.errors, p99: pct(sorted, 99), undelivered });
+        loads.push({ minute, loadavg: os.loadavg()[0]!, requests: cur.requests, errors: cur.errors, p99: pct(sorted, 99), undelivered });
         cur = { lat: [], errors: {}, requests: 0 };
         await sample(minute);
         dbConns.push(await dbConnections());
@@ -318,7 +320,7 @@ function writeResults(samples: Sample[][], loads: LoadMinute[], dbConns: number[
   const rows = loads.map((l, i) => {
     const [sa, sb] = [samples[0]![i + 1]!, samples[1]![i + 1]!];
     const e = Object.values(l.errors).reduce((a, b) => a + b, 0);
-    return `| ${l.minute} | ${l.requests} | ${e}${e ? ` ${JSON.stringify(l.errors)}` : ''} | ${l.undelivered} | ${l.p99.toFixed(0)} | ${sa.rssMiB.toFixed(0)} / ${sb.rssMiB.toFixed(0)} | ${sa.heapMiB.toFixed(1)} / ${sb.heapMiB.toFixed(1)} | ${sa.lagP99ms.toFixed(1)} / ${sb.lagP99ms.toFixed(1)} | ${sa.handles} / ${sb.handles} | ${sa.pool} / ${sb.pool} | ${dbConns[i + 1]} | ${sa.sockets} / ${sb.sockets} |`;
+    return `| ${l.minute} | ${l.loadavg.toFixed(1)} | ${l.requests} | ${e}${e ? ` ${JSON.stringify(l.errors)}` : ''} | ${l.undelivered} | ${l.p99.toFixed(0)} | ${sa.rssMiB.toFixed(0)} / ${sb.rssMiB.toFixed(0)} | ${sa.heapMiB.toFixed(1)} / ${sb.heapMiB.toFixed(1)} | ${sa.lagP99ms.toFixed(1)} / ${sb.lagP99ms.toFixed(1)} | ${sa.handles} / ${sb.handles} | ${sa.pool} / ${sb.pool} | ${dbConns[i + 1]} | ${sa.sockets} / ${sb.sockets} |`;
   });
   const [s0a, s0b] = [samples[0]![0]!, samples[1]![0]!];
   writeSection(
@@ -331,8 +333,8 @@ function writeResults(samples: Sample[][], loads: LoadMinute[], dbConns: number[
       '',
       `Before the load: RSS ${s0a.rssMiB.toFixed(0)} / ${s0b.rssMiB.toFixed(0)} MiB, heap ${s0a.heapMiB.toFixed(1)} / ${s0b.heapMiB.toFixed(1)} MiB, handles ${s0a.handles} / ${s0b.handles}, DB connections ${dbConns[0]}.`,
       '',
-      '| minute | requests | errors | undelivered | p99 ms | RSS MiB | heap MiB | lag p99 ms | handles | pool | DB conns | sockets |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| minute | load avg | requests | errors | undelivered | p99 ms | RSS MiB | heap MiB | lag p99 ms | handles | pool | DB conns | sockets |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
     ].join('\n'),
   );
