@@ -16,6 +16,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Runner } from '../store/db.js';
 import { attachments } from '../store/schema.js';
 import { AppError } from './errors.js';
+import { stripBidiControls } from '../util/text.js';
 
 export interface ApiAttachment {
   id: string;
@@ -35,9 +36,9 @@ export function attachmentsDir(dataDir: string): string {
   return dir;
 }
 
-/** A display name: no path, no control characters, at most 200 characters. */
+/** A display name: no path, no control characters, no bidi controls (src/util/text.ts), at most 200 characters. */
 export function safeName(name: string | undefined): string {
-  const base = basename(String(name ?? '').replaceAll('\\', '/'))
+  const base = basename(stripBidiControls(String(name ?? '')).replaceAll('\\', '/'))
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f"]/g, '')
     .trim();

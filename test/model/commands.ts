@@ -78,7 +78,7 @@ function anyMember(m: Model, b: number): number {
 function related(m: Model, a: number, b: number): number {
   const rel = m.members
     .filter((x) => x.i !== a)
-    .filter((x) => m.connected(a, x.i) || m.degree(a, x.i) !== null || m.liveThread(a, x.i) || m.sharedGroups(a, x.i) > 0)
+    .filter((x) => m.connected(a, x.i) || m.degree(a, x.i) !== null || m.liveThread(a, x.i) || m.sharedGroups(a, x.i) > 0 || m.openInvitation(a, x.i))
     .map((x) => x.i);
   return rel.length ? rel[b % rel.length]! : target(m, a, b);
 }
@@ -182,7 +182,11 @@ export class Lifecycle extends Cmd {
     } else {
       C.status(res, 200, undefined, what);
       if (m.connectionCount(a) > 0) stat('close with connections');
+      const partners = m.connectionsOf(a);
       m.close(a);
+      // Closing frees the partners' places under the cap at once (DOMAIN.md 1): look from each partner.
+      for (const p of partners)
+        for (const x of m.members) if (x.i !== p && x.i !== a && x.status === 'active' && m.isActive(p)) await checkProfile(m, r, p, x.i, 'after a close: ');
     }
     C.member(res.body.member, m.view(a, a), `${what}: member`, res);
     if (this.action === 'close') {
@@ -490,6 +494,12 @@ export class RespondInvitation extends Cmd {
   }
 }
 
+/** After a new connection: each side looks at the members whose invitations wait for them (DOMAIN.md 4.4 at the cap). */
+async function afterConnect(m: Model, r: Real, a: number, b: number): Promise<void> {
+  for (const v of [a, b])
+    for (const x of m.members) if (m.invitationSeenBy(v, x.i)?.direction === 'received' && m.exists(v, x.i)) await checkProfile(m, r, v, x.i, 'after a new connection: ');
+}
+
 async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' | 'ignore' | 'withdraw' | 'report'): Promise<void> {
   const a = action === 'withdraw' ? inv.from : inv.to;
   const o = action === 'withdraw' ? inv.to : inv.from;
@@ -567,8 +577,14 @@ export class RemoveConnection extends Cmd {
     }
     if (a === b || !m.exists(a, b) || !m.connected(a, b)) return C.status(res, 404, undefined, `${what}: not connected`);
     C.status(res, 204, undefined, what);
-    if (m.liveThread(a, b)) stat('remove a connection with a thread');
+    const thread = m.liveThread(a, b);
+    if (thread) stat('remove a connection with a thread');
     m.disconnect(a, b);
+    // Acceptance ends with the connection (DOMAIN.md 5.1): how may they write now?
+    if (thread) {
+      await checkWhy(m, r, a, b, 'after removing the connection: ');
+      await checkWhy(m, r, b, a, 'after removing the connection: ');
+    }
   }
   toString() {
     return `removeConnection(#${this.k}${this.flip ? ' flipped' : ''} or m${this.a} - m${this.b})`;
@@ -598,6 +614,14 @@ export class Block extends Cmd {
     C.status(res, 201, undefined, what);
     if (m.liveThread(a, b)) stat('block with a thread');
     m.block(a, b);
+    // The blocked side's attachments of their threads stop existing for the other (DOMAIN.md 6).
+    for (const att of m.attachments)
+      for (const id of att.threads) {
+        const t = m.thread(id)!;
+        if (!((t.a === a && t.b === b) || (t.a === b && t.b === a))) continue;
+        const other = att.uploader === t.a ? t.b : t.a;
+        if (m.m(other).status === 'active') await checkFetch(m, r, att, other, 'after a block: ');
+      }
   }
   toString() {
     return `block(m${this.a} -> m${this.b})`;
@@ -628,6 +652,14 @@ export class Unblock extends Cmd {
     if (!m.hasBlocked(a, b)) return C.status(res, 404, undefined, `${what}: not blocked`);
     C.status(res, 204, undefined, what);
     m.unblock(a, b);
+    // Unblocking restores nothing (DOMAIN.md 6): no old thread, a new message needs a channel.
+    if (m.threads.some((t) => t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)))) {
+      stat('unblock after a thread');
+      if (m.isActive(b) && !m.hasBlocked(b, a)) {
+        await checkWhy(m, r, a, b, 'after an unblock: ');
+        await checkWhy(m, r, b, a, 'after an unblock: ');
+      }
+    }
   }
   toString() {
     return `unblock(#${this.k} or m${this.a} -> m${this.b})`;
@@ -967,6 +999,19 @@ export class ConversationVerb extends Cmd {
   }
 }
 
+/** GET /v1/attachments/:id as `who`: the uploader and the participants of a thread that carries it and still exists for them. */
+async function checkFetch(m: Model, r: Real, att: MAttachment, who: number, why = ''): Promise<void> {
+  const res = await call(r, 'GET', `/v1/attachments/${att.id}`, tok(m, who));
+  const what = `${why}fetch attachment ${att.id} (by ${H(m, att.uploader)}) as ${H(m, who)}`;
+  if (m.m(who).status === 'deactivated') {
+    // LENIENT: whether a deactivated member may read attachments is not said (API.md lists what it may do).
+    return C.status(res, [200, 403], undefined, what);
+  }
+  const v = m.attachmentVisible(who, att);
+  stat(`fetch attachment: ${v}${[...att.threads].some((id) => m.thread(id)!.goneBy === 'block') ? ' (a thread gone by a block)' : ''}`);
+  C.status(res, v === 'either' ? [200, 404] : v ? 200 : 404, undefined, what);
+}
+
 export class FetchAttachment extends Cmd {
   constructor(
     readonly k: number,
@@ -983,15 +1028,7 @@ export class FetchAttachment extends Cmd {
     const ts = [...att.threads].map((id) => m.thread(id)!);
     const who = ts.length && this.b % 3 !== 2 ? (this.b % 2 ? ts[0]!.a : ts[0]!.b) : anyMember(m, this.b);
     if (m.m(who).status === 'closed') return;
-    const res = await call(r, 'GET', `/v1/attachments/${att.id}`, tok(m, who));
-    const what = `fetch attachment ${att.id} (by ${H(m, att.uploader)}) as ${H(m, who)}`;
-    if (m.m(who).status === 'deactivated') {
-      // LENIENT: whether a deactivated member may read attachments is not said (API.md lists what it may do).
-      return C.status(res, [200, 403], undefined, what);
-    }
-    const v = m.attachmentVisible(who, att);
-    stat(`fetch attachment: ${v}${[...att.threads].some((id) => m.thread(id)!.goneBy === 'block') ? ' (a thread gone by a block)' : ''}`);
-    C.status(res, v === 'either' ? [200, 404] : v ? 200 : 404, undefined, what);
+    await checkFetch(m, r, att, who);
   }
   toString() {
     return `fetchAttachment(#${this.k}, m${this.b})`;
@@ -1000,64 +1037,84 @@ export class FetchAttachment extends Cmd {
 
 // ---------------------------------------------------------------- reads
 
+/** GET /v1/members/:handle as `a` (DOMAIN.md 4 and 7): everything a profile shows, against the model. */
+export async function checkProfile(m: Model, r: Real, a: number, b: number, why = ''): Promise<void> {
+  const res = await call(r, 'GET', `/v1/members/${m.m(b).handle}`, tok(m, a));
+  const what = `${why}profile of ${H(m, b)} as ${H(m, a)}`;
+  if (inactive(m, a, res, what)) return;
+  if (!m.exists(a, b)) return C.status(res, 404, 'not_found', `${what}: a member who does not exist for the viewer`);
+  C.status(res, 200, undefined, what);
+  const p = res.body;
+  C.member(p.member, m.view(a, b), `${what}: member`, res);
+  const self = a === b;
+  stat(`profile primary ${m.primaryAction(a, b)}${m.connectionCount(a) >= m.policy.connectionCap ? ' (viewer at cap)' : ''}`);
+  const degree = m.degree(a, b);
+  const inv = m.invitationSeenBy(a, b);
+  C.eq(
+    {
+      degree: p.degree,
+      full: p.full,
+      primaryAction: p.primaryAction,
+      relationship: {
+        connected: p.relationship?.connected,
+        following: p.relationship?.following,
+        followedBy: p.relationship?.followedBy,
+        invitation: p.relationship?.invitation ? { id: String(p.relationship.invitation.id), direction: p.relationship.invitation.direction } : null,
+      },
+    },
+    {
+      degree,
+      full: self || degree === 1,
+      primaryAction: m.primaryAction(a, b),
+      relationship: {
+        connected: degree === 1,
+        following: !self && m.following(a, b),
+        followedBy: !self && m.following(b, a),
+        invitation: inv ? { id: inv.inv.id, direction: inv.direction } : null,
+      },
+    },
+    what,
+    res,
+  );
+  // DOMAIN.md 7: outside the member's profileVisibility the mutual count is null. LENIENT: oneself.
+  if (!self) C.eq(p.mutualConnections?.count, m.withinVisibility(a, b) ? m.mutuals(a, b).length : null, `${what}: mutualConnections.count`, res);
+  C.decision(p.actions?.connect, m.connectDecision(a, b), `${what}: actions.connect`, res);
+  C.decision(p.actions?.message, m.messageDecision(a, b, {}), `${what}: actions.message`, res);
+  C.decision(p.actions?.inmail, m.messageDecision(a, b, { channel: 'inmail' }), `${what}: actions.inmail`, res);
+  C.decision(p.actions?.follow, m.followDecision(a, b), `${what}: actions.follow`, res);
+}
+
 export class ViewProfile extends Cmd {
   constructor(
     readonly a: number,
     readonly b: number,
+    readonly rel = false,
   ) {
     super();
   }
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = target(m, a, this.b);
-    const res = await call(r, 'GET', `/v1/members/${m.m(b).handle}`, tok(m, a));
-    const what = `profile of ${H(m, b)} as ${H(m, a)}`;
-    if (inactive(m, a, res, what)) return;
-    if (!m.exists(a, b)) return C.status(res, 404, 'not_found', `${what}: a member who does not exist for the viewer`);
-    C.status(res, 200, undefined, what);
-    const p = res.body;
-    C.member(p.member, m.view(a, b), `${what}: member`, res);
-    const self = a === b;
-    stat(`profile primary ${m.primaryAction(a, b)}${m.connectionCount(a) >= m.policy.connectionCap ? ' (viewer at cap)' : ''}`);
-    const degree = m.degree(a, b);
-    const inv = m.invitationSeenBy(a, b);
-    C.eq(
-      {
-        degree: p.degree,
-        full: p.full,
-        primaryAction: p.primaryAction,
-        relationship: {
-          connected: p.relationship?.connected,
-          following: p.relationship?.following,
-          followedBy: p.relationship?.followedBy,
-          invitation: p.relationship?.invitation ? { id: String(p.relationship.invitation.id), direction: p.relationship.invitation.direction } : null,
-        },
-      },
-      {
-        degree,
-        full: self || degree === 1,
-        primaryAction: m.primaryAction(a, b),
-        relationship: {
-          connected: degree === 1,
-          following: !self && m.following(a, b),
-          followedBy: !self && m.following(b, a),
-          invitation: inv ? { id: inv.inv.id, direction: inv.direction } : null,
-        },
-      },
-      what,
-      res,
-    );
-    // DOMAIN.md 7: outside the member's profileVisibility the mutual count is null. LENIENT: oneself.
-    if (!self) C.eq(p.mutualConnections?.count, m.withinVisibility(a, b) ? m.mutuals(a, b).length : null, `${what}: mutualConnections.count`, res);
-    C.decision(p.actions?.connect, m.connectDecision(a, b), `${what}: actions.connect`, res);
-    C.decision(p.actions?.message, m.messageDecision(a, b, {}), `${what}: actions.message`, res);
-    C.decision(p.actions?.inmail, m.messageDecision(a, b, { channel: 'inmail' }), `${what}: actions.inmail`, res);
-    C.decision(p.actions?.follow, m.followDecision(a, b), `${what}: actions.follow`, res);
+    await checkProfile(m, r, a, this.rel ? related(m, a, this.b) : target(m, a, this.b));
   }
   toString() {
-    return `viewProfile(m${this.a} views m${this.b})`;
+    return `viewProfile(m${this.a} views ${this.rel ? 'related ' : ''}m${this.b})`;
   }
+}
+
+/** GET /v1/members/:handle/decisions/message as `a` (the "why can't I message" answer). */
+export async function checkWhy(m: Model, r: Real, a: number, b: number, why = ''): Promise<void> {
+  const res = await call(r, 'GET', `/v1/members/${m.m(b).handle}/decisions/message`, tok(m, a));
+  const what = `${why}why can't ${H(m, a)} message ${H(m, b)}`;
+  if (inactive(m, a, res, what)) return;
+  if (a !== b && !m.exists(a, b)) {
+    // LENIENT: a member who does not exist for the caller: the decision recipient_unavailable, or 404.
+    C.status(res, [200, 404], ['not_found', 'recipient_unavailable'], what);
+    if (res.status === 200) C.decision(res.body, m.messageDecision(a, b, {}), what, res);
+    return;
+  }
+  C.status(res, 200, undefined, what);
+  C.decision(res.body, m.messageDecision(a, b, {}), what, res);
 }
 
 export class WhyMessage extends Cmd {
@@ -1070,21 +1127,10 @@ export class WhyMessage extends Cmd {
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = target(m, a, this.b);
-    const res = await call(r, 'GET', `/v1/members/${m.m(b).handle}/decisions/message`, tok(m, a));
-    const what = `why can't ${H(m, a)} message ${H(m, b)}`;
-    if (inactive(m, a, res, what)) return;
-    if (a !== b && !m.exists(a, b)) {
-      // LENIENT: a member who does not exist for the caller: the decision recipient_unavailable, or 404.
-      C.status(res, [200, 404], ['not_found', 'recipient_unavailable'], what);
-      if (res.status === 200) C.decision(res.body, m.messageDecision(a, b, {}), what, res);
-      return;
-    }
-    C.status(res, 200, undefined, what);
-    C.decision(res.body, m.messageDecision(a, b, {}), what, res);
+    await checkWhy(m, r, a, related(m, a, this.b));
   }
   toString() {
-    return `whyMessage(m${this.a} -> m${this.b})`;
+    return `whyMessage(m${this.a} -> related m${this.b})`;
   }
 }
 
@@ -1304,8 +1350,8 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       c(1, idx.map((a) => new CreateGroup(a))),
       c(2, fc.tuple(idx, idx, fc.boolean()).map(([a, g, l]) => new GroupMembership(a, g, l))),
       c(2, fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b))),
-      c(3, fc.tuple(idx, idx).map(([a, b]) => new ViewProfile(a, b))),
-      c(1, fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b))),
+      c(4, fc.tuple(idx, idx, fc.boolean()).map(([a, b, rel]) => new ViewProfile(a, b, rel))),
+      c(2, fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b))),
       c(1, fc.tuple(idx, idx).map(([a, b]) => new Search(a, b))),
       c(1, idx.map((a) => new Suggestions(a))),
       c(1, fc.tuple(idx, verbs<'received' | 'sent'>('received', 'sent')).map(([a, d]) => new ListInvitations(a, d))),

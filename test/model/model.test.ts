@@ -62,6 +62,12 @@ const SECONDS = Number(env('LIAISON_MODEL_SECONDS') ?? 150);
 const SEED = env('LIAISON_MODEL_SEED') !== undefined ? Number(env('LIAISON_MODEL_SEED')) : (randomBytes(4).readUInt32BE(0) | 0);
 const PATH = env('LIAISON_MODEL_PATH');
 
+/** A token per sequence, never the same twice in a process (handles are a word and this token). */
+const TOKEN_BASE = randomBytes(4).readUInt32BE(0) % 36 ** 5;
+function runToken(n: number): string {
+  return ((TOKEN_BASE + n * 7919) % 36 ** 5).toString(36).padStart(5, '0');
+}
+
 describe(`model-based test of the rule book (${storageKind})`, () => {
   let h: Harness;
   /** Older servers lack the purchase route (and quotas.purchasedCredits): purchases are then skipped. */
@@ -82,6 +88,7 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
       let runs = 0;
       let commands = 0;
       let lastFailure: string[] | null = null;
+      let firstFailure: { after: number; runs: number } | null = null;
       const started = Date.now();
       if (!purchases) console.log('[model] this server has no POST /v1/admin/members/:handle/inmail-credits: purchases are not exercised');
       console.log(`[model] ${storageKind}: seed ${SEED}${PATH ? ` path ${PATH}` : ''}, ${RUNS} runs of at most ${MAX_COMMANDS} commands, ${SECONDS} s`);
@@ -94,7 +101,7 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
           const model = new Model(h.config.policy, new Date(clock));
           model.purchasesSupported = purchases;
           h.clock.set(model.now);
-          const real: Real = { h, run: randomBytes(4).toString('hex').slice(0, 5).replace(/^[0-9]/, 'k'), trace: [] };
+          const real: Real = { h, run: runToken(runs), trace: [] };
           runs++;
           try {
             await fc.asyncModelRun(async () => {
@@ -104,6 +111,7 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
             commands += real.trace.filter((l) => l.startsWith('  ') && !l.startsWith('    ')).length;
           } catch (e) {
             lastFailure = [`run ${real.run} from ${new Date(clock).toISOString()}:`, ...real.trace];
+            firstFailure ??= { after: (Date.now() - started) / 1000, runs };
             throw e;
           } finally {
             clock = Math.max(clock, model.now.getTime());
@@ -126,7 +134,11 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
       } finally {
         if (env('LIAISON_MODEL_STATS'))
           console.log(`[model] situations reached:\n${[...stats.entries()].sort().map(([k, n]) => `  ${String(n).padStart(6)} ${k}`).join('\n')}`);
-        console.log(`[model] ${storageKind}: ${runs} sequences (${commands} commands in passing ones) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        const found = firstFailure as { after: number; runs: number } | null;
+        console.log(
+          `[model] ${storageKind}: ${runs} sequences (${commands} commands in passing ones) in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+            (found ? `; the first failure after ${found.after.toFixed(1)} s (sequence ${found.runs}), then shrinking` : ''),
+        );
       }
     },
     (SECONDS + 600) * 1000,

@@ -16,7 +16,8 @@ import {
   updateSettings,
   type Lifecycle,
 } from '../../services/accounts.js';
-import { notFound } from '../../services/errors.js';
+import { badRequest, notFound } from '../../services/errors.js';
+import { cleanLine, cleanName } from '../../util/text.js';
 import { toApiMember, type MemberRecord } from '../../services/members.js';
 import { administeredPages } from '../../services/pages.js';
 import { quotasOf } from '../../services/quotas.js';
@@ -72,8 +73,15 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
       },
     },
     async (req, reply) => {
-      const body = { ...req.body, name: req.body.name.trim(), email: req.body.email.trim() };
-      if (!body.name) return reply.code(400).send({ error: { code: 'invalid_request', message: 'name: must not be blank', details: { field: 'name' } } });
+      // Names and headlines lose bidi controls; a name must show a letter or digit (src/util/text.ts).
+      const name = cleanName(req.body.name);
+      if (name === null) throw badRequest('name: must hold a visible letter or digit', { field: 'name' });
+      const body = {
+        ...req.body,
+        name,
+        email: req.body.email.trim(),
+        ...(req.body.headline !== undefined ? { headline: cleanLine(req.body.headline) } : {}),
+      };
       // A taken handle or e-mail is refused before argon2 runs (its cost is the sign-up's).
       await assertAvailable(deps.store.db, body.handle, body.email);
       const passwordHash = await hashPassword(body.password);

@@ -1,6 +1,8 @@
 /** API.md "Pages and groups": groups with a join policy and admins (DOMAIN.md 2). */
 import { Type } from '@sinclair/typebox';
 import { addGroupAdmin, answerRequest, createGroup, joinGroup, leaveGroup, listGroupPeople, removeMember, setJoinPolicy } from '../../services/groups.js';
+import { badRequest } from '../../services/errors.js';
+import { cleanName } from '../../util/text.js';
 import { runWrite } from '../idempotency.js';
 import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, HandleRef, Id, listOf, ListQuery, Member, page } from '../schemas.js';
@@ -29,9 +31,11 @@ export async function groupRoutes(app: TypedApp, ctx: RouteContext) {
     },
     async (req, reply) => {
       const m = me(req);
+      const name = cleanName(req.body.name);
+      if (name === null) throw badRequest('name: must hold a visible letter or digit', { field: 'name' });
       const out = await runWrite(deps, req, async (u) => ({
         status: 201,
-        body: await createGroup(u, m, req.body.name.trim() || req.body.name, req.body.joinPolicy ?? 'open'),
+        body: await createGroup(u, m, name, req.body.joinPolicy ?? 'open'),
       }));
       return send(reply, out);
     },

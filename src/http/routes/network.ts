@@ -14,6 +14,8 @@ import { addPageAdmin, createPage } from '../../services/pages.js';
 import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
 import { block, blockedBy, connectionsOf, follow, removeConnection, unblock, unfollow } from '../../services/relations.js';
 import { runWrite } from '../idempotency.js';
+import { badRequest } from '../../services/errors.js';
+import { cleanLine, cleanName } from '../../util/text.js';
 import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import {
   Decision,
@@ -301,7 +303,10 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
     },
     async (req, reply) => {
       const m = me(req);
-      const out = await runWrite(deps, req, async (u) => ({ status: 201, body: toApiMember(await createPage(u, m, req.body), u.now) }));
+      const name = cleanName(req.body.name);
+      if (name === null) throw badRequest('name: must hold a visible letter or digit', { field: 'name' });
+      const input = { ...req.body, name, ...(req.body.headline !== undefined ? { headline: cleanLine(req.body.headline) } : {}) };
+      const out = await runWrite(deps, req, async (u) => ({ status: 201, body: toApiMember(await createPage(u, m, input), u.now) }));
       return send(reply, out);
     },
   );
