@@ -15,6 +15,7 @@ const BENCHES: { name: string; script: string; section: string; args?: string[];
   { name: 'realtime', script: 'realtime.js', section: 'Realtime delivery' },
   { name: 'mixed', script: 'mixed.js', section: 'Mixed load on two instances' },
   { name: 'scaling', script: 'scaling.js', section: 'Scaling simulation' },
+  { name: 'export', script: 'export.js', section: 'Export memory', args: ['--expose-gc'] },
 ];
 
 const only = process.argv.slice(2);

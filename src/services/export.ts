@@ -179,11 +179,14 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
           .limit(BATCH);
         if (msgs.length === 0) break;
         const senders = await who(msgs.map((m) => m.senderId));
+        let piece = '';
         for (const m of msgs) {
           afterMsg = m.id;
-          yield (nMsg++ ? ',' : '') +
+          piece +=
+            (nMsg++ ? ',' : '') +
             JSON.stringify({ id: String(m.id), sender: senders.get(m.senderId), body: m.body, subject: m.subject, channel: m.channel, createdAt: m.createdAt.toISOString() });
         }
+        yield piece; // one piece a batch: memory holds at most one batch
         if (msgs.length < BATCH) break;
       }
       yield ']}';
