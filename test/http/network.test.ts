@@ -444,7 +444,7 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     const b = await signUp(h);
     const g = await h.call('POST', '/v1/groups', { token: a.token, body: { name: 'Rustaceans' } });
     expect(g.status).toBe(201);
-    expect(g.body).toEqual({ id: expect.any(String), name: 'Rustaceans' });
+    expect(g.body).toEqual({ id: expect.any(String), name: 'Rustaceans', joinPolicy: 'open' });
     expect((await h.call('POST', `/v1/groups/${g.body.id}/members`, { token: b.token })).status).toBe(204);
     expect(h.inst.deps.graph.sharedGroupCount(Number(a.member.id), Number(b.member.id))).toBe(1);
     expect((await h.call('DELETE', `/v1/groups/${g.body.id}/members/me`, { token: b.token })).status).toBe(204);
