@@ -27,6 +27,7 @@ import { messagingRoutes } from './routes/messaging.js';
 import { introductionRoutes } from './routes/introductions.js';
 import { groupRoutes } from './routes/groups.js';
 import { networkRoutes } from './routes/network.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { opsRoutes } from './routes/ops.js';
 import { streamRoutes } from './routes/stream.js';
 
@@ -331,6 +332,7 @@ export async function buildApp(opts: AppOptions) {
   await app.register(async (a) => adminRoutes(a as never, ctx));
   await app.register(async (a) => networkRoutes(a as never, ctx));
   await app.register(async (a) => messagingRoutes(a as never, ctx));
+  await app.register(async (a) => notificationRoutes(a as never, ctx));
   await app.register(async (a) => introductionRoutes(a as never, ctx));
   await app.register(async (a) => groupRoutes(a as never, ctx));
   await app.register(async (a) => streamRoutes(a as never, ctx));

@@ -31,6 +31,8 @@ export const EXTERNAL_TYPES = [
   // DOMAIN.md 11: to the introducer, and to the target with the request it became
   'introduction.asked',
   'introduction.forwarded',
+  // DOMAIN.md 9: a notification written or updated (API.md Notification as its member sees it)
+  'notification.created',
 ] as const;
 const EXTERNAL = new Set<string>(EXTERNAL_TYPES);
 const DURABLE_EXTERNAL = EXTERNAL_TYPES.filter((t) => t !== 'typing');
@@ -122,7 +124,8 @@ export function concerned(ev: { memberIds: number[]; payload: Record<string, unk
   const out = new Set<number>(ev.memberIds);
   const p = ev.payload as Record<string, any>;
   const intro = p.introduction;
-  for (const v of [p.by, p.memberId, p.from?.id, p.message?.sender?.id, p.invitation?.from?.id, p.invitation?.to?.id, p.member?.id, intro?.from?.id, intro?.via?.id, intro?.to?.id]) {
+  const actors: unknown[] = Array.isArray(p.notification?.actors) ? p.notification.actors.map((a: { id?: unknown } | null) => a?.id) : [];
+  for (const v of [p.by, p.memberId, p.from?.id, p.message?.sender?.id, p.invitation?.from?.id, p.invitation?.to?.id, p.member?.id, intro?.from?.id, intro?.via?.id, intro?.to?.id, ...actors]) {
     const n = num(v);
     if (n !== undefined) out.add(n);
   }

@@ -2,6 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { tierChangeGrant, type Tier, type TierHolder } from '../policy/index.js';
 import { ensureGrants, grantOnChange, purchaseCredits } from './inmail.js';
+import { notifyGrant } from './notifications.js';
 import { members, subscriptions } from '../store/schema.js';
 import { AppError } from './errors.js';
 import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
@@ -23,7 +24,7 @@ export async function setSubscription(u: Uow, handle: string, tier: Tier, until:
   if (found.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no subscription', { details: { field: 'handle' } });
   await lockMembers(u.tx, [found.id]);
   const m = (await memberById(u.tx, found.id))!;
-  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy);
+  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy, (g) => notifyGrant(u, m, g.amount));
   const after: TierHolder = { kind: 'person', tier, tierUntil: until };
   const grant = tierChangeGrant(m, after, u.now, u.deps.policy);
   const [old] = await u.tx.select().from(subscriptions).where(eq(subscriptions.memberId, m.id));
@@ -32,7 +33,7 @@ export async function setSubscription(u: Uow, handle: string, tier: Tier, until:
     .insert(subscriptions)
     .values({ memberId: m.id, tier, until, startedAt, changedAt: u.now })
     .onConflictDoUpdate({ target: subscriptions.memberId, set: { tier, until, startedAt, changedAt: u.now } });
-  if (grant) await grantOnChange(u.tx, m.id, after, grant, pools.tier, u.now, u.deps.policy);
+  if (grant) await notifyGrant(u, m, await grantOnChange(u.tx, m.id, after, grant, pools.tier, u.now, u.deps.policy));
   await u.emit('member.subscription', [m.id], { memberId: m.id, tier, until: until?.toISOString() ?? null });
   return (await memberById(u.tx, m.id))!;
 }
@@ -43,8 +44,9 @@ export async function addPurchasedCredits(u: Uow, handle: string, credits: numbe
   if (found.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no InMail credits', { details: { field: 'handle' } });
   await lockMembers(u.tx, [found.id]);
   const m = (await memberById(u.tx, found.id))!;
-  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy);
+  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy, (g) => notifyGrant(u, m, g.amount));
   await purchaseCredits(u.tx, m.id, credits, note, u.now);
+  await notifyGrant(u, m, credits);
   return { balance: pools.tier + pools.purchased + credits };
 }
 

@@ -16,6 +16,7 @@ import { isPageAdmin } from './pages.js';
 import { toApiAttachment, type ApiAttachment } from './attachments.js';
 import type { Deps } from './context.js';
 import { memberFor } from './projection.js';
+import { dropRequestNotifications } from './notifications.js';
 import { AppError, badRequest, conflict, notFound } from './errors.js';
 import { toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
@@ -325,6 +326,7 @@ export async function ignoreRequest(u: Uow, actor: Actor, id: number): Promise<A
     .update(conversationMembers)
     .set({ ignored: true, hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  await dropRequestNotifications(u, me, id);
   const view = await conversationView(u.deps, u.tx, me, conv, u.now);
   return { ...view, unread: 0 };
 }
@@ -358,6 +360,7 @@ export async function hideConversation(u: Uow, actor: Actor, id: number): Promis
     .update(conversationMembers)
     .set(dropRequest ? { hidden: true, ignored: true, unread: 0 } : { hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  if (dropRequest) await dropRequestNotifications(u, me, id);
 }
 
 /** The instant an operator last cleared the member (unrestrict), from the outbox; null if never. */
@@ -391,6 +394,7 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
       .update(conversationMembers)
       .set({ ignored: true, hidden: true, unread: 0 })
       .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+    await dropRequestNotifications(u, me, id);
   }
   if (counts) {
     await lockMembers(u.tx, [reported]);

@@ -8,6 +8,7 @@ import { lt } from 'drizzle-orm';
 import { idempotency, sessions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { purgeUnattached } from './uploads.js';
+import { purgeNotifications } from './notifications.js';
 
 const DAY_MS = 86_400_000;
 /** Idempotency-Key rows live this long (src/http/idempotency.ts). */
@@ -18,6 +19,8 @@ export interface HousekeepingReport {
   sessions: number;
   attachments: number;
   files: number;
+  /** notification groups older than notificationRetentionDays */
+  notifications: number;
 }
 
 const registry = new WeakMap<Deps, Housekeeper>();
@@ -55,7 +58,8 @@ export class Housekeeper {
       .where(lt(sessions.lastUsedAt, new Date(now.getTime() - this.deps.policy.sessionIdleDays * DAY_MS)))
       .returning({ id: sessions.id });
     const uploads = await purgeUnattached(this.deps, this.attachmentsDir, now);
-    return { idempotencyKeys: keys.length, sessions: idle.length, attachments: uploads.rows, files: uploads.files };
+    const notifications = await purgeNotifications(this.deps, now);
+    return { idempotencyKeys: keys.length, sessions: idle.length, attachments: uploads.rows, files: uploads.files, notifications };
   }
 
   /** Starts a pass when the clock moved `everyMs` since the last one and none is running; never waits. */

@@ -90,15 +90,31 @@ async function ledgerFacts(db: Runner, member: MemberRecord): Promise<LedgerFact
  * Writes the monthly grants due by `now` and returns the pools. The caller holds the member's row
  * lock, so two writers cannot grant from the same balance; the unique period makes a repeat a no-op.
  */
-export async function ensureGrants(db: Runner, member: MemberRecord, now: Date, policy: Policy): Promise<Pools> {
+export async function ensureGrants(
+  db: Runner,
+  member: MemberRecord,
+  now: Date,
+  policy: Policy,
+  /** told of each grant written (its credits.granted notification) */
+  onGrant?: (g: DueGrant) => Promise<unknown>,
+): Promise<Pools> {
   if (member.kind !== 'person') return { tier: 0, purchased: 0 };
   const { grants, pools } = dueGrants(await ledgerFacts(db, member), now, policy);
-  for (const g of grants)
-    await db
+  for (const g of grants) {
+    const written = await db
       .insert(inmailLedger)
       .values({ memberId: member.id, kind: 'grant', pool: 'tier', amount: g.amount, period: g.period, createdAt: g.at })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ id: inmailLedger.id });
+    if (written.length && onGrant) await onGrant(g);
+  }
   return pools;
+}
+
+/** Whether monthly grants are due for the member (one read; nothing written). */
+export async function grantsDue(db: Runner, member: MemberRecord, now: Date, policy: Policy): Promise<boolean> {
+  if (member.kind !== 'person') return false;
+  return dueGrants(await ledgerFacts(db, member), now, policy).grants.length > 0;
 }
 
 /** A grant at a change of subscription (`start` or `upgrade`), on top of `tierPool`. Returns the amount. */

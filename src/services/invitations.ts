@@ -14,6 +14,7 @@ import { AppError, notFound } from './errors.js';
 import { connectionCounts, gatherFacts } from './facts.js';
 import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
+import { notify } from './notifications.js';
 import type { Uow } from './uow.js';
 import { recipientUnavailable } from '../policy/types.js';
 
@@ -118,6 +119,7 @@ export async function sendInvitation(
       .returning();
     await connect(u, viewer.id, member.id);
     await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row!.id), by: viewer.id });
+    await notify(u, { recipient: member, kind: 'invitation.accepted', actor: viewer, invitationId: row!.id });
     return { status: 200, invitation: toApiInvitation(deps, row!, member, viewer, viewer.id, now) };
   }
   const [row] = await tx
@@ -127,6 +129,7 @@ export async function sendInvitation(
   const api = toApiInvitation(deps, row!, viewer, member, viewer.id, now);
   // the event is for the invitee: both members as the invitee sees them
   await u.emit('invitation.received', [member.id], { invitation: toApiInvitation(deps, row!, viewer, member, member.id, now) });
+  await notify(u, { recipient: member, kind: 'invitation.received', actor: viewer, invitationId: row!.id });
   return { status: 201, invitation: api };
 }
 
@@ -164,6 +167,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     [next] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, id)).returning();
     await connect(u, viewer.id, otherId);
     await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });
+    await notify(u, { recipient: other, kind: 'invitation.accepted', actor: viewer, invitationId: id });
   } else if (action === 'ignore') {
     [next] = await tx.update(invitations).set({ status: 'ignored', respondedAt: now }).where(eq(invitations.id, id)).returning();
   } else if (action === 'report') {

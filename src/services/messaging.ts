@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, httpStatus, isBulkSending, replyAccepts, retryAfterSeconds, sameTextKey, type Decision } from '../policy/index.js';
+import { charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, httpStatus, isBulkSending, replyAccepts, requestFolder, retryAfterSeconds, sameTextKey, type Decision } from '../policy/index.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
 import {
@@ -30,6 +30,7 @@ import {
 import { AppError, badRequest } from './errors.js';
 import { gatherFacts } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
+import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
 import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
@@ -154,7 +155,22 @@ async function deliver(
   let [conv] = await tx.select().from(conversations).where(livePair(sender.id, rcpt.id)).for('no key update');
   if (replyTo !== null && conv?.id !== replyTo) throw new AppError(404, 'not_found', 'no such conversation');
   const state: ConvRow['state'] = delivery === 'request' ? 'request' : 'open';
-  const recipientFolder = delivery === 'request' ? 'requests' : 'inbox';
+  // Request filters (DOMAIN.md 9): where a request arrives, the policy names its folder (`filtered`
+  // when the sender matches an enabled filter); a follow-up stays in the folder its request is in.
+  const recipientFolder =
+    delivery === 'request'
+      ? requestFolder(
+          delivery,
+          rcpt.settings.requestFilters,
+          {
+            senderCreatedAt: sender.createdAt,
+            mutualConnections: deps.graph.mutualCount(rcpt.id, sender.id),
+            recipientFollowsSender: deps.graph.isFollowing(rcpt.id, sender.id),
+          },
+          now,
+          policy,
+        )
+      : 'inbox';
   let startedNow = false;
   if (!conv) {
     const inserted = await tx
@@ -241,11 +257,11 @@ async function deliver(
         eq(conversationMembers.ignored, false),
       ),
     )
-    .returning({ memberId: conversationMembers.memberId });
+    .returning({ memberId: conversationMembers.memberId, folder: conversationMembers.folder });
   const recipientSees = theirs !== undefined;
 
   if (channel === 'inmail' && decision.cost) {
-    const pools = await ensureGrants(tx, sender, now, policy);
+    const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
     if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null)
       throw denialError(deny('no_inmail_credits'), now);
   }
@@ -263,8 +279,15 @@ async function deliver(
       conversationId: String(conv.id),
       from: memberFor(deps, rcpt.id, sender, now),
       message: apiMessage,
+      folder: theirs!.folder,
     });
   }
+  // Notifications (DOMAIN.md 9), in this transaction: an InMail, a message request (not one a filter
+  // set aside, nor one the recipient ignored: the policy's notifies), a page's request for its admins.
+  if (recipientSees && channel === 'inmail') await notify(u, { recipient: rcpt, kind: 'inmail.received', actor: sender, conversationId: conv.id });
+  else if (recipientSees && delivery === 'request' && rcpt.kind === 'page') await notifyPageAdmins(u, rcpt, sender, conv.id, theirs.folder);
+  else if (recipientSees && delivery === 'request')
+    await notify(u, { recipient: rcpt, kind: 'request.received', actor: sender, conversationId: conv.id, requestFolder: theirs.folder });
   return {
     message: { ...apiMessage, sender: memberFor(deps, sender.id, sender, now) },
     conversation: await conversationView(deps, tx, sender.id, conv, now),
@@ -303,7 +326,7 @@ async function restartThread(
   starter: number,
   recipient: number,
   set: { state: ConvRow['state']; channel: string; createdAt?: Date },
-  recipientFolder: 'inbox' | 'requests',
+  recipientFolder: 'inbox' | 'requests' | 'filtered',
 ): Promise<ConvRow> {
   const next = { starterId: starter, recipientId: recipient, followUps: 0, accepted: false, ...set };
   await u.tx.update(conversations).set(next).where(eq(conversations.id, conv.id));

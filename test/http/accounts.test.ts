@@ -38,7 +38,20 @@ describe(`accounts and sessions (${storageKind})`, () => {
       profileVisibility: 'everyone',
       readReceipts: true,
       typingIndicators: true,
+      openTo: { jobs: false, mentoring: false },
+      requestFilters: { newAccounts: false, noSharedConnections: false, notFollowed: false },
+      notifications: {
+        'invitation.received': true,
+        'invitation.accepted': true,
+        'request.received': true,
+        'inmail.received': true,
+        'page.request': true,
+        'credits.granted': true,
+        'introduction.asked': true,
+        'introduction.forwarded': true,
+      },
     });
+    expect(meRes.body.unread).toEqual({ notifications: 0, inbox: 0, requests: 0, filtered: 0 });
     expect(meRes.body.quotas).toEqual({ inmailCredits: 0, purchasedCredits: 0, invitationsLeftThisWeek: 100, notesLeftThisMonth: 5 });
   });
 

@@ -24,6 +24,12 @@ describe('policy', () => {
     expect(DEFAULT_SETTINGS).toEqual({
       primaryAction: 'connect', messageRequests: 'on', openProfile: false, acceptInMail: true,
       messagesFrom: 'anyone', profileVisibility: 'everyone', readReceipts: true, typingIndicators: true,
+      openTo: { jobs: false, mentoring: false },
+      requestFilters: { newAccounts: false, noSharedConnections: false, notFollowed: false },
+      notifications: {
+        'invitation.received': true, 'invitation.accepted': true, 'request.received': true, 'inmail.received': true,
+        'page.request': true, 'credits.granted': true, 'introduction.asked': true, 'introduction.forwarded': true,
+      },
     });
   });
   it('no override gives a copy of the defaults', () => {

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  allNotificationsOn,
   applicableChannels,
   DEFAULT_SETTINGS,
   decideBlock,
@@ -46,6 +47,9 @@ const settingsArb: fc.Arbitrary<Settings> = fc.record({
   profileVisibility: fc.constantFrom('everyone', 'network', 'connections'),
   readReceipts: fc.boolean(),
   typingIndicators: fc.boolean(),
+  openTo: fc.record({ jobs: fc.boolean(), mentoring: fc.boolean() }),
+  requestFilters: fc.record({ newAccounts: fc.boolean(), noSharedConnections: fc.boolean(), notFollowed: fc.boolean() }),
+  notifications: fc.constant(allNotificationsOn()),
 });
 const tierArb = fc.constantFrom<Tier>(...TIERS);
 const untilArb = fc.oneof(fc.constant(null), fc.integer({ min: -400, max: 400 }).map((d) => at(d * DAY)));

@@ -1,0 +1,387 @@
+/**
+ * Notifications (DOMAIN.md 9, API.md `Notification`): written in the transaction of the event that
+ * causes them, beside its outbox row, and sent live as `notification.created`.
+ *
+ * Storage (src/store/schema.ts): one `notifications` row per group (the policy's
+ * notificationGroupKey), one `notification_actors` row per member who caused events in it, and one
+ * read mark per member. Every update of a group takes a new `seq` from a sequence: the list is
+ * ordered by it (an update moves the group to the top) and a group is unread while its seq is above
+ * the member's mark (an update unreads it).
+ *
+ * Hidden members are filtered when reading, by the rule the REST lists use (status active, no block
+ * either way, from the tables): a member who becomes hidden drops out of the other side's groups
+ * (actors, count, unread) at once, and a group left with no visible actor is not shown.
+ * Listing reads the member's groups by (member_id, seq) and their actors by primary key; counting
+ * unread reads only the groups above the mark. Nothing scans the history.
+ */
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import {
+  notificationGroupKey,
+  notificationRetentionCutoff,
+  notifies,
+  type NotificationKind,
+} from '../policy/index.js';
+import { rowsOf, type Runner } from '../store/db.js';
+import { notificationMarks, notifications, pageAdmins } from '../store/schema.js';
+import type { Deps } from './context.js';
+import { notFound } from './errors.js';
+import { ensureGrants, grantsDue } from './inmail.js';
+import { lockMembers, memberById, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { memberFor } from './projection.js';
+import { transact, type Uow } from './uow.js';
+
+/** How many actors a notification shows (API.md: up to 3, newest first). */
+export const ACTORS_SHOWN = 3;
+
+export interface ApiNotification {
+  id: string;
+  kind: NotificationKind;
+  actors: ApiMember[];
+  count: number;
+  subject?: { conversationId?: string; invitationId?: string; page?: ApiMember };
+  /** credits.granted: the credits the group granted (beyond API.md) */
+  credits?: number;
+  createdAt: string;
+  read: boolean;
+}
+
+type GroupRow = typeof notifications.$inferSelect;
+
+/** Kinds without an actor (the platform did it): shown whatever anyone's visibility. */
+const ACTORLESS: ReadonlySet<string> = new Set<NotificationKind>(['credits.granted']);
+
+const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+
+/** The actor `actor` (a column or value) exists for `me`: active, and no block either way (as the REST lists decide). */
+function visibleActorSql(me: number, actor: SQL): SQL {
+  return sql`exists (select 1 from members am where am.id = ${actor} and am.status = 'active')
+    and not exists (select 1 from blocks bl where bl.unblocked_at is null
+      and ((bl.blocker = ${me}::int and bl.blocked = ${actor}) or (bl.blocker = ${actor} and bl.blocked = ${me}::int)))`;
+}
+
+export interface NotifyInput {
+  recipient: MemberRecord;
+  kind: NotificationKind;
+  /** who caused it (null: the platform, e.g. a grant) */
+  actor: MemberRecord | null;
+  conversationId?: number | null;
+  invitationId?: number | null;
+  page?: MemberRecord | null;
+  credits?: number;
+  /** a message request: the folder it landed in for the recipient (null: they ignored it) */
+  requestFolder?: 'requests' | 'filtered' | 'inbox' | null;
+}
+
+/**
+ * Writes (or updates) the recipient's notification for one event, in the event's transaction, and
+ * its `notification.created` outbox event. Returns null when the policy says the event notifies
+ * no one (the kind is off, the actor is hidden from the recipient, a filtered or ignored request).
+ */
+export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | null> {
+  const { recipient, actor, kind } = n;
+  if (recipient.kind !== 'person' || recipient.status !== 'active') return null;
+  const actorHidden = actor ? actor.status !== 'active' || u.deps.graph.isBlockedEitherWay(recipient.id, actor.id) : null;
+  const facts = {
+    settings: recipient.settings,
+    actorHidden,
+    self: actor !== null && actor.id === recipient.id,
+    ...(n.requestFolder !== undefined ? { requestFolder: n.requestFolder } : {}),
+  };
+  if (!notifies(kind, facts)) return null;
+  const key = notificationGroupKey(kind, { conversationId: n.conversationId ?? null, pageId: n.page?.id ?? null }, u.now);
+  const actorId = actor?.id ?? null;
+  const [g] = rowsOf(
+    await u.tx.execute(sql`
+      with g as (
+        insert into notifications as nt (member_id, kind, group_key, conversation_id, invitation_id, page_id, count, credits, seq, created_at, updated_at)
+        values (${recipient.id}, ${kind}, ${key}, ${n.conversationId ?? null}, ${n.invitationId ?? null}, ${n.page?.id ?? null},
+                1, ${n.credits ?? 0}, nextval('notifications_seq'), ${u.now}, ${u.now})
+        on conflict (member_id, kind, group_key) do update
+          set count = nt.count + 1, credits = nt.credits + excluded.credits, seq = excluded.seq, updated_at = excluded.updated_at,
+              conversation_id = coalesce(excluded.conversation_id, nt.conversation_id),
+              invitation_id = coalesce(excluded.invitation_id, nt.invitation_id),
+              page_id = coalesce(excluded.page_id, nt.page_id)
+        returning nt.*
+      ), a as (
+        insert into notification_actors as na (notification_id, actor_id, count, seq, at)
+        select g.id, ${actorId}::int, 1, g.seq, ${u.now}::timestamptz from g where ${actorId}::int is not null
+        on conflict (notification_id, actor_id) do update set count = na.count + 1, seq = excluded.seq, at = excluded.at
+        returning na.notification_id
+      )
+      select g.id, g.member_id, g.kind, g.group_key, g.conversation_id, g.invitation_id, g.page_id, g.count, g.credits, g.seq,
+             g.created_at, g.updated_at, (select count(*) from a)::int as actors_written
+        from g`),
+  );
+  const row = groupFromRow(g!);
+  // A new group is exactly this event; an updated one is read back as the list shows it.
+  let view: ApiNotification | null;
+  if (row.count === 1) {
+    const mark = 0; // a new group is unread whatever the mark (its seq is the newest)
+    view = shape(u.deps, recipient.id, row, { count: 1, at: u.now, seq: row.seq, top: actorId !== null ? [actorId] : [] }, mark, new Map(actor ? [[actor.id, actor]] : []), n.page ? new Map([[n.page.id, n.page]]) : new Map(), u.now);
+  } else {
+    view = (await shapeGroups(u.deps, u.tx, recipient.id, [row], 0, u.now))[0] ?? null;
+  }
+  if (!view) return null;
+  view = { ...view, read: false };
+  await u.emit('notification.created', [recipient.id], { notification: view });
+  return view;
+}
+
+/** A message request to a page: its admins are notified (page.request, grouped by page). */
+export async function notifyPageAdmins(
+  u: Uow,
+  page: MemberRecord,
+  sender: MemberRecord,
+  conversationId: number,
+  requestFolder: NotifyInput['requestFolder'],
+): Promise<void> {
+  const admins = await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, page.id));
+  if (admins.length === 0) return;
+  const people = await membersByIds(u.tx, admins.map((a) => a.id));
+  for (const a of admins) {
+    const admin = people.get(a.id);
+    if (admin) await notify(u, { recipient: admin, kind: 'page.request', actor: sender, conversationId, page, requestFolder });
+  }
+}
+
+/** Notifications about a request the member ignored or deleted are gone with it (nothing about an ignored request). */
+export async function dropRequestNotifications(u: Uow, memberId: number, conversationId: number): Promise<void> {
+  await u.tx.execute(sql`delete from notifications where member_id = ${memberId} and conversation_id = ${conversationId}
+    and kind in ('request.received', 'inmail.received')`);
+}
+
+function groupFromRow(r: Record<string, unknown>): GroupRow {
+  return {
+    id: Number(r.id),
+    memberId: Number(r.member_id),
+    kind: String(r.kind),
+    groupKey: String(r.group_key),
+    conversationId: r.conversation_id === null || r.conversation_id === undefined ? null : Number(r.conversation_id),
+    invitationId: r.invitation_id === null || r.invitation_id === undefined ? null : Number(r.invitation_id),
+    pageId: r.page_id === null || r.page_id === undefined ? null : Number(r.page_id),
+    count: Number(r.count),
+    credits: Number(r.credits),
+    seq: Number(r.seq),
+    createdAt: asDate(r.created_at),
+    updatedAt: asDate(r.updated_at),
+  };
+}
+
+/** What the visible actors of a group add up to. */
+interface Visible {
+  count: number;
+  at: Date;
+  seq: number;
+  /** actor ids, newest first */
+  top: number[];
+}
+
+function shape(
+  deps: Deps,
+  viewerId: number,
+  g: GroupRow,
+  v: Visible,
+  mark: number,
+  people: Map<number, MemberRecord>,
+  pages: Map<number, MemberRecord>,
+  now: Date,
+): ApiNotification | null {
+  const kind = g.kind as NotificationKind;
+  const actors = v.top
+    .map((id) => people.get(id))
+    .filter((m): m is MemberRecord => !!m)
+    .map((m) => memberFor(deps, viewerId, m, now));
+  const subject: NonNullable<ApiNotification['subject']> = {};
+  if (g.conversationId !== null) subject.conversationId = String(g.conversationId);
+  if (g.invitationId !== null) subject.invitationId = String(g.invitationId);
+  const page = g.pageId !== null ? pages.get(g.pageId) : undefined;
+  if (g.pageId !== null) {
+    // a page that closed (or is otherwise gone) takes its requests' notifications with it
+    if (!page || page.status !== 'active') return null;
+    subject.page = memberFor(deps, viewerId, page, now);
+  }
+  return {
+    id: String(g.id),
+    kind,
+    actors,
+    count: v.count,
+    ...(Object.keys(subject).length ? { subject } : {}),
+    ...(kind === 'credits.granted' ? { credits: g.credits } : {}),
+    createdAt: v.at.toISOString(),
+    read: v.seq <= mark,
+  };
+}
+
+/** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
+async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: GroupRow[], mark: number, now: Date): Promise<ApiNotification[]> {
+  if (groups.length === 0) return [];
+  const withActors = groups.filter((g) => !ACTORLESS.has(g.kind));
+  const visible = new Map<number, Visible>();
+  if (withActors.length) {
+    const ids = sql.join(
+      withActors.map((g) => sql`${g.id}`),
+      sql`, `,
+    );
+    const rows = rowsOf(
+      await db.execute(sql`
+        select na.notification_id, sum(na.count)::int as n, max(na.seq) as seq, max(na.at) as at,
+               (array_agg(na.actor_id order by na.seq desc))[1:${sql.raw(String(ACTORS_SHOWN))}] as top
+          from notification_actors na
+         where na.notification_id in (${ids}) and ${visibleActorSql(viewerId, sql`na.actor_id`)}
+         group by na.notification_id`),
+    );
+    for (const r of rows) {
+      const top = Array.isArray(r.top) ? r.top.map(Number) : String(r.top ?? '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
+      visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: asDate(r.at), top });
+    }
+  }
+  const ids = new Set<number>();
+  for (const v of visible.values()) for (const id of v.top) ids.add(id);
+  for (const g of groups) if (g.pageId !== null) ids.add(g.pageId);
+  const people = await membersByIds(db, [...ids]);
+  const out: ApiNotification[] = [];
+  for (const g of groups) {
+    const v = ACTORLESS.has(g.kind) ? { count: g.count, seq: g.seq, at: g.updatedAt, top: [] } : visible.get(g.id);
+    if (!v) continue;
+    const n = shape(deps, viewerId, g, v, mark, people, people, now);
+    if (n) out.push(n);
+  }
+  return out;
+}
+
+async function readMark(db: Runner, memberId: number): Promise<number> {
+  const [m] = await db.select({ s: notificationMarks.readSeq }).from(notificationMarks).where(eq(notificationMarks.memberId, memberId));
+  return m ? Number(m.s) : 0;
+}
+
+/** GET /v1/notifications: newest first (by last update), keyset on the group's seq. */
+export async function listNotifications(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  page: { cursor?: number; limit: number },
+  now: Date,
+): Promise<{ items: ApiNotification[]; nextCursor: string | null }> {
+  const cutoff = notificationRetentionCutoff(now, deps.policy);
+  const mark = await readMark(db, viewer.id);
+  const items: ApiNotification[] = [];
+  let cursor = page.cursor;
+  // Groups left with no visible actor are skipped, so read in batches until the page is full.
+  for (let round = 0; round < 20; round++) {
+    const batch = page.limit + 1;
+    const rows = await db
+      .select()
+      .from(notifications)
+      .where(
+        and(
+          eq(notifications.memberId, viewer.id),
+          sql`${notifications.updatedAt} > ${cutoff}`,
+          cursor !== undefined ? lt(notifications.seq, cursor) : undefined,
+        ),
+      )
+      .orderBy(desc(notifications.seq))
+      .limit(batch);
+    const shaped = await shapeGroups(deps, db, viewer.id, rows, mark, now);
+    const byId = new Map(shaped.map((n) => [n.id, n]));
+    for (const r of rows) {
+      cursor = r.seq;
+      const n = byId.get(String(r.id));
+      if (!n) continue;
+      items.push(n);
+      if (items.length === page.limit) {
+        const more = rows.length === batch || r !== rows[rows.length - 1];
+        return { items, nextCursor: more ? String(r.seq) : null };
+      }
+    }
+    if (rows.length < batch) return { items, nextCursor: null };
+  }
+  return { items, nextCursor: cursor !== undefined && items.length > 0 ? String(cursor) : null };
+}
+
+/**
+ * POST /v1/notifications/read {upTo}: everything up to that notification (as the list orders them)
+ * is read. A notification that is not the caller's is 404, and nothing changes. The mark only moves
+ * forward.
+ */
+export async function markNotificationsRead(u: Uow, viewer: MemberRecord, upTo: number): Promise<void> {
+  const [g] = await u.tx
+    .select({ seq: notifications.seq })
+    .from(notifications)
+    .where(and(eq(notifications.id, upTo), eq(notifications.memberId, viewer.id)));
+  if (!g) throw notFound('no such notification');
+  await u.tx
+    .insert(notificationMarks)
+    .values({ memberId: viewer.id, readSeq: g.seq })
+    .onConflictDoUpdate({ target: notificationMarks.memberId, set: { readSeq: sql`greatest(${notificationMarks.readSeq}, excluded.read_seq)` } });
+}
+
+export interface UnreadCounts {
+  notifications: number;
+  inbox: number;
+  requests: number;
+  filtered: number;
+}
+
+/**
+ * GET /v1/me `unread`: notifications above the read mark (visible ones), and the conversations of
+ * each folder with unread messages (conversation_members.unread, the read model; the partial index
+ * conversation_members_unread_idx holds only those sides), members hidden from the caller left out
+ * as the folders leave them out. One statement.
+ */
+export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now: Date): Promise<UnreadCounts> {
+  const cutoff = notificationRetentionCutoff(now, deps.policy);
+  const other = sql`(case when c.starter_id = ${memberId}::int then c.recipient_id else c.starter_id end)`;
+  const [r] = rowsOf(
+    await db.execute(sql`
+      with mark as (select coalesce((select read_seq from notification_marks where member_id = ${memberId}), 0) as s),
+      folders as (
+        select cm.folder, count(*)::int as n
+          from conversation_members cm join conversations c on c.id = cm.conversation_id
+         where cm.member_id = ${memberId} and cm.unread > 0 and not cm.hidden and not cm.ignored
+           and c.ended_at is null and ${visibleActorSql(memberId, other)}
+         group by cm.folder)
+      select
+        (select count(*)::int from notifications n, mark
+          where n.member_id = ${memberId} and n.seq > mark.s and n.updated_at > ${cutoff}
+            and (n.kind = 'credits.granted'
+                 or exists (select 1 from notification_actors na
+                             where na.notification_id = n.id and na.seq > mark.s and ${visibleActorSql(memberId, sql`na.actor_id`)}))
+            and (n.page_id is null or exists (select 1 from members pm where pm.id = n.page_id and pm.status = 'active'))
+        ) as notifications,
+        coalesce((select n from folders where folder = 'inbox'), 0) as inbox,
+        coalesce((select n from folders where folder = 'requests'), 0) as requests,
+        coalesce((select n from folders where folder = 'filtered'), 0) as filtered`),
+  );
+  return {
+    notifications: Number(r?.notifications ?? 0),
+    inbox: Number(r?.inbox ?? 0),
+    requests: Number(r?.requests ?? 0),
+    filtered: Number(r?.filtered ?? 0),
+  };
+}
+
+/** Housekeeping: groups not updated within notificationRetentionDays are deleted (their actors with them). */
+export async function purgeNotifications(deps: Deps, now: Date): Promise<number> {
+  const cutoff = notificationRetentionCutoff(now, deps.policy);
+  const gone = await deps.store.db.delete(notifications).where(lt(notifications.updatedAt, cutoff)).returning({ id: notifications.id });
+  return gone.length;
+}
+
+/** InMail credits granted to a member (a tier's grant, a monthly grant, a purchase): credits.granted, grouped by UTC day. */
+export async function notifyGrant(u: Uow, member: MemberRecord, credits: number): Promise<void> {
+  if (credits > 0) await notify(u, { recipient: member, kind: 'credits.granted', actor: null, credits });
+}
+
+/**
+ * Monthly grants are written lazily (src/services/inmail.ts); a read that shows the member their
+ * notifications (GET /v1/me, GET /v1/notifications) writes the ones due first, under the member's
+ * lock, with their notifications. One read when nothing is due.
+ */
+export async function writeDueGrants(deps: Deps, member: MemberRecord): Promise<void> {
+  if (!(await grantsDue(deps.store.db, member, deps.clock.now(), deps.policy))) return;
+  await transact(deps, async (u) => {
+    await lockMembers(u.tx, [member.id]);
+    const fresh = (await memberById(u.tx, member.id)) ?? member;
+    await ensureGrants(u.tx, fresh, u.now, deps.policy, (g) => notifyGrant(u, fresh, g.amount));
+  });
+}
