@@ -198,6 +198,36 @@ describe.skipIf(!enabled)('several instances (PostgreSQL + NATS)', () => {
     expect(new Set(s2.frames.map((f) => f.id)).size).toBe(s2.frames.length);
   });
 
+  it('notification.created: an invitation sent through A reaches the invitee\'s socket on B within 1 second; an update to its group is sent again; a reconnect to A with since= replays it', async () => {
+    const b = await signUp(B);
+    const [x, y] = [await signUp(A), await signUp(A)];
+    const sb = await stream(B, { token: b.token });
+    const t0 = performance.now();
+    const inv = await call(A.url, 'POST', '/v1/invitations', { token: x.token, body: { to: b.handle } });
+    expect(inv.status, inv.text).toBe(201);
+    const first = await sb.next((f) => f.type === 'notification.created', 1000);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(first.data.notification).toMatchObject({ kind: 'invitation.received', count: 1, read: false, subject: { invitationId: inv.body.id } });
+    expect(first.data.notification.actors.map((m: any) => m.handle)).toEqual([x.handle]);
+    // read on B, then y invites through A: the same group, unread again, sent again
+    const read = await call(B.url, 'POST', '/v1/notifications/read', { token: b.token, body: { upTo: first.data.notification.id } });
+    expect(read.status, read.text).toBe(204);
+    expect((await call(A.url, 'GET', '/v1/me', { token: b.token })).body.unread.notifications).toBe(0);
+    const inv2 = await call(A.url, 'POST', '/v1/invitations', { token: y.token, body: { to: b.handle } });
+    expect(inv2.status, inv2.text).toBe(201);
+    const second = await sb.next((f) => f.type === 'notification.created' && f.id !== first.id, 1000);
+    expect(second.data.notification).toMatchObject({ id: first.data.notification.id, count: 2, read: false });
+    expect(second.data.notification.actors.map((m: any) => m.handle)).toEqual([y.handle, x.handle]);
+    expect((await call(B.url, 'GET', '/v1/me', { token: b.token })).body.unread.notifications).toBe(1);
+    const listed = await call(A.url, 'GET', '/v1/notifications', { token: b.token });
+    expect(listed.body.items[0]).toEqual(second.data.notification);
+    // a socket on A that missed both (since= the event before the first) gets them once each
+    const s2 = await stream(A, { token: b.token, since: String(Number(first.id) - 1) });
+    await s2.next((f) => f.id === second.id);
+    await s2.quiet(200);
+    expect(s2.frames.filter((f) => f.type === 'notification.created').map((f) => f.id)).toEqual([first.id, second.id]);
+  });
+
   it('kill -9 of A during 1,000 sends with Idempotency-Key, retried on B: every message stored and delivered exactly once', async () => {
     const s = await signUp(A);
     const r = await signUp(B);
