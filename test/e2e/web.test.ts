@@ -14,153 +14,33 @@
  * (`node scripts/build-web.mjs`) when dist/web is missing or older than web/. Screenshots go to
  * test-results/.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, harness, signUp, type Harness } from '../helpers/harness.js';
+import { admin, type Harness } from '../helpers/harness.js';
+import { cspViolations, go, shot, startE2E, T, textOf, visible, PASSWORD, type E2E, type Who } from './helpers.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const CHROMIUM = process.env.LIAISON_CHROMIUM ?? '/usr/bin/chromium';
-const RESULTS = join(ROOT, 'test-results');
-/** how long one UI expectation may take (2 shared cores: be generous) */
-const T = 10_000;
 const XSS = '<img src=x onerror=alert(1)>';
-const PASSWORD = 'correct horse battery';
 
+let e2e: E2E;
 let h: Harness;
 let base: string;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-/** Newest modification time of a file tree (ms). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureWebBuilt(): void {
-  const index = join(ROOT, 'dist', 'web', 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(join(ROOT, 'web'))) return;
-  // vitest sets NODE_ENV=test, which would give a development build of React
-  const r = spawnSync(process.execPath, ['scripts/build-web.mjs'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  if (r.status !== 0 || !existsSync(index)) throw new Error(`building the web UI failed (node scripts/build-web.mjs exited ${r.status})`);
-}
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: run \`bash scripts/install-chromium.sh\` (Debian's chromium package) and run the tests again.`);
-  }
-  // Before the harness: startServer serves dist/web only if it exists when it starts.
-  ensureWebBuilt();
-  mkdirSync(RESULTS, { recursive: true });
-  h = await harness();
-  base = await h.inst.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  e2e = await startE2E();
+  h = e2e.h;
+  base = e2e.base;
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await h?.close();
+  await e2e?.close();
 });
 
-// ------------------------------------------------------------------ helpers
+// ------------------------------------------------------------------ helpers (test/e2e/helpers.ts)
 
-interface Who {
-  handle: string;
-  token: string;
-  name: string;
-}
-
-/** A fresh browser context (its own storage: one member) and its page; every dialog is recorded. */
-async function newPage(): Promise<{ page: Page; dialogs: string[] }> {
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 820 }, locale: 'en-US', timezoneId: 'UTC' });
-  contexts.push(ctx);
-  ctx.setDefaultTimeout(T);
-  const page = await ctx.newPage();
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss().catch(() => undefined);
-  });
-  page.on('pageerror', (e) => console.error('[browser error]', e.message));
-  // Content-Security-Policy violations (an inline handler the CSP blocked would show up here)
-  await page.addInitScript(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  return { page, dialogs };
-}
-
-async function visible(l: Locator, timeout = T): Promise<Locator> {
-  await l.first().waitFor({ state: 'visible', timeout });
-  return l.first();
-}
-
-async function textOf(l: Locator): Promise<string> {
-  return ((await visible(l)).textContent()).then((t) => t ?? '');
-}
-
-async function go(page: Page, hash: string): Promise<void> {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, hash);
-}
-
-/** Member through the API (setup that is not the scenario). */
-async function member(handle: string, name: string, headline = ''): Promise<Who> {
-  const u = await signUp(h, handle, { name, headline });
-  return { handle: u.handle, token: u.token, name };
-}
-
-async function connectApi(a: Who, b: Who): Promise<void> {
-  const inv = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } });
-  expect(inv.status, inv.text).toBe(201);
-  const acc = await h.call('POST', `/v1/invitations/${inv.body.id}/accept`, { token: b.token });
-  expect(acc.status, acc.text).toBe(200);
-}
-
-/** Signs in through the sign-in form. */
-async function signIn(page: Page, who: Who, hash = '#/messages'): Promise<void> {
-  await page.goto(`${base}/#/signin`);
-  const form = await visible(page.getByTestId('signin-form'));
-  await form.getByLabel('Handle or e-mail').fill(who.handle);
-  await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await form.getByRole('button', { name: 'Sign in' }).click();
-  await visible(page.getByRole('button', { name: 'Sign out' }));
-  await go(page, hash);
-}
-
-async function cspViolations(page: Page): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(RESULTS, name), fullPage: true });
-}
+const newPage = () => e2e.newPage();
+const member = (handle: string, name: string, headline = ''): Promise<Who> => e2e.member(handle, name, headline);
+const connectApi = (a: Who, b: Who) => e2e.connectApi(a, b);
+const signIn = (page: Page, who: Who, hash?: string) => e2e.signIn(page, who, hash);
 
 // ------------------------------------------------------------------ scenarios
 

@@ -18,7 +18,10 @@ describe('web UI wording of reason codes', () => {
 
   it('introduction refusals read as introductions', () => {
     const p = { ...DEFAULT_POLICY, introductionsPerMonth: 10 };
-    expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).toContain('Ian Ives has declined');
+    expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).toBe('Ian Ives is not taking introduction requests from you for now. You can ask another mutual connection instead.');
+    // the asker is never told of a decline (DOMAIN.md 11), not even by the pause
+    expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).not.toMatch(/declin/i);
+    expect(reasonText('introductions_paused', p)).not.toMatch(/declin/i);
     expect(introductionReasonText('awaiting_response', p, 'Ian Ives', 'Tess Tan')).toContain('already asked for an introduction to Tess Tan');
     expect(introductionReasonText('monthly_limit', p, 'Ian Ives', 'Tess Tan')).toContain('10 introductions this month');
     expect(introductionReasonText('not_in_reach', p, 'Ian Ives', 'Tess Tan')).toContain("Ian Ives can't introduce you to Tess Tan");

@@ -114,7 +114,7 @@ export function reasonText(code: string, p: Policy = DEFAULT_POLICY): string {
     case 'request_not_accepted':
       return 'Accept this message request before you reply to it.';
     case 'introductions_paused':
-      return 'This member has declined several of your introduction requests lately, so they are not taking new ones from you for now. You can ask another mutual connection instead.';
+      return 'This member is not taking introduction requests from you for now. You can ask another mutual connection instead.';
     // transport-level codes
     case 'invalid_request':
       return 'Some of the information is not valid.';
@@ -235,7 +235,8 @@ export function introductionReasonText(code: string, p: Policy = DEFAULT_POLICY,
     case 'monthly_limit':
       return `You have asked for ${p.introductionsPerMonth} introductions this month, the most allowed. You can ask again next month.`;
     case 'introductions_paused':
-      return `${via} has declined several of your introduction requests lately and is not taking new ones from you for now. You can ask another mutual connection instead.`;
+      // DOMAIN.md 11: the asker is never told of a decline; the pause is all they learn
+      return `${via} is not taking introduction requests from you for now. You can ask another mutual connection instead.`;
     case 'note_too_long':
       return `The note is too long: it can be at most ${p.noteMaxChars} characters.`;
     default:
