@@ -208,5 +208,5 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
     } finally {
       await hb.close();
     }
-  });
+  }, 120_000);
 });
