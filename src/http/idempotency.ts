@@ -8,7 +8,7 @@
  * rows are purged (src/services/housekeeping.ts).
  */
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../services/context.js';
 import { AppError, badRequest, conflict } from '../services/errors.js';
@@ -50,13 +50,9 @@ export async function runWrite(
   fn: (u: Uow) => Promise<Outcome>,
   opts: WriteOptions = {},
 ): Promise<Outcome> {
-  const raw = req.headers['idempotency-key'];
-  if (raw === undefined) return transact(deps, fn);
-  const given = Array.isArray(raw) ? raw[0]! : raw;
-  if (given.length < 1 || given.length > 255) throw badRequest('Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
-  const memberId = req.member?.id ?? 0;
-  // Anonymous callers share member 0: their keys are scoped to the client address.
-  const key = req.member ? given : `anon ${req.ip} ${given}`;
+  const scoped = keyOf(req);
+  if (!scoped) return transact(deps, fn);
+  const { memberId, key } = scoped;
   const hash = requestHash(req, opts.bodyDigest);
   try {
     return await transact(deps, async (u) => {
@@ -85,9 +81,38 @@ export async function runWrite(
     });
   } catch (e) {
     if (!(e instanceof Replay)) throw e;
-    if (e.row.requestHash !== hash)
-      throw conflict('this Idempotency-Key was used with a different request', { field: 'Idempotency-Key' });
-    if (e.row.statusCode === null) throw new AppError(409, 'conflict', 'a request with this Idempotency-Key is in progress');
-    return { status: e.row.statusCode, body: e.row.response };
+    return replayOf(e.row, hash);
   }
+}
+
+/** The key row's owner and key: the member, or for an anonymous caller its client address. */
+function keyOf(req: FastifyRequest): { memberId: number; key: string } | null {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return null;
+  const given = Array.isArray(raw) ? raw[0]! : raw;
+  if (given.length < 1 || given.length > 255) throw badRequest('Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
+  // Anonymous callers share member 0: their keys are scoped to the client address.
+  return req.member ? { memberId: req.member.id, key: given } : { memberId: 0, key: `anon ${req.ip} ${given}` };
+}
+
+function replayOf(row: { requestHash: string; statusCode: number | null; response: unknown }, hash: string): Outcome {
+  if (row.requestHash !== hash) throw conflict('this Idempotency-Key was used with a different request', { field: 'Idempotency-Key' });
+  if (row.statusCode === null) throw new AppError(409, 'conflict', 'a request with this Idempotency-Key is in progress');
+  return { status: row.statusCode, body: row.response };
+}
+
+/**
+ * The answer stored for the request's Idempotency-Key, if it has one in force: what runWrite would
+ * replay. Sign-up asks first, so a replay is not refused by the checks made before its write.
+ */
+export async function storedOutcome(deps: Deps, req: FastifyRequest, opts: WriteOptions = {}): Promise<Outcome | null> {
+  const scoped = keyOf(req);
+  if (!scoped) return null;
+  const cutoff = new Date(deps.clock.now().getTime() - KEY_TTL_MS);
+  const [row] = await deps.store.db
+    .select()
+    .from(idempotency)
+    .where(and(eq(idempotency.memberId, scoped.memberId), eq(idempotency.key, scoped.key), gte(idempotency.createdAt, cutoff)))
+    .limit(1);
+  return row ? replayOf(row, requestHash(req, opts.bodyDigest)) : null;
 }

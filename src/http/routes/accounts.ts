@@ -22,7 +22,7 @@ import { toApiMember, type MemberRecord } from '../../services/members.js';
 import { administeredPages } from '../../services/pages.js';
 import { quotasOf } from '../../services/quotas.js';
 import { notifyGrant, unreadCounts, writeDueGrants } from '../../services/notifications.js';
-import { runWrite } from '../idempotency.js';
+import { runWrite, storedOutcome } from '../idempotency.js';
 import { me, send, SESSION_COOKIE, type RouteContext, type TypedApp } from '../plumbing.js';
 import { errorResponses, Handle, ListQuery, listOf, Member, page, Settings, SettingsPatch } from '../schemas.js';
 import { creditHistory, ensureGrants } from '../../services/inmail.js';
@@ -82,7 +82,9 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
         email: req.body.email.trim(),
         ...(req.body.headline !== undefined ? { headline: cleanLine(req.body.headline) } : {}),
       };
-      // A taken handle or e-mail is refused before argon2 runs (its cost is the sign-up's).
+      // A replay answers first; then a taken handle or e-mail is refused before argon2 runs.
+      const replay = await storedOutcome(deps, req);
+      if (replay) return send(reply, replay);
       await assertAvailable(deps.store.db, body.handle, body.email);
       const passwordHash = await hashPassword(body.password);
       const out = await runWrite(

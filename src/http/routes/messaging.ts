@@ -29,7 +29,10 @@ import {
   reportConversation,
 } from '../../services/conversations.js';
 import { AppError, badRequest, notFound } from '../../services/errors.js';
+import { housekeeperFor } from '../../services/housekeeping.js';
 import { sendInConversation, sendToMember } from '../../services/messaging.js';
+import { lockMembers } from '../../services/members.js';
+import { checkUploadLimits, fileExists, lockContent } from '../../services/uploads.js';
 import { attachments } from '../../store/schema.js';
 import { runWrite } from '../idempotency.js';
 import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
@@ -323,6 +326,8 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     async (req, reply) => {
       const caller = me(req);
       if (caller.restricted) throw new AppError(403, 'sender_restricted', 'your account is restricted: you may read but not send', { unlock: [] });
+      // The upload rate before taking the bytes (a retry with an Idempotency-Key may still replay).
+      if (req.headers['idempotency-key'] === undefined) await checkUploadLimits(db(), caller.id, 0, now(), deps.policy);
       let part: Awaited<ReturnType<typeof req.file>>;
       try {
         part = await req.file();
@@ -338,17 +343,28 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
         part.file.resume();
         throw multipartError(e);
       }
-      const row = {
-        id: newAttachmentId(),
-        uploaderId: caller.id,
-        sha256: stored.sha256,
-        name: safeName(part.filename),
-        type: stored.type,
-        size: stored.size,
-        createdAt: now(),
-      };
-      await db().insert(attachments).values(row);
-      return reply.code(201).send(toApiAttachment(row));
+      const name = safeName(part.filename);
+      // Uploads never attached go after a day: a pass runs now and then (src/services/housekeeping.ts).
+      housekeeperFor(deps)?.maybeRun();
+      const out = await runWrite(
+        deps,
+        req,
+        async (u) => {
+          // The quota and the rate under the member's lock (parallel uploads cannot pass them together),
+          // the row only while its file is there (the purge of unattached uploads takes the same lock).
+          await lockMembers(u.tx, [caller.id]);
+          await checkUploadLimits(u.tx, caller.id, stored.size, u.now, deps.policy);
+          await lockContent(u.tx, stored.sha256);
+          if (!(await fileExists(dir, stored.sha256)))
+            throw new AppError(503, 'service_unavailable', 'the file was removed while it was being stored: send it again', { retryAfter: 1 });
+          const row = { id: newAttachmentId(), uploaderId: caller.id, sha256: stored.sha256, name, type: stored.type, size: stored.size, createdAt: u.now };
+          await u.tx.insert(attachments).values(row);
+          return { status: 201, body: toApiAttachment(row) };
+        },
+        // Idempotency-Key: the same key, file name and bytes replay the first answer (issue 14).
+        { bodyDigest: `file ${name} ${stored.sha256} ${stored.size}` },
+      );
+      return send(reply, out);
     },
   );
 
