@@ -5,8 +5,8 @@
  * connection, with a note, by keyboard); the introducer sees the ask arrive live under My network and
  * forwards it with a note; the target sees the request arrive live in the requests folder, "Introduced
  * by" with both notes, and accepts it; the asker's list turns to Forwarded. Then the refusals in words:
- * an open ask (awaiting_response), three declines (introductions_paused, with its wait date), the
- * monthly limit.
+ * an open ask (awaiting_response), three declines (introductions_paused, with its wait date; reached
+ * from the compose screen's unlock), the monthly limit.
  *
  * Accessibility: when axe-core can be loaded (`axe-core` installed, or LIAISON_AXE_CORE naming
  * axe.min.js) each new screen is checked for WCAG 2 A/AA violations; otherwise that check is skipped
@@ -308,11 +308,15 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await mine.getByTestId('introduction-status').allTextContents()).toEqual(['Not forwarded', 'Not forwarded', 'Not forwarded']);
     expect(await mine.textContent()).not.toMatch(/declin/i);
 
-    // a 4th ask through Iris is refused: paused, with the date it lifts and the other mutual to ask
-    await go(pp, '#/profile/uma4');
-    const decision = await visible(pp.getByTestId('decision-message'));
-    await decision.getByRole('button', { name: 'Ask iris for an introduction' }).click();
+    // a 4th ask through Iris, from the compose screen's unlock (a link to the profile, the form open):
+    // refused, paused, with the date it lifts and the other mutual to ask
+    await go(pp, '#/messages/new?to=uma4');
+    const decision = await visible(pp.getByTestId('compose-form').getByTestId('decision-message'));
+    await expect.poll(() => decision.getAttribute('data-reason')).toBe('not_in_reach');
+    await decision.getByRole('link', { name: 'Ask iris for an introduction' }).click();
+    await visible(pp.locator('[data-testid="profile"][data-handle="uma4"]'));
     const panel = await visible(pp.getByTestId('introduction-panel'));
+    expect(await panel.getByRole('radio', { name: /Iris Ito/ }).isChecked()).toBe(true);
     await panel.getByLabel('Your note (optional)').fill('Could you introduce me to Uma?');
     await panel.getByRole('button', { name: 'Send ask' }).click();
     const err = await visible(panel.getByTestId('error'));
