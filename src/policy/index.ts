@@ -76,3 +76,4 @@ export {
 export type { AskFacts, ForwardFacts } from './introduction.js';
 export { groupPermission, joinOutcome, mayRemoveFromGroup } from './groups.js';
 export type { GroupPlace, JoinPolicy } from './groups.js';
+export { degreeRank, searchMatch, searchWords, wordMatch } from './search.js';

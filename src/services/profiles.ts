@@ -14,7 +14,8 @@ import { gatherFacts } from './facts.js';
 import { expiryCutoff } from './invitations.js';
 import { cachedMemberByHandle, cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from './members.js';
 import { memberFor, openToAs } from './projection.js';
-import { seesLimitedProfile, type Degree } from '../policy/index.js';
+import { degreeRank, searchMatch, searchWords, seesLimitedProfile, type Degree } from '../policy/index.js';
+import { badRequest } from './errors.js';
 import { visibleMember } from './relations.js';
 
 /** How many mutual connections a profile shows, and how many introduction paths it offers. */
@@ -99,11 +100,31 @@ export async function messageDecision(deps: Deps, db: Runner, viewer: MemberReco
   return decideMessage(facts, {}, now, deps.policy);
 }
 
-function likePrefix(q: string): string {
-  return q.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+/** At most this many candidates are ranked for one query (the most specific words narrow it). */
+const SEARCH_CANDIDATES = 2000;
+
+export interface SearchHit {
+  member: ApiMember;
+  degree: 1 | 2 | 3 | null;
 }
 
-/** Prefix search on handle and name (PostgreSQL index), filtered by degree through the graph index. */
+/** A search cursor: the last hit's place in the ranking (degree rank, match quality, id). */
+function encodeSearchCursor(rank: number, quality: number, id: number): string {
+  return `${rank}.${quality}.${id}`;
+}
+
+function decodeSearchCursor(raw: string | undefined): [number, number, number] | null {
+  if (raw === undefined || raw === '') return null;
+  const m = /^([1-4])\.([0-9]{1,4})\.([0-9]{1,10})$/.exec(raw);
+  if (!m || Number(m[3]) > 2_147_483_647) throw badRequest('cursor: not a cursor this list gave', { field: 'cursor' });
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/**
+ * Search (DOMAIN.md 10): words of name, handle and headline, typo-tolerant, ranked by degree then
+ * match quality (then id, so cursors are stable). Trigram indexes find the candidates; the policy's
+ * searchMatch decides; a headline's words count only for viewers within its profileVisibility.
+ */
 export async function search(
   deps: Deps,
   db: Runner,
@@ -111,39 +132,54 @@ export async function search(
   q: string,
   degrees: Set<number> | null,
   now: Date,
-  page: { cursor?: number; limit: number },
-): Promise<{ items: { member: ApiMember; degree: 1 | 2 | 3 | null }[]; nextCursor: string | null }> {
-  const pattern = likePrefix(q.trim());
-  const items: { member: ApiMember; degree: 1 | 2 | 3 | null }[] = [];
-  let cursor = page.cursor ?? 0;
-  const batch = Math.max(50, page.limit * 4);
-  for (let round = 0; round < 25; round++) {
-    const rows = await db
+  page: { cursor?: string; limit: number },
+): Promise<{ items: SearchHit[]; nextCursor: string | null }> {
+  const after = decodeSearchCursor(page.cursor);
+  const words = [...new Set(searchWords(q))].slice(0, 8);
+  if (words.length === 0) return { items: [], nextCursor: null };
+  const each = words.map((w) => {
+    const re = `\\m${w}`;
+    return sql`(lower(${members.name} || ' ' || ${members.handle}) ~ ${re} or ${w} <% lower(${members.name} || ' ' || ${members.handle})
+               or lower(${members.headline}) ~ ${re} or ${w} <% lower(${members.headline}))`;
+  });
+  const ids = await db.transaction(async (tx) => {
+    // a word one letter off a short word shares few trigrams: a low threshold, the exact rule after
+    await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true)`);
+    const rows = await tx
       .select({ id: members.id })
       .from(members)
-      .where(
-        and(
-          eq(members.status, 'active'),
-          gt(members.id, cursor),
-          or(sql`lower(${members.handle}) like ${pattern}`, sql`lower(${members.name}) like ${pattern}`),
-        ),
-      )
+      .where(and(eq(members.status, 'active'), sql`${members.id} <> ${viewer.id}`, ...each))
       .orderBy(members.id)
-      .limit(batch);
-    const byId = await membersByIds(db, rows.map((r) => r.id));
-    for (const r of rows) {
-      cursor = r.id;
-      if (r.id === viewer.id || deps.graph.isBlockedEitherWay(viewer.id, r.id)) continue;
-      const degree = deps.graph.degree(viewer.id, r.id);
-      if (degrees && (degree === null || !degrees.has(degree))) continue;
-      const m = byId.get(r.id);
-      if (!m) continue;
-      items.push({ member: memberFor(deps, viewer.id, m, now, degree), degree });
-      if (items.length === page.limit) return { items, nextCursor: String(r.id) };
-    }
-    if (rows.length < batch) return { items, nextCursor: null };
+      .limit(SEARCH_CANDIDATES);
+    return rows.map((r) => r.id);
+  });
+  const byId = await membersByIds(db, ids);
+  const ranked: { m: MemberRecord; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];
+  for (const id of ids) {
+    const m = byId.get(id);
+    if (!m || deps.graph.isBlockedEitherWay(viewer.id, id)) continue;
+    const degree = deps.graph.degree(viewer.id, id);
+    if (degrees && (degree === null || !degrees.has(degree))) continue;
+    const own = searchWords(`${m.name} ${m.handle}`);
+    const head = seesLimited(m, degree, false) ? searchWords(m.headline) : [];
+    const quality = searchMatch(words, [...own, ...head]);
+    if (quality === null) continue;
+    ranked.push({ m, degree, rank: degreeRank(degree), quality });
   }
-  return { items, nextCursor: String(cursor) };
+  ranked.sort((x, y) => x.rank - y.rank || x.quality - y.quality || x.m.id - y.m.id);
+  const start = after ? ranked.findIndex((r) => cmp([r.rank, r.quality, r.m.id], after) > 0) : 0;
+  const from = start < 0 ? ranked.length : start;
+  const slice = ranked.slice(from, from + page.limit);
+  const last = slice[slice.length - 1];
+  return {
+    items: slice.map((r) => ({ member: memberFor(deps, viewer.id, r.m, now, r.degree), degree: r.degree })),
+    nextCursor: last && from + page.limit < ranked.length ? encodeSearchCursor(last.rank, last.quality, last.m.id) : null,
+  };
+}
+
+function cmp(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }
 
 /** People you may know: 2nd degree, ranked by mutual connections; no pending or ignored invitations. */

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -81,7 +82,8 @@ async function openPglite(dataDir: string): Promise<Store> {
     mkdirSync(dataDir, { recursive: true });
     location = join(dataDir, 'pgdata');
   }
-  const client = await PGlite.create(location);
+  // pg_trgm backs search (DOMAIN.md 10); PGlite ships it as a contrib extension.
+  const client = await PGlite.create(location, { extensions: { pg_trgm } });
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',

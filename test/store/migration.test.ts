@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
@@ -55,7 +56,7 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
       db = drizzleNodePg(pool);
       migrate = (folder) => migrateNodePg(db, { migrationsFolder: folder });
     } else {
-      const client = await PGlite.create('memory://');
+      const client = await PGlite.create('memory://', { extensions: { pg_trgm } });
       cleanups.push(() => client.close());
       db = drizzlePglite(client);
       migrate = (folder) => migratePglite(db, { migrationsFolder: folder });

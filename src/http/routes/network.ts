@@ -10,7 +10,7 @@ import {
   sendInvitation,
   withdrawInvitation,
 } from '../../services/invitations.js';
-import { addPageAdmin, createPage } from '../../services/pages.js';
+import { acceptPageAdmin, createPage, invitePageAdmin, removePageAdmin } from '../../services/pages.js';
 import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
 import { block, blockedBy, connectionsOf, follow, removeConnection, unblock, unfollow } from '../../services/relations.js';
 import { runWrite } from '../idempotency.js';
@@ -177,12 +177,12 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
     {
       config: auth,
       schema: {
-        summary: 'Prefix search on handle and name, filtered by degree',
+        summary: 'Search words of name, handle and headline (typo-tolerant), ranked by degree then match; filter by degree',
         tags: ['graph'],
         security,
         querystring: Type.Object(
           {
-            q: Type.String({ minLength: 1, maxLength: 100 }),
+            q: Type.String({ minLength: 1, maxLength: 200 }),
             degree: Type.Optional(Type.String({ pattern: '^[123](,[123]){0,2}$' })),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
             limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
@@ -197,7 +197,7 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
     },
     async (req) => {
       const degrees = req.query.degree ? new Set(req.query.degree.split(',').map(Number)) : null;
-      return search(deps, db(), me(req), req.query.q, degrees, now(), page(req.query));
+      return search(deps, db(), me(req), req.query.q, degrees, now(), { cursor: req.query.cursor, limit: page({ limit: req.query.limit }).limit });
     },
   );
 
@@ -311,26 +311,76 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
     },
   );
 
+  const PageAdmin = Type.Object({
+    page: Member,
+    admin: Member,
+    status: Type.Union([Type.Literal('invited'), Type.Literal('admin')], { description: 'invited: an admin once they accept' }),
+  });
+
   app.post(
     '/v1/pages/:handle/admins',
     {
       config: auth,
       schema: {
-        summary: 'Add an admin to a page I administer',
+        summary: 'Invite a person to administer a page I administer (they become an admin when they accept)',
         tags: ['pages'],
         security,
         params: HandleParams,
         body: HandleBody,
-        response: { 201: Type.Object({ page: Member, admin: Member }), ...errorResponses },
+        response: { 201: PageAdmin, ...errorResponses },
       },
     },
     async (req, reply) => {
       const m = me(req);
       const out = await runWrite(deps, req, async (u) => {
-        const r = await addPageAdmin(u, m, req.params.handle, req.body.handle);
-        return { status: 201, body: { page: memberFor(deps, m.id, r.page, u.now), admin: memberFor(deps, m.id, r.admin, u.now) } };
+        const r = await invitePageAdmin(u, m, req.params.handle, req.body.handle);
+        return { status: 201, body: { page: memberFor(deps, m.id, r.page, u.now), admin: memberFor(deps, m.id, r.admin, u.now), status: 'invited' } };
       });
       return send(reply, out);
+    },
+  );
+
+  app.post(
+    '/v1/pages/:handle/admins/me/accept',
+    {
+      config: auth,
+      schema: {
+        summary: 'Accept an invitation to administer a page',
+        tags: ['pages'],
+        security,
+        params: HandleParams,
+        response: { 200: PageAdmin, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      const out = await runWrite(deps, req, async (u) => {
+        const r = await acceptPageAdmin(u, m, req.params.handle);
+        return { status: 200, body: { page: memberFor(deps, m.id, r.page, u.now), admin: memberFor(deps, m.id, r.admin, u.now), status: 'admin' } };
+      });
+      return send(reply, out);
+    },
+  );
+
+  app.delete(
+    '/v1/pages/:handle/admins/:admin',
+    {
+      config: auth,
+      schema: {
+        summary: 'Remove an admin, leave (your own handle or `me`), or withdraw an invitation; the last admin cannot leave (409)',
+        tags: ['pages'],
+        security,
+        params: Type.Object({ handle: HandleRef, admin: HandleRef }),
+        response: { 204: Type.Null({ description: 'No Content' }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const m = me(req);
+      await runWrite(deps, req, async (u) => {
+        await removePageAdmin(u, m, req.params.handle, req.params.admin);
+        return { status: 204, body: null };
+      });
+      return reply.code(204).send(null);
     },
   );
 }
