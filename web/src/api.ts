@@ -39,10 +39,17 @@ export interface Decision {
 
 export type Degree = 1 | 2 | 3 | null;
 
+export interface OpenTo {
+  jobs: boolean;
+  mentoring: boolean;
+}
+
 export interface Profile {
   member: Member;
   full: boolean;
   about?: string | null;
+  /** Settings.openTo, present only for viewers within the member's profileVisibility */
+  openTo?: OpenTo;
   degree: Degree;
   mutualConnections: { count: number | null; sample: Member[] };
   relationship: {
@@ -103,9 +110,44 @@ export interface Conversation {
   id: string;
   participants: Member[];
   state: 'open' | 'request';
-  folder: 'inbox' | 'requests';
+  folder: Folder;
   unread: number;
   lastMessage: Message | null;
+}
+
+/** The caller's folders: requests a filter set aside land in `filtered` (DOMAIN.md 9). */
+export type Folder = 'inbox' | 'requests' | 'filtered';
+
+export const NOTIFICATION_KINDS = [
+  'invitation.received',
+  'invitation.accepted',
+  'request.received',
+  'inmail.received',
+  'page.request',
+  'credits.granted',
+  'introduction.asked',
+  'introduction.forwarded',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** API.md Notification: a group (kind and day, or kind and conversation or page), newest first. */
+export interface Notification {
+  id: string;
+  kind: NotificationKind;
+  /** up to 3, newest first */
+  actors: Member[];
+  count: number;
+  subject?: { conversationId?: string; invitationId?: string; page?: Member };
+  /** credits.granted: the credits granted */
+  credits?: number;
+  createdAt: string;
+  read: boolean;
+}
+
+export interface RequestFilters {
+  newAccounts: boolean;
+  noSharedConnections: boolean;
+  notFollowed: boolean;
 }
 
 export interface Settings {
@@ -117,6 +159,9 @@ export interface Settings {
   profileVisibility: 'everyone' | 'network' | 'connections';
   readReceipts: boolean;
   typingIndicators: boolean;
+  openTo: OpenTo;
+  requestFilters: RequestFilters;
+  notifications: Record<NotificationKind, boolean>;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -128,7 +173,25 @@ export const DEFAULT_SETTINGS: Settings = {
   profileVisibility: 'everyone',
   readReceipts: true,
   typingIndicators: true,
+  openTo: { jobs: false, mentoring: false },
+  requestFilters: { newAccounts: false, noSharedConnections: false, notFollowed: false },
+  notifications: Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, true])) as Record<NotificationKind, boolean>,
 };
+
+/** A settings change: any fields; the nested objects may name some of their fields. */
+export type SettingsPatch = Partial<Omit<Settings, 'openTo' | 'requestFilters' | 'notifications'>> & {
+  openTo?: Partial<OpenTo>;
+  requestFilters?: Partial<RequestFilters>;
+  notifications?: Partial<Record<NotificationKind, boolean>>;
+};
+
+/** GET /v1/me `unread`. */
+export interface Unread {
+  notifications: number;
+  inbox: number;
+  requests: number;
+  filtered: number;
+}
 
 export interface Quotas {
   inmailCredits: number;
@@ -142,6 +205,7 @@ export interface Me {
   quotas: Quotas;
   /** Not in API.md: used only if a server chooses to list the pages the caller administers. */
   pages?: Member[];
+  unread?: Unread;
 }
 
 export interface Policy {
@@ -169,6 +233,8 @@ export interface Policy {
   attachmentMaxBytes: number;
   introductionsPerMonth: number;
   introductionExpiryDays: number;
+  newAccountDays: number;
+  notificationRetentionDays: number;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -196,6 +262,8 @@ export const DEFAULT_POLICY: Policy = {
   attachmentMaxBytes: 20971520,
   introductionsPerMonth: 10,
   introductionExpiryDays: 14,
+  newAccountDays: 30,
+  notificationRetentionDays: 90,
 };
 
 export interface List<T> {
@@ -221,7 +289,8 @@ export type StreamEventType =
   | 'read'
   | 'typing'
   | 'introduction.asked'
-  | 'introduction.forwarded';
+  | 'introduction.forwarded'
+  | 'notification.created';
 
 export interface StreamEvent {
   id: string;
@@ -382,7 +451,9 @@ export const api = {
     request<{ member: Member }>('POST', '/v1/sessions', { body: b, signingIn: true }),
   signOut: () => request<void>('DELETE', '/v1/sessions'),
   me: (signal?: AbortSignal) => request<Me>('GET', '/v1/me', { signal }),
-  patchSettings: (s: Partial<Settings>) => request<{ settings: Settings }>('PATCH', '/v1/me/settings', { body: s }),
+  patchSettings: (s: SettingsPatch) => request<{ settings: Settings }>('PATCH', '/v1/me/settings', { body: s }),
+  notifications: (cursor?: string | null) => request<List<Notification>>('GET', '/v1/notifications', { query: { cursor, limit: 50 } }),
+  readNotifications: (upTo: string) => request<void>('POST', '/v1/notifications/read', { body: { upTo } }),
   deactivate: () => request<{ member: Member }>('POST', '/v1/me/deactivate', { body: {} }),
   reactivate: () => request<{ member: Member }>('POST', '/v1/me/reactivate', { body: {} }),
   close: () => request<{ member: Member }>('POST', '/v1/me/close', { body: {} }),
@@ -422,7 +493,7 @@ export const api = {
     b: { to: string; body: string; subject?: string; channel?: 'inmail'; attachments?: string[] },
     as?: string | null,
   ) => request<{ message: Message; conversation: Conversation }>('POST', '/v1/messages', { body: b, as, idempotent: true }),
-  conversations: (folder: 'inbox' | 'requests', as?: string | null, cursor?: string | null) =>
+  conversations: (folder: Folder, as?: string | null, cursor?: string | null) =>
     as
       ? request<List<Conversation>>('GET', `/v1/pages/${enc(as)}/conversations`, { query: { folder, cursor, limit: 50 } })
       : request<List<Conversation>>('GET', '/v1/conversations', { query: { folder, cursor, limit: 50 } }),

@@ -11,6 +11,7 @@ import {
   type Me,
   type Member,
   type Policy,
+  type Unread,
 } from './api';
 import { stream, usePollWhileOffline, useStreamEvents } from './stream';
 import { navigate } from './router';
@@ -26,8 +27,8 @@ export interface Session {
   signOut: () => Promise<void>;
   refreshMe: () => Promise<void>;
   setMe: (fn: (me: Me) => Me) => void;
-  /** unread totals of the caller's own folders */
-  unread: { inbox: number; requests: number };
+  /** GET /v1/me unread: notifications, and conversations with unread messages per folder */
+  unread: Unread;
   refreshUnread: () => void;
   /** pending invitations received (the badge on "My network") */
   invitationsReceived: number;
@@ -40,6 +41,8 @@ export interface Session {
 }
 
 const SessionContext = createContext<Session | null>(null);
+
+const NO_UNREAD: Unread = { notifications: 0, inbox: 0, requests: 0, filtered: 0 };
 
 export function useSession(): Session {
   const s = useContext(SessionContext);
@@ -72,7 +75,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // the first GET /v1/me tells whether the cookie holds a session
   const [loading, setLoading] = useState<boolean>(true);
   const [policy, setPolicy] = useState<Policy>(DEFAULT_POLICY);
-  const [unread, setUnread] = useState({ inbox: 0, requests: 0 });
+  const [unread, setUnread] = useState<Unread>(NO_UNREAD);
   const [invitationsReceived, setInvitationsReceived] = useState(0);
   const [announcement, setAnnouncement] = useState('');
   const [localPages, setLocalPages] = useState<Member[]>([]);
@@ -81,7 +84,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const clearSession = useCallback(() => {
     setAuthed(false);
     setMeState(null);
-    setUnread({ inbox: 0, requests: 0 });
+    setUnread(NO_UNREAD);
     setInvitationsReceived(0);
     stream.stop();
   }, [setAuthed]);
@@ -108,6 +111,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       const m = await api.me();
       setMeState(m);
+      if (m.unread) setUnread(m.unread);
       setLocalPages(loadPages(m.member.id));
       setAuthed(true);
     } catch (e) {
@@ -132,10 +136,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refreshUnreadNow = useCallback(() => {
     if (!authedRef.current) return;
-    Promise.all([api.conversations('inbox'), api.conversations('requests')])
-      .then(([inbox, requests]) => {
-        const sum = (l: { items: { unread: number }[] }) => l.items.reduce((n, c) => n + (c.unread || 0), 0);
-        setUnread({ inbox: sum(inbox), requests: sum(requests) });
+    // the counts of GET /v1/me (notifications, and conversations with unread messages per folder)
+    api
+      .me()
+      .then((m) => {
+        if (m.unread) setUnread(m.unread);
       })
       .catch(() => {
         /* badges are best-effort */
@@ -163,7 +168,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [me]);
 
   useStreamEvents((e) => {
-    if (e.type === 'message.created' || e.type === 'conversation.request' || e.type === 'read') refreshUnread();
+    if (e.type === 'message.created' || e.type === 'conversation.request' || e.type === 'read' || e.type === 'notification.created') refreshUnread();
     if (e.type === 'invitation.received' || e.type === 'invitation.accepted') {
       refreshMe().catch(() => undefined);
     }

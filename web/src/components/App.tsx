@@ -8,6 +8,7 @@ import { CountBadge, ErrorNotice, Loading, ScreenHeading, useAction } from './co
 import { IntroductionsWaitingBadge } from './Introductions';
 import { ComposeScreen, ConversationScreen, MessagesScreen } from './Messages';
 import { NetworkScreen } from './Network';
+import { NotificationBell, NotificationsScreen } from './Notifications';
 import { PagesScreen } from './Pages';
 import { MutualsScreen, ProfileScreen } from './Profile';
 import { SettingsScreen } from './Settings';
@@ -81,6 +82,7 @@ function Header({ route }: { route: Route }) {
               </a>
             </nav>
             <div className="header-tools">
+              <NotificationBell current={section(route) === 'notifications'} />
               {pages.length > 0 && (
                 <label className="acting-switch">
                   <span>Acting as</span>
@@ -212,7 +214,8 @@ function Screen({ route }: { route: Route }) {
     case 'messages': {
       const as = route.query.get('as');
       if (!s1) {
-        const folder = route.query.get('folder') === 'requests' ? 'requests' : 'inbox';
+        const f = route.query.get('folder');
+        const folder = f === 'requests' || f === 'filtered' ? f : 'inbox';
         return <MessagesScreen key={`${folder}:${as ?? ''}`} folder={folder} as={as} />;
       }
       if (s1 === 'new') {
@@ -232,6 +235,8 @@ function Screen({ route }: { route: Route }) {
       return <SettingsScreen upgrade={route.query.get('upgrade')} />;
     case 'pages':
       return <PagesScreen />;
+    case 'notifications':
+      return <NotificationsScreen />;
     default:
       return <NotFound />;
   }
@@ -260,6 +265,7 @@ export function App() {
       messages: 'Messaging',
       settings: 'Settings',
       pages: 'Pages',
+      notifications: 'Notifications',
       profile: route.path[1] ?? 'Profile',
     };
     document.title = titles[name] ? `${titles[name]} · Liaison` : 'Liaison';

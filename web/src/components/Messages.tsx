@@ -1,5 +1,5 @@
 import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { api, type Conversation, type Decision, type Member, type Message, type StreamEvent } from '../api';
+import { api, type Conversation, type Decision, type Folder, type Member, type Message, type StreamEvent } from '../api';
 import { link, navigate } from '../router';
 import { useSession } from '../session';
 import { eventActor, eventConversationId, field, stream, usePollWhileOffline, useStreamEvents } from '../stream';
@@ -78,25 +78,27 @@ function asQuery(as: string | null | undefined): Record<string, string | undefin
 
 // ------------------------------------------------------------------ folders
 
-export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; as: string | null }) {
+/** A request the viewer received, in Requests or set aside in Filtered (DOMAIN.md 9). */
+function isReceivedRequest(c: Conversation | null | undefined): boolean {
+  return !!c && c.state === 'request' && c.folder !== 'inbox';
+}
+
+const FOLDERS: Folder[] = ['inbox', 'requests', 'filtered'];
+
+export function MessagesScreen({ folder, as }: { folder: Folder; as: string | null }) {
   const session = useSession();
   const me = session.me?.member;
   const [items, setItems] = useState<Conversation[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [counts, setCounts] = useState({ inbox: 0, requests: 0 });
+  const [counts, setCounts] = useState<Record<Folder, number>>({ inbox: 0, requests: 0, filtered: 0 });
   const [state, reload] = useAsync(async () => {
-    const [l, other] = await Promise.all([
-      api.conversations(folder, as),
-      api.conversations(folder === 'inbox' ? 'requests' : 'inbox', as).catch(() => null),
-    ]);
-    l.items.forEach((c) => remember(c, as));
-    other?.items.forEach((c) => remember(c, as));
+    const lists = await Promise.all(FOLDERS.map((f) => (f === folder ? api.conversations(f, as) : api.conversations(f, as).catch(() => null))));
+    const l = lists[FOLDERS.indexOf(folder)]!;
+    for (const x of lists) x?.items.forEach((c) => remember(c, as));
     setItems(l.items);
     setCursor(l.nextCursor);
-    const sum = (xs: Conversation[]) => xs.reduce((n, c) => n + (c.unread || 0), 0);
-    const mine = sum(l.items);
-    const theirs = other ? sum(other.items) : 0;
-    setCounts(folder === 'inbox' ? { inbox: mine, requests: theirs } : { inbox: theirs, requests: mine });
+    const sum = (xs: Conversation[] | undefined) => (xs ?? []).reduce((n, c) => n + (c.unread || 0), 0);
+    setCounts({ inbox: sum(lists[0]?.items), requests: sum(lists[1]?.items), filtered: sum(lists[2]?.items) });
     return true;
   }, [folder, as]);
   const more = useAction();
@@ -114,7 +116,7 @@ export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; a
   // without the live stream, new conversations still show up
   usePollWhileOffline(reload, 5000);
 
-  const tab = (f: 'inbox' | 'requests', label: string) => (
+  const tab = (f: Folder, label: string) => (
     <a
       href={link(['messages'], { folder: f === 'inbox' ? undefined : f, ...asQuery(as) })}
       className={`folder-tab ${folder === f ? 'active' : ''}`}
@@ -143,6 +145,7 @@ export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; a
       <nav className="folder-tabs" aria-label="Folders">
         {tab('inbox', 'Inbox')}
         {tab('requests', 'Requests')}
+        {tab('filtered', 'Filtered')}
       </nav>
       {state.status === 'loading' && <Loading label="Loading conversations…" />}
       {state.status === 'error' && (
@@ -156,11 +159,13 @@ export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; a
         <Empty>
           {folder === 'inbox'
             ? 'No conversations yet. Start one with “New message”.'
-            : 'No message requests. Messages from people outside your network appear here first.'}
+            : folder === 'filtered'
+              ? 'Nothing filtered. Requests that match your message-request filters (Settings) wait here, without a notification.'
+              : 'No message requests. Messages from people outside your network appear here first.'}
         </Empty>
       )}
       {items.length > 0 && (
-        <ul className="conversation-list" aria-label={folder === 'inbox' ? 'Inbox' : 'Requests'}>
+        <ul className="conversation-list" aria-label={folder === 'inbox' ? 'Inbox' : folder === 'filtered' ? 'Filtered' : 'Requests'}>
           {items.map((c) => {
             const title = titleOf(c, me, as);
             const last = c.lastMessage;
@@ -173,7 +178,7 @@ export function MessagesScreen({ folder, as }: { folder: 'inbox' | 'requests'; a
                     <span className="conversation-title">
                       {title}
                       {pendingSent && <span className="badge badge-pending">Pending</span>}
-                      {c.state === 'request' && c.folder === 'requests' && <span className="badge">Request</span>}
+                      {isReceivedRequest(c) && <span className="badge">Request</span>}
                       <IntroducedByBadge message={last} />
                     </span>
                     {last && (
@@ -314,7 +319,7 @@ function RequestBanner({
     if (res !== undefined) {
       announce(done);
       refreshUnread();
-      if (leave) navigate(link(['messages'], { folder: 'requests', ...asQuery(as) }));
+      if (leave) navigate(link(['messages'], { folder: conv.folder === 'filtered' ? 'filtered' : 'requests', ...asQuery(as) }));
       else onChanged(res);
     }
   };
@@ -370,7 +375,7 @@ function RequestBanner({
 async function findConversation(id: string, as: string | null): Promise<Conversation | null> {
   const cached = conversationCache.get(cacheKey(id, as));
   if (cached) return cached;
-  for (const folder of ['inbox', 'requests'] as const) {
+  for (const folder of FOLDERS) {
     let cursor: string | null = null;
     for (let page = 0; page < 5; page++) {
       const l = await api.conversations(folder, as, cursor);
@@ -427,7 +432,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
     setCursor(l.nextCursor);
     if (c) setConv(c);
     stickToBottom.current = true;
-    if (!(c && c.state === 'request' && c.folder === 'requests')) markRead();
+    if (!isReceivedRequest(c)) markRead();
     return true;
   }, [id, as]);
 
@@ -460,7 +465,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
         const el = listRef.current;
         stickToBottom.current = !el || el.scrollHeight - el.scrollTop - el.clientHeight < 80;
         setMessages((prev) => [...prev, ...add.filter((m) => !prev.some((p) => p.id === m.id))]);
-        if (add.some((m) => !isMe(m.sender, me, as)) && !(conv && conv.state === 'request' && conv.folder === 'requests')) markRead();
+        if (add.some((m) => !isMe(m.sender, me, as)) && !isReceivedRequest(conv)) markRead();
       })
       .catch(() => undefined);
   };
@@ -482,7 +487,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
       if (c && typeof c === 'object' && c.id === id) setConv((prev) => ({ ...(prev ?? c), ...c }));
       if (!isMe(m.sender, me, as)) {
         setTyping(null);
-        if (!(conv && conv.state === 'request' && conv.folder === 'requests')) markRead();
+        if (!isReceivedRequest(conv)) markRead();
       } else {
         setSeen(false);
       }
@@ -507,7 +512,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
     stream.send({ type: 'typing', conversationId: id, data: { conversationId: id, ...(as ? { as } : {}) } });
   };
 
-  const isRecipientOfRequest = !!conv && conv.state === 'request' && conv.folder === 'requests';
+  const isRecipientOfRequest = isReceivedRequest(conv);
   const isSenderOfRequest = !!conv && conv.state === 'request' && conv.folder === 'inbox';
   const title = conv ? titleOf(conv, me, as) : 'Conversation';
   const lastMine = useMemo(() => {
@@ -548,8 +553,8 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
   return (
     <div className="conversation" data-testid="conversation-view" data-id={id} data-state={conv?.state}>
       <p className="back-link">
-        <a href={link(['messages'], { folder: conv?.folder === 'requests' ? 'requests' : undefined, ...asQuery(as) })}>
-          ← {conv?.folder === 'requests' ? 'Requests' : 'Inbox'}
+        <a href={link(['messages'], { folder: conv && conv.folder !== 'inbox' ? conv.folder : undefined, ...asQuery(as) })}>
+          ← {conv?.folder === 'requests' ? 'Requests' : conv?.folder === 'filtered' ? 'Filtered' : 'Inbox'}
         </a>
       </p>
       <div className="screen-title-row">

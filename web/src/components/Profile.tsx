@@ -334,6 +334,16 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
             {m.kind === 'page' && <span className="badge badge-page">Page</span>}
             {m.tier !== 'free' && m.kind === 'person' && <span className="badge badge-premium">Premium</span>}
             {p.relationship.followedBy && !isSelf && <span className="badge">Follows you</span>}
+            {p.openTo?.jobs && (
+              <span className="badge badge-open-to" data-testid="open-to-jobs">
+                Open to job opportunities
+              </span>
+            )}
+            {p.openTo?.mentoring && (
+              <span className="badge badge-open-to" data-testid="open-to-mentoring">
+                Open to mentoring
+              </span>
+            )}
           </div>
           {m.headline && (
             <p className="profile-headline" data-testid="profile-headline">

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, DEFAULT_SETTINGS, type Settings } from '../api';
+import { api, DEFAULT_SETTINGS, NOTIFICATION_KINDS, type NotificationKind, type Settings } from '../api';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { plural, tierName } from '../text';
@@ -67,6 +67,18 @@ function Toggle({
     </div>
   );
 }
+
+/** What each notification kind is about, as the settings list them. */
+const KIND_LABELS: Record<NotificationKind, string> = {
+  'invitation.received': 'Invitations I receive',
+  'invitation.accepted': 'Invitations of mine that are accepted',
+  'request.received': 'Message requests',
+  'inmail.received': 'InMails',
+  'page.request': 'Message requests to pages I run',
+  'credits.granted': 'InMail credits granted',
+  'introduction.asked': 'Introductions asked of me',
+  'introduction.forwarded': 'Introductions forwarded for me',
+};
 
 function BlockedList() {
   const [state, reload] = useAsync(() => api.blocks(), []);
@@ -215,7 +227,7 @@ function Plans({ highlight }: { highlight: string | null }) {
 
 export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) {
   const session = useSession();
-  const { me, announce } = session;
+  const { me, announce, policy } = session;
   const [s, setS] = useState<Settings>(me?.settings ?? DEFAULT_SETTINGS);
   const [saved, setSaved] = useState<Settings>(me?.settings ?? DEFAULT_SETTINGS);
   const { busy, error, run } = useAction();
@@ -223,7 +235,13 @@ export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) 
 
   useEffect(() => {
     if (me) {
-      const merged = { ...DEFAULT_SETTINGS, ...me.settings };
+      const merged = {
+        ...DEFAULT_SETTINGS,
+        ...me.settings,
+        openTo: { ...DEFAULT_SETTINGS.openTo, ...me.settings.openTo },
+        requestFilters: { ...DEFAULT_SETTINGS.requestFilters, ...me.settings.requestFilters },
+        notifications: { ...DEFAULT_SETTINGS.notifications, ...me.settings.notifications },
+      };
       setS(merged);
       setSaved(merged);
     }
@@ -235,7 +253,15 @@ export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) 
     setStatus('');
     setS((prev) => ({ ...prev, [k]: v }));
   };
-  const changed = (Object.keys(s) as (keyof Settings)[]).filter((k) => s[k] !== saved[k] && (k !== 'openProfile' || premium));
+  /** one field of a nested setting (openTo, requestFilters, notifications) */
+  const setIn = <K extends 'openTo' | 'requestFilters' | 'notifications'>(k: K, field: keyof Settings[K], v: boolean) => {
+    setStatus('');
+    setS((prev) => ({ ...prev, [k]: { ...prev[k], [field]: v } }));
+  };
+  const nestedSame = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+  const changed = (Object.keys(s) as (keyof Settings)[]).filter(
+    (k) => (typeof s[k] === 'object' ? !nestedSame(s[k] as object, saved[k] as object) : s[k] !== saved[k]) && (k !== 'openProfile' || premium),
+  );
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -284,6 +310,17 @@ export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) 
             { value: 'connections', label: 'My connections only' },
           ]}
         />
+        <fieldset className="field" data-testid="setting-openTo">
+          <legend>Open to</legend>
+          <Toggle name="openToJobs" label="Open to job opportunities" checked={s.openTo.jobs} onChange={(v) => setIn('openTo', 'jobs', v)} />
+          <Toggle
+            name="openToMentoring"
+            label="Open to mentoring"
+            checked={s.openTo.mentoring}
+            onChange={(v) => setIn('openTo', 'mentoring', v)}
+            hint="Shown as badges on your profile, to the people who may see your profile."
+          />
+        </fieldset>
 
         <h2>Messaging</h2>
         <Radio
@@ -304,6 +341,28 @@ export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) 
           onChange={(v) => set('messageRequests', v ? 'on' : 'off')}
           hint="On: messages from people outside your connections wait in Requests until you accept them. Off: they go straight to your inbox, which opens your inbox to anyone."
         />
+        <fieldset className="field" data-testid="setting-requestFilters">
+          <legend>Filter message requests</legend>
+          <Toggle
+            name="filterNewAccounts"
+            label={`From new accounts (younger than ${policy.newAccountDays} days)`}
+            checked={s.requestFilters.newAccounts}
+            onChange={(v) => setIn('requestFilters', 'newAccounts', v)}
+          />
+          <Toggle
+            name="filterNoSharedConnections"
+            label="From people I share no connection with"
+            checked={s.requestFilters.noSharedConnections}
+            onChange={(v) => setIn('requestFilters', 'noSharedConnections', v)}
+          />
+          <Toggle
+            name="filterNotFollowed"
+            label="From people I don't follow"
+            checked={s.requestFilters.notFollowed}
+            onChange={(v) => setIn('requestFilters', 'notFollowed', v)}
+            hint="A request that matches goes to the Filtered folder, without a notification. You can still accept it there. Filters apply to requests that arrive after you turn them on."
+          />
+        </fieldset>
         <Toggle
           name="acceptInMail"
           label="Accept InMail"
@@ -338,6 +397,15 @@ export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) 
           onChange={(v) => set('typingIndicators', v)}
           hint="Shown only when both of you have them on."
         />
+
+        <h2>Notifications</h2>
+        <fieldset className="field" data-testid="setting-notifications">
+          <legend>Notify me about</legend>
+          {NOTIFICATION_KINDS.map((k) => (
+            <Toggle key={k} name={`notify-${k}`} label={KIND_LABELS[k]} checked={s.notifications[k] !== false} onChange={(v) => setIn('notifications', k, v)} />
+          ))}
+          <p className="hint">Notifications are kept {policy.notificationRetentionDays} days.</p>
+        </fieldset>
         <ErrorNotice error={error} />
         <div className="button-row">
           <button type="submit" className="btn btn-primary" disabled={busy}>
