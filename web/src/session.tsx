@@ -152,10 +152,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     unreadTimer.current = setTimeout(refreshUnreadNow, 250);
   }, [refreshUnreadNow]);
 
-  useEffect(() => {
-    if (me) refreshUnread();
-  }, [me, refreshUnread]);
-
   // /me is fetched again after every invitation event and every accept / ignore: count them then
   useEffect(() => {
     if (!me || !authedRef.current) return;
