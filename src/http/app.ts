@@ -31,7 +31,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { opsRoutes } from './routes/ops.js';
 import { streamRoutes } from './routes/stream.js';
 
-export type AuthMode = 'none' | 'member' | 'optional' | 'admin';
+export type AuthMode = 'none' | 'member' | 'optional' | 'admin' | 'metrics';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,6 +67,31 @@ export const STRICT_CSP = {
   objectSrc: ["'none'"],
   frameAncestors: ["'none'"],
   formAction: ["'self'"],
+};
+
+/** The STRICT_CSP directives as the header helmet writes. */
+const STRICT_CSP_HEADER = Object.entries(STRICT_CSP)
+  .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${v.join(' ')}`)
+  .join(';');
+
+/**
+ * The headers helmet puts on every answer, for the few answers Fastify makes before any hook runs
+ * (a malformed path, a path parameter beyond maxParamLength): test/security/smaller.test.ts checks
+ * they match a normal answer's.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': STRICT_CSP_HEADER,
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
 };
 
 /** /docs (swagger-ui): same origin, plus the inline style attributes and data: images it renders. */
@@ -160,6 +185,20 @@ export async function buildApp(opts: AppOptions) {
     return503OnClosing: true,
     trustProxy: config.trustProxy ?? false,
     forceCloseConnections: 'idle',
+    // A path parameter of any length reaches its route (whose schema answers 400 in the API's
+    // shape, with the security headers); Node's header limit bounds the URL anyway.
+    maxParamLength: 65_536,
+    // What Fastify answers before any hook (a malformed path): the API's shape and headers too.
+    frameworkErrors: (err, req, res) => {
+      const reply = res as unknown as FastifyReply;
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
+      reply.header('x-request-id', req.id);
+      const tooLong = (err as { code?: string }).code === 'FST_ERR_MAX_PARAM_LENGTH';
+      reply
+        .code(400)
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: 'invalid_request', message: tooLong ? 'path: a parameter is too long' : 'path: not a valid URL', details: { field: 'path' } } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON bodies: Fastify's own parser (prototype poisoning refused), after an O(n) scan that
@@ -268,6 +307,12 @@ export async function buildApp(opts: AppOptions) {
     if (cred?.via === 'cookie' && !SAFE_METHODS.has(req.method)) requireOwnOrigin(req, config.origins);
     if (mode === 'none' && req.method === 'POST' && COOKIE_SETTING.has(req.routeOptions.url ?? '') && (req.headers.origin || req.headers.referer))
       requireOwnOrigin(req, config.origins);
+    if (mode === 'metrics') {
+      // /metrics: open unless LIAISON_METRICS_TOKEN is set; then its Bearer holders only.
+      const token = cred?.via === 'header' ? cred.token : undefined;
+      if (config.metricsToken && (!token || !sameSecret(token, config.metricsToken))) throw unauthenticated('the metrics token is required');
+      return;
+    }
     if (mode === 'admin') {
       const token = cred?.token;
       if (!config.adminToken || !token || !sameSecret(token, config.adminToken))

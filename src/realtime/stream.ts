@@ -254,6 +254,15 @@ export class StreamHub {
     set.add(c);
   }
 
+  /** Stops delivering `subId`'s events (a page the member no longer administers) to the socket. */
+  private unregisterSub(c: Client, subId: number): void {
+    if (subId === c.memberId || !c.subIds.delete(subId)) return;
+    const set = this.bySub.get(subId);
+    if (!set) return;
+    set.delete(c);
+    if (set.size === 0) this.bySub.delete(subId);
+  }
+
   private unregister(c: Client): void {
     if (!this.clients.delete(c)) return;
     for (const id of c.subIds) {
@@ -390,6 +399,19 @@ export class StreamHub {
       case 'settings.updated': {
         const id = num(p.memberId);
         if (id !== undefined) this.memberCache.delete(id);
+        return;
+      }
+      case 'conversation.ignored': {
+        // typing checks the conversation's sides from a cache: forget it, the next signal reads them again
+        const conv = num(p.conversationId);
+        if (conv !== undefined) this.convCache.delete(conv);
+        return;
+      }
+      case 'page.admin_removed': {
+        const admin = num(p.adminId);
+        const page = num(p.pageId);
+        if (admin === undefined || page === undefined) return;
+        for (const c of [...(this.bySub.get(admin) ?? [])]) if (c.memberId === admin) this.unregisterSub(c, page);
         return;
       }
       case 'sessions.revoked': {

@@ -327,6 +327,8 @@ export async function ignoreRequest(u: Uow, actor: Actor, id: number): Promise<A
     .set({ ignored: true, hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   await dropRequestNotifications(u, me, id);
+  // Internal: the sockets stop relaying typing into it at once (src/realtime/stream.ts).
+  await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
   const view = await conversationView(u.deps, u.tx, me, conv, u.now);
   return { ...view, unread: 0 };
 }
@@ -361,6 +363,7 @@ export async function hideConversation(u: Uow, actor: Actor, id: number): Promis
     .set(dropRequest ? { hidden: true, ignored: true, unread: 0 } : { hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   if (dropRequest) await dropRequestNotifications(u, me, id);
+  if (dropRequest) await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
 }
 
 /** The instant an operator last cleared the member (unrestrict), from the outbox; null if never. */

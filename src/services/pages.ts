@@ -1,9 +1,9 @@
 /** Pages (run by person admins) and groups (DOMAIN.md 1, 2). */
-import { and, eq } from 'drizzle-orm';
-import { groupMembers, groups, members, pageAdmins, settings, subscriptions } from '../store/schema.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { groupMembers, groups, members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import { AppError, conflict, notFound } from './errors.js';
-import { memberByHandle, memberById, membersByIds, type MemberRecord } from './members.js';
+import { lockMembers, memberByHandle, memberById, membersByIds, type MemberRecord } from './members.js';
 import { pgCode, type Uow } from './uow.js';
 
 function personOnly(viewer: MemberRecord): void {
@@ -56,13 +56,59 @@ export async function administeredPage(db: Runner, viewer: MemberRecord, handle:
   return page;
 }
 
-export async function addPageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string, adminHandle: string) {
+/**
+ * An admin invites a person to administer the page (API.md): nobody becomes an admin without
+ * consent; the person accepts with acceptPageAdmin. Inviting again is a no-op; inviting an admin 409.
+ */
+export async function invitePageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string, adminHandle: string) {
   const page = await administeredPage(u.tx, viewer, pageHandle);
   const person = await memberByHandle(u.tx, adminHandle);
   if (!person || person.kind !== 'person' || person.status !== 'active' || u.deps.graph.isBlockedEitherWay(viewer.id, person.id))
     throw notFound('no such member');
-  await u.tx.insert(pageAdmins).values({ pageId: page.id, memberId: person.id, createdAt: u.now }).onConflictDoNothing();
-  await u.emit('page.admin_added', [person.id], { pageId: page.id, adminId: person.id });
+  if (await isPageAdmin(u.tx, page.id, person.id)) throw conflict('this member already administers the page', { field: 'handle' });
+  const added = await u.tx
+    .insert(pageAdminInvitations)
+    .values({ pageId: page.id, memberId: person.id, invitedBy: viewer.id, createdAt: u.now })
+    .onConflictDoNothing()
+    .returning();
+  if (added.length) await u.emit('page.admin_invited', [person.id], { pageId: page.id, memberId: person.id, by: viewer.id });
   return { page, admin: person };
+}
+
+/** The caller accepts an invitation to administer the page; 404 when there is none. */
+export async function acceptPageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string) {
+  const page = await memberByHandle(u.tx, pageHandle);
+  if (!page || page.kind !== 'page' || page.status !== 'active') throw notFound('no invitation to administer this page');
+  const gone = await u.tx
+    .delete(pageAdminInvitations)
+    .where(and(eq(pageAdminInvitations.pageId, page.id), eq(pageAdminInvitations.memberId, viewer.id)))
+    .returning();
+  if (gone.length === 0) throw notFound('no invitation to administer this page');
+  await u.tx.insert(pageAdmins).values({ pageId: page.id, memberId: viewer.id, createdAt: u.now }).onConflictDoNothing();
+  await u.emit('page.admin_added', [viewer.id], { pageId: page.id, adminId: viewer.id });
+  return { page, admin: viewer };
+}
+
+/**
+ * An admin removes an admin (or, naming themselves or `me`, leaves), or withdraws a pending
+ * invitation. The last admin cannot go (409): the page's row is locked, so two admins removing each
+ * other at once leave one.
+ */
+export async function removePageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string, adminHandle: string): Promise<void> {
+  const page = await administeredPage(u.tx, viewer, pageHandle);
+  await lockMembers(u.tx, [page.id]);
+  if (!(await isPageAdmin(u.tx, page.id, viewer.id))) throw notFound('no such page among those you administer');
+  const target = adminHandle.toLowerCase() === 'me' ? viewer : await memberByHandle(u.tx, adminHandle);
+  if (!target) throw notFound('no such admin');
+  const withdrawn = await u.tx
+    .delete(pageAdminInvitations)
+    .where(and(eq(pageAdminInvitations.pageId, page.id), eq(pageAdminInvitations.memberId, target.id)))
+    .returning();
+  if (withdrawn.length) return;
+  if (!(await isPageAdmin(u.tx, page.id, target.id))) throw notFound('no such admin');
+  const [n] = await u.tx.select({ n: sql<number>`count(*)::int` }).from(pageAdmins).where(eq(pageAdmins.pageId, page.id));
+  if (Number(n?.n ?? 0) <= 1) throw conflict('the last admin of a page cannot leave: add another admin first');
+  await u.tx.delete(pageAdmins).where(and(eq(pageAdmins.pageId, page.id), eq(pageAdmins.memberId, target.id)));
+  await u.emit('page.admin_removed', [target.id], { pageId: page.id, adminId: target.id, by: viewer.id });
 }
 

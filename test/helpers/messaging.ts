@@ -14,13 +14,15 @@ export async function connect(h: Harness, a: User, b: User) {
   if (acc.status !== 200) throw new Error(`accept: ${acc.status} ${acc.text}`);
 }
 
-/** A page created through the API by the first admin; the others are added as admins. */
+/** A page created through the API by the first admin; the others are invited and accept. */
 export async function makePage(h: Harness, handle: string, admins: User[]) {
   const r = await h.call('POST', '/v1/pages', { token: admins[0]!.token, body: { handle, name: `Page ${handle}` } });
   if (r.status !== 201) throw new Error(`makePage: ${r.status} ${r.text}`);
   for (const a of admins.slice(1)) {
     const x = await h.call('POST', `/v1/pages/${handle}/admins`, { token: admins[0]!.token, body: { handle: a.handle } });
     if (x.status !== 201) throw new Error(`addAdmin: ${x.status} ${x.text}`);
+    const y = await h.call('POST', `/v1/pages/${handle}/admins/me/accept`, { token: a.token });
+    if (y.status !== 200) throw new Error(`acceptAdmin: ${y.status} ${y.text}`);
   }
   return { id: Number(r.body.id), handle };
 }

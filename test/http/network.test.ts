@@ -439,7 +439,7 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     expect(got.map((g: unknown[]) => g[0])).not.toContain(pend.handle);
   });
 
-  it('groups: create, join, leave; pages: add an admin', async () => {
+  it('groups: create, join, leave; pages: invite an admin, who accepts', async () => {
     const a = await signUp(h);
     const b = await signUp(h);
     const g = await h.call('POST', '/v1/groups', { token: a.token, body: { name: 'Rustaceans' } });
@@ -453,6 +453,7 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     const page = await h.call('POST', '/v1/pages', { token: a.token, body: { handle: `co_${a.handle}`, name: 'Co' } });
     const add = await h.call('POST', `/v1/pages/${page.body.handle}/admins`, { token: a.token, body: { handle: b.handle } });
     expect(add.status).toBe(201);
+    expect((await h.call('POST', `/v1/pages/${page.body.handle}/admins/me/accept`, { token: b.token })).status).toBe(200);
     // GET /v1/me lists the pages the caller administers (so a client can offer "act as").
     for (const who of [a, b]) expect((await h.call('GET', '/v1/me', { token: who.token })).body.pages.map((p: { handle: string }) => p.handle)).toEqual([page.body.handle]);
     const notAdmin = await h.call('POST', `/v1/pages/${page.body.handle}/admins`, { token: (await signUp(h)).token, body: { handle: b.handle } });

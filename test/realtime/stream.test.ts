@@ -44,7 +44,9 @@ describe('GET /v1/stream', () => {
     await expect(openStream(base, { token: a.token, since: 'abc' })).rejects.toMatchObject({ status: 400 });
     (await stream({ token: a.token })).close();
     (await stream({}, { authorization: `Bearer ${a.token}` })).close();
-    (await stream({}, { cookie: `liaison_token=${a.token}` })).close();
+    // the cookie only with our own origin (issue 15: a page of another origin may not use it)
+    (await stream({}, { cookie: `liaison_token=${a.token}`, origin: new URL(base).origin })).close();
+    await expect(openStream(base, {}, { cookie: `liaison_token=${a.token}`, origin: 'http://elsewhere.example' })).rejects.toMatchObject({ status: 403 });
     const m = await h.call('GET', '/metrics');
     expect(m.text).toMatch(/liaison_open_sockets \d+/);
   });
@@ -168,9 +170,11 @@ describe('GET /v1/stream', () => {
     expect(p.status, p.text).toBe(201);
     const s1 = await stream({ token: a1.token });
     const s2 = await stream({ token: a2.token });
-    // a2 becomes an admin while connected: the socket follows
+    // a2 becomes an admin while connected (invited, accepts): the socket follows
     const add = await h.call('POST', `/v1/pages/${handle}/admins`, { token: a1.token, body: { handle: a2.handle } });
     expect(add.status, add.text).toBeLessThan(300);
+    const accept = await h.call('POST', `/v1/pages/${handle}/admins/me/accept`, { token: a2.token });
+    expect(accept.status, accept.text).toBe(200);
     await sendMessage(x, handle, 'hello page');
     await s1.next(isMsg('hello page'));
     await s2.next(isMsg('hello page'));

@@ -13,7 +13,7 @@ export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
     if (!ok) reply.header('retry-after', '2');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'storage unreachable', storage: ctx.deps.store.kind, bus });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { auth: 'metrics' }, schema: { hide: true } }, async (_req, reply) => {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });

@@ -24,7 +24,7 @@ function AddAdmin({ page }: { page: Member }) {
           return true;
         });
         if (ok) {
-          announce(`${h} is now an admin of ${page.name}.`);
+          announce(`${h} is invited to administer ${page.name}: they become an admin when they accept.`);
           setHandle('');
         }
       }}
@@ -32,7 +32,7 @@ function AddAdmin({ page }: { page: Member }) {
       <label htmlFor={id}>Admin handle</label>
       <input id={id} value={handle} onChange={(e) => setHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
       <button type="submit" className="btn btn-secondary btn-small" disabled={busy}>
-        Add admin
+        Invite admin
       </button>
       <ErrorNotice error={error} overrides={{ not_found: 'There is no member with that handle.' }} />
     </form>
