@@ -99,6 +99,17 @@ export const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; " +
   "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
 
+/** `GET /v1/members/:handle/mutuals` → `getMembersByHandleMutuals`: unique, stable, readable. */
+export function operationId(method: string, url: string): string {
+  const words = url
+    .split('/')
+    .filter((p) => p !== '' && p !== 'v1')
+    .map((p) => (p.startsWith(':') ? `By-${p.slice(1)}` : p))
+    .flatMap((p) => p.split(/[-_.]/))
+    .filter(Boolean);
+  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
 /** No request body needs more nesting than this. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -222,10 +233,26 @@ export async function buildApp(opts: AppOptions) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Liaison API', version: '1', description: 'The HTTP contract of Liaison (API.md).' },
+      info: {
+        title: 'Liaison API',
+        version: '1',
+        description: 'The HTTP contract of Liaison (API.md).',
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: '/', description: 'this server' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
+    },
+    // The document is a product (third parties generate clients from it): every operation gets an
+    // operationId (the typed client's function names) and its security, stated even when public.
+    transform: ({ schema, url, route }) => {
+      const s = { ...(schema as Record<string, unknown>) };
+      const method = (Array.isArray(route.method) ? route.method[0] : route.method) as string;
+      s.operationId ??= operationId(method, url);
+      const auth = (route.config as { auth?: AuthMode } | undefined)?.auth ?? 'none';
+      s.security ??= auth === 'none' ? [] : [{ bearer: [] }];
+      return { schema: s as never, url };
     },
   });
   // Security headers on every answer (API, web UI, errors). The web UI is built to need nothing

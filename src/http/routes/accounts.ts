@@ -127,7 +127,7 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
     '/v1/sessions',
     {
       config: { auth: 'member', allowInactive: true },
-      schema: { summary: 'Sign out (revokes this token, and the session cookie too when it holds another)', tags: ['accounts'], security: [{ bearer: [] }] },
+      schema: { summary: 'Sign out (revokes this token, and the session cookie too when it holds another)', tags: ['accounts'], security: [{ bearer: [] }], response: { 204: Type.Null({ description: 'No Content' }), ...errorResponses } },
     },
     async (req, reply) => {
       await logout(deps, req.token!);
@@ -135,7 +135,7 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
       const cookie = req.cookies?.[SESSION_COOKIE];
       if (cookie && cookie !== req.token) await logout(deps, cookie);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

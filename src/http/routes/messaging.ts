@@ -297,6 +297,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
         security,
         params: ConvParams,
         querystring: AsQuery,
+        response: { 204: Type.Null({ description: 'No Content' }), ...errorResponses },
       },
     },
     async (req, reply) => {
@@ -307,7 +308,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
         await hideConversation(u, actor, id);
         return { status: 204, body: null };
       });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -377,6 +378,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
         tags: ['messaging'],
         security,
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: Type.Any({ description: 'the file, with its stored type' }), ...errorResponses },
       },
     },
     async (req, reply) => {
