@@ -23,6 +23,7 @@ import { AppError, notFound } from './errors.js';
 import { gatherFacts, toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
 import { deliverIntroduction } from './messaging.js';
+import { notify } from './notifications.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 
@@ -121,6 +122,7 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
     .returning();
   const people = new Map([asker, viaSeen!, visibleTarget!].map((m) => [m.id, m]));
   await u.emit('introduction.asked', [viaSeen!.id], { introduction: toApi(deps, row!, people, viaSeen!.id, now) });
+  await notify(u, { recipient: viaSeen!, kind: 'introduction.asked', actor: asker });
   return toApi(deps, row!, people, asker.id, now);
 }
 
@@ -189,7 +191,7 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   );
   enforce(d, now);
   const body = row.note ?? `${via.name} introduced us.`;
-  const sent = await deliverIntroduction(u, asker, target, body, row.id);
+  const sent = await deliverIntroduction(u, asker, target, body, row.id, via);
   const [next] = await tx
     .update(introductions)
     .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: Number(sent.conversation.id) })

@@ -106,8 +106,8 @@ export async function sendInConversation(u: Uow, actor: Actor, conversationId: n
  * A forwarded introduction (DOMAIN.md 11): a message from the asker to the target on channel
  * `introduction`, decided by decideIntroductionDelivery (C's settings apply, tier reach does not).
  */
-export async function deliverIntroduction(u: Uow, asker: MemberRecord, target: MemberRecord, body: string, introductionId: number): Promise<SendResult> {
-  return deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId });
+export async function deliverIntroduction(u: Uow, asker: MemberRecord, target: MemberRecord, body: string, introductionId: number, via: MemberRecord): Promise<SendResult> {
+  return deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId, via });
 }
 
 async function deliver(
@@ -116,7 +116,7 @@ async function deliver(
   recipientIn: MemberRecord | null,
   input: SendInput,
   replyTo: number | null,
-  intro: { id: number } | null = null,
+  intro: { id: number; via: MemberRecord } | null = null,
 ): Promise<SendResult> {
   const { tx, now, deps } = u;
   const policy = deps.policy;
@@ -284,7 +284,10 @@ async function deliver(
   }
   // Notifications (DOMAIN.md 9), in this transaction: an InMail, a message request (not one a filter
   // set aside, nor one the recipient ignored: the policy's notifies), a page's request for its admins.
-  if (recipientSees && channel === 'inmail') await notify(u, { recipient: rcpt, kind: 'inmail.received', actor: sender, conversationId: conv.id });
+  if (recipientSees && intro)
+    // an introduction is not a cold request: its own kind, from the introducer (none when filtered)
+    await notify(u, { recipient: rcpt, kind: 'introduction.forwarded', actor: intro.via, conversationId: conv.id, requestFolder: theirs!.folder });
+  else if (recipientSees && channel === 'inmail') await notify(u, { recipient: rcpt, kind: 'inmail.received', actor: sender, conversationId: conv.id });
   else if (recipientSees && delivery === 'request' && rcpt.kind === 'page') await notifyPageAdmins(u, rcpt, sender, conv.id, theirs.folder);
   else if (recipientSees && delivery === 'request')
     await notify(u, { recipient: rcpt, kind: 'request.received', actor: sender, conversationId: conv.id, requestFolder: theirs.folder });

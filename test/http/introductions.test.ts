@@ -49,6 +49,13 @@ describe(`introductions (${storageKind})`, () => {
       introduction: { note: 'We both work on search engines', forwardNote: 'Ann is great, talk to her' },
     });
     expect((await list(a, 'asked'))[0]).toMatchObject({ status: 'forwarded', conversationId: conv.id });
+    // notifications: the introducer was asked; the target got an introduction (not a cold request)
+    const kinds = async (u: User) =>
+      ((await h.call('GET', '/v1/notifications', { token: u.token })).body.items as { kind: string; actors: { handle: string }[] }[]).filter(
+        (n) => !n.kind.startsWith('invitation.'),
+      );
+    expect((await kinds(b)).map((n) => [n.kind, n.actors[0]?.handle])).toEqual([['introduction.asked', a.handle]]);
+    expect((await kinds(c)).map((n) => [n.kind, n.actors[0]?.handle])).toEqual([['introduction.forwarded', b.handle]]);
     expect(await list(b, 'to_forward')).toEqual([]);
     // C accepts it like any request; then they write freely
     expect((await h.call('POST', `/v1/conversations/${conv.id}/accept`, { token: c.token })).body.accepted).toBe(true);
