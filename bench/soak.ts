@@ -47,6 +47,9 @@ interface Sample {
   handles: number;
   pool: number;
   sockets: number;
+  /** cumulative: requests refused at the door (overload), and answered 503 for storage */
+  shed: number;
+  storage503: number;
 }
 interface LoadMinute {
   minute: number;
@@ -211,6 +214,11 @@ async function main() {
           handles: metric(m, 'nodejs_active_handles_total'),
           pool: metric(m, 'liaison_db_pool_connections', 'state="total"'),
           sockets: metric(m, 'liaison_open_sockets'),
+          shed: metric(m, 'liaison_load_shed_total'),
+          storage503: m
+            .split('\n')
+            .filter((l) => l.startsWith('liaison_storage_unavailable_total{'))
+            .reduce((t, l) => t + Number(l.split(' ').pop()), 0),
         });
       }
     };
@@ -320,7 +328,9 @@ function writeResults(samples: Sample[][], loads: LoadMinute[], dbConns: number[
   const rows = loads.map((l, i) => {
     const [sa, sb] = [samples[0]![i + 1]!, samples[1]![i + 1]!];
     const e = Object.values(l.errors).reduce((a, b) => a + b, 0);
-    return `| ${l.minute} | ${l.loadavg.toFixed(1)} | ${l.requests} | ${e}${e ? ` ${JSON.stringify(l.errors)}` : ''} | ${l.undelivered} | ${l.p99.toFixed(0)} | ${sa.rssMiB.toFixed(0)} / ${sb.rssMiB.toFixed(0)} | ${sa.heapMiB.toFixed(1)} / ${sb.heapMiB.toFixed(1)} | ${sa.lagP99ms.toFixed(1)} / ${sb.lagP99ms.toFixed(1)} | ${sa.handles} / ${sb.handles} | ${sa.pool} / ${sb.pool} | ${dbConns[i + 1]} | ${sa.sockets} / ${sb.sockets} |`;
+    const [pa, pb] = [samples[0]![i]!, samples[1]![i]!];
+    const why = e ? ` (shed ${sa.shed + sb.shed - pa.shed - pb.shed}, storage ${sa.storage503 + sb.storage503 - pa.storage503 - pb.storage503})` : '';
+    return `| ${l.minute} | ${l.loadavg.toFixed(1)} | ${l.requests} | ${e}${e ? ` ${JSON.stringify(l.errors)}${why}` : ''} | ${l.undelivered} | ${l.p99.toFixed(0)} | ${sa.rssMiB.toFixed(0)} / ${sb.rssMiB.toFixed(0)} | ${sa.heapMiB.toFixed(1)} / ${sb.heapMiB.toFixed(1)} | ${sa.lagP99ms.toFixed(1)} / ${sb.lagP99ms.toFixed(1)} | ${sa.handles} / ${sb.handles} | ${sa.pool} / ${sb.pool} | ${dbConns[i + 1]} | ${sa.sockets} / ${sb.sockets} |`;
   });
   const [s0a, s0b] = [samples[0]![0]!, samples[1]![0]!];
   writeSection(
