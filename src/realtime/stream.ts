@@ -298,18 +298,19 @@ export class StreamHub {
         .where(and(gt(events.id, from), arrayOverlaps(events.memberIds, [...c.subIds]), inArray(events.type, DURABLE_EXTERNAL)))
         .orderBy(asc(events.id))
         .limit(PAGE);
-      for (const r of rows) {
-        const ev: BusEvent = {
-          id: r.id,
-          type: r.type,
-          memberIds: r.memberIds,
-          payload: r.payload as Record<string, unknown>,
-          createdAt: r.createdAt.toISOString(),
-        };
+      const evs: BusEvent[] = rows.map((r) => ({
+        id: r.id,
+        type: r.type,
+        memberIds: r.memberIds,
+        payload: r.payload as Record<string, unknown>,
+        createdAt: r.createdAt.toISOString(),
+      }));
+      const now = await this.replayFilter(c, evs);
+      for (const ev of evs) {
         c.replayed!.add(ev.id);
         if (this.notApplied(ev.id)) (c.ahead ??= new Set()).add(ev.id);
         for (const subId of ev.memberIds) {
-          if (c.subIds.has(subId) && this.visible(subId, ev)) {
+          if (c.subIds.has(subId) && this.visible(subId, ev) && now(subId, ev)) {
             this.write(c, frameOf(ev), String(ev.id));
             break;
           }
@@ -328,6 +329,46 @@ export class StreamHub {
     c.replayed = null;
     c.live = true;
     for (const p of pending) if (!replayed.has(p.id)) this.write(c, p.frame, String(p.id));
+  }
+
+  /**
+   * What a replay may still show, judged now (issue 15): events delivered at the time may be about a
+   * member who has since deactivated or closed, or in a request the viewer has since ignored; the
+   * REST lists no longer show those, so neither does the replay. (Blocks: `visible`.) Two queries a
+   * page of events.
+   */
+  private async replayFilter(c: Client, evs: BusEvent[]): Promise<(subId: number, ev: BusEvent) => boolean> {
+    if (evs.length === 0) return () => true;
+    const db = this.deps.store.db;
+    const ids = new Set<number>();
+    const convIds = new Set<number>();
+    for (const ev of evs) {
+      for (const id of concerned(ev)) ids.add(id);
+      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
+      if (conv !== undefined) convIds.add(conv);
+    }
+    const gone = new Set(
+      ids.size
+        ? (await db.select({ id: members.id }).from(members).where(and(inArray(members.id, [...ids]), ne(members.status, 'active')))).map((r) => r.id)
+        : [],
+    );
+    const ignored = new Set(
+      convIds.size
+        ? (
+            await db
+              .select({ conv: conversationMembers.conversationId, member: conversationMembers.memberId })
+              .from(conversationMembers)
+              .where(
+                and(inArray(conversationMembers.conversationId, [...convIds]), inArray(conversationMembers.memberId, [...c.subIds]), eq(conversationMembers.ignored, true)),
+              )
+          ).map((r) => `${r.conv}:${r.member}`)
+        : [],
+    );
+    return (subId, ev) => {
+      for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
+      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
+      return conv === undefined || !ignored.has(`${conv}:${subId}`);
+    };
   }
 
   /** Waits until the socket's buffer is below half the limit (or it closed). */
