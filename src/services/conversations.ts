@@ -140,7 +140,9 @@ export async function shapeMessages(
     const msg = toApiMessage(r, memberFor(deps, readerId, senders.get(r.senderId)!, now), atts.get(r.id) ?? []);
     const intro = r.introductionId !== null ? introById.get(r.introductionId) : undefined;
     const via = intro ? senders.get(intro.viaId) : undefined;
-    if (intro && via) {
+    // the introducer is named only to a reader for whom they still exist (DOMAIN.md 6: blocks hide
+    // introductions as everything else; deactivated and closed members are hidden)
+    if (intro && via && via.status === 'active' && (via.id === readerId || !deps.graph.isBlockedEitherWay(readerId, via.id))) {
       msg.introducedBy = memberFor(deps, readerId, via, now);
       msg.introduction = { note: intro.note, forwardNote: intro.forwardNote };
     }

@@ -159,12 +159,14 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     const w = await who(convs.flatMap((c) => [c.conv.starterId, c.conv.recipientId]));
     for (const { conv, folder } of convs) {
       afterConv = conv.id;
+      // Only a block ends a thread (and resets its acceptance): with a hidden participant the thread
+      // reads alike whether they blocked, deactivated or closed, so the export never tells a block.
+      const other = w.get(conv.starterId === me.id ? conv.recipientId : conv.starterId);
       const head = {
         id: String(conv.id),
         participants: [w.get(conv.starterId), w.get(conv.recipientId)],
         folder,
-        accepted: conv.accepted,
-        ended: conv.endedAt !== null,
+        accepted: other === FORMER_MEMBER ? false : conv.accepted,
         createdAt: conv.createdAt.toISOString(),
       };
       yield (nConv++ ? ',' : '') + JSON.stringify(head).slice(0, -1) + ',"messages":[';
