@@ -12,6 +12,7 @@ const BENCHES: { name: string; script: string; section: string; args?: string[];
   { name: 'graph', script: 'graph.js', section: 'Graph index', args: ['--expose-gc', '--max-old-space-size=16000'], env: { BENCH_GRAPH_GL_BUILD_BUDGET_S: '60' } },
   { name: 'profile', script: 'profile.js', section: 'Profile views' },
   { name: 'messages', script: 'messages.js', section: 'Message sends' },
+  { name: 'timing', script: 'timing.js', section: 'Hidden vs unknown timing' },
   { name: 'realtime', script: 'realtime.js', section: 'Realtime delivery' },
   { name: 'mixed', script: 'mixed.js', section: 'Mixed load on two instances' },
   { name: 'scaling', script: 'scaling.js', section: 'Scaling simulation' },

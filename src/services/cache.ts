@@ -22,6 +22,8 @@ export interface CachedSession {
 export class MemberCache {
   private byId = new Map<number, Entry<MemberRecord>>();
   private byHandle = new Map<string, Entry<number>>();
+  /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
+  private absent = new Map<string, Entry<true>>();
   private sessions = new Map<string, Entry<CachedSession>>();
 
   constructor(
@@ -44,8 +46,34 @@ export class MemberCache {
   }
 
   member(id: number, now = Date.now()): MemberRecord | undefined {
+    this.trace?.('member');
     const e = this.byId.get(id);
     return this.fresh(e, now) ? e.value : undefined;
+  }
+
+  /**
+   * The member a handle names (null: nobody), or undefined when not cached. One lookup whether the
+   * handle names a member or nobody (issue 15: an unknown handle and a hidden member take one path).
+   */
+  memberByHandle(handle: string, now = Date.now()): MemberRecord | null | undefined {
+    this.trace?.('handle');
+    const key = handle.toLowerCase();
+    if (this.fresh(this.absent.get(key), now)) return null;
+    const e = this.byHandle.get(key);
+    if (!this.fresh(e, now)) return undefined;
+    const m = this.byId.get(e.value);
+    return this.fresh(m, now) ? m.value : undefined;
+  }
+
+  /** Caches what a handle names: a member, or nobody. */
+  putHandle(handle: string, m: MemberRecord | null, now = Date.now()): void {
+    if (m) {
+      this.absent.delete(handle.toLowerCase());
+      this.put(m, now);
+      return;
+    }
+    this.absent.set(handle.toLowerCase(), { value: true, at: now });
+    this.bound(this.absent);
   }
 
   memberIdByHandle(handle: string, now = Date.now()): number | undefined {
@@ -54,6 +82,7 @@ export class MemberCache {
   }
 
   put(m: MemberRecord, now = Date.now()): void {
+    this.absent.delete(m.handle.toLowerCase());
     this.byId.delete(m.id);
     this.byId.set(m.id, { value: m, at: now });
     this.byHandle.set(m.handle.toLowerCase(), { value: m.id, at: now });
@@ -84,6 +113,7 @@ export class MemberCache {
   clear(): void {
     this.byId.clear();
     this.byHandle.clear();
+    this.absent.clear();
     this.sessions.clear();
   }
 
@@ -104,6 +134,8 @@ export class MemberCache {
       const p = ev.payload as { memberId?: unknown };
       if (typeof p?.memberId === 'number') this.invalidate(p.memberId);
       if (ev.type === 'member.status' || ev.type === 'sessions.revoked') for (const id of ev.memberIds) this.dropSessionsOf(id);
+      // a new member or page may take a handle cached as naming nobody
+      if (ev.type === 'member.created' || ev.type === 'page.created') this.absent.clear();
     }
   }
 }

@@ -202,12 +202,12 @@ export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
 
 /** Read-path lookups through the instance's short-lived cache (GET requests only; never in a write). */
 export async function cachedMemberByHandle(deps: Deps, handle: string): Promise<MemberRecord | null> {
+  // One lookup and at most one query whether the handle names a member or nobody (issue 15).
   const cache = cacheOf(deps);
-  const id = cache.memberIdByHandle(handle);
-  const hit = id !== undefined ? cache.member(id) : undefined;
-  if (hit) return hit;
+  const hit = cache.memberByHandle(handle);
+  if (hit !== undefined) return hit;
   const m = await memberByHandle(deps.store.db, handle);
-  if (m) cache.put(m);
+  cache.putHandle(handle, m);
   return m;
 }
 

@@ -34,6 +34,7 @@ import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
 import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
+import { unlessHidden } from './hidden.js';
 
 const DAY = 86_400_000;
 
@@ -90,7 +91,9 @@ function validateInput(input: SendInput) {
 /** A new message to `toHandle` (POST /v1/messages). */
 export async function sendToMember(u: Uow, actor: Actor, toHandle: string, input: SendInput): Promise<SendResult> {
   validateInput(input);
-  const recipient = await memberByHandle(u.tx, toHandle);
+  // A hidden recipient goes the unknown handle's way from here (same statements, same time);
+  // a block committing meanwhile is still caught under the pair lock in deliver.
+  const recipient = unlessHidden(u.deps, actor.member.id, await memberByHandle(u.tx, toHandle));
   return deliver(u, actor, recipient, input, null);
 }
 

@@ -10,6 +10,7 @@ import type { Decision, PrimaryAction } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
 import { members } from '../store/schema.js';
 import type { Deps } from './context.js';
+import { unlessHidden } from './hidden.js';
 import { gatherFacts } from './facts.js';
 import { expiryCutoff } from './invitations.js';
 import { cachedMemberByHandle, cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from './members.js';
@@ -95,7 +96,8 @@ export async function mutuals(deps: Deps, db: Runner, viewer: MemberRecord, hand
 
 /** "Why can't I message X?": the same decision the send enforces, with nothing about what X hid. */
 export async function messageDecision(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date): Promise<Decision> {
-  const m = await cachedMemberByHandle(deps, handle);
+  // A hidden member is decided as an unknown handle is: same answer, same path (issue 15).
+  const m = unlessHidden(deps, viewer.id, await cachedMemberByHandle(deps, handle));
   const { facts } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS });
   return decideMessage(facts, {}, now, deps.policy);
 }

@@ -37,6 +37,11 @@ export interface Store {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Connections of the pool (PostgreSQL): open, idle, and requests waiting for one. */
   poolStats(): { total: number; idle: number; waiting: number } | undefined;
+  /**
+   * Observes the SQL text of every statement run through this store (null stops): tests count the
+   * queries of a request (test/security/timing.test.ts). One call per statement, nothing else.
+   */
+  observe(fn: ((sql: string) => void) | null): void;
   close(): Promise<void>;
 }
 
@@ -84,7 +89,9 @@ async function openPglite(dataDir: string): Promise<Store> {
   }
   // pg_trgm backs search (DOMAIN.md 10); PGlite ships it as a contrib extension.
   const client = await PGlite.create(location, { extensions: { pg_trgm } });
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  let observer: ((sql: string) => void) | null = null;
+  const logger = { logQuery: (q: string) => observer?.(q) };
+  const db = drizzlePglite(client, { schema, logger }) as unknown as Db;
   return {
     kind: 'pglite',
     db,
@@ -102,6 +109,9 @@ async function openPglite(dataDir: string): Promise<Store> {
     },
     transaction: (fn) => db.transaction(fn as never) as never,
     poolStats: () => undefined,
+    observe: (fn) => {
+      observer = fn;
+    },
     async close() {
       if (client.closed) return;
       await client.close();
@@ -130,7 +140,9 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       /* reported to whoever uses the client next */
     });
   });
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  let observer: ((sql: string) => void) | null = null;
+  const logger = { logQuery: (q: string) => observer?.(q) };
+  const db = drizzlePg(pool, { schema, logger }) as unknown as Db;
   return {
     kind: 'postgres',
     db,
@@ -163,7 +175,7 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       let broken = false;
       try {
         let onClient = drizzleByClient.get(client);
-        if (!onClient) drizzleByClient.set(client, (onClient = drizzlePg(client, { schema }) as unknown as Db));
+        if (!onClient) drizzleByClient.set(client, (onClient = drizzlePg(client, { schema, logger }) as unknown as Db));
         return await onClient.transaction(fn as never);
       } catch (e) {
         // a cancelled statement or a serialization failure leaves the connection sound
@@ -175,6 +187,9 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       }
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    observe: (fn) => {
+      observer = fn;
+    },
     async close() {
       if (pool.ended) return;
       await pool.end();
