@@ -5,6 +5,7 @@
  */
 import type { Facts, MemberFacts } from './facts.js';
 import { exhausted, longerThan, waitNextMonth, waitUntil } from './limits.js';
+import { connectUnlock } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { ACTOR_RULES, decideWith, firstDenial, isHidden, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
@@ -75,6 +76,8 @@ const otherPaths = (c: AskCtx): Unlock[] => c.ask.otherVias.map((h) => ({ kind: 
 
 export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
   { reason: 'already_connected', when: (c) => c.rel.degree === 1 },
+  // a forward is a new conversation with a non-connection, which a bulk flag stops (DOMAIN.md 5)
+  { reason: 'bulk_flagged', when: (c) => c.viewer.bulkFlagged === true, unlock: connectUnlock },
   // only a 2nd-degree member, through a 1st-degree connection who is connected to them
   { reason: 'not_in_reach', when: (c) => c.rel.degree !== 2 || !viaOk(c), unlock: otherPaths },
   { reason: 'recipient_settings', when: (c) => c.member.settings.messagesFrom === 'connections' },
@@ -95,7 +98,7 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
 /**
  * May A (viewer) ask B (`ask.via`) for an introduction to C (member)? Order: A not active
  * (restricted members send nothing), self and C hidden (`recipient_unavailable`), then ASK_RULES:
- * C already a connection, C not 2nd degree or B not a mutual connection A may see (`not_in_reach`,
+ * C already a connection, A flagged for bulk messaging, C not 2nd degree or B not a mutual connection A may see (`not_in_reach`,
  * with the other mutuals as unlocks), C's settings, the note's size, one open ask per (A, C),
  * B's pause after declines, the monthly limit.
  */

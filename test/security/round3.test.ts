@@ -13,7 +13,7 @@ const open = process.env.R3_SHOW_OPEN ? it : it.fails;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await harness({ now: '2026-05-04T10:00:00Z', policy: { introductionsPerMonth: 3 } });
+  h = await harness({ now: '2026-05-04T10:00:00Z', policy: { introductionsPerMonth: 3, bulkRecipientsThreshold: 3 } });
 }, 120_000);
 afterAll(async () => {
   await h?.close();
@@ -93,6 +93,26 @@ describe(`round 3: warm introductions (${storageKind})`, () => {
     expect(fwd.text).not.toContain('restricted');
     expect(fwd.status).toBe(200);
     expect(await folder(h, c, 'requests')).toEqual([]);
+  });
+
+  // Finding R3-7 (fixed): a sender flagged for bulk messaging may start no new conversation with a
+  // non-connection until an operator clears the flag (DOMAIN.md 5), yet could still ask for
+  // introductions, each forward a new conversation with a 2nd-degree member.
+  it('R3-7: a bulk-flagged member cannot open new conversations through introductions', async () => {
+    const { a, b, c } = await triangle();
+    const crowd = [await signUp(h), await signUp(h), await signUp(h)];
+    await makeGroup(h, [a, ...crowd]);
+    const res = [];
+    for (const x of crowd) res.push((await send(h, a, x, 'Buy my course today')).status);
+    expect(res).toEqual([201, 201, 201]);
+    expect((await send(h, a, await signUp(h), 'another')).status).toBe(403); // flagged now (or out of reach)
+    const r = await ask(a, c, b);
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('bulk_flagged');
+    expect(await list(b, 'to_forward')).toEqual([]);
+    // the operator clears it: asks work again
+    expect((await admin(h, 'POST', `/v1/admin/members/${a.handle}/unrestrict`)).status).toBe(200);
+    expect((await ask(a, c, b)).status).toBe(201);
   });
 
   it('held: C who set messagesFrom=connections after the ask gets nothing; a non-introducer can neither forward nor decline', async () => {
