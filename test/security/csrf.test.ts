@@ -118,6 +118,19 @@ describe('cookie-authenticated unsafe requests must come from our own origin', (
   }, 120_000);
 });
 
+describe('login forgery', () => {
+  it('sign-up and sign-in from a browser naming a foreign origin are refused; clients naming none are not', async () => {
+    const body = { handle: 'login_forged', name: 'L', email: 'login_forged@example.test', password: 'correct horse battery' };
+    expectForbiddenOrigin(await h.call('POST', '/v1/accounts', { headers: { origin: 'http://localhost:3001' }, body }));
+    expect((await h.call('POST', '/v1/accounts', { headers: { origin: OWN }, body })).status).toBe(201);
+    const login = { login: 'login_forged', password: 'correct horse battery' };
+    expectForbiddenOrigin(await h.call('POST', '/v1/sessions', { headers: { origin: 'http://evil.localhost' }, body: login }));
+    expectForbiddenOrigin(await h.call('POST', '/v1/sessions', { headers: { referer: 'http://localhost:3001/x' }, body: login }));
+    expect((await h.call('POST', '/v1/sessions', { body: login })).status).toBe(200);
+    expect((await h.call('POST', '/v1/sessions', { headers: { origin: OWN }, body: login })).status).toBe(200);
+  });
+});
+
 describe('the stream upgrade with the cookie must come from our own origin', () => {
   it('a page on another port cannot open the victim stream and replay it with ?since=0', async () => {
     const a = await signUp(h);
