@@ -191,13 +191,19 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   );
   enforce(d, now);
   const body = row.note ?? `${via.name} introduced us.`;
-  const sent = await deliverIntroduction(u, asker, target, body, row.id, via);
+  // A restricted asker sends nothing (the policy's sender_restricted, decided before any write), and
+  // only the member and operators may see the restriction (DOMAIN.md 1): to the introducer the
+  // forward reads as any other; nothing reaches C.
+  const sent = await deliverIntroduction(u, asker, target, body, row.id, via).catch((e: unknown) => {
+    if (e instanceof AppError && e.code === 'sender_restricted') return null;
+    throw e;
+  });
   const [next] = await tx
     .update(introductions)
-    .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: Number(sent.conversation.id) })
+    .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: sent ? Number(sent.conversation.id) : null })
     .where(eq(introductions.id, row.id))
     .returning();
-  await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next!, people, target.id, now), conversationId: sent.conversation.id });
+  if (sent) await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next!, people, target.id, now), conversationId: sent.conversation.id });
   return toApi(deps, next!, people, via.id, now);
 }
 

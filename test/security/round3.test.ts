@@ -82,9 +82,9 @@ describe(`round 3: warm introductions (${storageKind})`, () => {
     expect(await folder(h, c, 'requests')).toEqual([]);
   });
 
-  // Finding R3-3 (open): B learns that A is restricted (DOMAIN.md 1: only the member and
-  // operators see it): forwarding answers 403 sender_restricted.
-  open('R3-3: forwarding the ask of a since-restricted asker does not tell the introducer about the restriction', async () => {
+  // Finding R3-3 (fixed): B learned that A is restricted (DOMAIN.md 1: only the member and
+  // operators see it): forwarding answered 403 sender_restricted ("your account is restricted").
+  it('R3-3: forwarding the ask of a since-restricted asker does not tell the introducer about the restriction', async () => {
     const { a, b, c } = await triangle();
     const r = await ask(a, c, b);
     expect(r.status).toBe(201);
@@ -92,7 +92,12 @@ describe(`round 3: warm introductions (${storageKind})`, () => {
     const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: {} });
     expect(fwd.text).not.toContain('restricted');
     expect(fwd.status).toBe(200);
+    expect(fwd.body.status).toBe('forwarded');
     expect(await folder(h, c, 'requests')).toEqual([]);
+    expect((await h.call('GET', '/v1/notifications', { token: c.token })).text).not.toContain('introduction');
+    // the restricted asker still reads it forwarded (no conversation): nothing tells them C never got it
+    expect((await list(a, 'asked'))[0]).toMatchObject({ status: 'forwarded' });
+    expect((await list(a, 'asked'))[0].conversationId).toBeUndefined();
   });
 
   // Finding R3-7 (fixed): a sender flagged for bulk messaging may start no new conversation with a
@@ -130,6 +135,24 @@ describe(`round 3: warm introductions (${storageKind})`, () => {
     // C never sees an ask about them
     expect(await list(c, 'to_forward')).toEqual([]);
     expect(await list(c, 'asked')).toEqual([]);
+  });
+
+  it('held: forward and decline racing: one wins; the ask shows C only as C allows (profileVisibility)', async () => {
+    const { a, b, c } = await triangle();
+    await h.call('PATCH', '/v1/me/profile', { token: c.token, body: { headline: 'Only for my connections' } });
+    await settings(h, c, { profileVisibility: 'connections' });
+    const r = await ask(a, c, b);
+    expect(r.status).toBe(201);
+    expect(JSON.stringify(r.body)).not.toContain('Only for my connections');
+    expect(JSON.stringify(await list(a, 'asked'))).not.toContain('Only for my connections');
+    const [f, d, f2] = await Promise.all([
+      h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: {} }),
+      h.call('POST', `/v1/introductions/${r.body.id}/decline`, { token: b.token }),
+      h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: {} }),
+    ]);
+    expect([f, d, f2].filter((x) => x.status === 200)).toHaveLength(1);
+    expect([f, d, f2].filter((x) => x.status === 409)).toHaveLength(2);
+    expect((await folder(h, c, 'requests')).length).toBeLessThanOrEqual(1);
   });
 
   it('held: the monthly limit under parallel asks (introductionsPerMonth 3, 6 at once)', async () => {
