@@ -8,7 +8,7 @@ import { decideMessage } from '../policy/message.js';
 import { decideProfile } from '../policy/profile.js';
 import type { Decision, PrimaryAction } from '../policy/types.js';
 import type { Runner } from '../store/db.js';
-import { members } from '../store/schema.js';
+import { members, settings } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { unlessHidden } from './hidden.js';
 import { gatherFacts } from './facts.js';
@@ -103,7 +103,7 @@ export async function messageDecision(deps: Deps, db: Runner, viewer: MemberReco
 }
 
 /** At most this many candidates are ranked for one query (the most specific words narrow it). */
-const SEARCH_CANDIDATES = 2000;
+const SEARCH_CANDIDATES = 1000;
 
 export interface SearchHit {
   member: ApiMember;
@@ -144,38 +144,42 @@ export async function search(
     return sql`(lower(${members.name} || ' ' || ${members.handle}) ~ ${re} or ${w} <% lower(${members.name} || ' ' || ${members.handle})
                or lower(${members.headline}) ~ ${re} or ${w} <% lower(${members.headline}))`;
   });
-  const ids = await db.transaction(async (tx) => {
+  // Candidates with just what the rule needs (the full records only for the page shown).
+  const candidates = await db.transaction(async (tx) => {
     // a word one letter off a short word shares few trigrams: a low threshold, the exact rule after
     await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true)`);
-    const rows = await tx
-      .select({ id: members.id })
+    return tx
+      .select({ id: members.id, name: members.name, handle: members.handle, headline: members.headline, visibility: settings.profileVisibility })
       .from(members)
+      .leftJoin(settings, eq(settings.memberId, members.id))
       .where(and(eq(members.status, 'active'), sql`${members.id} <> ${viewer.id}`, ...each))
       .orderBy(members.id)
       .limit(SEARCH_CANDIDATES);
-    return rows.map((r) => r.id);
   });
-  const byId = await membersByIds(db, ids);
-  const ranked: { m: MemberRecord; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];
-  for (const id of ids) {
-    const m = byId.get(id);
-    if (!m || deps.graph.isBlockedEitherWay(viewer.id, id)) continue;
-    const degree = deps.graph.degree(viewer.id, id);
+  const ranked: { id: number; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];
+  for (const c of candidates) {
+    if (deps.graph.isBlockedEitherWay(viewer.id, c.id)) continue;
+    const degree = deps.graph.degree(viewer.id, c.id);
     if (degrees && (degree === null || !degrees.has(degree))) continue;
-    const own = searchWords(`${m.name} ${m.handle}`);
-    const head = seesLimited(m, degree, false) ? searchWords(m.headline) : [];
+    const visibility = (c.visibility ?? 'everyone') as MemberRecord['settings']['profileVisibility'];
+    const own = searchWords(`${c.name} ${c.handle}`);
+    const head = seesLimitedProfile(visibility, { kind: 'member', degree }) ? searchWords(c.headline) : [];
     const quality = searchMatch(words, [...own, ...head]);
     if (quality === null) continue;
-    ranked.push({ m, degree, rank: degreeRank(degree), quality });
+    ranked.push({ id: c.id, degree, rank: degreeRank(degree), quality });
   }
-  ranked.sort((x, y) => x.rank - y.rank || x.quality - y.quality || x.m.id - y.m.id);
-  const start = after ? ranked.findIndex((r) => cmp([r.rank, r.quality, r.m.id], after) > 0) : 0;
+  ranked.sort((x, y) => x.rank - y.rank || x.quality - y.quality || x.id - y.id);
+  const start = after ? ranked.findIndex((r) => cmp([r.rank, r.quality, r.id], after) > 0) : 0;
   const from = start < 0 ? ranked.length : start;
   const slice = ranked.slice(from, from + page.limit);
+  const byId = await membersByIds(db, slice.map((r) => r.id));
   const last = slice[slice.length - 1];
   return {
-    items: slice.map((r) => ({ member: memberFor(deps, viewer.id, r.m, now, r.degree), degree: r.degree })),
-    nextCursor: last && from + page.limit < ranked.length ? encodeSearchCursor(last.rank, last.quality, last.m.id) : null,
+    items: slice.flatMap((r) => {
+      const m = byId.get(r.id);
+      return m ? [{ member: memberFor(deps, viewer.id, m, now, r.degree), degree: r.degree }] : [];
+    }),
+    nextCursor: last && from + page.limit < ranked.length ? encodeSearchCursor(last.rank, last.quality, last.id) : null,
   };
 }
 
