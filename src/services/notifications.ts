@@ -14,7 +14,7 @@
  * Listing reads the member's groups by (member_id, seq) and their actors by primary key; counting
  * unread reads only the groups above the mark. Nothing scans the history.
  */
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
 import {
   notificationGroupKey,
   notificationRetentionCutoff,
@@ -106,21 +106,32 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
         insert into notification_actors as na (notification_id, actor_id, count, seq, at)
         select g.id, ${actorId}::int, 1, g.seq, ${u.now}::timestamptz from g where ${actorId}::int is not null
         on conflict (notification_id, actor_id) do update set count = na.count + 1, seq = excluded.seq, at = excluded.at
-        returning na.notification_id
+        returning na.notification_id, na.count
       )
       select g.id, g.member_id, g.kind, g.group_key, g.conversation_id, g.invitation_id, g.page_id, g.count, g.credits, g.seq,
-             g.created_at, g.updated_at, (select count(*) from a)::int as actors_written
+             g.created_at, g.updated_at,
+             coalesce((select a.count from a), 0)::int as actor_count,
+             -- the other actors of the group (as before this statement) that the recipient may see
+             coalesce((select sum(na.count) from notification_actors na where na.notification_id = g.id
+                        and na.actor_id is distinct from ${actorId}::int and ${visibleActorSql(recipient.id, sql`na.actor_id`)}), 0)::int as others_count,
+             (select coalesce(json_agg(x.actor_id order by x.seq desc), '[]'::json) from (
+                select na.actor_id, na.seq from notification_actors na where na.notification_id = g.id
+                   and na.actor_id is distinct from ${actorId}::int and ${visibleActorSql(recipient.id, sql`na.actor_id`)}
+                 order by na.seq desc limit ${sql.raw(String(ACTORS_SHOWN - 1))}) x) as others_top
         from g`),
   );
   const row = groupFromRow(g!);
-  // A new group is exactly this event; an updated one is read back as the list shows it.
-  let view: ApiNotification | null;
-  if (row.count === 1) {
-    const mark = 0; // a new group is unread whatever the mark (its seq is the newest)
-    view = shape(u.deps, recipient.id, row, { count: 1, at: u.now, seq: row.seq, top: actorId !== null ? [actorId] : [] }, mark, new Map(actor ? [[actor.id, actor]] : []), n.page ? new Map([[n.page.id, n.page]]) : new Map(), u.now);
-  } else {
-    view = (await shapeGroups(u.deps, u.tx, recipient.id, [row], 0, u.now))[0] ?? null;
-  }
+  // The group as the recipient sees it now, from the same statement: this event's actor first, then
+  // the others they may see (members hidden from them left out, as the list leaves them out).
+  const othersTop = (typeof g!.others_top === 'string' ? JSON.parse(g!.others_top) : (g!.others_top ?? [])) as unknown[];
+  const others = othersTop.map(Number);
+  const people = new Map<number, MemberRecord>(actor ? [[actor.id, actor]] : []);
+  if (others.length) for (const [id, m] of await membersByIds(u.tx, others)) people.set(id, m);
+  if (n.page) people.set(n.page.id, n.page);
+  const visible: Visible = ACTORLESS.has(kind)
+    ? { count: row.count, at: u.now, seq: row.seq, top: [] }
+    : { count: Number(g!.actor_count) + Number(g!.others_count), at: u.now, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
+  let view = shape(u.deps, recipient.id, row, visible, 0, people, people, u.now);
   if (!view) return null;
   view = { ...view, read: false };
   await u.emit('notification.created', [recipient.id], { notification: view });
@@ -212,24 +223,38 @@ function shape(
   };
 }
 
+/**
+ * The read queries, as SQL (test/http/notifications.test.ts EXPLAINs them on a large history: they
+ * read the member's rows through indexes only).
+ */
+/** One page of a member's groups, newest update first (notifications_list_idx: member_id, seq). */
+export function groupsPageSql(memberId: number, cutoff: Date, beforeSeq: number | undefined, limit: number): SQL {
+  return sql`select * from notifications
+    where member_id = ${memberId} and updated_at > ${cutoff} ${beforeSeq !== undefined ? sql`and seq < ${beforeSeq}` : sql``}
+    order by seq desc limit ${limit}`;
+}
+
+/** What the visible actors of some groups add up to: count, last update, the newest ACTORS_SHOWN (primary key of notification_actors). */
+export function visibleActorsSql(viewerId: number, groupIds: number[]): SQL {
+  const ids = sql.join(
+    groupIds.map((id) => sql`${id}`),
+    sql`, `,
+  );
+  return sql`
+    select na.notification_id, sum(na.count)::int as n, max(na.seq) as seq, max(na.at) as at,
+           (array_agg(na.actor_id order by na.seq desc))[1:${sql.raw(String(ACTORS_SHOWN))}] as top
+      from notification_actors na
+     where na.notification_id in (${ids}) and ${visibleActorSql(viewerId, sql`na.actor_id`)}
+     group by na.notification_id`;
+}
+
 /** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
 async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: GroupRow[], mark: number, now: Date): Promise<ApiNotification[]> {
   if (groups.length === 0) return [];
   const withActors = groups.filter((g) => !ACTORLESS.has(g.kind));
   const visible = new Map<number, Visible>();
   if (withActors.length) {
-    const ids = sql.join(
-      withActors.map((g) => sql`${g.id}`),
-      sql`, `,
-    );
-    const rows = rowsOf(
-      await db.execute(sql`
-        select na.notification_id, sum(na.count)::int as n, max(na.seq) as seq, max(na.at) as at,
-               (array_agg(na.actor_id order by na.seq desc))[1:${sql.raw(String(ACTORS_SHOWN))}] as top
-          from notification_actors na
-         where na.notification_id in (${ids}) and ${visibleActorSql(viewerId, sql`na.actor_id`)}
-         group by na.notification_id`),
-    );
+    const rows = rowsOf(await db.execute(visibleActorsSql(viewerId, withActors.map((g) => g.id))));
     for (const r of rows) {
       const top = Array.isArray(r.top) ? r.top.map(Number) : String(r.top ?? '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
       visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: asDate(r.at), top });
@@ -269,18 +294,7 @@ export async function listNotifications(
   // Groups left with no visible actor are skipped, so read in batches until the page is full.
   for (let round = 0; round < 20; round++) {
     const batch = page.limit + 1;
-    const rows = await db
-      .select()
-      .from(notifications)
-      .where(
-        and(
-          eq(notifications.memberId, viewer.id),
-          sql`${notifications.updatedAt} > ${cutoff}`,
-          cursor !== undefined ? lt(notifications.seq, cursor) : undefined,
-        ),
-      )
-      .orderBy(desc(notifications.seq))
-      .limit(batch);
+    const rows = rowsOf(await db.execute(groupsPageSql(viewer.id, cutoff, cursor, batch))).map(groupFromRow);
     const shaped = await shapeGroups(deps, db, viewer.id, rows, mark, now);
     const byId = new Map(shaped.map((n) => [n.id, n]));
     for (const r of rows) {
@@ -329,10 +343,19 @@ export interface UnreadCounts {
  * as the folders leave them out. One statement.
  */
 export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now: Date): Promise<UnreadCounts> {
-  const cutoff = notificationRetentionCutoff(now, deps.policy);
+  const [r] = rowsOf(await db.execute(unreadCountsSql(memberId, notificationRetentionCutoff(now, deps.policy))));
+  return {
+    notifications: Number(r?.notifications ?? 0),
+    inbox: Number(r?.inbox ?? 0),
+    requests: Number(r?.requests ?? 0),
+    filtered: Number(r?.filtered ?? 0),
+  };
+}
+
+/** The unread counts of GET /v1/me in one statement (notifications_list_idx, conversation_members_unread_idx). */
+export function unreadCountsSql(memberId: number, cutoff: Date): SQL {
   const other = sql`(case when c.starter_id = ${memberId}::int then c.recipient_id else c.starter_id end)`;
-  const [r] = rowsOf(
-    await db.execute(sql`
+  return sql`
       with mark as (select coalesce((select read_seq from notification_marks where member_id = ${memberId}), 0) as s),
       folders as (
         select cm.folder, count(*)::int as n
@@ -350,14 +373,7 @@ export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now
         ) as notifications,
         coalesce((select n from folders where folder = 'inbox'), 0) as inbox,
         coalesce((select n from folders where folder = 'requests'), 0) as requests,
-        coalesce((select n from folders where folder = 'filtered'), 0) as filtered`),
-  );
-  return {
-    notifications: Number(r?.notifications ?? 0),
-    inbox: Number(r?.inbox ?? 0),
-    requests: Number(r?.requests ?? 0),
-    filtered: Number(r?.filtered ?? 0),
-  };
+        coalesce((select n from folders where folder = 'filtered'), 0) as filtered`;
 }
 
 /** Housekeeping: groups not updated within notificationRetentionDays are deleted (their actors with them). */

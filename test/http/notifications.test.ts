@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, count, makeGroup, makePage, send, setTier, settings, type User } from '../helpers/messaging.js';
+import { groupsPageSql, unreadCountsSql, visibleActorsSql } from '../../src/services/notifications.js';
 
 const DAY = 86_400_000;
 
@@ -342,6 +343,19 @@ describe(`notifications (${storageKind})`, () => {
     const p = typeof res.rows[0]!.payload === 'string' ? JSON.parse(res.rows[0]!.payload) : res.rows[0]!.payload;
     expect(res.rows[0]!.member_ids.map(Number)).toEqual([Number(b.member.id)]);
     expect(p.notification).toEqual(n);
+    // an update sent live is the group as the list shows it: a member hidden since is left out
+    const c = await signUp(h);
+    expect((await h.call('POST', '/v1/blocks', { token: b.token, body: { handle: a.handle } })).status).toBe(201);
+    h.clock.advance(1000);
+    await invite(h, c, b);
+    const [n2] = await notes(h, b);
+    expect(n2).toMatchObject({ id: n.id, count: 1, read: false });
+    expect(handles(n2)).toEqual([c.handle]);
+    const res2 = (await h.inst.store.db.execute(
+      sql`select payload from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::int] order by id desc limit 1`,
+    )) as unknown as { rows: { payload: any }[] };
+    const p2 = typeof res2.rows[0]!.payload === 'string' ? JSON.parse(res2.rows[0]!.payload) : res2.rows[0]!.payload;
+    expect(p2.notification).toEqual(n2);
   });
 });
 
@@ -475,4 +489,73 @@ describe(`open-to flags (${storageKind})`, () => {
     const bad2 = await h.call('PATCH', '/v1/me/settings', { token: m.token, body: { openTo: { internships: true } } });
     expect(bad2.status).toBe(400);
   });
+});
+
+describe(`notifications: indexed reads (${storageKind})`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({ now: '2026-03-10T09:00:00Z' });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Every relation a plan reads with a sequential scan. */
+  function seqScans(plan: any, out: string[] = []): string[] {
+    if (!plan || typeof plan !== 'object') return out;
+    if (plan['Node Type'] === 'Seq Scan') out.push(plan['Relation Name']);
+    for (const p of plan.Plans ?? []) seqScans(p, out);
+    return out;
+  }
+  async function explain(q: ReturnType<typeof groupsPageSql>) {
+    const r = (await h.inst.store.db.execute(sql`explain (format json) ${q}`)) as unknown as { rows: Record<string, unknown>[] };
+    const raw = Object.values(r.rows[0]!)[0];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as any[];
+    return { scans: seqScans(plan[0].Plan), text: JSON.stringify(plan) };
+  }
+
+  it('listing, their actors and the unread counts read the member\'s rows through indexes, whatever the history', async () => {
+    const [a, b] = [await signUp(h), await signUp(h)];
+    await invite(h, a, b);
+    await makeGroup(h, [a, b]);
+    await send(h, a, b, 'hello');
+    const db = h.inst.store.db;
+    // a history of others: 2,000 members, 40,000 groups, 80,000 actor rows, 10,000 conversations
+    // (one transaction without the serving statement timeout: the machine is shared)
+    await h.inst.store.transaction(async (tx) => {
+      await tx.execute(sql`set local statement_timeout = 0`);
+      await tx.execute(sql`insert into members (handle, kind, name, email)
+        select 'hist_' || g, 'person', 'History ' || g, 'hist_' || g || '@example.test' from generate_series(1, 2000) g`);
+      await tx.execute(sql`insert into notifications (member_id, kind, group_key, count, seq, created_at, updated_at)
+        select m.id, 'invitation.received', 'day:' || d, 2, nextval('notifications_seq'), now(), now()
+          from members m cross join generate_series(1, 20) d where m.handle like 'hist\\_%'`);
+      await tx.execute(sql`insert into notification_actors (notification_id, actor_id, count, seq, at)
+        select n.id, x.id, 1, n.seq, now() from notifications n
+          cross join (select id from members where handle in ('hist_1', 'hist_2')) x where n.kind = 'invitation.received' and n.group_key like 'day:%' and n.count = 2`);
+      await tx.execute(sql`insert into conversations (starter_id, recipient_id, state, channel)
+        select m.id, m2.id, 'open', 'direct' from members m cross join generate_series(1, 5) k
+          join members m2 on m2.id = m.id + k where m.handle like 'hist\\_%' and m2.handle like 'hist\\_%'`);
+      await tx.execute(sql`insert into conversation_members (conversation_id, member_id, folder, unread)
+        select c.id, s.id, 'inbox', 1 from conversations c cross join lateral (values (c.starter_id), (c.recipient_id)) s(id)
+          join members m on m.id = c.starter_id where m.handle like 'hist\\_%'`);
+    });
+    expect(await count(h, 'notifications')).toBeGreaterThan(40_000);
+    await db.execute(sql`analyze`);
+
+    const me = Number(b.member.id);
+    const cutoff = new Date(h.clock.now().getTime() - 90 * DAY);
+    const page = await explain(groupsPageSql(me, cutoff, undefined, 21));
+    expect(page.scans, page.text).toEqual([]);
+    const ids = (await notes(h, b)).map((n) => Number(n.id));
+    expect(ids.length).toBe(2);
+    const actors = await explain(visibleActorsSql(me, ids));
+    expect(actors.scans.filter((t) => t === 'notification_actors' || t === 'notifications' || t === 'members'), actors.text).toEqual([]);
+    const counts = await explain(unreadCountsSql(me, cutoff));
+    expect(
+      counts.scans.filter((t) => ['notifications', 'notification_actors', 'conversation_members', 'conversations', 'members'].includes(t)),
+      counts.text,
+    ).toEqual([]);
+    // and the answers are the member's own
+    expect(await unread(h, b)).toMatchObject({ notifications: 2, requests: 1 });
+  }, 180_000);
 });
