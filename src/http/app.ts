@@ -198,7 +198,7 @@ export async function buildApp(opts: AppOptions) {
     forceCloseConnections: 'idle',
     // A path parameter of any length reaches its route (whose schema answers 400 in the API's
     // shape, with the security headers); Node's header limit bounds the URL anyway.
-    maxParamLength: 65_536,
+    routerOptions: { maxParamLength: 65_536 },
     // What Fastify answers before any hook (a malformed path): the API's shape and headers too.
     frameworkErrors: (err, req, res) => {
       const reply = res as unknown as FastifyReply;
