@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cspViolations, go, shot as fullShot, startE2E, T, textOf, visible, type E2E, type Who } from './helpers.js';
+import { axeScan, cspViolations, go, shot as fullShot, startE2E, T, textOf, visible, type E2E, type Who } from './helpers.js';
 
 let e2e: E2E;
 
@@ -156,6 +156,7 @@ describe('warm introductions end to end (Chromium)', () => {
     await panel.getByLabel('Your note (optional)').focus();
     expect(await panel.getByTestId('introduction-send').isEnabled()).toBe(true);
     expect(await axeViolations(pa, '[data-testid="profile"]')).toEqual([]);
+    await axeScan(pa, 'profile: ask for an introduction');
     await shot(pa, 'introduction-ask.png');
     await pa.keyboard.press('Tab');
     expect(await focused(pa)).toBe('button:Send ask');
@@ -199,6 +200,7 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await card.textContent()).toContain('Head of Research at Initech');
     expect(await textOf(ask.getByRole('blockquote', { name: 'Note from Ava Asker' }))).toBe(askNote);
     expect(await axeViolations(pi, '[data-testid="section-introductions"]')).toEqual([]);
+    await axeScan(pi, 'my network: introductions to forward');
     const forwardNote = 'Tess, Ava is a thoughtful founder I worked with for years. Worth a coffee!';
     await ask.getByLabel('Your note to Tess Tran (optional)').fill(forwardNote);
     await shot(pi, 'introduction-forward.png');
@@ -216,6 +218,7 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await conv.textContent()).toContain(askNote);
     expect(await textOf(pt.getByTestId('unread-requests'))).toBe('1');
     expect(await axeViolations(pt, '.conversation-list')).toEqual([]);
+    await axeScan(pt, 'requests (introduced)');
     await shot(pt, 'introduction-requests-folder.png');
     await conv.getByRole('link').click();
     const view = await visible(pt.getByTestId('conversation-view'));
@@ -229,8 +232,8 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await textOf(pt.getByTestId('message-sender'))).toBe('Ava Asker');
     const banner = await visible(pt.getByTestId('request-banner'));
     expect(await banner.textContent()).toContain('Ava Asker');
-    // (the message list itself is not this issue's: an <ol role="log"> makes axe flag its <li>s)
     expect(await axeViolations(pt, ['[data-testid="introduction-card"]', '[data-testid="request-banner"]'])).toEqual([]);
+    await axeScan(pt, 'conversation: introduced request');
     await shot(pt, 'introduction-request.png');
     await banner.getByRole('button', { name: 'Accept' }).click();
     await expect.poll(() => view.getAttribute('data-state')).toBe('open');
@@ -246,6 +249,7 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await textOf(myAsk.getByTestId('introduction-status'))).toBe('Forwarded');
     expect(await myAsk.textContent()).toContain('Ian Ives forwarded it to Tess Tran.');
     expect(await axeViolations(pa, '[data-testid="section-introductions-asked"]')).toEqual([]);
+    await axeScan(pa, 'my network: introductions you asked for');
     await shot(pa, 'introduction-asked.png');
     await myAsk.getByRole('link', { name: 'Open the conversation' }).click();
     const mineView = await visible(pa.getByTestId('conversation-view'));
@@ -328,6 +332,7 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await textOf(err.getByTestId('unlock-wait'))).toBe('You can try again on June 8, 2026');
     expect(errText).not.toMatch(/seconds/);
     expect(await axeViolations(pp, '[data-testid="profile"]')).toEqual([]);
+    await axeScan(pp, 'profile: introductions paused');
     await shot(pp, 'introduction-paused.png');
     // the refusal offers the other mutual connection: it picks Mo in the form
     await err.getByRole('button', { name: 'Ask momo for an introduction' }).click();

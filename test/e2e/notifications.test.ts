@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, type Harness } from '../helpers/harness.js';
-import { cspViolations, go, RESULTS, ROOT, shot, startE2E, T, textOf, visible, type E2E, type Who } from './helpers.js';
+import { axeScan, cspViolations, go, mobileCheck, RESULTS, ROOT, shot, startE2E, T, textOf, visible, type E2E, type Who } from './helpers.js';
 
 let e2e: E2E;
 let h: Harness;
@@ -91,6 +91,8 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     ]);
     expect(await lines(page).evaluateAll((ls) => ls.map((l) => l.getAttribute('data-read')))).toEqual(['false', 'false', 'false', 'false', 'false']);
     await shot(page, 'notifications-list.png');
+    await axeScan(page, 'notifications');
+    await mobileCheck(page, 'notifications', [page.getByTestId('notifications-read-all'), page.getByTestId('nav-notifications'), page.getByTestId('nav-messages')]);
     mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
     copyFileSync(join(RESULTS, 'notifications-list.png'), join(ROOT, 'docs', 'screenshots', 'notifications.png'));
 
@@ -133,6 +135,7 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     const { page } = await e2e.newPage();
     await e2e.signIn(page, bo, '#/settings');
     const form = await visible(page.getByTestId('settings-form'));
+    await axeScan(page, 'settings');
     await form.getByLabel("From people I don't follow").check();
     await form.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByTestId('settings-status').textContent(), { timeout: T }).toBe('Settings saved.');
@@ -152,6 +155,7 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     expect(await conv.textContent()).toContain('Cal Ford');
     expect(await page.getByTestId('conversation').count()).toBe(1);
     await shot(page, 'notifications-filtered.png');
+    await axeScan(page, 'filtered');
     await conv.getByRole('link').click();
     const banner = await visible(page.getByTestId('request-banner'));
     await banner.getByRole('button', { name: 'Accept' }).click();
@@ -185,6 +189,7 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     await visible(pn.getByTestId('open-to-jobs'));
     await visible(pn.getByTestId('open-to-mentoring'));
     await shot(pn, 'notifications-open-to.png');
+    await axeScan(pn, 'profile with open-to badges');
     const { page: po } = await e2e.newPage();
     await e2e.signIn(po, oli, `#/profile/${meg.handle}`);
     await visible(po.getByTestId('open-to-jobs'));

@@ -17,7 +17,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, type Harness } from '../helpers/harness.js';
-import { cspViolations, go, shot, startE2E, T, textOf, visible, PASSWORD, type E2E, type Who } from './helpers.js';
+import { axeScan, cspViolations, go, mobileCheck, shot, startE2E, T, textOf, visible, PASSWORD, type E2E, type Who } from './helpers.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -59,6 +59,7 @@ describe('web UI end to end (Chromium)', () => {
       await page.goto(`${base}/`);
       await page.getByRole('link', { name: 'Sign up' }).first().click();
       const form = await visible(page.getByTestId('signup-form'));
+      if (page === pa) await axeScan(page, 'sign up');
       await form.getByLabel('Handle').fill(who.handle);
       await form.getByLabel('Name').fill(who.name);
       await form.getByLabel('E-mail').fill(`${who.handle}@example.test`);
@@ -69,12 +70,14 @@ describe('web UI end to end (Chromium)', () => {
       await visible(page.locator(`[data-testid="profile"][data-handle="${who.handle}"]`));
       expect(await textOf(page.getByTestId('degree-badge'))).toBe('You');
     }
+    await axeScan(pa, 'own profile');
 
     // A finds B with the search of "My network" and opens the profile.
     await pa.getByTestId('nav-network').click();
     await pa.getByLabel('Search people').fill('Ben');
     await pa.getByRole('button', { name: 'Search', exact: true }).click();
     const hit = await visible(pa.locator('[data-testid="search-result"][data-handle="ben"]'));
+    await axeScan(pa, 'my network: search results');
     await hit.getByRole('link', { name: B.name }).click();
     await visible(pa.locator('[data-testid="profile"][data-handle="ben"]'));
     expect(await textOf(pa.getByTestId('profile-headline'))).toBe(B.headline);
@@ -86,6 +89,7 @@ describe('web UI end to end (Chromium)', () => {
     const panel = await visible(pa.getByTestId('connect-panel'));
     const note = 'Hi Ben, we met at the design meetup. Let us connect!';
     await panel.getByLabel('Note (optional)').fill(note);
+    await axeScan(pa, 'profile: connect');
     await panel.getByRole('button', { name: 'Send invitation' }).click();
     await expect.poll(() => primary.getAttribute('data-action'), { timeout: T }).toBe('pending');
 
@@ -95,6 +99,7 @@ describe('web UI end to end (Chromium)', () => {
     await pb.getByTestId('nav-network').click();
     const inv = await visible(pb.locator('[data-testid="invitation-received"][data-handle="ann"]'));
     expect(await inv.textContent()).toContain(note);
+    await axeScan(pb, 'my network: invitations');
     await inv.getByRole('button', { name: 'Accept' }).click();
     await visible(pb.locator('[data-testid="connection"][data-handle="ann"]'));
     await pb.getByTestId('nav-invitations').waitFor({ state: 'detached', timeout: T });
@@ -115,6 +120,7 @@ describe('web UI end to end (Chromium)', () => {
     await expect.poll(() => compose.getByTestId('decision-message').getAttribute('data-allowed'), { timeout: T }).toBe('true');
     const first = 'Hello Ben! Thanks for connecting.';
     await compose.getByLabel('Message').fill(first);
+    await axeScan(pa, 'compose');
     await pa.getByTestId('compose-send').click();
     const viewA = await visible(pa.getByTestId('conversation-view'));
     await expect.poll(() => pa.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first]);
@@ -124,6 +130,8 @@ describe('web UI end to end (Chromium)', () => {
     expect(await conv.textContent()).toContain(first);
     expect(await conv.getAttribute('data-unread')).toBe('1');
     await shot(pb, 'inbox.png');
+    await axeScan(pb, 'inbox');
+    await mobileCheck(pb, 'inbox', [pb.getByTestId('conversation'), pb.getByTestId('nav-messages'), pb.getByTestId('nav-me'), pb.getByTestId('nav-notifications')]);
     await conv.getByRole('link').click();
     await expect.poll(() => pb.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first]);
     expect(await textOf(pb.getByTestId('message-sender'))).toBe(A.name);
@@ -135,6 +143,8 @@ describe('web UI end to end (Chromium)', () => {
     await box.press('Enter');
     await expect.poll(() => pb.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first, reply]);
     await expect.poll(() => viewA.getByTestId('message-body').allTextContents(), { timeout: 20_000 }).toEqual([first, reply]);
+    await axeScan(pb, 'conversation');
+    await mobileCheck(pb, 'conversation', [pb.getByTestId('composer').getByLabel('Message'), pb.getByTestId('composer').getByRole('button', { name: 'Send' }), pb.getByTestId('nav-network')]);
     const theirs = await pa.locator('[data-testid="message"][data-mine="false"]').first().textContent();
     expect(theirs).toContain(B.name);
     // the UI needs nothing its Content-Security-Policy forbids
@@ -176,6 +186,8 @@ describe('web UI end to end (Chromium)', () => {
     const path = await intro.getByTestId('introduction-path').locator('li').allTextContents();
     expect(path).toEqual(['You (vera)', 'xavi', 'yuki', 'tomas']);
     await shot(page, 'profile.png');
+    await axeScan(page, 'profile (3rd degree)');
+    await mobileCheck(page, 'profile', [page.getByTestId('primary-action'), page.getByTestId('decision-message'), page.getByTestId('nav-settings')]);
 
     // Clicking Message explains the same thing on the compose screen, and nothing can be sent.
     await msg.click();
@@ -183,6 +195,7 @@ describe('web UI end to end (Chromium)', () => {
     const d2 = await visible(compose.getByTestId('decision-message'));
     await expect.poll(() => d2.getAttribute('data-reason'), { timeout: T }).toBe('not_in_reach');
     await visible(d2.getByTestId('introduction-path'));
+    await axeScan(page, 'compose (denied)');
     expect(await page.getByTestId('compose-send').isDisabled()).toBe(true);
     expect(await compose.getByLabel('Message').count()).toBe(0);
 
@@ -216,6 +229,7 @@ describe('web UI end to end (Chromium)', () => {
     const conv = await visible(page.getByTestId('conversation'));
     expect(await conv.textContent()).toContain(sam.name);
     expect(await conv.textContent()).toContain(body);
+    await axeScan(page, 'requests');
     await conv.getByRole('link').click();
 
     const view = await visible(page.getByTestId('conversation-view'));
@@ -226,6 +240,7 @@ describe('web UI end to end (Chromium)', () => {
     // cannot reply before accepting
     expect(await page.getByTestId('composer').getByLabel('Message').isDisabled()).toBe(true);
     await shot(page, 'request.png');
+    await axeScan(page, 'request conversation');
 
     await banner.getByRole('button', { name: 'Accept' }).click();
     await expect.poll(() => view.getAttribute('data-state'), { timeout: T }).toBe('open');

@@ -49,7 +49,8 @@ function Header({ route }: { route: Route }) {
   return (
     <header className="site-header">
       <div className="header-inner">
-        <a className="brand" href={authed ? '#/messages' : '#/signin'} aria-label="Liaison home">
+        {/* no aria-label: the visible name, "Liaison", is the accessible name (WCAG 2.5.3) */}
+        <a className="brand" href={authed ? '#/messages' : '#/signin'}>
           <span className="brand-mark" aria-hidden="true">
             L
           </span>

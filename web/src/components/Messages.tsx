@@ -406,7 +406,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
   const [seen, setSeen] = useState(false);
   const typingTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastTypingSent = useRef(0);
-  const listRef = useRef<HTMLOListElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const sendAction = useAction();
   const more = useAction();
@@ -634,11 +634,12 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
         />
       )}
       {state.status === 'ok' && messages.length === 0 && <Empty>No messages yet.</Empty>}
-      <ol className="message-list" ref={listRef} role="log" aria-live="polite" aria-label="Messages" data-testid="message-list">
+      {/* a log of divs: an <ol role="log"> loses its list semantics and leaves its <li>s orphaned */}
+      <div className="message-list" ref={listRef} role="log" aria-live="polite" aria-label="Messages" data-testid="message-list">
         {messages.map((m) => {
           const mine = isMe(m.sender, me, as);
           return (
-            <li key={m.id} className={`message ${mine ? 'mine' : 'theirs'}`} data-testid="message" data-id={m.id} data-mine={String(mine)}>
+            <div key={m.id} className={`message ${mine ? 'mine' : 'theirs'}`} data-testid="message" data-id={m.id} data-mine={String(mine)}>
               <div className="message-meta">
                 <span className="message-sender" data-testid="message-sender">
                   {mine ? 'You' : m.sender.name}
@@ -663,10 +664,10 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
                   Seen
                 </p>
               )}
-            </li>
+            </div>
           );
         })}
-      </ol>
+      </div>
       <p className="typing-indicator" data-testid="typing-indicator" aria-live="polite">
         {typing ?? ''}
       </p>
