@@ -191,11 +191,12 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   );
   enforce(d, now);
   const body = row.note ?? `${via.name} introduced us.`;
-  // A restricted asker sends nothing (the policy's sender_restricted, decided before any write), and
-  // only the member and operators may see the restriction (DOMAIN.md 1): to the introducer the
-  // forward reads as any other; nothing reaches C.
+  // What the introducer must not learn, the forward does not tell (decided before any write): a
+  // restricted asker sends nothing, and only the member and operators see a restriction (DOMAIN.md 1);
+  // a block between A and C hides the introduction from C, and who blocked whom is never inferable
+  // (DOMAIN.md 6, 11). To B the forward reads as any other; nothing reaches C.
   const sent = await deliverIntroduction(u, asker, target, body, row.id, via).catch((e: unknown) => {
-    if (e instanceof AppError && e.code === 'sender_restricted') return null;
+    if (e instanceof AppError && (e.code === 'sender_restricted' || e.code === 'recipient_unavailable')) return null;
     throw e;
   });
   const [next] = await tx

@@ -163,9 +163,10 @@ describe(`introductions (${storageKind})`, () => {
     expect(r.status).toBe(201);
     await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: a.handle } });
     expect(await list(a, 'asked')).toEqual([]);
-    // B still sees both, but the introduction cannot reach C
+    // B still sees both: the forward reads as any other (B learns no block), and nothing reaches C
     const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: {} });
-    expect(fwd.status).toBe(404);
+    expect(fwd.status).toBe(200);
+    expect(await folder(h, c, 'requests')).toEqual([]);
     const { a: a2, b: b2, c: c2 } = await triangle();
     const r2 = await ask(a2, c2, b2);
     await h.call('POST', '/v1/blocks', { token: b2.token, body: { handle: a2.handle } });

@@ -68,10 +68,10 @@ describe(`round 3: warm introductions (${storageKind})`, () => {
     expect(asker.text).not.toContain(`Name ${t2.b.handle}`);
   });
 
-  // Finding R3-2 (open): B learns of a block between A and C. Both exist for B, yet forwarding
-  // answers 404 recipient_unavailable (test/http/introductions.test.ts even pins that 404). A
-  // forward should read the same whether or not it can reach C (as an ignored request does).
-  open('R3-2: forwarding an ask after C blocked A answers like any forward (the introducer learns no block)', async () => {
+  // Finding R3-2 (fixed): B learned of a block between A and C. Both exist for B, yet forwarding
+  // answered 404 recipient_unavailable (test/http/introductions.test.ts pinned that 404). A forward
+  // now reads the same whether or not it can reach C (as an ignored request does).
+  it('R3-2: forwarding an ask after C blocked A answers like any forward (the introducer learns no block)', async () => {
     const { a, b, c } = await triangle();
     const r = await ask(a, c, b);
     expect(r.status).toBe(201);
