@@ -421,6 +421,7 @@ async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKin
       theirs.status = 'accepted';
       theirs.respondedAt = new Date(m.now);
       m.connect(a, b);
+      await afterConnect(m, r, a, b);
     } else {
       theirs.status = 'expired';
       record(m, a, b, stored, res);
@@ -431,6 +432,7 @@ async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKin
     theirs.status = 'accepted';
     theirs.respondedAt = new Date(m.now);
     m.connect(a, b);
+    await afterConnect(m, r, a, b);
   } else {
     C.status(res, 201, undefined, what);
     record(m, a, b, stored, res);
@@ -497,7 +499,14 @@ export class RespondInvitation extends Cmd {
 /** After a new connection: each side looks at the members whose invitations wait for them (DOMAIN.md 4.4 at the cap). */
 async function afterConnect(m: Model, r: Real, a: number, b: number): Promise<void> {
   for (const v of [a, b])
-    for (const x of m.members) if (m.invitationSeenBy(v, x.i)?.direction === 'received' && m.exists(v, x.i)) await checkProfile(m, r, v, x.i, 'after a new connection: ');
+    for (const x of m.members) {
+      const seen = m.invitationSeenBy(v, x.i);
+      if (!seen || !m.exists(v, x.i) || m.m(v).status !== 'active') continue;
+      if (m.connectionCount(v) >= m.policy.connectionCap) stat(`at the cap with an invitation ${seen.direction}`);
+      // The one who received the invitation looks at the one who sent it.
+      if (seen.direction === 'received') await checkProfile(m, r, v, x.i, 'after a new connection: ');
+      else if (m.m(x.i).status === 'active') await checkProfile(m, r, x.i, v, 'after a new connection: ');
+    }
 }
 
 async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' | 'ignore' | 'withdraw' | 'report'): Promise<void> {
@@ -535,6 +544,7 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
     inv.status = 'accepted';
     inv.respondedAt = new Date(m.now);
     m.connect(a, o);
+    await afterConnect(m, r, a, o);
     return;
   }
   C.status(res, 200, undefined, what);
@@ -961,41 +971,82 @@ export class ConversationVerb extends Cmd {
     const t = pickThread(m, this.k)!;
     // Accept and ignore: mostly by the recipient of the thread (the side a request lands on).
     const a = this.verb !== 'report' && !this.side ? (t.starter === t.a ? t.b : t.a) : this.side ? t.a : t.b;
-    const o = m.other(t, a);
-    if (m.m(a).status === 'closed') return;
-    const body = this.verb === 'report' ? { reason: this.reason } : undefined;
-    const res = await call(r, 'POST', `/v1/conversations/${t.id}/${this.verb}`, { ...tok(m, a), body });
-    const what = `${this.verb}${this.verb === 'report' ? ` (${this.reason})` : ''} ${t.id} by ${H(m, a)}`;
-    if (inactive(m, a, res, what)) return;
-    if (t.gone || t.ignoredBy === a || !m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: a conversation that does not exist for the caller`);
-    if (this.verb === 'report') {
-      C.status(res, 200, undefined, what);
-      const wasRestricted = m.m(o).restricted;
-      const rep = m.applyReport(a, t, this.reason);
-      stat(`report ${this.reason} ${rep.counts ? 'counting' : 'not counting'}`);
-      if (!wasRestricted && m.m(o).restricted) stat('restricted by reports');
-      await checkMe(m, r, o, `${what}: the reported member`);
-      return;
-    }
-    const received = t.state === 'request' && t.starter !== a;
-    if (!received) return C.status(res, 409, 'conflict', `${what}: not a request the caller received`);
-    if (this.verb === 'accept') {
-      // LENIENT: DOMAIN.md 1 lets a restricted member read, accept invitations, follow, block and
-      // report; accepting a message request is not named either way.
-      if (m.m(a).restricted) C.status(res, [200, 403], 'sender_restricted', what);
-      else C.status(res, 200, undefined, what);
-      if (res.status !== 200) return;
-      t.state = 'open';
-      t.accepted = true;
-    } else {
-      C.status(res, 200, undefined, what);
-      t.ignoredBy = a;
-      return;
-    }
-    checkConversation(m, a, t, res.body, what, res);
+    await conversationVerb(m, r, t, a, this.verb, this.reason);
   }
   toString() {
     return `${this.verb}Conversation(thread #${this.k}, ${this.side ? 'side a' : 'side b'}${this.verb === 'report' ? `, ${this.reason}` : ''})`;
+  }
+}
+
+async function conversationVerb(m: Model, r: Real, t: MThread, a: number, verb: 'accept' | 'ignore' | 'report', reason: 'spam' | 'harassment' | 'other'): Promise<void> {
+  const o = m.other(t, a);
+  if (m.m(a).status === 'closed') return;
+  const body = verb === 'report' ? { reason: reason } : undefined;
+  const res = await call(r, 'POST', `/v1/conversations/${t.id}/${verb}`, { ...tok(m, a), body });
+  const what = `${verb}${verb === 'report' ? ` (${reason})` : ''} ${t.id} by ${H(m, a)}`;
+  if (inactive(m, a, res, what)) return;
+  if (t.gone || t.ignoredBy === a || !m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: a conversation that does not exist for the caller`);
+  if (verb === 'report') {
+    C.status(res, 200, undefined, what);
+    const wasRestricted = m.m(o).restricted;
+    const rep = m.applyReport(a, t, reason);
+    stat(`report ${reason} ${rep.counts ? 'counting' : 'not counting'}`);
+    if (!wasRestricted && m.m(o).restricted) stat('restricted by reports');
+    await checkMe(m, r, o, `${what}: the reported member`);
+    return;
+  }
+  const received = t.state === 'request' && t.starter !== a;
+  if (!received) return C.status(res, 409, 'conflict', `${what}: not a request the caller received`);
+  if (verb === 'accept') {
+    // LENIENT: DOMAIN.md 1 lets a restricted member read, accept invitations, follow, block and
+    // report; accepting a message request is not named either way.
+    if (m.m(a).restricted) C.status(res, [200, 403], 'sender_restricted', what);
+    else C.status(res, 200, undefined, what);
+    if (res.status !== 200) return;
+    t.state = 'open';
+    t.accepted = true;
+  } else {
+    C.status(res, 200, undefined, what);
+    t.ignoredBy = a;
+    return;
+  }
+  checkConversation(m, a, t, res.body, what, res);
+}
+
+/**
+ * A report of spam or harassment. With `focus`, the member reported last is reported again by
+ * someone who has not reported them yet (the distinct-reporters rule of DOMAIN.md 5 needs several).
+ */
+export class Report extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly focus: boolean,
+    readonly reason: 'spam' | 'harassment',
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.threads.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const last = m.reports[m.reports.length - 1];
+    if (this.focus && last) {
+      const victim = last.reported;
+      const done = new Set(m.reports.filter((x) => x.reported === victim).map((x) => x.reporter));
+      const threads = m.threads.filter((t) => !t.gone && (t.a === victim || t.b === victim) && !done.has(m.other(t, victim)));
+      if (threads.length) {
+        const t = threads[this.k % threads.length]!;
+        const reporter = m.other(t, victim);
+        if (m.m(reporter).status !== 'closed') return conversationVerb(m, r, t, reporter, 'report', this.reason);
+        return;
+      }
+    }
+    const t = pickThread(m, this.k)!;
+    const a = this.k % 2 ? t.a : t.b;
+    if (m.m(a).status !== 'closed') await conversationVerb(m, r, t, a, 'report', this.reason);
+  }
+  toString() {
+    return `report(thread #${this.k}${this.focus ? ', the member reported last again' : ''}, ${this.reason})`;
   }
 }
 
@@ -1333,7 +1384,7 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
     fc.oneof(
       c(2, fc.constant(new SignUp())),
       c(6, fc.tuple(idx, idx).map(([a, b]) => new Connect(a, b))),
-      c(3, fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0))),
+      c(5, fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0))),
       c(4, fc.tuple(idx, verbs<'accept' | 'ignore' | 'withdraw' | 'report'>('accept', 'accept', 'ignore', 'withdraw', 'report')).map(([k, a]) => new RespondInvitation(k, a))),
       c(2, fc.tuple(idx, fc.boolean(), idx, idx).map(([k, f, a, b]) => new RemoveConnection(k, f, a, b))),
       c(2, fc.tuple(idx, idx).map(([a, b]) => new Block(a, b))),
@@ -1341,14 +1392,15 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       c(1, fc.tuple(idx, idx, fc.boolean()).map(([a, b, u]) => new Follow(a, b, u))),
       c(3, fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q))),
       c(3, fc.tuple(idx, fc.constantFrom<Tier>('free', 'career', 'business', 'sales_navigator'), fc.constantFrom(...UNTIL)).map(([b, t, u]) => new SetTier(b, t, u))),
-      c(1, fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, n]) => new Purchase(b, n))),
+      c(2, fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, n]) => new Purchase(b, n))),
       c(1, fc.tuple(idx, fc.boolean()).map(([b, x]) => new Restrict(b, x))),
-      c(8, fc.tuple(idx, idx, fc.boolean(), fc.nat({ max: 15 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([a, b, rel, body, im, s, at, rt]) => new Send(a, b, rel, body, im, s && im, at === 0, rt === 0))),
-      c(5, fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b))),
-      c(4, fc.tuple(idx, fc.boolean(), verbs<'accept' | 'ignore' | 'report'>('accept', 'ignore', 'report'), verbs<'spam' | 'harassment' | 'other'>('spam', 'harassment', 'other')).map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs))),
+      c(10, fc.tuple(idx, idx, fc.boolean(), fc.nat({ max: 15 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([a, b, rel, body, im, s, at, rt]) => new Send(a, b, rel, body, im, s && im, at === 0, rt === 0))),
+      c(6, fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b))),
+      c(3, fc.tuple(idx, fc.boolean(), verbs<'accept' | 'ignore' | 'report'>('accept', 'ignore', 'report'), verbs<'spam' | 'harassment' | 'other'>('spam', 'harassment', 'other')).map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs))),
+      c(3, fc.tuple(idx, fc.boolean(), verbs<'spam' | 'harassment'>('spam', 'harassment')).map(([k, f, rs]) => new Report(k, f, rs))),
       c(1, fc.tuple(idx, verbs<'deactivate' | 'reactivate' | 'close'>('deactivate', 'reactivate', 'close')).map(([a, x]) => new Lifecycle(a, x))),
-      c(1, idx.map((a) => new CreateGroup(a))),
-      c(2, fc.tuple(idx, idx, fc.boolean()).map(([a, g, l]) => new GroupMembership(a, g, l))),
+      c(2, idx.map((a) => new CreateGroup(a))),
+      c(4, fc.tuple(idx, idx, fc.nat({ max: 3 })).map(([a, g, l]) => new GroupMembership(a, g, l === 0))),
       c(2, fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b))),
       c(4, fc.tuple(idx, idx, fc.boolean()).map(([a, b, rel]) => new ViewProfile(a, b, rel))),
       c(2, fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b))),

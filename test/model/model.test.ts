@@ -38,7 +38,7 @@ const SMALL_POLICY: Record<string, number> = {
   reportsToRestrict: 2,
   messagesPerMinute: 8,
   bulkRecipientsThreshold: 3,
-  reportMinAccountAgeDays: 1,
+  reportMinAccountAgeDays: 0,
   invitationsPerWeek: 10,
   notesPerMonthFree: 2,
   groupConversationsPerMonth: 3,

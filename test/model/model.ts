@@ -304,8 +304,9 @@ export class Model {
   /** Moves time to `to`, granting tier credits on every 1st of a month (00:00 UTC) passed while a tier is paid. */
   advanceTo(to: Date): void {
     for (let t = nextMonthStart(this.now); t.getTime() <= to.getTime(); t = nextMonthStart(t)) {
+      // Every member with a paid tier at that instant, closed ones included: the ledger follows the
+      // subscription (an operator still sees the balance, e.g. in a purchase's answer).
       for (const m of this.members) {
-        if (m.status === 'closed') continue;
         const tier = this.effectiveTier(m.i, t);
         if (tier !== 'free') this.grant(m.i, tier);
       }
@@ -633,17 +634,19 @@ export class Model {
       // The recipient writes back: while the two are not connected this accepts it (DOMAIN.md 5.1).
       if (!connectedNow) t.accepted = true;
     } else if (!t.accepted && !connectedNow) {
-      // The starter writes again into a thread not accepted: the channel that applies now, in the same thread.
-      if (d.delivery === 'request') {
-        if (t.state === 'request') t.followUps += 1;
-        else {
-          t.state = 'request';
-          t.followUps = 0;
-          t.channel = d.channel;
-        }
-      } else {
-        t.state = 'open';
+      // The starter writes again into a thread not accepted: the channel that applies now, in the
+      // same thread (DOMAIN.md 5.1). On a pending request that is a follow-up; otherwise a new
+      // arrival: a request sends the thread back to the recipient's requests, an inbox channel to
+      // their inbox, and a request they had ignored arrives again (the contract is silent on it;
+      // the model takes "goes back to the recipient's requests" for them too).
+      if (d.delivery === 'request' && t.state === 'request') {
+        t.followUps += 1;
         t.channel = d.channel;
+      } else {
+        t.state = d.delivery === 'request' ? 'request' : 'open';
+        t.followUps = 0;
+        t.channel = d.channel;
+        t.ignoredBy = null;
       }
     } else if (t.state === 'request' && connectedNow) {
       // The two connected while a request was pending: it opens.
