@@ -42,6 +42,31 @@ const member = (handle: string, name: string, headline = ''): Promise<Who> => e2
 const connectApi = (a: Who, b: Who) => e2e.connectApi(a, b);
 const signIn = (page: Page, who: Who, hash?: string) => e2e.signIn(page, who, hash);
 
+/** What the focused element is called: "tag:label", the label being its <label>, aria-label or text. */
+async function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return '';
+    const label = el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+    return `${el.tagName.toLowerCase()}:${(label ?? el.getAttribute('aria-label') ?? el.textContent ?? '').replace(/\s+/g, ' ').trim()}`;
+  });
+}
+
+/**
+ * Presses Tab (Shift+Tab with `back`) until the focused element matches `want`; fails after `max`
+ * presses with the path the focus took. Returns the number of presses.
+ */
+async function tabTo(page: Page, want: RegExp, { back = false, max = 60 } = {}): Promise<number> {
+  const seen: string[] = [];
+  for (let i = 1; i <= max; i++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const f = await focused(page);
+    if (want.test(f)) return i;
+    seen.push(f);
+  }
+  throw new Error(`${back ? 'Shift+Tab' : 'Tab'} never reached ${want} in ${max} presses: ${seen.join(' → ')}`);
+}
+
 // ------------------------------------------------------------------ scenarios
 
 describe('web UI end to end (Chromium)', () => {
@@ -150,6 +175,85 @@ describe('web UI end to end (Chromium)', () => {
     // the UI needs nothing its Content-Security-Policy forbids
     expect(await cspViolations(pa)).toEqual([]);
     expect(await cspViolations(pb)).toEqual([]);
+  }, 120_000);
+
+  it('keyboard only: sign in, find a member, open the profile, connect with a note, open the inbox, write and send a message', async () => {
+    const kim = await member('kim_k', 'Kim Keys', 'Accessibility lead');
+    const lou = await member('lou_l', 'Lou Lane', 'Engineer at Umbrella');
+    const { page } = await newPage();
+    const key = (k: string) => page.keyboard.press(k);
+    const type = (t: string) => page.keyboard.type(t);
+
+    // sign in: the first Tab reaches the skip link, then on to the form
+    await page.goto(`${base}/#/signin`);
+    await visible(page.getByTestId('signin-form'));
+    await tabTo(page, /^a:Skip to content$/, { max: 3 });
+    await tabTo(page, /^input:Handle or e-mail$/);
+    await type(kim.handle);
+    await key('Tab');
+    expect(await focused(page)).toBe('input:Password');
+    await type(PASSWORD);
+    await key('Enter');
+    await visible(page.getByRole('button', { name: 'Sign out' }));
+
+    // My network: search for Lou (Enter submits the search)
+    await tabTo(page, /^a:My network/);
+    await key('Enter');
+    await expect.poll(() => page.url()).toMatch(/#\/network$/);
+    await tabTo(page, /^input:Search people$/);
+    await type('Lou');
+    await key('Enter');
+    await visible(page.locator('[data-testid="search-result"][data-handle="lou_l"]'));
+
+    // the result's name opens the profile
+    await tabTo(page, /^a:Lou Lane$/);
+    await key('Enter');
+    await visible(page.locator('[data-testid="profile"][data-handle="lou_l"]'));
+
+    // Connect (Space presses a button too), the note, Send invitation
+    const primary = page.getByTestId('primary-action');
+    await tabTo(page, /^button:Connect$/);
+    await key('Space');
+    await visible(page.getByTestId('connect-panel'));
+    await tabTo(page, /^textarea:Note \(optional\)$/, { max: 5 });
+    await type('Hi Lou, I liked your talk on accessible forms.');
+    await tabTo(page, /^button:Send invitation$/, { max: 3 });
+    await key('Enter');
+    await expect.poll(() => primary.getAttribute('data-action'), { timeout: T }).toBe('pending');
+
+    // Lou accepts (not this member's flow); the profile turns to Message without a reload
+    const inv = await h.call('GET', '/v1/invitations?direction=received', { token: lou.token });
+    const id = (inv.body.items as { id: string; from: { handle: string } }[]).find((i) => i.from.handle === kim.handle)?.id;
+    expect(id, inv.text).toBeTruthy();
+    expect((await h.call('POST', `/v1/invitations/${id}/accept`, { token: lou.token })).status).toBe(200);
+    await expect.poll(() => primary.getAttribute('data-action'), { timeout: 20_000 }).toBe('message');
+
+    // the inbox (back up to the header with Shift+Tab), then New message
+    await tabTo(page, /^a:Messaging/, { back: true });
+    await key('Enter');
+    await visible(page.getByTestId('folder-inbox'));
+    await tabTo(page, /^a:New message$/);
+    await key('Enter');
+    const compose = await visible(page.getByTestId('compose-form'));
+    await tabTo(page, /^input:To$/);
+    await type(lou.handle);
+    await expect.poll(() => compose.getByTestId('decision-message').getAttribute('data-allowed'), { timeout: T }).toBe('true');
+    await tabTo(page, /^textarea:Message$/);
+    const first = 'Thanks for connecting, Lou! Coffee next week?';
+    await type(first);
+    await tabTo(page, /^button:Send$/);
+    await key('Enter');
+    await visible(page.getByTestId('conversation-view'));
+    await expect.poll(() => page.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first]);
+
+    // in the conversation: Tab to the composer, Enter sends
+    await tabTo(page, /^textarea:Message$/);
+    await type('Tuesday suits me.');
+    await key('Enter');
+    await expect.poll(() => page.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first, 'Tuesday suits me.']);
+    const got = await h.call('GET', '/v1/conversations?folder=requests', { token: lou.token });
+    const inbox = await h.call('GET', '/v1/conversations?folder=inbox', { token: lou.token });
+    expect([...got.body.items, ...inbox.body.items].map((c: { lastMessage: { body: string } }) => c.lastMessage.body)).toContain('Tuesday suits me.');
   }, 120_000);
 
   it('a free member sees Message denied on a 3rd-degree profile, with the unlocks and the introduction path', async () => {
