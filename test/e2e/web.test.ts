@@ -10,7 +10,11 @@
  * - A message request is accepted from the requests folder.
  * - Names, headlines, notes and message bodies are text, never HTML.
  *
- * Chromium: /usr/bin/chromium (`bash scripts/install-chromium.sh` installs it). The UI is built
+ * - One whole flow by keyboard alone; every screen scanned with axe-core; profile, inbox and
+ *   conversation at 375 px wide (test-results/mobile-*.png).
+ *
+ * Chromium: /usr/bin/chromium (`bash scripts/install-chromium.sh` installs it), else the one
+ * @sparticuz/chromium ships (LIAISON_E2E_CHROMIUM=packaged forces it). The UI is built
  * (`node scripts/build-web.mjs`) when dist/web is missing or older than web/. Screenshots go to
  * test-results/.
  */
