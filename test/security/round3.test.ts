@@ -344,6 +344,21 @@ describe(`round 3: search (${storageKind})`, () => {
   });
 });
 
+describe(`round 3: cursors of the new lists (${storageKind})`, () => {
+  it('held: odd cursors and limits answer 200 or 400, never 5xx', async () => {
+    const a = await signUp(h);
+    const g = await makeGroup(h, [a]);
+    const bad: string[] = [];
+    for (const base of ['/v1/introductions?role=asked&', '/v1/introductions?role=to_forward&', `/v1/groups/${g}/members?`, `/v1/groups/${g}/requests?`, '/v1/me/credits?', '/v1/search/members?q=a&'])
+      for (const c of ['abc', '-1', '1e309', '99999999999999999999', '0x10', '1.5', '%20', '9223372036854775808', '2147483648'])
+        for (const lim of ['', '&limit=0', '&limit=101', '&limit=-1']) {
+          const r = await h.call('GET', `${base}cursor=${c}${lim}`, { token: a.token });
+          if (r.status >= 500) bad.push(`${base}cursor=${c}${lim}: ${r.status}`);
+        }
+    expect(bad).toEqual([]);
+  });
+});
+
 describe(`round 3: export (${storageKind})`, () => {
   // Finding R3-6 (fixed): a block ends the pair's thread (endedAt, accepted false); the blocked
   // member's export said `ended: true` beside "a former member", unlike a thread with a member who
