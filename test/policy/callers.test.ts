@@ -25,7 +25,7 @@ const INTERNAL: Record<string, string> = {
   spendableCredits: 'part of decideMessage', startOfNextMonthUTC: 'part of the wait unlocks', tierRank: 'part of the unlocks',
   tierReaches: 'part of the channel rules', waitUntil: 'part of the wait unlocks',
   matchingRequestFilter: 'part of requestFolder', REQUEST_FILTERS: 'the order matchingRequestFilter checks',
-  ASK_RULES: 'table', introductionsPausedUntil: 'part of decideIntroductionAsk', INTRODUCTION_DECLINES_TO_PAUSE: 'part of introductionsPausedUntil',
+  wordMatch: 'part of searchMatch', ASK_RULES: 'table', introductionsPausedUntil: 'part of decideIntroductionAsk', INTRODUCTION_DECLINES_TO_PAUSE: 'part of introductionsPausedUntil',
 };
 
 function sources(dir: string, out: string[] = []): string[] {

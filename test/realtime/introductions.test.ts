@@ -62,9 +62,11 @@ describe('introductions on the stream', () => {
 
     // the introducer hears nothing of the forward; the asker nothing of the ask; D nothing at all
     await sd.quiet(300);
-    expect(sd.frames.map((f) => f.type)).toEqual([]);
-    expect(sb.frames.map((f) => f.type)).toEqual(['introduction.asked']);
-    expect(sa.frames.map((f) => f.type)).toEqual(['message.created']);
+    // (notification.created frames come with them: the notifications have tests of their own)
+    const types = (s: { frames: { type: string }[] }) => s.frames.map((f) => f.type).filter((t) => t !== 'notification.created');
+    expect(types(sd)).toEqual([]);
+    expect(types(sb)).toEqual(['introduction.asked']);
+    expect(types(sa)).toEqual(['message.created']);
     expect(sc.frames.some((f) => f.type === 'introduction.asked')).toBe(false);
 
     // a reconnect with ?since= replays them
