@@ -227,11 +227,17 @@ function shape(
  * The read queries, as SQL (test/http/notifications.test.ts EXPLAINs them on a large history: they
  * read the member's rows through indexes only).
  */
+/** A page's requests concern the member only while they run the page (an admin removed loses them). */
+function stillAdminSql(memberId: number): SQL {
+  return sql`(n.page_id is null or exists (select 1 from page_admins pa where pa.page_id = n.page_id and pa.member_id = ${memberId}))`;
+}
+
 /** One page of a member's groups, newest update first (notifications_list_idx: member_id, seq). */
 export function groupsPageSql(memberId: number, cutoff: Date, beforeSeq: number | undefined, limit: number): SQL {
-  return sql`select * from notifications
-    where member_id = ${memberId} and updated_at > ${cutoff} ${beforeSeq !== undefined ? sql`and seq < ${beforeSeq}` : sql``}
-    order by seq desc limit ${limit}`;
+  return sql`select * from notifications n
+    where n.member_id = ${memberId} and n.updated_at > ${cutoff} ${beforeSeq !== undefined ? sql`and n.seq < ${beforeSeq}` : sql``}
+      and ${stillAdminSql(memberId)}
+    order by n.seq desc limit ${limit}`;
 }
 
 /** What the visible actors of some groups add up to: count, last update, the newest ACTORS_SHOWN (primary key of notification_actors). */
@@ -370,6 +376,7 @@ export function unreadCountsSql(memberId: number, cutoff: Date): SQL {
                  or exists (select 1 from notification_actors na
                              where na.notification_id = n.id and na.seq > mark.s and ${visibleActorSql(memberId, sql`na.actor_id`)}))
             and (n.page_id is null or exists (select 1 from members pm where pm.id = n.page_id and pm.status = 'active'))
+            and ${stillAdminSql(memberId)}
         ) as notifications,
         coalesce((select n from folders where folder = 'inbox'), 0) as inbox,
         coalesce((select n from folders where folder = 'requests'), 0) as requests,

@@ -142,6 +142,13 @@ describe(`notifications (${storageKind})`, () => {
       expect(l[0]).toMatchObject({ count: 2, subject: { page: { handle: page.handle } } });
       expect(handles(l[0])).toEqual([s2.handle, s1.handle]);
     }
+    // an admin removed from the page no longer has its requests' notifications
+    expect((await unread(h, y)).notifications).toBe(1);
+    const rm = await h.call('DELETE', `/v1/pages/${page.handle}/admins/${y.handle}`, { token: x.token });
+    expect(rm.status, rm.text).toBe(204);
+    expect((await notes(h, y)).filter((n) => n.kind === 'page.request')).toEqual([]);
+    expect((await unread(h, y)).notifications).toBe(0);
+    expect((await notes(h, x)).filter((n) => n.kind === 'page.request')).toHaveLength(1);
   });
 
   it('ignoring a request takes its notification away; an ignored request notifies nothing more', async () => {
