@@ -182,6 +182,17 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
     .set({ status: 'expired', respondedAt: now })
     .where(and(or(eq(invitations.fromId, id), eq(invitations.toId, id)), inArray(invitations.status, ['pending', 'ignored'])));
   await tx.delete(groupRequests).where(eq(groupRequests.memberId, id));
+  // A group whose last admin closes keeps an admin: its longest-standing member (DOMAIN.md 2: the
+  // last admin cannot leave; closing is not leaving a group without anyone to run it).
+  await tx.execute(sql`
+    update group_members gm set admin = true
+      from (select distinct on (o.group_id) o.group_id, o.member_id
+              from group_members mine
+              join group_members o on o.group_id = mine.group_id and o.member_id <> mine.member_id
+             where mine.member_id = ${id} and mine.admin
+               and not exists (select 1 from group_members a where a.group_id = mine.group_id and a.admin and a.member_id <> mine.member_id)
+             order by o.group_id, o.joined_at, o.member_id) heir
+     where gm.group_id = heir.group_id and gm.member_id = heir.member_id`);
   const left = await tx.delete(groupMembers).where(eq(groupMembers.memberId, id)).returning();
   for (const g of left) await u.emit('group.left', [id], { groupId: g.groupId, memberId: id });
   await tx.delete(pageAdmins).where(eq(pageAdmins.memberId, id));

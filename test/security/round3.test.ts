@@ -210,9 +210,9 @@ describe(`round 3: groups (${storageKind})`, () => {
     expect((await send(h, x, y, 'still here')).status).toBe(403);
   });
 
-  // Finding R3-5 (open): closing the account of a group's last admin removes the membership (DOMAIN.md 1)
-  // and leaves the group with members but no admin: nobody can ever manage it again.
-  open('R3-5: the last admin closing their account leaves the group with an admin', async () => {
+  // Finding R3-5 (fixed): closing the account of a group's last admin removed the membership (DOMAIN.md 1)
+  // and left the group with members but no admin; now its longest-standing member becomes admin.
+  it('R3-5: the last admin closing their account leaves the group with an admin', async () => {
     const [adm, x] = [await signUp(h), await signUp(h)];
     const g = await makeGroup(h, [adm, x]);
     expect((await h.call('POST', '/v1/me/close', { token: adm.token })).status).toBe(200);
