@@ -545,6 +545,11 @@ describe(`notifications: indexed reads (${storageKind})`, () => {
       await tx.execute(sql`insert into conversation_members (conversation_id, member_id, folder, unread)
         select c.id, s.id, 'inbox', 1 from conversations c cross join lateral (values (c.starter_id), (c.recipient_id)) s(id)
           join members m on m.id = c.starter_id where m.handle like 'hist\\_%'`);
+      // and the small tables the reads consult, grown too: blocks, page admins, read marks
+      await tx.execute(sql`insert into blocks (blocker, blocked) select m.id, m.id + 1 from members m where m.handle like 'hist\\_%'
+          and exists (select 1 from members m2 where m2.id = m.id + 1)`);
+      await tx.execute(sql`insert into page_admins (page_id, member_id) select m.id, m.id from members m where m.handle like 'hist\\_%'`);
+      await tx.execute(sql`insert into notification_marks (member_id, read_seq) select m.id, 1 from members m where m.handle like 'hist\\_%'`);
     });
     expect(await count(h, 'notifications')).toBeGreaterThan(40_000);
     await db.execute(sql`analyze`);
@@ -556,12 +561,9 @@ describe(`notifications: indexed reads (${storageKind})`, () => {
     const ids = (await notes(h, b)).map((n) => Number(n.id));
     expect(ids.length).toBe(2);
     const actors = await explain(visibleActorsSql(me, ids));
-    expect(actors.scans.filter((t) => t === 'notification_actors' || t === 'notifications' || t === 'members'), actors.text).toEqual([]);
+    expect(actors.scans, actors.text).toEqual([]);
     const counts = await explain(unreadCountsSql(me, cutoff));
-    expect(
-      counts.scans.filter((t) => ['notifications', 'notification_actors', 'conversation_members', 'conversations', 'members'].includes(t)),
-      counts.text,
-    ).toEqual([]);
+    expect(counts.scans, counts.text).toEqual([]);
     // and the answers are the member's own
     expect(await unread(h, b)).toMatchObject({ notifications: 2, requests: 1 });
   }, 180_000);
