@@ -94,7 +94,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   app = await buildApp({ config, deps, logger: opts.logger ?? false });
   const metrics = (app as unknown as { metrics: Metrics }).metrics;
   if (opts.processMetrics) metrics.enableProcessMetrics();
-  metrics.watchRuntime({ pool: () => store.poolStats(), busConnected: () => realtime.busConnected, events: () => realtime.stats });
+  metrics.watchRuntime({
+    pool: () => store.poolStats(),
+    busConnected: () => realtime.busConnected,
+    events: () => realtime.stats,
+    streamBuffered: () => realtime.hub.bufferedBytes(),
+  });
   for (const [m, e] of logLater) app.log.info(e ?? {}, m);
   log('realtime: bus ready', { bus: realtime.busKind, lastEventId });
   const webRoot = join(packageRoot(), 'dist', 'web');

@@ -173,6 +173,13 @@ export class StreamHub {
     return this.clients.size;
   }
 
+  /** Bytes queued for the sockets and not yet handed to the network (each bounded by maxBufferedBytes). */
+  bufferedBytes(): number {
+    let n = 0;
+    for (const c of this.clients) n += c.ws.bufferedAmount;
+    return n;
+  }
+
   get isDraining(): boolean {
     return this.draining;
   }
@@ -182,6 +189,7 @@ export class StreamHub {
     this.timer = setInterval(() => {
       for (const c of this.clients) {
         if (!c.alive) {
+          this.metrics?.streamClosed.inc({ code: 'heartbeat' });
           c.ws.terminate();
           continue;
         }

@@ -57,7 +57,7 @@ export class Metrics {
   });
   readonly streamClosed = new Counter({
     name: 'liaison_stream_closed_total',
-    help: 'Stream sockets closed by the server, by close code (4008 slow consumer, 1012 restart, 4003 account inactive, 1011 replay failed)',
+    help: 'Stream sockets closed by the server, by close code (4008 slow consumer, 1012 restart, 4003 account inactive, 1011 replay failed; heartbeat: terminated for not answering pings)',
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
@@ -79,7 +79,16 @@ export class Metrics {
     pool: () => { total: number; idle: number; waiting: number } | undefined;
     busConnected: () => boolean;
     events: () => { local: number; remote: number; caughtUp: number; duplicates: number; catchUpFailures: number };
+    streamBuffered?: () => number;
   }): void {
+    new Gauge({
+      name: 'liaison_stream_buffered_bytes',
+      help: 'Bytes queued for stream sockets and not yet sent (a socket past 1 MiB is closed with 4008)',
+      registers: [this.registry],
+      collect() {
+        this.set(src.streamBuffered?.() ?? 0);
+      },
+    });
     new Gauge({
       name: 'liaison_db_pool_connections',
       help: 'PostgreSQL pool: connections open (total), idle, and requests waiting for one (waiting)',

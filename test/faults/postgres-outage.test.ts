@@ -69,6 +69,11 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
       const sTo = new ResilientStream(to, () => (i % 2 ? [A.url, B.url] : [B.url, A.url])).start();
       streams.push(sFrom, sTo);
       await Promise.all([sFrom.connectedOnce, sTo.connectedOnce]);
+      // a first message gives both clients a cursor: a client that has seen no event yet has no
+      // ?since= to resume from (it would reconnect without one and miss what came meanwhile)
+      const hello = await call(A.url, 'POST', '/v1/messages', { token: from.token, body: { to: to.handle, body: `hello ${i}` } });
+      expect(hello.status, hello.text).toBe(201);
+      await waitFor('both clients have a cursor', 10_000, () => sFrom.lastId !== undefined && sTo.lastId !== undefined);
       out.push({ from, to, sFrom, sTo });
     }
     return out;
