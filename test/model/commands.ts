@@ -793,7 +793,7 @@ async function upload(m: Model, r: Real, a: number, retry: boolean): Promise<MAt
     C.status(res, [201, 403], 'sender_restricted', what);
     if (res.status === 403) return null;
   } else C.status(res, 201, undefined, what);
-  const att: MAttachment = { id: String(res.body.id), uploader: a, threads: new Set() };
+  const att: MAttachment = { id: String(res.body.id), uploader: a, uploadedAt: new Date(m.now), threads: new Set() };
   m.attachments.push(att);
   if (retry) {
     const again = await call(r, 'POST', '/v1/attachments', { ...tok(m, a), headers, rawBody: payload });

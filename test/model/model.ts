@@ -117,6 +117,7 @@ export interface MGroup {
 export interface MAttachment {
   id: string;
   uploader: number;
+  uploadedAt: Date;
   threads: Set<string>;
 }
 
@@ -723,7 +724,9 @@ export class Model {
 
   /** Whether attachment `a` may be fetched by member v: true, false, or 'either' where the contract leaves room. */
   attachmentVisible(v: number, a: MAttachment): boolean | 'either' {
-    if (a.uploader === v) return true;
+    // LENIENT: an upload no message carries may be removed a day after it was made (a choice of
+    // the server, README "attachments"; the contract is silent on uploads never sent).
+    if (a.uploader === v) return a.threads.size === 0 && this.now.getTime() - a.uploadedAt.getTime() >= DAY ? 'either' : true;
     let either = false;
     for (const id of a.threads) {
       const t = this.thread(id)!;
