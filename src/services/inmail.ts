@@ -8,7 +8,10 @@
  *   transaction (src/services/admin.ts). Monthly grants need no job: `subscriptions.changed_at` is
  *   when the subscription became what it is, so the grants still due are the 1sts of month after
  *   it (and after the last monthly grant written) at which the tier was paid (`monthlyGrantDates`).
- *   They are written under the member's row lock before a spend, and projected (not written) on reads.
+ *   They are written under the member's row lock before a spend, and by the reads that show the
+ *   member their notifications (GET /v1/me, GET /v1/notifications, GET /v1/me/credits: each grant
+ *   written has its credits.granted notification, src/services/notifications.ts writeDueGrants);
+ *   other reads project them without writing.
  * - Grant periods are unique per member (`YYYY-MM`, `start:<iso>`, `upgrade:<iso>`): writing one
  *   twice is a no-op, so concurrent writers cannot grant twice.
  */
