@@ -567,8 +567,11 @@ export class RemoveConnection extends Cmd {
     const pairs = [...m.connections].map((p) => p.split(',').map(Number) as [number, number]).filter(([x, y]) => m.m(x).status !== 'closed' && m.m(y).status !== 'closed');
     let a: number | undefined;
     let b: number;
-    if (pairs.length) {
-      const [x, y] = pairs[this.k % pairs.length]!;
+    // Half the time a pair with a thread: removing the connection ends its acceptance (DOMAIN.md 5.1).
+    const withThread = pairs.filter(([x, y]) => m.liveThread(x, y));
+    const from = this.k % 2 === 0 && withThread.length ? withThread : pairs;
+    if (from.length) {
+      const [x, y] = from[this.k % from.length]!;
       [a, b] = this.flip ? [y, x] : [x, y];
     } else {
       a = actor(m, this.a);
@@ -721,7 +724,7 @@ export class CreateGroup extends Cmd {
     const res = await call(r, 'POST', '/v1/groups', { ...tok(m, a), body: { name: `Group ${r.run} ${m.groups.length}` } });
     if (inactive(m, a, res, 'create group')) return;
     C.status(res, 201, undefined, `create group by ${H(m, a)}`);
-    m.groups.push({ id: String(res.body.id), creator: a, members: new Set([a]) });
+    m.groups.push({ id: String(res.body.id), creator: a, members: new Set([a]), admins: new Set([a]) });
   }
   toString() {
     return `createGroup(m${this.a})`;
@@ -743,17 +746,26 @@ export class GroupMembership extends Cmd {
     const a = actor(m, this.a);
     if (a === undefined) return;
     const g = m.groups[this.g % m.groups.length]!;
-    // Not covered: the creator is the group's last admin and cannot leave (DOMAIN.md 2); group
-    // admins and approvals are not exercised here.
-    if (this.leave && g.creator === a) return;
+    // Not covered: adding admins, approvals and join policies.
     const res = this.leave ? await call(r, 'DELETE', `/v1/groups/${g.id}/members/me`, tok(m, a)) : await call(r, 'POST', `/v1/groups/${g.id}/members`, tok(m, a));
     const what = `${this.leave ? 'leave' : 'join'} group ${g.id} by ${H(m, a)}`;
     if (inactive(m, a, res, what)) return;
     if (this.leave) {
       // LENIENT: leaving a group one is not in: 404 or 409.
       if (!g.members.has(a)) return C.status(res, [404, 409], undefined, `${what}: not a member`);
-      C.status(res, 204, undefined, what);
+      if (g.admins === null) {
+        // LENIENT: after the last admin closed their account, someone took over (the server chooses whom).
+        C.status(res, [204, 409], undefined, `${what} (who took over as admin is the server's choice)`);
+        if (res.status === 409) {
+          g.admins = new Set([a]);
+          return;
+        }
+      } else if (g.admins.size === 1 && g.admins.has(a)) {
+        // DOMAIN.md 2: the last admin cannot leave.
+        return C.status(res, 409, 'conflict', `${what}: the last admin`);
+      } else C.status(res, 204, undefined, what);
       g.members.delete(a);
+      g.admins?.delete(a);
     } else {
       // LENIENT: joining a group one is in already: 204 (idempotent) or 409.
       if (g.members.has(a)) return C.status(res, [204, 409], undefined, `${what}: already a member`);

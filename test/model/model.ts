@@ -112,6 +112,11 @@ export interface MGroup {
   id: string;
   creator: number;
   members: Set<number>;
+  /**
+   * The admins (DOMAIN.md 2: the creator is the first; the last admin cannot leave). `null` once the
+   * last admin closed their account: who takes over is the server's to choose (the contract is silent).
+   */
+  admins: Set<number> | null;
 }
 
 export interface MAttachment {
@@ -582,7 +587,11 @@ export class Model {
         inv.status = 'expired';
         inv.respondedAt = new Date(this.now);
       }
-    for (const g of this.groups) g.members.delete(i);
+    for (const g of this.groups) {
+      g.members.delete(i);
+      g.admins?.delete(i);
+      if (g.admins && g.admins.size === 0 && g.members.size > 0) g.admins = null;
+    }
   }
 
   /** Spends one credit for an InMail: tier credits first while the tier lasts, else purchased. */
