@@ -8,8 +8,8 @@
  * run) and starts later in time than the run before, so runs never see each other's state.
  *
  * Environment:
- *   LIAISON_MODEL_RUNS      sequences to run (default 60; nightly e.g. 2000)
- *   LIAISON_MODEL_COMMANDS  at most this many commands a sequence (default 40)
+ *   LIAISON_MODEL_RUNS      sequences to run at most (default 400; nightly e.g. 100000)
+ *   LIAISON_MODEL_COMMANDS  at most this many commands a sequence (default 60)
  *   LIAISON_MODEL_SECONDS   stop generating new sequences after this long (default 150)
  *   LIAISON_MODEL_SEED, LIAISON_MODEL_PATH   replay a failure (printed when one is found)
  */
@@ -56,8 +56,8 @@ function smallPolicy(): Record<string, number> {
 }
 
 const env = (k: string) => (process.env[k] === undefined || process.env[k] === '' ? undefined : process.env[k]);
-const RUNS = Number(env('LIAISON_MODEL_RUNS') ?? 60);
-const MAX_COMMANDS = Number(env('LIAISON_MODEL_COMMANDS') ?? 40);
+const RUNS = Number(env('LIAISON_MODEL_RUNS') ?? 400);
+const MAX_COMMANDS = Number(env('LIAISON_MODEL_COMMANDS') ?? 60);
 const SECONDS = Number(env('LIAISON_MODEL_SECONDS') ?? 150);
 const SEED = env('LIAISON_MODEL_SEED') !== undefined ? Number(env('LIAISON_MODEL_SEED')) : (randomBytes(4).readUInt32BE(0) | 0);
 const PATH = env('LIAISON_MODEL_PATH');
