@@ -894,9 +894,9 @@ export class Send extends Cmd {
     }
     C.status(res, 201, undefined, what);
     stat(`send ${d.channel}/${d.delivery}`);
-    if (m.threadSeenBy(a, b) && !m.threadSeenBy(a, b)!.accepted && m.threadSeenBy(a, b)!.starter === a && !m.connected(a, b)) stat('send: starter again into a thread not accepted');
-    C.eq(res.body.message?.channel, d.channel, `${what}: channel`, res);
     const before = m.threadSeenBy(a, b);
+    if (before && !before.accepted && before.starter === a && !m.connected(a, b)) stat('send: starter again into a thread not accepted');
+    C.eq(res.body.message?.channel, d.channel, `${what}: channel`, res);
     const gone = m.threads.filter((t) => t.gone && t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)));
     const convId = String(res.body.conversation?.id);
     if (before && convId !== before.id) C.fail(`${what}: the message continues thread ${before.id}`, before.id, convId, res);
