@@ -153,7 +153,18 @@ export async function search(
       .from(members)
       .leftJoin(settings, eq(settings.memberId, members.id))
       .where(and(eq(members.status, 'active'), sql`${members.id} <> ${viewer.id}`, ...each))
-      .orderBy(members.id)
+      // the cap drops only the weakest candidates: whole-word matches first, then word starts
+      .orderBy(
+        sql`(${sql.join(
+          words.map((w) => sql`(lower(${members.name} || ' ' || ${members.handle}) ~ ${`\\m${w}\\M`})::int`),
+          sql` + `,
+        )}) desc`,
+        sql`(${sql.join(
+          words.map((w) => sql`(lower(${members.name} || ' ' || ${members.handle} || ' ' || ${members.headline}) ~ ${`\\m${w}`})::int`),
+          sql` + `,
+        )}) desc`,
+        members.id,
+      )
       .limit(SEARCH_CANDIDATES);
   });
   const ranked: { id: number; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];

@@ -1,4 +1,5 @@
 /** Finding people (DOMAIN.md 10, API.md GET /v1/search/members). */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, settings, type User } from '../helpers/messaging.js';
@@ -60,6 +61,14 @@ describe(`search (${storageKind})`, () => {
     const rest = await find('a', `&limit=100&cursor=${first.nextCursor}`);
     const all = await find('a', '&limit=100');
     expect([...handles(first), ...handles(rest)]).toEqual(handles(all));
+  });
+
+  it('an exact handle is found behind more than 1,000 look-alikes (model finding 3)', async () => {
+    await h.inst.store.db.execute(
+      sql`insert into members (handle, kind, name, email) select 'charlie' || lpad(g::text, 5, '0'), 'person', 'Charlie', 'charlie' || g || '@x.test' from generate_series(0, 1100) g`,
+    );
+    const r = await find('charlie01002');
+    expect(handles(r)[0]).toBe('charlie01002');
   });
 
   it('bad input: 1 to 200 characters, any Unicode, bad cursors are 400', async () => {
