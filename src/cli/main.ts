@@ -7,7 +7,7 @@ import { startServer } from '../server.js';
 import { openStore } from '../store/db.js';
 import { importCsv, ImportError } from './import.js';
 import { seed, SEED_PASSWORD } from './seed.js';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../services/context.js';
@@ -87,9 +87,10 @@ async function serve() {
 async function migrate() {
   const cfg = config();
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
-  await store.migrate();
+  const dist = await store.migrate();
   await store.close();
   process.stdout.write(`migrations applied (${store.kind})\n`);
+  if (dist.citus) process.stdout.write(`citus: ${dist.applied.length ? dist.applied.join('\n') : 'every table already placed by the plan'}\n`);
 }
 
 async function seedCmd(args: string[]) {
@@ -108,12 +109,12 @@ async function seedCmd(args: string[]) {
   if (!Number.isInteger(members) || members < 1) throw new UsageError('--members must be a positive integer');
   if (!(avgDegree >= 0) || avgDegree > 10_000) throw new UsageError('--avg-degree must be a number from 0 to 10000');
   if (!Number.isInteger(s)) throw new UsageError('--seed must be an integer');
-  if (!/^[A-Za-z0-9_-]{1,16}$/.test(values.prefix!)) throw new UsageError('--prefix must be 1-16 of a-z 0-9 _ -');
+  if (!/^[A-Za-z0-9_-]{1,16}$/.test(values.prefix)) throw new UsageError('--prefix must be 1-16 of a-z 0-9 _ -');
   const cfg = config();
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     await store.migrate();
-    const r = await seed(store, { members, avgDegree, seed: s, prefix: values.prefix!, progress: true });
+    const r = await seed(store, { members, avgDegree, seed: s, prefix: values.prefix, progress: true });
     process.stdout.write(
       `seeded ${r.members} members (ids ${r.firstId}-${r.lastId}), ${r.connections} connections, ${r.pages} pages, ${r.groups} groups in ${(r.ms / 1000).toFixed(1)} s on ${store.kind}\n` +
         `members sign in as ${values.prefix}<n> with the password ${SEED_PASSWORD}; restart running servers to load the new graph\n`,
@@ -129,7 +130,7 @@ async function importCmd(args: string[]) {
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   try {
     await store.migrate();
-    const r = await importCsv(store, args[0]!, args[1]!, { progress: true });
+    const r = await importCsv(store, args[0], args[1], { progress: true });
     process.stdout.write(`imported ${r.members} members and ${r.connections} connections\n`);
   } catch (e) {
     if (e instanceof ImportError) {
@@ -167,6 +168,21 @@ async function exportCmd(args: string[]) {
   }
 }
 
+/** `liaison openapi [--out file]`: the served OpenAPI document, from an instance on in-memory storage. */
+async function openapiCmd(args: string[]) {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } } });
+  const cfg = { ...config(), databaseUrl: undefined, dataDir: `memory://openapi-${process.pid}`, natsUrl: undefined };
+  const inst = await startServer(cfg, { logger: false, listen: false });
+  try {
+    await inst.app.ready();
+    const doc = `${JSON.stringify(inst.app.swagger(), null, 2)}\n`;
+    if (values.out) writeFileSync(values.out, doc);
+    else process.stdout.write(doc);
+  } finally {
+    await inst.close();
+  }
+}
+
 class UsageError extends Error {}
 
 const USAGE = `usage: liaison <command>
@@ -175,6 +191,7 @@ const USAGE = `usage: liaison <command>
   seed       --members N --avg-degree D --seed S [--prefix P]: write a generated network
   import     members.csv connections.csv: import members and connections (all or nothing)
   export     --member <handle> [--out file]: a member's export document (JSON), for operators
+  openapi    [--out file]: the OpenAPI document the server serves at /v1/openapi.json (in-memory storage)
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
@@ -183,6 +200,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   seed: (a) => seedCmd(a),
   import: (a) => importCmd(a),
   export: (a) => exportCmd(a),
+  openapi: (a) => openapiCmd(a),
 };
 
 const [cmd = 'serve', ...rest] = process.argv.slice(2);
