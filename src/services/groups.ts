@@ -118,11 +118,24 @@ async function personFor(u: Uow, viewer: MemberRecord, handle: string): Promise<
   return m;
 }
 
+/**
+ * The member an admin removes or whose request they decline: found among the group's own people
+ * whatever blocks stand between them (a member who blocked every admin can still be removed: R3-4).
+ * An admin learns nothing a member list would not show them: the answer is the same 404 when the
+ * handle is unknown or not in this group.
+ */
+async function groupPersonFor(u: Uow, handle: string): Promise<MemberRecord> {
+  const m = await memberByHandle(u.tx, handle);
+  if (!m || m.status === 'closed') throw notFound('no such member of this group');
+  return m;
+}
+
 /** Admins: approve or decline a request to join. */
 export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: number, handle: string, approve: boolean): Promise<void> {
   await lockGroup(u, groupId);
   await require(u.tx, groupId, viewer.id, 'manage');
-  const m = await personFor(u, viewer, handle);
+  // Approving adds someone the admin must be able to see; declining works whatever the blocks.
+  const m = approve ? await personFor(u, viewer, handle) : await groupPersonFor(u, handle);
   const [req] = await u.tx.select().from(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
   if (!req) throw notFound('no such request');
   if (approve) await addMember(u, groupId, m.id);
@@ -133,7 +146,7 @@ export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: numbe
 export async function removeMember(u: Uow, viewer: MemberRecord, groupId: number, handle: string): Promise<void> {
   await lockGroup(u, groupId);
   await require(u.tx, groupId, viewer.id, 'manage');
-  const m = await personFor(u, viewer, handle);
+  const m = await groupPersonFor(u, handle);
   const target = await placeOf(u.tx, groupId, m.id);
   if (!target.member) throw notFound('no such member of this group');
   if (!mayRemoveFromGroup(target)) throw REFUSALS.last_admin();
