@@ -6,19 +6,10 @@
 import { DAY_MS } from './time.js';
 import type { Policy } from './policy.js';
 import type { Settings } from './types.js';
+import { NOTIFICATION_KINDS, type NotificationKind } from '../contract/codes.js';
 
-/** API.md `Notification.kind`, in the order settings list them. */
-export const NOTIFICATION_KINDS = [
-  'invitation.received',
-  'invitation.accepted',
-  'request.received',
-  'inmail.received',
-  'page.request',
-  'credits.granted',
-  'introduction.asked',
-  'introduction.forwarded',
-] as const;
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+/** API.md `Notification.kind` (src/contract/codes.ts), in the order settings list them. */
+export { NOTIFICATION_KINDS, type NotificationKind };
 
 /** Every kind on (API.md: `notifications` = all true). */
 export function allNotificationsOn(): Record<NotificationKind, boolean> {

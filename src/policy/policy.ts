@@ -2,59 +2,13 @@
  * The policy: every number the rules use, as data. Defaults are API.md "Running", field for field.
  * An operator overrides any subset with a JSON file (LIAISON_POLICY), deep-merged over the defaults.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { TIERS } from '../contract/codes.js';
+import { PolicySchema, type Policy } from '../contract/policy.js';
 
-const Count = Type.Integer({ minimum: 0 });
-const PerTier = Type.Object(
-  { free: Count, career: Count, business: Count, sales_navigator: Count },
-  { additionalProperties: false },
-);
-const Reach = Type.Integer({ minimum: 0, maximum: 3 });
-
-export const PolicySchema = Type.Object(
-  {
-    connectionCap: Count,
-    invitationsPerWeek: Count,
-    noteMaxChars: Count,
-    notesPerMonthFree: Count,
-    withdrawCooldownDays: Count,
-    invitationExpiryDays: Count,
-    idkReportsToRequireEmail: Count,
-    messageMaxChars: Count,
-    inmailSubjectMaxChars: Count,
-    inmailBodyMaxChars: Count,
-    inmailMonthlyCredits: PerTier,
-    inmailRolloverMonths: Count,
-    inmailRefundDays: Count,
-    tierReach: Type.Object(
-      { free: Reach, career: Reach, business: Reach, sales_navigator: Reach },
-      { additionalProperties: false },
-    ),
-    groupConversationsPerMonth: Count,
-    followUpsWhilePending: Count,
-    messagesPerMinute: Count,
-    nonConnectionConversationsPerMonth: Count,
-    bulkRecipientsThreshold: Count,
-    reportsToRestrict: Count,
-    reportMinAccountAgeDays: Count,
-    reblockCooldownHours: Count,
-    introductionsPerMonth: Count,
-    introductionExpiryDays: Count,
-    attachmentMaxBytes: Count,
-    attachmentQuotaBytes: Count,
-    uploadsPerHour: Count,
-    newAccountDays: Count,
-    notificationRetentionDays: Count,
-    signupsPerHourPerAddress: Count,
-    sessionIdleDays: Count,
-  },
-  { additionalProperties: false },
-);
-
-export type Policy = Static<typeof PolicySchema>;
+export { PolicySchema, TIERS, type Policy };
 export type Tier = keyof Policy['tierReach'];
-export const TIERS: readonly Tier[] = ['free', 'career', 'business', 'sales_navigator'];
 
 export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   connectionCap: 30000,

@@ -19,36 +19,15 @@ import type { BusEvent, Deps } from '../services/context.js';
 import { memberByHandle, memberById, type MemberRecord } from '../services/members.js';
 import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
 import type { Ephemeral } from './bus.js';
+import { CLOSE, STREAM_EVENT_TYPES } from '../contract/stream.js';
 
-/** The event types clients see; every other type feeds the graph indexes only. */
-export const EXTERNAL_TYPES = [
-  'message.created',
-  'conversation.request',
-  'invitation.received',
-  'invitation.accepted',
-  'read',
-  'typing',
-  // DOMAIN.md 11: to the introducer, and to the target with the request it became
-  'introduction.asked',
-  'introduction.forwarded',
-  // DOMAIN.md 9: a notification written or updated (API.md Notification as its member sees it)
-  'notification.created',
-] as const;
+/** The event types clients see (the contract's); every other type feeds the graph indexes only. */
+export const EXTERNAL_TYPES = STREAM_EVENT_TYPES;
 const EXTERNAL = new Set<string>(EXTERNAL_TYPES);
 const DURABLE_EXTERNAL = EXTERNAL_TYPES.filter((t) => t !== 'typing');
 
-/** Close codes. */
-export const CLOSE = {
-  /** the instance is shutting down: reconnect (to another instance) with ?since= */
-  serviceRestart: 1012,
-  /** the client did not read fast enough: reconnect with ?since= */
-  slowConsumer: 4008,
-  /** the account was deactivated or closed */
-  accountInactive: 4003,
-  /** the session this socket signed in with ended (signed out, revoked, password changed) */
-  sessionEnded: 4001,
-  /** heartbeats were not answered (terminated, so the client sees 1006) */
-} as const;
+/** Close codes (the contract's). */
+export { CLOSE };
 
 export interface HubOptions {
   /** ping every socket this often; one without a pong by the next round is terminated */

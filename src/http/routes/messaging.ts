@@ -1,11 +1,10 @@
 /**
  * API.md "Messaging": sending, conversations and their folders, message requests, pages' shared
- * inboxes (`?as=<page handle>`), attachments, and the operator's list of reports.
+ * inboxes (`?as=<page handle>`), attachments, and the operator's list of reports. Schemas: src/contract/routes.ts.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
-import { Type } from '@sinclair/typebox';
 import {
   attachmentForViewer,
   attachmentsDir,
@@ -36,54 +35,8 @@ import { checkUploadLimits, fileExists, lockContent } from '../../services/uploa
 import { attachments } from '../../store/schema.js';
 import { runWrite } from '../idempotency.js';
 import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
-import { errorResponses, HandleRef, listOf, Member, parseLimit } from '../schemas.js';
-
-export const Attachment = Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), size: Type.Integer() });
-
-export const Message = Type.Object({
-  id: Type.String(),
-  conversationId: Type.String(),
-  sender: Member,
-  body: Type.String(),
-  subject: Type.Union([Type.String(), Type.Null()]),
-  channel: Type.String(),
-  createdAt: Type.String(),
-  attachments: Type.Array(Attachment),
-  introducedBy: Type.Optional(Member),
-  introduction: Type.Optional(Type.Object({ note: Type.Union([Type.String(), Type.Null()]), forwardNote: Type.Union([Type.String(), Type.Null()]) })),
-});
-
-export const Conversation = Type.Object({
-  id: Type.String(),
-  participants: Type.Array(Member),
-  state: Type.Union([Type.Literal('open'), Type.Literal('request')]),
-  accepted: Type.Boolean({ description: 'DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while the two were not connected)' }),
-  folder: Type.Union([Type.Literal('inbox'), Type.Literal('requests'), Type.Literal('filtered')]),
-  unread: Type.Integer(),
-  lastMessage: Type.Union([Message, Type.Null()]),
-  readUpTo: Type.Union([Type.String(), Type.Null()], { description: 'last message id the other side read (only when both have read receipts on)' }),
-});
-
-const Report = Type.Object({
-  id: Type.String(),
-  reporter: Member,
-  reported: Member,
-  conversationId: Type.Union([Type.String(), Type.Null()]),
-  reason: Type.String(),
-  createdAt: Type.String(),
-});
-
-const MessageAndConversation = Type.Object({ message: Message, conversation: Conversation });
-const AttachmentIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 10 });
-/** Generous schema bounds: the policy's own limits answer `too_long` (400) below them. */
-const Body = Type.String({ maxLength: 100_000 });
-const AsQuery = Type.Object({ as: Type.Optional(HandleRef) }, { additionalProperties: false });
-const ConvParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 30 }) });
-const Folder = Type.Union([Type.Literal('inbox'), Type.Literal('requests'), Type.Literal('filtered')]);
-const ListQuery = {
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
-  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
-};
+import { parseLimit } from '../params.js';
+import { route } from '../route.js';
 
 /** A conversation id from the path: a well-formed id that cannot exist reads as not found. */
 function convId(raw: string): number {
@@ -92,8 +45,6 @@ function convId(raw: string): number {
   if (!Number.isSafeInteger(n)) throw notFound('no such conversation');
   return n;
 }
-
-const security = [{ bearer: [] }];
 
 export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
   const { deps, config } = ctx;
@@ -106,317 +57,149 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     limits: { fileSize: maxBytes + 1, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 100 },
   });
 
-  app.post(
-    '/v1/messages',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Send a message to a member (the policy picks the channel; InMail only when asked for)',
-        tags: ['messaging'],
-        security,
-        body: Type.Object(
-          {
-            to: HandleRef,
-            body: Body,
-            subject: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()])),
-            channel: Type.Optional(Type.Literal('inmail')),
-            attachments: Type.Optional(AttachmentIds),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: MessageAndConversation, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const caller = me(req);
-      const out = await runWrite(deps, req, async (u) => ({
-        status: 201,
-        body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body),
-      }));
-      return send(reply, out);
-    },
-  );
+  route(app, 'postMessages', async (req, reply) => {
+    const caller = me(req);
+    const out = await runWrite(deps, req, async (u) => ({
+      status: 201,
+      body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body),
+    }));
+    return send(reply, out);
+  });
 
-  app.get(
-    '/v1/conversations',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Conversations of a folder, newest activity first',
-        tags: ['messaging'],
-        security,
-        querystring: Type.Object({ folder: Type.Optional(Folder), as: Type.Optional(HandleRef), ...ListQuery }, { additionalProperties: false }),
-        response: { 200: listOf(Conversation), ...errorResponses },
-      },
-    },
-    async (req) => {
-      const actor = await actorFor(db(), me(req), req.query.as);
-      return listConversations(deps, db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
-    },
-  );
+  route(app, 'getConversations', async (req) => {
+    const actor = await actorFor(db(), me(req), req.query.as);
+    return listConversations(deps, db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
+  });
 
-  app.get(
-    '/v1/pages/:handle/conversations',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: "A page's shared inbox (its admins only)",
-        tags: ['messaging', 'pages'],
-        security,
-        params: Type.Object({ handle: HandleRef }),
-        querystring: Type.Object({ folder: Type.Optional(Folder), ...ListQuery }, { additionalProperties: false }),
-        response: { 200: listOf(Conversation), ...errorResponses },
-      },
-    },
-    async (req) => {
-      const actor = await actorFor(db(), me(req), req.params.handle);
-      return listConversations(deps, db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
-    },
-  );
+  route(app, 'getPagesByHandleConversations', async (req) => {
+    const actor = await actorFor(db(), me(req), req.params.handle);
+    return listConversations(deps, db(), actor.member.id, req.query.folder ?? 'inbox', req.query.cursor, parseLimit(req.query.limit), now());
+  });
 
-  app.get(
-    '/v1/conversations/:id',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'One conversation',
-        tags: ['messaging'],
-        security,
-        params: ConvParams,
-        querystring: AsQuery,
-        response: { 200: Conversation, ...errorResponses },
-      },
-    },
-    async (req) => {
-      const actor = await actorFor(db(), me(req), req.query.as);
-      const { conv } = await conversationFor(db(), convId(req.params.id), actor.member.id);
-      return conversationView(deps, db(), actor.member.id, conv, now());
-    },
-  );
+  route(app, 'getConversationsById', async (req) => {
+    const actor = await actorFor(db(), me(req), req.query.as);
+    const { conv } = await conversationFor(db(), convId(req.params.id), actor.member.id);
+    return conversationView(deps, db(), actor.member.id, conv, now());
+  });
 
-  app.get(
-    '/v1/conversations/:id/messages',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Messages of a conversation, newest first (cursor: the last id seen)',
-        tags: ['messaging'],
-        security,
-        params: ConvParams,
-        querystring: Type.Object({ as: Type.Optional(HandleRef), ...ListQuery }, { additionalProperties: false }),
-        response: { 200: listOf(Message), ...errorResponses },
-      },
-    },
-    async (req) => {
-      const actor = await actorFor(db(), me(req), req.query.as);
-      return listMessages(deps, db(), convId(req.params.id), actor.member.id, req.query.cursor, parseLimit(req.query.limit), now());
-    },
-  );
+  route(app, 'getConversationsByIdMessages', async (req) => {
+    const actor = await actorFor(db(), me(req), req.query.as);
+    return listMessages(deps, db(), convId(req.params.id), actor.member.id, req.query.cursor, parseLimit(req.query.limit), now());
+  });
 
-  app.post(
-    '/v1/conversations/:id/messages',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Write into a conversation',
-        tags: ['messaging'],
-        security,
-        params: ConvParams,
-        querystring: AsQuery,
-        body: Type.Object({ body: Body, attachments: Type.Optional(AttachmentIds) }, { additionalProperties: false }),
-        response: { 201: MessageAndConversation, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
+  route(app, 'postConversationsByIdMessages', async (req, reply) => {
+    const id = convId(req.params.id);
+    const caller = me(req);
+    const out = await runWrite(deps, req, async (u) => {
+      const actor = await actorFor(u.tx, caller, req.query.as);
+      return { status: 201, body: await sendInConversation(u, actor, id, req.body) };
+    });
+    return send(reply, out);
+  });
+
+  for (const [opId, fn] of [
+    ['postConversationsByIdAccept', acceptRequest],
+    ['postConversationsByIdIgnore', ignoreRequest],
+    ['postConversationsByIdRead', markRead],
+  ] as const) {
+    route(app, opId, async (req, reply) => {
       const id = convId(req.params.id);
       const caller = me(req);
       const out = await runWrite(deps, req, async (u) => {
         const actor = await actorFor(u.tx, caller, req.query.as);
-        return { status: 201, body: await sendInConversation(u, actor, id, req.body) };
+        return { status: 200, body: await fn(u, actor, id) };
       });
       return send(reply, out);
-    },
-  );
+    });
+  }
 
-  const verb = (name: 'accept' | 'ignore' | 'read', summary: string, fn: typeof acceptRequest) =>
-    app.post(
-      `/v1/conversations/:id/${name}`,
-      {
-        config: { auth: 'member' },
-        schema: { summary, tags: ['messaging'], security, params: ConvParams, querystring: AsQuery, response: { 200: Conversation, ...errorResponses } },
+  route(app, 'postConversationsByIdReport', async (req, reply) => {
+    const id = convId(req.params.id);
+    const caller = me(req);
+    const out = await runWrite(deps, req, async (u) => {
+      const actor = await actorFor(u.tx, caller, req.query.as);
+      return { status: 200, body: await reportConversation(u, actor, id, req.body.reason) };
+    });
+    return send(reply, out);
+  });
+
+  route(app, 'deleteConversationsById', async (req, reply) => {
+    const id = convId(req.params.id);
+    const caller = me(req);
+    await runWrite(deps, req, async (u) => {
+      const actor = await actorFor(u.tx, caller, req.query.as);
+      await hideConversation(u, actor, id);
+      return { status: 204, body: null };
+    });
+    return reply.code(204).send(null);
+  });
+
+  route(app, 'postAttachments', async (req, reply) => {
+    const caller = me(req);
+    if (caller.restricted) throw new AppError(403, 'sender_restricted', 'your account is restricted: you may read but not send', { unlock: [] });
+    // The upload rate before taking the bytes (a retry with an Idempotency-Key may still replay).
+    if (req.headers['idempotency-key'] === undefined) await checkUploadLimits(db(), caller.id, 0, now(), deps.policy);
+    let part: Awaited<ReturnType<typeof req.file>>;
+    try {
+      part = await req.file();
+    } catch (e) {
+      throw multipartError(e);
+    }
+    if (!part) throw badRequest('file: a multipart form with one file is required', { field: 'file' });
+    const dir = attachmentsDir(config.dataDir);
+    let stored;
+    try {
+      stored = await storeStream(dir, part.file, deps.policy, () => part.file.truncated);
+    } catch (e) {
+      part.file.resume();
+      throw multipartError(e);
+    }
+    const name = safeName(part.filename);
+    // Uploads never attached go after a day: a pass runs now and then (src/services/housekeeping.ts).
+    housekeeperFor(deps)?.maybeRun();
+    const out = await runWrite(
+      deps,
+      req,
+      async (u) => {
+        // The quota and the rate under the member's lock (parallel uploads cannot pass them together),
+        // the row only while its file is there (the purge of unattached uploads takes the same lock).
+        await lockMembers(u.tx, [caller.id]);
+        await checkUploadLimits(u.tx, caller.id, stored.size, u.now, deps.policy);
+        await lockContent(u.tx, stored.sha256);
+        if (!(await fileExists(dir, stored.sha256)))
+          throw new AppError(503, 'service_unavailable', 'the file was removed while it was being stored: send it again', { retryAfter: 1 });
+        const row = { id: newAttachmentId(), uploaderId: caller.id, sha256: stored.sha256, name, type: stored.type, size: stored.size, createdAt: u.now };
+        await u.tx.insert(attachments).values(row);
+        return { status: 201, body: toApiAttachment(row) };
       },
-      async (req, reply) => {
-        const id = convId(req.params.id);
-        const caller = me(req);
-        const out = await runWrite(deps, req, async (u) => {
-          const actor = await actorFor(u.tx, caller, req.query.as);
-          return { status: 200, body: await fn(u, actor, id) };
-        });
-        return send(reply, out);
-      },
+      // Idempotency-Key: the same key, file name and bytes replay the first answer (issue 14).
+      { bodyDigest: `file ${name} ${stored.sha256} ${stored.size}` },
     );
-  verb('accept', 'Accept a message request (the conversation opens; not a connection)', acceptRequest);
-  verb('ignore', 'Ignore a message request (gone for you; the sender is told nothing)', ignoreRequest);
-  verb('read', 'Mark the conversation read', markRead);
+    return send(reply, out);
+  });
 
-  app.post(
-    '/v1/conversations/:id/report',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Report the other side (spam and harassment count toward restriction)',
-        tags: ['messaging'],
-        security,
-        params: ConvParams,
-        querystring: AsQuery,
-        body: Type.Object(
-          { reason: Type.Union([Type.Literal('spam'), Type.Literal('harassment'), Type.Literal('other')]) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Conversation, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const id = convId(req.params.id);
-      const caller = me(req);
-      const out = await runWrite(deps, req, async (u) => {
-        const actor = await actorFor(u.tx, caller, req.query.as);
-        return { status: 200, body: await reportConversation(u, actor, id, req.body.reason) };
-      });
-      return send(reply, out);
-    },
-  );
+  route(app, 'getAttachmentsById', async (req, reply) => {
+    const caller = me(req);
+    const row = await attachmentForViewer(db(), req.params.id, caller.id);
+    if (!row) throw notFound('no such attachment');
+    const dir = attachmentsDir(config.dataDir);
+    const present = await stat(join(dir, row.sha256)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (!present) throw notFound('no such attachment');
+    const ascii = row.name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+    reply
+      .header('content-type', row.type === 'text/plain' ? 'text/plain; charset=utf-8' : row.type)
+      .header('content-length', String(row.size))
+      .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(row.name)}`)
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('cache-control', 'private, max-age=0, no-store');
+    return reply.send(openAttachment(dir, row.sha256));
+  });
 
-  app.delete(
-    '/v1/conversations/:id',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Hide a conversation; for a request you received (or a page received), delete it',
-        tags: ['messaging'],
-        security,
-        params: ConvParams,
-        querystring: AsQuery,
-        response: { 204: Type.Null({ description: 'No Content' }), ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const id = convId(req.params.id);
-      const caller = me(req);
-      await runWrite(deps, req, async (u) => {
-        const actor = await actorFor(u.tx, caller, req.query.as);
-        await hideConversation(u, actor, id);
-        return { status: 204, body: null };
-      });
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.post(
-    '/v1/attachments',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: 'Upload one file (multipart/form-data); its type is judged by its content',
-        tags: ['messaging'],
-        security,
-        consumes: ['multipart/form-data'],
-        response: { 201: Attachment, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const caller = me(req);
-      if (caller.restricted) throw new AppError(403, 'sender_restricted', 'your account is restricted: you may read but not send', { unlock: [] });
-      // The upload rate before taking the bytes (a retry with an Idempotency-Key may still replay).
-      if (req.headers['idempotency-key'] === undefined) await checkUploadLimits(db(), caller.id, 0, now(), deps.policy);
-      let part: Awaited<ReturnType<typeof req.file>>;
-      try {
-        part = await req.file();
-      } catch (e) {
-        throw multipartError(e);
-      }
-      if (!part) throw badRequest('file: a multipart form with one file is required', { field: 'file' });
-      const dir = attachmentsDir(config.dataDir);
-      let stored;
-      try {
-        stored = await storeStream(dir, part.file, deps.policy, () => part.file.truncated);
-      } catch (e) {
-        part.file.resume();
-        throw multipartError(e);
-      }
-      const name = safeName(part.filename);
-      // Uploads never attached go after a day: a pass runs now and then (src/services/housekeeping.ts).
-      housekeeperFor(deps)?.maybeRun();
-      const out = await runWrite(
-        deps,
-        req,
-        async (u) => {
-          // The quota and the rate under the member's lock (parallel uploads cannot pass them together),
-          // the row only while its file is there (the purge of unattached uploads takes the same lock).
-          await lockMembers(u.tx, [caller.id]);
-          await checkUploadLimits(u.tx, caller.id, stored.size, u.now, deps.policy);
-          await lockContent(u.tx, stored.sha256);
-          if (!(await fileExists(dir, stored.sha256)))
-            throw new AppError(503, 'service_unavailable', 'the file was removed while it was being stored: send it again', { retryAfter: 1 });
-          const row = { id: newAttachmentId(), uploaderId: caller.id, sha256: stored.sha256, name, type: stored.type, size: stored.size, createdAt: u.now };
-          await u.tx.insert(attachments).values(row);
-          return { status: 201, body: toApiAttachment(row) };
-        },
-        // Idempotency-Key: the same key, file name and bytes replay the first answer (issue 14).
-        { bodyDigest: `file ${name} ${stored.sha256} ${stored.size}` },
-      );
-      return send(reply, out);
-    },
-  );
-
-  app.get(
-    '/v1/attachments/:id',
-    {
-      config: { auth: 'member' },
-      schema: {
-        summary: "Download an attachment (its uploader and the conversation's participants only)",
-        tags: ['messaging'],
-        security,
-        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: Type.Any({ description: 'the file, with its stored type' }), ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const caller = me(req);
-      const row = await attachmentForViewer(db(), req.params.id, caller.id);
-      if (!row) throw notFound('no such attachment');
-      const dir = attachmentsDir(config.dataDir);
-      const present = await stat(join(dir, row.sha256)).then(
-        (s) => s.isFile(),
-        () => false,
-      );
-      if (!present) throw notFound('no such attachment');
-      const ascii = row.name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-      reply
-        .header('content-type', row.type === 'text/plain' ? 'text/plain; charset=utf-8' : row.type)
-        .header('content-length', String(row.size))
-        .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(row.name)}`)
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('cache-control', 'private, max-age=0, no-store');
-      return reply.send(openAttachment(dir, row.sha256));
-    },
-  );
-
-  app.get(
-    '/v1/admin/reports',
-    {
-      config: { auth: 'admin' },
-      schema: {
-        summary: 'Reports on members, newest first',
-        tags: ['operator'],
-        security,
-        querystring: Type.Object({ handle: Type.Optional(HandleRef), ...ListQuery }, { additionalProperties: false }),
-        response: { 200: listOf(Report), ...errorResponses },
-      },
-    },
-    async (req) => listReports(db(), req.query.cursor, parseLimit(req.query.limit), now(), req.query.handle),
-  );
+  route(app, 'getAdminReports', async (req) => listReports(db(), req.query.cursor, parseLimit(req.query.limit), now(), req.query.handle));
 }
 
 /** Multipart parser errors in the API's shape (never a 500 for what a client sent). */

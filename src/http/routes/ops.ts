@@ -1,8 +1,7 @@
 /** Health, readiness, metrics, the policy in force and the OpenAPI document. */
-import { Type } from '@sinclair/typebox';
-import { errorResponses } from '../schemas.js';
 import { realtimeFor } from '../../realtime/index.js';
 import type { RouteContext, TypedApp } from '../plumbing.js';
+import { route } from '../route.js';
 
 export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -19,6 +18,6 @@ export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
-  app.get('/v1/policy', { schema: { summary: 'The policy in force (defaults merged with LIAISON_POLICY)', tags: ['operator'], response: { 200: Type.Object({}, { additionalProperties: true, description: 'the policy (API.md "Running")' }), ...errorResponses } } }, async () => ctx.deps.policy);
+  route(app, 'getPolicy', async () => ctx.deps.policy);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -4,7 +4,6 @@
  * The work is in src/realtime/stream.ts (StreamHub).
  */
 import websocket from '@fastify/websocket';
-import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { realtimeFor } from '../../realtime/index.js';
 import { CLOSE, parseSince } from '../../realtime/stream.js';
@@ -12,11 +11,8 @@ import { authenticateSession } from '../../services/accounts.js';
 import { AppError, badRequest, unauthenticated } from '../../services/errors.js';
 import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../plumbing.js';
 import { requireOwnOrigin } from '../origin.js';
+import { STREAM_PATH, StreamQuery } from '../../contract/stream.js';
 
-const StreamQuery = Type.Object({
-  token: Type.Optional(Type.String({ maxLength: 200 })),
-  since: Type.Optional(Type.String({ maxLength: 40 })),
-});
 
 function tokenOf(req: FastifyRequest): { token: string; via: 'query' | 'header' | 'cookie' } | undefined {
   const q = (req.query as { token?: string } | undefined)?.token;
@@ -44,7 +40,7 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
   });
 
   app.get(
-    '/v1/stream',
+    STREAM_PATH,
     {
       websocket: true,
       config: { auth: 'none' },

@@ -1,0 +1,42 @@
+/**
+ * Registers a handler for an operation of the contract's route table (src/contract/routes.ts):
+ * method, path, summary, tags, security, schemas and the auth mode all come from the table, so the
+ * served OpenAPI document is the contract's. The handler's params, query, body and answer are typed
+ * by the same schemas.
+ */
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { routes, type BodyOf, type OperationId, type ParamsOf, type QueryOf, type ReplyOf, type RouteSpec } from '../contract/index.js';
+import type { TypedApp } from './plumbing.js';
+
+export type RouteRequest<K extends OperationId> = FastifyRequest<{ Params: ParamsOf<K>; Querystring: QueryOf<K>; Body: BodyOf<K> }>;
+/** A handler answers the operation's success shape, or sends through `reply` itself. */
+export type RouteHandler<K extends OperationId> = (req: RouteRequest<K>, reply: FastifyReply) => Promise<ReplyOf<K> | FastifyReply>;
+
+/** The Fastify schema of an operation (what @fastify/swagger documents). */
+export function schemaOf(id: OperationId): Record<string, unknown> {
+  const r: RouteSpec = routes[id];
+  const s: Record<string, unknown> = { summary: r.summary };
+  if (r.description !== undefined) s.description = r.description;
+  s.tags = r.tags;
+  if (r.auth !== 'none') s.security = [{ bearer: [] }];
+  if (r.consumes) s.consumes = r.consumes;
+  if (r.params) s.params = r.params;
+  if (r.querystring) s.querystring = r.querystring;
+  if (r.body) s.body = r.body;
+  s.response = r.response;
+  s.operationId = id;
+  return s;
+}
+
+/** Registers `handler` for operation `id`; `extra` adds Fastify route options (hooks). */
+export function route<K extends OperationId>(app: TypedApp, id: K, handler: RouteHandler<K>, extra: Pick<RouteShorthandOptions, 'preHandler'> = {}): void {
+  const r: RouteSpec = routes[id];
+  app.route({
+    method: r.method,
+    url: r.path,
+    config: r.allowInactive ? { auth: r.auth, allowInactive: true } : { auth: r.auth },
+    schema: schemaOf(id),
+    handler: handler as never,
+    ...extra,
+  });
+}
