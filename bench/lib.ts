@@ -72,7 +72,7 @@ export interface Child {
 
 /** Starts a compiled `liaison serve` (or any script printing {"url": …}) and waits for its URL. */
 export async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
-  const child = spawn(process.execPath, [...nodeArgs, script, ...(script.endsWith('main.js') ? ['serve'] : [])], {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...(/main\.[jt]s$/.test(script) ? ['serve'] : [])], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

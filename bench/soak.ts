@@ -1,5 +1,5 @@
 /**
- * npm run soak [-- --minutes N] [--rate R] [--members M]: the mixed load on two instances for N
+ * npm run soak [-- --minutes N] [--rate R] [--members M] [--interval-s S] [--title T] [--json FILE]: the mixed load on two instances for N
  * minutes (default 60; CI's bounded mode is 3), sampling every minute, per instance, from its
  * GET /metrics: resident memory, V8 heap used, event-loop lag p99 (over the minute), open handles,
  * pool connections and open sockets, and from PostgreSQL the connections to the database; plus the
@@ -16,6 +16,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -24,22 +25,24 @@ import { seed } from '../src/cli/seed.js';
 import { openStore } from '../src/store/db.js';
 import { machine, NATS_URL, openSessions, pct, ROOT, scratchDb, startChild, writeSection, type Child } from './lib.js';
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '60' },
-    rate: { type: 'string', default: process.env.SOAK_RATE ?? '40' },
-    members: { type: 'string', default: process.env.SOAK_MEMBERS ?? '5000' },
-    'interval-s': { type: 'string', default: '60' },
-  },
-});
-const MINUTES = Number(values.minutes);
-const RATE = Number(values.rate);
-const MEMBERS = Number(values.members);
-const INTERVAL_MS = Number(values['interval-s']) * 1000;
-if (!(MINUTES > 0) || !(RATE > 0) || !(MEMBERS >= 200) || !(INTERVAL_MS >= 1000)) throw new Error('usage: --minutes N (>0) --rate R (>0) --members M (>=200)');
-const log = (...a: unknown[]) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}]`, ...a);
+export interface SoakOptions {
+  minutes: number;
+  /** requests per second, open loop */
+  rate: number;
+  members: number;
+  /** one sample every intervalMs (60 s by default; CI's bounded mode samples every 15 s) */
+  intervalMs: number;
+  /** the server to start twice: the compiled dist/src/cli/main.js by default; tests pass src/cli/main.ts with ['--import', 'tsx'] */
+  main?: string;
+  nodeArgs?: string[];
+  /** extra environment for the two instances */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+  /** ends the load early (Ctrl-C): the intervals run so far are returned and judged */
+  signal?: AbortSignal;
+}
 
-interface Sample {
+export interface Sample {
   minute: number;
   rssMiB: number;
   heapMiB: number;
@@ -51,14 +54,27 @@ interface Sample {
   shed: number;
   storage503: number;
 }
-interface LoadMinute {
+export interface LoadMinute {
+  /** the sample index (1 = the first interval of load) */
   minute: number;
   /** the machine's 1-minute load average (other work on it shows here) */
   loadavg: number;
   requests: number;
   errors: Record<string, number>;
   p99: number;
+  /** every request's latency in this interval, ms, sorted */
+  lat: number[];
   undelivered: number;
+}
+
+export interface SoakRun {
+  opts: SoakOptions;
+  /** per instance (A, B): index 0 is before the load, then one per interval */
+  samples: Sample[][];
+  loads: LoadMinute[];
+  /** connections to the database in pg_stat_activity; index 0 before the load */
+  dbConns: number[];
+  wallMinutes: number;
 }
 
 function metric(text: string, name: string, labels = ''): number {
@@ -111,7 +127,10 @@ class Listener {
   }
 }
 
-async function main() {
+export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
+  const { minutes: MINUTES, rate: RATE, members: MEMBERS, intervalMs: INTERVAL_MS } = opts;
+  if (!(MINUTES > 0) || !(RATE > 0) || !(MEMBERS >= 200) || !(INTERVAL_MS >= 1000)) throw new Error('usage: --minutes N (>0) --rate R (>0) --members M (>=200)');
+  const log = (line: string) => (opts.log ?? ((l: string) => console.log(l)))(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const started = Date.now();
   const db = await scratchDb('liaison_soak');
   const children: Child[] = [];
@@ -131,10 +150,11 @@ async function main() {
       LIAISON_NATS_SUBJECT: `liaison_soak_${process.pid}`,
       LIAISON_POLICY: policyFile,
       LIAISON_DATA_DIR: tmp,
+      ...opts.env,
     };
-    const main = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
-    const a = await startChild(main, env);
-    const b = await startChild(main, env);
+    const main = opts.main ?? path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+    const a = await startChild(main, env, opts.nodeArgs);
+    const b = await startChild(main, env, opts.nodeArgs);
     children.push(a, b);
     const urls = [a.url, b.url];
     const tokens = await openSessions(db.url, Array.from({ length: 60 }, (_, i) => `s${i}`));
@@ -241,7 +261,7 @@ async function main() {
     const t0 = Date.now();
     let nextSample = t0 + INTERVAL_MS;
     let minute = 0;
-    while (minute < SAMPLES) {
+    while (minute < SAMPLES && !opts.signal?.aborted) {
       const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
       for (; fired < due; fired++) {
         if (inflight > 500) break; // the load process itself stays bounded
@@ -267,7 +287,7 @@ async function main() {
         }
         for (const l of listeners) for (const [id, at] of l.got) if (at < cutoff - 60_000) l.got.delete(id);
         const sorted = cur.lat.sort((x, y) => x - y);
-        loads.push({ minute, loadavg: os.loadavg()[0]!, requests: cur.requests, errors: cur.errors, p99: pct(sorted, 99), undelivered });
+        loads.push({ minute, loadavg: os.loadavg()[0]!, requests: cur.requests, errors: cur.errors, p99: pct(sorted, 99), lat: sorted, undelivered });
         cur = { lat: [], errors: {}, requests: 0 };
         await sample(minute);
         dbConns.push(await dbConnections());
@@ -284,7 +304,7 @@ async function main() {
     }
     while (inflight > 0) await new Promise((r) => setTimeout(r, 50));
     for (const c of children) await c.stop();
-    writeResults(samples, loads, dbConns, (Date.now() - started) / 60_000);
+    return { opts, samples, loads, dbConns, wallMinutes: (Date.now() - started) / 60_000 };
   } finally {
     for (const l of listeners) l.stop();
     for (const c of children) await c.stop().catch(() => {});
@@ -293,38 +313,102 @@ async function main() {
   }
 }
 
-function writeResults(samples: Sample[][], loads: LoadMinute[], dbConns: number[], wallMinutes: number) {
+export interface Verdict {
+  /** sample indices of the judged window (the last 30 intervals, or the last half of a shorter run) */
+  from: number;
+  to: number;
+  /** samples averaged at each end of the window */
+  k: number;
+  instances: { rss: number; heap: number; handles: number; handlesFrom: number; handlesTo: number; lagMin: number; lagMax: number; lagWindowMin: number; lagWindowMax: number }[];
+  requests: number;
+  errors: number;
+  undelivered: number;
+  /** request p99 (ms) over the first k intervals of the window and over its last k; ratio = last / first */
+  p99First: number;
+  p99Last: number;
+  p99Ratio: number;
+  p99WindowMin: number;
+  p99WindowMax: number;
+}
+
+/** Bounds of the verdict: memory and handles grow under 5% over the window, p99 at its end within 2× of its start. */
+export const GROWTH_BOUND = 0.05;
+export const P99_BOUND = 2;
+
+export function judge(run: SoakRun): Verdict {
+  const { samples, loads } = run;
   const n = loads.length;
-  const windowLen = Math.max(1, Math.min(30, Math.floor(n / 2))); // the last 30 minutes, or the last half
+  const windowLen = Math.max(1, Math.min(30, Math.floor(n / 2))); // the last 30 intervals, or the last half
   const from = n - windowLen; // sample index (0 = before the load)
   // growth over the window: the mean of its last k samples against the mean of its first k (k ≤ 3),
   // so one garbage collection or one socket more or less does not decide it
   const k = Math.max(1, Math.min(3, Math.floor((windowLen + 1) / 2)));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const growth = (xs: number[]) => {
+  const ends = (xs: number[]) => {
     const w = xs.slice(from, n + 1);
-    return (mean(w.slice(-k)) - mean(w.slice(0, k))) / mean(w.slice(0, k));
+    return [mean(w.slice(0, k)), mean(w.slice(-k))] as const;
   };
+  const growth = (xs: number[]) => {
+    const [a, b] = ends(xs);
+    return (b - a) / a;
+  };
+  const instances = samples.map((s) => {
+    const lags = s.slice(1).map((x) => x.lagP99ms);
+    const lagWindow = lags.slice(from);
+    const [handlesFrom, handlesTo] = ends(s.map((x) => x.handles));
+    return {
+      rss: growth(s.map((x) => x.rssMiB)),
+      heap: growth(s.map((x) => x.heapMiB)),
+      handles: growth(s.map((x) => x.handles)),
+      handlesFrom,
+      handlesTo,
+      lagMin: Math.min(...lags),
+      lagMax: Math.max(...lags),
+      lagWindowMin: Math.min(...lagWindow),
+      lagWindowMax: Math.max(...lagWindow),
+    };
+  });
+  // request p99 over pooled latencies: loads[i] is the interval ending at sample i + 1
+  const win = loads.slice(from);
+  const pooled = (ls: LoadMinute[]) => pct(ls.flatMap((l) => l.lat).sort((x, y) => x - y), 99);
+  const p99First = pooled(win.slice(0, k));
+  const p99Last = pooled(win.slice(-k));
+  return {
+    from,
+    to: n,
+    k,
+    instances,
+    requests: loads.reduce((t, l) => t + l.requests, 0),
+    errors: loads.reduce((t, l) => t + Object.values(l.errors).reduce((a, b) => a + b, 0), 0),
+    undelivered: loads.reduce((t, l) => t + l.undelivered, 0),
+    p99First,
+    p99Last,
+    p99Ratio: p99Last / p99First,
+    p99WindowMin: Math.min(...win.map((l) => l.p99)),
+    p99WindowMax: Math.max(...win.map((l) => l.p99)),
+  };
+}
+
+function writeResults(run: SoakRun, title: string) {
+  const { samples, loads, dbConns, wallMinutes, opts } = run;
+  const v = judge(run);
+  const unit = opts.intervalMs === 60_000 ? 'minute' : `${opts.intervalMs / 1000}-s interval`;
   const fmt = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
   const verdicts: string[] = [];
   let allOk = true;
-  for (const [i, s] of samples.entries()) {
-    const rss = growth(s.map((x) => x.rssMiB));
-    const heap = growth(s.map((x) => x.heapMiB));
-    const handles = growth(s.map((x) => x.handles));
-    const lags = s.slice(1).map((x) => x.lagP99ms);
-    const lagWindow = lags.slice(from);
-    const flat = rss < 0.05 && heap < 0.05 && handles < 0.05;
+  for (const [i, x] of v.instances.entries()) {
+    const flat = x.rss < GROWTH_BOUND && x.heap < GROWTH_BOUND && x.handles < GROWTH_BOUND;
     allOk &&= flat;
     verdicts.push(
-      `- instance ${'AB'[i]}: over minutes ${from}–${n} (mean of the last ${k} samples against the first ${k}), RSS ${fmt(rss)}, heap ${fmt(heap)}, open handles ${fmt(handles)} (target under +5%: ${flat ? 'met' : 'MISSED'}); ` +
-        `event-loop lag p99 per minute ${Math.min(...lags).toFixed(1)}–${Math.max(...lags).toFixed(1)} ms (last ${windowLen} min: ${Math.min(...lagWindow).toFixed(1)}–${Math.max(...lagWindow).toFixed(1)} ms)`,
+      `- instance ${'AB'[i]}: over ${unit}s ${v.from}–${v.to} (mean of the last ${v.k} samples against the first ${v.k}), RSS ${fmt(x.rss)}, heap ${fmt(x.heap)}, open handles ${fmt(x.handles)} (${x.handlesFrom.toFixed(1)} → ${x.handlesTo.toFixed(1)}) (target under +5%: ${flat ? 'met' : 'MISSED'}); ` +
+        `event-loop lag p99 per ${unit} ${x.lagMin.toFixed(1)}–${x.lagMax.toFixed(1)} ms (window: ${x.lagWindowMin.toFixed(1)}–${x.lagWindowMax.toFixed(1)} ms)`,
     );
   }
-  const errors = loads.reduce((t, l) => t + Object.values(l.errors).reduce((a, b) => a + b, 0), 0);
-  const undelivered = loads.reduce((t, l) => t + l.undelivered, 0);
-  const requests = loads.reduce((t, l) => t + l.requests, 0);
-  allOk &&= errors === 0 && undelivered === 0;
+  const p99Ok = v.p99Ratio <= P99_BOUND;
+  allOk &&= v.errors === 0 && v.undelivered === 0 && p99Ok;
+  verdicts.push(
+    `- request p99 over the window: ${v.p99First.toFixed(0)} ms over its first ${v.k} ${unit}s, ${v.p99Last.toFixed(0)} ms over its last ${v.k} (${v.p99Ratio.toFixed(2)}×; target at most ${P99_BOUND}×: ${p99Ok ? 'met' : 'MISSED'}); per ${unit} ${v.p99WindowMin.toFixed(0)}–${v.p99WindowMax.toFixed(0)} ms`,
+  );
   const rows = loads.map((l, i) => {
     const [sa, sb] = [samples[0]![i + 1]!, samples[1]![i + 1]!];
     const e = Object.values(l.errors).reduce((a, b) => a + b, 0);
@@ -334,24 +418,48 @@ function writeResults(samples: Sample[][], loads: LoadMinute[], dbConns: number[
   });
   const [s0a, s0b] = [samples[0]![0]!, samples[1]![0]!];
   writeSection(
-    'Soak',
+    title,
     [
-      `${machine()}. \`npm run soak -- --minutes ${MINUTES}\` (${wallMinutes.toFixed(1)} min with setup): two instances (\`liaison serve\`, PostgreSQL and NATS on 127.0.0.1, ${MEMBERS.toLocaleString('en-US')} seeded members), an open-loop load of ${RATE} requests/s alternating between them (70% profile views, 20% inbox and conversation reads, 10% sends with Idempotency-Key), 20 stream clients of which 4 reconnect with \`?since=\` every minute; every sent message must reach its recipient's socket within 5 s. Each row is one minute; "A / B" are the two instances, read from their \`GET /metrics\`; DB connections from \`pg_stat_activity\`.`,
+      `${machine()}. \`npm run soak -- --minutes ${opts.minutes}${opts.rate !== 40 ? ` --rate ${opts.rate}` : ''}${opts.members !== 5000 ? ` --members ${opts.members}` : ''}${opts.intervalMs !== 60_000 ? ` --interval-s ${opts.intervalMs / 1000}` : ''}\` (${wallMinutes.toFixed(1)} min with setup): two instances (\`liaison serve\`, PostgreSQL and NATS on 127.0.0.1, ${opts.members.toLocaleString('en-US')} seeded members), an open-loop load of ${opts.rate} requests/s alternating between them (70% profile views, 20% inbox and conversation reads, 10% sends with Idempotency-Key), 20 stream clients of which 4 reconnect with \`?since=\` every ${unit}; every sent message must reach its recipient's socket within 5 s. Each row is one ${unit}; "A / B" are the two instances, read from their \`GET /metrics\`; DB connections from \`pg_stat_activity\`.`,
       '',
-      `**${allOk ? 'Met' : 'MISSED'}**: ${requests.toLocaleString('en-US')} requests, **${errors} errors**, **${undelivered} messages not delivered** to their socket.`,
+      `**${allOk ? 'Met' : 'MISSED'}**: ${v.requests.toLocaleString('en-US')} requests, **${v.errors} errors**, **${v.undelivered} messages not delivered** to their socket.`,
       ...verdicts,
       '',
       `Before the load: RSS ${s0a.rssMiB.toFixed(0)} / ${s0b.rssMiB.toFixed(0)} MiB, heap ${s0a.heapMiB.toFixed(1)} / ${s0b.heapMiB.toFixed(1)} MiB, handles ${s0a.handles} / ${s0b.handles}, DB connections ${dbConns[0]}.`,
       '',
-      '| minute | load avg | requests | errors | undelivered | p99 ms | RSS MiB | heap MiB | lag p99 ms | handles | pool | DB conns | sockets |',
+      `| ${unit} | load avg | requests | errors | undelivered | p99 ms | RSS MiB | heap MiB | lag p99 ms | handles | pool | DB conns | sockets |`,
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
     ].join('\n'),
   );
-  log(`wrote bench/RESULTS.md (Soak): ${allOk ? 'met' : 'MISSED'}`);
+  console.log(`wrote bench/RESULTS.md (${title}): ${allOk ? 'met' : 'MISSED'}`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: 'string', default: process.env.SOAK_MINUTES ?? '60' },
+      rate: { type: 'string', default: process.env.SOAK_RATE ?? '40' },
+      members: { type: 'string', default: process.env.SOAK_MEMBERS ?? '5000' },
+      'interval-s': { type: 'string', default: '60' },
+      title: { type: 'string', default: 'Soak' },
+      json: { type: 'string' },
+    },
+  });
+  // Ctrl-C (or SIGTERM) ends the load early; the instances stop, the scratch database is dropped and
+  // the intervals run so far are written; a second Ctrl-C exits at once
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (stop.abort(), process.once(sig, () => process.exit(130))));
+  const run = await runSoak({ minutes: Number(values.minutes), rate: Number(values.rate), members: Number(values.members), intervalMs: Number(values['interval-s']) * 1000, signal: stop.signal });
+  if (run.loads.length === 0) return console.log('stopped before the first interval: nothing written');
+  // the raw run (every sample, every interval's latencies) for a second look
+  if (values.json) writeFileSync(values.json, JSON.stringify(run));
+  writeResults(run, values.title!);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
