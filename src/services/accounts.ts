@@ -181,12 +181,9 @@ export async function authenticate(deps: Deps, token: string, cached = false): P
   return (await authenticateSession(deps, token, cached))?.member ?? null;
 }
 
-export interface ApiSession {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  current: boolean;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Session as ApiSession } from '../contract/index.js';
+export type { ApiSession };
 
 /** The member's sessions still in force, most recently used first. */
 export async function listSessions(deps: Deps, memberId: number, currentId: string | undefined): Promise<ApiSession[]> {

@@ -18,12 +18,9 @@ import { attachments } from '../store/schema.js';
 import { AppError } from './errors.js';
 import { stripBidiControls } from '../util/text.js';
 
-export interface ApiAttachment {
-  id: string;
-  name: string;
-  type: string;
-  size: number;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Attachment as ApiAttachment } from '../contract/index.js';
+export type { ApiAttachment };
 
 /**
  * Where attachment files live: `<dataDir>/attachments`, or a temp folder for in-memory stores

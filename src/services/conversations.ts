@@ -22,32 +22,10 @@ import { toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
 
-export interface ApiMessage {
-  id: string;
-  conversationId: string;
-  sender: ApiMember;
-  body: string;
-  subject: string | null;
-  channel: string;
-  createdAt: string;
-  attachments: ApiAttachment[];
-  /** A forwarded introduction (channel `introduction`): who vouched, and both notes (DOMAIN.md 11). */
-  introducedBy?: ApiMember;
-  introduction?: { note: string | null; forwardNote: string | null };
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Message as ApiMessage, Conversation as ApiConversation } from '../contract/index.js';
+export type { ApiMessage, ApiConversation };
 
-export interface ApiConversation {
-  id: string;
-  participants: ApiMember[];
-  state: 'open' | 'request';
-  /** DOMAIN.md 5.1: the recipient let the sender in (accepted the request, or replied while not connected). */
-  accepted: boolean;
-  folder: 'inbox' | 'requests' | 'filtered';
-  unread: number;
-  lastMessage: ApiMessage | null;
-  /** The last message id the other side has read; null unless both sides have read receipts on. */
-  readUpTo: string | null;
-}
 
 export type ConvRow = typeof conversations.$inferSelect;
 export type MemberSide = typeof conversationMembers.$inferSelect;

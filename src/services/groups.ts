@@ -13,11 +13,9 @@ import { memberByHandle, membersByIds, type ApiMember, type MemberRecord } from 
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 
-export interface ApiGroup {
-  id: string;
-  name: string;
-  joinPolicy: JoinPolicy;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Group as ApiGroup } from '../contract/index.js';
+export type { ApiGroup };
 
 function personOnly(viewer: MemberRecord): void {
   if (viewer.kind !== 'person') throw new AppError(403, 'forbidden', 'pages do not join groups');

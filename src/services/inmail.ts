@@ -173,14 +173,9 @@ export async function refundOnReply(db: Runner, conversationId: number, replierI
   return n;
 }
 
-export interface ApiCreditEntry {
-  id: string;
-  kind: 'grant' | 'purchase' | 'spend' | 'refund';
-  credits: number;
-  balanceAfter: number;
-  createdAt: string;
-  note?: string;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { CreditEntry as ApiCreditEntry } from '../contract/index.js';
+export type { ApiCreditEntry };
 
 /** The ledger's history, newest first (keyset on id), with the balance after each entry. */
 export async function creditHistory(db: Runner, memberId: number, before: number | null, limit: number): Promise<{ items: ApiCreditEntry[]; nextCursor: string | null }> {

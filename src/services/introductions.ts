@@ -29,18 +29,9 @@ import type { Uow } from './uow.js';
 
 type Row = typeof introductions.$inferSelect;
 
-export interface ApiIntroduction {
-  id: string;
-  from: ApiMember;
-  via: ApiMember;
-  to: ApiMember;
-  note: string | null;
-  forwardNote: string | null;
-  /** API.md: declined and expired both read `not_forwarded`. */
-  status: 'asked' | 'forwarded' | 'not_forwarded';
-  createdAt: string;
-  conversationId?: string;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Introduction as ApiIntroduction } from '../contract/index.js';
+export type { ApiIntroduction };
 
 const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 

@@ -19,14 +19,9 @@ import type { Uow } from './uow.js';
 import { recipientUnavailable } from '../policy/types.js';
 
 
-export interface ApiInvitation {
-  id: string;
-  from: ApiMember;
-  to: ApiMember;
-  note: string | null;
-  status: 'pending' | 'accepted' | 'ignored' | 'withdrawn' | 'expired';
-  createdAt: string;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Invitation as ApiInvitation } from '../contract/index.js';
+export type { ApiInvitation };
 
 type Row = typeof invitations.$inferSelect;
 

@@ -33,17 +33,9 @@ import { transact, type Uow } from './uow.js';
 /** How many actors a notification shows (API.md: up to 3, newest first). */
 export const ACTORS_SHOWN = 3;
 
-export interface ApiNotification {
-  id: string;
-  kind: NotificationKind;
-  actors: ApiMember[];
-  count: number;
-  subject?: { conversationId?: string; invitationId?: string; page?: ApiMember };
-  /** credits.granted: the credits the group granted (beyond API.md) */
-  credits?: number;
-  createdAt: string;
-  read: boolean;
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Notification as ApiNotification } from '../contract/index.js';
+export type { ApiNotification };
 
 type GroupRow = typeof notifications.$inferSelect;
 

@@ -23,24 +23,9 @@ import { visibleMember } from './relations.js';
 const SAMPLE = 3;
 const INTRODUCTIONS = 3;
 
-export interface ApiProfile {
-  member: ApiMember;
-  full: boolean;
-  about?: string;
-  /** Settings.openTo, only for viewers within the member's profileVisibility. */
-  openTo?: { jobs: boolean; mentoring: boolean };
-  degree: 1 | 2 | 3 | null;
-  /** `count` is null outside the member's profileVisibility (DOMAIN.md 7). */
-  mutualConnections: { count: number | null; sample: ApiMember[] };
-  relationship: {
-    connected: boolean;
-    following: boolean;
-    followedBy: boolean;
-    invitation: null | { id: string; direction: 'sent' | 'received' };
-  };
-  primaryAction: PrimaryAction;
-  actions: { connect: Decision; message: Decision; inmail: Decision; follow: Decision };
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Profile as ApiProfile } from '../contract/index.js';
+export type { ApiProfile };
 
 /** The viewer sees the member's limited profile (the policy's profileVisibility rule). */
 function seesLimited(m: MemberRecord, degree: Degree, self: boolean): boolean {

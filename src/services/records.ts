@@ -26,13 +26,7 @@ export interface MemberRecord {
   settings: SettingsRow;
 }
 
-export interface ApiMember {
-  id: string;
-  handle: string;
-  kind: 'person' | 'page';
-  name: string;
-  headline: string;
-  tier: Tier;
-  status: 'active' | 'deactivated' | 'closed' | 'restricted';
-}
+/** API.md shapes: the contract's types (src/contract), under the names the services use. */
+import type { Member as ApiMember } from '../contract/index.js';
+export type { ApiMember };
 
