@@ -198,8 +198,14 @@ async function deliver(
       .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
     startedNow = true;
   } else if (intro && delivery === 'request') {
-    // An introduction is a new request from the asker in the pair's thread (not a follow-up).
+    // An introduction is a new request from the asker in the pair's thread (not a follow-up). The
+    // asker may have had the thread in their requests (a request from the target they had not
+    // answered): their own request now waits in their inbox (model finding 4).
     conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+    await tx
+      .update(conversationMembers)
+      .set({ folder: 'inbox' })
+      .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
   } else if (channel === 'direct' || intro) {
     // Connected, accepted, or this reply lets the other side in (isReply: DOMAIN.md 5.1).
     const accepts = replyAccepts(facts);

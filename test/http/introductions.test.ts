@@ -179,4 +179,21 @@ describe(`introductions (${storageKind})`, () => {
     expect((await h.call('POST', `/v1/introductions/${r3.body.id}/forward`, { token: c3.token, body: {} })).status).toBe(404);
     expect((await h.call('POST', `/v1/introductions/${r3.body.id}/decline`, { token: a3.token })).status).toBe(404);
   });
+
+  it('an introduction the other way round: the new asker finds their request in their inbox, not in their requests (model finding 4)', async () => {
+    const { a, b, c } = await triangle();
+    const first = await ask(a, c, b);
+    expect((await h.call('POST', `/v1/introductions/${first.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    // C, instead of accepting A's request, asks B for an introduction to A; B forwards it
+    const back = await ask(c, a, b, 'Hello from the other side');
+    expect(back.status).toBe(201);
+    expect((await h.call('POST', `/v1/introductions/${back.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    const ids = async (u: User, f: 'inbox' | 'requests') => (await folder(h, u, f)).map((x: any) => [x.id, x.state, x.lastMessage?.sender?.handle]);
+    const [conv] = await folder(h, a, 'requests');
+    expect(conv).toBeDefined();
+    expect(conv.lastMessage).toMatchObject({ channel: 'introduction', sender: { handle: c.handle }, introducedBy: { handle: b.handle } });
+    expect(await ids(c, 'inbox')).toEqual([[conv.id, 'request', c.handle]]);
+    expect(await ids(c, 'requests')).toEqual([]);
+    expect(await ids(a, 'inbox')).toEqual([]);
+  });
 });
