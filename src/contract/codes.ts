@@ -64,9 +64,9 @@ export const ERROR_ONLY_CODES = [
   'insufficient_storage',
   'internal',
 ] as const;
-/** Every `error.code` the API answers: a denial's reason or one of ERROR_ONLY_CODES. */
-export type ErrorCode = Exclude<Reason, 'ok'> | (typeof ERROR_ONLY_CODES)[number];
-export const ERROR_CODES: readonly ErrorCode[] = [...REASONS.filter((r): r is Exclude<Reason, 'ok'> => r !== 'ok'), ...ERROR_ONLY_CODES];
+/** Every `error.code` the API answers: a denial's reason or one of ERROR_ONLY_CODES (`ok` never leaves as an error). */
+export type ErrorCode = Reason | (typeof ERROR_ONLY_CODES)[number];
+export const ERROR_CODES: readonly ErrorCode[] = [...REASONS, ...ERROR_ONLY_CODES];
 
 /** API.md `Notification.kind`, in the order settings list them. */
 export const NOTIFICATION_KINDS = [

@@ -1,4 +1,7 @@
 /** The one error type services throw; src/http maps it to API.md's error shape. */
+import type { ErrorCode } from '../contract/codes.js';
+
+export type { ErrorCode };
 export interface UnlockLike {
   kind: string;
   [k: string]: unknown;
@@ -7,7 +10,7 @@ export interface UnlockLike {
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly extra: { unlock?: UnlockLike[]; details?: Record<string, unknown>; retryAfter?: number } = {},
   ) {
@@ -22,5 +25,5 @@ export const notFound = (message = 'not found') => new AppError(404, 'not_found'
 export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError(409, 'conflict', message, { details });
 export const unauthenticated = (message = 'authentication required') => new AppError(401, 'unauthenticated', message);
-export const forbidden = (code: string, message: string, unlock: UnlockLike[] = []) =>
+export const forbidden = (code: ErrorCode, message: string, unlock: UnlockLike[] = []) =>
   new AppError(403, code, message, { unlock });
