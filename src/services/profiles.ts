@@ -3,11 +3,11 @@
  * "why can't I message X?" decision, search and suggestions. Degrees and mutuals come from the
  * graph index; members hidden from the viewer never appear.
  */
-import { and, eq, gt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import { decideMessage } from '../policy/message.js';
 import { decideProfile } from '../policy/profile.js';
 import type { Decision, PrimaryAction } from '../policy/types.js';
-import type { Runner } from '../store/db.js';
+import { rowsOf, type Runner } from '../store/db.js';
 import { members, settings } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { unlessHidden } from './hidden.js';
@@ -107,10 +107,75 @@ function decodeSearchCursor(raw: string | undefined): [number, number, number] |
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
+/** The code point after every letter and digit: `w <= word < w || TOP` is "word starts with w" (words are collate "C"). */
+const TOP = '\u{10FFFF}';
+/** levenshtein_less_equal takes at most 255 characters; stored words are cut at 200 (migration 0008). */
+const LEVENSHTEIN_MAX = 255;
+
+/**
+ * The index-backed lookups of one query word (migration 0008): rows (member_id, field, q, i) with
+ * q the policy's match quality (0 the word, 1 a word it starts, 2 a typo). Words and prefixes come
+ * from search_words; typos from search_vocabulary, a distinct word at a time (one letter off, under
+ * 8 letters: the first half or the last half of the word is kept, prefix and reverse btrees; two
+ * letters off: trigrams), decided by levenshtein_less_equal (the policy's rule), then their members.
+ */
+function wordLookups(w: string, i: number): SQL {
+  const cp = [...w];
+  const starts = (col: SQL, p: string) => sql`${col} >= ${p} and ${col} < ${p + TOP}`;
+  const word = sql.raw('word');
+  const exact = sql`select member_id, field, case when word = ${w} then 0 else 1 end as q, ${i}::int as i
+                      from search_words where ${starts(word, w)}`;
+  if (cp.length > LEVENSHTEIN_MAX) return exact;
+  const k = cp.length >= 8 ? 2 : 1;
+  const close = sql`not (${starts(word, w)})
+                    and (case when char_length(word) <= ${LEVENSHTEIN_MAX} then levenshtein_less_equal(${w}, word, ${k}) else ${k + 1} end) <= ${k}`;
+  let typos: SQL;
+  if (k === 2) typos = sql`select word from search_vocabulary where ${w} <% word and ${close}`;
+  else if (cp.length === 1) typos = sql`select word from search_vocabulary where char_length(word) <= 2 and ${close}`;
+  else {
+    // each half its own index-only scan (the primary key; the reverse index carries the word)
+    const h = Math.floor(cp.length / 2);
+    typos = sql`select word from search_vocabulary where ${starts(word, cp.slice(0, h).join(''))} and ${close}
+                union select word from search_vocabulary where ${starts(sql.raw('reverse(word)'), cp.slice(h).reverse().join(''))} and ${close}`;
+  }
+  return sql`${exact} union all select member_id, field, 2, ${i}::int from search_words where word = any(array(${typos}))`;
+}
+
+/**
+ * The candidates of a search (the query words as searchWords gives them): at most SEARCH_CANDIDATES
+ * active members other than the viewer that match every word, the viewer's connections first, then
+ * by match quality (a headline's words only where the viewer may see them, `network` counted as
+ * seen), then id. Rows: id, name, handle, headline, visibility. Exported for bench/search.ts.
+ */
+export function searchCandidates(words: string[], viewerId: number, connections: number[], onlyConnections: boolean): SQL {
+  const conns = sql`${`{${connections.join(',')}}`}::bigint[]`;
+  const own = sql.join(words.map((_, i) => sql`min(x.q) filter (where x.i = ${i} and x.field = 0)`), sql` + `);
+  const any = sql.join(words.map((_, i) => sql`min(x.q) filter (where x.i = ${i})`), sql` + `);
+  return sql`
+    with c as (
+      select x.member_id, ${own} as own, ${any} as anyq
+        from (${sql.join(words.map(wordLookups), sql` union all `)}) x
+       where x.member_id <> ${viewerId} ${onlyConnections ? sql`and x.member_id = any(${conns})` : sql``}
+       group by x.member_id
+      having bit_or(1 << x.i) = ${(1 << words.length) - 1}
+    ), top as (
+      select c.member_id, coalesce(s.profile_visibility, 'everyone') as visibility,
+             case when coalesce(s.profile_visibility, 'everyone') <> 'connections' or c.member_id = any(${conns}) then c.anyq else c.own end as quality
+        from c left join settings s on s.member_id = c.member_id
+    )
+    select m.id, m.name, m.handle, m.headline, top.visibility
+      from (select * from top where quality is not null
+             order by (member_id = any(${conns})) desc, quality, member_id limit ${SEARCH_CANDIDATES}) top
+      join members m on m.id = top.member_id`;
+}
+
 /**
  * Search (DOMAIN.md 10): words of name, handle and headline, typo-tolerant, ranked by degree then
- * match quality (then id, so cursors are stable). Trigram indexes find the candidates; the policy's
- * searchMatch decides; a headline's words count only for viewers within its profileVisibility.
+ * match quality (then id, so cursors are stable). The search_words indexes find the candidates and
+ * their match quality; the best SEARCH_CANDIDATES (the viewer's connections first) are ranked by
+ * the policy's searchMatch on the member's own words; a headline's words count only for viewers
+ * within its profileVisibility (in the query for `everyone` and `connections`; `network` is decided
+ * here, with the degree).
  */
 export async function search(
   deps: Deps,
@@ -124,33 +189,14 @@ export async function search(
   const after = decodeSearchCursor(page.cursor);
   const words = [...new Set(searchWords(q))].slice(0, 8);
   if (words.length === 0) return { items: [], nextCursor: null };
-  const each = words.map((w) => {
-    const re = `\\m${w}`;
-    return sql`(lower(${members.name} || ' ' || ${members.handle}) ~ ${re} or ${w} <% lower(${members.name} || ' ' || ${members.handle})
-               or lower(${members.headline}) ~ ${re} or ${w} <% lower(${members.headline}))`;
-  });
+  const onlyConnections = degrees !== null && degrees.size === 1 && degrees.has(1);
+  const query = searchCandidates(words, viewer.id, deps.graph.connectionsOf(viewer.id), onlyConnections);
   // Candidates with just what the rule needs (the full records only for the page shown).
   const candidates = await db.transaction(async (tx) => {
-    // a word one letter off a short word shares few trigrams: a low threshold, the exact rule after
-    await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true)`);
-    return tx
-      .select({ id: members.id, name: members.name, handle: members.handle, headline: members.headline, visibility: settings.profileVisibility })
-      .from(members)
-      .leftJoin(settings, eq(settings.memberId, members.id))
-      .where(and(eq(members.status, 'active'), sql`${members.id} <> ${viewer.id}`, ...each))
-      // the cap drops only the weakest candidates: whole-word matches first, then word starts
-      .orderBy(
-        sql`(${sql.join(
-          words.map((w) => sql`(lower(${members.name} || ' ' || ${members.handle}) ~ ${`\\m${w}\\M`})::int`),
-          sql` + `,
-        )}) desc`,
-        sql`(${sql.join(
-          words.map((w) => sql`(lower(${members.name} || ' ' || ${members.handle} || ' ' || ${members.headline}) ~ ${`\\m${w}`})::int`),
-          sql` + `,
-        )}) desc`,
-        members.id,
-      )
-      .limit(SEARCH_CANDIDATES);
+    // words two letters off share few trigrams with the query: a low threshold, levenshtein decides;
+    // common words give some 100,000 rows to group: room to do it in memory
+    await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true)`);
+    return rowsOf(await tx.execute(query)) as { id: number; name: string; handle: string; headline: string; visibility: string }[];
   });
   const ranked: { id: number; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];
   for (const c of candidates) {

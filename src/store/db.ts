@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -87,8 +88,8 @@ async function openPglite(dataDir: string): Promise<Store> {
     mkdirSync(dataDir, { recursive: true });
     location = join(dataDir, 'pgdata');
   }
-  // pg_trgm backs search (DOMAIN.md 10); PGlite ships it as a contrib extension.
-  const client = await PGlite.create(location, { extensions: { pg_trgm } });
+  // pg_trgm and fuzzystrmatch back search (DOMAIN.md 10); PGlite ships them as contrib extensions.
+  const client = await PGlite.create(location, { extensions: { pg_trgm, fuzzystrmatch } });
   let observer: ((sql: string) => void) | null = null;
   const logger = { logQuery: (q: string) => observer?.(q) };
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db;

@@ -493,3 +493,44 @@ export const notificationMarks = pgTable('notification_marks', {
     .references(() => members.id),
   readSeq: bigint('read_seq', { mode: 'number' }).notNull().default(0),
 });
+
+/**
+ * Search words (DOMAIN.md 10): one row per distinct word of an active member's name and handle
+ * (field 0) or headline (field 1), as src/policy/search.ts searchWords splits them (NFKC, lower
+ * case, runs of letters and digits). Kept by a trigger on members (migration 0008) in the same
+ * transaction as every write of name, handle, headline or status, so every writer (sign-up, profile
+ * edits, admin, import, deactivate, close) keeps it current. `word` is `text collate "C"` in both
+ * tables (migration 0008: Drizzle does not declare collations), so a btree range finds a prefix;
+ * exact words and prefixes are an index-only scan (the index carries member and field).
+ */
+export const searchWords = pgTable(
+  'search_words',
+  {
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id, { onDelete: 'cascade' }),
+    field: integer('field').notNull().$type<0 | 1>(),
+    word: text('word').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.memberId, t.field, t.word] }),
+    index('search_words_word_idx').on(t.word, t.memberId, t.field),
+  ],
+);
+
+/**
+ * Every word search_words has held, once (rows are never removed: a word no member has any more
+ * matches nobody). Typos are looked up here, a distinct word at a time: one letter off through a
+ * prefix or a suffix (reverse) of half the word, two letters off through trigrams, one-letter
+ * queries through the short words; levenshtein_less_equal then applies the policy's rule.
+ */
+export const searchVocabulary = pgTable(
+  'search_vocabulary',
+  { word: text('word').primaryKey() },
+  (t) => [
+    // the primary key serves prefixes; the reverse index carries the word (migration 0008: INCLUDE)
+    index('search_vocabulary_reverse_idx').on(sql`reverse(${t.word})`),
+    index('search_vocabulary_trgm_idx').using('gin', sql`${t.word} gin_trgm_ops`),
+    index('search_vocabulary_short_idx').on(t.word).where(sql`char_length(${t.word}) <= 2`),
+  ],
+);

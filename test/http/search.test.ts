@@ -1,4 +1,5 @@
 /** Finding people (DOMAIN.md 10, API.md GET /v1/search/members). */
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
@@ -69,6 +70,64 @@ describe(`search (${storageKind})`, () => {
     );
     const r = await find('charlie01002');
     expect(handles(r)[0]).toBe('charlie01002');
+  });
+
+  it('a one-letter typo in a short word, and a word the database lower-cases otherwise (final sigma)', async () => {
+    expect(handles(await find('bab'))).toContain('bob_s'); // Bob, one letter off
+    const greek = await signUp(h, 'sisyphus', { name: 'Σίσυφος Αιολίδης' });
+    // the index keeps "σίσυφοσ" (PostgreSQL's lower), the policy "σίσυφος": found as a typo, ranked as the word
+    expect(handles(await find('σίσυφος'))).toEqual([greek.handle]);
+    expect(handles(await find('ΣΊΣΥΦΟΣ'))).toEqual([greek.handle]);
+  });
+
+  it('the words follow every write: name and headline edits, deactivate, reactivate, close', async () => {
+    const u = await signUp(h, 'wanda_w', { name: 'Wanda Quixotic', headline: 'Zookeeper at Nowhere' });
+    expect(handles(await find('quixotic'))).toEqual(['wanda_w']);
+    expect(handles(await find('zookeeper'))).toEqual(['wanda_w']);
+    // an edit of the row, as every writer makes it (the trigger of migration 0008 keeps the words)
+    await h.inst.store.db.execute(sql`update members set name = 'Wanda Xylophonist', headline = 'Beekeeper' where handle = 'wanda_w'`);
+    expect(handles(await find('quixotic'))).toEqual([]);
+    expect(handles(await find('zookeeper'))).toEqual([]);
+    expect(handles(await find('xylophonist'))).toEqual(['wanda_w']);
+    expect(handles(await find('beekeeper'))).toEqual(['wanda_w']);
+    expect((await h.call('POST', '/v1/me/deactivate', { token: u.token })).status).toBe(200);
+    expect(handles(await find('xylophonist'))).toEqual([]);
+    expect((await h.call('POST', '/v1/me/reactivate', { token: u.token })).status).toBe(200);
+    expect(handles(await find('xylophonist'))).toEqual(['wanda_w']);
+    expect((await h.call('POST', '/v1/me/close', { token: u.token })).status).toBe(200);
+    expect(handles(await find('xylophonist'))).toEqual([]);
+    expect(handles(await find('wanda_w'))).toEqual([]);
+  });
+
+  it('members that were there before migration 0008 are found: its backfill rebuilds the words', async () => {
+    const db = h.inst.store.db;
+    const before = [handles(await find('engineer acme')), handles(await find('smith')), handles(await find('kowalsky'))];
+    const rows = async () => Number((await db.execute(sql`select count(*) as n from search_words`)).rows[0]!.n);
+    const count = await rows();
+    await db.execute(sql`truncate search_words, search_vocabulary`);
+    expect(handles(await find('smith'))).toEqual([]);
+    const migration = readFileSync(new URL('../../drizzle/0008_search_words.sql', import.meta.url), 'utf8');
+    const backfill = migration.split('--> statement-breakpoint').filter((s) => /^\s*(--[^\n]*\n\s*)*INSERT INTO search_/.test(s));
+    expect(backfill).toHaveLength(2);
+    for (const stmt of backfill) await db.execute(sql.raw(stmt));
+    expect(await rows()).toBe(count);
+    expect([handles(await find('engineer acme')), handles(await find('smith')), handles(await find('kowalsky'))]).toEqual(before);
+  });
+
+  it('odd input never answers 500: emoji, combining marks, LIKE and regex characters, quotes, NUL, long expansions', async () => {
+    // a name whose NFKC form is far longer than any btree entry may hold (U+FDFA expands to 18 letters)
+    const long = await signUp(h, 'long_name', { name: '\uFDFA'.repeat(100) });
+    const odd = ['💥', '👩‍💻 dev', 'e\u0301', '\u0301\u0301', '%', '_', '%_%', '\\', '\\%', '"', "'", "''; drop table members; --",
+      'a\u0000b', '\u0000', '\u202E', 'Ωμέγα', '中文', 'नमस्ते', '\uFDFA'.repeat(200), 'x'.repeat(200), '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', '\uD83D', '.*', '[a-z]+', '(?:'];
+    for (const q of odd) {
+      // a lone surrogate has no UTF-8: sent as the bytes a careless client would send
+      const enc = /^[\uD800-\uDFFF]$/.test(q) ? '%ED%A0%BD%FF' : encodeURIComponent(q);
+      const r = await h.call('GET', `/v1/search/members?q=${enc}&limit=5`, { token: me.token });
+      // a NUL or a lone surrogate may be refused as a bad string (400); everything else is a search
+      expect([200, 400], `${JSON.stringify(q)}: ${r.text}`).toContain(r.status);
+      if (!/[\u0000\uD800-\uDFFF]/.test(q.replace(/\p{Extended_Pictographic}|\u200D/gu, ''))) expect(r.status, JSON.stringify(q)).toBe(200);
+    }
+    expect(handles(await find('\uFDFA'.repeat(3)))).toContain(long.handle);
   });
 
   it('bad input: 1 to 200 characters, any Unicode, bad cursors are 400', async () => {
