@@ -195,7 +195,7 @@ async function main() {
     }
   }
   const body = [
-    `Machine: ${machine()}. Date: ${new Date().toISOString()}. Storage: ${STORE === 'postgres' ? "the machine's PostgreSQL, a scratch database per size" : 'PGlite, a scratch directory per size'}.`,
+    `Machine: ${machine()}. Date: ${new Date().toISOString()}. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (a machine shared with other work: absolute times are inflated, the ratio to the baseline measured in the same run is the comparison). Storage: ${STORE === 'postgres' ? "the machine's PostgreSQL, a scratch database per size" : 'PGlite, a scratch directory per size'}.`,
     `${QUERIES} queries a size, a fifth of each kind, 20 results, one client; the viewer has 200 connections and about 4,000 2nd-degree members.`,
     'Names: 36 first names; 30% of surnames from 30 common ones (the queries aim at those: thousands of matches each), 70% made up of syllables; headlines "Role at Org" (10 × 10).',
     'The baseline is the search it replaced, on the same rows: a prefix of the first query word on handle or name, no typos, no headline, no ranking.',
