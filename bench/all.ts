@@ -40,8 +40,8 @@ for (const b of BENCHES) {
 // their status row from the previous summary (`npm run bench -- messages mixed` reruns two).
 const text = readFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), 'utf8');
 if (only.length) {
-  const previous = new Map([...text.matchAll(/^\| (\w+) \| (ok|FAILED[^|]*) \| (\d+ s) \|$/gm)].map((m) => [m[1]!, m[0]]));
-  const ran = new Map(status.map((row) => [row.split('|')[1]!.trim(), row]));
+  const previous = new Map([...text.matchAll(/^\| (\w+) \| (ok|FAILED[^|]*) \| (\d+ s) \|$/gm)].map((m) => [m[1], m[0]]));
+  const ran = new Map(status.map((row) => [row.split('|')[1].trim(), row]));
   status.length = 0;
   for (const b of BENCHES) {
     const row = ran.get(b.name) ?? previous.get(b.name);

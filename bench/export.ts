@@ -12,7 +12,7 @@ import { loadGraph } from '../src/services/graph.js';
 import { memberByHandle } from '../src/services/members.js';
 import { openStore } from '../src/store/db.js';
 import { systemClock } from '../src/util/clock.js';
-import { machine, ratio, writeSection } from './lib.js';
+import { machine, ratio, rowsOf, writeSection, type DbInt } from './lib.js';
 
 const BIG = Number(process.env.BENCH_EXPORT_MESSAGES ?? 100_000);
 const SMALL = 1_000;
@@ -22,11 +22,11 @@ async function main() {
   await store.migrate();
   const db = store.db;
   const mk = async (h: string) =>
-    Number(((await db.execute(sql`insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id`)) as any).rows[0].id);
+    Number(rowsOf<{ id: DbInt }>(await db.execute(sql`insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id`))[0].id);
   const [big, small, other] = [await mk('bigexport'), await mk('smallexport'), await mk('peer')];
   const fill = async (owner: number, n: number) => {
     const conv = Number(
-      ((await db.execute(sql`insert into conversations (starter_id, recipient_id, state, channel, accepted) values (${owner}, ${other}, 'open', 'direct', true) returning id`)) as any).rows[0].id,
+      rowsOf<{ id: DbInt }>(await db.execute(sql`insert into conversations (starter_id, recipient_id, state, channel, accepted) values (${owner}, ${other}, 'open', 'direct', true) returning id`))[0].id,
     );
     await db.execute(sql`insert into conversation_members (conversation_id, member_id, folder) values (${conv}, ${owner}, 'inbox'), (${conv}, ${other}, 'inbox')`);
     await db.execute(sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash)

@@ -228,7 +228,7 @@ function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; resu
   // Warm-up (JIT), then measure each query with hrtime.
   let sink = 0;
   for (let i = 0; i < Math.min(count, 5000); i++) sink += index.relation(pairs[2 * i], pairs[2 * i + 1]).mutualCount;
-  const ns: number[] = new Array(count);
+  const ns = new Array<number>(count);
   const mix: Record<string, number> = { '1': 0, '2': 0, '3': 0, out: 0 };
   const byClass: Record<string, number[]> = { '1': [], '2': [], '3': [], out: [] };
   for (let i = 0; i < count; i++) {
@@ -449,6 +449,12 @@ WITH RECURSIVE walk(node, depth) AS (
 SELECT (SELECT min(depth) FROM walk WHERE node = $2::int) AS degree,
        (SELECT count(*) FROM edges e1 JOIN edges e2 ON e2.b = e1.b AND e2.a = $2::int WHERE e1.a = $1::int) AS mutual`;
 
+/** A CTE answer as node-postgres parses it: min() of int4 is a number, count(*) an int8 string. */
+interface CteRow {
+  degree: number | null;
+  mutual: string;
+}
+
 async function pgLoad(client: pg.Client, schema: string, pairs: Int32Array): Promise<{ copyMs: number; finish: Promise<PgLoad> }> {
   await client.query(`SET statement_timeout = 0`); // the CTE runs of the previous size set one
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -459,7 +465,8 @@ async function pgLoad(client: pg.Client, schema: string, pairs: Int32Array): Pro
   // One row per connection over the wire (the generator's pairs are distinct, no self-loops);
   // the reverse direction is added server-side.
   const copy = new CopyIn(`COPY edges (a, b) FROM STDIN`, () => edgeChunks(pairs));
-  client.query(copy as unknown as pg.QueryConfig);
+  // A submittable: pg answers the query object itself, whose `done` settles when the COPY does.
+  client.query(copy);
   await copy.done;
   const copyMs = performance.now() - t0;
   log(`  pg: COPY ${(pairs.length / 2).toLocaleString('en-US')} rows in ${fmtMs(copyMs)}; reverse rows + primary key + vacuum…`);
@@ -471,7 +478,7 @@ async function pgLoad(client: pg.Client, schema: string, pairs: Int32Array): Pro
     await client.query(`INSERT INTO edges (a, b) SELECT b, a FROM edges`);
     await client.query(`ALTER TABLE edges ADD PRIMARY KEY (a, b)`);
     await client.query(`VACUUM ANALYZE edges`);
-    const rows = Number((await client.query(`SELECT count(*) AS c FROM edges`)).rows[0].c);
+    const rows = Number((await client.query<{ c: string }>(`SELECT count(*) AS c FROM edges`)).rows[0].c);
     return { copyMs, indexMs: performance.now() - t1, rows };
   })();
   return { copyMs, finish };
@@ -491,7 +498,7 @@ async function benchPg(client: pg.Client, pairs: Int32Array, index: GraphIndex, 
     const b = pairs[2 * i + 1];
     const t = process.hrtime.bigint();
     try {
-      const r = await client.query({ name: 'cte', text: CTE_SQL, values: [a, b] });
+      const r = await client.query<CteRow>({ name: 'cte', text: CTE_SQL, values: [a, b] });
       ns.push(Number(process.hrtime.bigint() - t));
       const o = index.relation(a, b);
       const d = r.rows[0].degree === null ? null : Number(r.rows[0].degree);

@@ -35,9 +35,17 @@ export function writeSection(title: string, body: string, first = false): void {
   writeFileSync(file, text);
 }
 
+/** An integer column as a raw query may answer it (int8: a bigint or a string, depending on the driver); read it with Number(). */
+export type DbInt = number | bigint | string;
+
+/** The rows of a raw `db.execute` result (PGlite and node-postgres both answer `{ rows }`), typed by the caller's query. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}
+
 export function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 export const ratio = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(2)) + '×';
@@ -81,15 +89,15 @@ export async function startChild(script: string, env: Record<string, string>, no
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no URL from ' + script + ': ' + out)), 120_000);
     const onData = (d: Buffer) => {
-      out += d;
+      out += d.toString('utf8');
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out) ?? /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(m[1]);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${script} exited ${code}: ${out}`));
@@ -112,7 +120,7 @@ export async function startChild(script: string, env: Record<string, string>, no
 /** CPU seconds and RSS of a process, from /proc (Linux). */
 export function procStats(pid: number): { cpuSeconds: number; rssMiB: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const ticks = Number(stat[11]) + Number(stat[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);

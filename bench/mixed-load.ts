@@ -16,13 +16,13 @@ interface Input {
   viewers: string[];
 }
 
-const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Input;
+const input = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Input;
 const lat: Record<string, number[]> = { profile: [], inbox: [], messages: [], send: [] };
 const errors: Record<string, number> = {};
 const convIds = new Map<string, string>();
 
 async function once(rnd: () => number, i: number): Promise<void> {
-  const url = input.urls[i % input.urls.length]!;
+  const url = input.urls[i % input.urls.length];
   const x = rnd();
   let route: string;
   let res: Response;
@@ -30,10 +30,10 @@ async function once(rnd: () => number, i: number): Promise<void> {
   const t = performance.now();
   if (x < 0.7) {
     route = 'profile';
-    const token = input.viewers[Math.floor(rnd() * input.viewers.length)]!;
+    const token = input.viewers[Math.floor(rnd() * input.viewers.length)];
     res = await fetch(`${url}/v1/members/${input.prefix}${Math.floor(rnd() * input.members)}`, { headers: { authorization: `Bearer ${token}` } });
   } else if (x < 0.9) {
-    const s = input.senders[Math.floor(rnd() * input.senders.length)]!;
+    const s = input.senders[Math.floor(rnd() * input.senders.length)];
     const conv = convIds.get(s.token);
     if (conv && rnd() < 0.5) {
       route = 'messages';
@@ -44,7 +44,7 @@ async function once(rnd: () => number, i: number): Promise<void> {
     }
   } else {
     route = 'send';
-    const s = input.senders[Math.floor(rnd() * input.senders.length)]!;
+    const s = input.senders[Math.floor(rnd() * input.senders.length)];
     sender = s;
     res = await fetch(`${url}/v1/messages`, {
       method: 'POST',
@@ -53,7 +53,7 @@ async function once(rnd: () => number, i: number): Promise<void> {
     });
   }
   const text = await res.text();
-  lat[route]!.push(performance.now() - t);
+  lat[route].push(performance.now() - t);
   if (res.status >= 400) errors[`${route} ${res.status}`] = (errors[`${route} ${res.status}`] ?? 0) + 1;
   else if (route === 'send') {
     const id = (JSON.parse(text) as { conversation?: { id?: string } }).conversation?.id;

@@ -18,9 +18,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = 16;
 const log = (...a: unknown[]) => console.log(`[bench:mixed ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-async function post(url: string, p: string, body: unknown, token?: string) {
-  const r = await fetch(url + p, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  return (await r.json()) as Record<string, any>;
+/** What bench/mixed-load.ts prints (its last line): latencies in ms, null where a route had no sample (NaN in JSON). */
+interface LoadResult {
+  seconds: number;
+  errors: Record<string, number>;
+  routes: Record<string, { n: number; p50: number | null; p99: number | null }>;
 }
 
 async function main() {
@@ -50,33 +52,33 @@ async function main() {
       if (conns.items[0]) senders.push({ token, to: conns.items[0].handle });
     }
     const inputFile = path.join(os.tmpdir(), `liaison-mixed-${process.pid}.json`);
-    const run = (urls: string[], seconds: number) => {
+    const run = (urls: string[], seconds: number): LoadResult => {
       writeFileSync(inputFile, JSON.stringify({ urls, seconds, concurrency: CONCURRENCY, members: MEMBERS, prefix: 'x', senders, viewers }));
-      return JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'mixed-load.js'), inputFile], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!);
+      return JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'mixed-load.js'), inputFile], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!) as LoadResult;
     };
     run([a.url, b.url], 3);
     const before = [procStats(a.pid), procStats(b.pid)];
     log(`mixed load for ${SECONDS} s on two instances…`);
     const res = run([a.url, b.url], SECONDS);
     const after = [procStats(a.pid), procStats(b.pid)];
-    const total = Object.values(res.routes as Record<string, { n: number }>).reduce((s, r) => s + r.n, 0);
+    const total = Object.values(res.routes).reduce((s, r) => s + r.n, 0);
     log(`mixed: ${(total / res.seconds).toFixed(0)} req/s, errors ${JSON.stringify(res.errors)}`);
     for (const c of [a, b]) await c.stop();
     const bare = await startChild(path.join(ROOT, 'dist', 'bench', 'bare.js'), {});
     children.push(bare);
     run([bare.url], 2);
     const base = run([bare.url], SECONDS);
-    const baseTotal = Object.values(base.routes as Record<string, { n: number }>).reduce((s, r) => s + r.n, 0);
-    const errCount = Object.values(res.errors as Record<string, number>).reduce((s, n) => s + n, 0);
-    const baseRoutes = base.routes as Record<string, { n: number; p50: number; p99: number }>;
-    const rows = Object.entries(res.routes as Record<string, { n: number; p50: number; p99: number }>).map(([k, r]) => {
+    const baseTotal = Object.values(base.routes).reduce((s, r) => s + r.n, 0);
+    const errCount = Object.values(res.errors).reduce((s, n) => s + n, 0);
+    const baseRoutes: Partial<LoadResult['routes']> = base.routes;
+    const rows = Object.entries(res.routes).map(([k, r]) => {
       const b0 = baseRoutes[k];
       const f = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(1) : '—');
       const ratio = b0 && typeof b0.p99 === 'number' && typeof r.p99 === 'number' ? `${(r.p99 / Math.max(b0.p99, 0.01)).toFixed(1)}×` : '—';
       return `| ${k} | ${r.n} | ${(r.n / res.seconds).toFixed(0)} | ${f(r.p50)} ms | ${f(r.p99)} ms | ${f(b0?.p50)} / ${f(b0?.p99)} ms | ${ratio} |`;
     });
     const inst = ['A', 'B'].map(
-      (n, i) => `| ${n} | ${(((after[i]!.cpuSeconds - before[i]!.cpuSeconds) / res.seconds) * 100).toFixed(0)}% of a core | ${after[i]!.rssMiB.toFixed(0)} MiB |`,
+      (n, i) => `| ${n} | ${(((after[i].cpuSeconds - before[i].cpuSeconds) / res.seconds) * 100).toFixed(0)}% of a core | ${after[i].rssMiB.toFixed(0)} MiB |`,
     );
     writeSection(
       'Mixed load on two instances',

@@ -29,7 +29,8 @@ interface Who {
   handle: string;
 }
 
-async function call(inst: Inst, method: string, url: string, token?: string, body?: unknown) {
+/** One API call in process; the answer's type is the caller's (API.md). */
+async function call<T = unknown>(inst: Inst, method: string, url: string, token?: string, body?: unknown): Promise<T> {
   const r = await inst.app.inject({
     method: method as never,
     url,
@@ -37,13 +38,13 @@ async function call(inst: Inst, method: string, url: string, token?: string, bod
     payload: body === undefined ? undefined : JSON.stringify(body),
   });
   if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
-  return r.body ? JSON.parse(r.body) : undefined;
+  return (r.body ? JSON.parse(r.body) : undefined) as T;
 }
 
 let seq = 0;
 async function member(inst: Inst, off: string[] = []): Promise<Who> {
   const handle = `bn${process.pid % 10000}_${++seq}_${randomBytes(2).toString('hex')}`;
-  const r = await call(inst, 'POST', '/v1/accounts', undefined, { handle, name: `Bench ${seq}`, email: `${handle}@example.test`, password: 'correct horse battery' });
+  const r = await call<{ token: string }>(inst, 'POST', '/v1/accounts', undefined, { handle, name: `Bench ${seq}`, email: `${handle}@example.test`, password: 'correct horse battery' });
   if (off.length) await call(inst, 'PATCH', '/v1/me/settings', r.token, { notifications: Object.fromEntries(off.map((k) => [k, false])) });
   return { token: r.token, handle };
 }
@@ -108,7 +109,7 @@ async function measure(kind: 'postgres' | 'pglite'): Promise<Record<string, { on
       const ops: (() => Promise<void>)[] = [];
       for (const a of inviters)
         for (const b of invitees) {
-          const inv = await call(inst, 'POST', '/v1/invitations', a.token, { to: b.handle });
+          const inv = await call<{ id: string }>(inst, 'POST', '/v1/invitations', a.token, { to: b.handle });
           ops.push(async () => void (await call(inst, 'POST', `/v1/invitations/${inv.id}/accept`, b.token)));
         }
       return ops.slice(0, OPS);
@@ -119,7 +120,7 @@ async function measure(kind: 'postgres' | 'pglite'): Promise<Record<string, { on
     const recOn = await Promise.all(Array.from({ length: PER }, () => member(inst)));
     const recOff = await Promise.all(Array.from({ length: PER }, () => member(inst, ['request.received'])));
     const senders = await Promise.all(Array.from({ length: PER }, () => member(inst)));
-    const g = await call(inst, 'POST', '/v1/groups', senders[0]!.token, { name: 'bench' });
+    const g = await call<{ id: string }>(inst, 'POST', '/v1/groups', senders[0].token, { name: 'bench' });
     for (const m of [...senders.slice(1), ...recOn, ...recOff]) await call(inst, 'POST', `/v1/groups/${g.id}/members`, m.token);
     const sends = (recipients: Who[], body: string) => {
       const ops: (() => Promise<void>)[] = [];
@@ -144,7 +145,7 @@ async function measure(kind: 'postgres' | 'pglite'): Promise<Record<string, { on
 
 async function main() {
   const t0 = performance.now();
-  const load0 = os.loadavg()[0]!;
+  const load0 = os.loadavg()[0];
   const rows: string[] = [];
   for (const kind of ['postgres', 'pglite'] as const) {
     const res = await measure(kind);
@@ -157,7 +158,7 @@ async function main() {
     }
   }
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
-  const load = `load average ${load0.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`;
+  const load = `load average ${load0.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
   writeSection(
     'Notification cost',
     `\`npm run bench:notifications\` (bench/notifications.ts), ${machine()}; ${secs} s; ${load}. Each operation

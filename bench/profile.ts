@@ -41,7 +41,7 @@ async function load(url: string, pick: () => { path: string; headers: Record<str
         },
       },
     ],
-  } as never);
+  });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
 }
 

@@ -42,9 +42,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+/** A stream frame as far as this benchmark reads it (API.md: message.created carries the message, typing its conversation). */
+interface Frame {
+  id: string;
+  type: string;
+  data: { message?: { body: string }; conversationId?: string };
+}
+
+/** A socket message's text (ws hands a Buffer by default; fragments or an ArrayBuffer otherwise). */
+function frameText(d: WebSocket.RawData): string {
+  if (Buffer.isBuffer(d)) return d.toString('utf8');
+  return (Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d)).toString('utf8');
+}
 
 /** Calls fn(i) for i < n, one every `everyMs` on a fixed schedule (no coordinated omission). */
 async function paced(n: number, everyMs: number, fn: (i: number) => void): Promise<void> {
@@ -131,11 +144,11 @@ async function main() {
     await db.connect();
     const total = RECIPIENTS + SENDERS;
     const handles = Array.from({ length: total }, (_, i) => (i < SENDERS ? `bench_s${i}` : `bench_r${i - SENDERS}`));
-    const ins = await db.query(
+    const ins = await db.query<{ id: number; handle: string }>(
       `insert into members (handle, kind, name, email) select h, 'person', 'Bench ' || h, h || '@bench.test' from unnest($1::text[]) h returning id, handle`,
       [handles],
     );
-    const idOf = new Map<string, number>(ins.rows.map((r) => [r.handle as string, Number(r.id)]));
+    const idOf = new Map<string, number>(ins.rows.map((r) => [r.handle, r.id]));
     const ids = handles.map((h) => idOf.get(h)!);
     await db.query(`insert into settings (member_id) select unnest($1::int[])`, [ids]);
     await db.query(`insert into subscriptions (member_id, tier) select unnest($1::int[]), 'free'`, [ids]);
@@ -145,7 +158,7 @@ async function main() {
       ids,
     ]);
     const senderOf = (r: number) => r % SENDERS; // recipient index → sender index
-    const pairs = Array.from({ length: RECIPIENTS }, (_, r) => [ids[senderOf(r)]!, ids[SENDERS + r]!].sort((a, b) => a - b));
+    const pairs = Array.from({ length: RECIPIENTS }, (_, r) => [ids[senderOf(r)], ids[SENDERS + r]].sort((a, b) => a - b));
     await db.query(`insert into connections (a, b) select * from unnest($1::int[], $2::int[])`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])]);
     await db.end();
 
@@ -157,25 +170,25 @@ async function main() {
     const rssBefore = { A: rssKb(A.child.pid!), B: rssKb(B.child.pid!) };
 
     // ---------------------------------------------------------------- sockets
-    type Handler = (f: { id: string; type: string; data: any }, inst: 'A' | 'B', sender: boolean) => void;
+    type Handler = (f: Frame, inst: 'A' | 'B', sender: boolean) => void;
     let onFrame: Handler = () => undefined;
     const open = (inst: Inst, token: string, sender = false) =>
       new Promise<WebSocket>((resolve, reject) => {
         const ws = new WebSocket(`${inst.url.replace('http', 'ws')}/v1/stream?token=${token}`);
         ws.on('open', () => resolve(ws));
         ws.on('error', reject);
-        ws.on('message', (d) => onFrame(JSON.parse(d.toString()), inst.name as 'A' | 'B', sender));
+        ws.on('message', (d) => onFrame(JSON.parse(frameText(d)) as Frame, inst.name as 'A' | 'B', sender));
         sockets.push(ws);
       });
     const t0 = now();
     const jobs: (() => Promise<WebSocket>)[] = [];
     for (let r = 0; r < RECIPIENTS; r++) {
-      jobs.push(() => open(A, tokens[SENDERS + r]!));
-      jobs.push(() => open(B, tokens[SENDERS + r]!));
+      jobs.push(() => open(A, tokens[SENDERS + r]));
+      jobs.push(() => open(B, tokens[SENDERS + r]));
     }
     for (let i = 0; i < jobs.length; i += 50) await Promise.all(jobs.slice(i, i + 50).map((j) => j()));
     const senderSockets: WebSocket[] = [];
-    for (let s = 0; s < SENDERS; s++) senderSockets.push(await open(A, tokens[s]!, true));
+    for (let s = 0; s < SENDERS; s++) senderSockets.push(await open(A, tokens[s], true));
     const openMs = now() - t0;
     await sleep(1000);
     const rssAfter = { A: rssKb(A.child.pid!), B: rssKb(B.child.pid!) };
@@ -208,7 +221,7 @@ async function main() {
     const sentAt = new Map<string, number>();
     onFrame = (f, inst, sender) => {
       if (f.type !== 'message.created' || sender) return;
-      const t = sentAt.get(f.data.message.body);
+      const t = sentAt.get(f.data.message?.body ?? '');
       if (t === undefined) return;
       (inst === 'B' ? msgCross : msgLocal).push(now() - t);
     };
@@ -242,7 +255,7 @@ async function main() {
     let measuring = false;
     onFrame = (f, inst) => {
       if (f.type !== 'typing' || !measuring) return;
-      const t = typingSent.get(f.data.conversationId);
+      const t = typingSent.get(f.data.conversationId ?? '');
       if (t === undefined) return;
       (inst === 'B' ? typCross : typLocal).push(now() - t);
     };
@@ -256,7 +269,7 @@ async function main() {
         const conv = r < RECIPIENTS ? convOf.get(r) : undefined;
         if (!conv) return;
         typingSent.set(conv, now());
-        senderSockets[s]!.send(JSON.stringify({ type: 'typing', conversationId: conv }));
+        senderSockets[s].send(JSON.stringify({ type: 'typing', conversationId: conv }));
       });
     await typingRound(RECIPIENTS); // warm the caches (conversation sides, settings)
     await sleep(500);

@@ -27,16 +27,16 @@ function main() {
   const t0 = performance.now();
   const pairs = generateEdges(N, D, 42);
   const deg = new Int32Array(N);
-  for (let i = 0; i < pairs.length; i++) deg[pairs[i]!]!++;
+  for (let i = 0; i < pairs.length; i++) deg[pairs[i]]++;
   const off = new Int32Array(N + 1);
-  for (let i = 0; i < N; i++) off[i + 1] = off[i]! + deg[i]!;
-  const adj = new Int32Array(off[N]!);
+  for (let i = 0; i < N; i++) off[i + 1] = off[i] + deg[i];
+  const adj = new Int32Array(off[N]);
   const fill = off.slice(0, N);
   for (let e = 0; e < pairs.length; e += 2) {
-    const a = pairs[e]!;
-    const b = pairs[e + 1]!;
-    adj[fill[a]!++] = b;
-    adj[fill[b]!++] = a;
+    const a = pairs[e];
+    const b = pairs[e + 1];
+    adj[fill[a]++] = b;
+    adj[fill[b]++] = a;
   }
   log(`graph: ${N} members, ${pairs.length / 2} edges in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const rnd = mulberry32(9);
@@ -55,7 +55,7 @@ function main() {
       for (const a of sample) {
         // Greedy set cover of N(a) by partitions (each neighbour is held by its r homes).
         const uncovered = new Set<number>();
-        for (let p = off[a]!; p < off[a + 1]!; p++) uncovered.add(adj[p]!);
+        for (let p = off[a]; p < off[a + 1]; p++) uncovered.add(adj[p]);
         const holds = new Map<number, number[]>();
         for (const x of uncovered) for (const h of homes(x)) (holds.get(h) ?? holds.set(h, []).get(h)!).push(x);
         let used = 0;
@@ -78,7 +78,7 @@ function main() {
       }
       touched.sort((x, y) => x - y);
       const mean = touched.reduce((s, x) => s + x, 0) / touched.length;
-      const p99 = touched[Math.floor(0.99 * touched.length)]!;
+      const p99 = touched[Math.floor(0.99 * touched.length)];
       rows.push(`| ${k} | ${r} | ≤ 2 (1 when co-located) | ${mean.toFixed(1)} | ${p99} | ${((100 * mean) / k).toFixed(0)}% |`);
       log(`k=${k} r=${r}: degree-3 partitions touched mean ${mean.toFixed(1)} p99 ${p99}`);
     }

@@ -22,20 +22,21 @@ async function api(url: string, method: string, p: string, body?: unknown, token
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = (await r.json().catch(() => null)) as Record<string, any> | null;
+  const json: unknown = await r.json().catch(() => null);
   return { status: r.status, json };
 }
 
-async function must(url: string, method: string, p: string, body?: unknown, token?: string) {
+/** A call that must succeed; the answer's type is the caller's (API.md). */
+async function must<T = unknown>(url: string, method: string, p: string, body?: unknown, token?: string): Promise<T> {
   const r = await api(url, method, p, body, token);
   if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(r.json)}`);
-  return r.json!;
+  return r.json as T;
 }
 
 function shuffle<T>(a: T[]): T[] {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
+    [a[i], a[j]] = [a[j], a[i]];
   }
   return a;
 }
@@ -53,9 +54,7 @@ async function main() {
     });
     const url = server.url;
     const account = async (handle: string) =>
-      (await must(url, 'POST', '/v1/accounts', { handle, name: `Name ${handle}`, email: `${handle}@bench.test`, password: 'bench-password-1' })) as {
-        token: string;
-      };
+      must<{ token: string }>(url, 'POST', '/v1/accounts', { handle, name: `Name ${handle}`, email: `${handle}@bench.test`, password: 'bench-password-1' });
     const viewer = await account('t_viewer');
     // two unknown handles: the second is the control (its ratio is the noise floor of this run)
     const kinds: Record<string, string> = { unknown: 't_nobody_here', 'unknown (control)': 't_no_one_there' };
@@ -81,7 +80,7 @@ async function main() {
       log(`${route}: ${order.length} requests…`);
       for (const k of order) {
         const t = performance.now();
-        const r = await call(kinds[k]!);
+        const r = await call(kinds[k]);
         lat.get(k)!.push(performance.now() - t);
         if (r.status !== 404) throw new Error(`${route} ${k}: ${r.status} ${JSON.stringify(r.json)}`);
       }
