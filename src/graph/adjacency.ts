@@ -49,7 +49,7 @@ export class Adjacency {
   /** Grows node capacity to at least `n` (new nodes have no neighbours). */
   ensureCapacity(n: number): void {
     if (n <= this.cap) return;
-    let cap = Math.max(n, Math.ceil(this.cap * 1.5), 16);
+    const cap = Math.max(n, Math.ceil(this.cap * 1.5), 16);
     const off = new Int32Array(cap + 1);
     off.set(this.off);
     off.fill(this.off[this.cap], this.cap + 1);

@@ -29,34 +29,34 @@ export function generateEdges(n: number, avgDegree: number, seed: number): Int32
   let wSum = 0;
   for (let i = 0; i < n; i++) {
     w[i] = Math.min(wMax, Math.pow(1 - rnd(), -1 / (alpha - 1)));
-    wSum += w[i]!;
+    wSum += w[i];
   }
   const scale = (n * avgDegree) / wSum;
   const stubCount = new Int32Array(n);
   let S = 0;
   for (let i = 0; i < n; i++) {
-    stubCount[i] = Math.max(1, Math.round(w[i]! * scale));
-    S += stubCount[i]!;
+    stubCount[i] = Math.max(1, Math.round(w[i] * scale));
+    S += stubCount[i];
   }
   const communities = Math.max(1, Math.round(n / 500));
   const comm = new Int32Array(n);
   for (let i = 0; i < n; i++) comm[i] = Math.floor(rnd() * communities);
   const cStart = new Int32Array(communities + 1);
-  for (let i = 0; i < n; i++) cStart[comm[i]! + 1]! += stubCount[i]!;
-  for (let c = 0; c < communities; c++) cStart[c + 1]! += cStart[c]!;
+  for (let i = 0; i < n; i++) cStart[comm[i] + 1] += stubCount[i];
+  for (let c = 0; c < communities; c++) cStart[c + 1] += cStart[c];
   const fill = cStart.slice(0, communities);
   const stubs = new Int32Array(S);
-  for (let i = 0; i < n; i++) for (let k = 0; k < stubCount[i]!; k++) stubs[fill[comm[i]!]!++] = i;
+  for (let i = 0; i < n; i++) for (let k = 0; k < stubCount[i]; k++) stubs[fill[comm[i]]++] = i;
   const target = Math.min(Math.round((n * avgDegree) / 2), (n * (n - 1)) / 2);
   // Keys a*n+b (exact below 2^53), sorted and de-duplicated (no Set, so millions of edges fit);
   // rounds top up what duplicates took away, then a random surplus is dropped.
   const draw = (): number => {
     for (;;) {
-      const u = stubs[Math.floor(rnd() * S)]!;
+      const u = stubs[Math.floor(rnd() * S)];
       let v: number;
       if (rnd() < 0.8) {
-        const c = comm[u]!;
-        v = stubs[cStart[c]! + Math.floor(rnd() * (cStart[c + 1]! - cStart[c]!))]!;
+        const c = comm[u];
+        v = stubs[cStart[c] + Math.floor(rnd() * (cStart[c + 1] - cStart[c]))]!;
       } else v = stubs[Math.floor(rnd() * S)]!;
       if (u !== v) return u < v ? u * n + v : v * n + u;
     }
@@ -76,7 +76,7 @@ export function generateEdges(n: number, avgDegree: number, seed: number): Int32
   if (count > target) {
     for (let i = 0; i < count - target; i++) {
       const j = i + Math.floor(rnd() * (count - i));
-      const t = unique[i]!;
+      const t = unique[i];
       unique[i] = unique[j]!;
       unique[j] = t;
     }
@@ -85,7 +85,7 @@ export function generateEdges(n: number, avgDegree: number, seed: number): Int32
   }
   const out = new Int32Array(2 * count);
   for (let i = 0; i < count; i++) {
-    const key = unique[i]!;
+    const key = unique[i];
     out[2 * i] = Math.floor(key / n);
     out[2 * i + 1] = key % n;
   }

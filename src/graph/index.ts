@@ -474,9 +474,9 @@ export class GraphIndex {
     const i = this.node(blocker);
     const j = this.node(blocked);
     let mi = this.blocks.get(i);
-    if (mi === undefined) this.blocks.set(i, (mi = new Map()));
+    if (mi === undefined) this.blocks.set(i, (mi = new Map<number, number>()));
     let mj = this.blocks.get(j);
-    if (mj === undefined) this.blocks.set(j, (mj = new Map()));
+    if (mj === undefined) this.blocks.set(j, (mj = new Map<number, number>()));
     const before = mi.get(j) ?? 0;
     if ((before & BLOCKS_OUT) !== 0) return false;
     mi.set(j, before | BLOCKS_OUT);
