@@ -46,8 +46,8 @@ export function introductionsPausedUntil(declines: Date[], now: Date): Date | nu
   const sorted = [...declines].sort((a, b) => a.getTime() - b.getTime());
   let until: Date | null = null;
   for (let i = INTRODUCTION_DECLINES_TO_PAUSE - 1; i < sorted.length; i++) {
-    const first = sorted[i - (INTRODUCTION_DECLINES_TO_PAUSE - 1)]!;
-    const last = sorted[i]!;
+    const first = sorted[i - (INTRODUCTION_DECLINES_TO_PAUSE - 1)];
+    const last = sorted[i];
     if (last.getTime() - first.getTime() <= INTRODUCTION_DECLINE_WINDOW_MS) {
       const end = new Date(last.getTime() + INTRODUCTION_PAUSE_MS);
       if (end.getTime() > now.getTime() && (until === null || end > until)) until = end;

@@ -76,7 +76,7 @@ function checkKeys(schema: TSchema, value: unknown, path: string): void {
   for (const [k, v] of Object.entries(value)) {
     const p = path ? `${path}.${k}` : k;
     if (!(k in props)) throw new PolicyError(`unknown policy key "${p}"`, p);
-    checkKeys(props[k]!, v, p);
+    checkKeys(props[k], v, p);
   }
 }
 
@@ -85,10 +85,10 @@ function checkKeys(schema: TSchema, value: unknown, path: string): void {
  * Throws PolicyError naming the offending key for an unknown key or a wrong type.
  */
 export function resolvePolicy(override: unknown, base: Policy = DEFAULT_POLICY): Policy {
-  if (override === undefined || override === null) return structuredClone(base) as Policy;
+  if (override === undefined || override === null) return structuredClone(base);
   if (!isPlainObject(override)) throw new PolicyError('the policy override must be a JSON object', '(root)');
   checkKeys(PolicySchema, override, '');
-  const merged = deepMerge(structuredClone(base) as Policy, override);
+  const merged = deepMerge(structuredClone(base), override);
   const first = [...Value.Errors(PolicySchema, merged)][0];
   if (first) {
     const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';

@@ -31,13 +31,13 @@ function editDistanceAtMost(a: string, b: string, k: number): boolean {
     cur[0] = i;
     let best = cur[0];
     for (let j = Math.max(1, i - k); j <= Math.min(t.length, i + k); j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1));
-      best = Math.min(best, cur[j]!);
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (s[i - 1] === t[j - 1] ? 0 : 1));
+      best = Math.min(best, cur[j]);
     }
     if (best > k) return false;
     prev = cur;
   }
-  return prev[t.length]! <= k;
+  return prev[t.length] <= k;
 }
 
 /**
