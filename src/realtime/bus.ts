@@ -87,9 +87,10 @@ export class InProcessBus implements Bus {
     /* never disconnects */
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     this.group.members.delete(this);
+    return Promise.resolve();
   }
 }
 

@@ -196,7 +196,7 @@ export class Realtime {
       const rows = await db.select().from(events).where(gt(events.id, from)).orderBy(asc(events.id)).limit(PAGE);
       for (const r of rows) found.push(rowToEvent(r));
       if (rows.length < PAGE) break;
-      from = rows[rows.length - 1]!.id;
+      from = rows[rows.length - 1].id;
     }
     const holes = this.tracker.openGaps();
     for (let i = 0; i < holes.length && !this.closed; i += PAGE) {

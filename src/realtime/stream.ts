@@ -13,7 +13,7 @@
  */
 import { showTypingIndicators } from '../policy/index.js';
 import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Metrics } from '../util/metrics.js';
 import type { BusEvent, Deps } from '../services/context.js';
 import { memberByHandle, memberById, type MemberRecord } from '../services/members.js';
@@ -98,13 +98,40 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
+/** The value at `path` inside nested objects (a payload from the bus), or undefined where a step is not an object. */
+function at(v: unknown, ...path: string[]): unknown {
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/** A socket message's text (ws hands a Buffer by default; fragments or an ArrayBuffer otherwise). */
+function messageText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+}
+
 /** Every member an event is about (its members and the actors its payload names). */
 export function concerned(ev: { memberIds: number[]; payload: Record<string, unknown> }): number[] {
   const out = new Set<number>(ev.memberIds);
-  const p = ev.payload as Record<string, any>;
-  const intro = p.introduction;
-  const actors: unknown[] = Array.isArray(p.notification?.actors) ? p.notification.actors.map((a: { id?: unknown } | null) => a?.id) : [];
-  for (const v of [p.by, p.memberId, p.from?.id, p.message?.sender?.id, p.invitation?.from?.id, p.invitation?.to?.id, p.member?.id, intro?.from?.id, intro?.via?.id, intro?.to?.id, ...actors]) {
+  const p = ev.payload;
+  const list = at(p, 'notification', 'actors');
+  const actors = Array.isArray(list) ? list.map((a) => at(a, 'id')) : [];
+  const ids = [
+    p.by,
+    p.memberId,
+    at(p, 'from', 'id'),
+    at(p, 'message', 'sender', 'id'),
+    at(p, 'invitation', 'from', 'id'),
+    at(p, 'invitation', 'to', 'id'),
+    at(p, 'member', 'id'),
+    at(p, 'introduction', 'from', 'id'),
+    at(p, 'introduction', 'via', 'id'),
+    at(p, 'introduction', 'to', 'id'),
+  ];
+  for (const v of [...ids, ...actors]) {
     const n = num(v);
     if (n !== undefined) out.add(n);
   }
@@ -222,7 +249,7 @@ export class StreamHub {
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      void this.onClientMessage(c, data.toString()).catch((e) => this.log?.('stream: client message failed', { err: String(e) }));
+      void this.onClientMessage(c, messageText(data)).catch((e) => this.log?.('stream: client message failed', { err: String(e) }));
     });
     try {
       const pages = await this.adminPages(member.id);
@@ -304,7 +331,7 @@ export class StreamHub {
         }
       }
       if (rows.length < PAGE) break;
-      from = rows[rows.length - 1]!.id;
+      from = rows[rows.length - 1].id;
       await this.drained(c);
     }
     // Bounded: ids the instance has applied meanwhile can no longer arrive.
@@ -403,7 +430,7 @@ export class StreamHub {
 
   /** Internal events: what the sockets' bookkeeping must learn. */
   private internal(ev: BusEvent): void {
-    const p = ev.payload as Record<string, unknown>;
+    const p = ev.payload;
     switch (ev.type) {
       case 'page.admin_added':
       case 'page.created': {
@@ -502,15 +529,17 @@ export class StreamHub {
 
   private async onClientMessage(c: Client, text: string): Promise<void> {
     if (!c.live || c.closing || text.length > 4096) return;
-    let msg: Record<string, any>;
+    let parsed: unknown;
     try {
-      msg = JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       return;
     }
-    if (!msg || typeof msg !== 'object' || msg.type !== 'typing') return;
-    const convId = num(msg.conversationId ?? msg.data?.conversationId);
-    const asHandle: unknown = msg.as ?? msg.data?.as;
+    if (!parsed || typeof parsed !== 'object') return;
+    const msg = parsed as Record<string, unknown>;
+    if (msg.type !== 'typing') return;
+    const convId = num(msg.conversationId ?? at(msg.data, 'conversationId'));
+    const asHandle = msg.as ?? at(msg.data, 'as');
     if (convId === undefined) return;
     // Token bucket: a client may not flood the bus with typing.
     const now = Date.now();
