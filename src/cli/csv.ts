@@ -15,7 +15,7 @@ export function* parseCsv(text: string): Generator<[number, string[]]> {
         fields.push(field);
         break;
       }
-      const c = text[i]!;
+      const c = text[i];
       if (quoted) {
         if (c === '"') {
           if (text[i + 1] === '"') {

@@ -32,6 +32,9 @@ interface MemberLine extends NewMemberRow {
   until: Date | null;
 }
 
+/** A stored member whose handle or e-mail (both lower-cased) a line of the file would take (a type, so a raw row converts to it). */
+type TakenRow = { h: string; e: string | null };
+
 function header(fields: string[], required: string[], optional: string[], file: string, problems: ImportProblem[]) {
   const cols = fields.map((f) => f.trim().toLowerCase());
   for (const r of required) if (!cols.includes(r)) problems.push({ file, line: 1, message: `missing column "${r}" in the header` });
@@ -62,7 +65,7 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
   if (mRows.length === 0) throw new ImportError([{ file: mFile, line: 1, message: 'empty file: a header line is required' }]);
   if (cRows.length === 0) throw new ImportError([{ file: cFile, line: 1, message: 'empty file: a header line is required' }]);
 
-  const mcol = header(mRows[0]![1], ['handle', 'name'], ['email', 'headline', 'tier', 'tier_until'], mFile, problems);
+  const mcol = header(mRows[0][1], ['handle', 'name'], ['email', 'headline', 'tier', 'tier_until'], mFile, problems);
   const members: MemberLine[] = [];
   const seenHandles = new Map<string, number>();
   const seenEmails = new Map<string, number>();
@@ -92,13 +95,13 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
 
   // Handles already stored count as known for connections, and clash for new members.
   const existing = new Map<string, number>();
-  const found = await run(store.db, sql`select id, lower(handle) as h, lower(email) as e from members where lower(handle) = any(${textArray([...seenHandles.keys()])}::text[]) or lower(email) = any(${textArray([...seenEmails.keys()])}::text[])`);
+  const found = (await run(store.db, sql`select lower(handle) as h, lower(email) as e from members where lower(handle) = any(${textArray([...seenHandles.keys()])}::text[]) or lower(email) = any(${textArray([...seenEmails.keys()])}::text[])`)) as TakenRow[];
   for (const r of found) {
-    if (seenHandles.has(String(r.h))) problems.push({ file: mFile, line: seenHandles.get(String(r.h))!, message: `handle "${r.h}" is already taken` });
-    if (r.e && seenEmails.has(String(r.e))) problems.push({ file: mFile, line: seenEmails.get(String(r.e))!, message: `e-mail "${r.e}" is already registered` });
+    if (seenHandles.has(r.h)) problems.push({ file: mFile, line: seenHandles.get(r.h)!, message: `handle "${r.h}" is already taken` });
+    if (r.e && seenEmails.has(r.e)) problems.push({ file: mFile, line: seenEmails.get(r.e)!, message: `e-mail "${r.e}" is already registered` });
   }
 
-  const ccol = header(cRows[0]![1], ['handle_a', 'handle_b'], [], cFile, problems);
+  const ccol = header(cRows[0][1], ['handle_a', 'handle_b'], [], cFile, problems);
   const pairs: [string, string][] = [];
   const unknown = new Set<string>();
   for (const [line, f] of cRows.slice(1)) {
@@ -132,7 +135,7 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
       const batch = members.slice(s, s + 5000);
       const got = await insertMembers(tx as never, batch);
       await insertMemberRows(tx as never, got, { tiers: batch.map((m) => m.tier), until: batch.map((m) => m.until) });
-      batch.forEach((m, i) => ids.set(m.handle.toLowerCase(), got[i]!));
+      batch.forEach((m, i) => ids.set(m.handle.toLowerCase(), got[i]));
       progress?.update(s + batch.length);
     }
     for (let s = 0; s < pairs.length; s += 20000) {

@@ -98,8 +98,8 @@ export async function seed(store: Store, o: SeedOptions): Promise<SeedResult> {
     const end = Math.min(E, e + EB);
     const pairs = new Int32Array(2 * (end - e));
     for (let k = e; k < end; k++) {
-      pairs[2 * (k - e)] = ids[edges[2 * k]!]!;
-      pairs[2 * (k - e) + 1] = ids[edges[2 * k + 1]!]!;
+      pairs[2 * (k - e)] = ids[edges[2 * k]]!;
+      pairs[2 * (k - e) + 1] = ids[edges[2 * k + 1]]!;
     }
     await insertConnections(db, pairs);
     pc.update(end);
@@ -115,10 +115,10 @@ export async function seed(store: Store, o: SeedOptions): Promise<SeedResult> {
   await insertMemberRows(db, pageIds, {});
   await run(
     db,
-    sql`insert into page_admins (page_id, member_id) select * from unnest(${intArray(pageIds)}::int[], ${intArray(pageIds.map(() => ids[Math.floor(rnd() * n)]!))}::int[])`,
+    sql`insert into page_admins (page_id, member_id) select * from unnest(${intArray(pageIds)}::int[], ${intArray(pageIds.map(() => ids[Math.floor(rnd() * n)]))}::int[])`,
   );
   const groups = Math.max(1, Math.floor(n / 100));
-  const creators = Array.from({ length: groups }, () => ids[Math.floor(rnd() * n)]!);
+  const creators = Array.from({ length: groups }, () => ids[Math.floor(rnd() * n)]);
   const groupRows = await run(
     db,
     sql`insert into groups (name, created_by) select 'Group ' || g, c from unnest(${intArray(creators.map((_, i) => i))}::int[], ${intArray(creators)}::int[]) as t(g, c) returning id`,
@@ -130,11 +130,11 @@ export async function seed(store: Store, o: SeedOptions): Promise<SeedResult> {
     const k = rnd() < 0.5 ? 0 : rnd() < 0.6 ? 1 : rnd() < 0.7 ? 2 : 3;
     const seen = new Set<number>();
     for (let j = 0; j < k; j++) {
-      const g = groupIds[Math.floor(rnd() * groupIds.length)]!;
+      const g = groupIds[Math.floor(rnd() * groupIds.length)];
       if (seen.has(g)) continue;
       seen.add(g);
       gm.push(g);
-      mm.push(ids[i]!);
+      mm.push(ids[i]);
     }
   }
   for (let s = 0; s < gm.length; s += 50000)
