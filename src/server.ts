@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { sql } from 'drizzle-orm';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Metrics } from './util/metrics.js';
@@ -57,9 +58,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     idleInTransactionTimeoutMs: DB_DEFAULTS.idleInTransactionTimeoutMs,
   });
   await store.migrate();
-  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
-  const logLater: [string, object | undefined][] = [];
-  const log = (msg: string, extra?: object) => (app ? app.log.info(extra ?? {}, msg) : logLater.push([msg, extra]));
+  // Lines logged before the app exists wait in `early.lines`; from then on they go to its logger.
+  const early: { logger?: FastifyBaseLogger; lines: [string, object | undefined][] } = { lines: [] };
+  const log = (msg: string, extra?: object) => (early.logger ? early.logger.info(extra ?? {}, msg) : early.lines.push([msg, extra]));
   // Subscribe to the bus before loading the graph, so nothing committed in between is missed.
   let realtime: Realtime;
   try {
@@ -91,7 +92,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   await realtime.attach(deps, lastEventId);
   const housekeeper = new Housekeeper(deps, attachmentsDir(config.dataDir), undefined, log);
-  app = await buildApp({ config, deps, logger: opts.logger ?? false });
+  const app = await buildApp({ config, deps, logger: opts.logger ?? false });
+  early.logger = app.log;
   const metrics = (app as unknown as { metrics: Metrics }).metrics;
   if (opts.processMetrics) metrics.enableProcessMetrics();
   metrics.watchRuntime({
@@ -100,7 +102,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     events: () => realtime.stats,
     streamBuffered: () => realtime.hub.bufferedBytes(),
   });
-  for (const [m, e] of logLater) app.log.info(e ?? {}, m);
+  for (const [m, e] of early.lines) app.log.info(e ?? {}, m);
   log('realtime: bus ready', { bus: realtime.busKind, lastEventId });
   const webRoot = join(packageRoot(), 'dist', 'web');
   if (existsSync(join(webRoot, 'index.html'))) {
@@ -112,7 +114,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   housekeeper.start();
   let closed = false;
   return {
-    app: app!,
+    app,
     store,
     deps,
     realtime,
@@ -125,7 +127,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       // Sockets first, with 1012 "service restart" (clients reconnect elsewhere with ?since=),
       // then in-flight requests, then the bus (their events still go out), then storage.
       await realtime.close();
-      await app!.close();
+      await app.close();
       await realtime.closeBus();
       await store.close();
     },
