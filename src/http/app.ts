@@ -14,10 +14,11 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../config.js';
 import { authenticateSession } from '../services/accounts.js';
 import type { Deps } from '../services/context.js';
-import { AppError, badRequest, unauthenticated } from '../services/errors.js';
+import { AppError, badRequest, Refusal, unauthenticated } from '../services/errors.js';
+import { deny, waitUntil } from '../policy/index.js';
 import { memberByLogin, type MemberRecord } from '../services/members.js';
 import { errorReply } from './errors.js';
-import { SESSION_COOKIE, type RouteContext } from './plumbing.js';
+import { credential, SESSION_COOKIE, type RouteContext } from './plumbing.js';
 import { Metrics } from '../util/metrics.js';
 import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
 import { WindowLimiter } from './window-limiter.js';
@@ -169,15 +170,10 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** The token of a request and where it came from: the Authorization header, else the session cookie. */
-export function credential(req: FastifyRequest): { token: string; via: 'header' | 'cookie' } | undefined {
-  const h = req.headers.authorization;
-  if (typeof h === 'string') {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (m) return { token: m[1]!, via: 'header' };
-  }
-  const c = req.cookies?.[SESSION_COOKIE];
-  return c ? { token: c, via: 'cookie' } : undefined;
+/** Sign-in and sign-up throttles: rate_limited, with the wait (and so Retry-After) they name. */
+function tooMany(seconds: number, message: string): Refusal {
+  const now = new Date();
+  return new Refusal(deny('rate_limited', [waitUntil(new Date(now.getTime() + Math.ceil(seconds) * 1000))]), now, undefined, message);
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -292,7 +288,7 @@ export async function buildApp(opts: AppOptions) {
   const loginLimit = async (req: FastifyRequest) => {
     const limited = (r: { isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }) => {
       if (!r.isAllowed && r.isExceeded)
-        throw new AppError(429, 'rate_limited', 'too many sign-in attempts: wait before trying again', { unlock: [], retryAfter: r.ttlInSeconds });
+        throw tooMany(r.ttlInSeconds, 'too many sign-in attempts: wait before trying again');
     };
     limited(await perIp(req));
     const login = String((req.body as { login?: unknown } | undefined)?.login ?? '').trim();
@@ -308,7 +304,7 @@ export async function buildApp(opts: AppOptions) {
   const signups = new WindowLimiter(3_600_000, () => deps.policy.signupsPerHourPerAddress);
   const signupLimit = async (req: FastifyRequest) => {
     const wait = signups.take(`ip:${req.ip}`, deps.clock.now().getTime());
-    if (wait > 0) throw new AppError(429, 'rate_limited', 'too many sign-ups from your address: wait before trying again', { unlock: [], retryAfter: wait });
+    if (wait > 0) throw tooMany(wait, 'too many sign-ups from your address: wait before trying again');
   };
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -358,7 +354,7 @@ export async function buildApp(opts: AppOptions) {
       req.token = token;
       req.sessionId = auth.sessionId;
       if (member.status === 'deactivated' && !req.routeOptions.config?.allowInactive)
-        throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
+        throw new Refusal(deny('sender_inactive'), deps.clock.now(), undefined, 'your account is deactivated: reactivate it first');
     }
   });
 

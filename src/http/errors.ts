@@ -1,6 +1,7 @@
 /** Every error leaves in API.md's shape: { error: { code, message, unlock?, details? } }. Never a 500 for client input. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../services/errors.js';
+import { AppError, Refusal } from '../services/errors.js';
+import { refusalAnswer } from './refusals.js';
 import { isDiskFull, storageUnavailableReason } from '../store/faults.js';
 import type { Metrics } from '../util/metrics.js';
 
@@ -43,7 +44,12 @@ function metricsOf(req: FastifyRequest): Metrics | undefined {
 export function errorReply(e: unknown, req: FastifyRequest, reply: FastifyReply) {
   let status = 500;
   const body: Body = { error: { code: 'internal', message: 'internal error' } };
-  if (e instanceof AppError) {
+  if (e instanceof Refusal) {
+    const a = refusalAnswer(e);
+    status = a.status;
+    body.error = a.error;
+    if (a.retryAfter !== undefined) reply.header('retry-after', String(a.retryAfter));
+  } else if (e instanceof AppError) {
     status = e.status;
     body.error = { code: e.code, message: e.message };
     if (e.extra.unlock || status === 403 || status === 429) body.error.unlock = e.extra.unlock ?? [];

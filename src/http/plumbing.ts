@@ -36,6 +36,17 @@ export function me(req: FastifyRequest): MemberRecord {
   return req.member;
 }
 
+/** The token of a request and where it came from: the Authorization header, else the session cookie. */
+export function credential(req: FastifyRequest): { token: string; via: 'header' | 'cookie' } | undefined {
+  const h = req.headers.authorization;
+  if (typeof h === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (m) return { token: m[1]!, via: 'header' };
+  }
+  const c = req.cookies?.[SESSION_COOKIE];
+  return c ? { token: c, via: 'cookie' } : undefined;
+}
+
 export function send(reply: FastifyReply, out: { status: number; body: unknown }) {
   return reply.code(out.status).send(out.body);
 }

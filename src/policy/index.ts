@@ -17,7 +17,7 @@ export {
   tierReaches,
 } from './tier.js';
 export type { TierHolder } from './tier.js';
-export { startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS } from './time.js';
+export { startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS, sessionIdleCutoff } from './time.js';
 export { isHidden, isSelf } from './rules.js';
 export {
   attachmentTooLarge,
@@ -25,6 +25,7 @@ export {
   invitationExpired,
   invitationExpiryCutoff,
   isBulkSending,
+  BULK_WINDOW_MS,
   messageTooLong,
   noteOf,
   REPORT_WINDOW_MS,
@@ -54,7 +55,7 @@ export {
 export { decideFollow } from './follow.js';
 export { decideBlock, decideIgnoreRequest, BLOCK_RULES, IGNORE_RULES } from './block.js';
 export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './profile.js';
-export { REASON_HTTP_STATUS, httpStatus, retryAfterSeconds } from './status.js';
+export { retryAfterSeconds } from './types.js';
 export { mayIntroduceThrough, seesLimitedProfile, seesRestriction } from './visibility.js';
 export type { Onlooker } from './visibility.js';
 export { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS, notificationGroupKey, notificationRetentionCutoff, notifies } from './notifications.js';
@@ -77,3 +78,5 @@ export type { AskFacts, ForwardFacts } from './introduction.js';
 export { groupPermission, joinOutcome, mayRemoveFromGroup } from './groups.js';
 export type { GroupPlace, JoinPolicy } from './groups.js';
 export { degreeRank, searchMatch, searchWords, wordMatch } from './search.js';
+export { decideUpload, UNATTACHED_TTL_MS } from './uploads.js';
+export type { UploadFacts } from './uploads.js';

@@ -84,6 +84,9 @@ export function invitationExpiryCutoff(now: Date, policy: Policy): Date {
  * The same text sent to `bulkRecipientsThreshold` or more distinct non-connections within 24
  * hours flags the sender as bulk (the service counts them).
  */
+/** How far back the same text counts toward bulk sending. */
+export const BULK_WINDOW_MS = DAY_MS;
+
 export function isBulkSending(sameTextNonConnectionRecipients24h: number, policy: Policy): boolean {
   return exhausted(sameTextNonConnectionRecipients24h, policy.bulkRecipientsThreshold);
 }

@@ -26,3 +26,8 @@ export function charCount(text: string): number {
   for (const _ of text) n++;
   return n;
 }
+
+/** A session unused for the policy's `sessionIdleDays` has ended: the last use that still counts. */
+export function sessionIdleCutoff(now: Date, policy: { sessionIdleDays: number }): Date {
+  return new Date(now.getTime() - policy.sessionIdleDays * DAY_MS);
+}

@@ -66,3 +66,13 @@ export function deny(reason: Reason, unlock: Unlock[] = []): Decision {
 export function recipientUnavailable(): Decision {
   return { allowed: false, reason: 'recipient_unavailable', unlock: [] };
 }
+
+/**
+ * Seconds until the earliest `wait` unlock of a decision (at least 1), for a Retry-After header;
+ * `null` when the decision has no wait.
+ */
+export function retryAfterSeconds(decision: Decision, now: Date): number | null {
+  const waits = decision.unlock.flatMap((u) => (u.kind === 'wait' ? [Date.parse(u.until)] : []));
+  if (waits.length === 0) return null;
+  return Math.max(1, Math.ceil((Math.min(...waits) - now.getTime()) / 1000));
+}

@@ -3,6 +3,7 @@ import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
 import { and, eq, ne, or, sql } from 'drizzle-orm';
+import { sessionIdleCutoff } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
@@ -37,11 +38,11 @@ async function openSession(db: Runner, memberId: number, now: Date): Promise<str
   return token;
 }
 
-const DAY_MS = 86_400_000;
 /** lastUsedAt is written at most this often per session (a write per request would cost too much). */
 export const SESSION_TOUCH_MS = 60_000;
 
-const idleMs = (deps: Deps) => deps.policy.sessionIdleDays * DAY_MS;
+/** The last use a live session may have had (the policy's sessionIdleDays before now). */
+const idleCutoff = (deps: Deps, now: number) => sessionIdleCutoff(new Date(now), deps.policy).getTime();
 
 export interface NewAccount {
   handle: string;
@@ -148,7 +149,7 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   const now = deps.clock.now().getTime();
   if (cached) {
     const s = cache.session(tokenHash);
-    if (s !== undefined && now - s.lastUsedAt <= idleMs(deps) && now - s.lastUsedAt < SESSION_TOUCH_MS) {
+    if (s !== undefined && s.lastUsedAt >= idleCutoff(deps, now) && now - s.lastUsedAt < SESSION_TOUCH_MS) {
       const m = await cachedMemberById(deps, s.memberId);
       if (m && m.status !== 'closed') return { member: m, sessionId: s.sessionId };
     }
@@ -161,7 +162,7 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
     .limit(1);
   if (!row) return null;
   let lastUsedAt = row.lastUsedAt.getTime();
-  if (now - lastUsedAt > idleMs(deps)) {
+  if (lastUsedAt < idleCutoff(deps, now)) {
     cache.dropSession(tokenHash);
     await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
     return null;
@@ -193,7 +194,7 @@ export async function listSessions(deps: Deps, memberId: number, currentId: stri
     .from(sessions)
     .where(eq(sessions.memberId, memberId));
   return rows
-    .filter((r) => now - r.lastUsedAt.getTime() <= idleMs(deps))
+    .filter((r) => r.lastUsedAt.getTime() >= idleCutoff(deps, now))
     .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime() || a.id.localeCompare(b.id))
     .map((r) => ({ id: r.id, createdAt: r.createdAt.toISOString(), lastUsedAt: r.lastUsedAt.toISOString(), current: r.id === currentId }));
 }

@@ -18,6 +18,7 @@ import type { Deps } from './context.js';
 import { memberFor } from './projection.js';
 import { dropRequestNotifications } from './notifications.js';
 import { AppError, badRequest, conflict, notFound } from './errors.js';
+import { enforce } from './decisions.js';
 import { toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
@@ -301,7 +302,7 @@ export async function ignoreRequest(u: Uow, actor: Actor, id: number): Promise<A
   const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
   requireReceivedRequest(conv, me);
   const d = decideIgnoreRequest(toMemberFacts(u.deps, actor.member));
-  if (!d.allowed) throw new AppError(403, d.reason, 'requests to a page cannot be ignored: accept or delete it', { unlock: d.unlock });
+  enforce(d, u.now);
   await u.tx
     .update(conversationMembers)
     .set({ ignored: true, hidden: true, unread: 0 })

@@ -1,5 +1,10 @@
-/** The one error type services throw; src/http maps it to API.md's error shape. */
+/**
+ * The errors services throw; src/http maps them once to API.md's error shape: a Refusal is the
+ * policy saying no (its decision travels as it was taken), an AppError is anything else (not
+ * found, conflict, bad input).
+ */
 import type { ErrorCode } from '../contract/codes.js';
+import type { Decision } from '../policy/index.js';
 
 export type { ErrorCode };
 export interface UnlockLike {
@@ -27,3 +32,20 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
 export const unauthenticated = (message = 'authentication required') => new AppError(401, 'unauthenticated', message);
 export const forbidden = (code: ErrorCode, message: string, unlock: UnlockLike[] = []) =>
   new AppError(403, code, message, { unlock });
+
+/**
+ * A verb the policy refused: the decision with its reason and unlock, and the moment it was taken
+ * (a `wait` unlock becomes Retry-After from then). `message` overrides the reason's sentence;
+ * `details` names the field at fault when there is one.
+ */
+export class Refusal extends Error {
+  constructor(
+    readonly decision: Decision,
+    readonly at: Date,
+    readonly details?: Record<string, unknown>,
+    message = '',
+  ) {
+    super(message);
+    this.name = 'Refusal';
+  }
+}

@@ -5,12 +5,12 @@
  * `everyMs` of the injected clock, one run at a time; a failed run is logged and retried next time.
  */
 import { lt } from 'drizzle-orm';
+import { DAY_MS, sessionIdleCutoff } from '../policy/index.js';
 import { idempotency, sessions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { purgeUnattached } from './uploads.js';
 import { purgeNotifications } from './notifications.js';
 
-const DAY_MS = 86_400_000;
 /** Idempotency-Key rows live this long (src/http/idempotency.ts). */
 export const KEY_TTL_MS = DAY_MS;
 
@@ -55,7 +55,7 @@ export class Housekeeper {
       .returning({ k: idempotency.key });
     const idle = await db
       .delete(sessions)
-      .where(lt(sessions.lastUsedAt, new Date(now.getTime() - this.deps.policy.sessionIdleDays * DAY_MS)))
+      .where(lt(sessions.lastUsedAt, sessionIdleCutoff(now, this.deps.policy)))
       .returning({ id: sessions.id });
     const uploads = await purgeUnattached(this.deps, this.attachmentsDir, now);
     const notifications = await purgeNotifications(this.deps, now);

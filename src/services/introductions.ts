@@ -19,7 +19,7 @@ import type { Runner } from '../store/db.js';
 import { introductions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { enforce } from './decisions.js';
-import { AppError, notFound } from './errors.js';
+import { AppError, notFound, Refusal } from './errors.js';
 import { gatherFacts, toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
 import { deliverIntroduction } from './messaging.js';
@@ -187,7 +187,7 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   // a block between A and C hides the introduction from C, and who blocked whom is never inferable
   // (DOMAIN.md 6, 11). To B the forward reads as any other; nothing reaches C.
   const sent = await deliverIntroduction(u, asker, target, body, row.id, via).catch((e: unknown) => {
-    if (e instanceof AppError && (e.code === 'sender_restricted' || e.code === 'recipient_unavailable')) return null;
+    if (e instanceof Refusal && (e.decision.reason === 'sender_restricted' || e.decision.reason === 'recipient_unavailable')) return null;
     throw e;
   });
   const [next] = await tx

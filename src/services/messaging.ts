@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, httpStatus, isBulkSending, replyAccepts, requestFolder, retryAfterSeconds, sameTextKey, type Decision } from '../policy/index.js';
+import { BULK_WINDOW_MS, charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, isBulkSending, replyAccepts, requestFolder, sameTextKey, type Decision } from '../policy/index.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
 import {
@@ -27,7 +27,8 @@ import {
   type ApiMessage,
   type ConvRow,
 } from './conversations.js';
-import { AppError, badRequest } from './errors.js';
+import { AppError, badRequest, Refusal } from './errors.js';
+import { refusal } from './decisions.js';
 import { gatherFacts } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
 import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
@@ -36,7 +37,6 @@ import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 import { unlessHidden } from './hidden.js';
 
-const DAY = 86_400_000;
 
 export interface SendInput {
   body: string;
@@ -53,34 +53,6 @@ export interface SendResult {
 /** A digest of what "the same text" means for bulk detection (the policy's sameTextKey). */
 export function bodyHash(text: string): string {
   return createHash('sha256').update(sameTextKey(text)).digest('hex');
-}
-
-const MESSAGES: Partial<Record<string, string>> = {
-  self: 'you cannot message yourself',
-  sender_restricted: 'your account is restricted: you may read but not send',
-  sender_inactive: 'your account is not active',
-  recipient_unavailable: 'this member is not available',
-  recipient_settings: "this member's settings do not allow your message",
-  not_in_reach: 'this member is out of your reach',
-  no_inmail_credits: 'you have no InMail credits to spend',
-  inmail_not_accepted: 'this member does not accept InMail',
-  awaiting_response: 'your request is pending: wait for a response before writing again',
-  monthly_limit: 'monthly limit of new conversations reached',
-  bulk_flagged: 'your account is flagged for bulk messaging until it is reviewed',
-  too_long: 'the message is too long',
-  rate_limited: 'too many messages: slow down',
-  request_not_accepted: 'accept the message request before replying',
-};
-
-/** A policy denial as the HTTP error: status by reason, unlock for 403/429, Retry-After for 429. */
-export function denialError(d: Decision, now: Date, details?: Record<string, unknown>): AppError {
-  const status = httpStatus(d);
-  const retry = status === 429 ? retryAfterSeconds(d, now) : null;
-  return new AppError(status, d.reason, MESSAGES[d.reason] ?? d.reason.replaceAll('_', ' '), {
-    ...(status === 403 || status === 429 ? { unlock: d.unlock } : {}),
-    ...(retry !== null ? { retryAfter: retry } : {}),
-    ...(details ? { details } : {}),
-  });
 }
 
 function validateInput(input: SendInput) {
@@ -130,7 +102,7 @@ async function deliver(
   const recipient = recipientIn ? await memberById(tx, recipientIn.id) : null;
   if (actor.author.id !== sender.id) {
     const author = await memberById(tx, actor.author.id);
-    if (!author || author.restricted) throw new AppError(403, 'sender_restricted', MESSAGES.sender_restricted!, { unlock: [] });
+    if (!author || author.restricted) throw refusal(deny('sender_restricted'), u.now);
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
   const { facts } = await gatherFacts(deps, tx, sender, recipient, now, { introductions: 3 });
@@ -142,10 +114,10 @@ async function deliver(
       : decideReply(facts, { body: input.body, subject: null }, now, policy);
   if (!decision.allowed) {
     const field = decision.reason === 'too_long' ? (subject !== null && charCount(subject) > policy.inmailSubjectMaxChars ? 'subject' : 'body') : undefined;
-    throw denialError(decision, now, field ? { field } : undefined);
+    throw refusal(decision, now, field ? { field } : undefined);
   }
   if (subject !== null && charCount(subject) > policy.inmailSubjectMaxChars)
-    throw new AppError(400, 'too_long', 'the subject is too long', { details: { field: 'subject', maxChars: policy.inmailSubjectMaxChars } });
+    throw new Refusal(deny('too_long'), now, { field: 'subject', maxChars: policy.inmailSubjectMaxChars }, 'the subject is too long');
   const rcpt = recipient!;
   const channel = decision.channel!;
   const delivery = decision.delivery!;
@@ -272,7 +244,7 @@ async function deliver(
   if (channel === 'inmail' && decision.cost) {
     const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
     if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null)
-      throw denialError(deny('no_inmail_credits'), now);
+      throw refusal(deny('no_inmail_credits'), now);
   }
   if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
   if (toNonConnection && !sender.bulkFlagged && !intro) await flagBulk(u, sender.id, hash);
@@ -311,7 +283,7 @@ async function deliver(
  * hours (counted since an operator last cleared the sender) flags the sender as bulk.
  */
 async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
-  const since = new Date(u.now.getTime() - DAY);
+  const since = new Date(u.now.getTime() - BULK_WINDOW_MS);
   const res = (await u.tx.execute(sql`
     select count(distinct recipient_id)::int as n from ${messages}
      where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}

@@ -12,15 +12,13 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import type { Policy } from '../policy/policy.js';
+import { decideUpload, HOUR_MS, UNATTACHED_TTL_MS, type Policy } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, Refusal } from './errors.js';
 import { transact } from './uow.js';
 
-const HOUR_MS = 3_600_000;
-/** Uploads never attached to a message are removed this long after they were made. */
-export const UNATTACHED_TTL_MS = 24 * HOUR_MS;
+export { UNATTACHED_TTL_MS };
 
 type Rows = { rows: Record<string, unknown>[] };
 const rowsOf = (r: unknown) => (r as Rows).rows;
@@ -42,24 +40,26 @@ export async function checkUploadLimits(db: Runner, memberId: number, size: numb
                  and not exists (select 1 from message_attachments ma where ma.attachment_id = a.id)) as oldest_unattached
     `),
   );
-  const recent = Number(r?.recent ?? 0);
-  if (recent >= policy.uploadsPerHour) {
-    const oldest = r?.oldest_recent ? date(r.oldest_recent).getTime() : now.getTime();
-    throw new AppError(429, 'rate_limited', `at most ${policy.uploadsPerHour} uploads an hour: wait before uploading again`, {
-      unlock: [],
-      retryAfter: Math.max(1, (oldest + HOUR_MS - now.getTime()) / 1000),
-    });
-  }
   const used = Number(r?.used ?? 0);
-  if (used + size > policy.attachmentQuotaBytes) {
-    // Space comes back when unattached uploads expire; otherwise only by the operator.
-    const retry = r?.oldest_unattached ? Math.max(1, (date(r.oldest_unattached).getTime() + UNATTACHED_TTL_MS - now.getTime()) / 1000) : UNATTACHED_TTL_MS / 1000;
-    throw new AppError(429, 'storage_quota', `your attachments would take more than ${policy.attachmentQuotaBytes} bytes`, {
-      unlock: [],
-      retryAfter: retry,
-      details: { field: 'file', usedBytes: used, quotaBytes: policy.attachmentQuotaBytes },
-    });
-  }
+  const verdict = decideUpload(
+    {
+      recentUploads: Number(r?.recent ?? 0),
+      oldestRecentAt: r?.oldest_recent ? date(r.oldest_recent) : null,
+      usedBytes: used,
+      size,
+      oldestUnattachedAt: r?.oldest_unattached ? date(r.oldest_unattached) : null,
+    },
+    now,
+    policy,
+  );
+  if (verdict.ok) return;
+  if (verdict.limit === 'rate')
+    throw new Refusal(verdict.decision, now, undefined, `at most ${policy.uploadsPerHour} uploads an hour: wait before uploading again`);
+  throw new AppError(429, 'storage_quota', `your attachments would take more than ${policy.attachmentQuotaBytes} bytes`, {
+    unlock: [],
+    retryAfter: Math.max(1, (verdict.freesAt.getTime() - now.getTime()) / 1000),
+    details: { field: 'file', usedBytes: used, quotaBytes: policy.attachmentQuotaBytes },
+  });
 }
 
 /** Serializes everything that writes or removes the file of one digest, until the end of the transaction. */

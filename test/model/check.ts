@@ -4,6 +4,7 @@
  */
 import type { Decision } from '../../src/policy/index.js';
 import * as P from '../../src/policy/index.js';
+import { httpStatus } from '../../src/http/refusals.js';
 import type { Res } from '../helpers/harness.js';
 import type { MemberView } from './model.js';
 
@@ -64,7 +65,7 @@ export function decision(actual: any, expected: Decision, what: string, res?: Re
 
 /** A refusal: the decision's HTTP status, its reason as code, and (403/429) its unlock. */
 export function denial(res: Res, d: Decision, what: string, opts: { notFoundAlike?: boolean } = {}): void {
-  const st = P.httpStatus(d);
+  const st = httpStatus(d);
   // LENIENT (notFoundAlike): API.md names `not_found` for a profile and `recipient_unavailable` for a
   // message or invitation; a follow or a block of a member who does not exist may answer either.
   const code = opts.notFoundAlike && d.reason === 'recipient_unavailable' ? ['recipient_unavailable', 'not_found'] : d.reason;

@@ -14,7 +14,6 @@ const INTERNAL: Record<string, string> = {
   ACCEPT_RULES: 'table', BLOCK_RULES: 'table', CHANNEL_RULES: 'table', DELIVERY: 'table', IGNORE_RULES: 'table',
   INVITATION_RULES: 'table', MESSAGE_RULES: 'table', PRIMARY_RULES: 'table',
   REASONS: 'the reason vocabulary (tests check every reason is reachable)',
-  REASON_HTTP_STATUS: 'read through httpStatus',
   INMAIL_COST: 'inside the message decision and the ledger rules',
   MINUTE_MS: 'unit', PolicySchema: 'read through resolvePolicy', DEFAULT_POLICY: 'read through resolvePolicy', deepMerge: 'read through resolvePolicy',
   // pieces of decisions, exported for their own table tests

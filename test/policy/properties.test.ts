@@ -19,7 +19,6 @@ import {
   decideMessage,
   decideProfile,
   decideReply,
-  REASON_HTTP_STATUS,
   REASONS,
   TIERS,
   type Channel,
@@ -32,6 +31,7 @@ import {
   type Settings,
   type Tier,
 } from '../../src/policy/index.js';
+import { REASON_HTTP_STATUS } from '../../src/http/refusals.js';
 import { DAY, HOUR, HIDDEN, NOW } from './fixtures.js';
 
 const RUNS = { numRuns: 400 };

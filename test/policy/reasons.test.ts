@@ -11,12 +11,12 @@ import {
   decideInvitation,
   decideMessage,
   decideReply,
-  REASON_HTTP_STATUS,
   REASONS,
   type Decision,
   type Reason,
   type Unlock,
 } from '../../src/policy/index.js';
+import { REASON_HTTP_STATUS } from '../../src/http/refusals.js';
 import { ago, DAY, facts, HOUR, MIN, NEXT_MONTH, NOW, page, paid, selfFacts } from './fixtures.js';
 
 const msg = (f = facts(), attempt = {}) => decideMessage(f, attempt, NOW);

@@ -49,7 +49,8 @@ describe('upload limits', () => {
     h.clock.advance(10 * 60_000);
     const over = await upload(h, a.token, 'one too many');
     expect(over.status).toBe(429);
-    expect(over.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String), unlock: [] } });
+    // the unlock says when (the oldest upload of the hour leaves it), as Retry-After does
+    expect(over.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String), unlock: [{ kind: 'wait', until: new Date(h.clock.now().getTime() + 50 * 60_000).toISOString() }] } });
     expect(Number(over.headers['retry-after'])).toBe(50 * 60);
     expect(await uploadsOf(a.member.id)).toBe(RATE);
     // another member is not affected

@@ -27,7 +27,8 @@ import {
   markRead,
   reportConversation,
 } from '../../services/conversations.js';
-import { AppError, badRequest, notFound } from '../../services/errors.js';
+import { AppError, badRequest, notFound, Refusal } from '../../services/errors.js';
+import { deny } from '../../policy/index.js';
 import { housekeeperFor } from '../../services/housekeeping.js';
 import { sendInConversation, sendToMember } from '../../services/messaging.js';
 import { lockMembers } from '../../services/members.js';
@@ -136,7 +137,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
 
   route(app, 'postAttachments', async (req, reply) => {
     const caller = me(req);
-    if (caller.restricted) throw new AppError(403, 'sender_restricted', 'your account is restricted: you may read but not send', { unlock: [] });
+    if (caller.restricted) throw new Refusal(deny('sender_restricted'), now());
     // The upload rate before taking the bytes (a retry with an Idempotency-Key may still replay).
     if (req.headers['idempotency-key'] === undefined) await checkUploadLimits(db(), caller.id, 0, now(), deps.policy);
     let part: Awaited<ReturnType<typeof req.file>>;

@@ -8,8 +8,9 @@ import type { FastifyRequest } from 'fastify';
 import { realtimeFor } from '../../realtime/index.js';
 import { CLOSE, parseSince } from '../../realtime/stream.js';
 import { authenticateSession } from '../../services/accounts.js';
-import { AppError, badRequest, unauthenticated } from '../../services/errors.js';
-import { SESSION_COOKIE, type RouteContext, type TypedApp } from '../plumbing.js';
+import { AppError, badRequest, Refusal, unauthenticated } from '../../services/errors.js';
+import { deny } from '../../policy/index.js';
+import { credential, type RouteContext, type TypedApp } from '../plumbing.js';
 import { requireOwnOrigin } from '../origin.js';
 import { STREAM_PATH, StreamQuery } from '../../contract/stream.js';
 
@@ -17,13 +18,7 @@ import { STREAM_PATH, StreamQuery } from '../../contract/stream.js';
 function tokenOf(req: FastifyRequest): { token: string; via: 'query' | 'header' | 'cookie' } | undefined {
   const q = (req.query as { token?: string } | undefined)?.token;
   if (q) return { token: q, via: 'query' };
-  const h = req.headers.authorization;
-  if (typeof h === 'string') {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (m) return { token: m[1]!, via: 'header' };
-  }
-  const c = req.cookies?.[SESSION_COOKIE];
-  return c ? { token: c, via: 'cookie' } : undefined;
+  return credential(req);
 }
 
 export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
@@ -62,7 +57,7 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
         const auth = cred ? await authenticateSession(ctx.deps, cred.token) : null;
         if (!auth) throw unauthenticated();
         const member = auth.member;
-        if (member.status !== 'active') throw new AppError(403, 'sender_inactive', 'your account is deactivated: reactivate it first', { unlock: [] });
+        if (member.status !== 'active') throw new Refusal(deny('sender_inactive'), ctx.deps.clock.now(), undefined, 'your account is deactivated: reactivate it first');
         req.member = member;
         req.sessionId = auth.sessionId;
       },

@@ -1,11 +1,9 @@
-/** From decisions to HTTP: API.md "Conventions" status codes and Retry-After. */
+/** From decisions to HTTP (src/http/refusals.ts): API.md "Conventions" status codes, and Retry-After from the policy. */
 import { describe, expect, it } from 'vitest';
 import {
   decideInvitation,
   decideMessage,
   deny,
-  httpStatus,
-  REASON_HTTP_STATUS,
   REASONS,
   retryAfterSeconds,
   startOfNextMonthUTC,
@@ -13,7 +11,12 @@ import {
   hasNote,
   waitUntil,
 } from '../../src/policy/index.js';
-import { ago, DAY, facts, NOW } from './fixtures.js';
+import { httpStatus, REASON_HTTP_STATUS, refusalAnswer } from '../../src/http/refusals.js';
+import { Refusal } from '../../src/services/errors.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ago, DAY, facts, NOW } from '../policy/fixtures.js';
 
 describe('REASON_HTTP_STATUS', () => {
   it('groups the reasons as API.md says', () => {
@@ -69,5 +72,35 @@ describe('small helpers', () => {
       { kind: 'connect' },
       { kind: 'inmail', credits: 1 },
     ]);
+  });
+});
+
+describe('refusalAnswer: the one way a refused decision becomes an HTTP answer', () => {
+  it('a denial: status by reason, the reason as code, its sentence, its unlock', () => {
+    const a = refusalAnswer(new Refusal(deny('not_in_reach', [{ kind: 'connect' }]), NOW));
+    expect(a).toEqual({ status: 403, error: { code: 'not_in_reach', message: 'this member is out of your reach', unlock: [{ kind: 'connect' }] } });
+  });
+  it('a limit that waiting lifts: 429 with Retry-After until the wait ends, 60 s without a wait', () => {
+    expect(refusalAnswer(new Refusal(deny('rate_limited', [waitUntil(new Date(NOW.getTime() + 30_000))]), NOW)).retryAfter).toBe(30);
+    expect(refusalAnswer(new Refusal(deny('monthly_limit'), NOW)).retryAfter).toBe(60);
+    expect(refusalAnswer(new Refusal(deny('not_in_reach'), NOW)).retryAfter).toBeUndefined();
+  });
+  it('a size rule: 400 naming the field, a message of its own when given', () => {
+    const a = refusalAnswer(new Refusal(deny('too_long'), NOW, { field: 'subject' }, 'the subject is too long'));
+    expect(a.status).toBe(400);
+    expect(a.error).toEqual({ code: 'too_long', message: 'the subject is too long', unlock: [], details: { field: 'subject' } });
+  });
+});
+
+describe('one refusal path', () => {
+  it('no service or route builds an error from a reason code itself: every refusal carries its decision', () => {
+    const src = join(dirname(fileURLToPath(import.meta.url)), '../../src');
+    const found: string[] = [];
+    for (const f of ['services', 'http', 'http/routes', 'realtime'].flatMap((d) => readdirSync(join(src, d)).filter((n) => n.endsWith('.ts')).map((n) => `${d}/${n}`))) {
+      const text = readFileSync(join(src, f), 'utf8');
+      for (const m of text.matchAll(/new AppError\(\s*\d+,\s*'([a-z_]+)'/g)) if ((REASONS as readonly string[]).includes(m[1]!)) found.push(`${f}: ${m[1]}`);
+      for (const m of text.matchAll(/new AppError\(\s*\d+,\s*d\.reason/g)) found.push(`${f}: ${m[0]}`);
+    }
+    expect(found).toEqual([]);
   });
 });
