@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import type { Settings, Tier } from '../../src/policy/index.js';
 import { ADMIN_TOKEN, type Harness, type Res } from '../helpers/harness.js';
 import * as C from './check.js';
-import { DAY, HOUR, MINUTE, type MAttachment, type MInvitation, Model, type MThread, nextMonthStart } from './model.js';
+import { DAY, HOUR, MINUTE, type MAttachment, type MIntro, type MInvitation, Model, type MThread, nextMonthStart } from './model.js';
 
 export interface Real {
   h: Harness;
@@ -627,6 +627,7 @@ export class Block extends Cmd {
     C.status(res, 201, undefined, what);
     if (m.liveThread(a, b)) stat('block with a thread');
     m.block(a, b);
+    await checkIntroListsOf(m, r, a, b, 'after a block: ');
     // The blocked side's attachments of their threads stop existing for the other (DOMAIN.md 6).
     for (const att of m.attachments)
       for (const id of att.threads) {
@@ -1385,6 +1386,307 @@ export class Me extends Cmd {
   }
 }
 
+// ---------------------------------------------------------------- introductions (DOMAIN.md 11)
+
+const INTRO_NOTES = ['none', 'short', 'spaces', 'long'] as const;
+type IntroNoteKind = (typeof INTRO_NOTES)[number];
+function introNote(m: Model, kind: IntroNoteKind, text: string): string | undefined {
+  return kind === 'none' ? undefined : kind === 'short' ? text : kind === 'spaces' ? ' \n\t ' : 'i'.repeat(m.policy.noteMaxChars + 1);
+}
+/** DOMAIN.md 3 and 11: a note of only whitespace is no note. */
+const storedNote = (note: string | undefined) => (note !== undefined && note.trim() !== '' ? note : null);
+const IH = (m: Model, x: MIntro) => `ask ${x.id} (${H(m, x.asker)} via ${H(m, x.via)} to ${H(m, x.target)}, ${x.status})`;
+
+/** API.md `Introduction` as member v sees it. */
+function checkIntro(m: Model, v: number, x: MIntro, item: any, what: string, res: Res) {
+  C.eq(
+    { id: String(item?.id), note: item?.note, forwardNote: item?.forwardNote, status: item?.status, conversationId: item?.conversationId },
+    {
+      id: x.id,
+      note: x.note,
+      forwardNote: x.forwardNote,
+      status: m.introStatus(x),
+      // the asker learns where a forwarded introduction led; the introducer never does
+      conversationId: v === x.asker && x.status === 'forwarded' && x.thread !== null ? x.thread : undefined,
+    },
+    `${what}: ${IH(m, x)} as ${H(m, v)} sees it`,
+    res,
+  );
+  C.member(item?.from, m.view(v, x.asker), `${what}: ${IH(m, x)} from`, res);
+  C.member(item?.via, m.view(v, x.via), `${what}: ${IH(m, x)} via`, res);
+  C.member(item?.to, m.view(v, x.target), `${what}: ${IH(m, x)} to`, res);
+}
+
+/** GET /v1/introductions?role= as v: `asked` every ask of v, newest first; `to_forward` the open asks waiting for v. */
+async function checkIntroList(m: Model, r: Real, v: number, role: 'asked' | 'to_forward', why = ''): Promise<void> {
+  if (m.m(v).status === 'closed') return;
+  const res = await call(r, 'GET', `/v1/introductions?role=${role}&limit=100`, tok(m, v));
+  const what = `${why}introductions ${role} of ${H(m, v)}`;
+  if (inactive(m, v, res, what)) return;
+  C.status(res, 200, undefined, what);
+  const expected = m.intros
+    .filter((x) => (role === 'asked' ? x.asker === v : x.via === v && m.introOpen(x)) && m.introSeenBy(v, x))
+    .reverse();
+  const vanished = m.intros.filter((x) => (role === 'asked' ? x.asker === v : x.via === v) && !m.introSeenBy(v, x));
+  if (vanished.length) stat(`intro list ${role}: an ask vanished`);
+  const items = res.body.items as any[];
+  C.eq(items.map((x) => String(x.id)), expected.map((x) => x.id), `${what}: ids, newest first`, res);
+  items.forEach((it, n) => checkIntro(m, v, expected[n]!, it, what, res));
+}
+
+/** The lists of the three members of the asks of a pair (after a block: who still sees what). */
+async function checkIntroListsOf(m: Model, r: Real, a: number, b: number, why: string): Promise<void> {
+  const touched = m.intros.filter((x) => [x.asker, x.via, x.target].includes(a) && [x.asker, x.via, x.target].includes(b));
+  if (!touched.length) return;
+  stat('intro lists after a block');
+  const who = new Set(touched.flatMap((x) => [x.asker, x.via]));
+  for (const v of who) if (m.m(v).status === 'active') await checkIntroList(m, r, v, m.intros.some((x) => x.asker === v && touched.includes(x)) ? 'asked' : 'to_forward', why);
+}
+
+/**
+ * A asks B to introduce them to C. Aimed: mostly B among A's connections and C among B's other
+ * connections (the asks the rules let through), sometimes B or C anyone (the refusals).
+ */
+export class AskIntro extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly v: number,
+    readonly c: number,
+    readonly note: IntroNoteKind,
+    readonly aim: number,
+    /** B answers at once (the forward with the ask's note kind), or not; `unlink`: B removes C, then forwards. */
+    readonly then: 'none' | 'forward' | 'decline' | 'unlink' = 'none',
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    let a = actor(m, this.a);
+    if (a === undefined) return;
+    let via: number;
+    let c: number;
+    // aim 0: an ask made before (declined or expired: again, toward the pause); aim 1: a path A - B - C
+    // of the model (the asks the rules let through); aim 2: B one of A's connections, C anyone; 3: anyone.
+    const asked = m.intros.filter((x) => m.m(x.asker).status !== 'closed');
+    const answered = asked.filter((x) => !m.introOpen(x));
+    const before = answered.length && this.v % 4 !== 3 ? answered : asked;
+    const paths = m.members.flatMap((x) =>
+      x.status === 'closed' ? [] : m.connectionsOf(x.i).flatMap((y) => m.connectionsOf(y).filter((z) => z !== x.i && !m.connected(x.i, z)).map((z) => [x.i, y, z] as const)),
+    );
+    if (this.aim === 0 && before.length) {
+      const x = before[this.c % before.length]!;
+      [a, via, c] = [x.asker, x.via, x.target];
+    } else if (this.aim <= 1 && paths.length) {
+      [a, via, c] = paths[(this.a * 8 + this.c) % paths.length]!;
+    } else if (this.aim <= 1 && m.members.length >= 3) {
+      const me = a;
+      // No path yet: make one (invite and accept, each step compared as in `connect`) where the caps leave room.
+      const cap = m.policy.connectionCap;
+      const room = (x: number, extra = 0) => m.connectionCount(x) + extra < cap;
+      const ok = (x: number) => x !== me && m.m(x).status === 'active' && !m.blockedEither(me, x);
+      const choices = m.members.flatMap((v) =>
+        m.members
+          .filter((t) => ok(v.i) && ok(t.i) && t.i !== v.i && !m.connected(me, t.i) && !m.blockedEither(v.i, t.i))
+          .filter((t) => (m.connected(me, v.i) || (room(me) && room(v.i))) && (m.connected(v.i, t.i) || (room(t.i) && room(v.i, m.connected(me, v.i) ? 0 : 1))))
+          .map((t) => [v.i, t.i] as const),
+      );
+      if (!choices.length) return;
+      [via, c] = choices[(this.v * 8 + this.c) % choices.length]!;
+      stat('ask: a path made first');
+      for (const [x, y] of [
+        [a, via],
+        [via, c],
+      ] as const) {
+        if (x === y || m.connected(x, y) || m.m(x).status !== 'active' || m.m(y).status !== 'active') continue;
+        await invite(m, r, x, y, 'none', false, false);
+        const inv = m.invitations.find((i) => i.from === x && i.to === y && i.status === 'pending' && !m.expired(i));
+        if (inv) await respondTo(m, r, inv, 'accept');
+      }
+    } else {
+      // aim 2: C a 2nd-degree member of A when there is one, B one of A's connections (mostly one who does not know C).
+      const me = a;
+      const vias = m.connectionsOf(me);
+      const second = m.members.filter((x) => m.degree(me, x.i) === 2);
+      c = this.aim === 2 && second.length ? second[this.c % second.length]!.i : target(m, me, this.c);
+      const strangers = vias.filter((y) => !m.connected(y, c));
+      via = this.aim === 2 && strangers.length && this.v % 4 !== 3 ? strangers[this.v % strangers.length]! : this.aim <= 2 && vias.length ? vias[this.v % vias.length]! : anyMember(m, this.v);
+    }
+    const note = introNote(m, this.note, 'We both work on search');
+    const body: Record<string, unknown> = { to: m.m(c).handle, via: m.m(via).handle };
+    if (note !== undefined) body.note = note;
+    const res = await call(r, 'POST', '/v1/introductions', { ...tok(m, a), body });
+    const what = `ask ${H(m, a)} via ${H(m, via)} to ${H(m, c)}`;
+    if (inactive(m, a, res, what)) return;
+    const stored = storedNote(note);
+    const d = m.askDecision(a, via, c, stored);
+    if (!d.allowed) {
+      stat(`ask refused ${d.reason}`);
+      return C.denial(res, d, what);
+    }
+    C.status(res, 201, undefined, what);
+    stat(`ask ${stored === null ? 'without' : 'with'} a note`);
+    const x: MIntro = { id: String(res.body.id), asker: a, via, target: c, note: stored, forwardNote: null, status: 'asked', createdAt: new Date(m.now), respondedAt: null, thread: null };
+    m.intros.push(x);
+    checkIntro(m, a, x, res.body, what, res);
+    if (this.then === 'unlink') {
+      // DOMAIN.md 11: B forwards only while C is still B's connection.
+      const un = await call(r, 'DELETE', `/v1/connections/${m.m(c).handle}`, tok(m, via));
+      C.status(un, 204, undefined, `${what}: B removes C`);
+      m.disconnect(via, c);
+    }
+    if (this.then !== 'none' && m.m(via).status !== 'closed') await answerIntro(m, r, x, via, this.then === 'decline' ? 'decline' : 'forward', this.note === 'long' ? 'short' : this.note);
+  }
+  toString() {
+    const how = ['an ask made before', 'a path A - B - C', "B one of A's connections, C 2nd degree", 'anyone'][this.aim];
+    return `askIntro(m${this.a}, #${this.v}, #${this.c}, ${how}, note ${this.note}${this.then !== 'none' ? `, then ${this.then}` : ''})`;
+  }
+}
+
+/** B (or someone else: 404) forwards or declines ask x. */
+async function answerIntro(m: Model, r: Real, x: MIntro, b: number, verb: 'forward' | 'decline', noteKind: IntroNoteKind): Promise<void> {
+  if (m.m(b).status === 'closed') return;
+  const note = verb === 'forward' ? introNote(m, noteKind, 'Ann is great, talk to her') : undefined;
+  const res = await call(r, 'POST', `/v1/introductions/${x.id}/${verb}`, {
+    ...tok(m, b),
+    body: verb === 'forward' ? (note !== undefined ? { note } : {}) : undefined,
+  });
+  const what = `${verb} ${IH(m, x)} by ${H(m, b)}`;
+  if (inactive(m, b, res, what)) return;
+  // Only B may act on it, and only while the asker and the target exist for B (else it vanished).
+  if (b !== x.via) return C.status(res, 404, 'not_found', `${what}: not the introducer`);
+  if (!m.exists(b, x.asker) || !m.exists(b, x.target)) {
+    stat(`${verb}: the ask vanished for the introducer`);
+    return C.status(res, 404, 'not_found', `${what}: the asker or the target no longer exists for the introducer`);
+  }
+  // LENIENT on the code: an ask no longer open (forwarded, declined, expired) is a conflict (409 `conflict`).
+  if (!m.introOpen(x)) {
+    stat(`${verb}: not open (${m.introExpired(x) ? 'expired' : x.status})`);
+    return C.status(res, 409, undefined, `${what}: no longer open`);
+  }
+  if (verb === 'decline') {
+    C.status(res, 200, undefined, what);
+    x.status = 'declined';
+    x.respondedAt = new Date(m.now);
+    stat('decline');
+    return checkIntro(m, b, x, res.body, what, res);
+  }
+  // DOMAIN.md 11: only while C is still B's connection.
+  if (!m.connected(b, x.target)) {
+    stat('forward refused not_in_reach');
+    return C.status(res, 403, 'not_in_reach', `${what}: the target is no longer the introducer's connection`);
+  }
+  const fwdNote = storedNote(note);
+  if (fwdNote !== null && [...fwdNote].length > m.policy.noteMaxChars) return C.status(res, 400, 'note_too_long', `${what}: note too long`);
+  const delivery = m.introDelivery(x.asker, x.target);
+  if (delivery.kind === 'denied') {
+    stat(`forward refused ${delivery.reason}`);
+    return C.status(res, 403, delivery.reason, `${what}: the target's settings`);
+  }
+  C.status(res, 200, undefined, what);
+  x.status = 'forwarded';
+  x.forwardNote = fwdNote;
+  x.respondedAt = new Date(m.now);
+  stat(`forward ${delivery.kind === 'ok' ? delivery.delivery : 'silently (nothing reaches C)'}`);
+  if (delivery.kind === 'ok') await deliverIntro(m, r, x, delivery.delivery, what);
+  checkIntro(m, b, x, res.body, what, res);
+  if (m.m(x.asker).status === 'active') await checkIntroList(m, r, x.asker, 'asked', `${what}: `);
+}
+
+/** An ask by index: open ones first (the interesting ones), sometimes any. */
+function pickIntro(m: Model, k: number): MIntro | undefined {
+  const open = m.intros.filter((x) => m.introOpen(x));
+  const list = open.length && k % 4 !== 3 ? open : m.intros;
+  return list.length ? list[k % list.length] : undefined;
+}
+
+/** B forwards (with a note or not) or declines an ask; now and then someone else than B tries (404). */
+export class AnswerIntro extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly verb: 'forward' | 'decline',
+    readonly note: IntroNoteKind,
+    readonly who: number,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.intros.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const x = pickIntro(m, this.k)!;
+    const b = this.who === 3 ? x.asker : this.who === 4 ? x.target : x.via;
+    await answerIntro(m, r, x, b, this.verb, this.note);
+  }
+  toString() {
+    return `${this.verb}Intro(#${this.k}${this.verb === 'forward' ? `, note ${this.note}` : ''}${this.who === 3 ? ', by the asker' : this.who === 4 ? ', by the target' : ''})`;
+  }
+}
+
+/**
+ * After a forward that reaches C: the conversation of A and C (in A's inbox: the model learns its
+ * id and the message's from there) carries a last message on channel `introduction` from A with
+ * `introducedBy` B, and C finds it in the folder the model expects (tier reach plays no part; C's
+ * settings do), or not at all when C had ignored the pair's request and the two are now connected.
+ */
+async function deliverIntro(m: Model, r: Real, x: MIntro, delivery: 'inbox' | 'request', what: string) {
+  const [a, c] = [x.asker, x.target];
+  const mine = await call(r, 'GET', '/v1/conversations?folder=inbox&limit=100', tok(m, a));
+  C.status(mine, 200, undefined, `${what}: the asker's inbox`);
+  const item = (mine.body.items as any[]).find((it) => (it.participants as any[]).some((p) => p.handle === m.m(c).handle));
+  if (!item) C.fail(`${what}: the conversation with ${H(m, c)} in the asker's inbox`, 'present', 'absent', mine);
+  const id = String(item.id);
+  const live = m.liveThread(a, c);
+  if (live && live.id !== id) C.fail(`${what}: the introduction goes into the pair's conversation ${live.id}`, live.id, id, mine);
+  const gone = m.threads.filter((t) => t.gone && t.goneBy === 'block' && ((t.a === a && t.b === c) || (t.a === c && t.b === a)));
+  if (!live && gone.some((t) => t.id === id)) C.fail(`${what}: a thread gone after a block stays gone (DOMAIN.md 6)`, 'a new id', id, mine);
+  const intro = (msg: any, v: number, who: string, res: Res) => {
+    C.eq(
+      { channel: msg?.channel, sender: msg?.sender?.handle, introducedBy: msg?.introducedBy?.handle },
+      { channel: 'introduction', sender: m.m(a).handle, introducedBy: m.m(x.via).handle },
+      `${what}: the introduction as the ${who} sees it`,
+      res,
+    );
+    C.member(msg?.introducedBy, m.view(v, x.via), `${what}: introducedBy as the ${who} sees them`, res);
+  };
+  intro(item.lastMessage, a, 'asker', mine);
+  const before = live ? live.messages.filter((y) => y.inmail?.refunded).length : 0;
+  const t = m.applyMessage(a, c, { channel: 'introduction', delivery, inmail: false }, { message: String(item.lastMessage?.id), thread: id }, x.note ?? `${m.m(x.via).name} introduced us.`, [], { introduction: true });
+  x.thread = t.id;
+  stat(`introduction delivered ${delivery}${live ? ' into an existing thread' : ''}`);
+  checkConversation(m, a, t, item, `${what}: the asker's view`, mine);
+  const folder = m.folderOf(t, c);
+  const res = await call(r, 'GET', `/v1/conversations?folder=${folder}&limit=100`, tok(m, c));
+  C.status(res, 200, undefined, `${what}: the target's ${folder}`);
+  const theirs = (res.body.items as any[]).find((it) => String(it.id) === id);
+  if (t.ignoredBy === c) {
+    stat('introduction into a request the target ignored');
+    if (theirs) C.fail(`${what}: a request the target ignored stays out of their ${folder}`, 'absent', theirs, res);
+  } else {
+    if (!theirs) C.fail(`${what}: conversation ${id} in the target's ${folder}`, 'present', 'absent', res);
+    intro(theirs.lastMessage, c, 'target', res);
+    checkConversation(m, c, t, theirs, `${what}: the target's view`, res);
+  }
+  if (t.messages.filter((y) => y.inmail?.refunded).length > before) await checkMe(m, r, c, `${what}: the refunded credits`);
+}
+
+export class ListIntros extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly role: 'asked' | 'to_forward',
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    // Mostly the asker or the introducer of an ask.
+    const x = m.intros.length && this.k % 4 !== 3 ? m.intros[this.k % m.intros.length]! : undefined;
+    const v = x ? (this.role === 'asked' ? x.asker : x.via) : actor(m, this.k);
+    if (v === undefined) return;
+    await checkIntroList(m, r, v, this.role);
+  }
+  toString() {
+    return `listIntros(#${this.k}, ${this.role})`;
+  }
+}
+
 // ---------------------------------------------------------------- the arbitrary
 
 const idx = fc.nat({ max: 7 });
@@ -1423,6 +1725,9 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       c(1, fc.tuple(idx, verbs<'inbox' | 'requests'>('inbox', 'requests')).map(([a, f]) => new ListConversations(a, f))),
       c(1, idx.map((a) => new Me(a))),
       c(3, fc.constantFrom(...ADVANCES).map((k) => new Advance(k))),
+      c(5, fc.tuple(idx, idx, idx, fc.constantFrom(...INTRO_NOTES), fc.constantFrom(0, 0, 1, 1, 1, 2, 2, 3), verbs<'none' | 'forward' | 'decline' | 'unlink'>('none', 'none', 'forward', 'forward', 'decline', 'decline', 'unlink')).map(([a, v, t, n, aim, then]) => new AskIntro(a, v, t, n, aim, then))),
+      c(5, fc.tuple(idx, verbs<'forward' | 'decline'>('forward', 'forward', 'decline'), fc.constantFrom(...INTRO_NOTES), fc.nat({ max: 9 })).map(([k, v, n, w]) => new AnswerIntro(k, v, n, w))),
+      c(2, fc.tuple(idx, verbs<'asked' | 'to_forward'>('asked', 'to_forward')).map(([k, role]) => new ListIntros(k, role))),
     ),
   ];
 }

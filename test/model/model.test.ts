@@ -44,6 +44,7 @@ const SMALL_POLICY: Record<string, number> = {
   groupConversationsPerMonth: 3,
   nonConnectionConversationsPerMonth: 6,
   idkReportsToRequireEmail: 2,
+  introductionsPerMonth: 2,
   // Not under test here: many sign-ups from one address, uploads, idle sessions over months of clock.
   signupsPerHourPerAddress: 1_000_000,
   uploadsPerHour: 1_000_000,

@@ -126,6 +126,27 @@ export interface MAttachment {
   threads: Set<string>;
 }
 
+/** An ask for an introduction (DOMAIN.md 11): A (asker) asks B (via) to introduce them to C (target). */
+export interface MIntro {
+  id: string;
+  asker: number;
+  via: number;
+  target: number;
+  note: string | null;
+  forwardNote: string | null;
+  /** Declined and expired asks both read `not_forwarded` to everyone (API.md). */
+  status: 'asked' | 'forwarded' | 'declined';
+  createdAt: Date;
+  respondedAt: Date | null;
+  /** The conversation the forward delivered into (null: forwarded, but nothing reached C). */
+  thread: string | null;
+}
+
+/** DOMAIN.md 11's fixed numbers: 3 declines within 30 days pause asks from that asker for 90 days. */
+export const INTRO_DECLINES_TO_PAUSE = 3;
+export const INTRO_DECLINE_WINDOW = 30 * 86_400_000;
+export const INTRO_PAUSE = 90 * 86_400_000;
+
 export interface MBlock {
   active: boolean;
   createdAt: Date;
@@ -190,6 +211,7 @@ export class Model {
   reports: MReport[] = [];
   groups: MGroup[] = [];
   attachments: MAttachment[] = [];
+  intros: MIntro[] = [];
   /** Feature switches found on the server (older servers lack a route). */
   purchasesSupported: boolean | undefined = undefined;
   readonly acceptedInPolicy: boolean;
@@ -612,6 +634,7 @@ export class Model {
     ids: { message: string; thread: string },
     body: string,
     attachments: string[],
+    opts: { introduction?: boolean } = {},
   ): MThread {
     const connectedNow = this.connected(s, r);
     let t = this.threadSeenBy(s, r);
@@ -640,6 +663,15 @@ export class Model {
         messages: [],
       };
       this.threads.push(t);
+    } else if (opts.introduction && d.delivery === 'request') {
+      // A forwarded introduction is a new request from the asker in the pair's thread, whoever
+      // started it and whatever it was (DOMAIN.md 11: it "reaches C as a message request from A").
+      t.starter = s;
+      t.state = 'request';
+      t.accepted = false;
+      t.followUps = 0;
+      t.channel = d.channel;
+      t.ignoredBy = null;
     } else if (t.starter !== s) {
       // The recipient writes back: while the two are not connected this accepts it (DOMAIN.md 5.1).
       if (!connectedNow) t.accepted = true;
@@ -694,7 +726,8 @@ export class Model {
     for (const a of attachments) this.attachments.find((x) => x.id === a)?.threads.add(t.id);
     // Bulk (DOMAIN.md 5): the same text to `bulkRecipientsThreshold` distinct non-connections in 24 hours.
     const sender = this.m(s);
-    if (msg.toNonConnection && !sender.bulkFlagged && this.policy.bulkRecipientsThreshold > 0) {
+    // An introduction was chosen by the introducer: it flags no one (its text still counts later).
+    if (msg.toNonConnection && !sender.bulkFlagged && !opts.introduction && this.policy.bulkRecipientsThreshold > 0) {
       const since = this.now.getTime() - DAY;
       const cleared = sender.clearedAt?.getTime() ?? -Infinity;
       const rcpts = new Set(
@@ -727,6 +760,83 @@ export class Model {
       if (distinct.size >= this.policy.reportsToRestrict) target.restricted = true;
     }
     return rep;
+  }
+
+  // ------------------------------------------------------------------ introductions (DOMAIN.md 11)
+  //
+  // Stated by the model itself from DOMAIN.md 11 and API.md (not taken from src/policy/introduction.ts),
+  // so that a server whose policy breaks one of them is caught. The order of the denials is the
+  // policy's (the contract names the rules, not their order).
+
+  introExpired(x: MIntro): boolean {
+    return x.status === 'asked' && this.now.getTime() >= x.createdAt.getTime() + this.policy.introductionExpiryDays * DAY;
+  }
+  /** Still waiting for B: asked, not expired. */
+  introOpen(x: MIntro): boolean {
+    return x.status === 'asked' && !this.introExpired(x);
+  }
+  /** API.md `status`: declined and expired both read `not_forwarded`. */
+  introStatus(x: MIntro): 'asked' | 'forwarded' | 'not_forwarded' {
+    return x.status === 'forwarded' ? 'forwarded' : this.introOpen(x) ? 'asked' : 'not_forwarded';
+  }
+  /** An ask exists for v while the other two members exist for v (a block, a hidden or closed member makes it vanish). */
+  introSeenBy(v: number, x: MIntro): boolean {
+    return [x.asker, x.via, x.target].filter((y) => y !== v).every((y) => this.exists(v, y));
+  }
+  /** Until when B takes no asks from A: 90 days after a 3rd decline within 30 days (null: not paused). */
+  introPausedUntil(a: number, via: number): Date | null {
+    const ds = this.intros
+      .filter((x) => x.asker === a && x.via === via && x.status === 'declined' && x.respondedAt)
+      .map((x) => x.respondedAt!.getTime())
+      .sort((p, q) => p - q);
+    let until: number | null = null;
+    for (let i = INTRO_DECLINES_TO_PAUSE - 1; i < ds.length; i++) {
+      if (ds[i]! - ds[i - INTRO_DECLINES_TO_PAUSE + 1]! > INTRO_DECLINE_WINDOW) continue;
+      const end = ds[i]! + INTRO_PAUSE;
+      if (end > this.now.getTime() && (until === null || end > until)) until = end;
+    }
+    return until === null ? null : new Date(until);
+  }
+
+  /** May A ask B (`via`, null: unknown) to introduce them to C? DOMAIN.md 11, the policy's order. */
+  askDecision(a: number, via: number, c: number, note: string | null): Decision {
+    const deny = (reason: string, unlock: Decision['unlock'] = []) => ({ allowed: false, reason, unlock }) as unknown as Decision;
+    const m = this.m(a);
+    if (m.restricted) return deny('sender_restricted');
+    if (m.status !== 'active') return deny('sender_inactive');
+    if (c === a) return deny('self');
+    if (!this.exists(a, c)) return deny('recipient_unavailable');
+    if (this.connected(a, c)) return deny('already_connected');
+    if (m.bulkFlagged) return deny('bulk_flagged', this.invitationDecision(a, c, {}).allowed ? [{ kind: 'connect' }] : []);
+    // Other mutual connections A could ask instead (LENIENT in number: see check.ts `unlocks`).
+    const paths = this.mutuals(a, c)
+      .filter((y) => y !== via)
+      .map((y) => ({ kind: 'introduction' as const, via: [this.m(y).handle] }));
+    const viaOk = via !== a && this.exists(a, via) && this.connected(a, via) && this.connected(via, c);
+    if (this.degree(a, c) !== 2 || !viaOk) return deny('not_in_reach', paths);
+    if (this.m(c).settings.messagesFrom === 'connections') return deny('recipient_settings');
+    if (note !== null && [...note].length > this.policy.noteMaxChars) return deny('note_too_long');
+    if (this.intros.some((x) => x.asker === a && x.target === c && this.introOpen(x))) return deny('awaiting_response');
+    const paused = this.introPausedUntil(a, via);
+    if (paused) return deny('introductions_paused', [{ kind: 'wait', until: paused.toISOString() }, ...paths]);
+    const month = monthStart(this.now).getTime();
+    if (this.intros.filter((x) => x.asker === a && x.createdAt.getTime() >= month).length >= this.policy.introductionsPerMonth)
+      return deny('monthly_limit', [{ kind: 'wait', until: nextMonthStart(this.now).toISOString() }]);
+    return { allowed: true, reason: 'ok', unlock: [] } as unknown as Decision;
+  }
+
+  /**
+   * How a forward reaches C (A to C): 'silent' when nothing may reach C and B must not learn why
+   * (A restricted, A and C blocked either way, C gone: the forward reads as any other); a denial
+   * for C's "who may message me"; else channel `introduction`, a request unless the two are
+   * connected or their conversation is accepted (tier reach plays no part).
+   */
+  introDelivery(a: number, c: number): { kind: 'silent' } | { kind: 'denied'; reason: string } | { kind: 'ok'; delivery: 'inbox' | 'request' } {
+    if (this.m(a).restricted || !this.exists(a, c)) return { kind: 'silent' };
+    const from = this.m(c).settings.messagesFrom;
+    const d = this.degree(a, c);
+    if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2)) return { kind: 'denied', reason: 'recipient_settings' };
+    return { kind: 'ok', delivery: d === 1 || this.conversationFacts(a, c)?.accepted === true ? 'inbox' : 'request' };
   }
 
   // ------------------------------------------------------------------ lists
