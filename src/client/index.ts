@@ -154,7 +154,7 @@ export function buildPath(path: string, params?: Record<string, unknown>, query?
 }
 
 /** API.md's error body, whatever a server or proxy answered. */
-function errorOf(status: number, json: unknown, retryAfter: string | null, key: string | undefined): ApiError {
+export function apiErrorOf(status: number, json: unknown, retryAfter: string | null, key?: string): ApiError {
   const e = json && typeof json === 'object' && 'error' in json ? (json as { error: unknown }).error : undefined;
   const body = e && typeof e === 'object' ? (e as { code?: unknown; message?: unknown; unlock?: unknown; details?: unknown }) : {};
   const fallback =
@@ -235,13 +235,13 @@ export function createClient(options: ClientOptions = {}): Client {
         } catch {
           json = undefined;
         }
-        const err = errorOf(res.status, json, res.headers.get('retry-after'), key);
+        const err = apiErrorOf(res.status, json, res.headers.get('retry-after'), key);
         options.onError?.(err, id);
         throw err;
       }
       let data: unknown = null;
       if (res.status !== 204) {
-        if (type.includes('json')) {
+        if (!spec.binary && type.includes('json')) {
           const text = await res.text();
           data = text ? JSON.parse(text) : null;
         } else data = await res.blob();

@@ -71,8 +71,10 @@ export interface RouteSpec {
   allowInactive?: boolean;
   /** a POST that creates: it accepts an Idempotency-Key (API.md "Conventions"), which the client sends */
   idempotent?: boolean;
-  /** the request is not JSON (an upload): the client has no generated function body for it */
+  /** the request is not JSON (an upload: multipart/form-data) */
   consumes?: string[];
+  /** the answer is a file, whatever its type: the client hands back a Blob */
+  binary?: boolean;
   params?: TSchema;
   querystring?: TSchema;
   body?: TSchema;
@@ -560,6 +562,7 @@ export const routes = {
     summary: "Download an attachment (its uploader and the conversation's participants only)",
     tags: ['messaging'],
     ...member,
+    binary: true,
     params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
     response: { 200: Type.Unsafe<Blob>(Type.Any({ description: 'the file, with its stored type' })), ...errorResponses },
   },

@@ -74,6 +74,20 @@ export const Settings = Type.Object(
   { additionalProperties: false },
 );
 export type Settings = Static<typeof Settings>;
+/** API.md's defaults of Settings, field for field (every notification kind on). */
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  primaryAction: 'connect',
+  messageRequests: 'on',
+  openProfile: false,
+  acceptInMail: true,
+  messagesFrom: 'anyone',
+  profileVisibility: 'everyone',
+  readReceipts: true,
+  typingIndicators: true,
+  openTo: Object.freeze({ jobs: false, mentoring: false }),
+  requestFilters: Object.freeze({ newAccounts: false, noSharedConnections: false, notFollowed: false }),
+  notifications: Object.freeze(Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, true])) as Record<NotificationKind, boolean>),
+}) as Readonly<Settings>;
 /** Any fields of Settings; the nested objects may name some of their fields (unknown kinds or fields: 400). */
 export const SettingsPatch = Type.Partial(
   Type.Object({

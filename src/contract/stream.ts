@@ -41,6 +41,8 @@ export interface StreamTyping {
   type: 'typing';
   conversationId: string;
   as?: string;
+  /** the same fields, nested (the server reads either) */
+  data?: { conversationId?: string; as?: string };
 }
 
 /** Close codes. */

@@ -2,9 +2,8 @@
  * The vocabulary of decisions: API.md "Types" (Decision, Unlock, Settings) and its reason codes.
  * Everything here is plain data, JSON-ready as it is (times are ISO 8601 UTC strings).
  */
-import { allNotificationsOn } from './notifications.js';
 import { REASONS, type Delivery, type Reason } from '../contract/codes.js';
-import type { Channel, Decision, Degree, MemberStatus, PrimaryAction, Settings, Unlock } from '../contract/schemas.js';
+import { DEFAULT_SETTINGS, type Channel, type Decision, type Degree, type MemberStatus, type PrimaryAction, type Settings, type Unlock } from '../contract/schemas.js';
 
 /** The vocabulary is the contract's (src/contract): reasons, channels, decisions, unlocks, settings. */
 export { REASONS };
@@ -15,20 +14,8 @@ export const INMAIL_COST = 1;
 
 export type MemberKind = 'person' | 'page';
 
-/** API.md's defaults, field for field. */
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
-  primaryAction: 'connect',
-  messageRequests: 'on',
-  openProfile: false,
-  acceptInMail: true,
-  messagesFrom: 'anyone',
-  profileVisibility: 'everyone',
-  readReceipts: true,
-  typingIndicators: true,
-  openTo: Object.freeze({ jobs: false, mentoring: false }),
-  requestFilters: Object.freeze({ newAccounts: false, noSharedConnections: false, notFollowed: false }),
-  notifications: Object.freeze(allNotificationsOn()),
-});
+/** API.md's defaults, field for field (the contract's). */
+export { DEFAULT_SETTINGS };
 
 /** The four action decisions a Profile carries (API.md `Profile.actions`). */
 export interface ProfileActions {

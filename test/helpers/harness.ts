@@ -11,6 +11,8 @@ import type { Config } from '../../src/config.js';
 import { resolvePolicy, type Policy } from '../../src/policy/policy.js';
 import { startServer, type Instance } from '../../src/server.js';
 import { ManualClock } from '../../src/util/clock.js';
+import type { Member } from '../../src/contract/index.js';
+import { rawAnswer } from './client.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const storageKind = process.env.DATABASE_URL ? 'postgres' : 'pglite';
@@ -134,11 +136,11 @@ let seq = 0;
 /** Signs up a member; returns its token and member. */
 export async function signUp(h: Harness, handle?: string, extra: Record<string, unknown> = {}) {
   const hd = handle ?? `m${process.pid % 1000}_${++seq}`;
-  const r = await h.call('POST', '/v1/accounts', {
-    body: { handle: hd, name: `Name ${hd}`, email: `${hd}@example.test`, password: 'correct horse battery', ...extra },
-  });
+  const r = await rawAnswer(h, undefined, (c) =>
+    c.postAccounts({ body: { handle: hd, name: `Name ${hd}`, email: `${hd}@example.test`, password: 'correct horse battery', ...extra } }),
+  );
   if (r.status !== 201) throw new Error(`signUp ${hd}: ${r.status} ${r.text}`);
-  return { token: r.body.token as string, member: r.body.member, handle: hd };
+  return { token: r.body.token as string, member: r.body.member as Member, handle: hd };
 }
 
 export async function admin(h: Harness, method: string, url: string, body?: unknown) {

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { rawAnswer } from './client.js';
 import type { Harness } from './harness.js';
 
 export interface Who {
@@ -9,12 +10,12 @@ export interface Who {
 
 /** A invites B and B accepts: connected. */
 export async function connect(h: Harness, a: Who, b: Who): Promise<void> {
-  const inv = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } });
+  const inv = await rawAnswer(h, a.token, (c) => c.postInvitations({ body: { to: b.handle } }));
   expect(inv.status, inv.text).toBe(201);
-  const acc = await h.call('POST', `/v1/invitations/${inv.body.id}/accept`, { token: b.token });
+  const acc = await rawAnswer(h, b.token, (c) => c.postInvitationsByIdAccept({ params: { id: inv.body.id } }));
   expect(acc.status, acc.text).toBe(200);
 }
 
 export async function profileOf(h: Harness, viewer: Who, handle: string) {
-  return h.call('GET', `/v1/members/${handle}`, { token: viewer.token });
+  return rawAnswer(h, viewer.token, (c) => c.getMembersByHandle({ params: { handle } }));
 }

@@ -6,7 +6,6 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import {
   api,
   ApiError,
-  DEFAULT_POLICY,
   setUnauthenticatedHandler,
   type Me,
   type Member,
@@ -74,7 +73,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMeState] = useState<Me | null>(null);
   // the first GET /v1/me tells whether the cookie holds a session
   const [loading, setLoading] = useState<boolean>(true);
-  const [policy, setPolicy] = useState<Policy>(DEFAULT_POLICY);
+  // the policy in force comes from the server (GET /v1/policy): the web holds no copy of its numbers
+  const [policy, setPolicy] = useState<Policy | null>(null);
   const [unread, setUnread] = useState<Unread>(NO_UNREAD);
   const [invitationsReceived, setInvitationsReceived] = useState(0);
   const [announcement, setAnnouncement] = useState('');
@@ -99,12 +99,24 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [clearSession]);
 
   useEffect(() => {
-    api
-      .policy()
-      .then((p) => setPolicy({ ...DEFAULT_POLICY, ...p }))
-      .catch(() => {
-        /* defaults are fine */
-      });
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = (wait: number) => {
+      api
+        .policy()
+        .then((p) => {
+          if (!stopped) setPolicy(p);
+        })
+        .catch(() => {
+          // unreachable for now: ask again, a little later each time
+          if (!stopped) timer = setTimeout(() => load(Math.min(wait * 2, 30_000)), wait);
+        });
+    };
+    load(1000);
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
   }, []);
 
   const refreshMe = useCallback(async () => {
@@ -239,6 +251,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const setMe = useCallback((fn: (m: Me) => Me) => setMeState((m) => (m ? fn(m) : m)), []);
 
+  if (!policy)
+    return (
+      <p className="loading" role="status">
+        Loading…
+      </p>
+    );
   const value: Session = {
     authed,
     me,

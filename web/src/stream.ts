@@ -1,41 +1,42 @@
 /**
- * The live event stream: one WebSocket to GET /v1/stream (the browser sends the session cookie),
- * reconnecting with backoff and replaying missed events with ?since=<last event id>.
+ * The live event stream: the typed client's stream (src/client/stream.ts) to GET /v1/stream (the
+ * browser sends the session cookie), reconnecting with backoff and replaying missed events with
+ * ?since=<last event id>; here shared by every screen.
  */
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { streamUrl, type StreamEvent } from './api';
+import { client, type StreamEvent } from './api';
+import type { StreamHandle, StreamStatus, StreamTyping } from '../../src/client/index';
 
 type Listener = (e: StreamEvent) => void;
-export type StreamStatus = 'offline' | 'connecting' | 'live';
+export type { StreamStatus };
 
 class Stream {
-  private ws: WebSocket | null = null;
-  private running = false;
-  private lastId: string | null = null;
+  private handle: StreamHandle | null = null;
   private listeners = new Set<Listener>();
   private statusListeners = new Set<() => void>();
-  private retry = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
   status: StreamStatus = 'offline';
 
   start(): void {
-    if (this.running && this.ws) return;
+    if (this.handle && this.status !== 'offline') return;
     this.stop();
-    this.running = true;
-    this.lastId = null;
-    this.connect();
+    this.handle = client.stream({
+      onEvent: (ev) => {
+        for (const l of this.listeners) {
+          try {
+            l(ev);
+          } catch (e) {
+            console.error(e);
+          }
+        }
+      },
+      onStatus: (s) => this.setStatus(s),
+    });
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.ws) {
-      const ws = this.ws;
-      this.ws = null;
-      ws.onclose = null;
-      ws.close();
-    }
+    const h = this.handle;
+    this.handle = null;
+    h?.close();
     this.setStatus('offline');
   }
 
@@ -45,58 +46,9 @@ class Stream {
     for (const l of this.statusListeners) l();
   }
 
-  private connect(): void {
-    if (!this.running || typeof WebSocket === 'undefined') return;
-    this.setStatus('connecting');
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(streamUrl(this.lastId));
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    this.ws = ws;
-    ws.onopen = () => {
-      this.retry = 0;
-      this.setStatus('live');
-    };
-    ws.onmessage = (msg) => {
-      let ev: StreamEvent;
-      try {
-        ev = JSON.parse(typeof msg.data === 'string' ? msg.data : '') as StreamEvent;
-      } catch {
-        return;
-      }
-      if (!ev || typeof ev.type !== 'string') return;
-      if (ev.id != null) this.lastId = String(ev.id);
-      for (const l of this.listeners) {
-        try {
-          l(ev);
-        } catch (e) {
-          console.error(e);
-        }
-      }
-    };
-    ws.onclose = () => {
-      if (this.ws === ws) this.ws = null;
-      this.scheduleReconnect();
-    };
-    ws.onerror = () => {
-      /* onclose follows */
-    };
-  }
-
-  private scheduleReconnect(): void {
-    if (!this.running) return;
-    this.setStatus('connecting');
-    const delay = Math.min(30_000, 1000 * 2 ** this.retry) + Math.random() * 500;
-    this.retry = Math.min(this.retry + 1, 5);
-    this.timer = setTimeout(() => this.connect(), delay);
-  }
-
   /** Client → server events (typing). Ignored silently when not connected. */
-  send(payload: unknown): void {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(payload));
+  send(payload: StreamTyping): void {
+    this.handle?.send(payload);
   }
 
   subscribe(l: Listener): () => void {

@@ -1,6 +1,6 @@
 /** Plain-English words for codes, tiers, degrees, dates. Everything here returns text, never HTML. */
 import type { ApiError, Channel, Decision, Degree, Policy, Tier, Unlock } from './api';
-import { DEFAULT_POLICY, NETWORK_ERROR } from './api';
+import { NETWORK_ERROR } from './api';
 
 export const TIER_NAMES: Record<Tier, string> = {
   free: 'Free',
@@ -57,7 +57,7 @@ export function formatBytes(n: number): string {
  * Every reason / error code of API.md, as a sentence a member understands.
  * `p` supplies the numbers of the policy in force.
  */
-export function reasonText(code: string, p: Policy = DEFAULT_POLICY): string {
+export function reasonText(code: string, p: Policy): string {
   switch (code) {
     case 'ok':
       return 'Allowed.';
@@ -145,7 +145,7 @@ export function reasonText(code: string, p: Policy = DEFAULT_POLICY): string {
 /** Codes whose server-supplied message adds useful detail (which field is wrong). */
 const SHOW_SERVER_MESSAGE = new Set(['invalid_request', 'conflict', 'too_long', 'note_too_long']);
 
-export function errorText(e: ApiError, p: Policy = DEFAULT_POLICY, overrides: Record<string, string> = {}): string {
+export function errorText(e: ApiError, p: Policy, overrides: Record<string, string> = {}): string {
   let text = overrides[e.code] ?? reasonText(e.code, p);
   if (SHOW_SERVER_MESSAGE.has(e.code) && e.message && e.message !== e.code && !e.message.startsWith('HTTP ')) {
     text += ` (${e.message})`;
@@ -222,7 +222,7 @@ export function allowedMessageText(d: Decision, name: string): string {
  * Reason codes as they read when asking for an introduction (DOMAIN.md 11): the same codes mean
  * something more precise there than in messaging. `via` and `to` are display names.
  */
-export function introductionReasonText(code: string, p: Policy = DEFAULT_POLICY, via = 'This connection', to = 'this member'): string {
+export function introductionReasonText(code: string, p: Policy, via = 'This connection', to = 'this member'): string {
   switch (code) {
     case 'not_in_reach':
       return `${via} can't introduce you to ${to}: an introduction goes through one of your connections who is also connected to them, to someone 2 steps away from you.`;

@@ -31,7 +31,7 @@ export function useUploads() {
             file,
             progress: 0,
             attachment: null,
-            error: new ApiError(413, { code: 'payload_too_large', message: 'too large' }),
+            error: new ApiError(413, 'payload_too_large', 'too large'),
             abort: () => undefined,
           },
         ]);
@@ -113,7 +113,7 @@ export function AttachmentPicker({ state }: { state: ReturnType<typeof useUpload
   );
 }
 
-export function AttachmentLinks({ attachments, as }: { attachments: Attachment[]; as?: string | null }) {
+export function AttachmentLinks({ attachments }: { attachments: Attachment[]; as?: string | null }) {
   const { policy } = useSession();
   const [error, setError] = useState<string | null>(null);
   if (attachments.length === 0) return null;
@@ -128,7 +128,7 @@ export function AttachmentLinks({ attachments, as }: { attachments: Attachment[]
               data-testid="attachment-download"
               onClick={() => {
                 setError(null);
-                downloadAttachment(a, as).catch((e: unknown) => setError(errorText(toApiError(e), policy)));
+                downloadAttachment(a).catch((e: unknown) => setError(errorText(toApiError(e), policy)));
               }}
             >
               <span aria-hidden="true">📎 </span>

@@ -710,7 +710,7 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
     async (signal) => {
       if (!validHandle) return null;
       const [d, p] = await Promise.all([
-        api.messageDecision(debouncedTo, signal, as),
+        api.messageDecision(debouncedTo, signal),
         api.profile(debouncedTo, signal).catch(() => null),
       ]);
       return { decision: d, name: p?.member.name ?? debouncedTo, inmail: p?.actions?.inmail ?? null };
@@ -753,7 +753,6 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
           channel: inmailMode ? 'inmail' : undefined,
           attachments: uploads.ids.length ? uploads.ids : undefined,
         },
-        as,
       ),
     );
     if (res) {

@@ -87,7 +87,7 @@ export function PagesScreen() {
     });
     if (ok) {
       const prof = await api.profile(h).catch(() => null);
-      rememberPage(prof?.member ?? { id: h, handle: h, name: h, kind: 'page', headline: null, tier: 'free', status: 'active' });
+      rememberPage(prof?.member ?? { id: h, handle: h, name: h, kind: 'page', headline: '', tier: 'free', status: 'active' });
       navigate(link(['messages'], { as: h }));
     }
   }
