@@ -9,7 +9,11 @@
  *   recipient's socket within 5 s;
  * - memory flat over the second half: RSS (mean of its last 3 samples against its first 3) and V8
  *   heap used (its floor: the least of its last 3 samples against the least of its first 3, since a
- *   sample may catch up to ~15 MiB of garbage the next collection frees) grow by less than MEMORY_BOUND;
+ *   sample may catch up to ~15 MiB of garbage the next collection frees) grow by less than RSS_BOUND
+ *   and HEAP_BOUND. Measured on a loaded 2-core machine (bench/RESULTS.md, "Soak, bounded mode"):
+ *   without a leak the heap floor moved by up to +14% and RSS by up to +6.5% over 90 s (a major
+ *   collection every minute or so), so these bounds catch a gross leak (tens of MiB a minute), not a
+ *   slow one: the 60-minute `npm run soak` is the test for those.
  * - open handles flat over the second half: at most HANDLES_BOUND more, plus HANDLES_SLACK (the
  *   load's keep-alive connections come and go with latency, a few at a time);
  * - request p99 of the last minute at most P99_BOUND times that of the first steady minute (the second).
@@ -23,7 +27,8 @@ const enabled = !!process.env.DATABASE_URL && !!process.env.LIAISON_NATS_URL;
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 3);
 const RATE = 20;
 const INTERVAL_MS = 10_000;
-const MEMORY_BOUND = 0.1;
+const RSS_BOUND = 0.15;
+const HEAP_BOUND = 0.25;
 const HANDLES_BOUND = 0.05;
 const HANDLES_SLACK = 5;
 const P99_BOUND = 3;
@@ -80,10 +85,10 @@ describe.skipIf(!enabled)(`soak, bounded mode (${MINUTES} minutes, two instances
     expect(v.requests).toBeGreaterThan(0.9 * RATE * MINUTES * 60);
   });
 
-  it(`keeps memory flat over the second half (RSS and heap grow under ${MEMORY_BOUND * 100}%)`, () => {
+  it(`keeps memory flat over the second half (RSS grows under ${RSS_BOUND * 100}%, the heap floor under ${HEAP_BOUND * 100}%)`, () => {
     for (const [i, x] of v.instances.entries()) {
-      expect(x.rss).toBeLessThan(MEMORY_BOUND);
-      expect(heapFloor[i]).toBeLessThan(MEMORY_BOUND);
+      expect(x.rss).toBeLessThan(RSS_BOUND);
+      expect(heapFloor[i]).toBeLessThan(HEAP_BOUND);
     }
   });
 
