@@ -221,6 +221,24 @@ export const NoContent = Type.Null({ description: 'No Content' });
 
 // ---- accounts and sessions
 
+/** PATCH /v1/me/profile: any of name, headline (≤ 220), about (≤ 2,600). */
+export const ProfilePatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    headline: Type.Optional(Type.String({ maxLength: 220 })),
+    about: Type.Optional(Type.String({ maxLength: 2600 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ProfilePatch = Static<typeof ProfilePatch>;
+export const MemberAndAbout = Type.Object({ member: Member, about: Type.String() });
+export type MemberAndAbout = Static<typeof MemberAndAbout>;
+/** GET /v1/follows: whom I follow (the default) or who follows me. */
+export const FollowsQuery = Type.Object(
+  { direction: Type.Optional(Type.Union([Type.Literal('following'), Type.Literal('followers')])), ...listQueryFields() },
+  { additionalProperties: false },
+);
+
 export const SignUp = Type.Object(
   {
     handle: Handle,

@@ -5,6 +5,7 @@ import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/ar
 import { and, eq, ne, or, sql } from 'drizzle-orm';
 import { sessionIdleCutoff } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
+import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, badRequest, conflict, unauthenticated } from './errors.js';
@@ -245,6 +246,26 @@ export async function updateSettings(u: Uow, member: MemberRecord, patch: Settin
     .onConflictDoUpdate({ target: settings.memberId, set: cols });
   await u.emit('settings.updated', [member.id], { memberId: member.id });
   return next;
+}
+
+/**
+ * PATCH /v1/me/profile: the name (it must still show a letter or digit), the headline and the about
+ * text, without bidi controls (src/util/text.ts). The search words follow by the members trigger;
+ * every instance's caches drop the member on the event.
+ */
+export async function updateProfile(u: Uow, member: MemberRecord, patch: { name?: string; headline?: string; about?: string }): Promise<MemberRecord> {
+  const set: { name?: string; headline?: string; about?: string } = {};
+  if (patch.name !== undefined) {
+    const name = cleanName(patch.name);
+    if (name === null) throw badRequest('name: must hold a visible letter or digit', { field: 'name' });
+    set.name = name;
+  }
+  if (patch.headline !== undefined) set.headline = cleanLine(patch.headline);
+  if (patch.about !== undefined) set.about = stripBidiControls(patch.about).trim();
+  await lockMembers(u.tx, [member.id]);
+  await u.tx.update(members).set(set).where(eq(members.id, member.id));
+  await u.emit('member.profile', [member.id], { memberId: member.id });
+  return (await memberById(u.tx, member.id))!;
 }
 
 export type Lifecycle = 'deactivate' | 'reactivate' | 'close';

@@ -2,7 +2,7 @@
  * Connections, follows and blocks (DOMAIN.md 2 and 6). A block removes the connection, the follows,
  * the open invitations and the message requests both ways; the blocked member is not told.
  */
-import { and, eq, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
 import { blocks, connections, conversations, follows, groupMembers, groupRequests, invitations, pageAdmins } from '../store/schema.js';
@@ -13,6 +13,7 @@ import { notFound } from './errors.js';
 import { gatherFacts } from './facts.js';
 import { cachedMemberByHandle, lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
+import { unlessHidden } from './hidden.js';
 import { recipientUnavailable } from '../policy/types.js';
 
 /**
@@ -69,6 +70,31 @@ export async function follow(u: Uow, viewer: MemberRecord, handle: string): Prom
     .returning();
   if (added.length) await u.emit('follow.added', [viewer.id], { follower: viewer.id, followee: visible.id });
   return visible;
+}
+
+/**
+ * GET /v1/follows: whom the viewer follows (`following`) or who follows them (`followers`), by member
+ * id; members hidden from the viewer (a block either way, deactivated, closed) are left out.
+ */
+export async function followsOf(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  direction: 'following' | 'followers',
+  page: { cursor?: number; limit: number },
+): Promise<{ members: MemberRecord[]; nextCursor: string | null }> {
+  const mine = direction === 'following' ? follows.follower : follows.followee;
+  const other = direction === 'following' ? follows.followee : follows.follower;
+  const rows = await db
+    .select({ id: other })
+    .from(follows)
+    .where(and(eq(mine, viewer.id), page.cursor !== undefined ? gt(other, page.cursor) : undefined))
+    .orderBy(asc(other))
+    .limit(page.limit + 1);
+  const ids = rows.slice(0, page.limit).map((r) => r.id);
+  const byId = await membersByIds(db, ids);
+  const members = ids.map((id) => unlessHidden(deps, viewer.id, byId.get(id) ?? null)).filter((m): m is MemberRecord => m !== null);
+  return { members, nextCursor: rows.length > page.limit ? String(ids[ids.length - 1]) : null };
 }
 
 export async function unfollow(u: Uow, viewer: MemberRecord, handle: string): Promise<void> {

@@ -12,6 +12,7 @@ import {
   login,
   logout,
   revokeSession,
+  updateProfile,
   updateSettings,
   type Lifecycle,
 } from '../../services/accounts.js';
@@ -141,6 +142,15 @@ export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
   route(app, 'patchMeSettings', async (req, reply) => {
     const m = me(req);
     const out = await runWrite(deps, req, async (u) => ({ status: 200, body: { settings: await updateSettings(u, m, req.body) } }));
+    return send(reply, out);
+  });
+
+  route(app, 'patchMeProfile', async (req, reply) => {
+    const m = me(req);
+    const out = await runWrite(deps, req, async (u) => {
+      const updated = await updateProfile(u, m, req.body);
+      return { status: 200, body: { member: toApiMember(updated, u.now), about: updated.about } };
+    });
     return send(reply, out);
   });
 

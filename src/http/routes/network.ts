@@ -11,7 +11,7 @@ import {
 } from '../../services/invitations.js';
 import { acceptPageAdmin, createPage, invitePageAdmin, removePageAdmin } from '../../services/pages.js';
 import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
-import { block, blockedBy, connectionsOf, follow, removeConnection, unblock, unfollow } from '../../services/relations.js';
+import { block, blockedBy, connectionsOf, follow, followsOf, removeConnection, unblock, unfollow } from '../../services/relations.js';
 import { runWrite } from '../idempotency.js';
 import { badRequest } from '../../services/errors.js';
 import { cleanLine, cleanName } from '../../util/text.js';
@@ -58,6 +58,13 @@ export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
       body: { member: memberFor(deps, m.id, await follow(u, m, req.body.handle), u.now), following: true },
     }));
     return send(reply, out);
+  });
+
+  route(app, 'getFollows', async (req) => {
+    const t = now();
+    const viewer = me(req);
+    const r = await followsOf(deps, db(), viewer, req.query.direction ?? 'following', page(req.query));
+    return { items: r.members.map((m) => memberFor(deps, viewer.id, m, t)), nextCursor: r.nextCursor };
   });
 
   route(app, 'deleteFollowsByHandle', async (req, reply) => {
