@@ -520,6 +520,10 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
     return null;
   }, [messages, me, as]);
   const lastIsMine = messages.length > 0 && messages[messages.length - 1].id === lastMine;
+  // Seen: a read event while open, or what the server says the other side read (conversation.readUpTo,
+  // when both have read receipts on), so a reload keeps it
+  const readUpTo = conv?.readUpTo ?? null;
+  const seenLast = seen || (readUpTo !== null && lastMine !== null && idAtLeast(readUpTo, lastMine));
 
   const send = async (body: string, attachments: string[]) => {
     const res = await sendAction.run(() => api.reply(id, { body, attachments: attachments.length ? attachments : undefined }, as));
@@ -659,7 +663,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
                 </p>
               )}
               <AttachmentLinks attachments={m.attachments ?? []} as={as} />
-              {mine && m.id === lastMine && lastIsMine && seen && (
+              {mine && m.id === lastMine && lastIsMine && seenLast && (
                 <p className="read-receipt" data-testid="read-receipt">
                   Seen
                 </p>
@@ -888,4 +892,9 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
       </form>
     </div>
   );
+}
+
+/** Numeric ids as strings (up to 18 digits): `a` ≥ `b` without losing precision. */
+function idAtLeast(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length > b.length : a >= b;
 }
