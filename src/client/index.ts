@@ -143,11 +143,11 @@ export function buildPath(path: string, params?: Record<string, unknown>, query?
   const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
     const v = params?.[name];
     if (v === undefined || v === null) throw new TypeError(`missing path parameter ${name}`);
-    return encodeURIComponent(String(v as string | number));
+    return encodeURIComponent(String(v));
   });
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) {
-    if (v !== undefined && v !== null && v !== '') qs.set(k, String(v as string | number | boolean));
+    if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
   }
   const q = qs.toString();
   return q ? `${p}?${q}` : p;
@@ -155,7 +155,7 @@ export function buildPath(path: string, params?: Record<string, unknown>, query?
 
 /** API.md's error body, whatever a server or proxy answered. */
 export function apiErrorOf(status: number, json: unknown, retryAfter: string | null, key?: string): ApiError {
-  const e = json && typeof json === 'object' && 'error' in json ? (json as { error: unknown }).error : undefined;
+  const e = json && typeof json === 'object' && 'error' in json ? (json).error : undefined;
   const body = e && typeof e === 'object' ? (e as { code?: unknown; message?: unknown; unlock?: unknown; details?: unknown }) : {};
   const fallback =
     status === 401 ? 'unauthenticated'

@@ -8,7 +8,7 @@ import { CHANNELS, NOTIFICATION_KINDS, TIERS, type ErrorCode, type NotificationK
 
 /** A union of string literals (JSON Schema: anyOf of consts), typed as the union of the values. */
 export function literals<const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> {
-  return Type.Union(values.map((v) => Type.Literal(v))) as never;
+  return Type.Union(values.map((v) => Type.Literal(v)));
 }
 
 export const HANDLE_PATTERN = '^[A-Za-z0-9_-]{3,30}$';
@@ -87,8 +87,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   openTo: Object.freeze({ jobs: false, mentoring: false }),
   requestFilters: Object.freeze({ newAccounts: false, noSharedConnections: false, notFollowed: false }),
   notifications: Object.freeze(Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, true])) as Record<NotificationKind, boolean>),
-}) as Readonly<Settings>;
-/** Any fields of Settings; the nested objects may name some of their fields (unknown kinds or fields: 400). */
+});
+/** Any fields of Settings (none is fine); the nested objects may name some of their fields (unknown kinds or fields: 400). */
 export const SettingsPatch = Type.Partial(
   Type.Object({
     ...Settings.properties,
@@ -96,7 +96,8 @@ export const SettingsPatch = Type.Partial(
     requestFilters: Type.Partial(RequestFilters, { additionalProperties: false }),
     notifications: Type.Partial(NotificationKinds, { additionalProperties: false }),
   }),
-  { additionalProperties: false, minProperties: 1 },
+  // "any fields of Settings" (API.md): none at all changes nothing and answers the settings
+  { additionalProperties: false },
 );
 export type SettingsPatch = Static<typeof SettingsPatch>;
 

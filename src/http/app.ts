@@ -108,7 +108,7 @@ export function operationId(method: string, url: string): string {
     .map((p) => (p.startsWith(':') ? `By-${p.slice(1)}` : p))
     .flatMap((p) => p.split(/[-_.]/))
     .filter(Boolean);
-  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  return method.toLowerCase() + words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 }
 
 /** No request body needs more nesting than this. */
@@ -214,6 +214,12 @@ export async function buildApp(opts: AppOptions) {
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // An empty body under a JSON content type is no body (clients that always send the header, on a
+    // POST that takes none): the route's schema decides whether one was required.
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
     if (jsonDepthExceeds(body as string, MAX_JSON_DEPTH)) {
       const e = Object.assign(new Error(`body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 });
       done(e, undefined);
@@ -244,11 +250,11 @@ export async function buildApp(opts: AppOptions) {
     // operationId (the typed client's function names) and its security, stated even when public.
     transform: ({ schema, url, route }) => {
       const s = { ...(schema as Record<string, unknown>) };
-      const method = (Array.isArray(route.method) ? route.method[0] : route.method) as string;
+      const method = (Array.isArray(route.method) ? route.method[0] : route.method);
       s.operationId ??= operationId(method, url);
-      const auth = (route.config as { auth?: AuthMode } | undefined)?.auth ?? 'none';
+      const auth = (route.config)?.auth ?? 'none';
       s.security ??= auth === 'none' ? [] : [{ bearer: [] }];
-      return { schema: s as never, url };
+      return { schema: s, url };
     },
   });
   // Security headers on every answer (API, web UI, errors). The web UI is built to need nothing
@@ -311,7 +317,7 @@ export async function buildApp(opts: AppOptions) {
     const limit = !methods.includes('POST') ? null : route.url === '/v1/sessions' ? loginLimit : route.url === '/v1/accounts' ? signupLimit : null;
     if (limit) {
       const prev = route.preHandler;
-      route.preHandler = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), limit as never];
+      route.preHandler = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), limit];
     }
   });
 

@@ -70,7 +70,7 @@ export async function runWrite(
           .select()
           .from(idempotency)
           .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key)));
-        throw new Replay(row!);
+        throw new Replay(row);
       }
       const out = await fn(u);
       await u.tx
@@ -89,7 +89,7 @@ export async function runWrite(
 function keyOf(req: FastifyRequest): { memberId: number; key: string } | null {
   const raw = req.headers['idempotency-key'];
   if (raw === undefined) return null;
-  const given = Array.isArray(raw) ? raw[0]! : raw;
+  const given = Array.isArray(raw) ? raw[0] : raw;
   if (given.length < 1 || given.length > 255) throw badRequest('Idempotency-Key must be 1-255 characters', { field: 'Idempotency-Key' });
   // Anonymous callers share member 0: their keys are scoped to the client address.
   return req.member ? { memberId: req.member.id, key: given } : { memberId: 0, key: `anon ${req.ip} ${given}` };

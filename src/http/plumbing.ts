@@ -41,7 +41,7 @@ export function credential(req: FastifyRequest): { token: string; via: 'header' 
   const h = req.headers.authorization;
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-    if (m) return { token: m[1]!, via: 'header' };
+    if (m) return { token: m[1], via: 'header' };
   }
   const c = req.cookies?.[SESSION_COOKIE];
   return c ? { token: c, via: 'cookie' } : undefined;

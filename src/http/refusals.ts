@@ -40,7 +40,7 @@ export const REASON_HTTP_STATUS: Readonly<Record<Reason, number>> = Object.freez
   reblock_cooldown: 403,
   pages_cannot_ignore: 403,
   request_not_accepted: 403,
-  introductions_paused: 429,
+  introductions_paused: 403,
 });
 
 /** The HTTP status for a decision. */

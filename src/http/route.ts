@@ -4,6 +4,7 @@
  * served OpenAPI document is the contract's. The handler's params, query, body and answer are typed
  * by the same schemas.
  */
+import { OptionalKind } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { routes, type BodyOf, type OperationId, type ParamsOf, type QueryOf, type ReplyOf, type RouteSpec } from '../contract/index.js';
 import type { TypedApp } from './plumbing.js';
@@ -37,6 +38,15 @@ export function route<K extends OperationId>(app: TypedApp, id: K, handler: Rout
     config: r.allowInactive ? { auth: r.auth, allowInactive: true } : { auth: r.auth },
     schema: schemaOf(id),
     handler: handler as never,
+    // A body the contract marks optional (`{ note? }` as a whole) may be left out: it reads as `{}`.
+    ...(r.body && OptionalKind in r.body
+      ? {
+          preValidation: (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+            if (req.body === undefined || req.body === null) req.body = {};
+            done();
+          },
+        }
+      : {}),
     ...extra,
   });
 }

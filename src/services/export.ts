@@ -207,7 +207,7 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
         .orderBy(asc(inmailLedger.id))
         .limit(BATCH);
       if (rows.length === 0) return;
-      after = rows[rows.length - 1]!.id;
+      after = rows[rows.length - 1].id;
       yield rows.map((r) => ({ id: String(r.id), kind: r.kind, pool: r.pool, credits: r.amount, note: r.note, createdAt: r.createdAt.toISOString() }));
       if (rows.length < BATCH) return;
     }

@@ -63,8 +63,8 @@ async function addMember(u: Uow, groupId: number, memberId: number, admin = fals
 export async function createGroup(u: Uow, viewer: MemberRecord, name: string, joinPolicy: JoinPolicy = 'open'): Promise<ApiGroup> {
   personOnly(viewer);
   const [g] = await u.tx.insert(groups).values({ name, joinPolicy, createdBy: viewer.id, createdAt: u.now }).returning();
-  await addMember(u, g!.id, viewer.id, true);
-  return { id: String(g!.id), name: g!.name, joinPolicy: g!.joinPolicy };
+  await addMember(u, g.id, viewer.id, true);
+  return { id: String(g.id), name: g.name, joinPolicy: g.joinPolicy };
 }
 
 /** Join: a member at once (open), or a request for the admins (approval). */
@@ -106,7 +106,7 @@ export async function setJoinPolicy(u: Uow, viewer: MemberRecord, groupId: numbe
     const pending = await u.tx.select().from(groupRequests).where(eq(groupRequests.groupId, groupId));
     for (const p of pending) await addMember(u, groupId, p.memberId);
   }
-  return { id: String(g!.id), name: g!.name, joinPolicy: g!.joinPolicy };
+  return { id: String(g.id), name: g.name, joinPolicy: g.joinPolicy };
 }
 
 /** A person by handle, visible to the admin (the same "not found" for hidden ones). */

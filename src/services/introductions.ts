@@ -112,9 +112,9 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
     .values({ askerId: asker.id, viaId: viaSeen!.id, targetId: visibleTarget!.id, note, status: 'asked', createdAt: now })
     .returning();
   const people = new Map([asker, viaSeen!, visibleTarget!].map((m) => [m.id, m]));
-  await u.emit('introduction.asked', [viaSeen!.id], { introduction: toApi(deps, row!, people, viaSeen!.id, now) });
+  await u.emit('introduction.asked', [viaSeen!.id], { introduction: toApi(deps, row, people, viaSeen!.id, now) });
   await notify(u, { recipient: viaSeen!, kind: 'introduction.asked', actor: asker });
-  return toApi(deps, row!, people, asker.id, now);
+  return toApi(deps, row, people, asker.id, now);
 }
 
 async function askCounts(db: Runner, askerId: number, targetId: number, viaId: number | null, now: Date, deps: Deps) {
@@ -195,15 +195,15 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
     .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: sent ? Number(sent.conversation.id) : null })
     .where(eq(introductions.id, row.id))
     .returning();
-  if (sent) await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next!, people, target.id, now), conversationId: sent.conversation.id });
-  return toApi(deps, next!, people, via.id, now);
+  if (sent) await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next, people, target.id, now), conversationId: sent.conversation.id });
+  return toApi(deps, next, people, via.id, now);
 }
 
 /** B declines: A is told only "not forwarded"; three declines in 30 days pause A's asks to B. */
 export async function declineIntroduction(u: Uow, via: MemberRecord, id: number): Promise<ApiIntroduction> {
   const { row, people } = await askForVia(u, via, id);
   const [next] = await u.tx.update(introductions).set({ status: 'declined', respondedAt: u.now }).where(eq(introductions.id, row.id)).returning();
-  return toApi(u.deps, next!, people, via.id, u.now);
+  return toApi(u.deps, next, people, via.id, u.now);
 }
 
 /**

@@ -112,17 +112,17 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
                  order by na.seq desc limit ${sql.raw(String(ACTORS_SHOWN - 1))}) x) as others_top
         from g`),
   );
-  const row = groupFromRow(g!);
+  const row = groupFromRow(g);
   // The group as the recipient sees it now, from the same statement: this event's actor first, then
   // the others they may see (members hidden from them left out, as the list leaves them out).
-  const othersTop = (typeof g!.others_top === 'string' ? JSON.parse(g!.others_top) : (g!.others_top ?? [])) as unknown[];
+  const othersTop = (typeof g.others_top === 'string' ? JSON.parse(g.others_top) : (g.others_top ?? [])) as unknown[];
   const others = othersTop.map(Number);
   const people = new Map<number, MemberRecord>(actor ? [[actor.id, actor]] : []);
   if (others.length) for (const [id, m] of await membersByIds(u.tx, others)) people.set(id, m);
   if (n.page) people.set(n.page.id, n.page);
   const visible: Visible = ACTORLESS.has(kind)
     ? { count: row.count, at: u.now, seq: row.seq, top: [] }
-    : { count: Number(g!.actor_count) + Number(g!.others_count), at: u.now, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
+    : { count: Number(g.actor_count) + Number(g.others_count), at: u.now, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
   let view = shape(u.deps, recipient.id, row, visible, 0, people, people, u.now);
   if (!view) return null;
   view = { ...view, read: false };

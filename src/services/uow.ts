@@ -52,7 +52,7 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
     try {
       const result = await deps.store.transaction(async (tx) => {
         const u: Uow = {
-          tx: tx as Tx,
+          tx: tx,
           now,
           deps,
           async emit(type, memberIds, payload) {
@@ -60,7 +60,7 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
               .insert(events)
               .values({ type, memberIds, payload, createdAt: now })
               .returning({ id: events.id });
-            const ev: BusEvent = { id: row!.id, type, memberIds, payload, createdAt: now.toISOString() };
+            const ev: BusEvent = { id: row.id, type, memberIds, payload, createdAt: now.toISOString() };
             written.push(ev);
             return ev;
           },

@@ -139,7 +139,8 @@ describe(`introductions (${storageKind})`, () => {
     }
     expect((await list(a, 'asked')).map((i) => i.status)).toEqual(['not_forwarded', 'not_forwarded', 'not_forwarded']);
     const paused = await ask(a, targets[3]!, b);
-    expect(paused.status).toBe(429);
+    // a pause, like the cooldowns, is a denial (403), not a quota (API.md "Conventions")
+    expect(paused.status).toBe(403);
     expect(paused.body.error.code).toBe('introductions_paused');
     expect(paused.body.error.unlock[0]).toEqual({ kind: 'wait', until: '2026-11-03T10:00:00.000Z' });
     h.clock.set('2026-11-03T10:00:01Z');

@@ -24,8 +24,8 @@ describe('REASON_HTTP_STATUS', () => {
     expect(by(200)).toEqual(['ok']);
     expect(by(400)).toEqual(['note_too_long', 'too_long']);
     expect(by(404)).toEqual(['recipient_unavailable']);
-    expect(by(429)).toEqual(['introductions_paused', 'monthly_limit', 'note_limit', 'rate_limited', 'weekly_invitation_limit']);
-    expect(by(403).length).toBe(REASONS.length - 9);
+    expect(by(429)).toEqual(['monthly_limit', 'note_limit', 'rate_limited', 'weekly_invitation_limit']);
+    expect(by(403).length).toBe(REASONS.length - 8);
   });
   it('httpStatus reads the table', () => {
     expect(httpStatus(deny('rate_limited'))).toBe(429);

@@ -6,7 +6,7 @@ import { link } from './router';
 export function actorsText(n: Pick<Notification, 'actors' | 'count'>): string {
   const names = n.actors.map((a) => a.name);
   if (names.length === 0) return 'Someone';
-  const first = names[0]!;
+  const first = names[0];
   const people = Math.max(n.count, names.length);
   if (people <= 1) return first;
   if (people === 2 && names.length === 2) return `${first} and ${names[1]}`;
