@@ -1,4 +1,5 @@
 /** Accounts and sessions: sign up, sign in, sign out, settings, deactivate / reactivate / close. */
+import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
 import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
@@ -55,16 +56,11 @@ export interface NewAccount {
 
 /**
  * 409 naming the field when the handle or the e-mail (any case) is taken. Sign-up asks this before
- * hashing the password, so a taken handle costs no argon2 run; the unique indexes still decide races.
+ * hashing the password, so a taken handle costs no argon2 run; the lookup tables (member_handles, member_emails) decide races.
  */
 export async function assertAvailable(db: Runner, handle: string, email: string): Promise<void> {
-  const rows = await db
-    .select({ handle: members.handle, email: members.email })
-    .from(members)
-    .where(or(eq(sql`lower(${members.handle})`, handle.toLowerCase()), eq(sql`lower(${members.email})`, email.toLowerCase())))
-    .limit(2);
-  if (rows.some((r) => r.handle.toLowerCase() === handle.toLowerCase())) throw conflict('that handle is taken', { field: 'handle' });
-  if (rows.length) throw conflict('that e-mail address is already registered', { field: 'email' });
+  if ((await memberIdByHandle(db, handle)) !== undefined) throw conflict('that handle is taken', { field: 'handle' });
+  if ((await memberIdByEmail(db, email)) !== undefined) throw conflict('that e-mail address is already registered', { field: 'email' });
 }
 
 /** Maps a unique violation on members to the field it concerns. */
@@ -92,6 +88,7 @@ export async function createAccount(u: Uow, input: NewAccount, passwordHash: str
           createdAt: u.now,
         })
         .returning({ id: members.id });
+      await claimMemberKeys(sp, row!.id, input.handle, input.email);
       return row!.id;
     });
   } catch (e) {

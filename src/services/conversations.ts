@@ -97,20 +97,37 @@ export async function shapeMessages(
 ): Promise<ApiMessage[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const attRows = await db
-    .select({ messageId: messageAttachments.messageId, id: attachments.id, name: attachments.name, type: attachments.type, size: attachments.size })
-    .from(messageAttachments)
-    .innerJoin(attachments, eq(attachments.id, messageAttachments.attachmentId))
-    .where(inArray(messageAttachments.messageId, ids))
-    .orderBy(attachments.createdAt, attachments.id);
+  // Two reads, each by its distribution column on Citus: the links by message, the files by uploader (the sender).
+  const links = await db.select().from(messageAttachments).where(inArray(messageAttachments.messageId, ids));
+  const senderOf = new Map(rows.map((r) => [r.id, r.senderId]));
+  const files = links.length
+    ? await db
+        .select({ id: attachments.id, name: attachments.name, type: attachments.type, size: attachments.size })
+        .from(attachments)
+        .where(
+          and(
+            inArray(attachments.uploaderId, [...new Set(links.map((l) => senderOf.get(l.messageId)!))]),
+            inArray(attachments.id, links.map((l) => l.attachmentId)),
+          ),
+        )
+        .orderBy(attachments.createdAt, attachments.id)
+    : [];
   const atts = new Map<number, ApiAttachment[]>();
-  for (const a of attRows) {
-    const list = atts.get(a.messageId) ?? [];
-    list.push(toApiAttachment(a));
-    atts.set(a.messageId, list);
+  for (const f of files) {
+    for (const l of links) {
+      if (l.attachmentId !== f.id) continue;
+      const list = atts.get(l.messageId) ?? [];
+      list.push(toApiAttachment(f));
+      atts.set(l.messageId, list);
+    }
   }
-  const introIds = rows.flatMap((r) => (r.introductionId !== null ? [r.introductionId] : []));
-  const intros = introIds.length ? await db.select().from(introductions).where(inArray(introductions.id, introIds)) : [];
+  const introRows = rows.filter((r) => r.introductionId !== null);
+  const intros = introRows.length
+    ? await db
+        .select()
+        .from(introductions)
+        .where(and(inArray(introductions.askerId, [...new Set(introRows.map((r) => r.senderId))]), inArray(introductions.id, introRows.map((r) => r.introductionId!))))
+    : [];
   const need = [...new Set([...rows.map((r) => r.senderId), ...intros.map((i) => i.viaId)])].filter((id) => !known?.has(id));
   const loaded = await membersByIds(db, need);
   const senders = new Map<number, MemberRecord>([...(known ?? new Map()), ...loaded]);
@@ -133,11 +150,21 @@ export async function shapeMessages(
 export async function conversationViews(deps: Deps, db: Runner, viewerId: number, convs: ConvRow[], now: Date): Promise<ApiConversation[]> {
   if (convs.length === 0) return [];
   const ids = convs.map((c) => c.id);
-  const sides = await db.select().from(conversationMembers).where(inArray(conversationMembers.conversationId, ids));
+  const participants = [...new Set(convs.flatMap((c) => [c.starterId, c.recipientId]))];
+  // by member and by conversation: on Citus each read reaches only the shards of these members / conversations
+  const sides = await db
+    .select()
+    .from(conversationMembers)
+    .where(and(inArray(conversationMembers.memberId, participants), inArray(conversationMembers.conversationId, ids)));
   const side = new Map(sides.map((s) => [`${s.conversationId}:${s.memberId}`, s]));
-  const people = await membersByIds(db, [...new Set(convs.flatMap((c) => [c.starterId, c.recipientId]))]);
-  const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
-  const lastRows = lastIds.length ? await db.select().from(messages).where(inArray(messages.id, lastIds)) : [];
+  const people = await membersByIds(db, participants);
+  const withLast = convs.filter((c) => c.lastMessageId !== null);
+  const lastRows = withLast.length
+    ? await db
+        .select()
+        .from(messages)
+        .where(and(inArray(messages.conversationId, withLast.map((c) => c.id)), inArray(messages.id, withLast.map((c) => c.lastMessageId!))))
+    : [];
   const shaped = await shapeMessages(deps, db, viewerId, lastRows, now, people);
   const lastById = new Map(shaped.map((m) => [Number(m.id), m]));
   return convs.map((c) => {
@@ -191,12 +218,26 @@ export async function conversationFor(
     if (!conv || conv.endedAt !== null || (conv.starterId !== memberId && conv.recipientId !== memberId)) throw notFound('no such conversation');
   }
   const otherId = otherOf(conv, memberId);
-  const sides = await db.select().from(conversationMembers).where(eq(conversationMembers.conversationId, id));
+  const sides = await db
+    .select()
+    .from(conversationMembers)
+    .where(and(inArray(conversationMembers.memberId, [conv.starterId, conv.recipientId]), eq(conversationMembers.conversationId, id)));
   const mine = sides.find((s) => s.memberId === memberId);
   if (!mine || mine.ignored) throw notFound('no such conversation');
   const res = (await db.execute(sql`select (${blockedEitherWay(memberId, otherId)} or ${otherGone(otherId)}) as b`)) as unknown as { rows: { b: unknown }[] };
   if (res.rows[0]?.b === true) throw notFound('no such conversation');
   return { conv, mine, theirs: sides.find((s) => s.memberId === otherId) ?? null };
+}
+
+/** Of `others`, those gone for `memberId`: blocked either way, deactivated or closed (each read by its distribution column on Citus). */
+async function goneFor(db: Runner, memberId: number, others: number[]): Promise<Set<number>> {
+  if (others.length === 0) return new Set();
+  const list = sql`${`{${others.join(',')}}`}::bigint[]`;
+  const res = (await db.execute(sql`
+    select blocked as id from blocks where blocker = ${memberId} and blocked = any(${list}) and unblocked_at is null
+    union select blocker from blocks where blocker = any(${list}) and blocked = ${memberId} and unblocked_at is null
+    union select id from members where id = any(${list}) and status <> 'active'`)) as unknown as { rows: { id: unknown }[] };
+  return new Set(res.rows.map((r) => Number(r.id)));
 }
 
 /** Cursor of a conversation list: the last item's activity instant and last message id. */
@@ -221,31 +262,50 @@ export async function listConversations(
   limit: number,
   now: Date,
 ): Promise<{ items: ApiConversation[]; nextCursor: string | null }> {
-  const after = cursor ? decodeListCursor(cursor) : null;
-  const rows = await db
-    .select({ conv: conversations, activity: conversationMembers.lastActivityAt })
-    .from(conversationMembers)
-    .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
-    .where(
-      and(
-        eq(conversationMembers.memberId, memberId),
-        eq(conversationMembers.folder, folder),
-        eq(conversationMembers.hidden, false),
-        eq(conversationMembers.ignored, false),
-        isNull(conversations.endedAt),
-        sql`not ${blockedEitherWay(memberId, sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
-        sql`not ${otherGone(sql`(case when ${conversations.starterId} = ${memberId}::int then ${conversations.recipientId} else ${conversations.starterId} end)`)}`,
-        after
-          ? sql`(${conversationMembers.lastActivityAt}, coalesce(${conversations.lastMessageId}, 0)) < (${after.at.toISOString()}::timestamptz, ${after.lastMessageId}::bigint)`
-          : undefined,
-      ),
-    )
-    .orderBy(desc(conversationMembers.lastActivityAt), sql`coalesce(${conversations.lastMessageId}, 0) desc`)
-    .limit(limit + 1);
+  // The member's sides (one shard on Citus) in list order, then their conversations by id and the
+  // other members that are gone for the viewer (blocked either way, deactivated or closed); a batch
+  // that loses rows to those is followed by the next until the page is full.
+  let from = cursor ? decodeListCursor(cursor) : null;
+  const rows: { conv: ConvRow; side: MemberSide }[] = [];
+  const batch = limit + 1;
+  for (;;) {
+    const sides = await db
+      .select()
+      .from(conversationMembers)
+      .where(
+        and(
+          eq(conversationMembers.memberId, memberId),
+          eq(conversationMembers.folder, folder),
+          eq(conversationMembers.hidden, false),
+          eq(conversationMembers.ignored, false),
+          from
+            ? sql`(${conversationMembers.lastActivityAt}, coalesce(${conversationMembers.lastMessageId}, 0)) < (${from.at.toISOString()}::timestamptz, ${from.lastMessageId}::bigint)`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(conversationMembers.lastActivityAt), sql`coalesce(${conversationMembers.lastMessageId}, 0) desc`)
+      .limit(batch);
+    if (sides.length === 0) break;
+    const convs = await db
+      .select()
+      .from(conversations)
+      .where(and(inArray(conversations.id, sides.map((s) => s.conversationId)), isNull(conversations.endedAt)));
+    const byId = new Map(convs.map((c) => [c.id, c]));
+    const gone = await goneFor(db, memberId, [...new Set(convs.map((c) => otherOf(c, memberId)))]);
+    for (const s of sides) {
+      const c = byId.get(s.conversationId);
+      if (!c || gone.has(otherOf(c, memberId))) continue;
+      rows.push({ conv: c, side: s });
+      if (rows.length === limit + 1) break;
+    }
+    if (rows.length === limit + 1 || sides.length < batch) break;
+    const end = sides[sides.length - 1]!;
+    from = { at: end.lastActivityAt, lastMessageId: end.lastMessageId ?? 0 };
+  }
   const page = rows.slice(0, limit);
   const items = await conversationViews(deps, db, memberId, page.map((r) => r.conv), now);
   const last = page[page.length - 1];
-  const nextCursor = rows.length > limit && last ? encodeListCursor(last.activity, last.conv.lastMessageId ?? 0) : null;
+  const nextCursor = rows.length > limit && last ? encodeListCursor(last.side.lastActivityAt, last.side.lastMessageId ?? 0) : null;
   return { items, nextCursor };
 }
 
@@ -350,7 +410,7 @@ export async function hideConversation(u: Uow, actor: Actor, id: number): Promis
 /** The instant an operator last cleared the member (unrestrict), from the outbox; null if never. */
 export function lastClearedSql(memberId: number) {
   return sql`(select max(e.created_at) from ${events} e
-     where e.type = 'member.restricted' and e.member_ids @> array[${memberId}::int]
+     where e.type = 'member.restricted' and e.member_ids @> array[${memberId}::bigint]
        and (e.payload->>'restricted') = 'false')`;
 }
 

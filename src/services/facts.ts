@@ -43,26 +43,43 @@ export interface OpenInvitation {
   createdAt: Date;
 }
 
+/**
+ * Each subquery filters by its table's distribution column (docs/SCALING.md): on Citus each is
+ * routed to the shard of one member of the pair (the open invitation: to the two senders' shards;
+ * the connection and the live conversation's lookup row: to the shard of the smaller id).
+ */
 function relationshipColumns(deps: Deps, v: number, m: number, now: Date) {
   const expiry = invitationExpiryCutoff(now, deps.policy);
+  const lo = Math.min(v, m);
+  const hi = Math.max(v, m);
   return sql`
       (select json_build_object('id', i.id, 'fromId', i.from_id, 'toId', i.to_id, 'status', i.status, 'createdAt', i.created_at)
          from invitations i
-        where least(i.from_id, i.to_id) = least(${v}::int, ${m}::int) and greatest(i.from_id, i.to_id) = greatest(${v}::int, ${m}::int)
+        where ((i.from_id = ${v} and i.to_id = ${m}) or (i.from_id = ${m} and i.to_id = ${v}))
           and i.status in ('pending','ignored') and i.created_at > ${expiry}
         limit 1) as inv,
       (select max(i.responded_at) from invitations i where i.from_id = ${v} and i.to_id = ${m} and i.status = 'withdrawn') as last_withdrawn,
       (select b.unblocked_at from blocks b where b.blocker = ${v} and b.blocked = ${m}) as last_unblocked,
       exists(select 1 from blocks b where b.blocker = ${v} and b.blocked = ${m} and b.unblocked_at is null) as blocked_by_viewer,
       exists(select 1 from blocks b where b.blocker = ${m} and b.blocked = ${v} and b.unblocked_at is null) as blocked_by_member,
-      exists(select 1 from connections c where c.a = least(${v}::int, ${m}::int) and c.b = greatest(${v}::int, ${m}::int)) as connected,
-      (select json_build_object('id', c.id, 'starterId', c.starter_id, 'state', c.state, 'channel', c.channel, 'followUps', c.follow_ups,
-                                'accepted', c.accepted,
-                                'ignored', (select cm.ignored from conversation_members cm where cm.conversation_id = c.id and cm.member_id = ${v}))
-         from conversations c
-        where least(c.starter_id, c.recipient_id) = least(${v}::int, ${m}::int) and greatest(c.starter_id, c.recipient_id) = greatest(${v}::int, ${m}::int)
-          and c.ended_at is null
-        limit 1) as conv`;
+      exists(select 1 from connections c where c.a = ${lo} and c.b = ${hi}) as connected,
+      (select p.conversation_id from conversation_live_pairs p where p.lo = ${lo} and p.hi = ${hi}) as conv_id`;
+}
+
+/** The pair's live conversation as the facts need it (by id: one shard on Citus), or null. */
+async function liveConversationFacts(db: Runner, convId: unknown, v: number): Promise<Record<string, unknown> | null> {
+  if (convId === null || convId === undefined) return null;
+  const id = Number(convId);
+  // two statements: the conversation (by id) and the viewer's side (by member) are on different shards on Citus
+  const res = (await db.execute(sql`
+    select c.id, c.starter_id, c.state, c.channel, c.follow_ups, c.accepted
+      from conversations c where c.id = ${id} and c.ended_at is null`)) as unknown as Rows;
+  const r = res.rows[0];
+  if (!r) return null;
+  const side = (await db.execute(
+    sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,
+  )) as unknown as Rows;
+  return { id: r.id, starterId: r.starter_id, state: r.state, channel: r.channel, followUps: r.follow_ups, accepted: r.accepted, ignored: side.rows[0]?.ignored ?? null };
 }
 
 /** Reads the relationship of a pair from a row holding relationshipColumns(). */
@@ -86,7 +103,7 @@ async function relationshipFromRow(
     : null;
   // An ignored invitation is gone for its recipient and still pending for its sender.
   const seen = invitation && (invitation.fromId === v || invitation.status === 'pending') ? invitation : null;
-  const convRaw = (typeof r.conv === 'string' ? JSON.parse(r.conv) : r.conv) as Record<string, unknown> | null;
+  const convRaw = await liveConversationFacts(db, r.conv_id, v);
   // A request the viewer ignored is gone for the viewer.
   const conv = convRaw && !(convRaw.ignored === true) ? convRaw : null;
   const connected = r.connected === true;

@@ -152,16 +152,26 @@ export async function spendCredit(db: Runner, member: MemberRecord, pools: Pools
  * its credit back, to the pool it came from (once per message: a unique index).
  */
 export async function refundOnReply(db: Runner, conversationId: number, replierId: number, now: Date, policy: Policy): Promise<number> {
+  // Two reads, each by its distribution column on Citus: the other side's InMail messages of the
+  // conversation, then their spends not yet refunded in their senders' ledgers.
+  const sent = rowsOf(
+    await db.execute(sql`
+      select m.id, m.sender_id, m.created_at from messages m
+       where m.conversation_id = ${conversationId} and m.sender_id <> ${replierId} and m.channel = 'inmail'`),
+  );
+  if (sent.length === 0) return 0;
+  const at = new Map(sent.map((m) => [Number(m.id), asDate(m.created_at)!]));
+  const ids = `{${[...at.keys()].join(',')}}`;
+  const senders = `{${[...new Set(sent.map((m) => Number(m.sender_id)))].join(',')}}`;
   const spends = rowsOf(
     await db.execute(sql`
-      select l.member_id, l.pool, l.amount, l.message_id, m.created_at
-        from inmail_ledger l join messages m on m.id = l.message_id
-       where l.kind = 'spend' and m.conversation_id = ${conversationId} and m.sender_id <> ${replierId}
-         and not exists (select 1 from inmail_ledger r where r.kind = 'refund' and r.message_id = l.message_id)`),
+      select l.member_id, l.pool, l.amount, l.message_id from inmail_ledger l
+       where l.member_id = any(${senders}::bigint[]) and l.kind = 'spend' and l.message_id = any(${ids}::bigint[])
+         and not exists (select 1 from inmail_ledger r where r.member_id = l.member_id and r.kind = 'refund' and r.message_id = l.message_id)`),
   );
   let n = 0;
   for (const s of spends) {
-    const credits = Math.min(-Number(s.amount), inmailRefund(asDate(s.created_at)!, now, policy));
+    const credits = Math.min(-Number(s.amount), inmailRefund(at.get(Number(s.message_id))!, now, policy));
     if (credits <= 0) continue;
     const done = await db
       .insert(inmailLedger)

@@ -2,8 +2,9 @@
  * Invitations (DOMAIN.md 3): send, accept, ignore, report "I don't know this person", withdraw,
  * list; crossing invitations connect at once; expiry after invitationExpiryDays, computed from
  * `now`. Every verb locks the two member rows (in id order), so caps and the weekly limit hold
- * under concurrency, and the partial unique index allows one open invitation per pair.
+ * under concurrency, and invitation_open_pairs allows one open invitation per pair.
  */
+import { closeInvitationPairs, openInvitationPair } from '../store/lookups.js';
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { decideAcceptInvitation, decideInvitation, invitationExpired, invitationExpiryCutoff, noteOf } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
@@ -65,7 +66,7 @@ async function connect(u: Uow, a: number, b: number): Promise<void> {
 
 /** Marks lapsed open invitations between the two as expired (frees the pair's unique slot). */
 async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
-  await u.tx
+  const expired = await u.tx
     .update(invitations)
     .set({ status: 'expired' })
     .where(
@@ -75,7 +76,9 @@ async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
         inArray(invitations.status, ['pending', 'ignored']),
         lt(invitations.createdAt, sql`${expiryCutoff(u.deps, u.now)}`),
       ),
-    );
+    )
+    .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });
+  await closeInvitationPairs(u.tx, expired);
 }
 
 /** A member that exists for the viewer (not unknown, deactivated, closed, or blocked either way). */
@@ -112,6 +115,7 @@ export async function sendInvitation(
       .set({ status: 'accepted', respondedAt: now })
       .where(eq(invitations.id, invitation.id))
       .returning();
+    await closeInvitationPairs(tx, [row!]);
     await connect(u, viewer.id, member.id);
     await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row!.id), by: viewer.id });
     await notify(u, { recipient: member, kind: 'invitation.accepted', actor: viewer, invitationId: row!.id });
@@ -121,6 +125,7 @@ export async function sendInvitation(
     .insert(invitations)
     .values({ fromId: viewer.id, toId: member.id, note, email: input.email ?? null, status: 'pending', createdAt: now })
     .returning();
+  await openInvitationPair(tx, viewer.id, member.id, row!.id);
   const api = toApiInvitation(deps, row!, viewer, member, viewer.id, now);
   // the event is for the invitee: both members as the invitee sees them
   await u.emit('invitation.received', [member.id], { invitation: toApiInvitation(deps, row!, viewer, member, member.id, now) });
@@ -160,6 +165,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     const { facts } = await gatherFacts(deps, tx, viewer, other, now, { connectionCounts: counts });
     enforce(decideAcceptInvitation(facts, now, deps.policy), now);
     [next] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, id)).returning();
+    await closeInvitationPairs(tx, [next!]);
     await connect(u, viewer.id, otherId);
     await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });
     await notify(u, { recipient: other, kind: 'invitation.accepted', actor: viewer, invitationId: id });
@@ -173,6 +179,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
       .returning();
   } else {
     [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(eq(invitations.id, id)).returning();
+    await closeInvitationPairs(tx, [next!]);
     await u.emit('invitation.withdrawn', [otherId], { invitationId: String(id) });
   }
   return toApiInvitation(deps, next!, from, to, viewer.id, now);

@@ -1,4 +1,5 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
+import { memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
@@ -160,20 +161,16 @@ export async function memberById(db: Runner, id: number): Promise<MemberRecord |
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
+/** Through the handle's lookup row, then by id (each routed to one shard on Citus). */
 export async function memberByHandle(db: Runner, handle: string): Promise<MemberRecord | null> {
-  const rows = await base(db)
-    .where(eq(sql`lower(${members.handle})`, handle.toLowerCase()))
-    .limit(1);
-  return rows[0] ? fromRow(rows[0]) : null;
+  const id = await memberIdByHandle(db, handle);
+  return id === undefined ? null : memberById(db, id);
 }
 
 /** Handle or e-mail, ignoring case. */
 export async function memberByLogin(db: Runner, login: string): Promise<MemberRecord | null> {
-  const l = login.toLowerCase();
-  const rows = await base(db)
-    .where(sql`lower(${members.handle}) = ${l} or lower(${members.email}) = ${l}`)
-    .limit(1);
-  return rows[0] ? fromRow(rows[0]) : null;
+  const id = (await memberIdByHandle(db, login)) ?? (await memberIdByEmail(db, login));
+  return id === undefined ? null : memberById(db, id);
 }
 
 export async function membersByIds(db: Runner, ids: number[]): Promise<Map<number, MemberRecord>> {
@@ -191,13 +188,9 @@ export async function membersByIds(db: Runner, ids: number[]): Promise<Map<numbe
  */
 export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
-  if (sorted.length === 0) return;
-  await db
-    .select({ id: members.id })
-    .from(members)
-    .where(and(inArray(members.id, sorted)))
-    .orderBy(members.id)
-    .for('no key update');
+  // One row per statement, in id order: on Citus a row lock is taken by a statement routed to one
+  // shard (a multi-shard SELECT … FOR UPDATE is refused).
+  for (const id of sorted) await db.select({ id: members.id }).from(members).where(eq(members.id, id)).for('no key update');
 }
 
 /** Read-path lookups through the instance's short-lived cache (GET requests only; never in a write). */

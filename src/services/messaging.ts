@@ -12,6 +12,8 @@
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { BULK_WINDOW_MS, charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, isBulkSending, replyAccepts, requestFolder, sameTextKey, type Decision } from '../policy/index.js';
+import type { Tx } from '../store/db.js';
+import { claimConversationPair, liveConversationId, setConversationPair } from '../store/lookups.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
 import {
@@ -20,7 +22,6 @@ import {
   lastClearedSql,
   lockPair,
   otherOf,
-  pairWhere,
   toApiMessage,
   type Actor,
   type ApiConversation,
@@ -127,7 +128,7 @@ async function deliver(
   // had ignored or deleted a request from the recipient: for the sender it no longer exists), or
   // continued, with its state as DOMAIN.md 5.1 says.
   const rel = facts.relationship;
-  let [conv] = await tx.select().from(conversations).where(livePair(sender.id, rcpt.id)).for('no key update');
+  let conv = await liveConversation(tx, sender.id, rcpt.id);
   if (replyTo !== null && conv?.id !== replyTo) throw new AppError(404, 'not_found', 'no such conversation');
   const state: ConvRow['state'] = delivery === 'request' ? 'request' : 'open';
   // Request filters (DOMAIN.md 9): where a request arrives, the policy names its folder (`filtered`
@@ -148,12 +149,15 @@ async function deliver(
       : 'inbox';
   let startedNow = false;
   if (!conv) {
-    const inserted = await tx
-      .insert(conversations)
-      .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
-      .onConflictDoNothing()
-      .returning();
-    conv = inserted[0] ?? (await tx.select().from(conversations).where(livePair(sender.id, rcpt.id)).for('no key update'))[0]!;
+    // The pair's live slot (conversation_live_pairs) decides a race between two first messages.
+    if (await claimConversationPair(tx, sender.id, rcpt.id)) {
+      [conv] = await tx
+        .insert(conversations)
+        .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
+        .returning();
+      await setConversationPair(tx, sender.id, rcpt.id, conv!.id);
+    } else conv = await liveConversation(tx, sender.id, rcpt.id);
+    conv = conv!;
     await tx
       .insert(conversationMembers)
       .values([
@@ -226,11 +230,11 @@ async function deliver(
   conv = { ...conv, lastMessageAt: now, lastMessageId: message.id };
   await tx
     .update(conversationMembers)
-    .set({ lastActivityAt: now, hidden: false, unread: 0, lastReadMessageId: message.id })
+    .set({ lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: 0, lastReadMessageId: message.id })
     .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
   const [theirs] = await tx
     .update(conversationMembers)
-    .set({ lastActivityAt: now, hidden: false, unread: sql`${conversationMembers.unread} + 1` })
+    .set({ lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` })
     .where(
       and(
         eq(conversationMembers.conversationId, conv.id),
@@ -295,9 +299,16 @@ async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
   }
 }
 
-/** The live (not ended) conversation of a pair. */
-function livePair(a: number, b: number) {
-  return and(pairWhere(a, b), isNull(conversations.endedAt));
+/** The live (not ended) conversation of a pair, locked: found through the pair's lookup row, then by id. */
+async function liveConversation(tx: Tx, a: number, b: number) {
+  const id = await liveConversationId(tx, a, b);
+  if (id === undefined) return undefined;
+  const [conv] = await tx
+    .select()
+    .from(conversations)
+    .where(and(eq(conversations.id, id), isNull(conversations.endedAt)))
+    .for('no key update');
+  return conv;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Pages (run by person admins) and groups (DOMAIN.md 1, 2). */
+import { claimMemberKeys } from '../store/lookups.js';
 import { and, eq, sql } from 'drizzle-orm';
 import { groupMembers, groups, members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
@@ -19,6 +20,7 @@ export async function createPage(u: Uow, viewer: MemberRecord, input: { handle: 
         .insert(members)
         .values({ handle: input.handle, kind: 'page', name: input.name, headline: input.headline ?? '', email: null, createdAt: u.now })
         .returning({ id: members.id });
+      await claimMemberKeys(sp, row!.id, input.handle, null);
       return row!.id;
     });
   } catch (e) {

@@ -2,6 +2,7 @@
  * Connections, follows and blocks (DOMAIN.md 2 and 6). A block removes the connection, the follows,
  * the open invitations and the message requests both ways; the blocked member is not told.
  */
+import { closeInvitationPairs, endConversationPair } from '../store/lookups.js';
 import { and, asc, eq, gt, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
@@ -124,7 +125,7 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
   const conn = await tx.delete(connections).where(and(eq(connections.a, a), eq(connections.b, b))).returning();
   if (conn.length) await u.emit('connection.removed', [viewer.id], { a, b });
   await dropFollows(u, viewer.id, m.id);
-  await tx
+  const expired = await tx
     .update(invitations)
     .set({ status: 'expired', respondedAt: now })
     .where(
@@ -133,13 +134,16 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
         sql`greatest(${invitations.fromId}, ${invitations.toId}) = ${b}::int`,
         inArray(invitations.status, ['pending', 'ignored']),
       ),
-    );
+    )
+    .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });
+  await closeInvitationPairs(tx, expired);
   // Their conversation ends for both, for good: unblocking restores nothing (DOMAIN.md 6); a new
   // message after an unblock starts a new thread and needs a channel like a first one.
   await tx
     .update(conversations)
     .set({ endedAt: now, accepted: false })
     .where(and(pairSql(conversations.starterId, conversations.recipientId, a, b), isNull(conversations.endedAt)));
+  await endConversationPair(tx, a, b);
   // Only the blocker's own sockets hear of it; the graph of every instance applies it.
   await u.emit('block.added', [viewer.id], { blocker: viewer.id, blocked: m.id });
   return m;
@@ -203,10 +207,12 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
   for (const c of conns) await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
   const fl = await tx.delete(follows).where(or(eq(follows.follower, id), eq(follows.followee, id))).returning();
   for (const r of fl) await u.emit('follow.removed', [r.follower], { follower: r.follower, followee: r.followee });
-  await tx
+  const expired = await tx
     .update(invitations)
     .set({ status: 'expired', respondedAt: now })
-    .where(and(or(eq(invitations.fromId, id), eq(invitations.toId, id)), inArray(invitations.status, ['pending', 'ignored'])));
+    .where(and(or(eq(invitations.fromId, id), eq(invitations.toId, id)), inArray(invitations.status, ['pending', 'ignored'])))
+    .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });
+  await closeInvitationPairs(tx, expired);
   await tx.delete(groupRequests).where(eq(groupRequests.memberId, id));
   // A group whose last admin closes keeps an admin: its longest-standing member (DOMAIN.md 2: the
   // last admin cannot leave; closing is not leaving a group without anyone to run it).

@@ -4,6 +4,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Runner } from './db.js';
+import { claimMemberKeysOf } from './lookups.js';
 
 function quote(s: string): string {
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
@@ -49,7 +50,9 @@ export async function insertMembers(db: Runner, rows: NewMemberRow[]): Promise<n
         returning id, handle`,
   );
   const byHandle = new Map(out.map((r) => [String(r.handle), Number(r.id)]));
-  return rows.map((r) => byHandle.get(r.handle)!);
+  const ids = rows.map((r) => byHandle.get(r.handle)!);
+  await claimMemberKeysOf(db, ids);
+  return ids;
 }
 
 /** Settings (defaults unless given), a free or paid subscription and credentials for each member. */

@@ -15,6 +15,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { packageRoot } from '../util/paths.js';
+import { applyDistribution, type DistributionReport } from './distribution.js';
 import { storageUnavailableReason } from './faults.js';
 import * as schema from './schema.js';
 
@@ -27,7 +28,8 @@ export type Runner = Db | Tx;
 export interface Store {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Db;
-  migrate(): Promise<void>;
+  /** Applies the migrations, then (on a database with the citus extension) the distribution plan. */
+  migrate(): Promise<DistributionReport>;
   /** Whether storage answers `select 1` within `timeoutMs` (default 1 s). */
   ping(timeoutMs?: number): Promise<boolean>;
   /**
@@ -42,7 +44,7 @@ export interface Store {
    * Observes the SQL text of every statement run through this store (null stops): tests count the
    * queries of a request (test/security/timing.test.ts). One call per statement, nothing else.
    */
-  observe(fn: ((sql: string) => void) | null): void;
+  observe(fn: ((sql: string, params: unknown[]) => void) | null): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,19 @@ const HEALTHY_AFTER = new Set(['57014', '55P03', '40001', '40P01', 'pool_timeout
 /** A Drizzle instance per pooled connection (built once: the pool reuses its connections). */
 const drizzleByClient = new WeakMap<pg.PoolClient, Db>();
 const MIGRATION_LOCK = 7_424_201; // advisory lock id: one migrator at a time across instances
+/**
+ * Ids are bigint (int8): both drivers answer them as JS numbers (ids stay far below 2^53), in
+ * Drizzle's typed results and in raw `db.execute` rows alike; count(*) is an int8 too. PGlite does
+ * so by default; node-postgres is told here, for the process (Drizzle's node-postgres session asks
+ * the module's parsers for every type it does not handle itself, so a pool-level setting is not seen).
+ */
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+const int8Array = pg.types.getTypeParser(INT8_ARRAY as Parameters<typeof pg.types.getTypeParser>[0], 'text') as (v: string) => (string | null)[];
+pg.types.setTypeParser(INT8, (v: string) => Number(v));
+pg.types.setTypeParser(INT8_ARRAY as Parameters<typeof pg.types.setTypeParser>[0], (v: string) =>
+  int8Array(v).map((x) => (x === null ? null : Number(x))),
+);
 
 export interface StoreOptions {
   /** postgres://… ; empty or undefined selects embedded PGlite. */
@@ -90,14 +105,15 @@ async function openPglite(dataDir: string): Promise<Store> {
   }
   // pg_trgm and fuzzystrmatch back search (DOMAIN.md 10); PGlite ships them as contrib extensions.
   const client = await PGlite.create(location, { extensions: { pg_trgm, fuzzystrmatch } });
-  let observer: ((sql: string) => void) | null = null;
-  const logger = { logQuery: (q: string) => observer?.(q) };
+  let observer: ((sql: string, params: unknown[]) => void) | null = null;
+  const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db;
   return {
     kind: 'pglite',
     db,
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+      return { citus: false, applied: [] };
     },
     async ping(timeoutMs = 1000) {
       return within(
@@ -141,8 +157,8 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       /* reported to whoever uses the client next */
     });
   });
-  let observer: ((sql: string) => void) | null = null;
-  const logger = { logQuery: (q: string) => observer?.(q) };
+  let observer: ((sql: string, params: unknown[]) => void) | null = null;
+  const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
   const db = drizzlePg(pool, { schema, logger }) as unknown as Db;
   return {
     kind: 'postgres',
@@ -155,6 +171,8 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
         try {
           await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
+          // Citus: place the tables by the plan (src/store/distribution.ts); nothing otherwise.
+          return await applyDistribution(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
         } finally {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }

@@ -27,7 +27,7 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 export const members = pgTable(
   'members',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     handle: text('handle').notNull(),
     kind: text('kind').notNull().$type<'person' | 'page'>(),
     name: text('name').notNull(),
@@ -40,8 +40,8 @@ export const members = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('members_handle_lower_uq').on(sql`lower(${t.handle})`),
-    uniqueIndex('members_email_lower_uq').on(sql`lower(${t.email})`),
+    // Unique handles and e-mails live in member_handles and member_emails (below).
+    index('members_email_lower_idx').on(sql`lower(${t.email})`),
     index('members_handle_prefix_idx').on(sql`lower(${t.handle}) text_pattern_ops`),
     index('members_name_prefix_idx').on(sql`lower(${t.name}) text_pattern_ops`),
     check('members_kind_ck', sql`${t.kind} in ('person','page')`),
@@ -49,8 +49,52 @@ export const members = pgTable(
   ],
 );
 
+/**
+ * Unique facts that cannot carry a member's id (the distribution column on Citus, docs/SCALING.md)
+ * live in lookup tables keyed by the fact itself, written in the same transaction as the row they
+ * guard: a handle (lower case, forever: a closed member keeps theirs), an e-mail (lower case).
+ * No foreign keys: on Citus each is distributed by its own key, away from members.
+ */
+export const memberHandles = pgTable('member_handles', {
+  handle: text('handle').primaryKey(),
+  memberId: bigint('member_id', { mode: 'number' }).notNull(),
+});
+
+export const memberEmails = pgTable('member_emails', {
+  email: text('email').primaryKey(),
+  memberId: bigint('member_id', { mode: 'number' }).notNull(),
+});
+
+/**
+ * One open (pending or ignored) invitation per unordered pair (lo < hi): a row while the invitation
+ * `invitation_id` is open, removed when it is accepted, withdrawn or expired. Distributed by `lo`.
+ */
+export const invitationOpenPairs = pgTable(
+  'invitation_open_pairs',
+  {
+    lo: bigint('lo', { mode: 'number' }).notNull(),
+    hi: bigint('hi', { mode: 'number' }).notNull(),
+    invitationId: bigint('invitation_id', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.lo, t.hi] }), check('invitation_open_pairs_order_ck', sql`${t.lo} < ${t.hi}`)],
+);
+
+/**
+ * One live (not ended) conversation per unordered pair (lo < hi): a row while `conversation_id` is
+ * live, removed when a block ends it. Distributed by `lo`.
+ */
+export const conversationLivePairs = pgTable(
+  'conversation_live_pairs',
+  {
+    lo: bigint('lo', { mode: 'number' }).notNull(),
+    hi: bigint('hi', { mode: 'number' }).notNull(),
+    conversationId: bigint('conversation_id', { mode: 'number' }),
+  },
+  (t) => [primaryKey({ columns: [t.lo, t.hi] }), check('conversation_live_pairs_order_ck', sql`${t.lo} < ${t.hi}`)],
+);
+
 export const credentials = pgTable('credentials', {
-  memberId: integer('member_id')
+  memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
     .references(() => members.id),
   passwordHash: text('password_hash').notNull(),
@@ -67,7 +111,7 @@ export const sessions = pgTable(
   {
     tokenHash: text('token_hash').primaryKey(),
     id: text('id').notNull().default(sql`gen_random_uuid()::text`),
-    memberId: integer('member_id')
+    memberId: bigint('member_id', { mode: 'number' })
       .notNull()
       .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -78,7 +122,7 @@ export const sessions = pgTable(
 
 /** One row per member; columns mirror API.md Settings with its defaults. */
 export const settings = pgTable('settings', {
-  memberId: integer('member_id')
+  memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
     .references(() => members.id),
   primaryAction: text('primary_action').notNull().default('connect'),
@@ -102,7 +146,7 @@ export const settings = pgTable('settings', {
 
 /** The paid tier of a person and when it ends (a past `until` means lapsed, i.e. free). */
 export const subscriptions = pgTable('subscriptions', {
-  memberId: integer('member_id')
+  memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
     .references(() => members.id),
   tier: text('tier').notNull(),
@@ -120,7 +164,7 @@ export const subscriptions = pgTable('subscriptions', {
 export const idempotency = pgTable(
   'idempotency_keys',
   {
-    memberId: integer('member_id').notNull(),
+    memberId: bigint('member_id', { mode: 'number' }).notNull(),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     statusCode: integer('status_code'),
@@ -136,7 +180,7 @@ export const events = pgTable(
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     type: text('type').notNull(),
-    memberIds: integer('member_ids').array().notNull(),
+    memberIds: bigint('member_ids', { mode: 'number' }).array().notNull(),
     payload: jsonb('payload').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
@@ -147,8 +191,8 @@ export const events = pgTable(
 export const connections = pgTable(
   'connections',
   {
-    a: integer('a').notNull().references(() => members.id),
-    b: integer('b').notNull().references(() => members.id),
+    a: bigint('a', { mode: 'number' }).notNull().references(() => members.id),
+    b: bigint('b', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.a, t.b] }), index('connections_b_idx').on(t.b, t.a), check('connections_order_ck', sql`${t.a} < ${t.b}`)],
@@ -157,8 +201,8 @@ export const connections = pgTable(
 export const follows = pgTable(
   'follows',
   {
-    follower: integer('follower').notNull().references(() => members.id),
-    followee: integer('followee').notNull().references(() => members.id),
+    follower: bigint('follower', { mode: 'number' }).notNull().references(() => members.id),
+    followee: bigint('followee', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.follower, t.followee] }), index('follows_followee_idx').on(t.followee)],
@@ -168,8 +212,8 @@ export const follows = pgTable(
 export const blocks = pgTable(
   'blocks',
   {
-    blocker: integer('blocker').notNull().references(() => members.id),
-    blocked: integer('blocked').notNull().references(() => members.id),
+    blocker: bigint('blocker', { mode: 'number' }).notNull().references(() => members.id),
+    blocked: bigint('blocked', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
     unblockedAt: ts('unblocked_at'),
   },
@@ -178,14 +222,14 @@ export const blocks = pgTable(
 
 /**
  * Invitations. An ignored invitation still reads as pending to its sender, so "one open invitation
- * per unordered pair" covers pending and ignored (a partial unique index makes a second impossible).
+ * per unordered pair" covers pending and ignored (invitation_open_pairs makes a second impossible).
  */
 export const invitations = pgTable(
   'invitations',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    fromId: integer('from_id').notNull().references(() => members.id),
-    toId: integer('to_id').notNull().references(() => members.id),
+    fromId: bigint('from_id', { mode: 'number' }).notNull().references(() => members.id),
+    toId: bigint('to_id', { mode: 'number' }).notNull().references(() => members.id),
     note: text('note'),
     email: text('email'),
     status: text('status').notNull().default('pending').$type<'pending' | 'accepted' | 'ignored' | 'withdrawn' | 'expired'>(),
@@ -194,7 +238,8 @@ export const invitations = pgTable(
     reportedAt: ts('reported_at'),
   },
   (t) => [
-    uniqueIndex('invitations_open_pair_uq')
+    // the pair's uniqueness: invitation_open_pairs
+    index('invitations_open_pair_idx')
       .on(sql`least(${t.fromId}, ${t.toId})`, sql`greatest(${t.fromId}, ${t.toId})`)
       .where(sql`${t.status} in ('pending','ignored')`),
     index('invitations_from_idx').on(t.fromId, t.createdAt),
@@ -211,7 +256,7 @@ export const groups = pgTable(
     name: text('name').notNull(),
     /** open: anyone joins at once; approval: an admin approves each request (DOMAIN.md 2). */
     joinPolicy: text('join_policy').notNull().default('open').$type<'open' | 'approval'>(),
-    createdBy: integer('created_by').notNull().references(() => members.id),
+    createdBy: bigint('created_by', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [check('groups_join_policy_ck', sql`${t.joinPolicy} in ('open','approval')`)],
@@ -222,7 +267,7 @@ export const groupRequests = pgTable(
   'group_requests',
   {
     groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
-    memberId: integer('member_id').notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.memberId] })],
@@ -232,7 +277,7 @@ export const groupMembers = pgTable(
   'group_members',
   {
     groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
-    memberId: integer('member_id').notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
     /** The creator is the first admin; admins add admins from the members. */
     admin: boolean('admin').notNull().default(false),
     joinedAt: ts('joined_at').notNull().defaultNow(),
@@ -243,8 +288,8 @@ export const groupMembers = pgTable(
 export const pageAdmins = pgTable(
   'page_admins',
   {
-    pageId: integer('page_id').notNull().references(() => members.id),
-    memberId: integer('member_id').notNull().references(() => members.id),
+    pageId: bigint('page_id', { mode: 'number' }).notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admins_member_idx').on(t.memberId)],
@@ -254,9 +299,9 @@ export const pageAdmins = pgTable(
 export const pageAdminInvitations = pgTable(
   'page_admin_invitations',
   {
-    pageId: integer('page_id').notNull().references(() => members.id),
-    memberId: integer('member_id').notNull().references(() => members.id),
-    invitedBy: integer('invited_by').notNull().references(() => members.id),
+    pageId: bigint('page_id', { mode: 'number' }).notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    invitedBy: bigint('invited_by', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admin_invitations_member_idx').on(t.memberId)],
@@ -267,8 +312,8 @@ export const conversations = pgTable(
   'conversations',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    starterId: integer('starter_id').notNull().references(() => members.id),
-    recipientId: integer('recipient_id').notNull().references(() => members.id),
+    starterId: bigint('starter_id', { mode: 'number' }).notNull().references(() => members.id),
+    recipientId: bigint('recipient_id', { mode: 'number' }).notNull().references(() => members.id),
     state: text('state').notNull().$type<'open' | 'request'>(),
     channel: text('channel').notNull(),
     followUps: integer('follow_ups').notNull().default(0),
@@ -284,7 +329,8 @@ export const conversations = pgTable(
     lastMessageId: bigint('last_message_id', { mode: 'number' }),
   },
   (t) => [
-    uniqueIndex('conversations_live_pair_uq')
+    // the pair's uniqueness: conversation_live_pairs
+    index('conversations_live_pair_idx')
       .on(sql`least(${t.starterId}, ${t.recipientId})`, sql`greatest(${t.starterId}, ${t.recipientId})`)
       .where(sql`${t.endedAt} is null`),
     index('conversations_starter_idx').on(t.starterId, t.createdAt),
@@ -297,10 +343,12 @@ export const conversationMembers = pgTable(
   'conversation_members',
   {
     conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
-    memberId: integer('member_id').notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
     folder: text('folder').notNull().$type<'inbox' | 'requests' | 'filtered'>(),
     unread: integer('unread').notNull().default(0),
     lastReadMessageId: bigint('last_read_message_id', { mode: 'number' }),
+    /** The conversation's last message when this side last had activity (the list's tie-break, read without the conversation row). */
+    lastMessageId: bigint('last_message_id', { mode: 'number' }),
     hidden: boolean('hidden').notNull().default(false),
     ignored: boolean('ignored').notNull().default(false),
     lastActivityAt: ts('last_activity_at').notNull().defaultNow(),
@@ -321,9 +369,9 @@ export const messages = pgTable(
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
-    senderId: integer('sender_id').notNull().references(() => members.id),
+    senderId: bigint('sender_id', { mode: 'number' }).notNull().references(() => members.id),
     /** the person who wrote it when the sender is a page */
-    authorId: integer('author_id').references(() => members.id),
+    authorId: bigint('author_id', { mode: 'number' }).references(() => members.id),
     body: text('body').notNull(),
     subject: text('subject'),
     channel: text('channel').notNull(),
@@ -332,7 +380,7 @@ export const messages = pgTable(
     toNonConnection: boolean('to_non_connection').notNull().default(false),
     /** The forwarded introduction this message delivers (channel `introduction`, DOMAIN.md 11). */
     introductionId: bigint('introduction_id', { mode: 'number' }),
-    recipientId: integer('recipient_id').notNull().references(() => members.id),
+    recipientId: bigint('recipient_id', { mode: 'number' }).notNull().references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
@@ -346,7 +394,7 @@ export const attachments = pgTable(
   'attachments',
   {
     id: text('id').primaryKey(),
-    uploaderId: integer('uploader_id').notNull().references(() => members.id),
+    uploaderId: bigint('uploader_id', { mode: 'number' }).notNull().references(() => members.id),
     sha256: text('sha256').notNull(),
     name: text('name').notNull(),
     type: text('type').notNull(),
@@ -375,7 +423,7 @@ export const inmailLedger = pgTable(
   'inmail_ledger',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    memberId: integer('member_id').notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
     kind: text('kind').notNull().$type<'grant' | 'purchase' | 'spend' | 'refund'>(),
     pool: text('pool').notNull().default('tier').$type<'tier' | 'purchased'>(),
     amount: integer('amount').notNull(),
@@ -399,8 +447,8 @@ export const reports = pgTable(
   'reports',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    reporterId: integer('reporter_id').notNull().references(() => members.id),
-    reportedId: integer('reported_id').notNull().references(() => members.id),
+    reporterId: bigint('reporter_id', { mode: 'number' }).notNull().references(() => members.id),
+    reportedId: bigint('reported_id', { mode: 'number' }).notNull().references(() => members.id),
     conversationId: bigint('conversation_id', { mode: 'number' }),
     reason: text('reason').notNull(),
     /** Decided by the policy when the report is made: does it count toward restriction (DOMAIN.md 5)? */
@@ -420,9 +468,9 @@ export const introductions = pgTable(
   'introductions',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    askerId: integer('asker_id').notNull().references(() => members.id),
-    viaId: integer('via_id').notNull().references(() => members.id),
-    targetId: integer('target_id').notNull().references(() => members.id),
+    askerId: bigint('asker_id', { mode: 'number' }).notNull().references(() => members.id),
+    viaId: bigint('via_id', { mode: 'number' }).notNull().references(() => members.id),
+    targetId: bigint('target_id', { mode: 'number' }).notNull().references(() => members.id),
     note: text('note'),
     forwardNote: text('forward_note'),
     status: text('status').notNull().default('asked').$type<'asked' | 'forwarded' | 'declined' | 'expired'>(),
@@ -451,12 +499,12 @@ export const notifications = pgTable(
   'notifications',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    memberId: integer('member_id').notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
     kind: text('kind').notNull(),
     groupKey: text('group_key').notNull(),
     conversationId: bigint('conversation_id', { mode: 'number' }),
     invitationId: bigint('invitation_id', { mode: 'number' }),
-    pageId: integer('page_id'),
+    pageId: bigint('page_id', { mode: 'number' }),
     count: integer('count').notNull().default(1),
     credits: integer('credits').notNull().default(0),
     seq: bigint('seq', { mode: 'number' }).notNull(),
@@ -478,7 +526,7 @@ export const notificationActors = pgTable(
     notificationId: bigint('notification_id', { mode: 'number' })
       .notNull()
       .references(() => notifications.id, { onDelete: 'cascade' }),
-    actorId: integer('actor_id').notNull().references(() => members.id),
+    actorId: bigint('actor_id', { mode: 'number' }).notNull().references(() => members.id),
     count: integer('count').notNull().default(1),
     seq: bigint('seq', { mode: 'number' }).notNull(),
     at: ts('at').notNull().defaultNow(),
@@ -488,7 +536,7 @@ export const notificationActors = pgTable(
 
 /** A member's notification read mark: everything with a seq at or below it is read. */
 export const notificationMarks = pgTable('notification_marks', {
-  memberId: integer('member_id')
+  memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
     .references(() => members.id),
   readSeq: bigint('read_seq', { mode: 'number' }).notNull().default(0),
@@ -506,7 +554,7 @@ export const notificationMarks = pgTable('notification_marks', {
 export const searchWords = pgTable(
   'search_words',
   {
-    memberId: integer('member_id')
+    memberId: bigint('member_id', { mode: 'number' })
       .notNull()
       .references(() => members.id, { onDelete: 'cascade' }),
     field: integer('field').notNull().$type<0 | 1>(),

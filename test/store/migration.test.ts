@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
@@ -56,7 +57,7 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
       db = drizzleNodePg(pool);
       migrate = (folder) => migrateNodePg(db, { migrationsFolder: folder });
     } else {
-      const client = await PGlite.create('memory://', { extensions: { pg_trgm } });
+      const client = await PGlite.create('memory://', { extensions: { pg_trgm, fuzzystrmatch } });
       cleanups.push(() => client.close());
       db = drizzlePglite(client);
       migrate = (folder) => migratePglite(db, { migrationsFolder: folder });
@@ -71,6 +72,7 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     await conn(ann, cid);
     await q(sql`insert into follows (follower, followee) values (${ann}, ${cid}), (${cid}, ${ann})`);
     await q(sql`insert into invitations (from_id, to_id, status) values (${cid}, ${eve}, 'pending')`);
+    const openInvitation = Number((await q(sql`insert into invitations (from_id, to_id, status) values (${eve}, ${ann}, 'pending') returning id`))[0]!.id);
     const conv = async (starter: number, recipient: number, at: string) =>
       Number(
         (await q(sql`insert into conversations (starter_id, recipient_id, state, channel, created_at) values (${starter}, ${recipient}, 'open', 'tier_reach', ${at}::timestamptz) returning id`))[0]!.id,
@@ -102,7 +104,20 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     expect(convs.get(blockedLater)!.ended_at).not.toBeNull();
     expect(await q(sql`select a, b from connections order by a`)).toEqual([{ a: Math.min(ann, bob), b: Math.max(ann, bob) }]);
     expect(await q(sql`select * from follows`)).toEqual([]);
-    expect((await q(sql`select status from invitations`)).map((r) => r.status)).toEqual(['expired']);
+    expect((await q(sql`select status from invitations order by id`)).map((r) => r.status)).toEqual(['expired', 'pending']);
+    // 0009 (Citus): the unique facts in their lookup tables, ids bigint, the list's tie-break on each side
+    expect(await q(sql`select handle, member_id from member_handles order by member_id`)).toEqual(
+      [ann, bob, cid, dan, eve].map((m, i) => ({ handle: ['ann', 'bob', 'cid', 'dan', 'eve'][i], member_id: m })),
+    );
+    expect((await q(sql`select email from member_emails order by member_id`)).map((r) => r.email)).toEqual(['ann@x.test', 'bob@x.test', 'cid@x.test', 'dan@x.test', 'eve@x.test']);
+    expect(await q(sql`select lo, hi, invitation_id from invitation_open_pairs`)).toEqual([{ lo: Math.min(ann, eve), hi: Math.max(ann, eve), invitation_id: openInvitation }]);
+    const live = await q(sql`select lo, hi, conversation_id from conversation_live_pairs order by conversation_id`);
+    expect(live).toEqual([
+      { lo: Math.min(ann, bob), hi: Math.max(ann, bob), conversation_id: replied },
+      { lo: Math.min(bob, eve), hi: Math.max(bob, eve), conversation_id: unanswered },
+    ]);
+    const [idType] = await q(sql`select data_type from information_schema.columns where table_name = 'members' and column_name = 'id'`);
+    expect(idType!.data_type).toBe('bigint');
     const ledger = await q(sql`select kind, pool, sum(amount)::int as s from inmail_ledger group by kind, pool`);
     expect(ledger).toEqual([{ kind: 'grant', pool: 'tier', s: 15 }]);
     const [sub] = await q(sql`select changed_at from subscriptions where member_id = ${eve}`);
