@@ -1444,6 +1444,63 @@ async function checkIntroListsOf(m: Model, r: Real, a: number, b: number, why: s
 }
 
 /**
+ * Makes a path A - B - C of the model by invitations and acceptances (each step compared as in
+ * `connect`) where the connection caps leave room: B and C picked by `k` among the choices.
+ * Returns [B, C], or undefined when no choice is left.
+ */
+async function makePath(m: Model, r: Real, me: number, k: number): Promise<[number, number] | undefined> {
+  const cap = m.policy.connectionCap;
+  const room = (x: number, extra = 0) => m.connectionCount(x) + extra < cap;
+  const ok = (x: number) => x !== me && m.m(x).status === 'active' && !m.blockedEither(me, x);
+  const choices = m.members.flatMap((v) =>
+    m.members
+      .filter((t) => ok(v.i) && ok(t.i) && t.i !== v.i && !m.connected(me, t.i) && !m.blockedEither(v.i, t.i))
+      .filter((t) => (m.connected(me, v.i) || (room(me) && room(v.i))) && (m.connected(v.i, t.i) || (room(t.i) && room(v.i, m.connected(me, v.i) ? 0 : 1))))
+      .map((t) => [v.i, t.i] as [number, number]),
+  );
+  if (!choices.length) return undefined;
+  const [via, c] = choices[k % choices.length]!;
+  stat('ask: a path made first');
+  for (const [x, y] of [
+    [me, via],
+    [via, c],
+  ] as const)
+    await link(m, r, x, y);
+  return [via, c];
+}
+
+/** x invites y and y accepts (each step compared), unless they are connected or one is not active. */
+async function link(m: Model, r: Real, x: number, y: number): Promise<void> {
+  if (x === y || m.connected(x, y) || m.m(x).status !== 'active' || m.m(y).status !== 'active') return;
+  await invite(m, r, x, y, 'none', false, false);
+  const inv = m.invitations.find((i) => i.from === x && i.to === y && i.status === 'pending' && !m.expired(i));
+  if (inv) await respondTo(m, r, inv, 'accept');
+}
+
+/** A asks B about C (compared with the model's decision): the ask when it was made, else the refusal's reason. */
+async function askOnce(m: Model, r: Real, a: number, via: number, c: number, noteKind: IntroNoteKind): Promise<{ ask?: MIntro; refused?: string }> {
+  const note = introNote(m, noteKind, 'We both work on search');
+  const body: Record<string, unknown> = { to: m.m(c).handle, via: m.m(via).handle };
+  if (note !== undefined) body.note = note;
+  const res = await call(r, 'POST', '/v1/introductions', { ...tok(m, a), body });
+  const what = `ask ${H(m, a)} via ${H(m, via)} to ${H(m, c)}`;
+  if (inactive(m, a, res, what)) return { refused: 'sender_inactive' };
+  const stored = storedNote(note);
+  const d = m.askDecision(a, via, c, stored);
+  if (!d.allowed) {
+    stat(`ask refused ${d.reason}`);
+    C.denial(res, d, what);
+    return { refused: d.reason };
+  }
+  C.status(res, 201, undefined, what);
+  stat(`ask ${stored === null ? 'without' : 'with'} a note`);
+  const x: MIntro = { id: String(res.body.id), asker: a, via, target: c, note: stored, forwardNote: null, status: 'asked', createdAt: new Date(m.now), respondedAt: null, thread: null };
+  m.intros.push(x);
+  checkIntro(m, a, x, res.body, what, res);
+  return { ask: x };
+}
+
+/**
  * A asks B to introduce them to C. Aimed: mostly B among A's connections and C among B's other
  * connections (the asks the rules let through), sometimes B or C anyone (the refusals).
  */
@@ -1478,29 +1535,9 @@ export class AskIntro extends Cmd {
     } else if (this.aim <= 1 && paths.length) {
       [a, via, c] = paths[(this.a * 8 + this.c) % paths.length]!;
     } else if (this.aim <= 1 && m.members.length >= 3) {
-      const me = a;
-      // No path yet: make one (invite and accept, each step compared as in `connect`) where the caps leave room.
-      const cap = m.policy.connectionCap;
-      const room = (x: number, extra = 0) => m.connectionCount(x) + extra < cap;
-      const ok = (x: number) => x !== me && m.m(x).status === 'active' && !m.blockedEither(me, x);
-      const choices = m.members.flatMap((v) =>
-        m.members
-          .filter((t) => ok(v.i) && ok(t.i) && t.i !== v.i && !m.connected(me, t.i) && !m.blockedEither(v.i, t.i))
-          .filter((t) => (m.connected(me, v.i) || (room(me) && room(v.i))) && (m.connected(v.i, t.i) || (room(t.i) && room(v.i, m.connected(me, v.i) ? 0 : 1))))
-          .map((t) => [v.i, t.i] as const),
-      );
-      if (!choices.length) return;
-      [via, c] = choices[(this.v * 8 + this.c) % choices.length]!;
-      stat('ask: a path made first');
-      for (const [x, y] of [
-        [a, via],
-        [via, c],
-      ] as const) {
-        if (x === y || m.connected(x, y) || m.m(x).status !== 'active' || m.m(y).status !== 'active') continue;
-        await invite(m, r, x, y, 'none', false, false);
-        const inv = m.invitations.find((i) => i.from === x && i.to === y && i.status === 'pending' && !m.expired(i));
-        if (inv) await respondTo(m, r, inv, 'accept');
-      }
+      const made = await makePath(m, r, a, this.v * 8 + this.c);
+      if (!made) return;
+      [via, c] = made;
     } else {
       // aim 2: C a 2nd-degree member of A when there is one, B one of A's connections (mostly one who does not know C).
       const me = a;
@@ -1510,27 +1547,12 @@ export class AskIntro extends Cmd {
       const strangers = vias.filter((y) => !m.connected(y, c));
       via = this.aim === 2 && strangers.length && this.v % 4 !== 3 ? strangers[this.v % strangers.length]! : this.aim <= 2 && vias.length ? vias[this.v % vias.length]! : anyMember(m, this.v);
     }
-    const note = introNote(m, this.note, 'We both work on search');
-    const body: Record<string, unknown> = { to: m.m(c).handle, via: m.m(via).handle };
-    if (note !== undefined) body.note = note;
-    const res = await call(r, 'POST', '/v1/introductions', { ...tok(m, a), body });
-    const what = `ask ${H(m, a)} via ${H(m, via)} to ${H(m, c)}`;
-    if (inactive(m, a, res, what)) return;
-    const stored = storedNote(note);
-    const d = m.askDecision(a, via, c, stored);
-    if (!d.allowed) {
-      stat(`ask refused ${d.reason}`);
-      return C.denial(res, d, what);
-    }
-    C.status(res, 201, undefined, what);
-    stat(`ask ${stored === null ? 'without' : 'with'} a note`);
-    const x: MIntro = { id: String(res.body.id), asker: a, via, target: c, note: stored, forwardNote: null, status: 'asked', createdAt: new Date(m.now), respondedAt: null, thread: null };
-    m.intros.push(x);
-    checkIntro(m, a, x, res.body, what, res);
+    const x = (await askOnce(m, r, a, via, c, this.note)).ask;
+    if (!x) return;
     if (this.then === 'unlink') {
       // DOMAIN.md 11: B forwards only while C is still B's connection.
       const un = await call(r, 'DELETE', `/v1/connections/${m.m(c).handle}`, tok(m, via));
-      C.status(un, 204, undefined, `${what}: B removes C`);
+      C.status(un, 204, undefined, `ask ${IH(m, x)}: B removes C`);
       m.disconnect(via, c);
     }
     if (this.then !== 'none' && m.m(via).status !== 'closed') await answerIntro(m, r, x, via, this.then === 'decline' ? 'decline' : 'forward', this.note === 'long' ? 'short' : this.note);
@@ -1538,6 +1560,145 @@ export class AskIntro extends Cmd {
   toString() {
     const how = ['an ask made before', 'a path A - B - C', "B one of A's connections, C 2nd degree", 'anyone'][this.aim];
     return `askIntro(m${this.a}, #${this.v}, #${this.c}, ${how}, note ${this.note}${this.then !== 'none' ? `, then ${this.then}` : ''})`;
+  }
+}
+
+/**
+ * Aimed at the ask refusals random histories of 60 commands with a connection cap of 2 hardly
+ * reach (issue 21; the model's `askDecision` states each rule, every ask is compared):
+ * - `again`: A asks about C while the pair's first ask is still open (`awaiting_response`), through
+ *   the same B or another of A's connections; sometimes B declines first (then it is allowed);
+ * - `shape`: a path A - B - C (made first when A has none), plus a connection of A's who does not
+ *   know C and a connection of C's whom A does not know (made where the caps leave room), and A asks
+ *   about C through each of them (`not_in_reach`), and through B;
+ * - `burst`: A asks about C through B several times in a row, B declining each at once (now and
+ *   then leaving one open): the monthly limit after `introductionsPerMonth` asks, with the clock
+ *   moved to the 1st of next month before one of them, so that B's third decline within 30 days
+ *   pauses A's asks through B (`introductions_paused`); then, sometimes, 90 days on and A asks
+ *   again (the pause has lifted).
+ */
+export class IntroRun extends Cmd {
+  constructor(
+    readonly kind: 'again' | 'shape' | 'burst',
+    readonly a: number,
+    readonly k: number,
+    readonly n: number,
+    readonly note: IntroNoteKind,
+    /** burst: 90 days on after a pause, and A asks again */
+    readonly later = false,
+  ) {
+    super();
+  }
+  /** A path A - B - C of the model's where the ask is allowed so far, or one made now. */
+  private async path(m: Model, r: Real, a: number): Promise<[number, number] | undefined> {
+    const good = (y: number, z: number) =>
+      z !== a &&
+      !m.connected(a, z) &&
+      m.m(y).status === 'active' &&
+      m.m(z).status === 'active' &&
+      m.m(z).settings.messagesFrom !== 'connections' &&
+      m.degree(a, z) === 2 &&
+      m.exists(a, y) &&
+      m.exists(a, z);
+    const mine = m.connectionsOf(a).flatMap((y) => m.connectionsOf(y).filter((z) => good(y, z)).map((z) => [y, z] as [number, number]));
+    if (mine.length) return mine[this.k % mine.length];
+    if (m.members.length < 3) return undefined;
+    return makePath(m, r, a, this.k);
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined || m.m(a).status !== 'active' || m.m(a).restricted) return;
+    const p = await this.path(m, r, a);
+    if (!p) return;
+    const [b, c] = p;
+    if (this.kind === 'again') {
+      let open = m.intros.find((x) => x.asker === a && x.target === c && m.introOpen(x));
+      if (!open) {
+        tick(m, r);
+        open = (await askOnce(m, r, a, b, c, this.note)).ask;
+      }
+      if (!open) return;
+      if (this.n === 3) {
+        tick(m, r);
+        await answerIntro(m, r, open, open.via, 'decline', 'none');
+      }
+      // through the same B, or another of A's connections who knows C, or any of A's connections
+      const others = m.connectionsOf(a).filter((y) => y !== open.via && m.connected(y, c));
+      const via = this.n === 1 && others.length ? others[this.k % others.length]! : this.n === 2 && m.connectionsOf(a).length ? m.connectionsOf(a)[this.k % m.connectionsOf(a).length]! : open.via;
+      tick(m, r);
+      stat(`intro run again${this.n === 3 ? ' after a decline' : ''}`);
+      await askOnce(m, r, a, via, c, this.note);
+      return;
+    }
+    if (this.kind === 'shape') {
+      const cap = m.policy.connectionCap;
+      const free = (x: number) => m.connectionCount(x) < cap;
+      const spare = (x: number) => x !== a && x !== b && x !== c && m.m(x).status === 'active' && !m.m(x).restricted && !m.blockedEither(x, a) && !m.blockedEither(x, c) && free(x);
+      let stranger = m.connectionsOf(a).find((y) => y !== b && !m.connected(y, c));
+      if (stranger === undefined && free(a)) {
+        let y = m.members.map((x) => x.i).find((x) => spare(x) && !m.connected(x, c));
+        if (y === undefined && m.members.length < MAX_MEMBERS) {
+          await signUp(m, r);
+          y = m.members.length - 1;
+        }
+        if (y !== undefined) {
+          await link(m, r, a, y);
+          if (m.connected(a, y)) stranger = y;
+        }
+      }
+      let far = m.connectionsOf(c).find((y) => y !== b && y !== a && !m.connected(y, a));
+      if (far === undefined && free(c)) {
+        let y = m.members.map((x) => x.i).find((x) => spare(x) && !m.connected(x, a));
+        if (y === undefined && m.members.length < MAX_MEMBERS) {
+          await signUp(m, r);
+          y = m.members.length - 1;
+        }
+        if (y !== undefined) {
+          await link(m, r, y, c);
+          if (m.connected(y, c)) far = y;
+        }
+      }
+      const vias = [stranger, far, b].filter((y): y is number => y !== undefined);
+      // in an order of k's: the refusals first, or the allowed ask first
+      if (this.k % 2 === 1) vias.reverse();
+      for (const via of vias) {
+        tick(m, r);
+        stat(`intro run shape: via ${via === stranger ? "a connection of A's who does not know C" : via === far ? "a connection of C's whom A does not know" : 'B'}`);
+        await askOnce(m, r, a, via, c, this.note);
+      }
+      return;
+    }
+    // burst: asks through B, each declined at once (one left open when n says so)
+    const asks = 4 + (this.n % 3);
+    const jump = [-1, 0, 1, 2, 2, 1, 2, -1][this.k % 8]!;
+    const keepOpen = this.n >= 6 ? this.n - 6 : -1;
+    let wasPaused = false;
+    for (let i = 0; i < asks; i++) {
+      if (i === jump) {
+        const to = nextMonthStart(m.now).getTime() + 13 * MINUTE;
+        tick(m, r, to - m.now.getTime());
+        stat('intro run burst: to the 1st of next month');
+      } else tick(m, r);
+      if (m.introPausedUntil(a, b)) wasPaused = true;
+      const { ask: x, refused } = await askOnce(m, r, a, b, c, this.note);
+      // a refusal other than the three the burst is after ends it (C's settings, a path gone)
+      if (refused !== undefined && !['awaiting_response', 'introductions_paused', 'monthly_limit'].includes(refused)) return;
+      if (x && i !== keepOpen) {
+        tick(m, r);
+        await answerIntro(m, r, x, b, 'decline', 'none');
+      }
+    }
+    if (m.introPausedUntil(a, b)) wasPaused = true;
+    if (wasPaused && this.later) {
+      // 90 days on: the pause has lifted (B's last decline is 90 days and some seconds old)
+      tick(m, r, 90 * DAY + MINUTE);
+      const paused = m.introPausedUntil(a, b) !== null;
+      const x = (await askOnce(m, r, a, b, c, this.note)).ask;
+      stat(`intro run burst: 90 days after a pause, ${paused ? 'still paused' : x ? 'the ask allowed' : 'refused for another reason'}`);
+    }
+  }
+  toString() {
+    return `introRun(${this.kind}, m${this.a}, #${this.k}, ${this.n}, note ${this.note}${this.later ? ', 90 days later' : ''})`;
   }
 }
 
@@ -1728,6 +1889,7 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       c(5, fc.tuple(idx, idx, idx, fc.constantFrom(...INTRO_NOTES), fc.constantFrom(0, 0, 1, 1, 1, 2, 2, 3), verbs<'none' | 'forward' | 'decline' | 'unlink'>('none', 'none', 'forward', 'forward', 'decline', 'decline', 'unlink')).map(([a, v, t, n, aim, then]) => new AskIntro(a, v, t, n, aim, then))),
       c(5, fc.tuple(idx, verbs<'forward' | 'decline'>('forward', 'forward', 'decline'), fc.constantFrom(...INTRO_NOTES), fc.nat({ max: 9 })).map(([k, v, n, w]) => new AnswerIntro(k, v, n, w))),
       c(2, fc.tuple(idx, verbs<'asked' | 'to_forward'>('asked', 'to_forward')).map(([k, role]) => new ListIntros(k, role))),
+      c(6, fc.tuple(verbs<'again' | 'shape' | 'burst'>('again', 'shape', 'burst', 'burst', 'burst'), idx, idx, fc.nat({ max: 8 }), fc.constantFrom<IntroNoteKind>('none', 'short', 'spaces'), fc.boolean()).map(([kind, a, k, n, note, later]) => new IntroRun(kind, a, k, n, note, later))),
     ),
   ];
 }

@@ -135,6 +135,12 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
       } finally {
         if (env('LIAISON_MODEL_STATS'))
           console.log(`[model] situations reached:\n${[...stats.entries()].sort().map(([k, n]) => `  ${String(n).padStart(6)} ${k}`).join('\n')}`);
+        // Always: the refusals of asks for an introduction by reason (issue 21: are the rare ones reached?).
+        const refusals = [...stats.entries()].filter(([k]) => k.startsWith('ask refused ')).sort((p, q) => q[1] - p[1]);
+        const lifted = stats.get('intro run burst: 90 days after a pause, the ask allowed') ?? 0;
+        console.log(
+          `[model] asks: ${(stats.get('ask with a note') ?? 0) + (stats.get('ask without a note') ?? 0)} allowed; refused by reason: ${refusals.map(([k, n]) => `${k.slice('ask refused '.length)} ${n}`).join(', ') || 'none'}; allowed again 90 days after a pause: ${lifted}`,
+        );
         const found = firstFailure as { after: number; runs: number } | null;
         console.log(
           `[model] ${storageKind}: ${runs} sequences (${commands} commands in passing ones) in ${((Date.now() - started) / 1000).toFixed(1)} s` +
