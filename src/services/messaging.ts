@@ -148,6 +148,8 @@ async function deliver(
         )
       : 'inbox';
   let startedNow = false;
+  /** the thread begins again as this sender's (an introduction, or the other side writing into a thread not accepted) */
+  let restarted = false;
   if (!conv) {
     // The pair's live slot (conversation_live_pairs) decides a race between two first messages.
     if (await claimConversationPair(tx, sender.id, rcpt.id)) {
@@ -178,6 +180,7 @@ async function deliver(
     // asker may have had the thread in their requests (a request from the target they had not
     // answered): their own request now waits in their inbox (model finding 4).
     conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+    restarted = true;
     await tx
       .update(conversationMembers)
       .set({ folder: 'inbox' })
@@ -194,6 +197,7 @@ async function deliver(
     // The other side writes into a thread that is not accepted (after a removed connection): it is
     // theirs now, on the channel that applies.
     conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+    restarted = true;
   } else if (conv.state === 'request' && delivery === 'request') {
     await tx
       .update(conversations)
@@ -259,7 +263,8 @@ async function deliver(
     conversationId: String(conv.id),
     message: apiMessage,
   });
-  if (startedNow && delivery === 'request' && recipientSees) {
+  // A new request for the recipient: a new thread, or one that begins again as a request (DOMAIN.md 5.1).
+  if ((startedNow || restarted) && delivery === 'request' && recipientSees) {
     await u.emit('conversation.request', [rcpt.id], {
       conversationId: String(conv.id),
       from: memberFor(deps, rcpt.id, sender, now),

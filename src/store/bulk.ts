@@ -18,7 +18,7 @@ export function textArray(values: readonly (string | null)[]): string {
 /** An int[] literal. */
 export function intArray(values: ArrayLike<number>): string {
   let s = '{';
-  for (let i = 0; i < values.length; i++) s += (i ? ',' : '') + String(values[i]! | 0);
+  for (let i = 0; i < values.length; i++) s += (i ? ',' : '') + String(values[i] | 0);
   return s + '}';
 }
 
@@ -92,8 +92,8 @@ export async function insertConnections(db: Runner, pairs: ArrayLike<number>): P
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < pairs.length; i += 2) {
-    const x = pairs[i]!;
-    const y = pairs[i + 1]!;
+    const x = pairs[i];
+    const y = pairs[i + 1];
     if (x === y) continue;
     a.push(Math.min(x, y));
     b.push(Math.max(x, y));

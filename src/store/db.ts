@@ -218,5 +218,5 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
 
 /** The rows of a raw `db.execute(sql…)` result, whichever driver ran it (both answer `{ rows }`). */
 export function rowsOf(result: unknown): Record<string, unknown>[] {
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
+  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, type Harness } from '../helpers/harness.js';
 import { connect } from '../helpers/network.js';
+import { makeGroup } from '../helpers/messaging.js';
 import { openStream, type StreamClient } from './client.js';
 
 let h: Harness;
@@ -39,6 +40,22 @@ async function people() {
 }
 
 describe('introductions on the stream', () => {
+  it('a forward into a thread the pair already has is a new request for the target: conversation.request (audit finding)', async () => {
+    const { a, b, c } = await people();
+    // C wrote to A first (they share a group): the pair has a thread, a request A has not answered
+    await makeGroup(h, [a, c]);
+    const first = await h.call('POST', '/v1/messages', { token: c.token, body: { to: a.handle, body: 'Hello A, C here' } });
+    expect(first.status, first.text).toBe(201);
+    const sc = await stream(c);
+    const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
+    expect(ask.status, ask.text).toBe(201);
+    expect((await h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    const forwarded = await sc.next((f) => f.type === 'introduction.forwarded');
+    expect(forwarded.data.conversationId).toBe(first.body.conversation.id);
+    const request = await sc.next((f) => f.type === 'conversation.request' && f.data.conversationId === forwarded.data.conversationId);
+    expect(request.data.from).toMatchObject({ handle: a.handle });
+  });
+
   it('asked reaches the introducer, forwarded the target with its request, live and on replay; nobody else', async () => {
     const { a, b, c, d } = await people();
     const [sa, sb, sc, sd] = [await stream(a), await stream(b), await stream(c), await stream(d)];
