@@ -45,9 +45,9 @@ const KINDS: Kind[] = ['exact handle', 'name prefix', 'misspelt surname', 'headl
 
 function queries(n: number, size: number): { kind: Kind; q: string }[] {
   const out: { kind: Kind; q: string }[] = [];
-  const pick = <T>(a: T[], i: number) => a[(i * 7919) % a.length]!;
+  const pick = <T>(a: T[], i: number) => a[(i * 7919) % a.length];
   for (let i = 0; i < n; i++) {
-    const kind = KINDS[i % KINDS.length]!;
+    const kind = KINDS[i % KINDS.length];
     const q =
       kind === 'exact handle'
         ? `u${2 + ((i * 104_729 + 4999) % (size - 1))}`
@@ -154,7 +154,7 @@ async function main() {
         return { p50: pct(times, 50), p99: pct(times, 99), hits: hits / mine.length, n: mine.length };
       };
       const prefixSearch = async (q: string) => {
-        const p = q.split(' ')[0]!.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%';
+        const p = q.split(' ')[0].toLowerCase().replace(/[\\%_]/g, '\\$&') + '%';
         const r = rowsOf(
           await db.execute(sql`select id from members where status = 'active' and (lower(handle) like ${p} or lower(name) like ${p}) order by id limit 20`),
         );
@@ -184,7 +184,7 @@ async function main() {
       const [words] = rowsOf(await db.execute(sql`select (select count(*) from search_words) as n, (select count(*) from search_vocabulary) as v`)) as { n: unknown; v: unknown }[];
       const mib = (v: unknown) => (Number(v) / 2 ** 20).toFixed(1);
       sizeRows.push(
-        `| ${size.toLocaleString('en')} | ${Number(words!.n).toLocaleString('en')} (vocabulary ${Number(words!.v).toLocaleString('en')}) | ${sizes.map((s) => `${s.name} ${mib(s.bytes)}`).join(', ')} | ${loadS.toFixed(0)} s + words ${wordsS.toFixed(0)} s + indexes ${indexS.toFixed(0)} s |`,
+        `| ${size.toLocaleString('en')} | ${Number(words.n).toLocaleString('en')} (vocabulary ${Number(words.v).toLocaleString('en')}) | ${sizes.map((s) => `${s.name} ${mib(s.bytes)}`).join(', ')} | ${loadS.toFixed(0)} s + words ${wordsS.toFixed(0)} s + indexes ${indexS.toFixed(0)} s |`,
       );
       console.log(sizeRows[sizeRows.length - 1]);
     } finally {

@@ -101,14 +101,14 @@ class Listener {
   ) {}
   open(): void {
     if (this.stopped) return;
-    const base = this.urls[this.turn++ % this.urls.length]!;
+    const base = this.urls[this.turn++ % this.urls.length];
     const u = new URL('/v1/stream', base.replace(/^http/, 'ws'));
     u.searchParams.set('token', this.token);
     if (this.lastId) u.searchParams.set('since', this.lastId);
     const ws = new WebSocket(u);
     this.ws = ws;
     ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as { id: string; type: string; data: { message?: { id: string } } };
+      const f = JSON.parse((Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d)).toString('utf8')) as { id: string; type: string; data: { message?: { id: string } } };
       this.lastId = f.id;
       if (f.type === 'message.created' && f.data.message) this.got.set(f.data.message.id, Date.now());
     });
@@ -172,9 +172,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
       let rt = handleToken.get(to.handle);
       if (!rt) {
         [rt] = await openSessions(db.url, [to.handle]);
-        handleToken.set(to.handle, rt!);
+        handleToken.set(to.handle, rt);
       }
-      const listener = new Listener(rt!, senders.length % 2 ? [b.url, a.url] : [a.url, b.url]);
+      const listener = new Listener(rt, senders.length % 2 ? [b.url, a.url] : [a.url, b.url]);
       listener.open();
       listeners.push(listener);
       senders.push({ token, to: to.handle, listener });
@@ -185,7 +185,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
     let cur: { lat: number[]; errors: Record<string, number>; requests: number } = { lat: [], errors: {}, requests: 0 };
     const rnd = mulberry32(99);
     const once = async (i: number) => {
-      const url = urls[i % urls.length]!;
+      const url = urls[i % urls.length];
       const x = rnd();
       const t = performance.now();
       let route: string;
@@ -193,10 +193,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
       let sender: (typeof senders)[number] | null = null;
       if (x < 0.7) {
         route = 'profile';
-        const token = tokens[Math.floor(rnd() * tokens.length)]!;
+        const token = tokens[Math.floor(rnd() * tokens.length)];
         res = await fetch(`${url}/v1/members/s${Math.floor(rnd() * MEMBERS)}`, { headers: { authorization: `Bearer ${token}` } });
       } else if (x < 0.9) {
-        const s = senders[Math.floor(rnd() * senders.length)]!;
+        const s = senders[Math.floor(rnd() * senders.length)];
         const conv = convIds.get(s.token);
         route = conv && rnd() < 0.5 ? 'messages' : 'inbox';
         res = await fetch(route === 'messages' ? `${url}/v1/conversations/${conv}/messages?limit=20` : `${url}/v1/conversations?folder=inbox&limit=20`, {
@@ -226,7 +226,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
     const sample = async (minute: number) => {
       for (const [k, c] of children.entries()) {
         const m = await (await fetch(`${c.url}/metrics`)).text();
-        samples[k]!.push({
+        samples[k].push({
           minute,
           rssMiB: metric(m, 'process_resident_memory_bytes') / 2 ** 20,
           heapMiB: metric(m, 'nodejs_heap_size_used_bytes') / 2 ** 20,
@@ -246,8 +246,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
       try {
-        const r = await c.query('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-        return r.rows[0].n as number;
+        const r = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+        return r.rows[0].n;
       } finally {
         await c.end();
       }
@@ -280,25 +280,25 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
         const cutoff = Date.now() - 5000;
         let undelivered = 0;
         for (let k = expected.length - 1; k >= 0; k--) {
-          const e = expected[k]!;
+          const e = expected[k];
           if (e.at > cutoff) continue;
           if (!e.listener.got.delete(e.messageId)) undelivered++;
           expected.splice(k, 1);
         }
         for (const l of listeners) for (const [id, at] of l.got) if (at < cutoff - 60_000) l.got.delete(id);
         const sorted = cur.lat.sort((x, y) => x - y);
-        loads.push({ minute, loadavg: os.loadavg()[0]!, requests: cur.requests, errors: cur.errors, p99: pct(sorted, 99), lat: sorted, undelivered });
+        loads.push({ minute, loadavg: os.loadavg()[0], requests: cur.requests, errors: cur.errors, p99: pct(sorted, 99), lat: sorted, undelivered });
         cur = { lat: [], errors: {}, requests: 0 };
         await sample(minute);
         dbConns.push(await dbConnections());
-        const s = samples.map((x) => x[x.length - 1]!);
+        const s = samples.map((x) => x[x.length - 1]);
         log(
-          `minute ${minute}: ${loads[loads.length - 1]!.requests} requests, errors ${JSON.stringify(loads[loads.length - 1]!.errors)}, undelivered ${undelivered}, p99 ${loads[loads.length - 1]!.p99.toFixed(0)} ms; ` +
+          `minute ${minute}: ${loads[loads.length - 1].requests} requests, errors ${JSON.stringify(loads[loads.length - 1].errors)}, undelivered ${undelivered}, p99 ${loads[loads.length - 1].p99.toFixed(0)} ms; ` +
             s.map((x, k) => `${'AB'[k]}: rss ${x.rssMiB.toFixed(0)} heap ${x.heapMiB.toFixed(0)} lag ${x.lagP99ms.toFixed(1)} handles ${x.handles}`).join(', ') +
             `; db connections ${dbConns[dbConns.length - 1]}`,
         );
         // churn: four stream clients drop and reconnect (to the other instance) with ?since=
-        for (let k = 0; k < 4; k++) listeners[(minute * 4 + k) % listeners.length]!.drop();
+        for (let k = 0; k < 4; k++) listeners[(minute * 4 + k) % listeners.length].drop();
       }
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -410,13 +410,13 @@ function writeResults(run: SoakRun, title: string) {
     `- request p99 over the window: ${v.p99First.toFixed(0)} ms over its first ${v.k} ${unit}s, ${v.p99Last.toFixed(0)} ms over its last ${v.k} (${v.p99Ratio.toFixed(2)}×; target at most ${P99_BOUND}×: ${p99Ok ? 'met' : 'MISSED'}); per ${unit} ${v.p99WindowMin.toFixed(0)}–${v.p99WindowMax.toFixed(0)} ms`,
   );
   const rows = loads.map((l, i) => {
-    const [sa, sb] = [samples[0]![i + 1]!, samples[1]![i + 1]!];
+    const [sa, sb] = [samples[0][i + 1], samples[1][i + 1]];
     const e = Object.values(l.errors).reduce((a, b) => a + b, 0);
-    const [pa, pb] = [samples[0]![i]!, samples[1]![i]!];
+    const [pa, pb] = [samples[0][i], samples[1][i]];
     const why = e ? ` (shed ${sa.shed + sb.shed - pa.shed - pb.shed}, storage ${sa.storage503 + sb.storage503 - pa.storage503 - pb.storage503})` : '';
     return `| ${l.minute} | ${l.loadavg.toFixed(1)} | ${l.requests} | ${e}${e ? ` ${JSON.stringify(l.errors)}${why}` : ''} | ${l.undelivered} | ${l.p99.toFixed(0)} | ${sa.rssMiB.toFixed(0)} / ${sb.rssMiB.toFixed(0)} | ${sa.heapMiB.toFixed(1)} / ${sb.heapMiB.toFixed(1)} | ${sa.lagP99ms.toFixed(1)} / ${sb.lagP99ms.toFixed(1)} | ${sa.handles} / ${sb.handles} | ${sa.pool} / ${sb.pool} | ${dbConns[i + 1]} | ${sa.sockets} / ${sb.sockets} |`;
   });
-  const [s0a, s0b] = [samples[0]![0]!, samples[1]![0]!];
+  const [s0a, s0b] = [samples[0][0], samples[1][0]];
   writeSection(
     title,
     [
@@ -454,7 +454,7 @@ async function main() {
   if (run.loads.length === 0) return console.log('stopped before the first interval: nothing written');
   // the raw run (every sample, every interval's latencies) for a second look
   if (values.json) writeFileSync(values.json, JSON.stringify(run));
-  writeResults(run, values.title!);
+  writeResults(run, values.title);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -133,8 +133,8 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
     const ids = new Map(existing);
     for (let s = 0; s < members.length; s += 5000) {
       const batch = members.slice(s, s + 5000);
-      const got = await insertMembers(tx as never, batch);
-      await insertMemberRows(tx as never, got, { tiers: batch.map((m) => m.tier), until: batch.map((m) => m.until) });
+      const got = await insertMembers(tx, batch);
+      await insertMemberRows(tx, got, { tiers: batch.map((m) => m.tier), until: batch.map((m) => m.until) });
       batch.forEach((m, i) => ids.set(m.handle.toLowerCase(), got[i]));
       progress?.update(s + batch.length);
     }
@@ -145,7 +145,7 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
         flat[2 * i] = ids.get(a)!;
         flat[2 * i + 1] = ids.get(b)!;
       });
-      await insertConnections(tx as never, flat);
+      await insertConnections(tx, flat);
       progress?.update(members.length + s + batch.length);
     }
     return { members: members.length, connections: pairs.length };

@@ -81,8 +81,8 @@ export async function seed(store: Store, o: SeedOptions): Promise<SeedResult> {
       from.push(rnd() < 0.05 ? 'connections' : rnd() < 0.05 ? 'shared_connections' : 'anyone');
     }
     const got = await db.transaction(async (tx) => {
-      const batchIds = await insertMembers(tx as never, rows);
-      await insertMemberRows(tx as never, batchIds, { passwordHash, tiers, until, messageRequests: requests, openProfile, messagesFrom: from });
+      const batchIds = await insertMembers(tx, rows);
+      await insertMemberRows(tx, batchIds, { passwordHash, tiers, until, messageRequests: requests, openProfile, messagesFrom: from });
       return batchIds;
     });
     ids.set(got, start);

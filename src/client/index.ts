@@ -84,7 +84,8 @@ type Part<Name extends string, T, Optional extends boolean = false> = [T] extend
   ? unknown
   : Optional extends true
     ? { [N in Name]?: T }
-    : {} extends T
+    : // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends T`: every field of T is optional
+      {} extends T
       ? { [N in Name]?: T }
       : { [N in Name]: T };
 /** An upload's input: the file (multipart/form-data). */
@@ -109,6 +110,7 @@ export interface Answer<K extends OperationId> {
   headers: Headers;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends X`: every field of the input is optional
 type Args<K extends OperationId> = {} extends InputOf<K> ? [input?: InputOf<K>, options?: CallOptions] : [input: InputOf<K>, options?: CallOptions];
 /** One function per operationId. */
 export type Operations = { [K in OperationId]: (...args: Args<K>) => Promise<ReplyOf<K>> };
@@ -139,15 +141,18 @@ export function newIdempotencyKey(): string {
 }
 
 /** `/v1/members/:handle` with `{ handle: 'a b' }` → `/v1/members/a%20b`, plus the query. */
+/** A path or query value as text (the contract's parameters are strings, numbers or booleans). */
+const paramText = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
 export function buildPath(path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
   const p = path.replace(/:([A-Za-z_]+)/g, (_, name: string) => {
     const v = params?.[name];
     if (v === undefined || v === null) throw new TypeError(`missing path parameter ${name}`);
-    return encodeURIComponent(String(v));
+    return encodeURIComponent(paramText(v));
   });
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) {
-    if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+    if (v !== undefined && v !== null && v !== '') qs.set(k, paramText(v));
   }
   const q = qs.toString();
   return q ? `${p}?${q}` : p;

@@ -10,15 +10,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import ajvFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { authenticateSession } from '../services/accounts.js';
 import type { Deps } from '../services/context.js';
-import { AppError, badRequest, Refusal, unauthenticated } from '../services/errors.js';
-import { deny, waitUntil } from '../policy/index.js';
+import { badRequest, Refusal, unauthenticated } from '../services/errors.js';
+import { deny } from '../policy/index.js';
 import { memberByLogin, type MemberRecord } from '../services/members.js';
 import { errorReply } from './errors.js';
-import { credential, SESSION_COOKIE, type RouteContext } from './plumbing.js';
+import { credential, type RouteContext, type TypedApp } from './plumbing.js';
 import { Metrics } from '../util/metrics.js';
 import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
 import { WindowLimiter } from './window-limiter.js';
@@ -170,10 +170,9 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** Sign-in and sign-up throttles: rate_limited, with the wait (and so Retry-After) they name. */
+/** Sign-in and sign-up throttles: rate_limited with an empty unlock, Retry-After the wait they name. */
 function tooMany(seconds: number, message: string): Refusal {
-  const now = new Date();
-  return new Refusal(deny('rate_limited', [waitUntil(new Date(now.getTime() + Math.ceil(seconds) * 1000))]), now, undefined, message);
+  return new Refusal(deny('rate_limited'), new Date(), undefined, message, Math.max(1, Math.ceil(seconds)));
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -225,7 +224,7 @@ export async function buildApp(opts: AppOptions) {
       done(e, undefined);
       return;
     }
-    defaultJson(req, body as string, done);
+    void defaultJson(req, body as string, done);
   });
 
   const metrics = new Metrics();
@@ -297,7 +296,8 @@ export async function buildApp(opts: AppOptions) {
         throw tooMany(r.ttlInSeconds, 'too many sign-in attempts: wait before trying again');
     };
     limited(await perIp(req));
-    const login = String((req.body as { login?: unknown } | undefined)?.login ?? '').trim();
+    const given = (req.body as { login?: unknown } | undefined)?.login;
+    const login = typeof given === 'string' ? given.trim() : '';
     const m = login ? await memberByLogin(deps.store.db, login) : null;
     if (m) {
       (req as FastifyRequest & { loginMemberId?: number }).loginMemberId = m.id;
@@ -308,6 +308,7 @@ export async function buildApp(opts: AppOptions) {
   // Sign-ups: at most the policy's signupsPerHourPerAddress an hour per client address (on the
   // injected clock), counted after the body validated; then 429 rate_limited with Retry-After.
   const signups = new WindowLimiter(3_600_000, () => deps.policy.signupsPerHourPerAddress);
+  // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify hook: async, so what it throws becomes the error answer
   const signupLimit = async (req: FastifyRequest) => {
     const wait = signups.take(`ip:${req.ip}`, deps.clock.now().getTime());
     if (wait > 0) throw tooMany(wait, 'too many sign-ups from your address: wait before trying again');
@@ -366,6 +367,7 @@ export async function buildApp(opts: AppOptions) {
 
   // PostgreSQL text cannot hold U+0000: refuse it anywhere in the path, the query or the body
   // (400, not the storage error a NUL would otherwise cause; found by test/security/fuzz.test.ts).
+  // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify hook: async, so what it throws becomes the error answer
   app.addHook('preValidation', async (req) => {
     for (const [where, value] of [['params', req.params], ['querystring', req.query], ['body', req.body]] as const) {
       if (hasNul(value)) throw badRequest(`${where}: the NUL character (U+0000) is not allowed`, { field: where });
@@ -401,15 +403,13 @@ export async function buildApp(opts: AppOptions) {
   });
 
   const ctx = { config, deps, metrics };
-  await app.register(async (a) => opsRoutes(a as never, ctx));
-  await app.register(async (a) => accountRoutes(a as never, ctx));
-  await app.register(async (a) => adminRoutes(a as never, ctx));
-  await app.register(async (a) => networkRoutes(a as never, ctx));
-  await app.register(async (a) => messagingRoutes(a as never, ctx));
-  await app.register(async (a) => notificationRoutes(a as never, ctx));
-  await app.register(async (a) => introductionRoutes(a as never, ctx));
-  await app.register(async (a) => groupRoutes(a as never, ctx));
-  await app.register(async (a) => streamRoutes(a as never, ctx));
+  // Each route file is a plugin that gets what it needs from the context, never from this file.
+  const plugin =
+    (fn: (a: TypedApp, c: RouteContext) => void | Promise<void>): FastifyPluginAsync =>
+    (a) =>
+      Promise.resolve(fn(a as never, ctx));
+  for (const routes of [opsRoutes, accountRoutes, adminRoutes, networkRoutes, messagingRoutes, notificationRoutes, introductionRoutes, groupRoutes, streamRoutes])
+    await app.register(plugin(routes));
   return app;
 }
 

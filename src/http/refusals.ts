@@ -92,5 +92,5 @@ export function refusalAnswer(r: Refusal): {
   const status = httpStatus(d);
   const message = d.reason === 'ok' ? 'refused' : MESSAGES[d.reason];
   const error = { code: d.reason, message: r.message || message, unlock: d.unlock, ...(r.details ? { details: r.details } : {}) };
-  return status === 429 ? { status, error, retryAfter: retryAfterSeconds(d, r.at) ?? DEFAULT_RETRY_AFTER_S } : { status, error };
+  return status === 429 ? { status, error, retryAfter: r.retryAfterSeconds ?? retryAfterSeconds(d, r.at) ?? DEFAULT_RETRY_AFTER_S } : { status, error };
 }

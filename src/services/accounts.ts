@@ -3,7 +3,7 @@ import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/loo
 import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
-import { and, eq, ne, or, sql } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { sessionIdleCutoff } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
@@ -88,8 +88,8 @@ export async function createAccount(u: Uow, input: NewAccount, passwordHash: str
           createdAt: u.now,
         })
         .returning({ id: members.id });
-      await claimMemberKeys(sp, row!.id, input.handle, input.email);
-      return row!.id;
+      await claimMemberKeys(sp, row.id, input.handle, input.email);
+      return row.id;
     });
   } catch (e) {
     throw uniqueConflict(e) ?? e;

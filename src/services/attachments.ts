@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Runner } from '../store/db.js';
+import { selectRows, type Runner } from '../store/db.js';
 import { attachments } from '../store/schema.js';
 import { AppError } from './errors.js';
 import { stripBidiControls } from '../util/text.js';
@@ -164,6 +164,7 @@ export async function storeStream(dir: string, source: Readable, policy: Policy,
   let headLen = 0;
   try {
     for await (const raw of source) {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- set by the stream's error callback, which narrowing cannot see
       if (writeError) throw writeError;
       const chunk = raw as Buffer;
       size += chunk.length;
@@ -257,7 +258,7 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
   const [row] = await db.select().from(attachments).where(eq(attachments.id, id)).limit(1);
   if (!row) return null;
   if (row.uploaderId === viewerId) return row;
-  const res = (await db.execute(sql`
+  const res = { rows: await selectRows<unknown>(db, sql`
     select 1 as ok
       from message_attachments ma
       join messages m on m.id = ma.message_id
@@ -272,7 +273,7 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
        and (cm.member_id = ${viewerId}
             or exists (select 1 from page_admins pa where pa.page_id = cm.member_id and pa.member_id = ${viewerId}))
      limit 1
-  `)) as unknown as { rows: unknown[] };
+  `) };
   return res.rows.length > 0 ? row : null;
 }
 

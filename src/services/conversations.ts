@@ -10,14 +10,14 @@
  */
 import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { decideIgnoreRequest, REPORT_WINDOW_MS, reportCounts, shouldRestrict, showReadReceipts } from '../policy/index.js';
-import { rowsOf, type Runner } from '../store/db.js';
+import { rowsOf, selectRows, type Runner } from '../store/db.js';
 import { attachments, conversationMembers, conversations, events, introductions, members, messageAttachments, messages, reports } from '../store/schema.js';
 import { isPageAdmin } from './pages.js';
 import { toApiAttachment, type ApiAttachment } from './attachments.js';
 import type { Deps } from './context.js';
 import { memberFor } from './projection.js';
 import { dropRequestNotifications } from './notifications.js';
-import { AppError, badRequest, conflict, notFound } from './errors.js';
+import { badRequest, conflict, notFound } from './errors.js';
 import { enforce } from './decisions.js';
 import { toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, toApiMember, type ApiMember, type MemberRecord } from './members.js';
@@ -188,7 +188,7 @@ export async function conversationViews(deps: Deps, db: Runner, viewerId: number
 }
 
 export async function conversationView(deps: Deps, db: Runner, viewerId: number, conv: ConvRow, now: Date): Promise<ApiConversation> {
-  return (await conversationViews(deps, db, viewerId, [conv], now))[0]!;
+  return (await conversationViews(deps, db, viewerId, [conv], now))[0];
 }
 
 const blockedEitherWay = (a: number, b: number | SQL) => sql`exists (
@@ -224,7 +224,7 @@ export async function conversationFor(
     .where(and(inArray(conversationMembers.memberId, [conv.starterId, conv.recipientId]), eq(conversationMembers.conversationId, id)));
   const mine = sides.find((s) => s.memberId === memberId);
   if (!mine || mine.ignored) throw notFound('no such conversation');
-  const res = (await db.execute(sql`select (${blockedEitherWay(memberId, otherId)} or ${otherGone(otherId)}) as b`)) as unknown as { rows: { b: unknown }[] };
+  const res = { rows: await selectRows<{ b: unknown }>(db, sql`select (${blockedEitherWay(memberId, otherId)} or ${otherGone(otherId)}) as b`) };
   if (res.rows[0]?.b === true) throw notFound('no such conversation');
   return { conv, mine, theirs: sides.find((s) => s.memberId === otherId) ?? null };
 }
@@ -233,10 +233,10 @@ export async function conversationFor(
 async function goneFor(db: Runner, memberId: number, others: number[]): Promise<Set<number>> {
   if (others.length === 0) return new Set();
   const list = sql`${`{${others.join(',')}}`}::bigint[]`;
-  const res = (await db.execute(sql`
+  const res = { rows: await selectRows<{ id: unknown }>(db, sql`
     select blocked as id from blocks where blocker = ${memberId} and blocked = any(${list}) and unblocked_at is null
     union select blocker from blocks where blocker = any(${list}) and blocked = ${memberId} and unblocked_at is null
-    union select id from members where id = any(${list}) and status <> 'active'`)) as unknown as { rows: { id: unknown }[] };
+    union select id from members where id = any(${list}) and status <> 'active'`) };
   return new Set(res.rows.map((r) => Number(r.id)));
 }
 
@@ -299,7 +299,7 @@ export async function listConversations(
       if (rows.length === limit + 1) break;
     }
     if (rows.length === limit + 1 || sides.length < batch) break;
-    const end = sides[sides.length - 1]!;
+    const end = sides[sides.length - 1];
     from = { at: end.lastActivityAt, lastMessageId: end.lastMessageId ?? 0 };
   }
   const page = rows.slice(0, limit);

@@ -44,6 +44,8 @@ export class Refusal extends Error {
     readonly at: Date,
     readonly details?: Record<string, unknown>,
     message = '',
+    /** a throttle outside the policy (sign-in, sign-up) names its own wait, with no unlock */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'Refusal';

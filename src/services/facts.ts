@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
 import { DAY_MS as DAY, invitationExpiryCutoff, mayIntroduceThrough } from '../policy/index.js';
 import type { Channel } from '../policy/types.js';
-import type { Runner } from '../store/db.js';
+import { selectRows, type Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { balancesFromRow, ledgerColumns } from './inmail.js';
 import { apiStatus, membersByIds, type MemberRecord } from './members.js';
@@ -31,8 +31,7 @@ export function toMemberFacts(deps: Deps, m: MemberRecord, connectionCount?: num
   };
 }
 
-type Rows = { rows: Record<string, unknown>[] };
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+const date = (v: unknown): Date | null => (v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null);
 
 /** The open (pending or ignored) invitation between two members, if any, not expired. */
 export interface OpenInvitation {
@@ -71,14 +70,12 @@ async function liveConversationFacts(db: Runner, convId: unknown, v: number): Pr
   if (convId === null || convId === undefined) return null;
   const id = Number(convId);
   // two statements: the conversation (by id) and the viewer's side (by member) are on different shards on Citus
-  const res = (await db.execute(sql`
+  const res = { rows: await selectRows<Record<string, unknown>>(db, sql`
     select c.id, c.starter_id, c.state, c.channel, c.follow_ups, c.accepted
-      from conversations c where c.id = ${id} and c.ended_at is null`)) as unknown as Rows;
+      from conversations c where c.id = ${id} and c.ended_at is null`) };
   const r = res.rows[0];
   if (!r) return null;
-  const side = (await db.execute(
-    sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,
-  )) as unknown as Rows;
+  const side = { rows: await selectRows<Record<string, unknown>>(db, sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,) };
   return { id: r.id, starterId: r.starter_id, state: r.state, channel: r.channel, followUps: r.follow_ups, accepted: r.accepted, ignored: side.rows[0]?.ignored ?? null };
 }
 
@@ -180,8 +177,8 @@ function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRec
 
 /** The viewer's counters for every quota and cooldown, computed from rows and `now` (one statement). */
 export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
-  const res = (await db.execute(sql`select ${quotaColumns(viewer.id, now)}`)) as unknown as Rows;
-  return quotasFromRow(deps, res.rows[0]!, viewer, now);
+  const res = { rows: await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`) };
+  return quotasFromRow(deps, res.rows[0], viewer, now);
 }
 
 /** The full snapshot for viewer → member (member null = unknown handle). */
@@ -199,10 +196,8 @@ export async function gatherFacts(
     return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
   }
   // One round trip: the viewer's counters and the pair's relationship together.
-  const res = (await db.execute(
-    sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`,
-  )) as unknown as Rows;
-  const row = res.rows[0]!;
+  const res = { rows: await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`,) };
+  const row = res.rows[0];
   const quotas = quotasFromRow(deps, row, viewer, now);
   const { rel, invitation } = await relationshipFromRow(deps, db, row, viewer.id, member.id, opts);
   return {
@@ -215,10 +210,8 @@ export async function gatherFacts(
 export async function connectionCounts(db: Runner, ids: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const id of ids) {
-    const res = (await db.execute(
-      sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,
-    )) as unknown as Rows;
-    out.set(id, Number(res.rows[0]!.n));
+    const res = { rows: await selectRows<Record<string, unknown>>(db, sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,) };
+    out.set(id, Number(res.rows[0].n));
   }
   return out;
 }

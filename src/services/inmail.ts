@@ -37,7 +37,7 @@ export interface LedgerFacts {
 }
 
 const monthKey = (d: Date) => `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-const asDate = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+const asDate = (v: unknown) => (v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null);
 
 /** Columns of the ledger facts of `memberId`, to fold into a larger SELECT (read back with ledgerFromRow). */
 export function ledgerColumns(memberId: number) {
@@ -205,7 +205,7 @@ export async function creditHistory(db: Runner, memberId: number, before: number
     credits: Number(r.amount),
     balanceAfter: Number(r.balance_after),
     createdAt: asDate(r.created_at)!.toISOString(),
-    ...(r.note !== null && r.note !== undefined ? { note: String(r.note) } : {}),
+    ...(typeof r.note === 'string' ? { note: r.note } : {}),
   }));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };

@@ -21,7 +21,7 @@ import type { Deps } from './context.js';
 import { enforce } from './decisions.js';
 import { AppError, notFound, Refusal } from './errors.js';
 import { gatherFacts, toMemberFacts } from './facts.js';
-import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import { deliverIntroduction } from './messaging.js';
 import { notify } from './notifications.js';
 import { memberFor } from './projection.js';

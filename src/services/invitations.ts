@@ -13,7 +13,7 @@ import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
 import { AppError, notFound } from './errors.js';
 import { connectionCounts, gatherFacts } from './facts.js';
-import { lockMembers, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import { notify } from './notifications.js';
 import type { Uow } from './uow.js';
@@ -115,21 +115,21 @@ export async function sendInvitation(
       .set({ status: 'accepted', respondedAt: now })
       .where(eq(invitations.id, invitation.id))
       .returning();
-    await closeInvitationPairs(tx, [row!]);
+    await closeInvitationPairs(tx, [row]);
     await connect(u, viewer.id, member.id);
-    await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row!.id), by: viewer.id });
-    await notify(u, { recipient: member, kind: 'invitation.accepted', actor: viewer, invitationId: row!.id });
-    return { status: 200, invitation: toApiInvitation(deps, row!, member, viewer, viewer.id, now) };
+    await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row.id), by: viewer.id });
+    await notify(u, { recipient: member, kind: 'invitation.accepted', actor: viewer, invitationId: row.id });
+    return { status: 200, invitation: toApiInvitation(deps, row, member, viewer, viewer.id, now) };
   }
   const [row] = await tx
     .insert(invitations)
     .values({ fromId: viewer.id, toId: member.id, note, email: input.email ?? null, status: 'pending', createdAt: now })
     .returning();
-  await openInvitationPair(tx, viewer.id, member.id, row!.id);
-  const api = toApiInvitation(deps, row!, viewer, member, viewer.id, now);
+  await openInvitationPair(tx, viewer.id, member.id, row.id);
+  const api = toApiInvitation(deps, row, viewer, member, viewer.id, now);
   // the event is for the invitee: both members as the invitee sees them
-  await u.emit('invitation.received', [member.id], { invitation: toApiInvitation(deps, row!, viewer, member, member.id, now) });
-  await notify(u, { recipient: member, kind: 'invitation.received', actor: viewer, invitationId: row!.id });
+  await u.emit('invitation.received', [member.id], { invitation: toApiInvitation(deps, row, viewer, member, member.id, now) });
+  await notify(u, { recipient: member, kind: 'invitation.received', actor: viewer, invitationId: row.id });
   return { status: 201, invitation: api };
 }
 
@@ -149,14 +149,14 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
   const otherId = row0.fromId === viewer.id ? row0.toId : row0.fromId;
   await lockMembers(tx, [viewer.id, otherId]);
   const [row] = await tx.select().from(invitations).where(eq(invitations.id, id));
-  const members = await membersByIds(tx, [row!.fromId, row!.toId]);
-  const from = members.get(row!.fromId)!;
-  const to = members.get(row!.toId)!;
+  const members = await membersByIds(tx, [row.fromId, row.toId]);
+  const from = members.get(row.fromId)!;
+  const to = members.get(row.toId)!;
   const other = members.get(otherId)!;
   if (!visibleTo(deps, viewer, other)) throw notFound('no such invitation');
-  const status = statusFor(deps, row!, viewer.id, now);
+  const status = statusFor(deps, row, viewer.id, now);
   // The recipient no longer sees an invitation it ignored; only a pending one can be answered.
-  const open = action === 'withdraw' ? status === 'pending' : row!.status === 'pending' || (action === 'report' && row!.status === 'ignored');
+  const open = action === 'withdraw' ? status === 'pending' : row.status === 'pending' || (action === 'report' && row.status === 'ignored');
   if (status === 'expired' || !open) throw new AppError(409, 'conflict', `the invitation is ${status === 'pending' ? 'no longer open' : status}`);
 
   let next: Row;

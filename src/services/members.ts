@@ -1,6 +1,6 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
 import { memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
@@ -177,7 +177,7 @@ export async function membersByIds(db: Runner, ids: number[]): Promise<Map<numbe
   const out = new Map<number, MemberRecord>();
   if (ids.length === 0) return out;
   const rows = await base(db).where(inArray(members.id, ids));
-  for (const r of rows) out.set(r.id as number, fromRow(r));
+  for (const r of rows) out.set(r.id, fromRow(r));
   return out;
 }
 

@@ -11,8 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { BULK_WINDOW_MS, charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, isBulkSending, replyAccepts, requestFolder, sameTextKey, type Decision } from '../policy/index.js';
-import type { Tx } from '../store/db.js';
+import { BULK_WINDOW_MS, charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, isBulkSending, replyAccepts, requestFolder, sameTextKey } from '../policy/index.js';
+import { selectRows, type Tx } from '../store/db.js';
 import { claimConversationPair, liveConversationId, setConversationPair } from '../store/lookups.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
@@ -157,7 +157,7 @@ async function deliver(
         .insert(conversations)
         .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
         .returning();
-      await setConversationPair(tx, sender.id, rcpt.id, conv!.id);
+      await setConversationPair(tx, sender.id, rcpt.id, conv.id);
     } else conv = await liveConversation(tx, sender.id, rcpt.id);
     conv = conv!;
     await tx
@@ -228,7 +228,7 @@ async function deliver(
       createdAt: now,
     })
     .returning();
-  const message = msg!;
+  const message = msg;
   if (atts.length) await tx.insert(messageAttachments).values(atts.map((a) => ({ messageId: message.id, attachmentId: a.id })));
   await tx.update(conversations).set({ lastMessageAt: now, lastMessageId: message.id }).where(eq(conversations.id, conv.id));
   conv = { ...conv, lastMessageAt: now, lastMessageId: message.id };
@@ -269,14 +269,14 @@ async function deliver(
       conversationId: String(conv.id),
       from: memberFor(deps, rcpt.id, sender, now),
       message: apiMessage,
-      folder: theirs!.folder,
+      folder: theirs.folder,
     });
   }
   // Notifications (DOMAIN.md 9), in this transaction: an InMail, a message request (not one a filter
   // set aside, nor one the recipient ignored: the policy's notifies), a page's request for its admins.
   if (recipientSees && intro)
     // an introduction is not a cold request: its own kind, from the introducer (none when filtered)
-    await notify(u, { recipient: rcpt, kind: 'introduction.forwarded', actor: intro.via, conversationId: conv.id, requestFolder: theirs!.folder });
+    await notify(u, { recipient: rcpt, kind: 'introduction.forwarded', actor: intro.via, conversationId: conv.id, requestFolder: theirs.folder });
   else if (recipientSees && channel === 'inmail') await notify(u, { recipient: rcpt, kind: 'inmail.received', actor: sender, conversationId: conv.id });
   else if (recipientSees && delivery === 'request' && rcpt.kind === 'page') await notifyPageAdmins(u, rcpt, sender, conv.id, theirs.folder);
   else if (recipientSees && delivery === 'request')
@@ -293,11 +293,11 @@ async function deliver(
  */
 async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
   const since = new Date(u.now.getTime() - BULK_WINDOW_MS);
-  const res = (await u.tx.execute(sql`
+  const res = { rows: await selectRows<{ n: unknown }>(u.tx, sql`
     select count(distinct recipient_id)::int as n from ${messages}
      where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}
        and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)
-  `)) as unknown as { rows: { n: unknown }[] };
+  `) };
   if (isBulkSending(Number(res.rows[0]?.n ?? 0), u.deps.policy)) {
     await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
     await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });

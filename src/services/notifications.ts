@@ -26,7 +26,7 @@ import { notificationMarks, notifications, pageAdmins } from '../store/schema.js
 import type { Deps } from './context.js';
 import { notFound } from './errors.js';
 import { ensureGrants, grantsDue } from './inmail.js';
-import { lockMembers, memberById, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { lockMembers, memberById, membersByIds, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import { transact, type Uow } from './uow.js';
 
@@ -254,7 +254,7 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
   if (withActors.length) {
     const rows = rowsOf(await db.execute(visibleActorsSql(viewerId, withActors.map((g) => g.id))));
     for (const r of rows) {
-      const top = Array.isArray(r.top) ? r.top.map(Number) : String(r.top ?? '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
+      const top = Array.isArray(r.top) ? r.top.map(Number) : (typeof r.top === 'string' ? r.top : '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
       visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: asDate(r.at), top });
     }
   }

@@ -1,7 +1,7 @@
 /** Pages (run by person admins) and groups (DOMAIN.md 1, 2). */
 import { claimMemberKeys } from '../store/lookups.js';
 import { and, eq, sql } from 'drizzle-orm';
-import { groupMembers, groups, members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
+import { members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import { AppError, conflict, notFound } from './errors.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, type MemberRecord } from './members.js';
@@ -20,8 +20,8 @@ export async function createPage(u: Uow, viewer: MemberRecord, input: { handle: 
         .insert(members)
         .values({ handle: input.handle, kind: 'page', name: input.name, headline: input.headline ?? '', email: null, createdAt: u.now })
         .returning({ id: members.id });
-      await claimMemberKeys(sp, row!.id, input.handle, null);
-      return row!.id;
+      await claimMemberKeys(sp, row.id, input.handle, null);
+      return row.id;
     });
   } catch (e) {
     if (pgCode(e) === '23505') throw conflict('that handle is taken', { field: 'handle' });

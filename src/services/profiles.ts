@@ -3,12 +3,11 @@
  * "why can't I message X?" decision, search and suggestions. Degrees and mutuals come from the
  * graph index; members hidden from the viewer never appear.
  */
-import { and, eq, gt, or, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { decideMessage } from '../policy/message.js';
 import { decideProfile } from '../policy/profile.js';
-import type { Decision, PrimaryAction } from '../policy/types.js';
-import { rowsOf, type Runner } from '../store/db.js';
-import { members, settings } from '../store/schema.js';
+import type { Decision } from '../policy/types.js';
+import { rowsOf, selectRows, type Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { unlessHidden } from './hidden.js';
 import { gatherFacts } from './facts.js';
@@ -233,12 +232,12 @@ function cmp(a: number[], b: number[]): number {
 /** People you may know: 2nd degree, ranked by mutual connections; no pending or ignored invitations. */
 export async function suggestions(deps: Deps, db: Runner, viewer: MemberRecord, now: Date, page: { cursor?: number; limit: number }) {
   const cutoff = expiryCutoff(deps, now);
-  const rows = (await db.execute(sql`
+  const rows = { rows: await selectRows<{ id: unknown }>(db, sql`
     select to_id as id from invitations where from_id = ${viewer.id}
       and ((status in ('pending','ignored') and created_at > ${cutoff}) or status = 'ignored' or reported_at is not null)
     union
     select from_id as id from invitations where to_id = ${viewer.id} and status in ('pending','ignored') and created_at > ${cutoff}
-  `)) as unknown as { rows: { id: unknown }[] };
+  `) };
   const excluded = new Set(rows.rows.map((r) => Number(r.id)));
   const offset = page.cursor ?? 0;
   const found = deps.graph.suggestions(viewer.id, { limit: offset + page.limit + 1, exclude: (id) => excluded.has(id) });

@@ -184,7 +184,7 @@ export async function connectionsOf(deps: Deps, db: Runner, viewer: MemberRecord
     let hi = all.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (all[mid]! <= page.cursor) lo = mid + 1;
+      if (all[mid] <= page.cursor) lo = mid + 1;
       else hi = mid;
     }
     start = lo;

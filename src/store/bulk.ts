@@ -3,7 +3,7 @@
  * with unnest(), one statement per batch, on PGlite and on a server alike.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { Runner } from './db.js';
+import { selectRows, type Runner } from './db.js';
 import { claimMemberKeysOf } from './lookups.js';
 
 function quote(s: string): string {
@@ -27,7 +27,7 @@ export function boolArray(values: readonly boolean[]): string {
 }
 
 export async function run(db: Runner, q: SQL): Promise<Record<string, unknown>[]> {
-  const res = (await db.execute(q)) as unknown as { rows: Record<string, unknown>[] };
+  const res = { rows: await selectRows<Record<string, unknown>>(db, q) };
   return res.rows;
 }
 

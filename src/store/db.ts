@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
-import { sql } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -21,7 +21,7 @@ import * as schema from './schema.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, any>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 /** Anything that runs queries: the database or a transaction. */
 export type Runner = Db | Tx;
 
@@ -124,7 +124,7 @@ async function openPglite(dataDir: string): Promise<Store> {
         timeoutMs,
       );
     },
-    transaction: (fn) => db.transaction(fn as never) as never,
+    transaction: (fn) => db.transaction(fn),
     poolStats: () => undefined,
     observe: (fn) => {
       observer = fn;
@@ -136,7 +136,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   };
 }
 
-async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
+function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolSize ?? 10,
@@ -160,7 +160,7 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
   let observer: ((sql: string, params: unknown[]) => void) | null = null;
   const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
   const db = drizzlePg(pool, { schema, logger }) as unknown as Db;
-  return {
+  return Promise.resolve({
     kind: 'postgres',
     db,
     async migrate() {
@@ -213,7 +213,16 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       if (pool.ended) return;
       await pool.end();
     },
-  };
+  });
+}
+
+/**
+ * A raw statement's rows, whichever driver ran it: the one place a raw result is read. `T` names
+ * the columns the statement selects (values as the driver returns them: check what you rely on).
+ */
+export async function selectRows<T = Record<string, unknown>>(db: Runner, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return rowsOf(result) as T[];
 }
 
 /** The rows of a raw `db.execute(sql…)` result, whichever driver ran it (both answer `{ rows }`). */

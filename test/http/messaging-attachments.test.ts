@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { attachmentsDir } from '../../src/services/attachments.js';
 import { connect, count, send, type User } from '../helpers/messaging.js';
 
 const MAX = 4096;
@@ -83,7 +83,7 @@ describe(`attachments (${storageKind})`, () => {
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ id: expect.any(String), name: 'photo.png', type: 'image/png', size: PNG.length });
     const sha = createHash('sha256').update(PNG).digest('hex');
-    expect(existsSync(join(tmpdir(), 'liaison-attachments', sha))).toBe(true);
+    expect(existsSync(join(attachmentsDir(h.config.dataDir), sha))).toBe(true);
   });
 
   it('the type comes from the content, not the file name', async () => {

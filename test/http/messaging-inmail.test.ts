@@ -1,3 +1,4 @@
+import { claimMemberKeys } from '../../src/store/lookups.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members } from '../../src/store/schema.js';
@@ -211,7 +212,9 @@ describe(`messaging: concurrency and idempotency (${storageKind})`, () => {
     const handles: string[] = [];
     for (let i = 0; i < 100; i++) {
       const handle = `rcpt_${process.pid % 1000}_${i}`;
-      await h.inst.store.db.insert(members).values({ handle, kind: 'person', name: handle });
+      // a bare member row, as an import writes it, with its handle's lookup row (src/store/lookups.ts)
+      const [m] = await h.inst.store.db.insert(members).values({ handle, kind: 'person', name: handle }).returning({ id: members.id });
+      await claimMemberKeys(h.inst.store.db, m!.id, handle, null);
       handles.push(handle);
     }
     const rs = await Promise.all(handles.map((to) => send(h, a, to, 'Parallel InMail', { channel: 'inmail', subject: 'race' })));

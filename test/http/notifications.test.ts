@@ -328,7 +328,7 @@ describe(`notifications (${storageKind})`, () => {
     const events = async () =>
       Number(
         ((await h.inst.store.db.execute(
-          sql`select count(*)::int as n from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::int]`,
+          sql`select count(*)::int as n from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::bigint]`,
         )) as unknown as { rows: { n: unknown }[] }).rows[0]!.n,
       );
     expect(await count(h, 'notifications')).toBe(before);
@@ -344,7 +344,7 @@ describe(`notifications (${storageKind})`, () => {
     await invite(h, a, b);
     const [n] = await notes(h, b);
     const res = (await h.inst.store.db.execute(
-      sql`select member_ids, payload from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::int] order by id`,
+      sql`select member_ids, payload from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::bigint] order by id`,
     )) as unknown as { rows: { member_ids: number[]; payload: any }[] };
     expect(res.rows).toHaveLength(1);
     const p = typeof res.rows[0]!.payload === 'string' ? JSON.parse(res.rows[0]!.payload) : res.rows[0]!.payload;
@@ -359,7 +359,7 @@ describe(`notifications (${storageKind})`, () => {
     expect(n2).toMatchObject({ id: n.id, count: 1, read: false });
     expect(handles(n2)).toEqual([c.handle]);
     const res2 = (await h.inst.store.db.execute(
-      sql`select payload from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::int] order by id desc limit 1`,
+      sql`select payload from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::bigint] order by id desc limit 1`,
     )) as unknown as { rows: { payload: any }[] };
     const p2 = typeof res2.rows[0]!.payload === 'string' ? JSON.parse(res2.rows[0]!.payload) : res2.rows[0]!.payload;
     expect(p2.notification).toEqual(n2);

@@ -40,7 +40,7 @@ function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: strin
   });
 }
 
-export async function accountRoutes(app: TypedApp, ctx: RouteContext) {
+export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
   const { deps } = ctx;
   const now = () => deps.clock.now();
 

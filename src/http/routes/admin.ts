@@ -6,7 +6,7 @@ import { parseInstant } from '../params.js';
 import { send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { route } from '../route.js';
 
-export async function adminRoutes(app: TypedApp, ctx: RouteContext) {
+export function adminRoutes(app: TypedApp, ctx: RouteContext): void {
   const { deps } = ctx;
 
   route(app, 'putAdminMembersByHandleSubscription', async (req, reply) => {

@@ -7,7 +7,7 @@ import { page } from '../params.js';
 import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { route } from '../route.js';
 
-export async function groupRoutes(app: TypedApp, ctx: RouteContext) {
+export function groupRoutes(app: TypedApp, ctx: RouteContext): void {
   const { deps } = ctx;
   route(app, 'postGroups', async (req, reply) => {
     const m = me(req);

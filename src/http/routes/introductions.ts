@@ -5,7 +5,7 @@ import { page } from '../params.js';
 import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { route } from '../route.js';
 
-export async function introductionRoutes(app: TypedApp, ctx: RouteContext) {
+export function introductionRoutes(app: TypedApp, ctx: RouteContext): void {
   const { deps } = ctx;
 
   route(app, 'postIntroductions', async (req, reply) => {

@@ -19,7 +19,7 @@ import { me, send, type RouteContext, type TypedApp } from '../plumbing.js';
 import { page } from '../params.js';
 import { route } from '../route.js';
 
-export async function networkRoutes(app: TypedApp, ctx: RouteContext) {
+export function networkRoutes(app: TypedApp, ctx: RouteContext): void {
   const { deps } = ctx;
   const db = () => deps.store.db;
   const now = () => deps.clock.now();

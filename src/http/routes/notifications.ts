@@ -6,7 +6,7 @@ import { page } from '../params.js';
 import { me, type RouteContext, type TypedApp } from '../plumbing.js';
 import { route } from '../route.js';
 
-export async function notificationRoutes(app: TypedApp, ctx: RouteContext) {
+export function notificationRoutes(app: TypedApp, ctx: RouteContext): void {
   const { deps } = ctx;
 
   route(app, 'getNotifications', async (req) => {

@@ -3,8 +3,8 @@ import { realtimeFor } from '../../realtime/index.js';
 import type { RouteContext, TypedApp } from '../plumbing.js';
 import { route } from '../route.js';
 
-export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+export function opsRoutes(app: TypedApp, ctx: RouteContext): void {
+  app.get('/healthz', { schema: { hide: true } }, () => Promise.resolve({ status: 'ok' }));
   // Ready iff storage answers within 1 s. The bus is reported, not required: without NATS
   // messages still commit and reach other instances through the catch-up from storage.
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
@@ -14,10 +14,10 @@ export async function opsRoutes(app: TypedApp, ctx: RouteContext) {
     if (!ok) reply.header('retry-after', '2');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'storage unreachable', storage: ctx.deps.store.kind, bus });
   });
-  app.get('/metrics', { config: { auth: 'metrics' }, schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { auth: 'metrics' }, schema: { hide: true } }, (_req, reply) => {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
-  route(app, 'getPolicy', async () => ctx.deps.policy);
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  route(app, 'getPolicy', () => Promise.resolve(ctx.deps.policy));
+  app.get('/v1/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
 }
