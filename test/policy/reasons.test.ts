@@ -131,7 +131,7 @@ const ROWS: Row[] = [
   },
   {
     reason: 'introductions_paused',
-    status: 429,
+    status: 403,
     when: 'the asked member declined 3 asks from the asker in 30 days',
     decide: () =>
       decideIntroductionAsk(
