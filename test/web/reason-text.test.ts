@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { REASONS } from '../../src/policy/types.js';
-import { DEFAULT_POLICY } from '../../web/src/api.js';
+// the web UI gets the policy from GET /v1/policy; here, the defaults the server starts with
+import { DEFAULT_POLICY } from '../../src/policy/index.js';
 import { introductionReasonText, reasonText } from '../../web/src/text.js';
 
 describe('web UI wording of reason codes', () => {
