@@ -1268,7 +1268,10 @@ export class Suggestions extends Cmd {
     // LENIENT: a member whose ignored invitation has since expired may be skipped or not.
     const ignoredExpired = (x: number) =>
       m.invitations.some((i) => ((i.from === a && i.to === x) || (i.from === x && i.to === a)) && i.status === 'ignored' && m.expired(i));
-    const expected = m.members.filter((x) => m.degree(a, x.i) === 2 && !m.openInvitation(a, x.i)).map((x) => x.i);
+    // The server's choice where DOMAIN.md is silent: a member who reported an invitation from the viewer
+    // ("I don't know them") is not suggested to the viewer again (src/services/profiles.ts suggestions).
+    const reportedMine = (x: number) => m.invitations.some((i) => i.from === a && i.to === x && i.reportedAt !== null);
+    const expected = m.members.filter((x) => m.degree(a, x.i) === 2 && !m.openInvitation(a, x.i) && !reportedMine(x.i)).map((x) => x.i);
     const got = items.map((it) => byHandle.get(it.member?.handle)).filter((x): x is number => x !== undefined);
     const strictGot = got.filter((x) => !ignoredExpired(x)).sort();
     const strictExp = expected.filter((x) => !ignoredExpired(x)).sort();
