@@ -13,15 +13,13 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { decideUpload, HOUR_MS, UNATTACHED_TTL_MS, type Policy } from '../policy/index.js';
-import type { Runner } from '../store/db.js';
+import { rowsOf, type Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { AppError, Refusal } from './errors.js';
 import { transact } from './uow.js';
 
 export { UNATTACHED_TTL_MS };
 
-type Rows = { rows: Record<string, unknown>[] };
-const rowsOf = (r: unknown) => (r as Rows).rows;
 const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
 /**

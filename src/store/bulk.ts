@@ -27,8 +27,7 @@ export function boolArray(values: readonly boolean[]): string {
 }
 
 export async function run(db: Runner, q: SQL): Promise<Record<string, unknown>[]> {
-  const res = { rows: await selectRows<Record<string, unknown>>(db, q) };
-  return res.rows;
+  return selectRows(db, q);
 }
 
 export interface NewMemberRow {
