@@ -9,7 +9,13 @@ import path from 'node:path';
 import { machine, ROOT, writeSection } from './lib.js';
 
 const BENCHES: { name: string; script: string; section: string; args?: string[]; env?: Record<string, string> }[] = [
-  { name: 'graph', script: 'graph.js', section: 'Graph index', args: ['--expose-gc', '--max-old-space-size=16000'], env: { BENCH_GRAPH_GL_BUILD_BUDGET_S: '60' } },
+  {
+    name: 'graph',
+    script: 'graph.js',
+    section: 'Graph index',
+    args: ['--expose-gc', '--max-old-space-size=16000'],
+    env: { BENCH_GRAPH_GL_BUILD_BUDGET_S: '60' },
+  },
   { name: 'profile', script: 'profile.js', section: 'Profile views' },
   { name: 'messages', script: 'messages.js', section: 'Message sends' },
   { name: 'timing', script: 'timing.js', section: 'Hidden vs unknown timing' },
@@ -55,7 +61,14 @@ for (const b of BENCHES) {
   const rest = text.slice(start + 1);
   const end = rest.search(/^## /m);
   const body = end >= 0 ? rest.slice(0, end) : rest;
-  for (const line of body.split('\n')) if (/\b(met|MISSED)\b/.test(line) && !/^\s*$/.test(line)) targets.push(`- **${b.section}**: ${line.replace(/^[-|\s]+/, '').replace(/\|\s*$/, '').replace(/\s*\|\s*/g, ' · ')}`);
+  for (const line of body.split('\n'))
+    if (/\b(met|MISSED)\b/.test(line) && !/^\s*$/.test(line))
+      targets.push(
+        `- **${b.section}**: ${line
+          .replace(/^[-|\s]+/, '')
+          .replace(/\|\s*$/, '')
+          .replace(/\s*\|\s*/g, ' · ')}`,
+      );
 }
 writeSection(
   'Summary',

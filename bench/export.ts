@@ -22,13 +22,23 @@ async function main() {
   await store.migrate();
   const db = store.db;
   const mk = async (h: string) =>
-    Number(rowsOf<{ id: DbInt }>(await db.execute(sql`insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id`))[0].id);
+    Number(
+      rowsOf<{ id: DbInt }>(
+        await db.execute(sql`insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id`),
+      )[0].id,
+    );
   const [big, small, other] = [await mk('bigexport'), await mk('smallexport'), await mk('peer')];
   const fill = async (owner: number, n: number) => {
     const conv = Number(
-      rowsOf<{ id: DbInt }>(await db.execute(sql`insert into conversations (starter_id, recipient_id, state, channel, accepted) values (${owner}, ${other}, 'open', 'direct', true) returning id`))[0].id,
+      rowsOf<{ id: DbInt }>(
+        await db.execute(
+          sql`insert into conversations (starter_id, recipient_id, state, channel, accepted) values (${owner}, ${other}, 'open', 'direct', true) returning id`,
+        ),
+      )[0].id,
     );
-    await db.execute(sql`insert into conversation_members (conversation_id, member_id, folder) values (${conv}, ${owner}, 'inbox'), (${conv}, ${other}, 'inbox')`);
+    await db.execute(
+      sql`insert into conversation_members (conversation_id, member_id, folder) values (${conv}, ${owner}, 'inbox'), (${conv}, ${other}, 'inbox')`,
+    );
     await db.execute(sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash)
       select ${conv}::bigint, case when i % 2 = 0 then ${owner}::int else ${other}::int end, case when i % 2 = 0 then ${other}::int else ${owner}::int end,
              'message number ' || i || ' with a body of some realistic length, about one line of text', 'direct', 'h'

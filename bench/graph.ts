@@ -46,7 +46,6 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 // -------------------------------------------------------------------------------------------------
 // Deterministic graph generation
 
-
 interface Generated {
   ids: Int32Array; // member ids (ascending, with gaps)
   pairs: Int32Array; // undirected connections, flat id pairs (may hold a few duplicates)
@@ -108,7 +107,7 @@ function generate(n: number, avgDegree: number, seed: number): Generated {
     s2.set(src.subarray(0, 2 * unique));
     d2.set(dst.subarray(0, 2 * unique));
     let m = 2 * unique;
-    for (let e = 0; e < extra; ) {
+    for (let e = 0; e < extra;) {
       const u = stubs[Math.floor(rnd() * S)];
       let v: number;
       if (rnd() < 0.8) {
@@ -625,12 +624,16 @@ function report(results: SizeResult[], totalS: number): string {
     if (r.pg) {
       const p = r.pg.lat;
       const note = p.timeouts ? `, ${p.timeouts} timeouts at ${PG_TIMEOUT_MS / 1000} s` : '';
-      L.push(`| ${s} | degree + mutual count p50, vs PostgreSQL recursive CTE (n=${p.n}${note}) | ${fmtNs(o.lat.p50)} | ${fmtNs(p.p50)} | ${fmtRatio(p.p50 / o.lat.p50)} |`);
+      L.push(
+        `| ${s} | degree + mutual count p50, vs PostgreSQL recursive CTE (n=${p.n}${note}) | ${fmtNs(o.lat.p50)} | ${fmtNs(p.p50)} | ${fmtRatio(p.p50 / o.lat.p50)} |`,
+      );
       L.push(`| ${s} | degree + mutual count p99, vs PostgreSQL recursive CTE | ${fmtNs(o.lat.p99)} | ${fmtNs(p.p99)} | ${fmtRatio(p.p99 / o.lat.p99)} |`);
     }
     if (r.gl) {
       const g = r.gl.lat;
-      L.push(`| ${s} | degree + mutual count p50, vs graphology depth-limited BFS (n=${g.n}) | ${fmtNs(o.lat.p50)} | ${fmtNs(g.p50)} | ${fmtRatio(g.p50 / o.lat.p50)} |`);
+      L.push(
+        `| ${s} | degree + mutual count p50, vs graphology depth-limited BFS (n=${g.n}) | ${fmtNs(o.lat.p50)} | ${fmtNs(g.p50)} | ${fmtRatio(g.p50 / o.lat.p50)} |`,
+      );
       L.push(`| ${s} | degree + mutual count p99, vs graphology depth-limited BFS | ${fmtNs(o.lat.p99)} | ${fmtNs(g.p99)} | ${fmtRatio(g.p99 / o.lat.p99)} |`);
     }
     if (r.glSkipped) L.push(`| ${s} | degree + mutual count, vs graphology | ${fmtNs(o.lat.p50)} | not measured: ${r.glSkipped} | |`);
@@ -640,12 +643,16 @@ function report(results: SizeResult[], totalS: number): string {
     );
     const pgLoadS = r.pg ? `PostgreSQL COPY ${fmtMs(r.pg.load.copyMs)} + reverse rows/PK/vacuum ${fmtMs(r.pg.load.indexMs)}` : '';
     const glLoadS = r.gl ? `graphology ${fmtMs(r.gl.buildMs)}` : '';
-    L.push(`| ${s} | load (bulk build from edge pairs in memory) | ${fmtMs(o.buildMs)} | ${[glLoadS, pgLoadS].filter(Boolean).join('; ')} | ${r.gl ? fmtRatio(r.gl.buildMs / o.buildMs) + ' vs graphology' : ''} |`);
+    L.push(
+      `| ${s} | load (bulk build from edge pairs in memory) | ${fmtMs(o.buildMs)} | ${[glLoadS, pgLoadS].filter(Boolean).join('; ')} | ${r.gl ? fmtRatio(r.gl.buildMs / o.buildMs) + ' vs graphology' : ''} |`,
+    );
   }
   L.push('');
   L.push('Context for ours (same runs):');
   L.push('');
-  L.push('| members | directed edges | pairs measured | degree mix of the pairs (1/2/3/out) | p50 by answer (2 / 3 / out) | 2nd-degree size p50 / p99 | update (add or remove) p50 / p99 | compact() after 10k updates |');
+  L.push(
+    '| members | directed edges | pairs measured | degree mix of the pairs (1/2/3/out) | p50 by answer (2 / 3 / out) | 2nd-degree size p50 / p99 | update (add or remove) p50 / p99 | compact() after 10k updates |',
+  );
   L.push('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const o = r.ours;
@@ -662,10 +669,14 @@ function report(results: SizeResult[], totalS: number): string {
   L.push('');
   if (big) {
     const o = big.ours;
-    if (big.pg) L.push(`- >= 1000x faster than the CTE (p50): **${fmtRatio(big.pg.lat.p50 / o.lat.p50)}** ${big.pg.lat.p50 / o.lat.p50 >= 1000 ? '(met)' : '(MISSED)'}`);
-    if (big.gl) L.push(`- >= 100x faster than graphology (p50): **${fmtRatio(big.gl.lat.p50 / o.lat.p50)}** ${big.gl.lat.p50 / o.lat.p50 >= 100 ? '(met)' : '(MISSED)'}`);
+    if (big.pg)
+      L.push(`- >= 1000x faster than the CTE (p50): **${fmtRatio(big.pg.lat.p50 / o.lat.p50)}** ${big.pg.lat.p50 / o.lat.p50 >= 1000 ? '(met)' : '(MISSED)'}`);
+    if (big.gl)
+      L.push(`- >= 100x faster than graphology (p50): **${fmtRatio(big.gl.lat.p50 / o.lat.p50)}** ${big.gl.lat.p50 / o.lat.p50 >= 100 ? '(met)' : '(MISSED)'}`);
     const bpe = o.memoryBytes / o.directedEdges;
-    L.push(`- <= 12 bytes per directed edge: **${bpe.toFixed(2)} B** (heap delta ${(o.heapDeltaBytes / o.directedEdges).toFixed(2)} B) ${bpe <= 12 ? '(met)' : '(MISSED)'}`);
+    L.push(
+      `- <= 12 bytes per directed edge: **${bpe.toFixed(2)} B** (heap delta ${(o.heapDeltaBytes / o.directedEdges).toFixed(2)} B) ${bpe <= 12 ? '(met)' : '(MISSED)'}`,
+    );
     if (small && small !== big) {
       const f50 = o.lat.p50 / small.ours.lat.p50;
       const f99 = o.lat.p99 / small.ours.lat.p99;
@@ -688,7 +699,9 @@ function report(results: SizeResult[], totalS: number): string {
       `at most ${GL_MAX_SAMPLES} queries or ${GL_BUDGET_MS / 1000} s per size. Answers of both baselines were checked against ours (the agree counts are in the log).`,
   );
   L.push('- The baselines ignore blocks and hidden members (there are none in the generated graph); ours checks them on every step.');
-  L.push('- Memory: `memoryBytes()` counts the typed arrays (CSR offsets + neighbours, id hash, per-member arrays, scratch), the heap delta is `heapUsed + arrayBuffers` after gc around the build.');
+  L.push(
+    '- Memory: `memoryBytes()` counts the typed arrays (CSR offsets + neighbours, id hash, per-member arrays, scratch), the heap delta is `heapUsed + arrayBuffers` after gc around the build.',
+  );
   return L.join('\n') + '\n';
 }
 

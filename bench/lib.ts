@@ -142,7 +142,10 @@ export async function openSessions(dbUrl: string, handles: string[]): Promise<st
     const tokens: string[] = [];
     for (const h of handles) {
       const token = newToken();
-      const r = await c.query('insert into sessions (token_hash, member_id) select $1, id from members where lower(handle) = lower($2) returning member_id', [hashToken(token), h]);
+      const r = await c.query('insert into sessions (token_hash, member_id) select $1, id from members where lower(handle) = lower($2) returning member_id', [
+        hashToken(token),
+        h,
+      ]);
       if (r.rowCount !== 1) throw new Error(`no member ${h}`);
       tokens.push(token);
     }

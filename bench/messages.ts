@@ -37,7 +37,9 @@ interface Session {
 
 async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99: number; total: number }> {
   const pool = new pg.Pool({ connectionString: url, max: POOL });
-  await pool.query('create table if not exists bench_raw (id bigint generated always as identity primary key, conversation_id bigint not null, sender_id int not null, body text not null, created_at timestamptz not null default now())');
+  await pool.query(
+    'create table if not exists bench_raw (id bigint generated always as identity primary key, conversation_id bigint not null, sender_id int not null, body text not null, created_at timestamptz not null default now())',
+  );
   const lat: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   const worker = async (w: number) => {

@@ -36,7 +36,13 @@ async function main() {
     log(`seeding ${MEMBERS} members…`);
     await seed(store, { members: MEMBERS, avgDegree: 20, seed: 5, prefix: 'x' });
     await store.close();
-    const env = { DATABASE_URL: db.url, LIAISON_NATS_URL: NATS_URL, LIAISON_NATS_SUBJECT: `liaison_mixed_${process.pid}`, LIAISON_POLICY: policyFile, LIAISON_DATA_DIR: path.join(os.tmpdir(), 'liaison-mixed') };
+    const env = {
+      DATABASE_URL: db.url,
+      LIAISON_NATS_URL: NATS_URL,
+      LIAISON_NATS_SUBJECT: `liaison_mixed_${process.pid}`,
+      LIAISON_POLICY: policyFile,
+      LIAISON_DATA_DIR: path.join(os.tmpdir(), 'liaison-mixed'),
+    };
     const main = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
     const a = await startChild(main, env);
     const b = await startChild(main, env);
@@ -44,17 +50,27 @@ async function main() {
     // Senders: 40 members, each messaging one of its connections.
     const senders: { token: string; to: string }[] = [];
     const viewers: string[] = [];
-    const tokens = await openSessions(db.url, Array.from({ length: 100 }, (_, i) => `x${i}`));
+    const tokens = await openSessions(
+      db.url,
+      Array.from({ length: 100 }, (_, i) => `x${i}`),
+    );
     for (const token of tokens) {
       viewers.push(token);
       if (senders.length >= 40) continue;
-      const conns = (await (await fetch(`${a.url}/v1/connections?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { handle: string }[] };
+      const conns = (await (await fetch(`${a.url}/v1/connections?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        items: { handle: string }[];
+      };
       if (conns.items[0]) senders.push({ token, to: conns.items[0].handle });
     }
     const inputFile = path.join(os.tmpdir(), `liaison-mixed-${process.pid}.json`);
     const run = (urls: string[], seconds: number): LoadResult => {
       writeFileSync(inputFile, JSON.stringify({ urls, seconds, concurrency: CONCURRENCY, members: MEMBERS, prefix: 'x', senders, viewers }));
-      return JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'mixed-load.js'), inputFile], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop()!) as LoadResult;
+      return JSON.parse(
+        execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'mixed-load.js'), inputFile], { encoding: 'utf8', maxBuffer: 1 << 24 })
+          .trim()
+          .split('\n')
+          .pop()!,
+      ) as LoadResult;
     };
     run([a.url, b.url], 3);
     const before = [procStats(a.pid), procStats(b.pid)];

@@ -44,7 +44,12 @@ async function call<T = unknown>(inst: Inst, method: string, url: string, token?
 let seq = 0;
 async function member(inst: Inst, off: string[] = []): Promise<Who> {
   const handle = `bn${process.pid % 10000}_${++seq}_${randomBytes(2).toString('hex')}`;
-  const r = await call<{ token: string }>(inst, 'POST', '/v1/accounts', undefined, { handle, name: `Bench ${seq}`, email: `${handle}@example.test`, password: 'correct horse battery' });
+  const r = await call<{ token: string }>(inst, 'POST', '/v1/accounts', undefined, {
+    handle,
+    name: `Bench ${seq}`,
+    email: `${handle}@example.test`,
+    password: 'correct horse battery',
+  });
   if (off.length) await call(inst, 'PATCH', '/v1/me/settings', r.token, { notifications: Object.fromEntries(off.map((k) => [k, false])) });
   return { token: r.token, handle };
 }
@@ -124,7 +129,8 @@ async function measure(kind: 'postgres' | 'pglite'): Promise<Record<string, { on
     for (const m of [...senders.slice(1), ...recOn, ...recOff]) await call(inst, 'POST', `/v1/groups/${g.id}/members`, m.token);
     const sends = (recipients: Who[], body: string) => {
       const ops: (() => Promise<void>)[] = [];
-      for (const s of senders) for (const r of recipients) ops.push(async () => void (await call(inst, 'POST', '/v1/messages', s.token, { to: r.handle, body: `${body} ${++seq}` })));
+      for (const s of senders)
+        for (const r of recipients) ops.push(async () => void (await call(inst, 'POST', '/v1/messages', s.token, { to: r.handle, body: `${body} ${++seq}` })));
       return ops.slice(0, OPS);
     };
 

@@ -82,7 +82,10 @@ async function main() {
     const server = await startChild(main, { DATABASE_URL: db.url, LIAISON_DATA_DIR: '/tmp/liaison-bench' });
     children.push(server);
     const rnd = mulberry32(5);
-    const tokens = await openSessions(db.url, Array.from({ length: VIEWERS }, () => `b${Math.floor(rnd() * MEMBERS)}`));
+    const tokens = await openSessions(
+      db.url,
+      Array.from({ length: VIEWERS }, () => `b${Math.floor(rnd() * MEMBERS)}`),
+    );
     const pickProfile = () => ({
       path: `/v1/members/b${Math.floor(Math.random() * MEMBERS)}`,
       headers: { authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)]}` },

@@ -194,7 +194,9 @@ async function main() {
     const rssAfter = { A: rssKb(A.child.pid!), B: rssKb(B.child.pid!) };
     const recipientSockets = RECIPIENTS * 2;
     const perSocketKb = (rssAfter.A - rssBefore.A + rssAfter.B - rssBefore.B) / (recipientSockets + SENDERS);
-    console.log(`sockets: ${recipientSockets + SENDERS} open in ${openMs.toFixed(0)} ms; RSS A ${rssBefore.A}→${rssAfter.A} kB, B ${rssBefore.B}→${rssAfter.B} kB; ~${perSocketKb.toFixed(1)} kB/socket`);
+    console.log(
+      `sockets: ${recipientSockets + SENDERS} open in ${openMs.toFixed(0)} ms; RSS A ${rssBefore.A}→${rssAfter.A} kB, B ${rssBefore.B}→${rssAfter.B} kB; ~${perSocketKb.toFixed(1)} kB/socket`,
+    );
 
     // ---------------------------------------------------------------- raw NATS
     const pub = await natsConnect({ servers: NATS });
@@ -294,7 +296,9 @@ async function main() {
       `${machine()}. Two instances (PostgreSQL ${dbName.replace(/_[0-9a-f]+$/, '')}, NATS ${NATS}), ${recipientSockets + SENDERS} sockets ` +
         `(${RECIPIENTS} recipients × 2 instances + ${SENDERS} senders), ${cpus().length} CPUs, Node ${process.version}. ` +
         `${MESSAGES} messages in ${(msgMs / 1000).toFixed(1)} s (${((MESSAGES / msgMs) * 1000).toFixed(0)}/s, ${MSG_CONCURRENCY} concurrent requests); ` +
-        `typing and raw NATS paced one every ${PACE_MS} ms. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}.`,
+        `typing and raw NATS paced one every ${PACE_MS} ms. Load average at the end: ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')}.`,
       '',
       '| path | samples | p50 ms | p99 ms |',
       '|---|---|---|---|',

@@ -32,10 +32,109 @@ const STORE = process.env.BENCH_SEARCH_STORE === 'pglite' ? 'pglite' : 'postgres
 const BATCH = Number(process.env.BENCH_SEARCH_BATCH ?? 100_000);
 const EXPLAIN = process.env.BENCH_SEARCH_EXPLAIN === '1';
 
-const FIRST = ['ann', 'bob', 'cid', 'dee', 'eve', 'fay', 'gus', 'hal', 'ida', 'jan', 'kim', 'lea', 'max', 'ned', 'ola', 'pia', 'quin', 'rae', 'sam', 'tia', 'uma', 'vic', 'wes', 'xia', 'yan', 'zoe', 'maria', 'jonas', 'sofia', 'lukas', 'emma', 'noah', 'mila', 'elias', 'lena', 'felix'];
-const LAST = ['smith', 'kowalski', 'johnson', 'garcia', 'muller', 'rossi', 'dubois', 'nowak', 'silva', 'tanaka', 'kim', 'nguyen', 'larsen', 'novak', 'horvat', 'popescu', 'ivanov', 'schmidt', 'fischer', 'weber', 'meyer', 'wagner', 'becker', 'hoffmann', 'schulz', 'koch', 'richter', 'klein', 'wolf', 'neumann'];
+const FIRST = [
+  'ann',
+  'bob',
+  'cid',
+  'dee',
+  'eve',
+  'fay',
+  'gus',
+  'hal',
+  'ida',
+  'jan',
+  'kim',
+  'lea',
+  'max',
+  'ned',
+  'ola',
+  'pia',
+  'quin',
+  'rae',
+  'sam',
+  'tia',
+  'uma',
+  'vic',
+  'wes',
+  'xia',
+  'yan',
+  'zoe',
+  'maria',
+  'jonas',
+  'sofia',
+  'lukas',
+  'emma',
+  'noah',
+  'mila',
+  'elias',
+  'lena',
+  'felix',
+];
+const LAST = [
+  'smith',
+  'kowalski',
+  'johnson',
+  'garcia',
+  'muller',
+  'rossi',
+  'dubois',
+  'nowak',
+  'silva',
+  'tanaka',
+  'kim',
+  'nguyen',
+  'larsen',
+  'novak',
+  'horvat',
+  'popescu',
+  'ivanov',
+  'schmidt',
+  'fischer',
+  'weber',
+  'meyer',
+  'wagner',
+  'becker',
+  'hoffmann',
+  'schulz',
+  'koch',
+  'richter',
+  'klein',
+  'wolf',
+  'neumann',
+];
 /** Syllables of made-up surnames (two or three of them and an ending: about 120,000 distinct). */
-const SYL = ['ba', 'ko', 'mi', 'ra', 'te', 'lu', 'sa', 'no', 'vi', 'de', 'gra', 'sto', 'pel', 'kar', 'lin', 'mor', 'tan', 'ves', 'bri', 'hol', 'zen', 'fal', 'dro', 'ker', 'mun', 'sil', 'tor', 'wen', 'yar', 'qui'];
+const SYL = [
+  'ba',
+  'ko',
+  'mi',
+  'ra',
+  'te',
+  'lu',
+  'sa',
+  'no',
+  'vi',
+  'de',
+  'gra',
+  'sto',
+  'pel',
+  'kar',
+  'lin',
+  'mor',
+  'tan',
+  'ves',
+  'bri',
+  'hol',
+  'zen',
+  'fal',
+  'dro',
+  'ker',
+  'mun',
+  'sil',
+  'tor',
+  'wen',
+  'yar',
+  'qui',
+];
 const END = ['', 'son', 'ski', 'ov', 'er', 'ez', 'ini', 'berg', 'ton', 'ic'];
 const ROLE = ['engineer', 'designer', 'recruiter', 'manager', 'analyst', 'founder', 'consultant', 'researcher', 'developer', 'architect'];
 const ORG = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'vandelay', 'stark', 'wayne', 'tyrell', 'cyberdyne'];
@@ -154,7 +253,11 @@ async function main() {
         return { p50: pct(times, 50), p99: pct(times, 99), hits: hits / mine.length, n: mine.length };
       };
       const prefixSearch = async (q: string) => {
-        const p = q.split(' ')[0].toLowerCase().replace(/[\\%_]/g, '\\$&') + '%';
+        const p =
+          q
+            .split(' ')[0]
+            .toLowerCase()
+            .replace(/[\\%_]/g, '\\$&') + '%';
         const r = rowsOf(
           await db.execute(sql`select id from members where status = 'active' and (lower(handle) like ${p} or lower(name) like ${p}) order by id limit 20`),
         );
@@ -181,7 +284,10 @@ async function main() {
                               where c.relname in ('members', 'search_words', 'search_vocabulary') or c.oid in (select indexrelid from pg_index i join pg_class t on t.oid = i.indrelid where t.relname in ('members', 'search_words', 'search_vocabulary'))
                               order by c.relname`),
       ) as { name: string; bytes: unknown }[];
-      const [words] = rowsOf(await db.execute(sql`select (select count(*) from search_words) as n, (select count(*) from search_vocabulary) as v`)) as { n: unknown; v: unknown }[];
+      const [words] = rowsOf(await db.execute(sql`select (select count(*) from search_words) as n, (select count(*) from search_vocabulary) as v`)) as {
+        n: unknown;
+        v: unknown;
+      }[];
       const mib = (v: unknown) => (Number(v) / 2 ** 20).toFixed(1);
       sizeRows.push(
         `| ${size.toLocaleString('en')} | ${Number(words.n).toLocaleString('en')} (vocabulary ${Number(words.v).toLocaleString('en')}) | ${sizes.map((s) => `${s.name} ${mib(s.bytes)}`).join(', ')} | ${loadS.toFixed(0)} s + words ${wordsS.toFixed(0)} s + indexes ${indexS.toFixed(0)} s |`,
@@ -195,7 +301,12 @@ async function main() {
     }
   }
   const body = [
-    `Machine: ${machine()}. Date: ${new Date().toISOString()}. Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (a machine shared with other work: absolute times are inflated, the ratio to the baseline measured in the same run is the comparison). Storage: ${STORE === 'postgres' ? "the machine's PostgreSQL, a scratch database per size" : 'PGlite, a scratch directory per size'}.`,
+    `Machine: ${machine()}. Date: ${new Date().toISOString()}. Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ', ',
+      )} (a machine shared with other work: absolute times are inflated, the ratio to the baseline measured in the same run is the comparison). Storage: ${STORE === 'postgres' ? "the machine's PostgreSQL, a scratch database per size" : 'PGlite, a scratch directory per size'}.`,
     `${QUERIES} queries a size, a fifth of each kind, 20 results, one client; the viewer has 200 connections and about 4,000 2nd-degree members.`,
     'Names: 36 first names; 30% of surnames from 30 common ones (the queries aim at those: thousands of matches each), 70% made up of syllables; headlines "Role at Org" (10 × 10).',
     'The baseline is the search it replaced, on the same rows: a prefix of the first query word on handle or name, no typos, no headline, no ranking.',

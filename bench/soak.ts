@@ -108,7 +108,11 @@ class Listener {
     const ws = new WebSocket(u);
     this.ws = ws;
     ws.on('message', (d) => {
-      const f = JSON.parse((Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d)).toString('utf8')) as { id: string; type: string; data: { message?: { id: string } } };
+      const f = JSON.parse((Buffer.isBuffer(d) ? d : Array.isArray(d) ? Buffer.concat(d) : Buffer.from(d)).toString('utf8')) as {
+        id: string;
+        type: string;
+        data: { message?: { id: string } };
+      };
       this.lastId = f.id;
       if (f.type === 'message.created' && f.data.message) this.got.set(f.data.message.id, Date.now());
     });
@@ -129,7 +133,8 @@ class Listener {
 
 export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
   const { minutes: MINUTES, rate: RATE, members: MEMBERS, intervalMs: INTERVAL_MS } = opts;
-  if (!(MINUTES > 0) || !(RATE > 0) || !(MEMBERS >= 200) || !(INTERVAL_MS >= 1000)) throw new Error('usage: --minutes N (>0) --rate R (>0) --members M (>=200)');
+  if (!(MINUTES > 0) || !(RATE > 0) || !(MEMBERS >= 200) || !(INTERVAL_MS >= 1000))
+    throw new Error('usage: --minutes N (>0) --rate R (>0) --members M (>=200)');
   const log = (line: string) => (opts.log ?? ((l: string) => console.log(l)))(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}`);
   const started = Date.now();
   const db = await scratchDb('liaison_soak');
@@ -157,7 +162,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
     const b = await startChild(main, env, opts.nodeArgs);
     children.push(a, b);
     const urls = [a.url, b.url];
-    const tokens = await openSessions(db.url, Array.from({ length: 60 }, (_, i) => `s${i}`));
+    const tokens = await openSessions(
+      db.url,
+      Array.from({ length: 60 }, (_, i) => `s${i}`),
+    );
     // 20 senders, each writing to one of its connections, whose socket listens on one of the instances
     const senders: { token: string; to: string; listener: Listener }[] = [];
     const handleToken = new Map<string, string>();
@@ -246,7 +254,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
       try {
-        const r = await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+        const r = await c.query<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+        );
         return r.rows[0].n;
       } finally {
         await c.end();
@@ -294,7 +304,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
         const s = samples.map((x) => x[x.length - 1]);
         log(
           `minute ${minute}: ${loads[loads.length - 1].requests} requests, errors ${JSON.stringify(loads[loads.length - 1].errors)}, undelivered ${undelivered}, p99 ${loads[loads.length - 1].p99.toFixed(0)} ms; ` +
-            s.map((x, k) => `${'AB'[k]}: rss ${x.rssMiB.toFixed(0)} heap ${x.heapMiB.toFixed(0)} lag ${x.lagP99ms.toFixed(1)} handles ${x.handles}`).join(', ') +
+            s
+              .map((x, k) => `${'AB'[k]}: rss ${x.rssMiB.toFixed(0)} heap ${x.heapMiB.toFixed(0)} lag ${x.lagP99ms.toFixed(1)} handles ${x.handles}`)
+              .join(', ') +
             `; db connections ${dbConns[dbConns.length - 1]}`,
         );
         // churn: four stream clients drop and reconnect (to the other instance) with ?since=
@@ -319,7 +331,17 @@ export interface Verdict {
   to: number;
   /** samples averaged at each end of the window */
   k: number;
-  instances: { rss: number; heap: number; handles: number; handlesFrom: number; handlesTo: number; lagMin: number; lagMax: number; lagWindowMin: number; lagWindowMax: number }[];
+  instances: {
+    rss: number;
+    heap: number;
+    handles: number;
+    handlesFrom: number;
+    handlesTo: number;
+    lagMin: number;
+    lagMax: number;
+    lagWindowMin: number;
+    lagWindowMax: number;
+  }[];
   requests: number;
   errors: number;
   undelivered: number;
@@ -370,7 +392,11 @@ export function judge(run: SoakRun): Verdict {
   });
   // request p99 over pooled latencies: loads[i] is the interval ending at sample i + 1
   const win = loads.slice(from);
-  const pooled = (ls: LoadMinute[]) => pct(ls.flatMap((l) => l.lat).sort((x, y) => x - y), 99);
+  const pooled = (ls: LoadMinute[]) =>
+    pct(
+      ls.flatMap((l) => l.lat).sort((x, y) => x - y),
+      99,
+    );
   const p99First = pooled(win.slice(0, k));
   const p99Last = pooled(win.slice(-k));
   return {
@@ -450,7 +476,13 @@ async function main() {
   // the intervals run so far are written; a second Ctrl-C exits at once
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (stop.abort(), process.once(sig, () => process.exit(130))));
-  const run = await runSoak({ minutes: Number(values.minutes), rate: Number(values.rate), members: Number(values.members), intervalMs: Number(values['interval-s']) * 1000, signal: stop.signal });
+  const run = await runSoak({
+    minutes: Number(values.minutes),
+    rate: Number(values.rate),
+    members: Number(values.members),
+    intervalMs: Number(values['interval-s']) * 1000,
+    signal: stop.signal,
+  });
   if (run.loads.length === 0) return console.log('stopped before the first interval: nothing written');
   // the raw run (every sample, every interval's latencies) for a second look
   if (values.json) writeFileSync(values.json, JSON.stringify(run));

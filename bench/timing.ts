@@ -89,9 +89,10 @@ async function main() {
         xs.sort((a, b) => a - b);
         const r50 = pct(xs, 50) / pct(base, 50);
         lines.push(`| ${route} | ${k} | ${pct(xs, 50).toFixed(2)} ms | ${pct(xs, 90).toFixed(2)} ms | ${pct(xs, 99).toFixed(2)} ms | ${r50.toFixed(2)}× |`);
-
       }
-      const worst = Math.max(...[...lat.entries()].filter(([k]) => !k.startsWith('unknown')).map(([, xs]) => Math.max(pct(xs, 50) / pct(base, 50), pct(base, 50) / pct(xs, 50))));
+      const worst = Math.max(
+        ...[...lat.entries()].filter(([k]) => !k.startsWith('unknown')).map(([, xs]) => Math.max(pct(xs, 50) / pct(base, 50), pct(base, 50) / pct(xs, 50))),
+      );
       lines.push(`| ${route} | **worst median ratio** | | | | **${worst.toFixed(2)}×** (target ≤ ${TARGET}× ${worst <= TARGET ? 'met' : 'MISSED'}) |`);
       log(`${route}: worst median ratio ${worst.toFixed(2)}×`);
     }

@@ -55,19 +55,38 @@ for (const file of files(src)) {
 }
 // cycles (Tarjan's strongly connected components)
 let index = 0;
-const idx = new Map(), low = new Map(), stack = [], on = new Set();
+const idx = new Map(),
+  low = new Map(),
+  stack = [],
+  on = new Set();
 function strong(v) {
-  idx.set(v, index); low.set(v, index); index++; stack.push(v); on.add(v);
+  idx.set(v, index);
+  low.set(v, index);
+  index++;
+  stack.push(v);
+  on.add(v);
   for (const w of graph.get(v) ?? []) {
     if (!graph.has(w)) continue;
-    if (!idx.has(w)) { strong(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    if (!idx.has(w)) {
+      strong(w);
+      low.set(v, Math.min(low.get(v), low.get(w)));
+    } else if (on.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
   }
   if (low.get(v) === idx.get(v)) {
     const comp = [];
     let w;
-    do { w = stack.pop(); on.delete(w); comp.push(w); } while (w !== v);
-    if (comp.length > 1) problems.push(`import cycle: ${comp.map((f) => relative(root, f)).sort().join(' ↔ ')}`);
+    do {
+      w = stack.pop();
+      on.delete(w);
+      comp.push(w);
+    } while (w !== v);
+    if (comp.length > 1)
+      problems.push(
+        `import cycle: ${comp
+          .map((f) => relative(root, f))
+          .sort()
+          .join(' ↔ ')}`,
+      );
   }
 }
 for (const v of graph.keys()) if (!idx.has(v)) strong(v);

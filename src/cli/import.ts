@@ -95,7 +95,10 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
 
   // Handles already stored count as known for connections, and clash for new members.
   const existing = new Map<string, number>();
-  const found = (await run(store.db, sql`select lower(handle) as h, lower(email) as e from members where lower(handle) = any(${textArray([...seenHandles.keys()])}::text[]) or lower(email) = any(${textArray([...seenEmails.keys()])}::text[])`)) as TakenRow[];
+  const found = (await run(
+    store.db,
+    sql`select lower(handle) as h, lower(email) as e from members where lower(handle) = any(${textArray([...seenHandles.keys()])}::text[]) or lower(email) = any(${textArray([...seenEmails.keys()])}::text[])`,
+  )) as TakenRow[];
   for (const r of found) {
     if (seenHandles.has(r.h)) problems.push({ file: mFile, line: seenHandles.get(r.h)!, message: `handle "${r.h}" is already taken` });
     if (r.e && seenEmails.has(r.e)) problems.push({ file: mFile, line: seenEmails.get(r.e)!, message: `e-mail "${r.e}" is already registered` });
@@ -115,7 +118,10 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
     }
   }
   if (unknown.size) {
-    const known = await run(store.db, sql`select id, lower(handle) as h, kind, status from members where lower(handle) = any(${textArray([...unknown])}::text[])`);
+    const known = await run(
+      store.db,
+      sql`select id, lower(handle) as h, kind, status from members where lower(handle) = any(${textArray([...unknown])}::text[])`,
+    );
     for (const r of known) if (r.kind === 'person' && r.status === 'active') existing.set(String(r.h), Number(r.id));
     cRows.slice(1).forEach(([line, f]) => {
       for (const col of ['handle_a', 'handle_b']) {
@@ -127,7 +133,9 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
   }
   if (problems.length) throw new ImportError(problems.sort((x, y) => (x.file === y.file ? x.line - y.line : x.file < y.file ? -1 : 1)));
 
-  const progress = opts.progress ? new SingleBar({ format: 'import       [{bar}] {percentage}% | {value}/{total}', stream: process.stderr }, Presets.shades_classic) : null;
+  const progress = opts.progress
+    ? new SingleBar({ format: 'import       [{bar}] {percentage}% | {value}/{total}', stream: process.stderr }, Presets.shades_classic)
+    : null;
   progress?.start(members.length + pairs.length, 0);
   const result = await store.db.transaction(async (tx) => {
     const ids = new Map(existing);

@@ -12,8 +12,50 @@ import { insertConnections, insertMemberRows, insertMembers, intArray, run, type
 
 export const SEED_PASSWORD = 'liaison-seed-pw';
 
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Tim', 'Katherine', 'John', 'Hedy', 'Guido', 'Anita', 'Bjarne', 'Sophie', 'Donald'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Berners-Lee', 'Johnson', 'McCarthy', 'Lamarr', 'van Rossum', 'Borg', 'Stroustrup', 'Wilson', 'Knuth'];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Tim',
+  'Katherine',
+  'John',
+  'Hedy',
+  'Guido',
+  'Anita',
+  'Bjarne',
+  'Sophie',
+  'Donald',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Berners-Lee',
+  'Johnson',
+  'McCarthy',
+  'Lamarr',
+  'van Rossum',
+  'Borg',
+  'Stroustrup',
+  'Wilson',
+  'Knuth',
+];
 const ROLES = ['Software Engineer', 'Product Manager', 'Recruiter', 'Data Scientist', 'Designer', 'Founder', 'Sales Director', 'CTO', 'Student', 'Consultant'];
 const ORGS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark Industries', 'Wayne Enterprises', 'Tyrell', 'Cyberdyne', 'Soylent'];
 
@@ -39,7 +81,10 @@ export interface SeedResult {
 
 function bar(enabled: boolean, label: string, total: number) {
   if (!enabled) return { update: (_n: number) => {}, stop: () => {} };
-  const b = new SingleBar({ format: `${label.padEnd(12)} [{bar}] {percentage}% | {value}/{total} | {duration}s`, stream: process.stderr }, Presets.shades_classic);
+  const b = new SingleBar(
+    { format: `${label.padEnd(12)} [{bar}] {percentage}% | {value}/{total} | {duration}s`, stream: process.stderr },
+    Presets.shades_classic,
+  );
   b.start(total, 0);
   return { update: (n: number) => b.update(n), stop: () => b.stop() };
 }

@@ -160,17 +160,24 @@ export function buildPath(path: string, params?: Record<string, unknown>, query?
 
 /** API.md's error body, whatever a server or proxy answered. */
 export function apiErrorOf(status: number, json: unknown, retryAfter: string | null, key?: string): ApiError {
-  const e = json && typeof json === 'object' && 'error' in json ? (json).error : undefined;
+  const e = json && typeof json === 'object' && 'error' in json ? json.error : undefined;
   const body = e && typeof e === 'object' ? (e as { code?: unknown; message?: unknown; unlock?: unknown; details?: unknown }) : {};
   const fallback =
-    status === 401 ? 'unauthenticated'
-    : status === 404 ? 'not_found'
-    : status === 409 ? 'conflict'
-    : status === 413 ? 'payload_too_large'
-    : status === 429 ? 'rate_limited'
-    : status === 503 ? 'service_unavailable'
-    : status >= 500 ? 'internal'
-    : 'invalid_request';
+    status === 401
+      ? 'unauthenticated'
+      : status === 404
+        ? 'not_found'
+        : status === 409
+          ? 'conflict'
+          : status === 413
+            ? 'payload_too_large'
+            : status === 429
+              ? 'rate_limited'
+              : status === 503
+                ? 'service_unavailable'
+                : status >= 500
+                  ? 'internal'
+                  : 'invalid_request';
   const code = typeof body.code === 'string' ? body.code : fallback;
   const ra = retryAfter !== null && retryAfter !== '' && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) : null;
   return new ApiError(

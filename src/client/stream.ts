@@ -41,10 +41,7 @@ export interface StreamHandle {
 
 const FINAL = new Set<number>([CLOSE.sessionEnded, CLOSE.accountInactive]);
 
-export function openStream(
-  conn: { baseUrl: string; token: () => string | undefined; WebSocket?: SocketCtor },
-  o: StreamOptions,
-): StreamHandle {
+export function openStream(conn: { baseUrl: string; token: () => string | undefined; WebSocket?: SocketCtor }, o: StreamOptions): StreamHandle {
   const Ctor = conn.WebSocket ?? (globalThis as { WebSocket?: SocketCtor }).WebSocket;
   const base = o.backoff?.baseMs ?? 1000;
   const max = o.backoff?.maxMs ?? 30_000;

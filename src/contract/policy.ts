@@ -5,10 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 const Count = Type.Integer({ minimum: 0 });
-const PerTier = Type.Object(
-  { free: Count, career: Count, business: Count, sales_navigator: Count },
-  { additionalProperties: false },
-);
+const PerTier = Type.Object({ free: Count, career: Count, business: Count, sales_navigator: Count }, { additionalProperties: false });
 const Reach = Type.Integer({ minimum: 0, maximum: 3 });
 
 export const PolicySchema = Type.Object(
@@ -26,10 +23,7 @@ export const PolicySchema = Type.Object(
     inmailMonthlyCredits: PerTier,
     inmailRolloverMonths: Count,
     inmailRefundDays: Count,
-    tierReach: Type.Object(
-      { free: Reach, career: Reach, business: Reach, sales_navigator: Reach },
-      { additionalProperties: false },
-    ),
+    tierReach: Type.Object({ free: Reach, career: Reach, business: Reach, sales_navigator: Reach }, { additionalProperties: false }),
     groupConversationsPerMonth: Count,
     followUpsWhilePending: Count,
     messagesPerMinute: Count,

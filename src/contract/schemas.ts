@@ -21,12 +21,7 @@ export const Tier = literals(TIERS);
 export type Tier = Static<typeof Tier>;
 
 export const MemberKind = Type.Union([Type.Literal('person'), Type.Literal('page')]);
-export const MemberStatus = Type.Union([
-  Type.Literal('active'),
-  Type.Literal('deactivated'),
-  Type.Literal('closed'),
-  Type.Literal('restricted'),
-]);
+export const MemberStatus = Type.Union([Type.Literal('active'), Type.Literal('deactivated'), Type.Literal('closed'), Type.Literal('restricted')]);
 export const Member = Type.Object(
   {
     id: Type.String(),
@@ -52,10 +47,9 @@ export const RequestFilters = Type.Object(
 );
 export type RequestFilters = Static<typeof RequestFilters>;
 /** Settings.notifications: each kind of Notification on or off. */
-export const NotificationKinds = Type.Object(
-  Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, Type.Boolean()])) as { [K in NotificationKind]: TBoolean },
-  { additionalProperties: false },
-);
+export const NotificationKinds = Type.Object(Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, Type.Boolean()])) as { [K in NotificationKind]: TBoolean }, {
+  additionalProperties: false,
+});
 
 export const Settings = Type.Object(
   {
@@ -112,7 +106,14 @@ export type Unlock =
 /** One flat object for the Unlock union of API.md (kind says which fields are present). */
 export const Unlock = Type.Unsafe<Unlock>(
   Type.Object({
-    kind: Type.Union([Type.Literal('upgrade'), Type.Literal('inmail'), Type.Literal('connect'), Type.Literal('introduction'), Type.Literal('wait'), Type.Literal('remove_connection')]),
+    kind: Type.Union([
+      Type.Literal('upgrade'),
+      Type.Literal('inmail'),
+      Type.Literal('connect'),
+      Type.Literal('introduction'),
+      Type.Literal('wait'),
+      Type.Literal('remove_connection'),
+    ]),
     tier: Type.Optional(Tier),
     credits: Type.Optional(Type.Integer()),
     via: Type.Optional(Type.Array(Type.String())),
@@ -159,10 +160,7 @@ export const Profile = Type.Object({
     connected: Type.Boolean(),
     following: Type.Boolean(),
     followedBy: Type.Boolean(),
-    invitation: Type.Union([
-      Type.Null(),
-      Type.Object({ id: Type.String(), direction: Type.Union([Type.Literal('sent'), Type.Literal('received')]) }),
-    ]),
+    invitation: Type.Union([Type.Null(), Type.Object({ id: Type.String(), direction: Type.Union([Type.Literal('sent'), Type.Literal('received')]) })]),
   }),
   primaryAction: PrimaryAction,
   actions: Type.Object({ connect: Decision, message: Decision, inmail: Decision, follow: Decision }),
@@ -204,8 +202,7 @@ export const errorResponses = {
   429: ErrorBody,
 };
 
-export const listOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const listOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 /** API.md lists: `{ items, nextCursor }`. */
 export interface List<T> {
   items: T[];
@@ -216,7 +213,10 @@ const Cursor = Type.Optional(Type.String({ maxLength: 200 }));
 const Limit = Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' }));
 export const ListQuery = Type.Object({ cursor: Cursor, limit: Limit }, { additionalProperties: false });
 /** `?cursor=&limit=` as properties, to spread into a query of more fields. */
-export const listQueryFields = () => ({ cursor: Type.Optional(Type.String({ maxLength: 200 })), limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })) });
+export const listQueryFields = () => ({
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
+});
 
 export const NoContent = Type.Null({ description: 'No Content' });
 

@@ -51,7 +51,6 @@ declare module 'fastify' {
 // ajv-formats is CommonJS: its default export sits one level down under NodeNext.
 const ajvPlugin = ((ajvFormats as unknown as { default?: unknown }).default ?? ajvFormats) as never;
 
-
 /** Routes that set the session cookie. */
 const COOKIE_SETTING = new Set(['/v1/accounts', '/v1/sessions']);
 
@@ -249,9 +248,9 @@ export async function buildApp(opts: AppOptions) {
     // operationId (the typed client's function names) and its security, stated even when public.
     transform: ({ schema, url, route }) => {
       const s = { ...(schema as Record<string, unknown>) };
-      const method = (Array.isArray(route.method) ? route.method[0] : route.method);
+      const method = Array.isArray(route.method) ? route.method[0] : route.method;
       s.operationId ??= operationId(method, url);
-      const auth = (route.config)?.auth ?? 'none';
+      const auth = route.config?.auth ?? 'none';
       s.security ??= auth === 'none' ? [] : [{ bearer: [] }];
       return { schema: s, url };
     },
@@ -292,8 +291,7 @@ export async function buildApp(opts: AppOptions) {
   });
   const loginLimit = async (req: FastifyRequest) => {
     const limited = (r: { isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }) => {
-      if (!r.isAllowed && r.isExceeded)
-        throw tooMany(r.ttlInSeconds, 'too many sign-in attempts: wait before trying again');
+      if (!r.isAllowed && r.isExceeded) throw tooMany(r.ttlInSeconds, 'too many sign-in attempts: wait before trying again');
     };
     limited(await perIp(req));
     const given = (req.body as { login?: unknown } | undefined)?.login;
@@ -345,8 +343,7 @@ export async function buildApp(opts: AppOptions) {
     }
     if (mode === 'admin') {
       const token = cred?.token;
-      if (!config.adminToken || !token || !sameSecret(token, config.adminToken))
-        throw unauthenticated('the operator token is required');
+      if (!config.adminToken || !token || !sameSecret(token, config.adminToken)) throw unauthenticated('the operator token is required');
       return;
     }
     if (mode === 'member' || mode === 'optional') {
@@ -369,7 +366,11 @@ export async function buildApp(opts: AppOptions) {
   // (400, not the storage error a NUL would otherwise cause; found by test/security/fuzz.test.ts).
   // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify hook: async, so what it throws becomes the error answer
   app.addHook('preValidation', async (req) => {
-    for (const [where, value] of [['params', req.params], ['querystring', req.query], ['body', req.body]] as const) {
+    for (const [where, value] of [
+      ['params', req.params],
+      ['querystring', req.query],
+      ['body', req.body],
+    ] as const) {
       if (hasNul(value)) throw badRequest(`${where}: the NUL character (U+0000) is not allowed`, { field: where });
     }
   });
@@ -408,7 +409,17 @@ export async function buildApp(opts: AppOptions) {
     (fn: (a: TypedApp, c: RouteContext) => void | Promise<void>): FastifyPluginAsync =>
     (a) =>
       Promise.resolve(fn(a as never, ctx));
-  for (const routes of [opsRoutes, accountRoutes, adminRoutes, networkRoutes, messagingRoutes, notificationRoutes, introductionRoutes, groupRoutes, streamRoutes])
+  for (const routes of [
+    opsRoutes,
+    accountRoutes,
+    adminRoutes,
+    networkRoutes,
+    messagingRoutes,
+    notificationRoutes,
+    introductionRoutes,
+    groupRoutes,
+    streamRoutes,
+  ])
     await app.register(plugin(routes));
   return app;
 }

@@ -21,7 +21,6 @@ export interface Outcome {
   body: unknown;
 }
 
-
 class Replay extends Error {
   constructor(readonly row: { requestHash: string; statusCode: number | null; response: unknown }) {
     super('replay');
@@ -44,12 +43,7 @@ export interface WriteOptions {
 }
 
 /** Runs `fn` in one transaction, honouring the request's Idempotency-Key if it has one. */
-export async function runWrite(
-  deps: Deps,
-  req: FastifyRequest,
-  fn: (u: Uow) => Promise<Outcome>,
-  opts: WriteOptions = {},
-): Promise<Outcome> {
+export async function runWrite(deps: Deps, req: FastifyRequest, fn: (u: Uow) => Promise<Outcome>, opts: WriteOptions = {}): Promise<Outcome> {
   const scoped = keyOf(req);
   if (!scoped) return transact(deps, fn);
   const { memberId, key } = scoped;
@@ -57,9 +51,7 @@ export async function runWrite(
   try {
     return await transact(deps, async (u) => {
       const cutoff = new Date(u.now.getTime() - KEY_TTL_MS);
-      await u.tx
-        .delete(idempotency)
-        .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key), lt(idempotency.createdAt, cutoff)));
+      await u.tx.delete(idempotency).where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key), lt(idempotency.createdAt, cutoff)));
       const inserted = await u.tx
         .insert(idempotency)
         .values({ memberId, key, requestHash: hash, createdAt: u.now })

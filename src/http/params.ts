@@ -39,8 +39,6 @@ export const MAX_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 /** A date-time from a request as a Date; 400 naming `field` when it is not a real instant of years 1 to 9999. */
 export function parseInstant(value: string, field: string): Date {
   const t = Date.parse(value);
-  if (!Number.isFinite(t) || t < MIN_INSTANT || t > MAX_INSTANT)
-    throw badRequest(`${field}: not a date-time between years 1 and 9999`, { field });
+  if (!Number.isFinite(t) || t < MIN_INSTANT || t > MAX_INSTANT) throw badRequest(`${field}: not a date-time between years 1 and 9999`, { field });
   return new Date(t);
 }
-

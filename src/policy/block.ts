@@ -9,8 +9,7 @@ import { allow, type Decision } from './types.js';
 const reblockMs = (c: Ctx) => c.policy.reblockCooldownHours * HOUR_MS;
 
 /** A request the member sent to the viewer and the viewer has not accepted. */
-const pendingRequestFromMember = (c: Ctx) =>
-  c.rel.conversation?.state === 'request' && c.rel.conversation.startedBy === 'member';
+const pendingRequestFromMember = (c: Ctx) => c.rel.conversation?.state === 'request' && c.rel.conversation.startedBy === 'member';
 
 export const BLOCK_RULES: readonly DenialRule<Ctx>[] = [
   { reason: 'pages_cannot_ignore', when: (c) => c.viewer.kind === 'page' && pendingRequestFromMember(c) },

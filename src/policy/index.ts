@@ -6,16 +6,7 @@ export { DEFAULT_POLICY, PolicyError, PolicySchema, TIERS, deepMerge, resolvePol
 export type { Policy, Tier } from './policy.js';
 export * from './types.js';
 export * from './facts.js';
-export {
-  cheapestPaidTier,
-  cheapestTierReaching,
-  cheapestTierWithCredits,
-  effectiveTier,
-  isPremium,
-  spendableCredits,
-  tierRank,
-  tierReaches,
-} from './tier.js';
+export { cheapestPaidTier, cheapestTierReaching, cheapestTierWithCredits, effectiveTier, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
 export type { TierHolder } from './tier.js';
 export { startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS, sessionIdleCutoff } from './time.js';
 export { isHidden, isSelf } from './rules.js';
@@ -42,16 +33,7 @@ export type { InvitationCtx } from './invitation.js';
 export type { MessageCtx, Route, ChannelRule } from './message.js';
 export type { Ctx, Base, DenialRule } from './rules.js';
 export type { PrimaryCtx, PrimaryRule } from './profile.js';
-export {
-  applicableChannels,
-  CHANNEL_RULES,
-  DELIVERY,
-  decideFollowUp,
-  decideMessage,
-  decideReply,
-  replyAccepts,
-  MESSAGE_RULES,
-} from './message.js';
+export { applicableChannels, CHANNEL_RULES, DELIVERY, decideFollowUp, decideMessage, decideReply, replyAccepts, MESSAGE_RULES } from './message.js';
 export { decideFollow } from './follow.js';
 export { decideBlock, decideIgnoreRequest, BLOCK_RULES, IGNORE_RULES } from './block.js';
 export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './profile.js';

@@ -67,10 +67,7 @@ export function introductionExpiryCutoff(now: Date, policy: Policy): Date {
 }
 
 const viaOk = (c: AskCtx) =>
-  c.ask.via !== null &&
-  c.ask.viaConnectedToViewer &&
-  c.ask.viaConnectedToMember &&
-  mayIntroduceThrough(c.ask.via.settings.profileVisibility, c.ask.viaDegree);
+  c.ask.via !== null && c.ask.viaConnectedToViewer && c.ask.viaConnectedToMember && mayIntroduceThrough(c.ask.via.settings.profileVisibility, c.ask.viaDegree);
 
 const otherPaths = (c: AskCtx): Unlock[] => c.ask.otherVias.map((h) => ({ kind: 'introduction', via: [h] }));
 
@@ -102,13 +99,7 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
  * with the other mutuals as unlocks), C's settings, the note's size, one open ask per (A, C),
  * B's pause after declines, the monthly limit.
  */
-export function decideIntroductionAsk(
-  facts: Facts,
-  ask: AskFacts,
-  note: string | null | undefined,
-  now: Date,
-  policy: Policy = DEFAULT_POLICY,
-): Decision {
+export function decideIntroductionAsk(facts: Facts, ask: AskFacts, note: string | null | undefined, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => firstDenial(ASK_RULES, { ...c, ask, note }) ?? allow());
 }
 
@@ -127,7 +118,13 @@ export interface ForwardFacts {
  * May B forward an ask (facts from B to C)? B not deactivated or closed; the ask vanishes (404, as
  * `recipient_unavailable`) when A or C no longer exists for B; B must still be connected to C.
  */
-export function decideIntroductionForward(facts: Facts, fwd: ForwardFacts, note: string | null | undefined, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
+export function decideIntroductionForward(
+  facts: Facts,
+  fwd: ForwardFacts,
+  note: string | null | undefined,
+  now: Date,
+  policy: Policy = DEFAULT_POLICY,
+): Decision {
   return decideWith(facts, now, policy, ACTOR_RULES, (c) => {
     if (fwd.askerHidden || fwd.targetHidden || isHidden(facts)) return { allowed: false, reason: 'recipient_unavailable', unlock: [] };
     if (!fwd.viaConnectedToMember) return { allowed: false, reason: 'not_in_reach', unlock: [] };

@@ -34,10 +34,7 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
   },
   {
     reason: 'email_required',
-    when: (c) =>
-      !c.accepting &&
-      exhausted(c.quotas.idkReportsLast90Days, c.policy.idkReportsToRequireEmail) &&
-      c.attempt.emailMatches !== true,
+    when: (c) => !c.accepting && exhausted(c.quotas.idkReportsLast90Days, c.policy.idkReportsToRequireEmail) && c.attempt.emailMatches !== true,
   },
   {
     reason: 'weekly_invitation_limit',
@@ -46,11 +43,7 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
   },
   {
     reason: 'note_limit',
-    when: (c) =>
-      !c.accepting &&
-      hasNote(c.attempt.note) &&
-      c.viewerTier === 'free' &&
-      exhausted(c.quotas.notesThisMonth, c.policy.notesPerMonthFree),
+    when: (c) => !c.accepting && hasNote(c.attempt.note) && c.viewerTier === 'free' && exhausted(c.quotas.notesThisMonth, c.policy.notesPerMonthFree),
     unlock: (c) => [{ kind: 'upgrade', tier: cheapestPaidTier() }, ...waitNextMonth(c.now)],
   },
 ];
@@ -61,12 +54,7 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
  * answer `ok` means "connect at once" (the service accepts that invitation instead).
  * The profile's `actions.connect` is this decision with no note.
  */
-export function decideInvitation(
-  facts: Facts,
-  attempt: InvitationAttempt,
-  now: Date,
-  policy: Policy = DEFAULT_POLICY,
-): Decision {
+export function decideInvitation(facts: Facts, attempt: InvitationAttempt, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   // Inviting back is accepting, which a restricted member may do (DOMAIN.md 1): only the actor rules then.
   const accepting = facts.relationship.invitation?.direction === 'received' && !isHidden(facts) && !isSelf(facts);
   return decideWith(facts, now, policy, [...(accepting ? ACTOR_RULES : SENDER_RULES), ...TARGET_RULES], (c) => {

@@ -41,11 +41,7 @@ export function longerThan(text: string | null | undefined, max: number): boolea
 }
 
 /** A message's size rule (`too_long`): an InMail has its own subject and body maxima. */
-export function messageTooLong(
-  attempt: { body?: string; subject?: string | null },
-  inmail: boolean,
-  policy: Policy,
-): boolean {
+export function messageTooLong(attempt: { body?: string; subject?: string | null }, inmail: boolean, policy: Policy): boolean {
   if (inmail) {
     return longerThan(attempt.body, policy.inmailBodyMaxChars) || longerThan(attempt.subject, policy.inmailSubjectMaxChars);
   }
@@ -67,7 +63,10 @@ export function noteOf(note: string | null | undefined): string | null {
  * characters (Unicode format characters: zero-width spaces, direction marks and overrides) ignored.
  */
 export function sameTextKey(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{Cf}]+/gu, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{Cf}]+/gu, '');
 }
 
 /** A pending invitation expires `invitationExpiryDays` after it was sent. */
@@ -105,11 +104,7 @@ export function shouldRestrict(distinctReportersLast30Days: number, policy: Poli
  * reporter whose account is at least `reportMinAccountAgeDays` old. Every report still reaches the
  * moderators.
  */
-export function reportCounts(
-  report: { reason: string; reportedWroteToReporter: boolean; reporterSince: Date },
-  now: Date,
-  policy: Policy,
-): boolean {
+export function reportCounts(report: { reason: string; reportedWroteToReporter: boolean; reporterSince: Date }, now: Date, policy: Policy): boolean {
   return (
     (report.reason === 'spam' || report.reason === 'harassment') &&
     report.reportedWroteToReporter &&

@@ -7,14 +7,7 @@ import { decideInvitation } from './invitation.js';
 import { exhausted, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { context, decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
-import {
-  cheapestTierReaching,
-  cheapestTierWithCredits,
-  isPremium,
-  spendableCredits,
-  tierRank,
-  tierReaches,
-} from './tier.js';
+import { cheapestTierReaching, cheapestTierWithCredits, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
 import { MINUTE_MS } from './time.js';
 import { allow, INMAIL_COST, type Channel, type Decision, type Delivery, type Unlock } from './types.js';
 
@@ -24,8 +17,7 @@ export interface ChannelRule {
   applies: (c: Ctx) => boolean;
 }
 
-const groupQuotaLeft = (c: Ctx) =>
-  !exhausted(c.quotas.groupConversationsThisMonth, c.policy.groupConversationsPerMonth);
+const groupQuotaLeft = (c: Ctx) => !exhausted(c.quotas.groupConversationsThisMonth, c.policy.groupConversationsPerMonth);
 
 /**
  * The viewer writes back into a thread the member started that landed in the viewer's inbox (an
@@ -193,9 +185,7 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
   { reason: 'bulk_flagged', when: (c) => c.newNonConnection && c.viewer.bulkFlagged === true, unlock: connectUnlock },
   {
     reason: 'monthly_limit',
-    when: (c) =>
-      c.newNonConnection &&
-      exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth),
+    when: (c) => c.newNonConnection && exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth),
     unlock: (c) => [...waitNextMonth(c.now), ...connectUnlock(c)],
   },
   {
@@ -228,12 +218,7 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
  * `cost: { inmailCredits: 1 }`. A free channel always wins over an InMail asked for: a credit is
  * spent only when nothing free reaches the member.
  */
-export function decideMessage(
-  facts: Facts,
-  attempt: MessageAttempt,
-  now: Date,
-  policy: Policy = DEFAULT_POLICY,
-): Decision {
+export function decideMessage(facts: Facts, attempt: MessageAttempt, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => {
     const pending = pendingOf(c);
     const ctx: MessageCtx = {
@@ -261,12 +246,7 @@ export function decideMessage(
  * a pending request cannot write before accepting (`request_not_accepted`); the sender of one may
  * send `followUpsWhilePending` follow-ups (`awaiting_response`).
  */
-export function decideReply(
-  facts: Facts,
-  attempt: Omit<MessageAttempt, 'channel'>,
-  now: Date,
-  policy: Policy = DEFAULT_POLICY,
-): Decision {
+export function decideReply(facts: Facts, attempt: Omit<MessageAttempt, 'channel'>, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   return decideMessage(facts, { body: attempt.body, subject: attempt.subject }, now, policy);
 }
 

@@ -29,8 +29,7 @@ export const PRIMARY_RULES: readonly PrimaryRule[] = [
   // Accept only when neither is at the cap (DOMAIN.md 4.4); otherwise the rules below apply.
   {
     action: 'accept',
-    when: (c) =>
-      c.facts.relationship.invitation?.direction === 'received' && !atCap(c.facts.viewer, c.policy) && !atCap(c.member, c.policy),
+    when: (c) => c.facts.relationship.invitation?.direction === 'received' && !atCap(c.facts.viewer, c.policy) && !atCap(c.member, c.policy),
   },
   { action: 'follow', when: (c) => c.member.kind === 'page' },
   { action: 'message', when: (c) => c.member.settings.primaryAction === 'message' },
@@ -67,10 +66,6 @@ export function profileActions(facts: Facts, now: Date, policy: Policy = DEFAULT
 }
 
 /** The primary button and the four actions together. */
-export function decideProfile(
-  facts: Facts,
-  now: Date,
-  policy: Policy = DEFAULT_POLICY,
-): { primaryAction: PrimaryAction; actions: ProfileActions } {
+export function decideProfile(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): { primaryAction: PrimaryAction; actions: ProfileActions } {
   return { primaryAction: primaryAction(facts, policy), actions: profileActions(facts, now, policy) };
 }

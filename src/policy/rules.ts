@@ -69,9 +69,7 @@ export const SENDER_RULES: readonly DenialRule<Base>[] = [
 ];
 
 /** Only deactivated or closed actors are stopped (blocking and ignoring stay open to restricted members). */
-export const ACTOR_RULES: readonly DenialRule<Base>[] = [
-  { reason: 'sender_inactive', when: (b) => isInactive(b.facts.viewer) },
-];
+export const ACTOR_RULES: readonly DenialRule<Base>[] = [{ reason: 'sender_inactive', when: (b) => isInactive(b.facts.viewer) }];
 
 /** Acting on oneself, then on a member who does not exist for the viewer. */
 export const TARGET_RULES: readonly DenialRule<Base>[] = [
@@ -83,13 +81,7 @@ export const TARGET_RULES: readonly DenialRule<Base>[] = [
  * Runs the first stages (`pre`, on the possibly-unknown member) and then, with the member known,
  * `decide`. Every decision function is built this way.
  */
-export function decideWith(
-  facts: Facts,
-  now: Date,
-  policy: Policy,
-  pre: readonly DenialRule<Base>[],
-  decide: (c: Ctx) => Decision,
-): Decision {
+export function decideWith(facts: Facts, now: Date, policy: Policy, pre: readonly DenialRule<Base>[], decide: (c: Ctx) => Decision): Decision {
   const denied = firstDenial(pre, { facts, now, policy });
   if (denied) return denied;
   return decide(context(facts, now, policy));

@@ -9,7 +9,12 @@ import type { Degree } from './types.js';
 
 /** The words of a text: runs of letters and digits, lower case (compatibility-normalized). */
 export function searchWords(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /** How well one query word matches one word: 0 the same word, 1 a prefix, 2 a typo; null no match. */

@@ -3,7 +3,16 @@
  * Everything here is plain data, JSON-ready as it is (times are ISO 8601 UTC strings).
  */
 import { REASONS, type Delivery, type Reason } from '../contract/codes.js';
-import { DEFAULT_SETTINGS, type Channel, type Decision, type Degree, type MemberStatus, type PrimaryAction, type Settings, type Unlock } from '../contract/schemas.js';
+import {
+  DEFAULT_SETTINGS,
+  type Channel,
+  type Decision,
+  type Degree,
+  type MemberStatus,
+  type PrimaryAction,
+  type Settings,
+  type Unlock,
+} from '../contract/schemas.js';
 
 /** The vocabulary is the contract's (src/contract): reasons, channels, decisions, unlocks, settings. */
 export { REASONS };

@@ -83,11 +83,7 @@ export class Realtime {
     this.tracker = new EventTracker(lastEventId);
     // Ids just below the load point that were not committed yet when the index was loaded.
     const lo = Math.max(0, lastEventId - 1000);
-    const present = await deps.store.db
-      .select({ id: events.id })
-      .from(events)
-      .where(gt(events.id, lo))
-      .orderBy(asc(events.id));
+    const present = await deps.store.db.select({ id: events.id }).from(events).where(gt(events.id, lo)).orderBy(asc(events.id));
     const have = new Set(present.map((r) => r.id));
     const holes: number[] = [];
     for (let id = lo + 1; id <= lastEventId; id++) if (!have.has(id)) holes.push(id);
@@ -200,7 +196,10 @@ export class Realtime {
     }
     const holes = this.tracker.openGaps();
     for (let i = 0; i < holes.length && !this.closed; i += PAGE) {
-      const rows = await db.select().from(events).where(inArray(events.id, holes.slice(i, i + PAGE)));
+      const rows = await db
+        .select()
+        .from(events)
+        .where(inArray(events.id, holes.slice(i, i + PAGE)));
       for (const r of rows) found.push(rowToEvent(r));
     }
     if (this.closed || found.length === 0) return;

@@ -363,7 +363,12 @@ export class StreamHub {
     }
     const gone = new Set(
       ids.size
-        ? (await db.select({ id: members.id }).from(members).where(and(inArray(members.id, [...ids]), ne(members.status, 'active')))).map((r) => r.id)
+        ? (
+            await db
+              .select({ id: members.id })
+              .from(members)
+              .where(and(inArray(members.id, [...ids]), ne(members.status, 'active')))
+          ).map((r) => r.id)
         : [],
     );
     const ignored = new Set(
@@ -373,7 +378,11 @@ export class StreamHub {
               .select({ conv: conversationMembers.conversationId, member: conversationMembers.memberId })
               .from(conversationMembers)
               .where(
-                and(inArray(conversationMembers.conversationId, [...convIds]), inArray(conversationMembers.memberId, [...c.subIds]), eq(conversationMembers.ignored, true)),
+                and(
+                  inArray(conversationMembers.conversationId, [...convIds]),
+                  inArray(conversationMembers.memberId, [...c.subIds]),
+                  eq(conversationMembers.ignored, true),
+                ),
               )
           ).map((r) => `${r.conv}:${r.member}`)
         : [],

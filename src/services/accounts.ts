@@ -11,7 +11,17 @@ import { credentials, members, sessions, settings, subscriptions } from '../stor
 import type { Deps } from './context.js';
 import { AppError, badRequest, conflict, unauthenticated } from './errors.js';
 import { cacheOf } from './cache.js';
-import { cachedMemberById, lockMembers, memberById, memberByLogin, mergeSettings, settingsColumns, type MemberRecord, type SettingsPatch, type SettingsRow } from './members.js';
+import {
+  cachedMemberById,
+  lockMembers,
+  memberById,
+  memberByLogin,
+  mergeSettings,
+  settingsColumns,
+  type MemberRecord,
+  type SettingsPatch,
+  type SettingsRow,
+} from './members.js';
 import { pgCode, pgConstraint, transact, type Uow } from './uow.js';
 
 const ARGON = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -108,9 +118,7 @@ let dummyHash: Promise<string> | null = null;
 
 export async function login(deps: Deps, loginName: string, password: string) {
   const m = await memberByLogin(deps.store.db, loginName);
-  const cred = m
-    ? (await deps.store.db.select().from(credentials).where(eq(credentials.memberId, m.id)).limit(1))[0]
-    : undefined;
+  const cred = m ? (await deps.store.db.select().from(credentials).where(eq(credentials.memberId, m.id)).limit(1))[0] : undefined;
   if (!m || !cred || m.kind !== 'person') {
     dummyHash ??= hashPassword('not-a-password-at-all');
     await argonVerify(await dummyHash, password).catch(() => false);
@@ -124,7 +132,10 @@ export async function login(deps: Deps, loginName: string, password: string) {
 export async function logout(deps: Deps, token: string): Promise<void> {
   cacheOf(deps).dropSession(hashToken(token));
   await transact(deps, async (u) => {
-    const gone = await u.tx.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).returning({ id: sessions.id, memberId: sessions.memberId });
+    const gone = await u.tx
+      .delete(sessions)
+      .where(eq(sessions.tokenHash, hashToken(token)))
+      .returning({ id: sessions.id, memberId: sessions.memberId });
     for (const g of gone) await u.emit('sessions.revoked', [g.memberId], { memberId: g.memberId, sessionIds: [g.id] });
   });
 }
@@ -167,7 +178,10 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   }
   if (now - lastUsedAt >= SESSION_TOUCH_MS) {
     lastUsedAt = now;
-    await db.update(sessions).set({ lastUsedAt: new Date(now) }).where(eq(sessions.tokenHash, tokenHash));
+    await db
+      .update(sessions)
+      .set({ lastUsedAt: new Date(now) })
+      .where(eq(sessions.tokenHash, tokenHash));
   }
   const m = cached ? await cachedMemberById(deps, row.memberId) : await memberById(db, row.memberId);
   if (!m || m.status === 'closed') return null;
@@ -273,10 +287,8 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   const m = (await memberById(u.tx, memberId))!;
   if (m.status === 'closed') throw new AppError(409, 'conflict', 'the account is closed');
   const next = action === 'deactivate' ? 'deactivated' : action === 'reactivate' ? 'active' : 'closed';
-  if (action === 'deactivate' && m.status !== 'active')
-    throw new AppError(409, 'conflict', 'the account is not active');
-  if (action === 'reactivate' && m.status !== 'deactivated')
-    throw new AppError(409, 'conflict', 'the account is not deactivated');
+  if (action === 'deactivate' && m.status !== 'active') throw new AppError(409, 'conflict', 'the account is not active');
+  if (action === 'reactivate' && m.status !== 'deactivated') throw new AppError(409, 'conflict', 'the account is not deactivated');
   await u.tx.update(members).set({ status: next }).where(eq(members.id, memberId));
   if (next === 'closed') {
     await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));

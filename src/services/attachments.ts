@@ -198,7 +198,8 @@ export async function storeStream(dir: string, source: Readable, policy: Policy,
     }
     out.end();
     await finished(out);
-    if (tooBig || truncated()) throw new AppError(413, 'payload_too_large', `the file is larger than ${maxBytes} bytes`, { details: { field: 'file', maxBytes } });
+    if (tooBig || truncated())
+      throw new AppError(413, 'payload_too_large', `the file is larger than ${maxBytes} bytes`, { details: { field: 'file', maxBytes } });
     if (utf8) {
       try {
         decoder.decode();
@@ -244,8 +245,7 @@ export async function ownedAttachments(db: Runner, ids: string[], uploaderIds: n
     .select()
     .from(attachments)
     .where(and(inArray(attachments.id, unique), inArray(attachments.uploaderId, uploaderIds)));
-  if (rows.length !== unique.length)
-    throw new AppError(400, 'invalid_request', 'attachments: unknown attachment id', { details: { field: 'attachments' } });
+  if (rows.length !== unique.length) throw new AppError(400, 'invalid_request', 'attachments: unknown attachment id', { details: { field: 'attachments' } });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return unique.map((id) => byId.get(id)!);
 }
@@ -258,7 +258,10 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
   const [row] = await db.select().from(attachments).where(eq(attachments.id, id)).limit(1);
   if (!row) return null;
   if (row.uploaderId === viewerId) return row;
-  const res = { rows: await selectRows<unknown>(db, sql`
+  const res = {
+    rows: await selectRows<unknown>(
+      db,
+      sql`
     select 1 as ok
       from message_attachments ma
       join messages m on m.id = ma.message_id
@@ -273,7 +276,9 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
        and (cm.member_id = ${viewerId}
             or exists (select 1 from page_admins pa where pa.page_id = cm.member_id and pa.member_id = ${viewerId}))
      limit 1
-  `) };
+  `,
+    ),
+  };
   return res.rows.length > 0 ? row : null;
 }
 

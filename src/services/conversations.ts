@@ -27,7 +27,6 @@ import type { Uow } from './uow.js';
 import type { Message as ApiMessage, Conversation as ApiConversation } from '../contract/index.js';
 export type { ApiMessage, ApiConversation };
 
-
 export type ConvRow = typeof conversations.$inferSelect;
 export type MemberSide = typeof conversationMembers.$inferSelect;
 type MessageRow = typeof messages.$inferSelect;
@@ -107,7 +106,10 @@ export async function shapeMessages(
         .where(
           and(
             inArray(attachments.uploaderId, [...new Set(links.map((l) => senderOf.get(l.messageId)!))]),
-            inArray(attachments.id, links.map((l) => l.attachmentId)),
+            inArray(
+              attachments.id,
+              links.map((l) => l.attachmentId),
+            ),
           ),
         )
         .orderBy(attachments.createdAt, attachments.id)
@@ -126,7 +128,15 @@ export async function shapeMessages(
     ? await db
         .select()
         .from(introductions)
-        .where(and(inArray(introductions.askerId, [...new Set(introRows.map((r) => r.senderId))]), inArray(introductions.id, introRows.map((r) => r.introductionId!))))
+        .where(
+          and(
+            inArray(introductions.askerId, [...new Set(introRows.map((r) => r.senderId))]),
+            inArray(
+              introductions.id,
+              introRows.map((r) => r.introductionId!),
+            ),
+          ),
+        )
     : [];
   const need = [...new Set([...rows.map((r) => r.senderId), ...intros.map((i) => i.viaId)])].filter((id) => !known?.has(id));
   const loaded = await membersByIds(db, need);
@@ -163,7 +173,18 @@ export async function conversationViews(deps: Deps, db: Runner, viewerId: number
     ? await db
         .select()
         .from(messages)
-        .where(and(inArray(messages.conversationId, withLast.map((c) => c.id)), inArray(messages.id, withLast.map((c) => c.lastMessageId!))))
+        .where(
+          and(
+            inArray(
+              messages.conversationId,
+              withLast.map((c) => c.id),
+            ),
+            inArray(
+              messages.id,
+              withLast.map((c) => c.lastMessageId!),
+            ),
+          ),
+        )
     : [];
   const shaped = await shapeMessages(deps, db, viewerId, lastRows, now, people);
   const lastById = new Map(shaped.map((m) => [Number(m.id), m]));
@@ -233,10 +254,15 @@ export async function conversationFor(
 async function goneFor(db: Runner, memberId: number, others: number[]): Promise<Set<number>> {
   if (others.length === 0) return new Set();
   const list = sql`${`{${others.join(',')}}`}::bigint[]`;
-  const res = { rows: await selectRows<{ id: unknown }>(db, sql`
+  const res = {
+    rows: await selectRows<{ id: unknown }>(
+      db,
+      sql`
     select blocked as id from blocks where blocker = ${memberId} and blocked = any(${list}) and unblocked_at is null
     union select blocker from blocks where blocker = any(${list}) and blocked = ${memberId} and unblocked_at is null
-    union select id from members where id = any(${list}) and status <> 'active'`) };
+    union select id from members where id = any(${list}) and status <> 'active'`,
+    ),
+  };
   return new Set(res.rows.map((r) => Number(r.id)));
 }
 
@@ -289,7 +315,15 @@ export async function listConversations(
     const convs = await db
       .select()
       .from(conversations)
-      .where(and(inArray(conversations.id, sides.map((s) => s.conversationId)), isNull(conversations.endedAt)));
+      .where(
+        and(
+          inArray(
+            conversations.id,
+            sides.map((s) => s.conversationId),
+          ),
+          isNull(conversations.endedAt),
+        ),
+      );
     const byId = new Map(convs.map((c) => [c.id, c]));
     const gone = await goneFor(db, memberId, [...new Set(convs.map((c) => otherOf(c, memberId)))]);
     for (const s of sides) {
@@ -303,7 +337,13 @@ export async function listConversations(
     from = { at: end.lastActivityAt, lastMessageId: end.lastMessageId ?? 0 };
   }
   const page = rows.slice(0, limit);
-  const items = await conversationViews(deps, db, memberId, page.map((r) => r.conv), now);
+  const items = await conversationViews(
+    deps,
+    db,
+    memberId,
+    page.map((r) => r.conv),
+    now,
+  );
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeListCursor(last.side.lastActivityAt, last.side.lastMessageId ?? 0) : null;
   return { items, nextCursor };
@@ -335,8 +375,7 @@ export async function listMessages(
 
 /** A pending request `memberId` received (not one they sent), or 409. */
 function requireReceivedRequest(conv: ConvRow, memberId: number) {
-  if (conv.state !== 'request' || conv.recipientId !== memberId)
-    throw conflict('this conversation is not a message request you received', { field: 'id' });
+  if (conv.state !== 'request' || conv.recipientId !== memberId) throw conflict('this conversation is not a message request you received', { field: 'id' });
 }
 
 /** Accept a request: the conversation opens (no connection, no full profile) and moves to the inbox. */

@@ -24,14 +24,11 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new AppError(400, 'invalid_request', message, { details });
+export const badRequest = (message: string, details?: Record<string, unknown>) => new AppError(400, 'invalid_request', message, { details });
 export const notFound = (message = 'not found') => new AppError(404, 'not_found', message);
-export const conflict = (message: string, details?: Record<string, unknown>) =>
-  new AppError(409, 'conflict', message, { details });
+export const conflict = (message: string, details?: Record<string, unknown>) => new AppError(409, 'conflict', message, { details });
 export const unauthenticated = (message = 'authentication required') => new AppError(401, 'unauthenticated', message);
-export const forbidden = (code: ErrorCode, message: string, unlock: UnlockLike[] = []) =>
-  new AppError(403, code, message, { unlock });
+export const forbidden = (code: ErrorCode, message: string, unlock: UnlockLike[] = []) => new AppError(403, code, message, { unlock });
 
 /**
  * A verb the policy refused: the decision with its reason and unlock, and the moment it was taken

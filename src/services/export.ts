@@ -67,7 +67,10 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
   yield* array(
     'connections',
     once(async () => {
-      const rows = await db.select().from(connections).where(or(eq(connections.a, me.id), eq(connections.b, me.id)));
+      const rows = await db
+        .select()
+        .from(connections)
+        .where(or(eq(connections.a, me.id), eq(connections.b, me.id)));
       const w = await who(rows.map((r) => (r.a === me.id ? r.b : r.a)));
       return rows.map((r) => ({ member: w.get(r.a === me.id ? r.b : r.a), since: r.createdAt.toISOString() }));
     }),
@@ -92,7 +95,10 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     'blocks',
     once(async () => {
       const rows = await db.select().from(blocks).where(eq(blocks.blocker, me.id));
-      const found = await membersByIds(db, rows.map((r) => r.blocked));
+      const found = await membersByIds(
+        db,
+        rows.map((r) => r.blocked),
+      );
       // the blocks list shows handle and name only (DOMAIN.md 7)
       return rows.map((r) => ({
         member: found.get(r.blocked) ? { handle: found.get(r.blocked)!.handle, name: found.get(r.blocked)!.name } : FORMER_MEMBER,
@@ -186,7 +192,14 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
           afterMsg = m.id;
           piece +=
             (nMsg++ ? ',' : '') +
-            JSON.stringify({ id: String(m.id), sender: senders.get(m.senderId), body: m.body, subject: m.subject, channel: m.channel, createdAt: m.createdAt.toISOString() });
+            JSON.stringify({
+              id: String(m.id),
+              sender: senders.get(m.senderId),
+              body: m.body,
+              subject: m.subject,
+              channel: m.channel,
+              createdAt: m.createdAt.toISOString(),
+            });
         }
         yield piece; // one piece a batch: memory holds at most one batch
         if (msgs.length < BATCH) break;

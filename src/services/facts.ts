@@ -12,7 +12,6 @@ import type { Deps } from './context.js';
 import { balancesFromRow, ledgerColumns } from './inmail.js';
 import { apiStatus, membersByIds, type MemberRecord } from './members.js';
 
-
 export function monthStartUTC(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
@@ -70,13 +69,31 @@ async function liveConversationFacts(db: Runner, convId: unknown, v: number): Pr
   if (convId === null || convId === undefined) return null;
   const id = Number(convId);
   // two statements: the conversation (by id) and the viewer's side (by member) are on different shards on Citus
-  const res = { rows: await selectRows<Record<string, unknown>>(db, sql`
+  const res = {
+    rows: await selectRows<Record<string, unknown>>(
+      db,
+      sql`
     select c.id, c.starter_id, c.state, c.channel, c.follow_ups, c.accepted
-      from conversations c where c.id = ${id} and c.ended_at is null`) };
+      from conversations c where c.id = ${id} and c.ended_at is null`,
+    ),
+  };
   const r = res.rows[0];
   if (!r) return null;
-  const side = { rows: await selectRows<Record<string, unknown>>(db, sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,) };
-  return { id: r.id, starterId: r.starter_id, state: r.state, channel: r.channel, followUps: r.follow_ups, accepted: r.accepted, ignored: side.rows[0]?.ignored ?? null };
+  const side = {
+    rows: await selectRows<Record<string, unknown>>(
+      db,
+      sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,
+    ),
+  };
+  return {
+    id: r.id,
+    starterId: r.starter_id,
+    state: r.state,
+    channel: r.channel,
+    followUps: r.follow_ups,
+    accepted: r.accepted,
+    ignored: side.rows[0]?.ignored ?? null,
+  };
 }
 
 /** Reads the relationship of a pair from a row holding relationshipColumns(). */
@@ -196,7 +213,9 @@ export async function gatherFacts(
     return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
   }
   // One round trip: the viewer's counters and the pair's relationship together.
-  const res = { rows: await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`,) };
+  const res = {
+    rows: await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`),
+  };
   const row = res.rows[0];
   const quotas = quotasFromRow(deps, row, viewer, now);
   const { rel, invitation } = await relationshipFromRow(deps, db, row, viewer.id, member.id, opts);
@@ -210,7 +229,12 @@ export async function gatherFacts(
 export async function connectionCounts(db: Runner, ids: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const id of ids) {
-    const res = { rows: await selectRows<Record<string, unknown>>(db, sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,) };
+    const res = {
+      rows: await selectRows<Record<string, unknown>>(
+        db,
+        sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,
+      ),
+    };
     out.set(id, Number(res.rows[0].n));
   }
   return out;

@@ -134,7 +134,10 @@ export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: numbe
   await require(u.tx, groupId, viewer.id, 'manage');
   // Approving adds someone the admin must be able to see; declining works whatever the blocks.
   const m = approve ? await personFor(u, viewer, handle) : await groupPersonFor(u, handle);
-  const [req] = await u.tx.select().from(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
+  const [req] = await u.tx
+    .select()
+    .from(groupRequests)
+    .where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
   if (!req) throw notFound('no such request');
   if (approve) await addMember(u, groupId, m.id);
   else await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
@@ -186,7 +189,10 @@ export async function listGroupPeople(
       .where(and(eq(table.groupId, groupId), gt(table.memberId, cursor)))
       .orderBy(asc(table.memberId))
       .limit(page.limit + 1);
-    const byId = await membersByIds(db, rows.map((r) => r.id));
+    const byId = await membersByIds(
+      db,
+      rows.map((r) => r.id),
+    );
     for (const r of rows) {
       cursor = r.id;
       const m = byId.get(r.id);

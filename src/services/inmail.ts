@@ -121,7 +121,15 @@ export async function grantsDue(db: Runner, member: MemberRecord, now: Date, pol
 }
 
 /** A grant at a change of subscription (`start` or `upgrade`), on top of `tierPool`. Returns the amount. */
-export async function grantOnChange(db: Runner, memberId: number, holder: TierHolder, kind: 'start' | 'upgrade', tierPool: number, now: Date, policy: Policy): Promise<number> {
+export async function grantOnChange(
+  db: Runner,
+  memberId: number,
+  holder: TierHolder,
+  kind: 'start' | 'upgrade',
+  tierPool: number,
+  now: Date,
+  policy: Policy,
+): Promise<number> {
   const amount = grantInmailCredits(holder, tierPool, now, policy) - tierPool;
   await db
     .insert(inmailLedger)
@@ -188,7 +196,12 @@ import type { CreditEntry as ApiCreditEntry } from '../contract/index.js';
 export type { ApiCreditEntry };
 
 /** The ledger's history, newest first (keyset on id), with the balance after each entry. */
-export async function creditHistory(db: Runner, memberId: number, before: number | null, limit: number): Promise<{ items: ApiCreditEntry[]; nextCursor: string | null }> {
+export async function creditHistory(
+  db: Runner,
+  memberId: number,
+  before: number | null,
+  limit: number,
+): Promise<{ items: ApiCreditEntry[]; nextCursor: string | null }> {
   const rows = rowsOf(
     await db.execute(sql`
       select * from (

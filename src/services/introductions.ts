@@ -122,7 +122,14 @@ async function askCounts(db: Runner, askerId: number, targetId: number, viaId: n
   const [open] = await db
     .select({ id: introductions.id })
     .from(introductions)
-    .where(and(eq(introductions.askerId, askerId), eq(introductions.targetId, targetId), eq(introductions.status, 'asked'), sql`${introductions.createdAt} > ${cutoff}`))
+    .where(
+      and(
+        eq(introductions.askerId, askerId),
+        eq(introductions.targetId, targetId),
+        eq(introductions.status, 'asked'),
+        sql`${introductions.createdAt} > ${cutoff}`,
+      ),
+    )
     .limit(1);
   const [month] = await db
     .select({ n: sql<number>`count(*)::int` })
@@ -147,7 +154,10 @@ async function askCounts(db: Runner, askerId: number, targetId: number, viaId: n
 
 /** Other mutual connections A could ask (handles), for the unlock; only those A may see. */
 async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: MemberRecord, exclude: number | null): Promise<string[]> {
-  const ids = deps.graph.mutuals(asker.id, target.id, { limit: 4 }).items.filter((id) => id !== exclude).slice(0, 3);
+  const ids = deps.graph
+    .mutuals(asker.id, target.id, { limit: 4 })
+    .items.filter((id) => id !== exclude)
+    .slice(0, 3);
   const byId = await membersByIds(db, ids);
   return ids.flatMap((id) => {
     const m = byId.get(id);
@@ -157,7 +167,11 @@ async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: Me
 
 /** The ask `id` as its introducer B may act on it (404 when it is not B's, or vanished for B). */
 async function askForVia(u: Uow, via: MemberRecord, id: number) {
-  const [row] = await u.tx.select().from(introductions).where(and(eq(introductions.id, id), eq(introductions.viaId, via.id))).for('update');
+  const [row] = await u.tx
+    .select()
+    .from(introductions)
+    .where(and(eq(introductions.id, id), eq(introductions.viaId, via.id)))
+    .for('update');
   if (!row) throw notFound('no such introduction');
   const people = await membersByIds(u.tx, [row.askerId, row.targetId, via.id]);
   const asker = people.get(row.askerId);
@@ -195,7 +209,8 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
     .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: sent ? Number(sent.conversation.id) : null })
     .where(eq(introductions.id, row.id))
     .returning();
-  if (sent) await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next, people, target.id, now), conversationId: sent.conversation.id });
+  if (sent)
+    await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next, people, target.id, now), conversationId: sent.conversation.id });
   return toApi(deps, next, people, via.id, now);
 }
 
@@ -252,4 +267,3 @@ export async function listIntroductions(
   }
   return { items, nextCursor: cursor !== undefined && items.length > 0 ? String(cursor) : null };
 }
-

@@ -19,7 +19,6 @@ import { notify } from './notifications.js';
 import type { Uow } from './uow.js';
 import { recipientUnavailable } from '../policy/types.js';
 
-
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Invitation as ApiInvitation } from '../contract/index.js';
 export type { ApiInvitation };
@@ -103,18 +102,13 @@ export async function sendInvitation(
   await expireLapsed(u, viewer.id, member.id);
   const counts = await connectionCounts(tx, [viewer.id, member.id]);
   const { facts, invitation } = await gatherFacts(deps, tx, viewer, member, now, { connectionCounts: counts });
-  const emailMatches =
-    !!input.email && !!member.email && input.email.trim().toLowerCase() === member.email.trim().toLowerCase();
+  const emailMatches = !!input.email && !!member.email && input.email.trim().toLowerCase() === member.email.trim().toLowerCase();
   const note = noteOf(input.note); // a note of only whitespace is no note (DOMAIN.md 3)
   enforce(decideInvitation(facts, { note, emailMatches }, now, deps.policy), now);
 
   if (invitation && invitation.fromId === member.id) {
     // Crossing invitations: the member already invited the viewer, so they connect at once.
-    const [row] = await tx
-      .update(invitations)
-      .set({ status: 'accepted', respondedAt: now })
-      .where(eq(invitations.id, invitation.id))
-      .returning();
+    const [row] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, invitation.id)).returning();
     await closeInvitationPairs(tx, [row]);
     await connect(u, viewer.id, member.id);
     await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row.id), by: viewer.id });
@@ -172,11 +166,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
   } else if (action === 'ignore') {
     [next] = await tx.update(invitations).set({ status: 'ignored', respondedAt: now }).where(eq(invitations.id, id)).returning();
   } else if (action === 'report') {
-    [next] = await tx
-      .update(invitations)
-      .set({ status: 'ignored', respondedAt: now, reportedAt: now })
-      .where(eq(invitations.id, id))
-      .returning();
+    [next] = await tx.update(invitations).set({ status: 'ignored', respondedAt: now, reportedAt: now }).where(eq(invitations.id, id)).returning();
   } else {
     [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(eq(invitations.id, id)).returning();
     await closeInvitationPairs(tx, [next!]);

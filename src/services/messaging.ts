@@ -11,7 +11,18 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { BULK_WINDOW_MS, charCount, decideIntroductionDelivery, decideMessage, decideReply, deny, isBulkSending, replyAccepts, requestFolder, sameTextKey } from '../policy/index.js';
+import {
+  BULK_WINDOW_MS,
+  charCount,
+  decideIntroductionDelivery,
+  decideMessage,
+  decideReply,
+  deny,
+  isBulkSending,
+  replyAccepts,
+  requestFolder,
+  sameTextKey,
+} from '../policy/index.js';
 import { selectRows, type Tx } from '../store/db.js';
 import { claimConversationPair, liveConversationId, setConversationPair } from '../store/lookups.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
@@ -37,7 +48,6 @@ import { lockMembers, memberByHandle, memberById, type MemberRecord } from './me
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 import { unlessHidden } from './hidden.js';
-
 
 export interface SendInput {
   body: string;
@@ -82,7 +92,14 @@ export async function sendInConversation(u: Uow, actor: Actor, conversationId: n
  * A forwarded introduction (DOMAIN.md 11): a message from the asker to the target on channel
  * `introduction`, decided by decideIntroductionDelivery (C's settings apply, tier reach does not).
  */
-export async function deliverIntroduction(u: Uow, asker: MemberRecord, target: MemberRecord, body: string, introductionId: number, via: MemberRecord): Promise<SendResult> {
+export async function deliverIntroduction(
+  u: Uow,
+  asker: MemberRecord,
+  target: MemberRecord,
+  body: string,
+  introductionId: number,
+  via: MemberRecord,
+): Promise<SendResult> {
   return deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId, via });
 }
 
@@ -189,7 +206,10 @@ async function deliver(
     // Connected, accepted, or this reply lets the other side in (isReply: DOMAIN.md 5.1).
     const accepts = replyAccepts(facts);
     if (conv.state === 'request' || accepts) {
-      await tx.update(conversations).set({ state: 'open', ...(accepts ? { accepted: true } : {}) }).where(eq(conversations.id, conv.id));
+      await tx
+        .update(conversations)
+        .set({ state: 'open', ...(accepts ? { accepted: true } : {}) })
+        .where(eq(conversations.id, conv.id));
       if (conv.state === 'request') await tx.update(conversationMembers).set({ folder: 'inbox' }).where(eq(conversationMembers.conversationId, conv.id));
       conv = { ...conv, state: 'open', accepted: conv.accepted || accepts };
     }
@@ -239,20 +259,13 @@ async function deliver(
   const [theirs] = await tx
     .update(conversationMembers)
     .set({ lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` })
-    .where(
-      and(
-        eq(conversationMembers.conversationId, conv.id),
-        eq(conversationMembers.memberId, rcpt.id),
-        eq(conversationMembers.ignored, false),
-      ),
-    )
+    .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, rcpt.id), eq(conversationMembers.ignored, false)))
     .returning({ memberId: conversationMembers.memberId, folder: conversationMembers.folder });
   const recipientSees = theirs !== undefined;
 
   if (channel === 'inmail' && decision.cost) {
     const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
-    if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null)
-      throw refusal(deny('no_inmail_credits'), now);
+    if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null) throw refusal(deny('no_inmail_credits'), now);
   }
   if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
   if (toNonConnection && !sender.bulkFlagged && !intro) await flagBulk(u, sender.id, hash);
@@ -293,11 +306,16 @@ async function deliver(
  */
 async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
   const since = new Date(u.now.getTime() - BULK_WINDOW_MS);
-  const res = { rows: await selectRows<{ n: unknown }>(u.tx, sql`
+  const res = {
+    rows: await selectRows<{ n: unknown }>(
+      u.tx,
+      sql`
     select count(distinct recipient_id)::int as n from ${messages}
      where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}
        and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)
-  `) };
+  `,
+    ),
+  };
   if (isBulkSending(Number(res.rows[0]?.n ?? 0), u.deps.policy)) {
     await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
     await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });

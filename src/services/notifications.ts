@@ -15,12 +15,7 @@
  * unread reads only the groups above the mark. Nothing scans the history.
  */
 import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
-import {
-  notificationGroupKey,
-  notificationRetentionCutoff,
-  notifies,
-  type NotificationKind,
-} from '../policy/index.js';
+import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
 import { rowsOf, type Runner } from '../store/db.js';
 import { notificationMarks, notifications, pageAdmins } from '../store/schema.js';
 import type { Deps } from './context.js';
@@ -140,7 +135,10 @@ export async function notifyPageAdmins(
 ): Promise<void> {
   const admins = await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, page.id));
   if (admins.length === 0) return;
-  const people = await membersByIds(u.tx, admins.map((a) => a.id));
+  const people = await membersByIds(
+    u.tx,
+    admins.map((a) => a.id),
+  );
   for (const a of admins) {
     const admin = people.get(a.id);
     if (admin) await notify(u, { recipient: admin, kind: 'page.request', actor: sender, conversationId, page, requestFolder });
@@ -252,9 +250,18 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
   const withActors = groups.filter((g) => !ACTORLESS.has(g.kind));
   const visible = new Map<number, Visible>();
   if (withActors.length) {
-    const rows = rowsOf(await db.execute(visibleActorsSql(viewerId, withActors.map((g) => g.id))));
+    const rows = rowsOf(
+      await db.execute(
+        visibleActorsSql(
+          viewerId,
+          withActors.map((g) => g.id),
+        ),
+      ),
+    );
     for (const r of rows) {
-      const top = Array.isArray(r.top) ? r.top.map(Number) : (typeof r.top === 'string' ? r.top : '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
+      const top = Array.isArray(r.top)
+        ? r.top.map(Number)
+        : (typeof r.top === 'string' ? r.top : '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
       visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: asDate(r.at), top });
     }
   }

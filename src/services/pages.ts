@@ -46,7 +46,10 @@ export async function isPageAdmin(db: Runner, pageId: number, memberId: number):
 /** The active pages a member administers, oldest first. */
 export async function administeredPages(db: Runner, memberId: number): Promise<MemberRecord[]> {
   const rows = await db.select({ p: pageAdmins.pageId }).from(pageAdmins).where(eq(pageAdmins.memberId, memberId)).orderBy(pageAdmins.pageId);
-  const byId = await membersByIds(db, rows.map((r) => r.p));
+  const byId = await membersByIds(
+    db,
+    rows.map((r) => r.p),
+  );
   return rows.map((r) => byId.get(r.p)).filter((m): m is MemberRecord => !!m && m.status === 'active');
 }
 
@@ -108,9 +111,11 @@ export async function removePageAdmin(u: Uow, viewer: MemberRecord, pageHandle: 
     .returning();
   if (withdrawn.length) return;
   if (!(await isPageAdmin(u.tx, page.id, target.id))) throw notFound('no such admin');
-  const [n] = await u.tx.select({ n: sql<number>`count(*)::int` }).from(pageAdmins).where(eq(pageAdmins.pageId, page.id));
+  const [n] = await u.tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(pageAdmins)
+    .where(eq(pageAdmins.pageId, page.id));
   if (Number(n?.n ?? 0) <= 1) throw conflict('the last admin of a page cannot leave: add another admin first');
   await u.tx.delete(pageAdmins).where(and(eq(pageAdmins.pageId, page.id), eq(pageAdmins.memberId, target.id)));
   await u.emit('page.admin_removed', [target.id], { pageId: page.id, adminId: target.id, by: viewer.id });
 }
-

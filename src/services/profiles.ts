@@ -52,7 +52,10 @@ export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, hand
     degree,
     mutualConnections: {
       count: self || limited ? mut.count : null,
-      sample: mut.items.map((id) => sample.get(id)).filter(Boolean).map((x) => memberFor(deps, viewer.id, x!, now, 1)),
+      sample: mut.items
+        .map((id) => sample.get(id))
+        .filter(Boolean)
+        .map((x) => memberFor(deps, viewer.id, x!, now, 1)),
     },
     relationship: {
       connected: degree === 1,
@@ -73,7 +76,10 @@ export async function mutuals(deps: Deps, db: Runner, viewer: MemberRecord, hand
   const ids = res.items.slice(0, page.limit);
   const byId = await cachedMembersByIds(deps, ids);
   return {
-    items: ids.map((id) => byId.get(id)).filter(Boolean).map((x) => memberFor(deps, viewer.id, x!, now, 1)),
+    items: ids
+      .map((id) => byId.get(id))
+      .filter(Boolean)
+      .map((x) => memberFor(deps, viewer.id, x!, now, 1)),
     nextCursor: res.items.length > page.limit ? String(ids[ids.length - 1]) : null,
   };
 }
@@ -148,8 +154,14 @@ function wordLookups(w: string, i: number): SQL {
  */
 export function searchCandidates(words: string[], viewerId: number, connections: number[], onlyConnections: boolean): SQL {
   const conns = sql`${`{${connections.join(',')}}`}::bigint[]`;
-  const own = sql.join(words.map((_, i) => sql`min(x.q) filter (where x.i = ${i} and x.field = 0)`), sql` + `);
-  const any = sql.join(words.map((_, i) => sql`min(x.q) filter (where x.i = ${i})`), sql` + `);
+  const own = sql.join(
+    words.map((_, i) => sql`min(x.q) filter (where x.i = ${i} and x.field = 0)`),
+    sql` + `,
+  );
+  const any = sql.join(
+    words.map((_, i) => sql`min(x.q) filter (where x.i = ${i})`),
+    sql` + `,
+  );
   return sql`
     with c as (
       select x.member_id, ${own} as own, ${any} as anyq
@@ -213,7 +225,10 @@ export async function search(
   const start = after ? ranked.findIndex((r) => cmp([r.rank, r.quality, r.id], after) > 0) : 0;
   const from = start < 0 ? ranked.length : start;
   const slice = ranked.slice(from, from + page.limit);
-  const byId = await membersByIds(db, slice.map((r) => r.id));
+  const byId = await membersByIds(
+    db,
+    slice.map((r) => r.id),
+  );
   const last = slice[slice.length - 1];
   return {
     items: slice.flatMap((r) => {
@@ -232,17 +247,25 @@ function cmp(a: number[], b: number[]): number {
 /** People you may know: 2nd degree, ranked by mutual connections; no pending or ignored invitations. */
 export async function suggestions(deps: Deps, db: Runner, viewer: MemberRecord, now: Date, page: { cursor?: number; limit: number }) {
   const cutoff = expiryCutoff(deps, now);
-  const rows = { rows: await selectRows<{ id: unknown }>(db, sql`
+  const rows = {
+    rows: await selectRows<{ id: unknown }>(
+      db,
+      sql`
     select to_id as id from invitations where from_id = ${viewer.id}
       and ((status in ('pending','ignored') and created_at > ${cutoff}) or status = 'ignored' or reported_at is not null)
     union
     select from_id as id from invitations where to_id = ${viewer.id} and status in ('pending','ignored') and created_at > ${cutoff}
-  `) };
+  `,
+    ),
+  };
   const excluded = new Set(rows.rows.map((r) => Number(r.id)));
   const offset = page.cursor ?? 0;
   const found = deps.graph.suggestions(viewer.id, { limit: offset + page.limit + 1, exclude: (id) => excluded.has(id) });
   const slice = found.slice(offset, offset + page.limit);
-  const byId = await membersByIds(db, slice.map((s) => s.id));
+  const byId = await membersByIds(
+    db,
+    slice.map((s) => s.id),
+  );
   const items = slice
     .filter((s) => byId.get(s.id)?.status === 'active')
     .map((s) => {
@@ -252,4 +275,3 @@ export async function suggestions(deps: Deps, db: Runner, viewer: MemberRecord, 
     });
   return { items, nextCursor: found.length > offset + page.limit ? String(offset + page.limit) : null };
 }
-

@@ -29,4 +29,3 @@ export interface MemberRecord {
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Member as ApiMember } from '../contract/index.js';
 export type { ApiMember };
-

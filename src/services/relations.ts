@@ -23,8 +23,7 @@ import { recipientUnavailable } from '../policy/types.js';
  */
 export async function visibleMember(deps: Deps, db: Runner | null, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
   const m = db ? await memberByHandle(db, handle) : await cachedMemberByHandle(deps, handle);
-  if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id)))
-    throw notFound('no such member');
+  if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id))) throw notFound('no such member');
   return m;
 }
 
@@ -32,7 +31,10 @@ export async function removeConnection(u: Uow, viewer: MemberRecord, handle: str
   const m = await visibleMember(u.deps, u.tx, viewer, handle);
   await lockMembers(u.tx, [viewer.id, m.id]);
   const [a, b] = viewer.id < m.id ? [viewer.id, m.id] : [m.id, viewer.id];
-  const gone = await u.tx.delete(connections).where(and(eq(connections.a, a), eq(connections.b, b))).returning();
+  const gone = await u.tx
+    .delete(connections)
+    .where(and(eq(connections.a, a), eq(connections.b, b)))
+    .returning();
   if (gone.length === 0) throw notFound('you are not connected');
   await dropFollows(u, viewer.id, m.id);
   // Removing the connection ends the acceptance of their conversation (DOMAIN.md 5.1).
@@ -51,9 +53,7 @@ function pairSql(x: SQL | AnyColumn, y: SQL | AnyColumn, a: number, b: number): 
 async function dropFollows(u: Uow, x: number, y: number): Promise<void> {
   const rows = await u.tx
     .delete(follows)
-    .where(
-      or(and(eq(follows.follower, x), eq(follows.followee, y)), and(eq(follows.follower, y), eq(follows.followee, x))),
-    )
+    .where(or(and(eq(follows.follower, x), eq(follows.followee, y)), and(eq(follows.follower, y), eq(follows.followee, x))))
     .returning();
   for (const r of rows) await u.emit('follow.removed', [r.follower], { follower: r.follower, followee: r.followee });
 }
@@ -64,11 +64,7 @@ export async function follow(u: Uow, viewer: MemberRecord, handle: string): Prom
   const { facts } = await gatherFacts(u.deps, u.tx, viewer, m && m.id === viewer.id ? m : visible, u.now);
   enforce(decideFollow(facts, u.now, u.deps.policy), u.now);
   if (!visible) throw refusal(recipientUnavailable(), u.now);
-  const added = await u.tx
-    .insert(follows)
-    .values({ follower: viewer.id, followee: visible.id, createdAt: u.now })
-    .onConflictDoNothing()
-    .returning();
+  const added = await u.tx.insert(follows).values({ follower: viewer.id, followee: visible.id, createdAt: u.now }).onConflictDoNothing().returning();
   if (added.length) await u.emit('follow.added', [viewer.id], { follower: viewer.id, followee: visible.id });
   return visible;
 }
@@ -122,7 +118,10 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
     .values({ blocker: viewer.id, blocked: m.id, createdAt: now, unblockedAt: null })
     .onConflictDoUpdate({ target: [blocks.blocker, blocks.blocked], set: { createdAt: now, unblockedAt: null } });
   const [a, b] = viewer.id < m.id ? [viewer.id, m.id] : [m.id, viewer.id];
-  const conn = await tx.delete(connections).where(and(eq(connections.a, a), eq(connections.b, b))).returning();
+  const conn = await tx
+    .delete(connections)
+    .where(and(eq(connections.a, a), eq(connections.b, b)))
+    .returning();
   if (conn.length) await u.emit('connection.removed', [viewer.id], { a, b });
   await dropFollows(u, viewer.id, m.id);
   const expired = await tx
@@ -203,9 +202,15 @@ export async function connectionsOf(deps: Deps, db: Runner, viewer: MemberRecord
  */
 export async function detachClosedMember(u: Uow, id: number): Promise<void> {
   const { tx, now } = u;
-  const conns = await tx.delete(connections).where(or(eq(connections.a, id), eq(connections.b, id))).returning();
+  const conns = await tx
+    .delete(connections)
+    .where(or(eq(connections.a, id), eq(connections.b, id)))
+    .returning();
   for (const c of conns) await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
-  const fl = await tx.delete(follows).where(or(eq(follows.follower, id), eq(follows.followee, id))).returning();
+  const fl = await tx
+    .delete(follows)
+    .where(or(eq(follows.follower, id), eq(follows.followee, id)))
+    .returning();
   for (const r of fl) await u.emit('follow.removed', [r.follower], { follower: r.follower, followee: r.followee });
   const expired = await tx
     .update(invitations)

@@ -56,10 +56,7 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
           now,
           deps,
           async emit(type, memberIds, payload) {
-            const [row] = await tx
-              .insert(events)
-              .values({ type, memberIds, payload, createdAt: now })
-              .returning({ id: events.id });
+            const [row] = await tx.insert(events).values({ type, memberIds, payload, createdAt: now }).returning({ id: events.id });
             const ev: BusEvent = { id: row.id, type, memberIds, payload, createdAt: now.toISOString() };
             written.push(ev);
             return ev;

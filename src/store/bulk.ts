@@ -82,8 +82,7 @@ export async function insertMemberRows(
         select * from unnest(${idLit}::int[], ${textArray(opts.tiers ?? ids.map(() => 'free'))}::text[],
           ${textArray((opts.until ?? ids.map(() => null)).map((d) => (d ? d.toISOString() : null)))}::timestamptz[])`,
   );
-  if (opts.passwordHash)
-    await run(db, sql`insert into credentials (member_id, password_hash) select unnest(${idLit}::int[]), ${opts.passwordHash}`);
+  if (opts.passwordHash) await run(db, sql`insert into credentials (member_id, password_hash) select unnest(${idLit}::int[]), ${opts.passwordHash}`);
 }
 
 /** Connections (a < b enforced here) and the follows both ways that connecting implies. */

@@ -64,9 +64,7 @@ const INT8 = 20;
 const INT8_ARRAY = 1016;
 const int8Array = pg.types.getTypeParser(INT8_ARRAY as Parameters<typeof pg.types.getTypeParser>[0], 'text') as (v: string) => (string | null)[];
 pg.types.setTypeParser(INT8, (v: string) => Number(v));
-pg.types.setTypeParser(INT8_ARRAY as Parameters<typeof pg.types.setTypeParser>[0], (v: string) =>
-  int8Array(v).map((x) => (x === null ? null : Number(x))),
-);
+pg.types.setTypeParser(INT8_ARRAY as Parameters<typeof pg.types.setTypeParser>[0], (v: string) => int8Array(v).map((x) => (x === null ? null : Number(x))));
 
 export interface StoreOptions {
   /** postgres://… ; empty or undefined selects embedded PGlite. */
@@ -227,5 +225,5 @@ export async function selectRows<T = Record<string, unknown>>(db: Runner, query:
 
 /** The rows of a raw `db.execute(sql…)` result, whichever driver ran it (both answer `{ rows }`). */
 export function rowsOf(result: unknown): Record<string, unknown>[] {
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+  return (result as { rows?: Record<string, unknown>[] }).rows ?? [];
 }

@@ -23,12 +23,9 @@
  * - identity columns must be bigint (they are, since migration 0009).
  */
 
-export type Placement =
-  | { table: string; kind: 'distributed'; column: string; group: string; foreignKeys?: false }
-  | { table: string; kind: 'reference' };
+export type Placement = { table: string; kind: 'distributed'; column: string; group: string; foreignKeys?: false } | { table: string; kind: 'reference' };
 
-const by = (group: string, column: string, ...tables: string[]): Placement[] =>
-  tables.map((table) => ({ table, kind: 'distributed' as const, column, group }));
+const by = (group: string, column: string, ...tables: string[]): Placement[] => tables.map((table) => ({ table, kind: 'distributed' as const, column, group }));
 const reference = (...tables: string[]): Placement[] => tables.map((table) => ({ table, kind: 'reference' as const }));
 
 /**
@@ -104,9 +101,7 @@ export async function applyDistribution(q: Query): Promise<DistributionReport> {
     await q(text, params);
   };
   const tables = new Set(
-    (await q(`select c.relname as t from pg_class c where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r','p')`)).map(
-      (r) => String(r.t),
-    ),
+    (await q(`select c.relname as t from pg_class c where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r','p')`)).map((r) => String(r.t)),
   );
   const placed = new Map(
     (
@@ -223,7 +218,7 @@ export const MULTI_SHARD: readonly { name: string; match: RegExp; fanOuts: numbe
       'The next step (docs/SCALING.md) is a per-member counter row, co-located with the member, written with the message.',
   },
   {
-    name: "the outbox catch-up (src/realtime: every instance reads the events after its cursor, every 2 s)",
+    name: 'the outbox catch-up (src/realtime: every instance reads the events after its cursor, every 2 s)',
     match: /from "events" where "events"\."id" > /,
     fanOuts: 1,
     why: 'events are distributed by id so writes spread; the catch-up reads them in id order from every shard, once per instance every 2 s, not per request.',

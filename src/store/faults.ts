@@ -19,10 +19,24 @@ const UNAVAILABLE_SQLSTATE = new Set([
   '53300', // too_many_connections
   '53400', // configuration_limit_exceeded
 ]);
-const UNAVAILABLE_CLASSES = ['08' /* connection exception */, '53' /* insufficient resources (server disk full, out of memory) */, '58' /* system error (I/O) */];
+const UNAVAILABLE_CLASSES = [
+  '08' /* connection exception */,
+  '53' /* insufficient resources (server disk full, out of memory) */,
+  '58' /* system error (I/O) */,
+];
 
 /** Node socket errors: the server is not there or went away. */
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+]);
 
 /** Messages of node-postgres, pg-pool and PGlite for a connection that is gone, never came, or a pool that had none to give. */
 const UNAVAILABLE_MESSAGES = [

@@ -68,7 +68,10 @@ export async function claimConversationPair(db: Runner, a: number, b: number): P
 
 export async function setConversationPair(db: Runner, a: number, b: number, conversationId: number): Promise<void> {
   const p = pair(a, b);
-  await db.update(conversationLivePairs).set({ conversationId }).where(and(eq(conversationLivePairs.lo, p.lo), eq(conversationLivePairs.hi, p.hi)));
+  await db
+    .update(conversationLivePairs)
+    .set({ conversationId })
+    .where(and(eq(conversationLivePairs.lo, p.lo), eq(conversationLivePairs.hi, p.hi)));
 }
 
 /** The pair's live conversation, if any. */

@@ -6,20 +6,7 @@
  * and services lock the member rows a quota depends on (SELECT … FOR UPDATE, in id order).
  */
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  integer,
-  jsonb,
-  pgSequence,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -110,7 +97,9 @@ export const sessions = pgTable(
   'sessions',
   {
     tokenHash: text('token_hash').primaryKey(),
-    id: text('id').notNull().default(sql`gen_random_uuid()::text`),
+    id: text('id')
+      .notNull()
+      .default(sql`gen_random_uuid()::text`),
     memberId: bigint('member_id', { mode: 'number' })
       .notNull()
       .references(() => members.id),
@@ -141,7 +130,10 @@ export const settings = pgTable('settings', {
   filterNoSharedConnections: boolean('filter_no_shared_connections').notNull().default(false),
   filterNotFollowed: boolean('filter_not_followed').notNull().default(false),
   /** The notification kinds turned off (Settings.notifications: every kind on by default). */
-  notificationsOff: text('notifications_off').array().notNull().default(sql`'{}'::text[]`),
+  notificationsOff: text('notifications_off')
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
 });
 
 /** The paid tier of a person and when it ends (a past `until` means lapsed, i.e. free). */
@@ -191,8 +183,12 @@ export const events = pgTable(
 export const connections = pgTable(
   'connections',
   {
-    a: bigint('a', { mode: 'number' }).notNull().references(() => members.id),
-    b: bigint('b', { mode: 'number' }).notNull().references(() => members.id),
+    a: bigint('a', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    b: bigint('b', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.a, t.b] }), index('connections_b_idx').on(t.b, t.a), check('connections_order_ck', sql`${t.a} < ${t.b}`)],
@@ -201,8 +197,12 @@ export const connections = pgTable(
 export const follows = pgTable(
   'follows',
   {
-    follower: bigint('follower', { mode: 'number' }).notNull().references(() => members.id),
-    followee: bigint('followee', { mode: 'number' }).notNull().references(() => members.id),
+    follower: bigint('follower', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    followee: bigint('followee', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.follower, t.followee] }), index('follows_followee_idx').on(t.followee)],
@@ -212,8 +212,12 @@ export const follows = pgTable(
 export const blocks = pgTable(
   'blocks',
   {
-    blocker: bigint('blocker', { mode: 'number' }).notNull().references(() => members.id),
-    blocked: bigint('blocked', { mode: 'number' }).notNull().references(() => members.id),
+    blocker: bigint('blocker', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    blocked: bigint('blocked', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
     unblockedAt: ts('unblocked_at'),
   },
@@ -228,8 +232,12 @@ export const invitations = pgTable(
   'invitations',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    fromId: bigint('from_id', { mode: 'number' }).notNull().references(() => members.id),
-    toId: bigint('to_id', { mode: 'number' }).notNull().references(() => members.id),
+    fromId: bigint('from_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    toId: bigint('to_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     note: text('note'),
     email: text('email'),
     status: text('status').notNull().default('pending').$type<'pending' | 'accepted' | 'ignored' | 'withdrawn' | 'expired'>(),
@@ -256,7 +264,9 @@ export const groups = pgTable(
     name: text('name').notNull(),
     /** open: anyone joins at once; approval: an admin approves each request (DOMAIN.md 2). */
     joinPolicy: text('join_policy').notNull().default('open').$type<'open' | 'approval'>(),
-    createdBy: bigint('created_by', { mode: 'number' }).notNull().references(() => members.id),
+    createdBy: bigint('created_by', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [check('groups_join_policy_ck', sql`${t.joinPolicy} in ('open','approval')`)],
@@ -266,8 +276,12 @@ export const groups = pgTable(
 export const groupRequests = pgTable(
   'group_requests',
   {
-    groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    groupId: bigint('group_id', { mode: 'number' })
+      .notNull()
+      .references(() => groups.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.memberId] })],
@@ -276,8 +290,12 @@ export const groupRequests = pgTable(
 export const groupMembers = pgTable(
   'group_members',
   {
-    groupId: bigint('group_id', { mode: 'number' }).notNull().references(() => groups.id),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    groupId: bigint('group_id', { mode: 'number' })
+      .notNull()
+      .references(() => groups.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     /** The creator is the first admin; admins add admins from the members. */
     admin: boolean('admin').notNull().default(false),
     joinedAt: ts('joined_at').notNull().defaultNow(),
@@ -288,8 +306,12 @@ export const groupMembers = pgTable(
 export const pageAdmins = pgTable(
   'page_admins',
   {
-    pageId: bigint('page_id', { mode: 'number' }).notNull().references(() => members.id),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    pageId: bigint('page_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admins_member_idx').on(t.memberId)],
@@ -299,9 +321,15 @@ export const pageAdmins = pgTable(
 export const pageAdminInvitations = pgTable(
   'page_admin_invitations',
   {
-    pageId: bigint('page_id', { mode: 'number' }).notNull().references(() => members.id),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
-    invitedBy: bigint('invited_by', { mode: 'number' }).notNull().references(() => members.id),
+    pageId: bigint('page_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    invitedBy: bigint('invited_by', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.pageId, t.memberId] }), index('page_admin_invitations_member_idx').on(t.memberId)],
@@ -312,8 +340,12 @@ export const conversations = pgTable(
   'conversations',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    starterId: bigint('starter_id', { mode: 'number' }).notNull().references(() => members.id),
-    recipientId: bigint('recipient_id', { mode: 'number' }).notNull().references(() => members.id),
+    starterId: bigint('starter_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    recipientId: bigint('recipient_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     state: text('state').notNull().$type<'open' | 'request'>(),
     channel: text('channel').notNull(),
     followUps: integer('follow_ups').notNull().default(0),
@@ -342,8 +374,12 @@ export const conversations = pgTable(
 export const conversationMembers = pgTable(
   'conversation_members',
   {
-    conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    conversationId: bigint('conversation_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversations.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     folder: text('folder').notNull().$type<'inbox' | 'requests' | 'filtered'>(),
     unread: integer('unread').notNull().default(0),
     lastReadMessageId: bigint('last_read_message_id', { mode: 'number' }),
@@ -368,8 +404,12 @@ export const messages = pgTable(
   'messages',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references(() => conversations.id),
-    senderId: bigint('sender_id', { mode: 'number' }).notNull().references(() => members.id),
+    conversationId: bigint('conversation_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversations.id),
+    senderId: bigint('sender_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     /** the person who wrote it when the sender is a page */
     authorId: bigint('author_id', { mode: 'number' }).references(() => members.id),
     body: text('body').notNull(),
@@ -380,7 +420,9 @@ export const messages = pgTable(
     toNonConnection: boolean('to_non_connection').notNull().default(false),
     /** The forwarded introduction this message delivers (channel `introduction`, DOMAIN.md 11). */
     introductionId: bigint('introduction_id', { mode: 'number' }),
-    recipientId: bigint('recipient_id', { mode: 'number' }).notNull().references(() => members.id),
+    recipientId: bigint('recipient_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
@@ -394,7 +436,9 @@ export const attachments = pgTable(
   'attachments',
   {
     id: text('id').primaryKey(),
-    uploaderId: bigint('uploader_id', { mode: 'number' }).notNull().references(() => members.id),
+    uploaderId: bigint('uploader_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     sha256: text('sha256').notNull(),
     name: text('name').notNull(),
     type: text('type').notNull(),
@@ -407,8 +451,12 @@ export const attachments = pgTable(
 export const messageAttachments = pgTable(
   'message_attachments',
   {
-    messageId: bigint('message_id', { mode: 'number' }).notNull().references(() => messages.id),
-    attachmentId: text('attachment_id').notNull().references(() => attachments.id),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id),
+    attachmentId: text('attachment_id')
+      .notNull()
+      .references(() => attachments.id),
   },
   (t) => [primaryKey({ columns: [t.messageId, t.attachmentId] }), index('message_attachments_att_idx').on(t.attachmentId)],
 );
@@ -423,7 +471,9 @@ export const inmailLedger = pgTable(
   'inmail_ledger',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     kind: text('kind').notNull().$type<'grant' | 'purchase' | 'spend' | 'refund'>(),
     pool: text('pool').notNull().default('tier').$type<'tier' | 'purchased'>(),
     amount: integer('amount').notNull(),
@@ -435,9 +485,15 @@ export const inmailLedger = pgTable(
   },
   (t) => [
     index('inmail_ledger_member_idx').on(t.memberId, t.createdAt),
-    uniqueIndex('inmail_ledger_grant_uq').on(t.memberId, t.period).where(sql`${t.kind} = 'grant'`),
-    uniqueIndex('inmail_ledger_refund_uq').on(t.messageId).where(sql`${t.kind} = 'refund'`),
-    uniqueIndex('inmail_ledger_spend_uq').on(t.messageId).where(sql`${t.kind} = 'spend'`),
+    uniqueIndex('inmail_ledger_grant_uq')
+      .on(t.memberId, t.period)
+      .where(sql`${t.kind} = 'grant'`),
+    uniqueIndex('inmail_ledger_refund_uq')
+      .on(t.messageId)
+      .where(sql`${t.kind} = 'refund'`),
+    uniqueIndex('inmail_ledger_spend_uq')
+      .on(t.messageId)
+      .where(sql`${t.kind} = 'spend'`),
     check('inmail_ledger_kind_ck', sql`${t.kind} in ('grant','purchase','spend','refund')`),
     check('inmail_ledger_pool_ck', sql`${t.pool} in ('tier','purchased')`),
   ],
@@ -447,8 +503,12 @@ export const reports = pgTable(
   'reports',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    reporterId: bigint('reporter_id', { mode: 'number' }).notNull().references(() => members.id),
-    reportedId: bigint('reported_id', { mode: 'number' }).notNull().references(() => members.id),
+    reporterId: bigint('reporter_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    reportedId: bigint('reported_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     conversationId: bigint('conversation_id', { mode: 'number' }),
     reason: text('reason').notNull(),
     /** Decided by the policy when the report is made: does it count toward restriction (DOMAIN.md 5)? */
@@ -468,9 +528,15 @@ export const introductions = pgTable(
   'introductions',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    askerId: bigint('asker_id', { mode: 'number' }).notNull().references(() => members.id),
-    viaId: bigint('via_id', { mode: 'number' }).notNull().references(() => members.id),
-    targetId: bigint('target_id', { mode: 'number' }).notNull().references(() => members.id),
+    askerId: bigint('asker_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    viaId: bigint('via_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
+    targetId: bigint('target_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     note: text('note'),
     forwardNote: text('forward_note'),
     status: text('status').notNull().default('asked').$type<'asked' | 'forwarded' | 'declined' | 'expired'>(),
@@ -479,7 +545,9 @@ export const introductions = pgTable(
     respondedAt: ts('responded_at'),
   },
   (t) => [
-    uniqueIndex('introductions_open_uq').on(t.askerId, t.targetId).where(sql`${t.status} = 'asked'`),
+    uniqueIndex('introductions_open_uq')
+      .on(t.askerId, t.targetId)
+      .where(sql`${t.status} = 'asked'`),
     index('introductions_asker_idx').on(t.askerId, t.createdAt),
     index('introductions_via_idx').on(t.viaId, t.status),
     check('introductions_status_ck', sql`${t.status} in ('asked','forwarded','declined','expired')`),
@@ -499,7 +567,9 @@ export const notifications = pgTable(
   'notifications',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    memberId: bigint('member_id', { mode: 'number' }).notNull().references(() => members.id),
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     kind: text('kind').notNull(),
     groupKey: text('group_key').notNull(),
     conversationId: bigint('conversation_id', { mode: 'number' }),
@@ -526,7 +596,9 @@ export const notificationActors = pgTable(
     notificationId: bigint('notification_id', { mode: 'number' })
       .notNull()
       .references(() => notifications.id, { onDelete: 'cascade' }),
-    actorId: bigint('actor_id', { mode: 'number' }).notNull().references(() => members.id),
+    actorId: bigint('actor_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     count: integer('count').notNull().default(1),
     seq: bigint('seq', { mode: 'number' }).notNull(),
     at: ts('at').notNull().defaultNow(),
@@ -560,10 +632,7 @@ export const searchWords = pgTable(
     field: integer('field').notNull().$type<0 | 1>(),
     word: text('word').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.memberId, t.field, t.word] }),
-    index('search_words_word_idx').on(t.word, t.memberId, t.field),
-  ],
+  (t) => [primaryKey({ columns: [t.memberId, t.field, t.word] }), index('search_words_word_idx').on(t.word, t.memberId, t.field)],
 );
 
 /**
@@ -572,13 +641,11 @@ export const searchWords = pgTable(
  * prefix or a suffix (reverse) of half the word, two letters off through trigrams, one-letter
  * queries through the short words; levenshtein_less_equal then applies the policy's rule.
  */
-export const searchVocabulary = pgTable(
-  'search_vocabulary',
-  { word: text('word').primaryKey() },
-  (t) => [
-    // the primary key serves prefixes; the reverse index carries the word (migration 0008: INCLUDE)
-    index('search_vocabulary_reverse_idx').on(sql`reverse(${t.word})`),
-    index('search_vocabulary_trgm_idx').using('gin', sql`${t.word} gin_trgm_ops`),
-    index('search_vocabulary_short_idx').on(t.word).where(sql`char_length(${t.word}) <= 2`),
-  ],
-);
+export const searchVocabulary = pgTable('search_vocabulary', { word: text('word').primaryKey() }, (t) => [
+  // the primary key serves prefixes; the reverse index carries the word (migration 0008: INCLUDE)
+  index('search_vocabulary_reverse_idx').on(sql`reverse(${t.word})`),
+  index('search_vocabulary_trgm_idx').using('gin', sql`${t.word} gin_trgm_ops`),
+  index('search_vocabulary_short_idx')
+    .on(t.word)
+    .where(sql`char_length(${t.word}) <= 2`),
+]);

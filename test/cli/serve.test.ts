@@ -21,12 +21,16 @@ describe('LIAISON_POLICY validation at startup', () => {
     ['a wrong type', '{"connectionCap": "many"}', 'connectionCap'],
     ['a wrong nested type', '{"inmailMonthlyCredits": {"career": -1}}', 'inmailMonthlyCredits.career'],
     ['bad JSON', '{"connectionCap": ', 'not valid JSON'],
-  ])('%s stops startup with exit 1 and a message naming it', async (_l, content, needle) => {
-    const child = runCli(['serve'], { PORT: '0', LIAISON_POLICY: policyFile(`p${Math.random()}.json`, content), LIAISON_DATA_DIR: join(tmp, 'data-x') });
-    const c = collect(child);
-    expect(await exitOf(child)).toBe(1);
-    expect(c.out()).toContain(needle);
-  }, 60_000);
+  ])(
+    '%s stops startup with exit 1 and a message naming it',
+    async (_l, content, needle) => {
+      const child = runCli(['serve'], { PORT: '0', LIAISON_POLICY: policyFile(`p${Math.random()}.json`, content), LIAISON_DATA_DIR: join(tmp, 'data-x') });
+      const c = collect(child);
+      expect(await exitOf(child)).toBe(1);
+      expect(c.out()).toContain(needle);
+    },
+    60_000,
+  );
 });
 
 describe(`liaison serve as a process (${storageKind})`, () => {
@@ -55,11 +59,13 @@ describe(`liaison serve as a process (${storageKind})`, () => {
       expect(r.status).toBe(201);
       // The policy file changes behaviour with no code change: invitationsPerWeek 1 stops the second.
       const mk = async (h: string) =>
-        (await (await fetch(`${url}/v1/accounts`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ handle: h, name: h, email: `${h}@example.test`, password: 'long enough pw' }),
-        })).json()) as { token: string };
+        (await (
+          await fetch(`${url}/v1/accounts`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ handle: h, name: h, email: `${h}@example.test`, password: 'long enough pw' }),
+          })
+        ).json()) as { token: string };
       const inviter = await mk('proc_inviter');
       await mk('proc_one');
       await mk('proc_two');

@@ -69,9 +69,13 @@ describe('typed client', () => {
     expect(err.reason).toBe('recipient_unavailable');
     const v = await ada.api.postMessages({ body: { to: 'carl_client', body: 'x'.repeat(9000) } }).catch((x: unknown) => x as ApiError);
     expect([v.status, v.code]).toEqual([400, 'too_long']);
-    const anon = await createClient({ baseUrl: base }).getMe().catch((x: unknown) => x as ApiError);
+    const anon = await createClient({ baseUrl: base })
+      .getMe()
+      .catch((x: unknown) => x as ApiError);
     expect([anon.status, anon.code, anon.reason]).toEqual([401, 'unauthenticated', undefined]);
-    const down = await createClient({ baseUrl: 'http://127.0.0.1:1' }).getPolicy().catch((x: unknown) => x as ApiError);
+    const down = await createClient({ baseUrl: 'http://127.0.0.1:1' })
+      .getPolicy()
+      .catch((x: unknown) => x as ApiError);
     expect([down.status, down.code]).toEqual([0, 'network_error']);
   });
 

@@ -56,7 +56,7 @@ export async function ensureWebBuilt(): Promise<void> {
   if (fresh()) return;
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   const lock = join(ROOT, 'dist', '.web-build.lock');
-  for (const t0 = Date.now(); ; ) {
+  for (const t0 = Date.now(); ;) {
     try {
       mkdirSync(lock);
       break;
@@ -204,7 +204,7 @@ export async function visible(l: Locator, timeout = T): Promise<Locator> {
 }
 
 export async function textOf(l: Locator): Promise<string> {
-  return ((await visible(l)).textContent()).then((t) => t ?? '');
+  return (await visible(l)).textContent().then((t) => t ?? '');
 }
 
 export async function go(page: Page, hash: string): Promise<void> {
@@ -242,17 +242,24 @@ export async function axeScan(page: Page, screen: string): Promise<void> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const found: AxeFinding[] = await page.evaluate(async () => {
     type Result = { id: string; impact: string | null; help: string; nodes: { target: string[]; html: string }[] };
-    const axe = (window as unknown as {
-      axe: {
-        getRules: (tags: string[]) => { ruleId: string }[];
-        run: (ctx: unknown, o: unknown) => Promise<{ violations: Result[] }>;
-      };
-    }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          getRules: (tags: string[]) => { ruleId: string }[];
+          run: (ctx: unknown, o: unknown) => Promise<{ violations: Result[] }>;
+        };
+      }
+    ).axe;
     const rules = Object.fromEntries(axe.getRules(['experimental']).map((r) => [r.ruleId, { enabled: true }]));
     const r = await axe.run(document, { rules, resultTypes: ['violations'] });
     return r.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html.slice(0, 200) })) }));
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? '',
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html.slice(0, 200) })),
+      }));
   });
   if (found.length === 0) return;
   const lines = found.flatMap((v) => [`- ${v.id} (${v.impact}): ${v.help}`, ...v.nodes.map((n) => `    ${n.target}  ${n.html}`)]);
@@ -280,7 +287,10 @@ export async function mobileCheck(page: Page, name: string, reachable: Locator[]
       const wide = [...document.querySelectorAll<HTMLElement>('body *')]
         .filter((e) => e.getBoundingClientRect().right > 375.5)
         .slice(0, 8)
-        .map((e) => `${e.tagName.toLowerCase()}${e.className ? '.' + String(e.className).split(' ').join('.') : ''} → ${Math.round(e.getBoundingClientRect().right)}px`);
+        .map(
+          (e) =>
+            `${e.tagName.toLowerCase()}${e.className ? '.' + String(e.className).split(' ').join('.') : ''} → ${Math.round(e.getBoundingClientRect().right)}px`,
+        );
       return `scrollWidth ${w}; past 375 px: ${wide.join(', ')}`;
     });
     expect(overflow, `horizontal scroll at 375 px on ${name}`).toBeNull();

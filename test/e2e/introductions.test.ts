@@ -53,11 +53,16 @@ async function axeViolations(page: Page, include: string | string[]): Promise<st
   if (!AXE) return [];
   // evaluated through the DevTools protocol: the page's Content-Security-Policy does not apply
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async (inc) => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run({ include: inc.map((sel) => [sel]) }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-  }, Array.isArray(include) ? include : [include]);
+  return page.evaluate(
+    async (inc) => {
+      const axe = (
+        window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }
+      ).axe;
+      const r = await axe.run({ include: inc.map((sel) => [sel]) }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return r.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+    },
+    Array.isArray(include) ? include : [include],
+  );
 }
 
 /** A full-page screenshot from the top (the sticky header would otherwise sit mid-page). */
@@ -125,7 +130,9 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await decision.getAttribute('data-allowed')).toBe('false');
     const unlocks = decision.getByTestId('unlock-introduction');
     await expect.poll(() => unlocks.count()).toBe(2);
-    expect((await unlocks.allTextContents()).join(' | ')).toMatch(/Ask ian for an introduction.*\|.*Ask max for an introduction|Ask max for an introduction.*\|.*Ask ian for an introduction/);
+    expect((await unlocks.allTextContents()).join(' | ')).toMatch(
+      /Ask ian for an introduction.*\|.*Ask max for an introduction|Ask max for an introduction.*\|.*Ask ian for an introduction/,
+    );
 
     // keyboard only: the unlock opens the form, focus lands on its heading
     const askIan = decision.getByRole('button', { name: 'Ask ian for an introduction' });
@@ -136,7 +143,14 @@ describe('warm introductions end to end (Chromium)', () => {
     // the mutual connections by name, the one of the unlock picked
     const radios = panel.getByRole('radio');
     await expect.poll(() => radios.count()).toBe(2);
-    await expect.poll(() => panel.getByRole('group', { name: 'Who should introduce you?' }).getByRole('radio', { name: /Ian Ives/ }).isChecked()).toBe(true);
+    await expect
+      .poll(() =>
+        panel
+          .getByRole('group', { name: 'Who should introduce you?' })
+          .getByRole('radio', { name: /Ian Ives/ })
+          .isChecked(),
+      )
+      .toBe(true);
     await visible(panel.getByRole('radio', { name: /Max Moss/ }));
     // Tab to the picked radio, arrows change the pick, Tab to the note
     await pa.keyboard.press('Tab');

@@ -60,7 +60,15 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     const ids = [];
     for (const o of [...others, ann]) ids.push({ o, id: await invite(zoe, o) });
     await api('POST', `/v1/invitations/${ids[0]!.id}/accept`, others[0]!);
-    await expect.poll(() => bellCount(page).textContent().catch(() => null), { timeout: T }).toBe('1');
+    await expect
+      .poll(
+        () =>
+          bellCount(page)
+            .textContent()
+            .catch(() => null),
+        { timeout: T },
+      )
+      .toBe('1');
     for (const { o, id } of ids.slice(1)) {
       h.clock.advance(60_000);
       await api('POST', `/v1/invitations/${id}/accept`, o);
@@ -76,7 +84,15 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     h.clock.advance(60_000);
     await api('POST', '/v1/messages', fay, { to: 'acme_design', body: 'Hello Acme Design team!' });
     await admin(h, 'PUT', `/v1/admin/members/${zoe.handle}/subscription`, { tier: 'career', until: null });
-    await expect.poll(() => bellCount(page).textContent().catch(() => null), { timeout: T }).toBe('5');
+    await expect
+      .poll(
+        () =>
+          bellCount(page)
+            .textContent()
+            .catch(() => null),
+        { timeout: T },
+      )
+      .toBe('5');
 
     // the notifications page: one line per group, newest first
     await page.getByTestId('nav-notifications').click();
@@ -92,7 +108,11 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     expect(await lines(page).evaluateAll((ls) => ls.map((l) => l.getAttribute('data-read')))).toEqual(['false', 'false', 'false', 'false', 'false']);
     await shot(page, 'notifications-list.png');
     await axeScan(page, 'notifications');
-    await mobileCheck(page, 'notifications', [page.getByTestId('notifications-read-all'), page.getByTestId('nav-notifications'), page.getByTestId('nav-messages')]);
+    await mobileCheck(page, 'notifications', [
+      page.getByTestId('notifications-read-all'),
+      page.getByTestId('nav-notifications'),
+      page.getByTestId('nav-messages'),
+    ]);
     mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
     copyFileSync(join(RESULTS, 'notifications-list.png'), join(ROOT, 'docs', 'screenshots', 'notifications.png'));
 
@@ -112,15 +132,23 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     // reading: the bell clears, the lines read
     await (await visible(page.getByTestId('notifications-read-all'))).click();
     await bellCount(page).waitFor({ state: 'detached', timeout: T });
-    await expect
-      .poll(() => lines(page).evaluateAll((ls) => ls.every((l) => l.getAttribute('data-read') === 'true')), { timeout: T })
-      .toBe(true);
+    await expect.poll(() => lines(page).evaluateAll((ls) => ls.every((l) => l.getAttribute('data-read') === 'true')), { timeout: T }).toBe(true);
     // an update to a read group: unread again, on top, live
     const gus = await e2e.member('gus_g', 'Gus Grant');
     const inv = await invite(zoe, gus);
     await api('POST', `/v1/invitations/${inv}/accept`, gus);
-    await expect.poll(() => bellCount(page).textContent().catch(() => null), { timeout: T }).toBe('1');
-    await expect.poll(() => page.getByTestId('notification-text').first().textContent(), { timeout: T }).toBe('Gus Grant and 4 others accepted your invitations');
+    await expect
+      .poll(
+        () =>
+          bellCount(page)
+            .textContent()
+            .catch(() => null),
+        { timeout: T },
+      )
+      .toBe('1');
+    await expect
+      .poll(() => page.getByTestId('notification-text').first().textContent(), { timeout: T })
+      .toBe('Gus Grant and 4 others accepted your invitations');
     expect(await lines(page).first().getAttribute('data-read')).toBe('false');
     await shot(page, 'notifications-updated.png');
     expect(await cspViolations(page)).toEqual([]);
@@ -147,9 +175,35 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     await api('POST', '/v1/messages', cal, { to: bo.handle, body: 'Quick question about your software budget' });
     await api('POST', '/v1/messages', dot, { to: bo.handle, body: 'Hi Bo, it is Dot from the group' });
     // Dot (followed) is a request with a notification; Cal (not followed) is filtered, without one
-    await expect.poll(() => page.getByTestId('unread-filtered').textContent().catch(() => null), { timeout: T }).toBe('1');
-    await expect.poll(() => page.getByTestId('unread-requests').textContent().catch(() => null), { timeout: T }).toBe('1');
-    await expect.poll(() => bellCount(page).textContent().catch(() => null), { timeout: T }).toBe('1');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('unread-filtered')
+            .textContent()
+            .catch(() => null),
+        { timeout: T },
+      )
+      .toBe('1');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('unread-requests')
+            .textContent()
+            .catch(() => null),
+        { timeout: T },
+      )
+      .toBe('1');
+    await expect
+      .poll(
+        () =>
+          bellCount(page)
+            .textContent()
+            .catch(() => null),
+        { timeout: T },
+      )
+      .toBe('1');
     await page.getByTestId('folder-filtered').click();
     const conv = await visible(page.getByTestId('conversation'));
     expect(await conv.textContent()).toContain('Cal Ford');

@@ -160,7 +160,12 @@ describe('web UI end to end (Chromium)', () => {
     expect(await conv.getAttribute('data-unread')).toBe('1');
     await shot(pb, 'inbox.png');
     await axeScan(pb, 'inbox');
-    await mobileCheck(pb, 'inbox', [pb.getByTestId('conversation'), pb.getByTestId('nav-messages'), pb.getByTestId('nav-me'), pb.getByTestId('nav-notifications')]);
+    await mobileCheck(pb, 'inbox', [
+      pb.getByTestId('conversation'),
+      pb.getByTestId('nav-messages'),
+      pb.getByTestId('nav-me'),
+      pb.getByTestId('nav-notifications'),
+    ]);
     await conv.getByRole('link').click();
     await expect.poll(() => pb.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first]);
     expect(await textOf(pb.getByTestId('message-sender'))).toBe(A.name);
@@ -173,7 +178,11 @@ describe('web UI end to end (Chromium)', () => {
     await expect.poll(() => pb.getByTestId('message-body').allTextContents(), { timeout: T }).toEqual([first, reply]);
     await expect.poll(() => viewA.getByTestId('message-body').allTextContents(), { timeout: 20_000 }).toEqual([first, reply]);
     await axeScan(pb, 'conversation');
-    await mobileCheck(pb, 'conversation', [pb.getByTestId('composer').getByLabel('Message'), pb.getByTestId('composer').getByRole('button', { name: 'Send' }), pb.getByTestId('nav-network')]);
+    await mobileCheck(pb, 'conversation', [
+      pb.getByTestId('composer').getByLabel('Message'),
+      pb.getByTestId('composer').getByRole('button', { name: 'Send' }),
+      pb.getByTestId('nav-network'),
+    ]);
     const theirs = await pa.locator('[data-testid="message"][data-mine="false"]').first().textContent();
     expect(theirs).toContain(B.name);
     // the UI needs nothing its Content-Security-Policy forbids
@@ -416,9 +425,7 @@ describe('web UI end to end (Chromium)', () => {
       body: { body: 'Ping again.' },
     });
     expect(m2.status, m2.text).toBe(201);
-    await expect
-      .poll(() => page.getByTestId('message-body').allTextContents(), { timeout: 20_000 })
-      .toEqual(['Are you there?', 'Ping again.']);
+    await expect.poll(() => page.getByTestId('message-body').allTextContents(), { timeout: 20_000 }).toEqual(['Are you there?', 'Ping again.']);
   }, 120_000);
 
   it('names, headlines, notes and messages are rendered as text: an <img onerror> payload never runs', async () => {

@@ -66,7 +66,9 @@ describe.skipIf(!enabled)('backpressure (own cluster, one instance)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of procs.list) if (p.child.exitCode !== null || p.child.signalCode !== null) console.log(`instance exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.out().slice(-4000)}`);
+    for (const p of procs.list)
+      if (p.child.exitCode !== null || p.child.signalCode !== null)
+        console.log(`instance exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.out().slice(-4000)}`);
     await procs.stopAll();
     await cluster?.destroy();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -163,7 +165,9 @@ describe.skipIf(!enabled)('backpressure (own cluster, one instance)', () => {
           { host: '127.0.0.1', port, path: `/v1/members/${target.handle}`, agent, headers: { authorization: `Bearer ${viewer.token}` }, timeout: 60_000 },
           (res) => {
             res.resume();
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, retryAfter: res.headers['retry-after'] as string | undefined }));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, retryAfter: res.headers['retry-after'] as string | undefined }),
+            );
           },
         );
         req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
@@ -229,8 +233,20 @@ describe.skipIf(!enabled)('backpressure (own cluster, one instance)', () => {
     const other = outs.filter((o) => o.status !== 200 && o.status !== 503 && o.status !== 429);
     console.log(
       `burst: capacity ${capacity.toFixed(0)} req/s (closed loop of 16), burst ${rate.toFixed(0)} req/s × 4 s = ${outs.length} requests in ${burstSeconds.toFixed(1)} s: ` +
-        `${ok.length} × 200 (p50 ${pct(ok.map((o) => o.ms), 50).toFixed(0)} ms, p99 ${pct(ok.map((o) => o.ms), 99).toFixed(0)} ms), ` +
-        `${shed.length} × 503/429 (p50 ${pct(shed.map((o) => o.ms), 50).toFixed(0)} ms, p99 ${pct(shed.map((o) => o.ms), 99).toFixed(0)} ms), ${other.length} other; ` +
+        `${ok.length} × 200 (p50 ${pct(
+          ok.map((o) => o.ms),
+          50,
+        ).toFixed(0)} ms, p99 ${pct(
+          ok.map((o) => o.ms),
+          99,
+        ).toFixed(0)} ms), ` +
+        `${shed.length} × 503/429 (p50 ${pct(
+          shed.map((o) => o.ms),
+          50,
+        ).toFixed(0)} ms, p99 ${pct(
+          shed.map((o) => o.ms),
+          99,
+        ).toFixed(0)} ms), ${other.length} other; ` +
         `max outstanding ${maxOutstanding} (client side), max in flight in the instance ${maxInFlight}; RSS ${rss0.toFixed(0)} → peak ${peak.toFixed(0)} MiB`,
     );
     // Judged inside the instance (this machine's 2 cores are shared: client-side latency mostly
@@ -238,11 +254,19 @@ describe.skipIf(!enabled)('backpressure (own cluster, one instance)', () => {
     const m1 = await metricsOf(A.url);
     const inside = bucketsDelta(m0, m1, 'liaison_http_request_duration_seconds', 'method="GET",route="/v1/members/:handle",status="200"');
     const shedCount = (metric(m1, 'liaison_load_shed_total') ?? 0) - (metric(m0, 'liaison_load_shed_total') ?? 0);
-    console.log(`burst, inside the instance: ${shedCount} refused at the door; admitted requests answered within 0.5 s: ${(100 * inside.share(0.5)).toFixed(1)}%, within 2.5 s: ${(100 * inside.share(2.5)).toFixed(1)}% (of ${inside.count})`);
-    expect(other.map((o) => o.status), 'no 500, no dropped connection').toEqual([]);
+    console.log(
+      `burst, inside the instance: ${shedCount} refused at the door; admitted requests answered within 0.5 s: ${(100 * inside.share(0.5)).toFixed(1)}%, within 2.5 s: ${(100 * inside.share(2.5)).toFixed(1)}% (of ${inside.count})`,
+    );
+    expect(
+      other.map((o) => o.status),
+      'no 500, no dropped connection',
+    ).toEqual([]);
     expect(shed.length, 'requests refused early').toBeGreaterThan(0);
     expect(shedCount, 'refused at the door, before any work').toBe(shed.length);
-    expect(shed.every((o) => o.retryAfter !== undefined && Number(o.retryAfter) >= 1), 'Retry-After on every refusal').toBe(true);
+    expect(
+      shed.every((o) => o.retryAfter !== undefined && Number(o.retryAfter) >= 1),
+      'Retry-After on every refusal',
+    ).toBe(true);
     expect(maxInFlight, 'requests in the instance at once (LIAISON_MAX_IN_FLIGHT, default 64)').toBeLessThanOrEqual(64);
     expect(inside.share(2.5), 'admitted requests answered within 2.5 s inside the instance').toBeGreaterThanOrEqual(0.99);
     expect(ok.length, 'the instance kept serving').toBeGreaterThan(capacity * 4 * 0.25);

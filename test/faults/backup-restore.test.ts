@@ -62,7 +62,11 @@ describe.skipIf(!enabled)('backup with pg_dump, restore with pg_restore (own clu
       for (const other of names) {
         if (other === name) continue;
         const h = people[other]!.handle;
-        reads.push([`${name} → ${other} profile`, `/v1/members/${h}`], [`${name} → ${other} mutuals`, `/v1/members/${h}/mutuals`], [`${name} → ${other} decision`, `/v1/members/${h}/decisions/message`]);
+        reads.push(
+          [`${name} → ${other} profile`, `/v1/members/${h}`],
+          [`${name} → ${other} mutuals`, `/v1/members/${h}/mutuals`],
+          [`${name} → ${other} decision`, `/v1/members/${h}/decisions/message`],
+        );
       }
       reads.push(
         [`${name} connections`, '/v1/connections'],
@@ -79,7 +83,8 @@ describe.skipIf(!enabled)('backup with pg_dump, restore with pg_restore (own clu
       const got = await Promise.all(reads.map(async ([k, path]) => [k, await get(path)] as const));
       for (const [k, v] of got) out[k] = v;
       for (const f of ['inbox', 'requests', 'filtered'])
-        for (const c of (out[`${name} ${f}`] as { body?: { items?: { id: string }[] } }).body?.items ?? []) out[`${name} conversation ${c.id}`] = await get(`/v1/conversations/${c.id}/messages`);
+        for (const c of (out[`${name} ${f}`] as { body?: { items?: { id: string }[] } }).body?.items ?? [])
+          out[`${name} conversation ${c.id}`] = await get(`/v1/conversations/${c.id}/messages`);
     }
     return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
   }
@@ -111,7 +116,10 @@ describe.skipIf(!enabled)('backup with pg_dump, restore with pg_restore (own clu
     await post(bob, `/v1/conversations/${m1.conversation.id}/read`, {});
     await post(eve, '/v1/messages', { to: dan.handle, body: 'a request from a stranger' }, [201, 403]);
     // credits and a tier (the operator)
-    const adm = await call(A.url, 'POST', `/v1/admin/members/${ann.handle}/inmail-credits`, { body: { credits: 7, note: 'bought' }, headers: { authorization: `Bearer ${ADMIN}` } });
+    const adm = await call(A.url, 'POST', `/v1/admin/members/${ann.handle}/inmail-credits`, {
+      body: { credits: 7, note: 'bought' },
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     expect(adm.status, adm.text).toBe(200);
     const before = await view(A, people);
 
@@ -120,7 +128,19 @@ describe.skipIf(!enabled)('backup with pg_dump, restore with pg_restore (own clu
     await cluster.tool('pg_dump', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', '-Fc', '-f', dump, 'liaison']);
     // the restore: a fresh database, then an instance on it
     await cluster.createDatabase('restored');
-    await cluster.tool('pg_restore', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', '--no-owner', '--exit-on-error', '-d', 'restored', dump]);
+    await cluster.tool('pg_restore', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(cluster.port),
+      '-U',
+      'postgres',
+      '--no-owner',
+      '--exit-on-error',
+      '-d',
+      'restored',
+      dump,
+    ]);
     const B = await procs.start({ ...env, DATABASE_URL: cluster.url('restored'), LIAISON_NATS_SUBJECT: `liaison_fault.${randomBytes(6).toString('hex')}` });
     const after = await view(B, people);
     const diff = Object.keys(before).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
@@ -141,7 +161,9 @@ describe.skipIf(!enabled)('backup with pg_dump, restore with pg_restore (own clu
     const r = await call(B.url, 'POST', `/v1/conversations/${m1.conversation.id}/messages`, { token: ann.token, body: { body: 'after the restore' } });
     expect(r.status, r.text).toBe(201);
     expect(Number(r.body.message.id)).toBeGreaterThan(Number(m1.message.id));
-    await waitFor('delivered on the restored instance', 3000, () => [...s.distinct('message.created').values()].some((f) => f.data.message.body === 'after the restore'));
+    await waitFor('delivered on the restored instance', 3000, () =>
+      [...s.distinct('message.created').values()].some((f) => f.data.message.body === 'after the restore'),
+    );
 
     // an upgrade's migration step while A serves: `liaison migrate` (under the advisory lock) leaves it serving
     const mig = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'migrate'], {

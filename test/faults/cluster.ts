@@ -76,7 +76,8 @@ function reapStale(): void {
     }
     if (!Number.isInteger(owner) || alive(owner)) continue;
     try {
-      if (existsSync(join(dir, 'data', 'postmaster.pid'))) execFileSync(...cmd('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore', timeout: 20_000 });
+      if (existsSync(join(dir, 'data', 'postmaster.pid')))
+        execFileSync(...cmd('pg_ctl', ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']), { stdio: 'ignore', timeout: 20_000 });
     } catch {
       /* already stopped */
     }

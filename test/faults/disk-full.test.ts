@@ -99,7 +99,8 @@ describe('attachment disk full (a 1 MiB tmpfs)', () => {
       const b = await who('disk_b');
       const inv = await call('POST', '/v1/invitations', { token: a, body: { to: 'disk_b' } });
       expect((await call('POST', `/v1/invitations/${inv.body.id}/accept`, { token: b })).status).toBe(200);
-      const rows = async () => (((await inst.store.db.execute('select count(*)::int as n from attachments' as never)) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+      const rows = async () =>
+        ((await inst.store.db.execute('select count(*)::int as n from attachments' as never)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
 
       const first = await call('POST', '/v1/attachments', { token: a, raw: multipart('first.txt', text(600 * 1024, 'first')) });
       expect(first.status, first.text).toBe(201);
@@ -110,7 +111,10 @@ describe('attachment disk full (a 1 MiB tmpfs)', () => {
       expect(full.body.error.code).toBe('insufficient_storage');
       expect(typeof full.body.error.message).toBe('string');
       expect(full.ms).toBeLessThan(3000);
-      expect(readdirSync(dir).filter((f) => f.startsWith('.upload-')), 'half-written temporary files').toEqual([]);
+      expect(
+        readdirSync(dir).filter((f) => f.startsWith('.upload-')),
+        'half-written temporary files',
+      ).toEqual([]);
       expect(readdirSync(dir)).toHaveLength(1); // the first file only
       expect(await rows(), 'attachment rows').toBe(1);
 

@@ -69,7 +69,12 @@ describe('load shedding (LIAISON_MAX_IN_FLIGHT)', () => {
 
 describe('serving limits from the environment', () => {
   it('reads LIAISON_DB_* and LIAISON_MAX_IN_FLIGHT, and refuses what is not a whole number in range', () => {
-    const c = loadConfig({ LIAISON_DB_POOL_SIZE: '20', LIAISON_DB_STATEMENT_TIMEOUT_MS: '3000', LIAISON_DB_CONNECT_TIMEOUT_MS: '500', LIAISON_MAX_IN_FLIGHT: '0' });
+    const c = loadConfig({
+      LIAISON_DB_POOL_SIZE: '20',
+      LIAISON_DB_STATEMENT_TIMEOUT_MS: '3000',
+      LIAISON_DB_CONNECT_TIMEOUT_MS: '500',
+      LIAISON_MAX_IN_FLIGHT: '0',
+    });
     expect(c.db).toEqual({ poolSize: 20, statementTimeoutMs: 3000, connectTimeoutMs: 500 });
     expect(c.maxInFlight).toBe(0);
     expect(loadConfig({}).maxInFlight).toBeUndefined(); // the default (64) applies

@@ -81,7 +81,7 @@ export class Recorder {
   /** Answers that break the contract under faults: 500s, no answer, a 503 without Retry-After or the code. */
   bad(): Answer[] {
     return this.answers.filter(
-      (a) => a.status === 0 || a.status >= 500 && !(a.status === 503 && a.code === 'service_unavailable' && a.retryAfter && Number(a.retryAfter) >= 1),
+      (a) => a.status === 0 || (a.status >= 500 && !(a.status === 503 && a.code === 'service_unavailable' && a.retryAfter && Number(a.retryAfter) >= 1)),
     );
   }
   /** Counts by route, status and code, e.g. { "send 500 internal": 3 }. */
@@ -199,7 +199,10 @@ export class Viewer {
     this.done = (async () => {
       for (let i = 0; !this.stopped; i++) {
         const urls = this.urls();
-        const r = await call(urls[i % urls.length]!, 'GET', `/v1/members/${this.handles[i % this.handles.length]}`, { token: this.who.token, timeoutMs: 15_000 });
+        const r = await call(urls[i % urls.length]!, 'GET', `/v1/members/${this.handles[i % this.handles.length]}`, {
+          token: this.who.token,
+          timeoutMs: 15_000,
+        });
         this.rec.add('profile', r);
         await sleep(this.gapMs);
       }

@@ -46,7 +46,9 @@ describe.skipIf(!enabled)('NATS outage under load (own nats-server, two instance
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of procs.list) if (p.child.exitCode !== null || p.child.signalCode !== null) console.log(`instance exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.out().slice(-4000)}`);
+    for (const p of procs.list)
+      if (p.child.exitCode !== null || p.child.signalCode !== null)
+        console.log(`instance exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.out().slice(-4000)}`);
     for (const s of streams) s.stop();
     await procs.stopAll();
     await nats?.destroy();
@@ -114,8 +116,15 @@ describe.skipIf(!enabled)('NATS outage under load (own nats-server, two instance
 
     await Promise.all(senders.map((s) => s.stop()));
     const summary = rec.summary();
-    const dupes = (await Promise.all([A, B].map(async (p) => metric(await metricsOf(p.url), 'liaison_events_duplicate_total') ?? 0))).reduce((a, b) => a + b, 0);
-    console.log('NATS outage: answers', JSON.stringify(summary), `; ${catchupDuring} events caught up from storage during the outage, ${dupes} duplicates dropped`);
+    const dupes = (await Promise.all([A, B].map(async (p) => metric(await metricsOf(p.url), 'liaison_events_duplicate_total') ?? 0))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    console.log(
+      'NATS outage: answers',
+      JSON.stringify(summary),
+      `; ${catchupDuring} events caught up from storage during the outage, ${dupes} duplicates dropped`,
+    );
     expect(Object.keys(summary), 'every send committed at once (201 only)').toEqual(['send 201']);
     expect(catchupDuring, 'events delivered through the catch-up during the outage').toBeGreaterThan(0);
 
@@ -124,7 +133,10 @@ describe.skipIf(!enabled)('NATS outage under load (own nats-server, two instance
     await c.connect();
     try {
       for (const [i, p] of pairs.entries()) {
-        const rows = await c.query<{ body: string; n: number }>(`select body, count(*)::int as n from messages where sender_id = $1 and body like 'nats %' group by body`, [Number(p.from.id)]);
+        const rows = await c.query<{ body: string; n: number }>(
+          `select body, count(*)::int as n from messages where sender_id = $1 and body like 'nats %' group by body`,
+          [Number(p.from.id)],
+        );
         expect(rows.rows.filter((r) => r.n !== 1)).toEqual([]);
         expect(rows.rows.map((r) => r.body).sort()).toEqual([...senders[i]!.acked.keys()].sort());
       }

@@ -17,7 +17,23 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterAvailable, startCluster, type Cluster } from './cluster.js';
-import { call, connectPair, metric, metricsOf, Procs, ReadyWatch, Recorder, ResilientStream, Sender, signUp, sleep, Viewer, waitFor, type Proc, type Who } from './load.js';
+import {
+  call,
+  connectPair,
+  metric,
+  metricsOf,
+  Procs,
+  ReadyWatch,
+  Recorder,
+  ResilientStream,
+  Sender,
+  signUp,
+  sleep,
+  Viewer,
+  waitFor,
+  type Proc,
+  type Who,
+} from './load.js';
 
 const enabled = !!process.env.DATABASE_URL && !!process.env.LIAISON_NATS_URL && clusterAvailable();
 
@@ -51,7 +67,9 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of procs.list) if (p.child.exitCode !== null || p.child.signalCode !== null) console.log(`instance exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.out().slice(-4000)}`);
+    for (const p of procs.list)
+      if (p.child.exitCode !== null || p.child.signalCode !== null)
+        console.log(`instance exited (${p.child.exitCode ?? p.child.signalCode}):\n${p.out().slice(-4000)}`);
     for (const s of streams) s.stop();
     await procs.stopAll();
     await cluster?.destroy();
@@ -91,7 +109,10 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
           [Number(p.from.id), `${tag} %`],
         );
         const stored = new Map(rows.rows.map((r) => [r.body, r]));
-        expect([...stored.values()].filter((r) => r.n !== 1), 'stored more than once').toEqual([]);
+        expect(
+          [...stored.values()].filter((r) => r.n !== 1),
+          'stored more than once',
+        ).toEqual([]);
         expect([...stored.keys()].sort(), `${p.from.handle}: stored = acknowledged`).toEqual([...acked.keys()].sort());
         for (const [body, id] of acked) expect(stored.get(body)!.id, body).toBe(id);
       }
@@ -103,7 +124,9 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
       const want = [...senders[i]!.acked.keys()].sort();
       for (const s of [p.sFrom, p.sTo]) {
         const have = () => [...s.distinct('message.created').values()].map((f) => f.data.message.body as string).filter((b) => b.startsWith(`${tag} `));
-        await waitFor(`${s.who.handle} has all ${want.length} messages (has ${have().length})`, 10_000, () => have().length >= want.length).catch(() => undefined);
+        await waitFor(`${s.who.handle} has all ${want.length} messages (has ${have().length})`, 10_000, () => have().length >= want.length).catch(
+          () => undefined,
+        );
         expect(have().sort(), `${s.who.handle}'s stream`).toEqual(want);
         expect(s.duplicatesWithinConnections(), `${s.who.handle}: a duplicate on one socket`).toEqual([]);
       }
@@ -141,7 +164,15 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
     const pairs = await setUp(4);
     const rec = new Recorder();
     const senders = pairs.map((p) => new Sender(p.from, p.to, urls, rec, { gapMs: 80, tag: 'out' }).start());
-    const viewers = pairs.map((p) => new Viewer(p.to, pairs.map((q) => q.from.handle), urls, rec, 80).start());
+    const viewers = pairs.map((p) =>
+      new Viewer(
+        p.to,
+        pairs.map((q) => q.from.handle),
+        urls,
+        rec,
+        80,
+      ).start(),
+    );
     const ready = [new ReadyWatch(A.url).start(), new ReadyWatch(B.url).start()];
     const refusedBefore = streams.reduce((n, s) => n + s.refusals.length, 0);
     await sleep(2000);
@@ -159,18 +190,31 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
     await Promise.all(ready.map((r) => r.stop()));
 
     const summary = rec.summary();
-    console.log('PostgreSQL outage: answers', JSON.stringify(summary), 'slowest', rec.slowest().toFixed(0), 'ms; readyz', JSON.stringify(ready.map((r) => r.states)));
-    expect(Recorder.count(rec.bad()), "a 500, a hang, or a 503 without Retry-After").toEqual({});
+    console.log(
+      'PostgreSQL outage: answers',
+      JSON.stringify(summary),
+      'slowest',
+      rec.slowest().toFixed(0),
+      'ms; readyz',
+      JSON.stringify(ready.map((r) => r.states)),
+    );
+    expect(Recorder.count(rec.bad()), 'a 500, a hang, or a 503 without Retry-After').toEqual({});
     expect(summary['send 503'] ?? 0, 'sends refused with 503 during the outage').toBeGreaterThan(0);
     expect(rec.slowest(), 'the slowest answer (ms)').toBeLessThan(5000);
     for (const r of ready) {
       expect(r.states.filter((s) => s === 503).length, `readyz states ${JSON.stringify(r.states)}`).toBeGreaterThanOrEqual(2);
-      expect(r.states.every((s) => s === 200 || s === 503), `readyz states ${JSON.stringify(r.states)}`).toBe(true);
+      expect(
+        r.states.every((s) => s === 200 || s === 503),
+        `readyz states ${JSON.stringify(r.states)}`,
+      ).toBe(true);
       expect(r.states[r.states.length - 1]).toBe(200);
       expect(r.slowest, 'the slowest /readyz (ms)').toBeLessThan(3000);
     }
     const refusals = streams.flatMap((s) => s.refusals).slice(refusedBefore);
-    expect(refusals.every((x) => x.status === 503), JSON.stringify(refusals)).toBe(true);
+    expect(
+      refusals.every((x) => x.status === 503),
+      JSON.stringify(refusals),
+    ).toBe(true);
     expect(pairs[0]!.sTo.connections.length).toBeGreaterThanOrEqual(2);
     await verify(pairs, senders, 'out');
     await stillServing();
@@ -181,7 +225,15 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
     const rec = new Recorder();
     const senders = pairs.map((p) => new Sender(p.from, p.to, urls, rec, { gapMs: 30, tag: 'lock' }).start());
     // more loops than the two pools have connections (5 each)
-    const viewers = Array.from({ length: 16 }, (_, i) => new Viewer(pairs[i % 3]!.to, pairs.map((q) => q.from.handle), urls, rec, 30).start());
+    const viewers = Array.from({ length: 16 }, (_, i) =>
+      new Viewer(
+        pairs[i % 3]!.to,
+        pairs.map((q) => q.from.handle),
+        urls,
+        rec,
+        30,
+      ).start(),
+    );
     const ready = [new ReadyWatch(A.url).start(), new ReadyWatch(B.url).start()];
     await sleep(1500);
     const locker = new pg.Client({ connectionString: dbUrl });
@@ -198,8 +250,15 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
     await Promise.all([...senders, ...viewers].map((x) => x.stop()));
     await Promise.all(ready.map((r) => r.stop()));
     const summary = rec.summary();
-    console.log('pool exhaustion: answers', JSON.stringify(summary), 'slowest', rec.slowest().toFixed(0), 'ms; readyz', JSON.stringify(ready.map((r) => r.states)));
-    expect(Recorder.count(rec.bad()), "a 500, a hang, or a 503 without Retry-After").toEqual({});
+    console.log(
+      'pool exhaustion: answers',
+      JSON.stringify(summary),
+      'slowest',
+      rec.slowest().toFixed(0),
+      'ms; readyz',
+      JSON.stringify(ready.map((r) => r.states)),
+    );
+    expect(Recorder.count(rec.bad()), 'a 500, a hang, or a 503 without Retry-After').toEqual({});
     expect(summary['send 503'] ?? 0).toBeGreaterThan(0);
     expect(rec.slowest(), 'the slowest answer (ms)').toBeLessThan(6000);
     for (const r of ready) {

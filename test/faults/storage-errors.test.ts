@@ -72,7 +72,8 @@ describe('storage errors from the real drivers', () => {
   it('SQLSTATEs of a server going away or saturated are faults; a constraint violation, a syntax error or a bug are not', async () => {
     const pgError = (code: string) => Object.assign(new Error('server said no'), { code, severity: 'FATAL' });
     const wrapped = (cause: unknown) => Object.assign(new Error('Failed query: insert …'), { cause });
-    for (const code of ['57P01', '57P02', '57P03', '57014', '08006', '08001', '53300', '53100', '55P03', '25P03']) expect(storageUnavailableReason(wrapped(pgError(code))), code).toBe(code);
+    for (const code of ['57P01', '57P02', '57P03', '57014', '08006', '08001', '53300', '53100', '55P03', '25P03'])
+      expect(storageUnavailableReason(wrapped(pgError(code))), code).toBe(code);
     for (const code of ['23505', '23503', '42601', '22P02']) expect(storageUnavailableReason(wrapped(pgError(code))), code).toBeUndefined();
     expect(storageUnavailableReason(new TypeError('x is undefined'))).toBeUndefined();
     expect(storageUnavailableReason(new Error('timeout exceeded when trying to connect'))).toBe('pool_timeout');

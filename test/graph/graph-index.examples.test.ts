@@ -9,7 +9,13 @@ import { GraphIndex, PairBuffer } from '../../src/graph/index.js';
  *      └──── fay(60) ───────────────┘
  *                         gus(70) (no connections)
  */
-const ana = 10, bo = 20, cy = 30, dee = 40, eve = 50, fay = 60, gus = 70;
+const ana = 10,
+  bo = 20,
+  cy = 30,
+  dee = 40,
+  eve = 50,
+  fay = 60,
+  gus = 70;
 
 function network(): GraphIndex {
   return GraphIndex.fromEdges({

@@ -69,11 +69,13 @@ const withDb = (url: string, db: string) => {
 async function citusScratchDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `liaison_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   const coord = new URL(base);
-  const workers = await onDb(base, async (c) =>
-    (await c.query(`select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`)).rows as {
-      nodename: string;
-      nodeport: number;
-    }[],
+  const workers = await onDb(
+    base,
+    async (c) =>
+      (await c.query(`select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`)).rows as {
+        nodename: string;
+        nodeport: number;
+      }[],
   );
   const nodeUrl = (host: string, port: number) => {
     const u = new URL(base);

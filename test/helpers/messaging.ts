@@ -41,7 +41,9 @@ export async function makeGroup(h: Harness, people: User[]) {
 }
 
 export async function setTier(h: Harness, u: User, tier: string, until: string | null = null) {
-  const r = await rawAnswer(h, ADMIN_TOKEN, (c) => c.putAdminMembersByHandleSubscription({ params: { handle: u.handle }, body: { tier: tier as Tier, until } }));
+  const r = await rawAnswer(h, ADMIN_TOKEN, (c) =>
+    c.putAdminMembersByHandleSubscription({ params: { handle: u.handle }, body: { tier: tier as Tier, until } }),
+  );
   if (r.status !== 200) throw new Error(`setTier: ${r.status} ${r.text}`);
 }
 

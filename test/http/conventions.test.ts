@@ -68,9 +68,7 @@ describe(`conventions (${storageKind})`, () => {
 
   it('Idempotency-Key in parallel: one account, every answer the same', async () => {
     const body = { handle: 'idem_par', name: 'Par', email: 'par@example.test', password: 'long enough pw' };
-    const rs = await Promise.all(
-      Array.from({ length: 8 }, () => h.call('POST', '/v1/accounts', { body, headers: { 'idempotency-key': 'par-1' } })),
-    );
+    const rs = await Promise.all(Array.from({ length: 8 }, () => h.call('POST', '/v1/accounts', { body, headers: { 'idempotency-key': 'par-1' } })));
     const ok = rs.filter((r) => r.status === 201);
     expect(ok.length).toBe(8);
     expect(new Set(ok.map((r) => r.body.member.id)).size).toBe(1);

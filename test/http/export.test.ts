@@ -33,7 +33,10 @@ describe(`export (${storageKind})`, () => {
     expect(doc.profile).toMatchObject({ handle: me.handle, email: `${me.handle}@example.test` });
     expect(doc.settings.messagesFrom).toBe('anyone');
     expect(doc.connections.map((c: { member: { handle: string | null } }) => c.member.handle).sort()).toEqual([friend.handle, null].sort());
-    expect(doc.connections.find((c: { member: { handle: string | null } }) => c.member.handle === null).member).toEqual({ handle: null, name: 'a former member' });
+    expect(doc.connections.find((c: { member: { handle: string | null } }) => c.member.handle === null).member).toEqual({
+      handle: null,
+      name: 'a former member',
+    });
     expect(doc.blocks).toEqual([expect.objectContaining({ member: { handle: blocked.handle, name: `Name ${blocked.handle}` } })]);
     expect(doc.invitations).toContainEqual(expect.objectContaining({ note: 'Met at the fair', status: 'pending' }));
     const byBody = (b: string) => doc.conversations.flatMap((c: { messages: { body: string }[] }) => c.messages).find((m: { body: string }) => m.body === b);

@@ -28,7 +28,9 @@ describe(`groups (${storageKind})`, () => {
     expect(before.body.error.code).toBe('not_in_reach');
     // members only see the members; only admins see the requests
     expect((await call(ann, 'GET', `/v1/groups/${id}/members`)).status).toBe(404);
-    expect((await call(owner, 'GET', `/v1/groups/${id}/requests`)).body.items.map((m: { handle: string }) => m.handle).sort()).toEqual([ann.handle, bob.handle].sort());
+    expect((await call(owner, 'GET', `/v1/groups/${id}/requests`)).body.items.map((m: { handle: string }) => m.handle).sort()).toEqual(
+      [ann.handle, bob.handle].sort(),
+    );
     expect((await call(owner, 'POST', `/v1/groups/${id}/requests/${ann.handle}/approve`)).status).toBe(204);
     expect((await call(owner, 'POST', `/v1/groups/${id}/requests/${bob.handle}/decline`)).status).toBe(204);
     expect(handles(await call(ann, 'GET', `/v1/groups/${id}/members`))).toEqual([owner.handle, ann.handle].sort());

@@ -28,7 +28,14 @@ describe(`introductions (${storageKind})`, () => {
     const { a, b, c } = await triangle();
     const r = await ask(a, c, b, 'We both work on search engines');
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ from: { handle: a.handle }, via: { handle: b.handle }, to: { handle: c.handle }, note: 'We both work on search engines', forwardNote: null, status: 'asked' });
+    expect(r.body).toMatchObject({
+      from: { handle: a.handle },
+      via: { handle: b.handle },
+      to: { handle: c.handle },
+      note: 'We both work on search engines',
+      forwardNote: null,
+      status: 'asked',
+    });
     expect((await list(b, 'to_forward')).map((i) => i.id)).toEqual([r.body.id]);
     expect((await list(a, 'asked')).map((i) => i.status)).toEqual(['asked']);
     // nobody else learns of it
@@ -76,7 +83,12 @@ describe(`introductions (${storageKind})`, () => {
     const wrongVia = await ask(a, c, e);
     expect(wrongVia.status).toBe(403);
     expect(wrongVia.body.error.code).toBe('not_in_reach');
-    expect(wrongVia.body.error.unlock).toEqual(expect.arrayContaining([{ kind: 'introduction', via: [b.handle] }, { kind: 'introduction', via: [d.handle] }]));
+    expect(wrongVia.body.error.unlock).toEqual(
+      expect.arrayContaining([
+        { kind: 'introduction', via: [b.handle] },
+        { kind: 'introduction', via: [d.handle] },
+      ]),
+    );
     // a 1st-degree member, an out-of-network member, an unknown member
     expect((await ask(a, b, d)).body.error.code).toBe('already_connected');
     expect((await ask(a, stranger, b)).body.error.code).toBe('not_in_reach');

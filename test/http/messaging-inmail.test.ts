@@ -167,7 +167,7 @@ describe(`messaging: InMail credits (${storageKind})`, () => {
     const n = await send(h, premium, b, 'hi', { channel: 'inmail', subject: 'x' });
     expect(n.status).toBe(403);
     expect(n.body.error.code).toBe('inmail_not_accepted');
-    expect(await count(h, 'inmail_ledger where kind = \'spend\' and member_id = ' + Number(premium.member.id))).toBe(0);
+    expect(await count(h, "inmail_ledger where kind = 'spend' and member_id = " + Number(premium.member.id))).toBe(0);
   });
 
   it('a reply within 90 days gives the credit back, once; after 90 days it does not', async () => {
@@ -198,7 +198,12 @@ describe(`messaging: concurrency and idempotency (${storageKind})`, () => {
   let h: Harness;
   beforeAll(async () => {
     h = await harness({
-      policy: { messagesPerMinute: 1000, nonConnectionConversationsPerMonth: 1000, bulkRecipientsThreshold: 1000, inmailMonthlyCredits: { free: 0, career: 1, business: 15, sales_navigator: 50 } },
+      policy: {
+        messagesPerMinute: 1000,
+        nonConnectionConversationsPerMonth: 1000,
+        bulkRecipientsThreshold: 1000,
+        inmailMonthlyCredits: { free: 0, career: 1, business: 15, sales_navigator: 50 },
+      },
     });
   });
   afterAll(async () => {

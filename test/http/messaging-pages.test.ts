@@ -24,9 +24,9 @@ describe(`messaging: pages (${storageKind})`, () => {
     expect(r.body.conversation).toMatchObject({ state: 'request', folder: 'inbox' });
     const cid = r.body.conversation.id;
     // the event goes to the page (the realtime layer fans out to its admins)
-    const ev = (await h.inst.store.db.execute(
-      sql`select member_ids from events where type = 'conversation.request' order by id desc limit 1`,
-    )) as unknown as { rows: { member_ids: number[] }[] };
+    const ev = (await h.inst.store.db.execute(sql`select member_ids from events where type = 'conversation.request' order by id desc limit 1`)) as unknown as {
+      rows: { member_ids: number[] }[];
+    };
     expect(ev.rows[0]!.member_ids.map(Number)).toEqual([page.id]);
     for (const adm of [owner, coAdmin]) {
       const viaAs = await folder(h, adm, 'requests', 'acme_corp');

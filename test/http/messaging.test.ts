@@ -252,7 +252,12 @@ describe(`messaging: channels and requests (${storageKind})`, () => {
     expect(await folder(h, b, 'requests')).toEqual([]);
     const list = await admin(h, 'GET', `/v1/admin/reports?handle=${a.handle}`);
     expect(list.status).toBe(200);
-    expect(list.body.items[0]).toMatchObject({ reporter: { handle: b.handle }, reported: { handle: a.handle }, reason: 'spam', conversationId: r.body.conversation.id });
+    expect(list.body.items[0]).toMatchObject({
+      reporter: { handle: b.handle },
+      reported: { handle: a.handle },
+      reason: 'spam',
+      conversationId: r.body.conversation.id,
+    });
     expect((await h.call('GET', '/v1/admin/reports', { token: b.token })).status).toBe(401);
     const bad = await h.call('POST', `/v1/conversations/${r.body.conversation.id}/report`, { token: a.token, body: { reason: 'boring' } });
     expect(bad.status).toBe(400);

@@ -80,7 +80,8 @@ describe(`invitations (${storageKind})`, () => {
   it('free members: notes per calendar month; paid tiers have no note limit', async () => {
     const a = await signUp(h);
     const others = [await signUp(h), await signUp(h), await signUp(h)];
-    for (const o of others.slice(0, 2)) expect((await h.call('POST', '/v1/invitations', { token: a.token, body: { to: o.handle, note: 'hi' } })).status).toBe(201);
+    for (const o of others.slice(0, 2))
+      expect((await h.call('POST', '/v1/invitations', { token: a.token, body: { to: o.handle, note: 'hi' } })).status).toBe(201);
     const third = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: others[2]!.handle, note: 'hi' } });
     expect(third.status).toBe(429);
     expect(third.body.error.code).toBe('note_limit');
@@ -406,7 +407,13 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     const all = await h.call('GET', '/v1/search/members?q=zeta', { token: v.token });
     expect(all.status).toBe(200);
     const got = all.body.items.map((i: { member: { handle: string }; degree: number | null }) => [i.member.handle, i.degree]);
-    expect(got).toEqual(expect.arrayContaining([[one.handle, 1], [two.handle, 2], [far.handle, null]]));
+    expect(got).toEqual(
+      expect.arrayContaining([
+        [one.handle, 1],
+        [two.handle, 2],
+        [far.handle, null],
+      ]),
+    );
     expect(got.map((g: unknown[]) => g[0])).not.toContain(blocked.handle);
     const d2 = await h.call('GET', '/v1/search/members?q=ZETA&degree=2', { token: v.token });
     expect(d2.body.items.map((i: { member: { handle: string } }) => i.member.handle)).toEqual([two.handle]);
@@ -455,7 +462,8 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     expect(add.status).toBe(201);
     expect((await h.call('POST', `/v1/pages/${page.body.handle}/admins/me/accept`, { token: b.token })).status).toBe(200);
     // GET /v1/me lists the pages the caller administers (so a client can offer "act as").
-    for (const who of [a, b]) expect((await h.call('GET', '/v1/me', { token: who.token })).body.pages.map((p: { handle: string }) => p.handle)).toEqual([page.body.handle]);
+    for (const who of [a, b])
+      expect((await h.call('GET', '/v1/me', { token: who.token })).body.pages.map((p: { handle: string }) => p.handle)).toEqual([page.body.handle]);
     const notAdmin = await h.call('POST', `/v1/pages/${page.body.handle}/admins`, { token: (await signUp(h)).token, body: { handle: b.handle } });
     expect(notAdmin.status).toBe(404);
     const dup = await h.call('POST', '/v1/pages', { token: a.token, body: { handle: page.body.handle.toUpperCase(), name: 'Co' } });

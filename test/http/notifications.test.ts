@@ -204,7 +204,7 @@ describe(`notifications (${storageKind})`, () => {
     expect(me.body.settings.notifications['invitation.received']).toBe(false);
   });
 
-  it('a member who becomes hidden (block either way, deactivated, closed) disappears from the other side\'s notifications and counts; nothing is created about them', async () => {
+  it("a member who becomes hidden (block either way, deactivated, closed) disappears from the other side's notifications and counts; nothing is created about them", async () => {
     const [b, a, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
     await invite(h, a, b);
     h.clock.advance(1000);
@@ -244,7 +244,7 @@ describe(`notifications (${storageKind})`, () => {
     expect((await notes(h, y)).map((m) => m.kind)).toEqual(['page.request']);
   });
 
-  it('a hidden member\'s unread update no longer counts as unread', async () => {
+  it("a hidden member's unread update no longer counts as unread", async () => {
     const [b, a, c] = [await signUp(h), await signUp(h), await signUp(h)];
     await invite(h, a, b);
     await h.call('POST', '/v1/notifications/read', { token: b.token, body: { upTo: (await notes(h, b))[0].id } });
@@ -273,7 +273,7 @@ describe(`notifications (${storageKind})`, () => {
     expect(await count(h, 'notifications')).toBe(before - rep.notifications);
   });
 
-  it('bad input: an upTo that is not the caller\'s is 404, a malformed one 400, cursors out of range 400; nothing changes', async () => {
+  it("bad input: an upTo that is not the caller's is 404, a malformed one 400, cursors out of range 400; nothing changes", async () => {
     const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
     await invite(h, a, b);
     await invite(h, a, c);
@@ -327,9 +327,11 @@ describe(`notifications (${storageKind})`, () => {
     expect((await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle, note: 'x'.repeat(301) } })).status).toBe(400);
     const events = async () =>
       Number(
-        ((await h.inst.store.db.execute(
-          sql`select count(*)::int as n from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::bigint]`,
-        )) as unknown as { rows: { n: unknown }[] }).rows[0]!.n,
+        (
+          (await h.inst.store.db.execute(
+            sql`select count(*)::int as n from events where type = 'notification.created' and member_ids @> array[${Number(b.member.id)}::bigint]`,
+          )) as unknown as { rows: { n: unknown }[] }
+        ).rows[0]!.n,
       );
     expect(await count(h, 'notifications')).toBe(before);
     expect(await events()).toBe(0);
@@ -460,7 +462,6 @@ describe(`message-request filters (${storageKind})`, () => {
     expect((await folderOf(b2, 'requests')).map((c) => c.id)).toEqual([fp.body.conversation.id]);
     expect((await folderOf(b2, 'filtered')).map((c) => c.id)).toEqual([fq.body.conversation.id]);
   });
-
 });
 
 describe(`open-to flags (${storageKind})`, () => {
@@ -521,7 +522,7 @@ describe(`notifications: indexed reads (${storageKind})`, () => {
     return { scans: seqScans(plan[0].Plan), text: JSON.stringify(plan) };
   }
 
-  it('listing, their actors and the unread counts read the member\'s rows through indexes, whatever the history', async () => {
+  it("listing, their actors and the unread counts read the member's rows through indexes, whatever the history", async () => {
     const [a, b] = [await signUp(h), await signUp(h)];
     await invite(h, a, b);
     await makeGroup(h, [a, b]);

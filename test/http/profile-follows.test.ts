@@ -19,7 +19,10 @@ describe(`PATCH /v1/me/profile (${storageKind})`, () => {
     expect((await profileOf(h, b, a.handle)).body.member.headline).toBe('');
     const r = await patch(a.token, { name: 'Ada Quillfeather', headline: 'Staff engineer at Zyxcorp', about: 'I build graphs.\nAnd queues.' });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toEqual({ member: expect.objectContaining({ handle: a.handle, name: 'Ada Quillfeather', headline: 'Staff engineer at Zyxcorp' }), about: 'I build graphs.\nAnd queues.' });
+    expect(r.body).toEqual({
+      member: expect.objectContaining({ handle: a.handle, name: 'Ada Quillfeather', headline: 'Staff engineer at Zyxcorp' }),
+      about: 'I build graphs.\nAnd queues.',
+    });
     const seen = await profileOf(h, b, a.handle);
     expect(seen.body.member).toMatchObject({ name: 'Ada Quillfeather', headline: 'Staff engineer at Zyxcorp' });
     // about is part of the full profile (a connection's view, or one's own)
@@ -44,7 +47,15 @@ describe(`PATCH /v1/me/profile (${storageKind})`, () => {
 
   it('bad input: 400 in the error shape, nothing changed', async () => {
     const a = await signUp(h, undefined, { headline: 'Before' });
-    for (const body of [{}, { headline: 'x'.repeat(221) }, { about: 'x'.repeat(2601) }, { name: '' }, { name: 'x'.repeat(101) }, { handle: 'other' }, { name: 42 }]) {
+    for (const body of [
+      {},
+      { headline: 'x'.repeat(221) },
+      { about: 'x'.repeat(2601) },
+      { name: '' },
+      { name: 'x'.repeat(101) },
+      { handle: 'other' },
+      { name: 42 },
+    ]) {
       const r = await patch(a.token, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.body.error.code).toBe('invalid_request');

@@ -96,7 +96,11 @@ describe('one refusal path', () => {
   it('no service or route builds an error from a reason code itself: every refusal carries its decision', () => {
     const src = join(dirname(fileURLToPath(import.meta.url)), '../../src');
     const found: string[] = [];
-    for (const f of ['services', 'http', 'http/routes', 'realtime'].flatMap((d) => readdirSync(join(src, d)).filter((n) => n.endsWith('.ts')).map((n) => `${d}/${n}`))) {
+    for (const f of ['services', 'http', 'http/routes', 'realtime'].flatMap((d) =>
+      readdirSync(join(src, d))
+        .filter((n) => n.endsWith('.ts'))
+        .map((n) => `${d}/${n}`),
+    )) {
       const text = readFileSync(join(src, f), 'utf8');
       for (const m of text.matchAll(/new AppError\(\s*\d+,\s*'([a-z_]+)'/g)) if ((REASONS as readonly string[]).includes(m[1]!)) found.push(`${f}: ${m[1]}`);
       for (const m of text.matchAll(/new AppError\(\s*\d+,\s*d\.reason/g)) found.push(`${f}: ${m[0]}`);

@@ -75,10 +75,5 @@ export function denial(res: Res, d: Decision, what: string, opts: { notFoundAlik
 
 /** API.md `Member` as the viewer may see it (the fields the model predicts). */
 export function member(actual: any, expected: MemberView, what: string, res?: Res): void {
-  eq(
-    { handle: actual?.handle, name: actual?.name, headline: actual?.headline, tier: actual?.tier, status: actual?.status },
-    expected,
-    what,
-    res,
-  );
+  eq({ handle: actual?.handle, name: actual?.name, headline: actual?.headline, tier: actual?.tier, status: actual?.status }, expected, what, res);
 }

@@ -25,10 +25,19 @@ const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const HEADLINES = ['Engineer', 'Designer', 'Founder', 'Recruiter', 'Analyst', 'Teacher'];
 export const MAX_MEMBERS = WORDS.length;
 
-async function call(r: Real, method: string, url: string, opts: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: Buffer } = {}): Promise<Res> {
+async function call(
+  r: Real,
+  method: string,
+  url: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: Buffer } = {},
+): Promise<Res> {
   const res = await r.h.call(method, url, opts);
-  stat(`${method} ${url.split('?')[0]!.replace(/\/[0-9a-f]{24}$|\/[0-9]+(?=\/|$)|\/(alpha|bravo|charlie|delta|echo|foxtrot)[0-9a-z]{5}(?=\/|$)/g, '/:x')} ${res.status}${res.status >= 400 ? ' ' + (res.body?.error?.code ?? '') : ''}`);
-  r.trace.push(`    ${method} ${url}${opts.body !== undefined ? ' ' + JSON.stringify(opts.body).slice(0, 200) : ''} -> ${res.status} ${res.text.slice(0, 300)}`);
+  stat(
+    `${method} ${url.split('?')[0]!.replace(/\/[0-9a-f]{24}$|\/[0-9]+(?=\/|$)|\/(alpha|bravo|charlie|delta|echo|foxtrot)[0-9a-z]{5}(?=\/|$)/g, '/:x')} ${res.status}${res.status >= 400 ? ' ' + (res.body?.error?.code ?? '') : ''}`,
+  );
+  r.trace.push(
+    `    ${method} ${url}${opts.body !== undefined ? ' ' + JSON.stringify(opts.body).slice(0, 200) : ''} -> ${res.status} ${res.text.slice(0, 300)}`,
+  );
   return res;
 }
 
@@ -106,10 +115,14 @@ export async function checkMe(m: Model, r: Real, i: number, what: string): Promi
   C.status(res, 200, undefined, `${what}: GET /v1/me of ${H(m, i)}`);
   C.member(res.body.member, m.view(i, i), `${what}: me.member of ${H(m, i)}`, res);
   C.eq(res.body.quotas?.inmailCredits, m.balance(i), `${what}: quotas.inmailCredits of ${H(m, i)}`, res);
-  if (m.purchasesSupported !== false)
-    C.eq(res.body.quotas?.purchasedCredits, m.m(i).purchased, `${what}: quotas.purchasedCredits of ${H(m, i)}`, res);
+  if (m.purchasesSupported !== false) C.eq(res.body.quotas?.purchasedCredits, m.m(i).purchased, `${what}: quotas.purchasedCredits of ${H(m, i)}`, res);
   const q = m.quotaFacts(i);
-  C.eq(res.body.quotas?.invitationsLeftThisWeek, Math.max(0, m.policy.invitationsPerWeek - q.invitationsLast7Days), `${what}: invitationsLeftThisWeek of ${H(m, i)}`, res);
+  C.eq(
+    res.body.quotas?.invitationsLeftThisWeek,
+    Math.max(0, m.policy.invitationsPerWeek - q.invitationsLast7Days),
+    `${what}: invitationsLeftThisWeek of ${H(m, i)}`,
+    res,
+  );
   C.eq(
     res.body.quotas?.notesLeftThisMonth,
     m.premium(i) ? null : Math.max(0, m.policy.notesPerMonthFree - q.notesThisMonth),
@@ -132,7 +145,15 @@ export async function signUp(m: Model, r: Real): Promise<void> {
   };
   const res = await call(r, 'POST', '/v1/accounts', { body });
   C.status(res, 201, undefined, 'sign up');
-  const mm = m.addMember({ id: String(res.body.member.id), handle, name: body.name, headline: body.headline, email: body.email, token: res.body.token, createdAt: new Date(m.now) });
+  const mm = m.addMember({
+    id: String(res.body.member.id),
+    handle,
+    name: body.name,
+    headline: body.headline,
+    email: body.email,
+    token: res.body.token,
+    createdAt: new Date(m.now),
+  });
   C.member(res.body.member, m.view(mm.i, mm.i), 'sign up: member', res);
 }
 
@@ -273,7 +294,10 @@ export class SetTier extends Cmd {
   async exec(m: Model, r: Real) {
     const b = anyMember(m, this.b);
     const until = untilOf(this.until, m.now);
-    const res = await call(r, 'PUT', `/v1/admin/members/${m.m(b).handle}/subscription`, { ...ADMIN, body: { tier: this.tier, until: until?.toISOString() ?? null } });
+    const res = await call(r, 'PUT', `/v1/admin/members/${m.m(b).handle}/subscription`, {
+      ...ADMIN,
+      body: { tier: this.tier, until: until?.toISOString() ?? null },
+    });
     C.status(res, 200, undefined, `set tier of ${H(m, b)}`);
     m.setSubscription(b, this.tier, until);
     C.eq(res.body.tier, m.effectiveTier(b), `set tier of ${H(m, b)}: member.tier (the tier in force)`, res);
@@ -398,7 +422,8 @@ export class Invite extends Cmd {
 }
 
 async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKind, email: boolean, retry: boolean): Promise<void> {
-  const note = noteKind === 'none' ? undefined : noteKind === 'short' ? 'Hello, let us connect' : noteKind === 'spaces' ? ' \t  ' : 'n'.repeat(m.policy.noteMaxChars + 1);
+  const note =
+    noteKind === 'none' ? undefined : noteKind === 'short' ? 'Hello, let us connect' : noteKind === 'spaces' ? ' \t  ' : 'n'.repeat(m.policy.noteMaxChars + 1);
   const body: Record<string, unknown> = { to: m.m(b).handle };
   if (note !== undefined) body.note = note;
   if (email) body.email = m.m(b).email;
@@ -444,7 +469,16 @@ async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKin
 }
 
 function record(m: Model, a: number, b: number, note: string | null, res: Res) {
-  const inv: MInvitation = { id: String(res.body.id), from: a, to: b, note, status: 'pending', createdAt: new Date(m.now), respondedAt: null, reportedAt: null };
+  const inv: MInvitation = {
+    id: String(res.body.id),
+    from: a,
+    to: b,
+    note,
+    status: 'pending',
+    createdAt: new Date(m.now),
+    respondedAt: null,
+    reportedAt: null,
+  };
   m.invitations.push(inv);
   const what = `invite ${H(m, a)} -> ${H(m, b)}`;
   C.eq({ note: res.body.note, status: res.body.status }, { note, status: 'pending' }, `${what}: invitation`, res);
@@ -552,7 +586,7 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
   inv.status = 'ignored';
   inv.respondedAt = new Date(m.now);
   if (action === 'report') inv.reportedAt = new Date(m.now);
-  }
+}
 
 export class RemoveConnection extends Cmd {
   constructor(
@@ -564,7 +598,9 @@ export class RemoveConnection extends Cmd {
     super();
   }
   async exec(m: Model, r: Real) {
-    const pairs = [...m.connections].map((p) => p.split(',').map(Number) as [number, number]).filter(([x, y]) => m.m(x).status !== 'closed' && m.m(y).status !== 'closed');
+    const pairs = [...m.connections]
+      .map((p) => p.split(',').map(Number) as [number, number])
+      .filter(([x, y]) => m.m(x).status !== 'closed' && m.m(y).status !== 'closed');
     let a: number | undefined;
     let b: number;
     // Half the time a pair with a thread: removing the connection ends its acceptance (DOMAIN.md 5.1).
@@ -748,7 +784,9 @@ export class GroupMembership extends Cmd {
     if (a === undefined) return;
     const g = m.groups[this.g % m.groups.length]!;
     // Not covered: adding admins, approvals and join policies.
-    const res = this.leave ? await call(r, 'DELETE', `/v1/groups/${g.id}/members/me`, tok(m, a)) : await call(r, 'POST', `/v1/groups/${g.id}/members`, tok(m, a));
+    const res = this.leave
+      ? await call(r, 'DELETE', `/v1/groups/${g.id}/members/me`, tok(m, a))
+      : await call(r, 'POST', `/v1/groups/${g.id}/members`, tok(m, a));
     const what = `${this.leave ? 'leave' : 'join'} group ${g.id} by ${H(m, a)}`;
     if (inactive(m, a, res, what)) return;
     if (this.leave) {
@@ -810,7 +848,12 @@ async function upload(m: Model, r: Real, a: number, retry: boolean): Promise<MAt
   m.attachments.push(att);
   if (retry) {
     const again = await call(r, 'POST', '/v1/attachments', { ...tok(m, a), headers, rawBody: payload });
-    C.eq({ status: again.status, id: again.body?.id }, { status: 201, id: att.id }, `${what}: a retry with the same Idempotency-Key returns the first answer`, again);
+    C.eq(
+      { status: again.status, id: again.body?.id },
+      { status: 201, id: att.id },
+      `${what}: a retry with the same Idempotency-Key returns the first answer`,
+      again,
+    );
   }
   return att;
 }
@@ -904,11 +947,23 @@ export class Send extends Cmd {
     if (!before && gone.some((t) => t.id === convId))
       C.fail(`${what}: a thread gone after a block stays gone (DOMAIN.md 6): a new conversation`, 'a new id', convId, res);
     const refundsBefore = before ? before.messages.filter((x) => x.inmail?.refunded).length : 0;
-    const t = m.applyMessage(a, b, { channel: d.channel!, delivery: d.delivery!, inmail: d.cost !== undefined }, { message: String(res.body.message.id), thread: convId }, text, att ? [att.id] : []);
+    const t = m.applyMessage(
+      a,
+      b,
+      { channel: d.channel!, delivery: d.delivery!, inmail: d.cost !== undefined },
+      { message: String(res.body.message.id), thread: convId },
+      text,
+      att ? [att.id] : [],
+    );
     checkConversation(m, a, t, res.body.conversation, `${what}: the sender's view`, res);
     if (this.retry) {
       const again = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
-      C.eq({ status: again.status, message: again.body?.message?.id }, { status: 201, message: res.body.message.id }, `${what}: a retry with the same Idempotency-Key`, again);
+      C.eq(
+        { status: again.status, message: again.body?.message?.id },
+        { status: 201, message: res.body.message.id },
+        `${what}: a retry with the same Idempotency-Key`,
+        again,
+      );
     }
     await afterMessage(m, r, a, b, t, refundsBefore, d.cost !== undefined, what);
   }
@@ -957,7 +1012,12 @@ export class Reply extends Cmd {
     }
     C.status(res, 201, undefined, what);
     stat(`reply ${d.channel}${t.starter === a ? ' by the starter' : ' by the recipient'}${t.accepted ? ' (accepted)' : ''}`);
-    C.eq({ channel: res.body.message?.channel, conversation: String(res.body.conversation?.id) }, { channel: d.channel, conversation: t.id }, `${what}: channel and thread`, res);
+    C.eq(
+      { channel: res.body.message?.channel, conversation: String(res.body.conversation?.id) },
+      { channel: d.channel, conversation: t.id },
+      `${what}: channel and thread`,
+      res,
+    );
     const refundsBefore = t.messages.filter((x) => x.inmail?.refunded).length;
     m.applyMessage(a, o, { channel: d.channel!, delivery: d.delivery!, inmail: false }, { message: String(res.body.message.id), thread: t.id }, text, []);
     checkConversation(m, a, t, res.body.conversation, `${what}: the writer's view`, res);
@@ -991,7 +1051,14 @@ export class ConversationVerb extends Cmd {
   }
 }
 
-async function conversationVerb(m: Model, r: Real, t: MThread, a: number, verb: 'accept' | 'ignore' | 'report', reason: 'spam' | 'harassment' | 'other'): Promise<void> {
+async function conversationVerb(
+  m: Model,
+  r: Real,
+  t: MThread,
+  a: number,
+  verb: 'accept' | 'ignore' | 'report',
+  reason: 'spam' | 'harassment' | 'other',
+): Promise<void> {
   const o = m.other(t, a);
   if (m.m(a).status === 'closed') return;
   const body = verb === 'report' ? { reason: reason } : undefined;
@@ -1238,7 +1305,15 @@ export class Search extends Cmd {
     const got = (res.body.items as any[]).filter((it) => ours.has(it.member?.handle));
     // LENIENT: whether the viewer finds themselves is not said.
     const expected = m.members.filter((x) => x.i !== a && m.exists(a, x.i) && searchMatches(m, a, x.i, q)).map((x) => x.i);
-    C.eq(got.map((it) => it.member.handle).filter((h) => h !== m.m(a).handle).sort(), expected.map((i) => m.m(i).handle).sort(), `${what}: members found`, res);
+    C.eq(
+      got
+        .map((it) => it.member.handle)
+        .filter((h) => h !== m.m(a).handle)
+        .sort(),
+      expected.map((i) => m.m(i).handle).sort(),
+      `${what}: members found`,
+      res,
+    );
     for (const it of got) {
       const x = ours.get(it.member.handle)!;
       if (x === a) continue;
@@ -1275,7 +1350,12 @@ export class Suggestions extends Cmd {
     const got = items.map((it) => byHandle.get(it.member?.handle)).filter((x): x is number => x !== undefined);
     const strictGot = got.filter((x) => !ignoredExpired(x)).sort();
     const strictExp = expected.filter((x) => !ignoredExpired(x)).sort();
-    C.eq(strictGot.map((x) => m.m(x).handle), strictExp.map((x) => m.m(x).handle), `${what}: members`, res);
+    C.eq(
+      strictGot.map((x) => m.m(x).handle),
+      strictExp.map((x) => m.m(x).handle),
+      `${what}: members`,
+      res,
+    );
     for (const it of items) {
       const x = byHandle.get(it.member?.handle);
       if (x === undefined || !expected.includes(x)) continue;
@@ -1284,7 +1364,8 @@ export class Suggestions extends Cmd {
     }
     // Ranked by mutual connections (where the viewer may see the count).
     const counts = items.map((it) => it.mutualConnections).filter((c): c is number => typeof c === 'number');
-    if (counts.length === items.length) for (let i = 1; i < counts.length; i++) if (counts[i]! > counts[i - 1]!) C.fail(`${what}: ranked by mutual connections`, 'non-increasing', counts, res);
+    if (counts.length === items.length)
+      for (let i = 1; i < counts.length; i++) if (counts[i]! > counts[i - 1]!) C.fail(`${what}: ranked by mutual connections`, 'non-increasing', counts, res);
   }
   toString() {
     return `suggestions(m${this.a})`;
@@ -1427,13 +1508,16 @@ async function checkIntroList(m: Model, r: Real, v: number, role: 'asked' | 'to_
   const what = `${why}introductions ${role} of ${H(m, v)}`;
   if (inactive(m, v, res, what)) return;
   C.status(res, 200, undefined, what);
-  const expected = m.intros
-    .filter((x) => (role === 'asked' ? x.asker === v : x.via === v && m.introOpen(x)) && m.introSeenBy(v, x))
-    .reverse();
+  const expected = m.intros.filter((x) => (role === 'asked' ? x.asker === v : x.via === v && m.introOpen(x)) && m.introSeenBy(v, x)).reverse();
   const vanished = m.intros.filter((x) => (role === 'asked' ? x.asker === v : x.via === v) && !m.introSeenBy(v, x));
   if (vanished.length) stat(`intro list ${role}: an ask vanished`);
   const items = res.body.items as any[];
-  C.eq(items.map((x) => String(x.id)), expected.map((x) => x.id), `${what}: ids, newest first`, res);
+  C.eq(
+    items.map((x) => String(x.id)),
+    expected.map((x) => x.id),
+    `${what}: ids, newest first`,
+    res,
+  );
   items.forEach((it, n) => checkIntro(m, v, expected[n]!, it, what, res));
 }
 
@@ -1443,7 +1527,8 @@ async function checkIntroListsOf(m: Model, r: Real, a: number, b: number, why: s
   if (!touched.length) return;
   stat('intro lists after a block');
   const who = new Set(touched.flatMap((x) => [x.asker, x.via]));
-  for (const v of who) if (m.m(v).status === 'active') await checkIntroList(m, r, v, m.intros.some((x) => x.asker === v && touched.includes(x)) ? 'asked' : 'to_forward', why);
+  for (const v of who)
+    if (m.m(v).status === 'active') await checkIntroList(m, r, v, m.intros.some((x) => x.asker === v && touched.includes(x)) ? 'asked' : 'to_forward', why);
 }
 
 /**
@@ -1497,7 +1582,18 @@ async function askOnce(m: Model, r: Real, a: number, via: number, c: number, not
   }
   C.status(res, 201, undefined, what);
   stat(`ask ${stored === null ? 'without' : 'with'} a note`);
-  const x: MIntro = { id: String(res.body.id), asker: a, via, target: c, note: stored, forwardNote: null, status: 'asked', createdAt: new Date(m.now), respondedAt: null, thread: null };
+  const x: MIntro = {
+    id: String(res.body.id),
+    asker: a,
+    via,
+    target: c,
+    note: stored,
+    forwardNote: null,
+    status: 'asked',
+    createdAt: new Date(m.now),
+    respondedAt: null,
+    thread: null,
+  };
   m.intros.push(x);
   checkIntro(m, a, x, res.body, what, res);
   return { ask: x };
@@ -1530,7 +1626,14 @@ export class AskIntro extends Cmd {
     const answered = asked.filter((x) => !m.introOpen(x));
     const before = answered.length && this.v % 4 !== 3 ? answered : asked;
     const paths = m.members.flatMap((x) =>
-      x.status === 'closed' ? [] : m.connectionsOf(x.i).flatMap((y) => m.connectionsOf(y).filter((z) => z !== x.i && !m.connected(x.i, z)).map((z) => [x.i, y, z] as const)),
+      x.status === 'closed'
+        ? []
+        : m.connectionsOf(x.i).flatMap((y) =>
+            m
+              .connectionsOf(y)
+              .filter((z) => z !== x.i && !m.connected(x.i, z))
+              .map((z) => [x.i, y, z] as const),
+          ),
     );
     if (this.aim === 0 && before.length) {
       const x = before[this.c % before.length]!;
@@ -1548,7 +1651,12 @@ export class AskIntro extends Cmd {
       const second = m.members.filter((x) => m.degree(me, x.i) === 2);
       c = this.aim === 2 && second.length ? second[this.c % second.length]!.i : target(m, me, this.c);
       const strangers = vias.filter((y) => !m.connected(y, c));
-      via = this.aim === 2 && strangers.length && this.v % 4 !== 3 ? strangers[this.v % strangers.length]! : this.aim <= 2 && vias.length ? vias[this.v % vias.length]! : anyMember(m, this.v);
+      via =
+        this.aim === 2 && strangers.length && this.v % 4 !== 3
+          ? strangers[this.v % strangers.length]!
+          : this.aim <= 2 && vias.length
+            ? vias[this.v % vias.length]!
+            : anyMember(m, this.v);
     }
     const x = (await askOnce(m, r, a, via, c, this.note)).ask;
     if (!x) return;
@@ -1558,7 +1666,8 @@ export class AskIntro extends Cmd {
       C.status(un, 204, undefined, `ask ${IH(m, x)}: B removes C`);
       m.disconnect(via, c);
     }
-    if (this.then !== 'none' && m.m(via).status !== 'closed') await answerIntro(m, r, x, via, this.then === 'decline' ? 'decline' : 'forward', this.note === 'long' ? 'short' : this.note);
+    if (this.then !== 'none' && m.m(via).status !== 'closed')
+      await answerIntro(m, r, x, via, this.then === 'decline' ? 'decline' : 'forward', this.note === 'long' ? 'short' : this.note);
   }
   toString() {
     const how = ['an ask made before', 'a path A - B - C', "B one of A's connections, C 2nd degree", 'anyone'][this.aim];
@@ -1603,7 +1712,12 @@ export class IntroRun extends Cmd {
       m.degree(a, z) === 2 &&
       m.exists(a, y) &&
       m.exists(a, z);
-    const mine = m.connectionsOf(a).flatMap((y) => m.connectionsOf(y).filter((z) => good(y, z)).map((z) => [y, z] as [number, number]));
+    const mine = m.connectionsOf(a).flatMap((y) =>
+      m
+        .connectionsOf(y)
+        .filter((z) => good(y, z))
+        .map((z) => [y, z] as [number, number]),
+    );
     if (mine.length) return mine[this.k % mine.length];
     if (m.members.length < 3) return undefined;
     return makePath(m, r, a, this.k);
@@ -1627,7 +1741,12 @@ export class IntroRun extends Cmd {
       }
       // through the same B, or another of A's connections who knows C, or any of A's connections
       const others = m.connectionsOf(a).filter((y) => y !== open.via && m.connected(y, c));
-      const via = this.n === 1 && others.length ? others[this.k % others.length]! : this.n === 2 && m.connectionsOf(a).length ? m.connectionsOf(a)[this.k % m.connectionsOf(a).length]! : open.via;
+      const via =
+        this.n === 1 && others.length
+          ? others[this.k % others.length]!
+          : this.n === 2 && m.connectionsOf(a).length
+            ? m.connectionsOf(a)[this.k % m.connectionsOf(a).length]!
+            : open.via;
       tick(m, r);
       stat(`intro run again${this.n === 3 ? ' after a decline' : ''}`);
       await askOnce(m, r, a, via, c, this.note);
@@ -1636,7 +1755,8 @@ export class IntroRun extends Cmd {
     if (this.kind === 'shape') {
       const cap = m.policy.connectionCap;
       const free = (x: number) => m.connectionCount(x) < cap;
-      const spare = (x: number) => x !== a && x !== b && x !== c && m.m(x).status === 'active' && !m.m(x).restricted && !m.blockedEither(x, a) && !m.blockedEither(x, c) && free(x);
+      const spare = (x: number) =>
+        x !== a && x !== b && x !== c && m.m(x).status === 'active' && !m.m(x).restricted && !m.blockedEither(x, a) && !m.blockedEither(x, c) && free(x);
       let stranger = m.connectionsOf(a).find((y) => y !== b && !m.connected(y, c));
       if (stranger === undefined && free(a)) {
         let y = m.members.map((x) => x.i).find((x) => spare(x) && !m.connected(x, c));
@@ -1666,7 +1786,9 @@ export class IntroRun extends Cmd {
       if (this.k % 2 === 1) vias.reverse();
       for (const via of vias) {
         tick(m, r);
-        stat(`intro run shape: via ${via === stranger ? "a connection of A's who does not know C" : via === far ? "a connection of C's whom A does not know" : 'B'}`);
+        stat(
+          `intro run shape: via ${via === stranger ? "a connection of A's who does not know C" : via === far ? "a connection of C's whom A does not know" : 'B'}`,
+        );
         await askOnce(m, r, a, via, c, this.note);
       }
       return;
@@ -1813,7 +1935,15 @@ async function deliverIntro(m: Model, r: Real, x: MIntro, delivery: 'inbox' | 'r
   };
   intro(item.lastMessage, a, 'asker', mine);
   const before = live ? live.messages.filter((y) => y.inmail?.refunded).length : 0;
-  const t = m.applyMessage(a, c, { channel: 'introduction', delivery, inmail: false }, { message: String(item.lastMessage?.id), thread: id }, x.note ?? `${m.m(x.via).name} introduced us.`, [], { introduction: true });
+  const t = m.applyMessage(
+    a,
+    c,
+    { channel: 'introduction', delivery, inmail: false },
+    { message: String(item.lastMessage?.id), thread: id },
+    x.note ?? `${m.m(x.via).name} introduced us.`,
+    [],
+    { introduction: true },
+  );
   x.thread = t.id;
   stat(`introduction delivered ${delivery}${live ? ' into an existing thread' : ''}`);
   checkConversation(m, a, t, item, `${what}: the asker's view`, mine);
@@ -1856,43 +1986,175 @@ export class ListIntros extends Cmd {
 const idx = fc.nat({ max: 7 });
 
 export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>[] {
-  const c = <T extends fc.AsyncCommand<Model, Real>>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary: arbitrary as fc.Arbitrary<fc.AsyncCommand<Model, Real>> });
+  const c = <T extends fc.AsyncCommand<Model, Real>>(weight: number, arbitrary: fc.Arbitrary<T>) => ({
+    weight,
+    arbitrary: arbitrary as fc.Arbitrary<fc.AsyncCommand<Model, Real>>,
+  });
   const verbs = <T>(...xs: T[]) => fc.constantFrom(...xs);
   return [
     fc.oneof(
       c(2, fc.constant(new SignUp())),
-      c(6, fc.tuple(idx, idx).map(([a, b]) => new Connect(a, b))),
-      c(5, fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0))),
-      c(4, fc.tuple(idx, verbs<'accept' | 'ignore' | 'withdraw' | 'report'>('accept', 'accept', 'ignore', 'withdraw', 'report')).map(([k, a]) => new RespondInvitation(k, a))),
-      c(2, fc.tuple(idx, fc.boolean(), idx, idx).map(([k, f, a, b]) => new RemoveConnection(k, f, a, b))),
-      c(2, fc.tuple(idx, idx).map(([a, b]) => new Block(a, b))),
-      c(1, fc.tuple(idx, idx, idx).map(([k, a, b]) => new Unblock(k, a, b))),
-      c(1, fc.tuple(idx, idx, fc.boolean()).map(([a, b, u]) => new Follow(a, b, u))),
-      c(3, fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q))),
-      c(3, fc.tuple(idx, fc.constantFrom<Tier>('free', 'career', 'business', 'sales_navigator'), fc.constantFrom(...UNTIL)).map(([b, t, u]) => new SetTier(b, t, u))),
-      c(2, fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, n]) => new Purchase(b, n))),
-      c(1, fc.tuple(idx, fc.boolean()).map(([b, x]) => new Restrict(b, x))),
-      c(10, fc.tuple(idx, idx, fc.boolean(), fc.nat({ max: 15 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([a, b, rel, body, im, s, at, rt]) => new Send(a, b, rel, body, im, s && im, at === 0, rt === 0))),
-      c(6, fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b))),
-      c(3, fc.tuple(idx, fc.boolean(), verbs<'accept' | 'ignore' | 'report'>('accept', 'ignore', 'report'), verbs<'spam' | 'harassment' | 'other'>('spam', 'harassment', 'other')).map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs))),
-      c(3, fc.tuple(idx, fc.boolean(), verbs<'spam' | 'harassment'>('spam', 'harassment')).map(([k, f, rs]) => new Report(k, f, rs))),
-      c(1, fc.tuple(idx, verbs<'deactivate' | 'reactivate' | 'close'>('deactivate', 'reactivate', 'close')).map(([a, x]) => new Lifecycle(a, x))),
-      c(2, idx.map((a) => new CreateGroup(a))),
-      c(4, fc.tuple(idx, idx, fc.nat({ max: 3 })).map(([a, g, l]) => new GroupMembership(a, g, l === 0))),
-      c(2, fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b))),
-      c(4, fc.tuple(idx, idx, fc.boolean()).map(([a, b, rel]) => new ViewProfile(a, b, rel))),
-      c(2, fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b))),
-      c(1, fc.tuple(idx, idx).map(([a, b]) => new Search(a, b))),
-      c(1, idx.map((a) => new Suggestions(a))),
-      c(1, fc.tuple(idx, verbs<'received' | 'sent'>('received', 'sent')).map(([a, d]) => new ListInvitations(a, d))),
-      c(1, idx.map((a) => new ListConnections(a))),
-      c(1, fc.tuple(idx, verbs<'inbox' | 'requests'>('inbox', 'requests')).map(([a, f]) => new ListConversations(a, f))),
-      c(1, idx.map((a) => new Me(a))),
-      c(3, fc.constantFrom(...ADVANCES).map((k) => new Advance(k))),
-      c(5, fc.tuple(idx, idx, idx, fc.constantFrom(...INTRO_NOTES), fc.constantFrom(0, 0, 1, 1, 1, 2, 2, 3), verbs<'none' | 'forward' | 'decline' | 'unlink'>('none', 'none', 'forward', 'forward', 'decline', 'decline', 'unlink')).map(([a, v, t, n, aim, then]) => new AskIntro(a, v, t, n, aim, then))),
-      c(5, fc.tuple(idx, verbs<'forward' | 'decline'>('forward', 'forward', 'decline'), fc.constantFrom(...INTRO_NOTES), fc.nat({ max: 9 })).map(([k, v, n, w]) => new AnswerIntro(k, v, n, w))),
-      c(2, fc.tuple(idx, verbs<'asked' | 'to_forward'>('asked', 'to_forward')).map(([k, role]) => new ListIntros(k, role))),
-      c(6, fc.tuple(verbs<'again' | 'shape' | 'burst'>('again', 'shape', 'burst', 'burst', 'burst'), idx, idx, fc.nat({ max: 8 }), fc.constantFrom<IntroNoteKind>('none', 'short', 'spaces'), fc.boolean()).map(([kind, a, k, n, note, later]) => new IntroRun(kind, a, k, n, note, later))),
+      c(
+        6,
+        fc.tuple(idx, idx).map(([a, b]) => new Connect(a, b)),
+      ),
+      c(
+        5,
+        fc.tuple(idx, idx, fc.constantFrom(...NOTES), fc.boolean(), fc.nat({ max: 3 })).map(([a, b, n, e, rt]) => new Invite(a, b, n, e, rt === 0)),
+      ),
+      c(
+        4,
+        fc
+          .tuple(idx, verbs<'accept' | 'ignore' | 'withdraw' | 'report'>('accept', 'accept', 'ignore', 'withdraw', 'report'))
+          .map(([k, a]) => new RespondInvitation(k, a)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, fc.boolean(), idx, idx).map(([k, f, a, b]) => new RemoveConnection(k, f, a, b)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, idx).map(([a, b]) => new Block(a, b)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, idx, idx).map(([k, a, b]) => new Unblock(k, a, b)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, idx, fc.boolean()).map(([a, b, u]) => new Follow(a, b, u)),
+      ),
+      c(
+        3,
+        fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q)),
+      ),
+      c(
+        3,
+        fc
+          .tuple(idx, fc.constantFrom<Tier>('free', 'career', 'business', 'sales_navigator'), fc.constantFrom(...UNTIL))
+          .map(([b, t, u]) => new SetTier(b, t, u)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, fc.integer({ min: 1, max: 3 })).map(([b, n]) => new Purchase(b, n)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, fc.boolean()).map(([b, x]) => new Restrict(b, x)),
+      ),
+      c(
+        10,
+        fc
+          .tuple(idx, idx, fc.boolean(), fc.nat({ max: 15 }), fc.boolean(), fc.boolean(), fc.nat({ max: 3 }), fc.nat({ max: 3 }))
+          .map(([a, b, rel, body, im, s, at, rt]) => new Send(a, b, rel, body, im, s && im, at === 0, rt === 0)),
+      ),
+      c(
+        6,
+        fc.tuple(idx, fc.boolean(), fc.nat({ max: 5 })).map(([k, s, b]) => new Reply(k, s, b)),
+      ),
+      c(
+        3,
+        fc
+          .tuple(
+            idx,
+            fc.boolean(),
+            verbs<'accept' | 'ignore' | 'report'>('accept', 'ignore', 'report'),
+            verbs<'spam' | 'harassment' | 'other'>('spam', 'harassment', 'other'),
+          )
+          .map(([k, s, v, rs]) => new ConversationVerb(k, s, v, rs)),
+      ),
+      c(
+        3,
+        fc.tuple(idx, fc.boolean(), verbs<'spam' | 'harassment'>('spam', 'harassment')).map(([k, f, rs]) => new Report(k, f, rs)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, verbs<'deactivate' | 'reactivate' | 'close'>('deactivate', 'reactivate', 'close')).map(([a, x]) => new Lifecycle(a, x)),
+      ),
+      c(
+        2,
+        idx.map((a) => new CreateGroup(a)),
+      ),
+      c(
+        4,
+        fc.tuple(idx, idx, fc.nat({ max: 3 })).map(([a, g, l]) => new GroupMembership(a, g, l === 0)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, idx).map(([k, b]) => new FetchAttachment(k, b)),
+      ),
+      c(
+        4,
+        fc.tuple(idx, idx, fc.boolean()).map(([a, b, rel]) => new ViewProfile(a, b, rel)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, idx).map(([a, b]) => new WhyMessage(a, b)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, idx).map(([a, b]) => new Search(a, b)),
+      ),
+      c(
+        1,
+        idx.map((a) => new Suggestions(a)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, verbs<'received' | 'sent'>('received', 'sent')).map(([a, d]) => new ListInvitations(a, d)),
+      ),
+      c(
+        1,
+        idx.map((a) => new ListConnections(a)),
+      ),
+      c(
+        1,
+        fc.tuple(idx, verbs<'inbox' | 'requests'>('inbox', 'requests')).map(([a, f]) => new ListConversations(a, f)),
+      ),
+      c(
+        1,
+        idx.map((a) => new Me(a)),
+      ),
+      c(
+        3,
+        fc.constantFrom(...ADVANCES).map((k) => new Advance(k)),
+      ),
+      c(
+        5,
+        fc
+          .tuple(
+            idx,
+            idx,
+            idx,
+            fc.constantFrom(...INTRO_NOTES),
+            fc.constantFrom(0, 0, 1, 1, 1, 2, 2, 3),
+            verbs<'none' | 'forward' | 'decline' | 'unlink'>('none', 'none', 'forward', 'forward', 'decline', 'decline', 'unlink'),
+          )
+          .map(([a, v, t, n, aim, then]) => new AskIntro(a, v, t, n, aim, then)),
+      ),
+      c(
+        5,
+        fc
+          .tuple(idx, verbs<'forward' | 'decline'>('forward', 'forward', 'decline'), fc.constantFrom(...INTRO_NOTES), fc.nat({ max: 9 }))
+          .map(([k, v, n, w]) => new AnswerIntro(k, v, n, w)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, verbs<'asked' | 'to_forward'>('asked', 'to_forward')).map(([k, role]) => new ListIntros(k, role)),
+      ),
+      c(
+        6,
+        fc
+          .tuple(
+            verbs<'again' | 'shape' | 'burst'>('again', 'shape', 'burst', 'burst', 'burst'),
+            idx,
+            idx,
+            fc.nat({ max: 8 }),
+            fc.constantFrom<IntroNoteKind>('none', 'short', 'spaces'),
+            fc.boolean(),
+          )
+          .map(([kind, a, k, n, note, later]) => new IntroRun(kind, a, k, n, note, later)),
+      ),
     ),
   ];
 }

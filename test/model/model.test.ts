@@ -60,7 +60,7 @@ const env = (k: string) => (process.env[k] === undefined || process.env[k] === '
 const RUNS = Number(env('LIAISON_MODEL_RUNS') ?? 400);
 const MAX_COMMANDS = Number(env('LIAISON_MODEL_COMMANDS') ?? 60);
 const SECONDS = Number(env('LIAISON_MODEL_SECONDS') ?? 150);
-const SEED = env('LIAISON_MODEL_SEED') !== undefined ? Number(env('LIAISON_MODEL_SEED')) : (randomBytes(4).readUInt32BE(0) | 0);
+const SEED = env('LIAISON_MODEL_SEED') !== undefined ? Number(env('LIAISON_MODEL_SEED')) : randomBytes(4).readUInt32BE(0) | 0;
 const PATH = env('LIAISON_MODEL_PATH');
 
 /** A token per sequence, never the same twice in a process (handles are a word and this token). */
@@ -134,7 +134,12 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
         throw e;
       } finally {
         if (env('LIAISON_MODEL_STATS'))
-          console.log(`[model] situations reached:\n${[...stats.entries()].sort().map(([k, n]) => `  ${String(n).padStart(6)} ${k}`).join('\n')}`);
+          console.log(
+            `[model] situations reached:\n${[...stats.entries()]
+              .sort()
+              .map(([k, n]) => `  ${String(n).padStart(6)} ${k}`)
+              .join('\n')}`,
+          );
         // Always: the refusals of asks for an introduction by reason (issue 21: are the rare ones reached?).
         const refusals = [...stats.entries()].filter(([k]) => k.startsWith('ask refused ')).sort((p, q) => q[1] - p[1]);
         const lifted = stats.get('intro run burst: 90 days after a pause, the ask allowed') ?? 0;

@@ -174,22 +174,33 @@ export function nextMonthStart(t: Date): Date {
 
 /** DOMAIN.md 5: "the same text" ignores case, all whitespace and invisible (format) characters. */
 export function textKey(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\s\p{Cf}]+/gu, '');
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{Cf}]+/gu, '');
 }
 
 export function levenshtein(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length]![b.length]!;
 }
 
 /** Whether the running policy implements DOMAIN.md 5.1 through `ConversationFacts.accepted`. */
 function policyKnowsAccepted(policy: Policy): boolean {
   const settings = { ...P.DEFAULT_SETTINGS };
-  const member = (id: string) => ({ id, handle: id, kind: 'person' as const, tier: 'free' as Tier, tierUntil: null, status: 'active' as const, settings, connectionCount: 0 });
+  const member = (id: string) => ({
+    id,
+    handle: id,
+    kind: 'person' as const,
+    tier: 'free' as Tier,
+    tierUntil: null,
+    status: 'active' as const,
+    settings,
+    connectionCount: 0,
+  });
   const conversation = { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } as const;
   const facts = {
     viewer: member('1'),
@@ -294,8 +305,7 @@ export class Model {
     if (d === 2) for (const y of this.mutuals(v, x)) if (ok(y)) out.push([y]);
     if (d === 3) {
       for (const a of this.connectionsOf(v).filter((y) => y !== x && ok(y)))
-        for (const b of this.connectionsOf(x).filter((y) => y !== v && ok(y)))
-          if (a !== b && this.connected(a, b)) out.push([a, b]);
+        for (const b of this.connectionsOf(x).filter((y) => y !== v && ok(y))) if (a !== b && this.connected(a, b)) out.push([a, b]);
     }
     return out.map((p) => p.map((y) => this.m(y).handle));
   }
@@ -478,9 +488,7 @@ export class Model {
   /** DOMAIN.md 1, 4.4: a restricted member may accept; the caps apply. */
   acceptDecision(v: number, inviter: number): Decision {
     const f = this.factsAsActive(v, inviter);
-    const fn = (P as unknown as Record<string, unknown>).decideAcceptInvitation as
-      | ((f: Facts, now: Date, p: Policy) => Decision)
-      | undefined;
+    const fn = (P as unknown as Record<string, unknown>).decideAcceptInvitation as ((f: Facts, now: Date, p: Policy) => Decision) | undefined;
     return fn ? fn(f, this.now, this.policy) : P.decideInvitation(f, {}, this.now, this.policy);
   }
   /** DOMAIN.md 1: a restricted member may follow. */
@@ -863,4 +871,3 @@ export class Model {
     return either ? 'either' : false;
   }
 }
-

@@ -61,8 +61,7 @@ export interface FactsOver {
 
 /** The default world: two active free persons, out of network, nothing between them. */
 export function facts(over: FactsOver = {}): Facts {
-  const member =
-    over.member === null ? null : over.memberIsPage ? page(over.member ?? {}) : person(over.member ?? {});
+  const member = over.member === null ? null : over.memberIsPage ? page(over.member ?? {}) : person(over.member ?? {});
   return {
     viewer: viewer(over.viewer ?? {}),
     member,

@@ -36,7 +36,13 @@ describe('asking for an introduction: DOMAIN.md 11 in order', () => {
     ['via hidden or unknown', second, ask({ via: null }), undefined, 'not_in_reach'],
     ['via not my connection', second, ask({ viaConnectedToViewer: false }), undefined, 'not_in_reach'],
     ['via not connected to the target', second, ask({ viaConnectedToMember: false }), undefined, 'not_in_reach'],
-    ['the target takes messages from connections only', { ...second, member: { settings: { messagesFrom: 'connections' } } }, ask(), undefined, 'recipient_settings'],
+    [
+      'the target takes messages from connections only',
+      { ...second, member: { settings: { messagesFrom: 'connections' } } },
+      ask(),
+      undefined,
+      'recipient_settings',
+    ],
     ['a note over 300 characters', second, ask(), 'x'.repeat(301), 'note_too_long'],
     ['an open ask for the same member', second, ask({ openAsk: true }), undefined, 'awaiting_response'],
     ['paused after three declines', second, ask({ declinesByVia: [ago(3 * DAY), ago(2 * DAY), ago(DAY)] }), undefined, 'introductions_paused'],
@@ -46,7 +52,10 @@ describe('asking for an introduction: DOMAIN.md 11 in order', () => {
   });
   it('not_in_reach names the other mutual connections to ask', () => {
     const d = decideIntroductionAsk(facts(second), ask({ viaConnectedToMember: false, otherVias: ['dee', 'eve'] }), null, NOW);
-    expect(d.unlock).toEqual([{ kind: 'introduction', via: ['dee'] }, { kind: 'introduction', via: ['eve'] }]);
+    expect(d.unlock).toEqual([
+      { kind: 'introduction', via: ['dee'] },
+      { kind: 'introduction', via: ['eve'] },
+    ]);
   });
   it('a via whose profileVisibility excludes the asker is never a step', () => {
     const hiddenVia = ask({ via: person({ id: 'b1', handle: 'bea', settings: { profileVisibility: 'connections' } }), viaDegree: 2 });
@@ -83,10 +92,20 @@ describe('forwarding and delivering', () => {
     expect(decideIntroductionForward(facts({ viewer: { status: 'deactivated' }, rel: { degree: 1 } }), fwd, null, NOW).reason).toBe('sender_inactive');
   });
   it('delivery: a request on channel introduction; no tier reach needed; the settings apply', () => {
-    expect(decideIntroductionDelivery(facts({ rel: { degree: 2 } }), NOW)).toEqual({ allowed: true, reason: 'ok', channel: 'introduction', delivery: 'request', unlock: [] });
+    expect(decideIntroductionDelivery(facts({ rel: { degree: 2 } }), NOW)).toEqual({
+      allowed: true,
+      reason: 'ok',
+      channel: 'introduction',
+      delivery: 'request',
+      unlock: [],
+    });
     expect(decideIntroductionDelivery(facts({ rel: { degree: 2 }, member: { settings: { messagesFrom: 'shared_connections' } } }), NOW).allowed).toBe(true);
-    expect(decideIntroductionDelivery(facts({ rel: { degree: 3 }, member: { settings: { messagesFrom: 'shared_connections' } } }), NOW).reason).toBe('recipient_settings');
-    expect(decideIntroductionDelivery(facts({ rel: { degree: 2 }, member: { settings: { messagesFrom: 'connections' } } }), NOW).reason).toBe('recipient_settings');
+    expect(decideIntroductionDelivery(facts({ rel: { degree: 3 }, member: { settings: { messagesFrom: 'shared_connections' } } }), NOW).reason).toBe(
+      'recipient_settings',
+    );
+    expect(decideIntroductionDelivery(facts({ rel: { degree: 2 }, member: { settings: { messagesFrom: 'connections' } } }), NOW).reason).toBe(
+      'recipient_settings',
+    );
     expect(decideIntroductionDelivery(facts({ rel: { degree: 2, blockedByViewer: true } }), NOW).reason).toBe('recipient_unavailable');
   });
 });

@@ -87,10 +87,7 @@ describe('InMail credits: when a grant is due, which pool a spend uses (DOMAIN.m
   });
   it('monthly grants fall on the 1st of each month after the change, while the tier lasts', () => {
     const since = new Date('2025-01-10T00:00:00Z');
-    expect(monthlyGrantDates(holder('career'), since, NOW).map((d) => d.toISOString())).toEqual([
-      '2025-02-01T00:00:00.000Z',
-      '2025-03-01T00:00:00.000Z',
-    ]);
+    expect(monthlyGrantDates(holder('career'), since, NOW).map((d) => d.toISOString())).toEqual(['2025-02-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z']);
     expect(monthlyGrantDates(holder('career', new Date('2025-02-15T00:00:00Z')), since, NOW)).toHaveLength(1);
     expect(monthlyGrantDates(holder('free', null), since, NOW)).toEqual([]);
     // exactly on the 1st: the change's own grant covers it

@@ -1,14 +1,6 @@
 /** DOMAIN.md 5: the first free channel, its delivery, InMail on request only, and the unlock paths. */
 import { describe, expect, it } from 'vitest';
-import {
-  applicableChannels,
-  decideFollowUp,
-  decideMessage,
-  decideReply,
-  resolvePolicy,
-  type Channel,
-  type Delivery,
-} from '../../src/policy/index.js';
+import { applicableChannels, decideFollowUp, decideMessage, decideReply, resolvePolicy, type Channel, type Delivery } from '../../src/policy/index.js';
 import { facts, lapsed, NEXT_MONTH, NOW, paid, selfFacts, type FactsOver } from './fixtures.js';
 
 const REQ_OFF = { settings: { messageRequests: 'off' as const } };
@@ -17,12 +9,32 @@ const OPEN = { settings: { openProfile: true } };
 describe('the first free channel and its delivery', () => {
   const rows: [string, FactsOver, Channel, Delivery][] = [
     ['1st degree', { rel: { degree: 1 } }, 'direct', 'inbox'],
-    ['an accepted conversation (accepted request), out of network', { rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: true } } }, 'direct', 'inbox'],
-    ['the reply that accepts a thread the member started in the inbox', { rel: { conversation: { state: 'open', startedBy: 'member', channel: 'inmail', followUps: 0, accepted: false } } }, 'direct', 'inbox'],
+    [
+      'an accepted conversation (accepted request), out of network',
+      { rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: true } } },
+      'direct',
+      'inbox',
+    ],
+    [
+      'the reply that accepts a thread the member started in the inbox',
+      { rel: { conversation: { state: 'open', startedBy: 'member', channel: 'inmail', followUps: 0, accepted: false } } },
+      'direct',
+      'inbox',
+    ],
     ['a page, new conversation', { memberIsPage: true }, 'page', 'request'],
     ['a page with requests off still gets a request', { memberIsPage: true, member: REQ_OFF }, 'page', 'request'],
-    ['a page, accepted conversation', { memberIsPage: true, rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: true } } }, 'direct', 'inbox'],
-    ['a page, a request not yet accepted: a follow-up is a request again', { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: false } } }, 'page', 'request'],
+    [
+      'a page, accepted conversation',
+      { memberIsPage: true, rel: { conversation: { state: 'open', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: true } } },
+      'direct',
+      'inbox',
+    ],
+    [
+      'a page, a request not yet accepted: a follow-up is a request again',
+      { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: false } } },
+      'page',
+      'request',
+    ],
     ['premium recipient with Open Profile', { member: { ...paid('career'), ...OPEN } }, 'open_profile', 'inbox'],
     ['career reaches 2nd degree: a request', { viewer: paid('career'), rel: { degree: 2 } }, 'tier_reach', 'request'],
     ['career reaches 2nd degree, requests off: the inbox', { viewer: paid('career'), member: REQ_OFF, rel: { degree: 2 } }, 'tier_reach', 'inbox'],
@@ -31,11 +43,31 @@ describe('the first free channel and its delivery', () => {
     ['a shared group', { rel: { sharedGroups: 1 } }, 'group', 'request'],
     ['a shared group, requests off', { rel: { sharedGroups: 2 }, member: REQ_OFF }, 'group', 'inbox'],
     ['a shared group, 14 group conversations this month', { rel: { sharedGroups: 1 }, quotas: { groupConversationsThisMonth: 14 } }, 'group', 'request'],
-    ['group quota used up, requests off: the open inbox', { rel: { sharedGroups: 1 }, member: REQ_OFF, quotas: { groupConversationsThisMonth: 15 } }, 'open_inbox', 'inbox'],
+    [
+      'group quota used up, requests off: the open inbox',
+      { rel: { sharedGroups: 1 }, member: REQ_OFF, quotas: { groupConversationsThisMonth: 15 } },
+      'open_inbox',
+      'inbox',
+    ],
     ['requests off opens the inbox to anyone', { member: REQ_OFF }, 'open_inbox', 'inbox'],
-    ['follow-up on own pending request keeps its channel', { rel: { degree: 2, sharedGroups: 1, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 0, accepted: false } } }, 'group', 'request'],
-    ['follow-up on a page request', { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: false } } }, 'page', 'request'],
-    ['a pending request between connections is direct', { rel: { degree: 1, conversation: { state: 'request', startedBy: 'member', channel: 'group', followUps: 3, accepted: false } } }, 'direct', 'inbox'],
+    [
+      'follow-up on own pending request keeps its channel',
+      { rel: { degree: 2, sharedGroups: 1, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 0, accepted: false } } },
+      'group',
+      'request',
+    ],
+    [
+      'follow-up on a page request',
+      { memberIsPage: true, rel: { conversation: { state: 'request', startedBy: 'viewer', channel: 'page', followUps: 0, accepted: false } } },
+      'page',
+      'request',
+    ],
+    [
+      'a pending request between connections is direct',
+      { rel: { degree: 1, conversation: { state: 'request', startedBy: 'member', channel: 'group', followUps: 3, accepted: false } } },
+      'direct',
+      'inbox',
+    ],
   ];
   it.each(rows)('%s → %s, %s', (_name, over, channel, delivery) => {
     expect(decideMessage(facts(over), {}, NOW)).toEqual({ allowed: true, channel, delivery, reason: 'ok', unlock: [] });
@@ -110,7 +142,10 @@ describe('InMail: only when asked, only when nothing free reaches', () => {
     expect(d.unlock).toEqual([{ kind: 'upgrade', tier: 'career' }, { kind: 'upgrade', tier: 'business' }, { kind: 'connect' }]);
   });
   it('no credit anywhere in the policy: no upgrade offered for credits', () => {
-    const policy = resolvePolicy({ inmailMonthlyCredits: { free: 0, career: 0, business: 0, sales_navigator: 0 }, tierReach: { business: 2, sales_navigator: 2 } });
+    const policy = resolvePolicy({
+      inmailMonthlyCredits: { free: 0, career: 0, business: 0, sales_navigator: 0 },
+      tierReach: { business: 2, sales_navigator: 2 },
+    });
     const d = decideMessage(facts({ rel: { degree: 3 } }), { channel: 'inmail' }, NOW, policy);
     expect(d).toEqual({ allowed: false, reason: 'no_inmail_credits', unlock: [{ kind: 'connect' }] });
   });
@@ -129,16 +164,37 @@ describe('InMail: only when asked, only when nothing free reaches', () => {
 
 describe('unlock paths of not_in_reach', () => {
   const rows: [string, FactsOver, unknown[]][] = [
-    ['free, 2nd degree: career, InMail, connect, introductions', { rel: { degree: 2, introductions: [['ann'], ['bo']] } }, [
-      { kind: 'upgrade', tier: 'career' }, { kind: 'inmail', credits: 1 }, { kind: 'connect' },
-      { kind: 'introduction', via: ['ann'] }, { kind: 'introduction', via: ['bo'] },
-    ]],
-    ['free, 3rd degree: business, via two handles', { rel: { degree: 3, introductions: [['ann', 'cy']] } }, [
-      { kind: 'upgrade', tier: 'business' }, { kind: 'inmail', credits: 1 }, { kind: 'connect' }, { kind: 'introduction', via: ['ann', 'cy'] },
-    ]],
-    ['career, 3rd degree: business', { viewer: paid('career'), rel: { degree: 3 } }, [{ kind: 'upgrade', tier: 'business' }, { kind: 'inmail', credits: 1 }, { kind: 'connect' }]],
-    ['out of network: no tier reaches, no introduction', { rel: { degree: null, introductions: [['x']] } }, [{ kind: 'inmail', credits: 1 }, { kind: 'connect' }]],
-    ['refuses InMail, invitation pending', { member: { settings: { acceptInMail: false } }, rel: { degree: 2, invitation: { direction: 'sent' } } }, [{ kind: 'upgrade', tier: 'career' }]],
+    [
+      'free, 2nd degree: career, InMail, connect, introductions',
+      { rel: { degree: 2, introductions: [['ann'], ['bo']] } },
+      [
+        { kind: 'upgrade', tier: 'career' },
+        { kind: 'inmail', credits: 1 },
+        { kind: 'connect' },
+        { kind: 'introduction', via: ['ann'] },
+        { kind: 'introduction', via: ['bo'] },
+      ],
+    ],
+    [
+      'free, 3rd degree: business, via two handles',
+      { rel: { degree: 3, introductions: [['ann', 'cy']] } },
+      [{ kind: 'upgrade', tier: 'business' }, { kind: 'inmail', credits: 1 }, { kind: 'connect' }, { kind: 'introduction', via: ['ann', 'cy'] }],
+    ],
+    [
+      'career, 3rd degree: business',
+      { viewer: paid('career'), rel: { degree: 3 } },
+      [{ kind: 'upgrade', tier: 'business' }, { kind: 'inmail', credits: 1 }, { kind: 'connect' }],
+    ],
+    [
+      'out of network: no tier reaches, no introduction',
+      { rel: { degree: null, introductions: [['x']] } },
+      [{ kind: 'inmail', credits: 1 }, { kind: 'connect' }],
+    ],
+    [
+      'refuses InMail, invitation pending',
+      { member: { settings: { acceptInMail: false } }, rel: { degree: 2, invitation: { direction: 'sent' } } },
+      [{ kind: 'upgrade', tier: 'career' }],
+    ],
     ['a page viewer cannot connect', { viewer: { kind: 'page' }, rel: { degree: null } }, [{ kind: 'inmail', credits: 1 }]],
   ];
   it.each(rows)('%s', (_n, over, unlock) => {
@@ -163,7 +219,11 @@ describe('unlock paths of not_in_reach', () => {
 });
 
 describe('pending requests: reply and follow-up', () => {
-  const own = (followUps: number) => facts({ viewer: paid('career'), rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'tier_reach', followUps, accepted: false } } });
+  const own = (followUps: number) =>
+    facts({
+      viewer: paid('career'),
+      rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'tier_reach', followUps, accepted: false } },
+    });
   it.each([
     [0, true],
     [1, false],
@@ -182,16 +242,28 @@ describe('pending requests: reply and follow-up', () => {
     expect(decideReply(f, { body: 'x' }, NOW).reason).toBe('not_in_reach');
   });
   it('an InMail accepts nothing: the next message needs a channel; writing into the thread never spends a credit', () => {
-    const f = facts({ viewer: paid('career'), rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } }, quotas: { inmailBalance: 5 } });
+    const f = facts({
+      viewer: paid('career'),
+      rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } },
+      quotas: { inmailBalance: 5 },
+    });
     const reply = decideReply(f, { body: 'x' }, NOW);
     expect(reply).toMatchObject({ allowed: false, reason: 'not_in_reach' });
     expect(reply.unlock).toContainEqual({ kind: 'inmail', credits: 1 });
     expect(decideMessage(f, { body: 'x', channel: 'inmail' }, NOW)).toMatchObject({ allowed: true, channel: 'inmail', cost: { inmailCredits: 1 } });
-    const off = facts({ viewer: paid('career'), member: { settings: { acceptInMail: false } }, rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } }, quotas: { inmailBalance: 5 } });
+    const off = facts({
+      viewer: paid('career'),
+      member: { settings: { acceptInMail: false } },
+      rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'inmail', followUps: 0, accepted: false } },
+      quotas: { inmailBalance: 5 },
+    });
     expect(decideMessage(off, { body: 'x', channel: 'inmail' }, NOW).reason).toBe('inmail_not_accepted');
   });
   it('an accepted conversation holds whatever the settings say later', () => {
-    const f = facts({ member: { settings: { messagesFrom: 'connections', acceptInMail: false } }, rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: true } } });
+    const f = facts({
+      member: { settings: { messagesFrom: 'connections', acceptInMail: false } },
+      rel: { degree: 3, conversation: { state: 'open', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: true } },
+    });
     expect(decideReply(f, { body: 'x' }, NOW)).toMatchObject({ allowed: true, channel: 'direct', delivery: 'inbox' });
   });
   it('an open conversation: both sides write freely', () => {
@@ -203,10 +275,22 @@ describe('pending requests: reply and follow-up', () => {
 describe('policy numbers flow into message decisions', () => {
   it('tierReach, messagesPerMinute, messageMaxChars, nonConnectionConversationsPerMonth, groupConversationsPerMonth', () => {
     expect(decideMessage(facts({ rel: { degree: 2 } }), {}, NOW, resolvePolicy({ tierReach: { free: 2 } })).channel).toBe('tier_reach');
-    expect(decideMessage(facts({ rel: { degree: 1 }, quotas: { messagesLastMinute: 5 } }), {}, NOW, resolvePolicy({ messagesPerMinute: 5 })).reason).toBe('rate_limited');
+    expect(decideMessage(facts({ rel: { degree: 1 }, quotas: { messagesLastMinute: 5 } }), {}, NOW, resolvePolicy({ messagesPerMinute: 5 })).reason).toBe(
+      'rate_limited',
+    );
     expect(decideMessage(facts({ rel: { degree: 1 } }), { body: 'abcdef' }, NOW, resolvePolicy({ messageMaxChars: 5 })).reason).toBe('too_long');
-    expect(decideMessage(facts({ rel: { sharedGroups: 1 }, quotas: { nonConnectionConversationsThisMonth: 1 } }), {}, NOW, resolvePolicy({ nonConnectionConversationsPerMonth: 1 })).reason).toBe('monthly_limit');
-    expect(decideMessage(facts({ rel: { sharedGroups: 1 }, quotas: { groupConversationsThisMonth: 1 } }), {}, NOW, resolvePolicy({ groupConversationsPerMonth: 1 })).reason).toBe('monthly_limit');
+    expect(
+      decideMessage(
+        facts({ rel: { sharedGroups: 1 }, quotas: { nonConnectionConversationsThisMonth: 1 } }),
+        {},
+        NOW,
+        resolvePolicy({ nonConnectionConversationsPerMonth: 1 }),
+      ).reason,
+    ).toBe('monthly_limit');
+    expect(
+      decideMessage(facts({ rel: { sharedGroups: 1 }, quotas: { groupConversationsThisMonth: 1 } }), {}, NOW, resolvePolicy({ groupConversationsPerMonth: 1 }))
+        .reason,
+    ).toBe('monthly_limit');
   });
   it('messages to a connection are not new conversations with non-connections', () => {
     const f = facts({ viewer: { bulkFlagged: true }, rel: { degree: 1 }, quotas: { nonConnectionConversationsThisMonth: 500 } });

@@ -15,8 +15,16 @@ describe('primary button, DOMAIN.md 4 in order', () => {
     ['3. connected (even with every later rule applying)', { rel: { degree: 1 }, member: { settings: { primaryAction: 'follow' } } }, 'message'],
     ['4. the viewer invited the member', { rel: { invitation: { direction: 'sent' } }, member: { settings: { primaryAction: 'message' } } }, 'pending'],
     ['4. the member invited the viewer', { rel: { invitation: { direction: 'received' } }, member: { settings: { primaryAction: 'message' } } }, 'accept'],
-    ['4. the member invited the viewer, but is at the cap: rule 7', { rel: { invitation: { direction: 'received' } }, member: { connectionCount: CAP } }, 'message'],
-    ['4. the member invited the viewer, but the viewer is at the cap: rule 7', { rel: { invitation: { direction: 'received' } }, viewer: { connectionCount: CAP } }, 'follow'],
+    [
+      '4. the member invited the viewer, but is at the cap: rule 7',
+      { rel: { invitation: { direction: 'received' } }, member: { connectionCount: CAP } },
+      'message',
+    ],
+    [
+      '4. the member invited the viewer, but the viewer is at the cap: rule 7',
+      { rel: { invitation: { direction: 'received' } }, viewer: { connectionCount: CAP } },
+      'follow',
+    ],
     ['5. a page', { memberIsPage: true, member: { settings: { primaryAction: 'message' } } }, 'follow'],
     ['6. "show Message instead of Connect"', { member: { settings: { primaryAction: 'message' } }, viewer: { connectionCount: CAP } }, 'message'],
     ['6. "show Follow instead of Connect"', { member: { settings: { primaryAction: 'follow' }, connectionCount: CAP } }, 'follow'],

@@ -52,7 +52,10 @@ const settingsArb: fc.Arbitrary<Settings> = fc.record({
   notifications: fc.constant(allNotificationsOn()),
 });
 const tierArb = fc.constantFrom<Tier>(...TIERS);
-const untilArb = fc.oneof(fc.constant(null), fc.integer({ min: -400, max: 400 }).map((d) => at(d * DAY)));
+const untilArb = fc.oneof(
+  fc.constant(null),
+  fc.integer({ min: -400, max: 400 }).map((d) => at(d * DAY)),
+);
 const statusArb = fc.constantFrom<MemberFacts['status']>('active', 'active', 'active', 'restricted', 'deactivated', 'closed');
 
 const memberArb = (id: string, status = statusArb): fc.Arbitrary<MemberFacts> =>
@@ -202,24 +205,17 @@ describe('properties', () => {
       (f) => ({ ...f, member: f.member && { ...f.member, status: 'closed' } }),
     ];
     fc.assert(
-      fc.property(
-        factsArb(),
-        factsArb(),
-        attemptArb,
-        fc.constantFrom(...hide.keys()),
-        fc.constantFrom(...hide.keys()),
-        (f1, f2, attempt, h1, h2) => {
-          // same viewer, two unrelated worlds behind the veil
-          const w1 = hide[h1]!({ ...f1, member: f1.member && { ...f1.member, id: 'm' } });
-          const w2 = hide[h2]!({ ...f2, viewer: f1.viewer, quotas: f2.quotas, member: f2.member && { ...f2.member, id: 'm' } });
-          const d1 = allDecisions(w1, attempt);
-          const d2 = allDecisions(w2, attempt);
-          expect(JSON.stringify(d1)).toBe(JSON.stringify(d2));
-          expect(decideProfile(w1, NOW).primaryAction).toBe('none');
-          expect(applicableChannels(w1, NOW)).toEqual([]);
-          if (f1.viewer.status === 'active') for (const d of Object.values(d1)) expect(d).toStrictEqual(HIDDEN);
-        },
-      ),
+      fc.property(factsArb(), factsArb(), attemptArb, fc.constantFrom(...hide.keys()), fc.constantFrom(...hide.keys()), (f1, f2, attempt, h1, h2) => {
+        // same viewer, two unrelated worlds behind the veil
+        const w1 = hide[h1]!({ ...f1, member: f1.member && { ...f1.member, id: 'm' } });
+        const w2 = hide[h2]!({ ...f2, viewer: f1.viewer, quotas: f2.quotas, member: f2.member && { ...f2.member, id: 'm' } });
+        const d1 = allDecisions(w1, attempt);
+        const d2 = allDecisions(w2, attempt);
+        expect(JSON.stringify(d1)).toBe(JSON.stringify(d2));
+        expect(decideProfile(w1, NOW).primaryAction).toBe('none');
+        expect(applicableChannels(w1, NOW)).toEqual([]);
+        if (f1.viewer.status === 'active') for (const d of Object.values(d1)) expect(d).toStrictEqual(HIDDEN);
+      }),
       RUNS,
     );
   });

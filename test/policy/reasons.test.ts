@@ -65,9 +65,25 @@ const ROWS: Row[] = [
     decide: () => msg(facts({ viewer: paid('career'), member: { settings: { acceptInMail: false } }, quotas: { inmailBalance: 3 } }), { channel: 'inmail' }),
     unlock: [{ kind: 'connect' }],
   },
-  { reason: 'connection_cap', status: 403, when: 'the inviter has 30,000 connections', decide: () => inv(facts({ viewer: { connectionCount: 30000 } })), unlock: [{ kind: 'remove_connection' }] },
-  { reason: 'recipient_connection_cap', status: 403, when: 'the invitee has 30,000 connections', decide: () => inv(facts({ member: { connectionCount: 30000 } })) },
-  { reason: 'invitation_pending', status: 403, when: 'the viewer already invited the member', decide: () => inv(facts({ rel: { invitation: { direction: 'sent' } } })) },
+  {
+    reason: 'connection_cap',
+    status: 403,
+    when: 'the inviter has 30,000 connections',
+    decide: () => inv(facts({ viewer: { connectionCount: 30000 } })),
+    unlock: [{ kind: 'remove_connection' }],
+  },
+  {
+    reason: 'recipient_connection_cap',
+    status: 403,
+    when: 'the invitee has 30,000 connections',
+    decide: () => inv(facts({ member: { connectionCount: 30000 } })),
+  },
+  {
+    reason: 'invitation_pending',
+    status: 403,
+    when: 'the viewer already invited the member',
+    decide: () => inv(facts({ rel: { invitation: { direction: 'sent' } } })),
+  },
   { reason: 'already_connected', status: 403, when: 'inviting a connection', decide: () => inv(facts({ rel: { degree: 1 } })) },
   {
     reason: 'withdraw_cooldown',
@@ -88,16 +104,29 @@ const ROWS: Row[] = [
     status: 429,
     when: 'a free member with 5 notes this month adds a note',
     decide: () => inv(facts({ quotas: { notesThisMonth: 5 } }), { note: 'hello' }),
-    unlock: [{ kind: 'upgrade', tier: 'career' }, { kind: 'wait', until: NEXT_MONTH }],
+    unlock: [
+      { kind: 'upgrade', tier: 'career' },
+      { kind: 'wait', until: NEXT_MONTH },
+    ],
   },
   { reason: 'note_too_long', status: 400, when: 'a 301-character note', decide: () => inv(facts(), { note: 'x'.repeat(301) }) },
-  { reason: 'email_required', status: 403, when: '5 "I don\'t know" reports, no e-mail given', decide: () => inv(facts({ quotas: { idkReportsLast90Days: 5 } })) },
+  {
+    reason: 'email_required',
+    status: 403,
+    when: '5 "I don\'t know" reports, no e-mail given',
+    decide: () => inv(facts({ quotas: { idkReportsLast90Days: 5 } })),
+  },
   { reason: 'pages_cannot_invite', status: 403, when: 'inviting a page', decide: () => inv(facts({ memberIsPage: true })) },
   {
     reason: 'awaiting_response',
     status: 403,
     when: 'a second follow-up on a pending request',
-    decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 1, accepted: false } } }), {}, NOW),
+    decide: () =>
+      decideReply(
+        facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'viewer', channel: 'group', followUps: 1, accepted: false } } }),
+        {},
+        NOW,
+      ),
   },
   {
     reason: 'monthly_limit',
@@ -106,7 +135,12 @@ const ROWS: Row[] = [
     decide: () => msg(facts({ viewer: paid('career'), rel: { degree: 2 }, quotas: { nonConnectionConversationsThisMonth: 100 } })),
     unlock: [{ kind: 'wait', until: NEXT_MONTH }, { kind: 'connect' }],
   },
-  { reason: 'bulk_flagged', status: 403, when: 'a bulk-flagged sender starts a conversation with a non-connection', decide: () => msg(facts({ viewer: { ...paid('career'), bulkFlagged: true }, rel: { degree: 2, invitation: { direction: 'sent' } } })) },
+  {
+    reason: 'bulk_flagged',
+    status: 403,
+    when: 'a bulk-flagged sender starts a conversation with a non-connection',
+    decide: () => msg(facts({ viewer: { ...paid('career'), bulkFlagged: true }, rel: { degree: 2, invitation: { direction: 'sent' } } })),
+  },
   { reason: 'too_long', status: 400, when: 'an 8,001-character body', decide: () => msg(facts({ rel: { degree: 1 } }), { body: 'x'.repeat(8001) }) },
   {
     reason: 'rate_limited',
@@ -127,7 +161,12 @@ const ROWS: Row[] = [
     reason: 'request_not_accepted',
     status: 403,
     when: 'the recipient of a pending request writes before accepting',
-    decide: () => decideReply(facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0, accepted: false } } }), { body: 'hi' }, NOW),
+    decide: () =>
+      decideReply(
+        facts({ rel: { degree: 2, conversation: { state: 'request', startedBy: 'member', channel: 'tier_reach', followUps: 0, accepted: false } } }),
+        { body: 'hi' },
+        NOW,
+      ),
   },
   {
     reason: 'introductions_paused',
@@ -136,7 +175,16 @@ const ROWS: Row[] = [
     decide: () =>
       decideIntroductionAsk(
         facts({ rel: { degree: 2 } }),
-        { via: facts().member, viaConnectedToViewer: true, viaConnectedToMember: true, viaDegree: 1, openAsk: false, asksThisMonth: 0, declinesByVia: [ago(2 * DAY), ago(DAY), NOW], otherVias: [] },
+        {
+          via: facts().member,
+          viaConnectedToViewer: true,
+          viaConnectedToMember: true,
+          viaDegree: 1,
+          openAsk: false,
+          asksThisMonth: 0,
+          declinesByVia: [ago(2 * DAY), ago(DAY), NOW],
+          otherVias: [],
+        },
         null,
         NOW,
       ),

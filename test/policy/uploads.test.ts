@@ -13,10 +13,18 @@ describe('decideUpload', () => {
   });
   it('the hourly rate: rate_limited until the oldest upload of the hour leaves it', () => {
     const v = decideUpload({ ...base, recentUploads: 3, oldestRecentAt: at(-40 * 60_000) }, NOW, policy);
-    expect(v).toEqual({ ok: false, limit: 'rate', decision: { allowed: false, reason: 'rate_limited', unlock: [{ kind: 'wait', until: at(20 * 60_000).toISOString() }] } });
+    expect(v).toEqual({
+      ok: false,
+      limit: 'rate',
+      decision: { allowed: false, reason: 'rate_limited', unlock: [{ kind: 'wait', until: at(20 * 60_000).toISOString() }] },
+    });
   });
   it('the quota: space comes back when the oldest unattached upload expires, or after a day', () => {
-    expect(decideUpload({ ...base, usedBytes: 995, oldestUnattachedAt: at(-3_600_000) }, NOW, policy)).toEqual({ ok: false, limit: 'quota', freesAt: at(UNATTACHED_TTL_MS - 3_600_000) });
+    expect(decideUpload({ ...base, usedBytes: 995, oldestUnattachedAt: at(-3_600_000) }, NOW, policy)).toEqual({
+      ok: false,
+      limit: 'quota',
+      freesAt: at(UNATTACHED_TTL_MS - 3_600_000),
+    });
     expect(decideUpload({ ...base, usedBytes: 995 }, NOW, policy)).toEqual({ ok: false, limit: 'quota', freesAt: at(UNATTACHED_TTL_MS) });
   });
   it('the rate is checked first', () => {

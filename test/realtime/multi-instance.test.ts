@@ -158,7 +158,11 @@ describe.skipIf(!enabled)('several instances (PostgreSQL + NATS)', () => {
     const y = await signUp(A);
     expect(await degreeOn(B, x, y.handle)).not.toBe(1);
     await connect(A, A, x, y);
-    const seen = await within(1000, () => degreeOn(B, x, y.handle), (d) => d === 1);
+    const seen = await within(
+      1000,
+      () => degreeOn(B, x, y.handle),
+      (d) => d === 1,
+    );
     expect(seen.ms).toBeLessThan(1000);
     // a third instance starting late loads from storage, then follows the bus
     const z = await signUp(A);
@@ -166,7 +170,11 @@ describe.skipIf(!enabled)('several instances (PostgreSQL + NATS)', () => {
     const C = await start();
     expect(await degreeOn(C, x, y.handle)).toBe(1);
     await connect(A, B, z, w);
-    await within(1000, () => degreeOn(C, z, w.handle), (d) => d === 1);
+    await within(
+      1000,
+      () => degreeOn(C, z, w.handle),
+      (d) => d === 1,
+    );
     const blk = await call(A.url, 'POST', '/v1/blocks', { token: x.token, body: { handle: y.handle } });
     expect(blk.status, blk.text).toBe(201);
     expect(await degreeOn(B, y, x.handle)).toBe('hidden');
@@ -198,7 +206,7 @@ describe.skipIf(!enabled)('several instances (PostgreSQL + NATS)', () => {
     expect(new Set(s2.frames.map((f) => f.id)).size).toBe(s2.frames.length);
   });
 
-  it('notification.created: an invitation sent through A reaches the invitee\'s socket on B within 1 second; an update to its group is sent again; a reconnect to A with since= replays it', async () => {
+  it("notification.created: an invitation sent through A reaches the invitee's socket on B within 1 second; an update to its group is sent again; a reconnect to A with since= replays it", async () => {
     const b = await signUp(B);
     const [x, y] = [await signUp(A), await signUp(A)];
     const sb = await stream(B, { token: b.token });
@@ -288,7 +296,12 @@ describe.skipIf(!enabled)('several instances (PostgreSQL + NATS)', () => {
     const bodies: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof call>> = await call(B.url, 'GET', `/v1/conversations/${conv.id}/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: r.token });
+      const page: Awaited<ReturnType<typeof call>> = await call(
+        B.url,
+        'GET',
+        `/v1/conversations/${conv.id}/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { token: r.token },
+      );
       expect(page.status, page.text).toBe(200);
       bodies.push(...page.body.items.map((m: any) => m.body));
       cursor = page.body.nextCursor;

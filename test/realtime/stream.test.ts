@@ -201,7 +201,15 @@ describe('GET /v1/stream', () => {
       const big = 'x'.repeat(64 * 1024);
       const id = Number(a.member.id);
       for (let i = 0; i < 400; i++) {
-        hub.deliver([{ id: 1e12 + i, type: 'message.created', memberIds: [id], payload: { conversationId: '1', message: { body: big } }, createdAt: new Date().toISOString() }]);
+        hub.deliver([
+          {
+            id: 1e12 + i,
+            type: 'message.created',
+            memberIds: [id],
+            payload: { conversationId: '1', message: { body: big } },
+            createdAt: new Date().toISOString(),
+          },
+        ]);
       }
       s.ws.resume();
       const closed = await s.closed;

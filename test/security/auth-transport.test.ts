@@ -171,7 +171,9 @@ describe('headers, CSP, CORS, cookies', () => {
     const origin = { origin: 'https://evil.example' };
     const answers = [
       await h.call('GET', '/v1/policy', { headers: origin }),
-      await h.call('OPTIONS', '/v1/messages', { headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } }),
+      await h.call('OPTIONS', '/v1/messages', {
+        headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      }),
       await h.call('POST', '/v1/sessions', { headers: origin, body: { login: 'x', password: 'y' } }),
     ];
     for (const r of answers) for (const k of Object.keys(r.headers)) expect(k.toLowerCase().startsWith('access-control-'), k).toBe(false);
@@ -249,7 +251,11 @@ describe('body size limits', () => {
   it('very deep JSON and NUL characters are a 400, never a 500', async () => {
     const a = await signUp(h);
     const deep = '['.repeat(20000) + ']'.repeat(20000);
-    const r = await h.call('POST', '/v1/me/reactivate', { token: a.token, rawBody: deep, headers: { 'content-type': 'application/json', 'idempotency-key': 'k' } });
+    const r = await h.call('POST', '/v1/me/reactivate', {
+      token: a.token,
+      rawBody: deep,
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+    });
     expect(r.status).toBe(400);
     const nul = await h.call('GET', `/v1/members/a%00b`, { token: a.token });
     expect(nul.status).toBe(400);

@@ -39,7 +39,9 @@ describe('races', () => {
       const targets: User[] = [];
       for (let i = 0; i < have + 3; i++) targets.push(await signUp(h));
       const rs = await Promise.all(
-        targets.map((t) => h.call('POST', '/v1/messages', { token: a.token, body: { to: t.handle, body: `inmail ${round}`, subject: 'Hi', channel: 'inmail' } })),
+        targets.map((t) =>
+          h.call('POST', '/v1/messages', { token: a.token, body: { to: t.handle, body: `inmail ${round}`, subject: 'Hi', channel: 'inmail' } }),
+        ),
       );
       expect(rs.filter((r) => r.status === 201)).toHaveLength(have);
       for (const r of rs.filter((x) => x.status !== 201)) expect(r.body.error.code, r.text).toBe('no_inmail_credits');
@@ -63,7 +65,11 @@ describe('races', () => {
       expect(acc!.body.status).toBe('accepted');
       const ids = [Number(a.member.id), Number(b.member.id)].sort((p, q) => p - q);
       expect(await rows(sql`select 1 from connections where a = ${ids[0]} and b = ${ids[1]}`)).toHaveLength(1);
-      expect(await rows(sql`select 1 from invitations where status in ('pending','ignored') and least(from_id,to_id) = ${ids[0]} and greatest(from_id,to_id) = ${ids[1]}`)).toHaveLength(0);
+      expect(
+        await rows(
+          sql`select 1 from invitations where status in ('pending','ignored') and least(from_id,to_id) = ${ids[0]} and greatest(from_id,to_id) = ${ids[1]}`,
+        ),
+      ).toHaveLength(0);
       tick('crossing_invitations');
     }
   });
@@ -119,7 +125,10 @@ describe('races', () => {
       const rs = await Promise.all(
         Array.from({ length: 6 }, (_, i) => h.call('POST', '/v1/messages', { token: a.token, body: { to: b.handle, body: `follow-up ${i}` } })),
       );
-      expect(rs.filter((r) => r.status === 201), rs.map((r) => r.text).join('\n')).toHaveLength(1);
+      expect(
+        rs.filter((r) => r.status === 201),
+        rs.map((r) => r.text).join('\n'),
+      ).toHaveLength(1);
       for (const r of rs.filter((x) => x.status !== 201)) expect(r.body.error.code, r.text).toBe('awaiting_response');
       const [n] = await rows<{ n: number }>(sql`select count(*)::int as n from messages where conversation_id = ${Number(first.body.conversation.id)}`);
       expect(n!.n).toBe(2);

@@ -74,9 +74,15 @@ describe('cookie-authenticated unsafe requests must come from our own origin', (
   it('our own origin passes (Origin, or Referer when Origin is absent); a foreign Referer does not', async () => {
     const a = await signUp(h);
     expect((await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: OWN }, body: { readReceipts: false } })).status).toBe(200);
-    expect((await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: 'http://localhost:80' }, body: { readReceipts: true } })).status).toBe(200);
-    expect((await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), referer: `${OWN}/#/settings` }, body: { readReceipts: false } })).status).toBe(200);
-    expectForbiddenOrigin(await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), referer: 'http://localhost:3001/attack.html' }, body: { readReceipts: true } }));
+    expect((await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: 'http://localhost:80' }, body: { readReceipts: true } })).status).toBe(
+      200,
+    );
+    expect((await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), referer: `${OWN}/#/settings` }, body: { readReceipts: false } })).status).toBe(
+      200,
+    );
+    expectForbiddenOrigin(
+      await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), referer: 'http://localhost:3001/attack.html' }, body: { readReceipts: true } }),
+    );
     expectForbiddenOrigin(await h.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), referer: 'not a url' }, body: { readReceipts: true } }));
     // safe methods are not checked: the cookie reads as before
     expect((await h.call('GET', '/v1/me', { headers: { ...cookie(a), origin: 'http://localhost:3001' } })).status).toBe(200);
@@ -97,8 +103,12 @@ describe('cookie-authenticated unsafe requests must come from our own origin', (
       expect(ok.status).toBe(200);
       const ref = await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), referer: 'https://app.example.com/x' }, body: { readReceipts: true } });
       expect(ref.status).toBe(200);
-      expectForbiddenOrigin(await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: 'https://evil.example.com' }, body: { readReceipts: true } }));
-      expectForbiddenOrigin(await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: 'http://app.example.com' }, body: { readReceipts: true } }));
+      expectForbiddenOrigin(
+        await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: 'https://evil.example.com' }, body: { readReceipts: true } }),
+      );
+      expectForbiddenOrigin(
+        await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), origin: 'http://app.example.com' }, body: { readReceipts: true } }),
+      );
     } finally {
       await hp.close();
     }
@@ -109,9 +119,14 @@ describe('cookie-authenticated unsafe requests must come from our own origin', (
     try {
       const a = await signUp(hp);
       const fwd = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'liaison.example.org' };
-      const ok = await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), ...fwd, origin: 'https://liaison.example.org' }, body: { readReceipts: false } });
+      const ok = await hp.call('PATCH', '/v1/me/settings', {
+        headers: { ...cookie(a), ...fwd, origin: 'https://liaison.example.org' },
+        body: { readReceipts: false },
+      });
       expect(ok.status).toBe(200);
-      expectForbiddenOrigin(await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), ...fwd, origin: 'http://liaison.example.org' }, body: { readReceipts: true } }));
+      expectForbiddenOrigin(
+        await hp.call('PATCH', '/v1/me/settings', { headers: { ...cookie(a), ...fwd, origin: 'http://liaison.example.org' }, body: { readReceipts: true } }),
+      );
     } finally {
       await hp.close();
     }
@@ -178,7 +193,9 @@ describe('the web UI keeps no session token where page script can read it', () =
   });
 
   it('the cookie is HttpOnly (document.cookie cannot read it)', async () => {
-    const r = await h.call('POST', '/v1/accounts', { body: { handle: 'httponly_1', name: 'H', email: 'httponly_1@example.test', password: 'correct horse battery' } });
+    const r = await h.call('POST', '/v1/accounts', {
+      body: { handle: 'httponly_1', name: 'H', email: 'httponly_1@example.test', password: 'correct horse battery' },
+    });
     expect(String(r.headers['set-cookie'])).toMatch(/HttpOnly/);
   });
 });

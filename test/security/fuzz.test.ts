@@ -117,7 +117,11 @@ function valueFor(schema: any, key = '', depth = 0): fc.Arbitrary<unknown> {
       }
     }
     if (schema.format === 'email') variants.push(fc.emailAddress(), fc.constantFrom('a@b', '@', 'x@y.z'.repeat(60)));
-    if (schema.format === 'date-time') variants.push(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-13-45T99:99:99Z', '0000-00-00', 'yesterday', '0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z'));
+    if (schema.format === 'date-time')
+      variants.push(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.constantFrom('2026-13-45T99:99:99Z', '0000-00-00', 'yesterday', '0000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '-000001-01-01T00:00:00Z'),
+      );
     variants.push(
       fc.string({ minLength: min, maxLength: Math.max(min, Math.min(max, 50)) }),
       fc.constant('a'.repeat(min)),
@@ -126,13 +130,21 @@ function valueFor(schema: any, key = '', depth = 0): fc.Arbitrary<unknown> {
       fc.string({ unit: 'grapheme', minLength: min, maxLength: Math.max(min, 30) }),
     );
     if (/id|cursor|limit|since/i.test(key))
-      variants.push(fc.constantFrom(...known.ids, '0', '-1', '1.5', '18446744073709551616', '999999999999999999', '2147483648', '9007199254740992', '253402300800000.1'));
+      variants.push(
+        fc.constantFrom(...known.ids, '0', '-1', '1.5', '18446744073709551616', '999999999999999999', '2147483648', '9007199254740992', '253402300800000.1'),
+      );
   } else if (schema.type === 'integer' || schema.type === 'number')
-    variants.push(fc.integer({ min: schema.minimum ?? -10, max: schema.maximum ?? 1e6 }), fc.constantFrom(0, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1e308, 1.5, -0));
+    variants.push(
+      fc.integer({ min: schema.minimum ?? -10, max: schema.maximum ?? 1e6 }),
+      fc.constantFrom(0, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 1, 1e308, 1.5, -0),
+    );
   else if (schema.type === 'boolean') variants.push(fc.boolean());
   else if (schema.type === 'null') variants.push(fc.constant(null));
   else if (schema.type === 'array')
-    variants.push(fc.array(valueFor(schema.items, key, depth + 1), { maxLength: Math.min(schema.maxItems ?? 5, 12) }), fc.array(fc.string(), { minLength: 11, maxLength: 30 }));
+    variants.push(
+      fc.array(valueFor(schema.items, key, depth + 1), { maxLength: Math.min(schema.maxItems ?? 5, 12) }),
+      fc.array(fc.string(), { minLength: 11, maxLength: 30 }),
+    );
   else if (schema.type === 'object' || schema.properties) variants.push(objectFor(schema, depth + 1));
   if (variants.length === 0) return anyJson;
   // mostly schema-shaped, sometimes anything at all
@@ -145,9 +157,7 @@ function objectFor(schema: any, depth = 0): fc.Arbitrary<Record<string, unknown>
   const keys = Object.keys(props);
   const record: Record<string, fc.Arbitrary<unknown>> = {};
   for (const k of keys) record[k] = valueFor(props[k], k, depth);
-  const base = keys.length
-    ? fc.record(record, { requiredKeys: required.filter((k) => keys.includes(k)) })
-    : fc.constant({} as Record<string, unknown>);
+  const base = keys.length ? fc.record(record, { requiredKeys: required.filter((k) => keys.includes(k)) }) : fc.constant({} as Record<string, unknown>);
   return fc.tuple(base, fc.nat(9), fc.constantFrom(...(keys.length ? keys : ['x'])), fc.string({ maxLength: 12 }), anyJson).map(([o, mut, k, extraKey, v]) => {
     const out: Record<string, unknown> = { ...(o as Record<string, unknown>) };
     if (mut === 0) delete out[k]; // a missing field
@@ -245,7 +255,10 @@ function requestFor(route: Route): fc.Arbitrary<Req> {
   const authArb = fc.oneof(
     { arbitrary: fc.constantFrom(...members.map((m) => `Bearer ${m.token}`)), weight: 6 },
     { arbitrary: fc.constantFrom(`Bearer ${ADMIN_TOKEN}`), weight: route.path.includes('/admin/') ? 4 : 1 },
-    { arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'Basic YWRtaW46YWRtaW4=', `Bearer ${ADMIN_TOKEN}x`, 'Bearer ' + 'x'.repeat(9000), 'Bearer \u00ff'), weight: 1 },
+    {
+      arbitrary: fc.constantFrom('', 'Bearer', 'Bearer ', 'Basic YWRtaW46YWRtaW4=', `Bearer ${ADMIN_TOKEN}x`, 'Bearer ' + 'x'.repeat(9000), 'Bearer \u00ff'),
+      weight: 1,
+    },
   );
   const bodySchema = route.body;
   const bodyArb: fc.Arbitrary<{ body?: string | FormData; ct?: string }> = fc.oneof(
@@ -254,11 +267,13 @@ function requestFor(route: Route): fc.Arbitrary<Req> {
     { arbitrary: fc.tuple(anyJson, contentTypes).map(([b, ct]) => ({ body: JSON.stringify(b), ct })), weight: 1 },
     { arbitrary: fc.constant({}), weight: 1 },
     {
-      arbitrary: fc.tuple(fc.string({ maxLength: 40 }), fc.constantFrom('text/plain', 'image/png', 'application/x-msdownload', 'text/html', ''), fc.nat(5000)).map(([name, type, size]) => {
-        const fd = new FormData();
-        fd.append('file', new Blob([new Uint8Array(size)], { type }), name || 'f');
-        return { body: fd };
-      }),
+      arbitrary: fc
+        .tuple(fc.string({ maxLength: 40 }), fc.constantFrom('text/plain', 'image/png', 'application/x-msdownload', 'text/html', ''), fc.nat(5000))
+        .map(([name, type, size]) => {
+          const fd = new FormData();
+          fd.append('file', new Blob([new Uint8Array(size)], { type }), name || 'f');
+          return { body: fd };
+        }),
       weight: route.path === '/v1/attachments' ? 6 : 0,
     },
   );
@@ -335,7 +350,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const statuses = [...stats.byStatus.entries()].sort((x, y) => x[0] - y[0]).map(([s, n]) => `${s}:${n}`).join(' ');
+  const statuses = [...stats.byStatus.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([s, n]) => `${s}:${n}`)
+    .join(' ');
   console.log(`fuzz (${storageKind}, seed ${SEED}): ${stats.requests} requests over ${routes.length} routes, ${stats.fivexx} 5xx [${statuses}]`);
   await h?.close();
 });
@@ -343,7 +361,14 @@ afterAll(async () => {
 describe('HTTP fuzzing from /v1/openapi.json', () => {
   it('the document lists the routes of API.md', () => {
     const paths = routes.map((r) => `${r.method} ${r.path}`);
-    for (const p of ['POST /v1/accounts', 'POST /v1/sessions', 'GET /v1/members/{handle}', 'POST /v1/invitations', 'POST /v1/messages', 'GET /v1/conversations'])
+    for (const p of [
+      'POST /v1/accounts',
+      'POST /v1/sessions',
+      'GET /v1/members/{handle}',
+      'POST /v1/invitations',
+      'POST /v1/messages',
+      'GET /v1/conversations',
+    ])
       expect(paths).toContain(p);
     expect(routes.length).toBeGreaterThan(40);
   });
@@ -379,7 +404,12 @@ describe('HTTP fuzzing from /v1/openapi.json', () => {
       { method: 'GET', url: '/docs/../../package.json', headers: {} },
       { method: 'GET', url: '/assets/..%2f..%2fpackage.json', headers: {} },
       { method: 'GET', url: '/v1/attachments/..%2f..%2fpackage.json', headers: { authorization: `Bearer ${members[0]!.token}` } },
-      { method: 'POST', url: '/v1/messages', headers: { authorization: `Bearer ${members[0]!.token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{"to":"x","body":"y"}' },
+      {
+        method: 'POST',
+        url: '/v1/messages',
+        headers: { authorization: `Bearer ${members[0]!.token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: '{"to":"x","body":"y"}',
+      },
     ];
     for (const t of tricks) {
       const s = await fire(t);
@@ -393,7 +423,12 @@ describe('HTTP fuzzing from /v1/openapi.json', () => {
       ['GET', '/v1/blocks?cursor=2147483648', { authorization: t }],
       ['GET', '/v1/search/members?q=a&cursor=2147483648', { authorization: t }],
       ['GET', '/v1/conversations?cursor=253402300800000.1', { authorization: t }],
-      ['PUT', `/v1/admin/members/${members[1]!.handle}/subscription`, { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, JSON.stringify({ tier: 'career', until: '0000-01-01T00:00:00Z' })],
+      [
+        'PUT',
+        `/v1/admin/members/${members[1]!.handle}/subscription`,
+        { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        JSON.stringify({ tier: 'career', until: '0000-01-01T00:00:00Z' }),
+      ],
     ];
     for (const [method, url, headers, body] of cases) {
       const res = await fetch(base + url, { method, headers, body });
@@ -405,13 +440,39 @@ describe('HTTP fuzzing from /v1/openapi.json', () => {
 
   it('boundary values for every integer, cursor, id and date parameter of every route: never a 5xx', async () => {
     const cursorValues = [
-      '0', '-1', '1.5', '2147483647', '2147483648', '4294967296', '9007199254740991', '9007199254740992',
-      '9223372036854775807', '9223372036854775808', '99999999999999999999', '1e3', '0x10', ' 1',
-      '253402300799999.1', '253402300800000.1', '8640000000000000.1', '8640000000000001.1', '-62135596800001.1', '0.0', '1.9223372036854775808',
+      '0',
+      '-1',
+      '1.5',
+      '2147483647',
+      '2147483648',
+      '4294967296',
+      '9007199254740991',
+      '9007199254740992',
+      '9223372036854775807',
+      '9223372036854775808',
+      '99999999999999999999',
+      '1e3',
+      '0x10',
+      ' 1',
+      '253402300799999.1',
+      '253402300800000.1',
+      '8640000000000000.1',
+      '8640000000000001.1',
+      '-62135596800001.1',
+      '0.0',
+      '1.9223372036854775808',
     ];
     const dateValues = [
-      '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '9999-12-31T23:59:59Z', '+010000-01-01T00:00:00Z',
-      '-000001-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-02-30T00:00:00Z', '2026-12-31T24:00:00Z', '0000-00-00T00:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '0001-01-01T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '9999-12-31T23:59:59Z',
+      '+010000-01-01T00:00:00Z',
+      '-000001-01-01T00:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      '2026-02-30T00:00:00Z',
+      '2026-12-31T24:00:00Z',
+      '0000-00-00T00:00:00Z',
     ];
     const intValues = [0, -1, 2 ** 31 - 1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53, 2 ** 63, 1e308, -1e308, 0.5];
     const token = (path: string) => (path.includes('/admin/') ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${members[0]!.token}`);
@@ -445,7 +506,8 @@ describe('HTTP fuzzing from /v1/openapi.json', () => {
     for (const route of routes) {
       const pathParams = route.params.filter((p) => p.in === 'path');
       const fill = (url: string, except?: string) => {
-        for (const p of pathParams) if (p.name !== except) url = url.replace(`{${p.name}}`, p.name === 'handle' ? known.handles[1]! : known.ids[known.ids.length - 1]!);
+        for (const p of pathParams)
+          if (p.name !== except) url = url.replace(`{${p.name}}`, p.name === 'handle' ? known.handles[1]! : known.ids[known.ids.length - 1]!);
         return url;
       };
       const attempts: { url: string; body?: string }[] = [];
@@ -455,7 +517,8 @@ describe('HTTP fuzzing from /v1/openapi.json', () => {
       }
       for (const p of route.params.filter((x) => x.in === 'query')) {
         const values = isDate(p.schema) ? dateValues : isInt(p.schema) || isCursorish(p.name) ? cursorValues : [];
-        for (const v of values) attempts.push({ url: `${fill(route.path)}?${p.name}=${encodeURIComponent(v)}${p.name !== 'q' && route.path.includes('search') ? '&q=a' : ''}` });
+        for (const v of values)
+          attempts.push({ url: `${fill(route.path)}?${p.name}=${encodeURIComponent(v)}${p.name !== 'q' && route.path.includes('search') ? '&q=a' : ''}` });
       }
       if (route.body) {
         const base0 = sample(route.body, '') as Record<string, unknown>;

@@ -35,24 +35,39 @@ export async function invariantViolations(h: Harness): Promise<string[]> {
          where status in ('pending','ignored') group by 1, 2 having count(*) > 1`,
   );
   await bad('an invitation to oneself', sql`select id from invitations where from_id = to_id`);
-  await bad('a connection and an active block between the same pair', sql`
+  await bad(
+    'a connection and an active block between the same pair',
+    sql`
     select c.a, c.b from connections c join blocks b
-      on b.unblocked_at is null and ((b.blocker = c.a and b.blocked = c.b) or (b.blocker = c.b and b.blocked = c.a))`);
-  await bad('a message in a conversation its sender is not part of', sql`
+      on b.unblocked_at is null and ((b.blocker = c.a and b.blocked = c.b) or (b.blocker = c.b and b.blocked = c.a))`,
+  );
+  await bad(
+    'a message in a conversation its sender is not part of',
+    sql`
     select m.id from messages m join conversations c on c.id = m.conversation_id
-     where m.sender_id not in (c.starter_id, c.recipient_id)`);
+     where m.sender_id not in (c.starter_id, c.recipient_id)`,
+  );
   // DOMAIN.md 1, 5 and 6 (issue 14)
-  await bad('an InMail pool below zero', sql`select member_id, pool, sum(amount)::int as balance from inmail_ledger group by member_id, pool having sum(amount) < 0`);
-  await bad('a live conversation between a pair with an active block', sql`
+  await bad(
+    'an InMail pool below zero',
+    sql`select member_id, pool, sum(amount)::int as balance from inmail_ledger group by member_id, pool having sum(amount) < 0`,
+  );
+  await bad(
+    'a live conversation between a pair with an active block',
+    sql`
     select c.id from conversations c join blocks b on b.unblocked_at is null
         and least(b.blocker, b.blocked) = least(c.starter_id, c.recipient_id) and greatest(b.blocker, b.blocked) = greatest(c.starter_id, c.recipient_id)
-     where c.ended_at is null and b.created_at >= c.created_at`);
-  await bad('a closed member holding a connection, a follow, a group or an open invitation', sql`
+     where c.ended_at is null and b.created_at >= c.created_at`,
+  );
+  await bad(
+    'a closed member holding a connection, a follow, a group or an open invitation',
+    sql`
     select m.id from members m where m.status = 'closed' and (
       exists (select 1 from connections c where m.id in (c.a, c.b))
       or exists (select 1 from follows f where m.id in (f.follower, f.followee))
       or exists (select 1 from group_members g where g.member_id = m.id)
-      or exists (select 1 from invitations i where m.id in (i.from_id, i.to_id) and i.status in ('pending','ignored')))`);
+      or exists (select 1 from invitations i where m.id in (i.from_id, i.to_id) and i.status in ('pending','ignored')))`,
+  );
   await bad('a request both accepted and pending', sql`select id from conversations where accepted and state = 'request'`);
   return out;
 }

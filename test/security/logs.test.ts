@@ -19,7 +19,12 @@ afterAll(async () => {
 async function serve(level: string) {
   const tmp = mkdtempSync(join(tmpdir(), 'liaison-logs-'));
   cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
-  const env: Record<string, string> = { LOG_LEVEL: level, LIAISON_DATA_DIR: join(tmp, 'data'), LIAISON_ADMIN_TOKEN: 'operator-secret-0123456789', LIAISON_NATS_URL: '' };
+  const env: Record<string, string> = {
+    LOG_LEVEL: level,
+    LIAISON_DATA_DIR: join(tmp, 'data'),
+    LIAISON_ADMIN_TOKEN: 'operator-secret-0123456789',
+    LIAISON_NATS_URL: '',
+  };
   if (storageKind === 'postgres') {
     const db = await scratchDatabase();
     env.DATABASE_URL = db.url;

@@ -286,7 +286,8 @@ describe(`round 3: search (${storageKind})`, () => {
     const viewer = await signUp(h);
     const secret = await signUp(h, undefined, { headline: `${tag}secret pineapple` });
     await settings(h, secret, { profileVisibility: 'connections' });
-    const s = async (q: string) => (await h.call('GET', `/v1/search/members?q=${encodeURIComponent(q)}`, { token: viewer.token })).body.items.map((i: any) => i.member.handle);
+    const s = async (q: string) =>
+      (await h.call('GET', `/v1/search/members?q=${encodeURIComponent(q)}`, { token: viewer.token })).body.items.map((i: any) => i.member.handle);
     expect(await s(`${tag}secret`)).toEqual([]);
     expect(await s(`${tag}secrat`)).toEqual([]); // one letter off
     // within visibility it is found
@@ -350,7 +351,14 @@ describe(`round 3: cursors of the new lists (${storageKind})`, () => {
     const a = await signUp(h);
     const g = await makeGroup(h, [a]);
     const bad: string[] = [];
-    for (const base of ['/v1/introductions?role=asked&', '/v1/introductions?role=to_forward&', `/v1/groups/${g}/members?`, `/v1/groups/${g}/requests?`, '/v1/me/credits?', '/v1/search/members?q=a&'])
+    for (const base of [
+      '/v1/introductions?role=asked&',
+      '/v1/introductions?role=to_forward&',
+      `/v1/groups/${g}/members?`,
+      `/v1/groups/${g}/requests?`,
+      '/v1/me/credits?',
+      '/v1/search/members?q=a&',
+    ])
       for (const c of ['abc', '-1', '1e309', '99999999999999999999', '0x10', '1.5', '%20', '9223372036854775808', '2147483648'])
         for (const lim of ['', '&limit=0', '&limit=101', '&limit=-1']) {
           const r = await h.call('GET', `${base}cursor=${c}${lim}`, { token: a.token });
@@ -467,7 +475,11 @@ describe(`round 3: acceptance and ended threads (${storageKind})`, () => {
       Buffer.from('plain text attachment'),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const up = await h.call('POST', '/v1/attachments', { token: a.token, rawBody: payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const up = await h.call('POST', '/v1/attachments', {
+      token: a.token,
+      rawBody: payload,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
     expect(up.status, up.text).toBe(201);
     const m = await send(h, a, b, 'with a file', { attachments: [up.body.id] });
     expect(m.status).toBe(201);

@@ -114,7 +114,10 @@ describe('sessions end', () => {
 
   it('lastUsedAt is touched at most once a minute', async () => {
     const a = await signUp(h);
-    const at = async () => (await rows<{ t: Date | string }>(sql`select last_used_at as t from sessions where member_id = ${Number(a.member.id)}`)).map((r) => new Date(r.t).getTime())[0]!;
+    const at = async () =>
+      (await rows<{ t: Date | string }>(sql`select last_used_at as t from sessions where member_id = ${Number(a.member.id)}`)).map((r) =>
+        new Date(r.t).getTime(),
+      )[0]!;
     const t0 = await at();
     h.clock.advance(30_000);
     await h.call('GET', '/v1/me', { token: a.token });

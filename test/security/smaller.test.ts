@@ -128,7 +128,15 @@ describe('page admins: invited, then accepted; removed; the last one stays', () 
 });
 
 describe('a handle over 100 characters in a path', () => {
-  const SECURITY = ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'strict-transport-security', 'cross-origin-opener-policy', 'cross-origin-resource-policy'];
+  const SECURITY = [
+    'content-security-policy',
+    'x-content-type-options',
+    'x-frame-options',
+    'referrer-policy',
+    'strict-transport-security',
+    'cross-origin-opener-policy',
+    'cross-origin-resource-policy',
+  ];
   it('gets a 4xx in the API error shape, with the security headers', async () => {
     const a = await signUp(h);
     const normal = await h.call('GET', '/v1/members/nobody_here', { token: a.token });

@@ -81,7 +81,8 @@ describe('replay with ?since= shows what the REST lists show now', () => {
     const y = await signUp(h);
     const friend = await signUp(h);
     for (const o of [x, y, friend]) await connect(h, v, o);
-    for (const o of [x, y]) expect((await h.call('POST', '/v1/messages', { token: o.token, body: { to: v.handle, body: `hello from ${o.handle}` } })).status).toBe(201);
+    for (const o of [x, y])
+      expect((await h.call('POST', '/v1/messages', { token: o.token, body: { to: v.handle, body: `hello from ${o.handle}` } })).status).toBe(201);
     expect((await h.call('POST', '/v1/blocks', { token: v.token, body: { handle: x.handle } })).status).toBe(201);
     expect((await h.call('POST', '/v1/blocks', { token: y.token, body: { handle: v.handle } })).status).toBe(201);
     const frames = await replay(v, friend, 'sentinel block');
@@ -102,7 +103,10 @@ describe('replay with ?since= shows what the REST lists show now', () => {
     expect((await h.call('POST', `/v1/conversations/${conv}/ignore`, { token: v.token })).status).toBe(200);
     expect(await listed(v, x)).toBe(false);
     const frames = await replay(v, friend, 'sentinel ignore');
-    expect(frames.filter((f) => f.data?.conversationId === conv), JSON.stringify(frames)).toEqual([]);
+    expect(
+      frames.filter((f) => f.data?.conversationId === conv),
+      JSON.stringify(frames),
+    ).toEqual([]);
     expect(JSON.stringify(frames).includes('a request to ignore')).toBe(false);
   });
 });

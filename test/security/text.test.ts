@@ -20,7 +20,11 @@ function signUpWith(name: string, headline?: string) {
 function upload(token: string, filename: string) {
   const boundary = 'xyzboundary';
   const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\nhello text\r\n--${boundary}--\r\n`;
-  return h.call('POST', '/v1/attachments', { token, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, rawBody: Buffer.from(body, 'utf8') });
+  return h.call('POST', '/v1/attachments', {
+    token,
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    rawBody: Buffer.from(body, 'utf8'),
+  });
 }
 
 beforeAll(async () => {
@@ -84,7 +88,10 @@ describe('bidi overrides, embeddings and isolates are removed', () => {
 
   it('from page names and headlines', async () => {
     const a = await signUp(h);
-    const p = await h.call('POST', '/v1/pages', { token: a.token, body: { handle: `pg_${++seq}`, name: 'Acme\u202E Corp', headline: '\u2068We make\u2069 things' } });
+    const p = await h.call('POST', '/v1/pages', {
+      token: a.token,
+      body: { handle: `pg_${++seq}`, name: 'Acme\u202E Corp', headline: '\u2068We make\u2069 things' },
+    });
     expect(p.status).toBe(201);
     expect(p.body.name).toBe('Acme Corp');
     expect(p.body.headline).toBe('We make things');

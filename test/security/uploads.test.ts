@@ -32,7 +32,8 @@ async function rows<T = Record<string, unknown>>(q: ReturnType<typeof sql>): Pro
   return ((await h.inst.store.db.execute(q)) as unknown as { rows: T[] }).rows;
 }
 
-const uploadsOf = async (memberId: string) => Number((await rows<{ n: number }>(sql`select count(*)::int as n from attachments where uploader_id = ${Number(memberId)}`))[0]!.n);
+const uploadsOf = async (memberId: string) =>
+  Number((await rows<{ n: number }>(sql`select count(*)::int as n from attachments where uploader_id = ${Number(memberId)}`))[0]!.n);
 
 beforeAll(async () => {
   h = await harness({ policy: { attachmentQuotaBytes: QUOTA, uploadsPerHour: RATE } });
@@ -50,7 +51,13 @@ describe('upload limits', () => {
     const over = await upload(h, a.token, 'one too many');
     expect(over.status).toBe(429);
     // the unlock says when (the oldest upload of the hour leaves it), as Retry-After does
-    expect(over.body).toEqual({ error: { code: 'rate_limited', message: expect.any(String), unlock: [{ kind: 'wait', until: new Date(h.clock.now().getTime() + 50 * 60_000).toISOString() }] } });
+    expect(over.body).toEqual({
+      error: {
+        code: 'rate_limited',
+        message: expect.any(String),
+        unlock: [{ kind: 'wait', until: new Date(h.clock.now().getTime() + 50 * 60_000).toISOString() }],
+      },
+    });
     expect(Number(over.headers['retry-after'])).toBe(50 * 60);
     expect(await uploadsOf(a.member.id)).toBe(RATE);
     // another member is not affected

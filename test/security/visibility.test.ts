@@ -198,7 +198,9 @@ afterAll(async () => {
   let total = 0;
   for (const s of STATES) {
     lines.push(
-      [s.padEnd(16), ...PATHS.map((p) => `${tally.get(`${s}|${p}`) ?? 0}${KNOWN_LEAKS.has(`${s}|${p}`) ? ' LEAK' : ''}`.padEnd(Math.max(6, p.length)))].join(' '),
+      [s.padEnd(16), ...PATHS.map((p) => `${tally.get(`${s}|${p}`) ?? 0}${KNOWN_LEAKS.has(`${s}|${p}`) ? ' LEAK' : ''}`.padEnd(Math.max(6, p.length)))].join(
+        ' ',
+      ),
     );
     for (const p of PATHS) total += tally.get(`${s}|${p}`) ?? 0;
   }
@@ -229,7 +231,7 @@ describe.each(STATES)('a member hidden because: %s', (state) => {
     for (const v of w.viewers) await same(w, 'mutuals_with_member', v, (hd) => get(v, `/v1/members/${hd}/mutuals`));
   });
 
-  it('mutuals with a third member, and that member\'s profile: the hidden member is not counted or listed', async () => {
+  it("mutuals with a third member, and that member's profile: the hidden member is not counted or listed", async () => {
     for (const v of [w.viewers[0]!, w.viewers[3]!]) {
       absent(w, 'mutuals_with_third', await get(v, `/v1/members/${w.x.handle}/mutuals`));
       absent(w, 'mutuals_with_third', await get(v, `/v1/members/${w.x.handle}/mutuals?limit=100`));
@@ -347,7 +349,11 @@ describe.each(STATES)('a member hidden because: %s', (state) => {
     for (const c of clients) {
       const text = JSON.stringify(c.frames);
       expect(text.includes(w.target), `${state}: ${text}`).toBe(false);
-      if (w.targetId) expect(membersIn(c.frames).filter((m) => m.id === w.targetId), `${state}: ${text}`).toEqual([]);
+      if (w.targetId)
+        expect(
+          membersIn(c.frames).filter((m) => m.id === w.targetId),
+          `${state}: ${text}`,
+        ).toEqual([]);
       count(state, 'stream');
     }
   });

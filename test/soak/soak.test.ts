@@ -40,41 +40,48 @@ describe.skipIf(!enabled)(`soak, bounded mode (${MINUTES} minutes, two instances
   let p99Last: number;
   let heapFloor: number[];
 
-  beforeAll(async () => {
-    run = await runSoak({
-      minutes: MINUTES,
-      rate: RATE,
-      members: 500,
-      intervalMs: INTERVAL_MS,
-      main: join(ROOT, 'src', 'cli', 'main.ts'),
-      nodeArgs: ['--import', 'tsx'],
-      log: (line) => console.log(line),
-    });
-    v = judge(run);
-    const perMinute = 60_000 / INTERVAL_MS;
-    const pooled = (ls: SoakRun['loads']) => pct(ls.flatMap((l) => l.lat).sort((x, y) => x - y), 99);
-    p99Steady = pooled(run.loads.slice(perMinute, 2 * perMinute));
-    p99Last = pooled(run.loads.slice(-perMinute));
-    heapFloor = run.samples.map((s) => {
-      const w = s.slice(v.from).map((x) => x.heapMiB);
-      return Math.min(...w.slice(-v.k)) / Math.min(...w.slice(0, v.k)) - 1;
-    });
-    const pctf = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
-    console.log(
-      [
-        `${v.requests} requests, ${v.errors} errors, ${v.undelivered} undelivered; p99 ${p99Steady.toFixed(0)} ms (minute 2) → ${p99Last.toFixed(0)} ms (last minute)`,
-        ...v.instances.map(
-          (x, i) =>
-            `instance ${'AB'[i]}, samples ${v.from}–${v.to}: RSS ${pctf(x.rss)}, heap ${pctf(x.heap)} (floor ${pctf(heapFloor[i]!)}), handles ${x.handlesFrom.toFixed(1)} → ${x.handlesTo.toFixed(1)}`,
-        ),
-        'interval | requests | errors | p99 ms | RSS A/B MiB | heap A/B MiB | handles A/B',
-        ...run.loads.map((l, i) => {
-          const [a, b] = [run.samples[0]![i + 1]!, run.samples[1]![i + 1]!];
-          return `${l.minute} | ${l.requests} | ${JSON.stringify(l.errors)} | ${l.p99.toFixed(0)} | ${a.rssMiB.toFixed(0)}/${b.rssMiB.toFixed(0)} | ${a.heapMiB.toFixed(1)}/${b.heapMiB.toFixed(1)} | ${a.handles}/${b.handles}`;
-        }),
-      ].join('\n'),
-    );
-  }, (MINUTES + 6) * 60_000);
+  beforeAll(
+    async () => {
+      run = await runSoak({
+        minutes: MINUTES,
+        rate: RATE,
+        members: 500,
+        intervalMs: INTERVAL_MS,
+        main: join(ROOT, 'src', 'cli', 'main.ts'),
+        nodeArgs: ['--import', 'tsx'],
+        log: (line) => console.log(line),
+      });
+      v = judge(run);
+      const perMinute = 60_000 / INTERVAL_MS;
+      const pooled = (ls: SoakRun['loads']) =>
+        pct(
+          ls.flatMap((l) => l.lat).sort((x, y) => x - y),
+          99,
+        );
+      p99Steady = pooled(run.loads.slice(perMinute, 2 * perMinute));
+      p99Last = pooled(run.loads.slice(-perMinute));
+      heapFloor = run.samples.map((s) => {
+        const w = s.slice(v.from).map((x) => x.heapMiB);
+        return Math.min(...w.slice(-v.k)) / Math.min(...w.slice(0, v.k)) - 1;
+      });
+      const pctf = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+      console.log(
+        [
+          `${v.requests} requests, ${v.errors} errors, ${v.undelivered} undelivered; p99 ${p99Steady.toFixed(0)} ms (minute 2) → ${p99Last.toFixed(0)} ms (last minute)`,
+          ...v.instances.map(
+            (x, i) =>
+              `instance ${'AB'[i]}, samples ${v.from}–${v.to}: RSS ${pctf(x.rss)}, heap ${pctf(x.heap)} (floor ${pctf(heapFloor[i]!)}), handles ${x.handlesFrom.toFixed(1)} → ${x.handlesTo.toFixed(1)}`,
+          ),
+          'interval | requests | errors | p99 ms | RSS A/B MiB | heap A/B MiB | handles A/B',
+          ...run.loads.map((l, i) => {
+            const [a, b] = [run.samples[0]![i + 1]!, run.samples[1]![i + 1]!];
+            return `${l.minute} | ${l.requests} | ${JSON.stringify(l.errors)} | ${l.p99.toFixed(0)} | ${a.rssMiB.toFixed(0)}/${b.rssMiB.toFixed(0)} | ${a.heapMiB.toFixed(1)}/${b.heapMiB.toFixed(1)} | ${a.handles}/${b.handles}`;
+          }),
+        ].join('\n'),
+      );
+    },
+    (MINUTES + 6) * 60_000,
+  );
 
   it('answers every request and delivers every message to its socket', () => {
     const errors: Record<string, number> = {};

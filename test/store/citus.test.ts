@@ -91,7 +91,10 @@ describe.skipIf(!citusUrl)('Citus', () => {
           // name the statement Citus refused: replay the request's statements, each rolled back
           for (const st of seen.slice(from)) {
             await q('begin');
-            const err = await q(st.sql, st.params).then(() => null, (e: Error) => e.message);
+            const err = await q(st.sql, st.params).then(
+              () => null,
+              (e: Error) => e.message,
+            );
             await q('rollback');
             if (err) throw new Error(`${name}: ${err}\n${st.sql}`);
           }

@@ -65,7 +65,13 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     await migrate(old);
     const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
     const id = async (handle: string, status = 'active') =>
-      Number((await q(sql`insert into members (handle, kind, name, email, status) values (${handle}, 'person', ${handle}, ${handle + '@x.test'}, ${status}) returning id`))[0]!.id);
+      Number(
+        (
+          await q(
+            sql`insert into members (handle, kind, name, email, status) values (${handle}, 'person', ${handle}, ${handle + '@x.test'}, ${status}) returning id`,
+          )
+        )[0]!.id,
+      );
     const [ann, bob, cid, dan, eve] = [await id('ann'), await id('bob'), await id('cid', 'closed'), await id('dan'), await id('eve')];
     const conn = (x: number, y: number) => q(sql`insert into connections (a, b) values (${Math.min(x, y)}, ${Math.max(x, y)})`);
     await conn(ann, bob);
@@ -75,7 +81,11 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     const openInvitation = Number((await q(sql`insert into invitations (from_id, to_id, status) values (${eve}, ${ann}, 'pending') returning id`))[0]!.id);
     const conv = async (starter: number, recipient: number, at: string) =>
       Number(
-        (await q(sql`insert into conversations (starter_id, recipient_id, state, channel, created_at) values (${starter}, ${recipient}, 'open', 'tier_reach', ${at}::timestamptz) returning id`))[0]!.id,
+        (
+          await q(
+            sql`insert into conversations (starter_id, recipient_id, state, channel, created_at) values (${starter}, ${recipient}, 'open', 'tier_reach', ${at}::timestamptz) returning id`,
+          )
+        )[0]!.id,
       );
     const msg = (c: number, from: number, to: number) =>
       q(sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash) values (${c}, ${from}, ${to}, 'hi', 'direct', 'h')`);
@@ -109,8 +119,16 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     expect(await q(sql`select handle, member_id from member_handles order by member_id`)).toEqual(
       [ann, bob, cid, dan, eve].map((m, i) => ({ handle: ['ann', 'bob', 'cid', 'dan', 'eve'][i], member_id: m })),
     );
-    expect((await q(sql`select email from member_emails order by member_id`)).map((r) => r.email)).toEqual(['ann@x.test', 'bob@x.test', 'cid@x.test', 'dan@x.test', 'eve@x.test']);
-    expect(await q(sql`select lo, hi, invitation_id from invitation_open_pairs`)).toEqual([{ lo: Math.min(ann, eve), hi: Math.max(ann, eve), invitation_id: openInvitation }]);
+    expect((await q(sql`select email from member_emails order by member_id`)).map((r) => r.email)).toEqual([
+      'ann@x.test',
+      'bob@x.test',
+      'cid@x.test',
+      'dan@x.test',
+      'eve@x.test',
+    ]);
+    expect(await q(sql`select lo, hi, invitation_id from invitation_open_pairs`)).toEqual([
+      { lo: Math.min(ann, eve), hi: Math.max(ann, eve), invitation_id: openInvitation },
+    ]);
     const live = await q(sql`select lo, hi, conversation_id from conversation_live_pairs order by conversation_id`);
     expect(live).toEqual([
       { lo: Math.min(ann, bob), hi: Math.max(ann, bob), conversation_id: replied },

@@ -3,11 +3,27 @@ import { describe, expect, it } from 'vitest';
 import type { Member, Notification } from '../../web/src/api.js';
 import { actorsText, notificationHref, notificationText } from '../../web/src/notificationText.js';
 
-const m = (handle: string, name: string, kind: 'person' | 'page' = 'person'): Member => ({ id: handle, handle, kind, name, headline: '', tier: 'free', status: 'active' });
+const m = (handle: string, name: string, kind: 'person' | 'page' = 'person'): Member => ({
+  id: handle,
+  handle,
+  kind,
+  name,
+  headline: '',
+  tier: 'free',
+  status: 'active',
+});
 const ann = m('ann', 'Ann Archer');
 const ben = m('ben', 'Ben Baker');
 const cy = m('cy', 'Cy Chen');
-const n = (over: Partial<Notification>): Notification => ({ id: '1', kind: 'invitation.accepted', actors: [ann], count: 1, createdAt: '2026-03-10T12:00:00Z', read: false, ...over });
+const n = (over: Partial<Notification>): Notification => ({
+  id: '1',
+  kind: 'invitation.accepted',
+  actors: [ann],
+  count: 1,
+  createdAt: '2026-03-10T12:00:00Z',
+  read: false,
+  ...over,
+});
 
 describe('notification lines', () => {
   it.each<[string, Partial<Notification>, string]>([
@@ -21,7 +37,11 @@ describe('notification lines', () => {
     ['an InMail', { kind: 'inmail.received' }, 'Ann Archer sent you an InMail'],
     ['InMails', { kind: 'inmail.received', count: 3 }, 'Ann Archer sent you 3 InMails'],
     ['a page request', { kind: 'page.request', subject: { page: m('acme', 'Acme', 'page') } }, 'Ann Archer sent a message request to Acme'],
-    ['page requests', { kind: 'page.request', actors: [ann, ben], count: 5, subject: { page: m('acme', 'Acme', 'page') } }, 'Ann Archer and 4 others sent message requests to Acme'],
+    [
+      'page requests',
+      { kind: 'page.request', actors: [ann, ben], count: 5, subject: { page: m('acme', 'Acme', 'page') } },
+      'Ann Archer and 4 others sent message requests to Acme',
+    ],
     ['credits', { kind: 'credits.granted', actors: [], credits: 5 }, 'You received 5 InMail credits'],
     ['one credit', { kind: 'credits.granted', actors: [], credits: 1 }, 'You received 1 InMail credit'],
     ['an introduction asked', { kind: 'introduction.asked' }, 'Ann Archer asked you for an introduction'],

@@ -19,7 +19,9 @@ describe('web UI wording of reason codes', () => {
 
   it('introduction refusals read as introductions', () => {
     const p = { ...DEFAULT_POLICY, introductionsPerMonth: 10 };
-    expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).toBe('Ian Ives is not taking introduction requests from you for now. You can ask another mutual connection instead.');
+    expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).toBe(
+      'Ian Ives is not taking introduction requests from you for now. You can ask another mutual connection instead.',
+    );
     // the asker is never told of a decline (DOMAIN.md 11), not even by the pause
     expect(introductionReasonText('introductions_paused', p, 'Ian Ives', 'Tess Tan')).not.toMatch(/declin/i);
     expect(reasonText('introductions_paused', p)).not.toMatch(/declin/i);

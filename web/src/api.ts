@@ -4,16 +4,7 @@
  * contract's (import type, never copies); `api` names the calls the screens make.
  */
 import { ApiError, apiErrorOf, createClient, NETWORK_ERROR, newIdempotencyKey } from '../../src/client/index';
-import type {
-  Attachment,
-  Conversation,
-  Folder,
-  Introduction,
-  Invitation,
-  Member,
-  SettingsPatch,
-  SignUp,
-} from '../../src/contract/index';
+import type { Attachment, Conversation, Folder, Introduction, Invitation, Member, SettingsPatch, SignUp } from '../../src/contract/index';
 
 export type {
   Attachment,
@@ -166,7 +157,6 @@ export const api = {
   createPage: (b: { handle: string; name: string; headline?: string }): Promise<Member> => client.postPages({ body: b }),
   addPageAdmin: (page: string, handle: string) => client.postPagesByHandleAdmins({ params: { handle: page }, body: { handle } }),
 };
-
 
 // ---------------------------------------------------------------- attachments
 

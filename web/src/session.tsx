@@ -3,15 +3,7 @@
  * announcements. The session token itself lives only in the HttpOnly cookie: page script never holds it.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import {
-  api,
-  ApiError,
-  setUnauthenticatedHandler,
-  type Me,
-  type Member,
-  type Policy,
-  type Unread,
-} from './api';
+import { api, ApiError, setUnauthenticatedHandler, type Me, type Member, type Policy, type Unread } from './api';
 import { stream, usePollWhileOffline, useStreamEvents } from './stream';
 import { navigate } from './router';
 

@@ -72,7 +72,11 @@ export function useStreamEvents(handler: Listener): void {
 }
 
 export function useStreamStatus(): StreamStatus {
-  return useSyncExternalStore(stream.subscribeStatus, () => stream.status, () => stream.status);
+  return useSyncExternalStore(
+    stream.subscribeStatus,
+    () => stream.status,
+    () => stream.status,
+  );
 }
 
 /**

@@ -164,9 +164,7 @@ export type UnlockContext = 'message' | 'connect' | 'other';
 export function unlockText(u: Unlock, context: UnlockContext = 'message'): string {
   switch (u.kind) {
     case 'upgrade':
-      return context === 'message'
-        ? `Upgrade to ${tierName(u.tier)} to message them`
-        : `Upgrade to ${tierName(u.tier)}`;
+      return context === 'message' ? `Upgrade to ${tierName(u.tier)} to message them` : `Upgrade to ${tierName(u.tier)}`;
     case 'inmail':
       return `Send an InMail (${plural(u.credits, 'credit')})`;
     case 'connect':

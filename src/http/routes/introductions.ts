@@ -14,9 +14,7 @@ export function introductionRoutes(app: TypedApp, ctx: RouteContext): void {
     return send(reply, out);
   });
 
-  route(app, 'getIntroductions', async (req) =>
-    listIntroductions(deps, deps.store.db, me(req), req.query.role ?? 'asked', deps.clock.now(), page(req.query)),
-  );
+  route(app, 'getIntroductions', async (req) => listIntroductions(deps, deps.store.db, me(req), req.query.role ?? 'asked', deps.clock.now(), page(req.query)));
 
   route(app, 'postIntroductionsByIdForward', async (req, reply) => {
     const m = me(req);

@@ -5,15 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart from '@fastify/multipart';
-import {
-  attachmentForViewer,
-  attachmentsDir,
-  newAttachmentId,
-  openAttachment,
-  safeName,
-  storeStream,
-  toApiAttachment,
-} from '../../services/attachments.js';
+import { attachmentForViewer, attachmentsDir, newAttachmentId, openAttachment, safeName, storeStream, toApiAttachment } from '../../services/attachments.js';
 import {
   acceptRequest,
   actorFor,
@@ -207,8 +199,7 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
 function multipartError(e: unknown): unknown {
   if (e instanceof AppError) return e;
   const err = e as { statusCode?: number; code?: string; message?: string };
-  if (err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE')
-    return badRequest('file: the request must be multipart/form-data with one file', { field: 'file' });
+  if (err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return badRequest('file: the request must be multipart/form-data with one file', { field: 'file' });
   if (err.statusCode === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE')
     return new AppError(413, 'payload_too_large', 'the file is too large', { details: { field: 'file' } });
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)

@@ -1,14 +1,7 @@
 /** API.md "Profiles and the graph", "Invitations", pages and groups. Schemas: src/contract/routes.ts. */
 import { toApiMember } from '../../services/members.js';
 import { blockedEntry, memberAs, memberFor } from '../../services/projection.js';
-import {
-  acceptInvitation,
-  ignoreInvitation,
-  listInvitations,
-  reportInvitation,
-  sendInvitation,
-  withdrawInvitation,
-} from '../../services/invitations.js';
+import { acceptInvitation, ignoreInvitation, listInvitations, reportInvitation, sendInvitation, withdrawInvitation } from '../../services/invitations.js';
 import { acceptPageAdmin, createPage, invitePageAdmin, removePageAdmin } from '../../services/pages.js';
 import { messageDecision, mutuals, profile, search, suggestions } from '../../services/profiles.js';
 import { block, blockedBy, connectionsOf, follow, followsOf, removeConnection, unblock, unfollow } from '../../services/relations.js';
@@ -117,7 +110,9 @@ export function networkRoutes(app: TypedApp, ctx: RouteContext): void {
     return send(reply, out);
   });
 
-  route(app, 'getInvitations', async (req) => listInvitations(deps, db(), me(req), req.query.direction ?? 'received', now(), page(req.query, Number.MAX_SAFE_INTEGER)));
+  route(app, 'getInvitations', async (req) =>
+    listInvitations(deps, db(), me(req), req.query.direction ?? 'received', now(), page(req.query, Number.MAX_SAFE_INTEGER)),
+  );
 
   for (const [id, fn] of [
     ['postInvitationsByIdAccept', acceptInvitation],

@@ -14,7 +14,6 @@ import { credential, type RouteContext, type TypedApp } from '../plumbing.js';
 import { requireOwnOrigin } from '../origin.js';
 import { STREAM_PATH, StreamQuery } from '../../contract/stream.js';
 
-
 function tokenOf(req: FastifyRequest): { token: string; via: 'query' | 'header' | 'cookie' } | undefined {
   const q = (req.query as { token?: string } | undefined)?.token;
   if (q) return { token: q, via: 'query' };
@@ -49,15 +48,15 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
       preValidation: async (req) => {
         if (!rt || rt.hub.isDraining) throw new AppError(503, 'service_unavailable', 'the stream is not available here: reconnect', { retryAfter: 1 });
         const q = req.query as { since?: string };
-        if (q.since !== undefined && q.since !== '' && parseSince(q.since) === undefined)
-          throw badRequest('since: not an event id', { field: 'since' });
+        if (q.since !== undefined && q.since !== '' && parseSince(q.since) === undefined) throw badRequest('since: not an event id', { field: 'since' });
         const cred = tokenOf(req);
         // The cookie is ambient authority: a page of another origin must not open the stream with it.
         if (cred?.via === 'cookie') requireOwnOrigin(req, ctx.config.origins);
         const auth = cred ? await authenticateSession(ctx.deps, cred.token) : null;
         if (!auth) throw unauthenticated();
         const member = auth.member;
-        if (member.status !== 'active') throw new Refusal(deny('sender_inactive'), ctx.deps.clock.now(), undefined, 'your account is deactivated: reactivate it first');
+        if (member.status !== 'active')
+          throw new Refusal(deny('sender_inactive'), ctx.deps.clock.now(), undefined, 'your account is deactivated: reactivate it first');
         req.member = member;
         req.sessionId = auth.sessionId;
       },

@@ -169,10 +169,7 @@ function RestrictedBanner() {
   if (!me || me.member.status !== 'restricted') return null;
   return (
     <div className="notice notice-warning banner" role="region" aria-label="Account restricted" data-testid="restricted-banner">
-      <p>
-        Your account is restricted after reports of spam or abuse. You can read, but you cannot send invitations or
-        messages until a moderator reviews it.
-      </p>
+      <p>Your account is restricted after reports of spam or abuse. You can read, but you cannot send invitations or messages until a moderator reviews it.</p>
     </div>
   );
 }
@@ -274,10 +271,14 @@ export function App() {
 
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(e) => {
-        e.preventDefault();
-        document.getElementById('main')?.focus();
-      }}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <Header route={route} />

@@ -17,8 +17,7 @@ export interface Upload {
 export function useUploads() {
   const [uploads, setUploads] = useState<Upload[]>([]);
   const { policy } = useSession();
-  const patch = (key: string, p: Partial<Upload>) =>
-    setUploads((prev) => prev.map((u) => (u.key === key ? { ...u, ...p } : u)));
+  const patch = (key: string, p: Partial<Upload>) => setUploads((prev) => prev.map((u) => (u.key === key ? { ...u, ...p } : u)));
 
   const add = (files: FileList | File[]) => {
     for (const file of Array.from(files)) {

@@ -90,15 +90,7 @@ export function SignUp() {
         </div>
         <div className="field">
           <label htmlFor={`${id}-email`}>E-mail</label>
-          <input
-            {...field('email')}
-            name="email"
-            type="email"
-            autoComplete="email"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            required
-          />
+          <input {...field('email')} name="email" type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
           <FieldError id={`${id}-email-error`} text={errors.email} />
         </div>
         <div className="field">
@@ -125,10 +117,7 @@ export function SignUp() {
             placeholder="e.g. Product designer at Acme"
           />
         </div>
-        <ErrorNotice
-          error={error}
-          overrides={{ conflict: 'That handle or e-mail address is already in use. Choose another, or sign in.' }}
-        />
+        <ErrorNotice error={error} overrides={{ conflict: 'That handle or e-mail address is already in use. Choose another, or sign in.' }} />
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Signing up…' : 'Sign up'}
         </button>

@@ -9,19 +9,7 @@ import { link } from '../router';
 import { useSession } from '../session';
 import { field, usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatDate, introductionReasonText, introductionStatusText, plural } from '../text';
-import {
-  CharCounter,
-  charCount,
-  CountBadge,
-  Empty,
-  ErrorNotice,
-  Loading,
-  MemberSummary,
-  MoreButton,
-  useAction,
-  useAsync,
-  useFieldId,
-} from './common';
+import { CharCounter, charCount, CountBadge, Empty, ErrorNotice, Loading, MemberSummary, MoreButton, useAction, useAsync, useFieldId } from './common';
 
 /** Fired on window after this browser forwarded or declined an ask (the header badge recounts). */
 const CHANGED = 'liaison:introductions-changed';
@@ -110,9 +98,8 @@ export function AskIntroductionPanel({
       {sent ? (
         <div data-testid="introduction-sent">
           <p ref={doneRef} tabIndex={-1} role="status">
-            You asked {sent.via.name} to introduce you to {sent.to.name}. If they forward it, {sent.to.name} gets your
-            message request, introduced by {sent.via.name}. You'll see the answer under{' '}
-            <a href="#/network">My network</a>.
+            You asked {sent.via.name} to introduce you to {sent.to.name}. If they forward it, {sent.to.name} gets your message request, introduced by{' '}
+            {sent.via.name}. You'll see the answer under <a href="#/network">My network</a>.
           </p>
           <button type="button" className="btn btn-secondary" onClick={onClose}>
             Done
@@ -121,8 +108,8 @@ export function AskIntroductionPanel({
       ) : (
         <form onSubmit={submit} aria-label={`Ask for an introduction to ${target.name}`}>
           <p className="hint">
-            A mutual connection can forward your note to {target.name} with a note of their own. Nobody else learns that
-            you asked. You can ask for {plural(policy.introductionsPerMonth, 'introduction')} a month.
+            A mutual connection can forward your note to {target.name} with a note of their own. Nobody else learns that you asked. You can ask for{' '}
+            {plural(policy.introductionsPerMonth, 'introduction')} a month.
           </p>
           <fieldset className="radio-group">
             <legend>Who should introduce you?</legend>
@@ -157,8 +144,7 @@ export function AskIntroductionPanel({
             />
             <CharCounter id={`${id}-note-count`} value={note} max={policy.noteMaxChars} />
             <p className="hint" id={`${id}-note-hint`}>
-              Why you'd like to meet {target.name}. {via ? nameOf(via) : 'Your connection'} reads it, and so does{' '}
-              {target.name} if it's forwarded.
+              Why you'd like to meet {target.name}. {via ? nameOf(via) : 'Your connection'} reads it, and so does {target.name} if it's forwarded.
             </p>
           </div>
           <ErrorNotice
@@ -206,8 +192,7 @@ function ToForwardItem({ intro, onDone }: { intro: Introduction; onDone: (text: 
   return (
     <li className="list-item intro-item" data-testid="introduction-to-forward" data-id={intro.id} data-from={from.handle} data-to={to.handle}>
       <p className="intro-ask">
-        <a href={link(['profile', from.handle])}>{from.name}</a> asks you to introduce them to{' '}
-        <a href={link(['profile', to.handle])}>{to.name}</a>.
+        <a href={link(['profile', from.handle])}>{from.name}</a> asks you to introduce them to <a href={link(['profile', to.handle])}>{to.name}</a>.
       </p>
       <div className="intro-target" role="group" aria-label={`Who ${from.name} wants to meet`} data-testid="introduction-target">
         <MemberSummary member={to} />
@@ -235,7 +220,10 @@ function ToForwardItem({ intro, onDone }: { intro: Introduction; onDone: (text: 
           />
           <CharCounter id={`${id}-note-count`} value={note} max={policy.noteMaxChars} />
         </div>
-        <ErrorNotice error={error} overrides={error ? { not_in_reach: `You are no longer connected with ${to.name}, so you can't forward this.` } : undefined} />
+        <ErrorNotice
+          error={error}
+          overrides={error ? { not_in_reach: `You are no longer connected with ${to.name}, so you can't forward this.` } : undefined}
+        />
         <div className="button-row">
           <button type="submit" className="btn btn-primary btn-small" disabled={busy || tooLong}>
             Forward
@@ -293,9 +281,7 @@ export function IntroductionsToForward() {
       </h2>
       {list.state.status === 'loading' && <Loading />}
       {list.state.status === 'error' && <ErrorNotice error={list.state.error} onRetry={list.reload} />}
-      {list.state.status === 'ok' && list.items.length === 0 && (
-        <Empty>No one is waiting for an introduction from you.</Empty>
-      )}
+      {list.state.status === 'ok' && list.items.length === 0 && <Empty>No one is waiting for an introduction from you.</Empty>}
       {list.items.length > 0 && (
         <ul className="list" aria-label="Introductions to forward">
           {list.items.map((i) => (
@@ -446,4 +432,3 @@ export function IntroducedByBadge({ message }: { message: Message | null }) {
     </span>
   );
 }
-

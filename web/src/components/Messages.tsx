@@ -5,20 +5,7 @@ import { useSession } from '../session';
 import { eventActor, eventConversationId, field, stream, usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatTime, plural } from '../text';
 import { AttachmentLinks, AttachmentPicker, useUploads } from './Attachments';
-import {
-  Avatar,
-  CharCounter,
-  charCount,
-  CountBadge,
-  Empty,
-  ErrorNotice,
-  Loading,
-  MoreButton,
-  ScreenHeading,
-  useAction,
-  useAsync,
-  useFieldId,
-} from './common';
+import { Avatar, CharCounter, charCount, CountBadge, Empty, ErrorNotice, Loading, MoreButton, ScreenHeading, useAction, useAsync, useFieldId } from './common';
 import { bodyIsIntroductionNote, IntroducedByBadge, IntroductionCard } from './Introductions';
 import { DecisionExplanation } from './Profile';
 
@@ -110,9 +97,12 @@ export function MessagesScreen({ folder, as }: { folder: Folder; as: string | nu
       reloadTimer.current = setTimeout(reload, 200);
     }
   });
-  useEffect(() => () => {
-    if (reloadTimer.current) clearTimeout(reloadTimer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (reloadTimer.current) clearTimeout(reloadTimer.current);
+    },
+    [],
+  );
   // without the live stream, new conversations still show up
   usePollWhileOffline(reload, 5000);
 
@@ -138,8 +128,7 @@ export function MessagesScreen({ folder, as }: { folder: Folder; as: string | nu
       </div>
       {as && (
         <p className="acting-as" data-testid="acting-as">
-          You are acting as the page <strong>{as}</strong>: this is its shared inbox.{' '}
-          <a href="#/messages">Back to my messages</a>
+          You are acting as the page <strong>{as}</strong>: this is its shared inbox. <a href="#/messages">Back to my messages</a>
         </p>
       )}
       <nav className="folder-tabs" aria-label="Folders">
@@ -297,17 +286,7 @@ function Composer({
 
 type ReportReason = 'spam' | 'harassment' | 'other';
 
-function RequestBanner({
-  conv,
-  as,
-  onChanged,
-  from,
-}: {
-  conv: Conversation;
-  as: string | null;
-  onChanged: (c: Conversation | null) => void;
-  from: string;
-}) {
+function RequestBanner({ conv, as, onChanged, from }: { conv: Conversation; as: string | null; onChanged: (c: Conversation | null) => void; from: string }) {
   const { announce, refreshUnread } = useSession();
   const { busy, error, run } = useAction();
   const [reporting, setReporting] = useState(false);
@@ -331,15 +310,30 @@ function RequestBanner({
         {as ? ' requests to a page can only be accepted or deleted.' : ' if you ignore it, they will not be told.'}
       </p>
       <div className="button-row">
-        <button type="button" className="btn btn-primary" disabled={busy} onClick={() => act(() => api.conversationAction(conv.id, 'accept', as), 'Request accepted.', false)}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={busy}
+          onClick={() => act(() => api.conversationAction(conv.id, 'accept', as), 'Request accepted.', false)}
+        >
           Accept
         </button>
         {as ? (
-          <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => act(() => api.deleteConversation(conv.id, as), 'Request deleted.', true)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            disabled={busy}
+            onClick={() => act(() => api.deleteConversation(conv.id, as), 'Request deleted.', true)}
+          >
             Delete request
           </button>
         ) : (
-          <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => act(() => api.conversationAction(conv.id, 'ignore', as), 'Request ignored.', true)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            disabled={busy}
+            onClick={() => act(() => api.conversationAction(conv.id, 'ignore', as), 'Request ignored.', true)}
+          >
             Ignore
           </button>
         )}
@@ -441,9 +435,12 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
     if (el && stickToBottom.current) el.scrollTop = el.scrollHeight;
   }, [messages, typing]);
 
-  useEffect(() => () => {
-    if (typingTimer.current) clearTimeout(typingTimer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (typingTimer.current) clearTimeout(typingTimer.current);
+    },
+    [],
+  );
 
   const nameOf = (a: { id?: string; handle?: string; name?: string }): string => {
     const p = conv?.participants.find((x) => (a.id && x.id === a.id) || (a.handle && x.handle === a.handle));
@@ -567,7 +564,12 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
           Delete conversation
         </button>
       </div>
-      {conv && <p className="muted small">With {other}{as ? ` · acting as ${as}` : ''}</p>}
+      {conv && (
+        <p className="muted small">
+          With {other}
+          {as ? ` · acting as ${as}` : ''}
+        </p>
+      )}
       {confirmDelete && (
         <div className="panel" role="group" aria-label="Delete conversation">
           <p>Remove this conversation from your list? The other side keeps their copy.</p>
@@ -676,13 +678,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
         {typing ?? ''}
       </p>
       <ErrorNotice error={sendAction.error} context="message" target={conv ? others(conv, me, as)[0]?.handle : undefined} />
-      <Composer
-        onSend={send}
-        max={policy.messageMaxChars}
-        disabled={isRecipientOfRequest}
-        disabledReason="Accept the request to reply"
-        onTyping={sendTyping}
-      />
+      <Composer onSend={send} max={policy.messageMaxChars} disabled={isRecipientOfRequest} disabledReason="Accept the request to reply" onTyping={sendTyping} />
     </div>
   );
 }
@@ -713,10 +709,7 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
   const [decision, reloadDecision] = useAsync<{ decision: Decision; name: string; inmail: Decision | null } | null>(
     async (signal) => {
       if (!validHandle) return null;
-      const [d, p] = await Promise.all([
-        api.messageDecision(debouncedTo, signal),
-        api.profile(debouncedTo, signal).catch(() => null),
-      ]);
+      const [d, p] = await Promise.all([api.messageDecision(debouncedTo, signal), api.profile(debouncedTo, signal).catch(() => null)]);
       return { decision: d, name: p?.member.name ?? debouncedTo, inmail: p?.actions?.inmail ?? null };
     },
     [debouncedTo, as],
@@ -730,13 +723,8 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
   const inmailDecision = decision.status === 'ok' && decision.data ? decision.data.inmail : null;
   // The InMail decision (from the profile) says whether the caller can pay; the unlock alone only
   // says what an InMail would cost (a free member with no credits gets it too).
-  const inmailAvailable =
-    !!d && ((d.allowed && (d.channel === 'inmail' || cost > 0)) || (inmailDecision ? inmailDecision.allowed : !!inmailUnlock));
-  const inmailCost =
-    cost ||
-    inmailDecision?.cost?.inmailCredits ||
-    (inmailUnlock && inmailUnlock.kind === 'inmail' ? inmailUnlock.credits : 1) ||
-    1;
+  const inmailAvailable = !!d && ((d.allowed && (d.channel === 'inmail' || cost > 0)) || (inmailDecision ? inmailDecision.allowed : !!inmailUnlock));
+  const inmailCost = cost || inmailDecision?.cost?.inmailCredits || (inmailUnlock && inmailUnlock.kind === 'inmail' ? inmailUnlock.credits : 1) || 1;
   const inmailMode = inmailAvailable && (wantInmail || !freeAllowed);
   const canWrite = freeAllowed || inmailAvailable;
   const max = inmailMode ? policy.inmailBodyMaxChars : policy.messageMaxChars;
@@ -749,15 +737,13 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
 
   async function doSend() {
     const res = await sendAction.run(() =>
-      api.sendMessage(
-        {
-          to: debouncedTo,
-          body,
-          subject: inmailMode && subject.trim() ? subject.trim() : undefined,
-          channel: inmailMode ? 'inmail' : undefined,
-          attachments: uploads.ids.length ? uploads.ids : undefined,
-        },
-      ),
+      api.sendMessage({
+        to: debouncedTo,
+        body,
+        subject: inmailMode && subject.trim() ? subject.trim() : undefined,
+        channel: inmailMode ? 'inmail' : undefined,
+        attachments: uploads.ids.length ? uploads.ids : undefined,
+      }),
     );
     if (res) {
       remember(res.conversation, as);
@@ -806,11 +792,7 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
           )}
           {validHandle && decision.status === 'loading' && <Loading label="Checking whether you can message them…" />}
           {validHandle && decision.status === 'error' && (
-            <ErrorNotice
-              error={decision.error}
-              onRetry={reloadDecision}
-              overrides={{ not_found: 'There is no member with that handle available to you.' }}
-            />
+            <ErrorNotice error={decision.error} onRetry={reloadDecision} overrides={{ not_found: 'There is no member with that handle available to you.' }} />
           )}
           {d && (
             <DecisionExplanation
@@ -872,8 +854,8 @@ export function ComposeScreen({ initialTo, channel, initialBody, as }: { initial
           <div className="panel confirm" role="alertdialog" aria-labelledby={`${id}-confirm`} data-testid="inmail-confirm">
             <p id={`${id}-confirm`}>
               This InMail costs {plural(inmailCost, 'credit')}. You have {plural(credits, 'InMail credit')}
-              {credits >= inmailCost ? `; ${credits - inmailCost} will be left.` : '.'} The credit comes back if{' '}
-              {name} replies within {policy.inmailRefundDays} days.
+              {credits >= inmailCost ? `; ${credits - inmailCost} will be left.` : '.'} The credit comes back if {name} replies within {policy.inmailRefundDays}{' '}
+              days.
             </p>
             <div className="button-row">
               <button type="button" className="btn btn-primary" onClick={() => void doSend()} disabled={sendAction.busy} autoFocus>

@@ -4,19 +4,7 @@ import { link } from '../router';
 import { useSession } from '../session';
 import { usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatDate, plural } from '../text';
-import {
-  CountBadge,
-  DegreeBadge,
-  Empty,
-  ErrorNotice,
-  Loading,
-  MemberSummary,
-  MoreButton,
-  ScreenHeading,
-  useAction,
-  useAsync,
-  useFieldId,
-} from './common';
+import { CountBadge, DegreeBadge, Empty, ErrorNotice, Loading, MemberSummary, MoreButton, ScreenHeading, useAction, useAsync, useFieldId } from './common';
 import { IntroductionsAsked, IntroductionsToForward } from './Introductions';
 
 function ReceivedInvitation({ inv, onDone }: { inv: Invitation; onDone: () => void }) {
@@ -43,10 +31,20 @@ function ReceivedInvitation({ inv, onDone }: { inv: Invitation; onDone: () => vo
       )}
       <p className="muted small">Sent {formatDate(inv.createdAt)}</p>
       <div className="button-row" role="group" aria-label={`Invitation from ${inv.from.name}`}>
-        <button type="button" className="btn btn-primary btn-small" disabled={busy} onClick={() => act('accept', `You are now connected with ${inv.from.name}.`)}>
+        <button
+          type="button"
+          className="btn btn-primary btn-small"
+          disabled={busy}
+          onClick={() => act('accept', `You are now connected with ${inv.from.name}.`)}
+        >
           Accept
         </button>
-        <button type="button" className="btn btn-secondary btn-small" disabled={busy} onClick={() => act('ignore', `Invitation from ${inv.from.name} ignored.`)}>
+        <button
+          type="button"
+          className="btn btn-secondary btn-small"
+          disabled={busy}
+          onClick={() => act('ignore', `Invitation from ${inv.from.name} ignored.`)}
+        >
           Ignore
         </button>
         <button
@@ -162,7 +160,11 @@ function SuggestionItem({ s }: { s: Suggestion }) {
     <li className="list-item" data-testid="suggestion" data-handle={s.member.handle}>
       <MemberSummary
         member={s.member}
-        extra={s.mutualConnections !== null && s.mutualConnections > 0 ? <span className="muted small"> · {plural(s.mutualConnections, 'mutual connection')}</span> : undefined}
+        extra={
+          s.mutualConnections !== null && s.mutualConnections > 0 ? (
+            <span className="muted small"> · {plural(s.mutualConnections, 'mutual connection')}</span>
+          ) : undefined
+        }
       />
       {sent ? (
         <span className="badge">Pending</span>
@@ -267,11 +269,22 @@ function SearchPanel() {
         {results && results.length === 0 && <Empty>No one matches “{lastQuery?.q}”.</Empty>}
         {results && results.length > 0 && (
           <>
-            <p className="muted small">{plural(results.length, 'result')}{cursor ? ' so far' : ''}</p>
+            <p className="muted small">
+              {plural(results.length, 'result')}
+              {cursor ? ' so far' : ''}
+            </p>
             <ul className="list" data-testid="search-results">
               {results.map((r) => (
                 <li key={r.member.id} className="list-item" data-testid="search-result" data-handle={r.member.handle}>
-                  <MemberSummary member={r.member} extra={<> <DegreeBadge degree={r.degree} /></>} />
+                  <MemberSummary
+                    member={r.member}
+                    extra={
+                      <>
+                        {' '}
+                        <DegreeBadge degree={r.degree} />
+                      </>
+                    }
+                  />
                 </li>
               ))}
             </ul>
@@ -325,9 +338,7 @@ export function NetworkScreen() {
       {me && (
         <p className="muted small">
           {plural(me.quotas.invitationsLeftThisWeek, 'invitation')} left this week
-          {me.member.tier === 'free' && me.quotas.notesLeftThisMonth != null
-            ? ` · ${plural(me.quotas.notesLeftThisMonth, 'note')} left this month`
-            : ''}
+          {me.member.tier === 'free' && me.quotas.notesLeftThisMonth != null ? ` · ${plural(me.quotas.notesLeftThisMonth, 'note')} left this month` : ''}
         </p>
       )}
 

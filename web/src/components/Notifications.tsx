@@ -15,13 +15,7 @@ export function NotificationBell({ current }: { current: boolean }) {
   const { unread } = useSession();
   const n = unread.notifications;
   return (
-    <a
-      href="#/notifications"
-      className="bell"
-      aria-current={current ? 'page' : undefined}
-      data-testid="nav-notifications"
-      title="Notifications"
-    >
+    <a href="#/notifications" className="bell" aria-current={current ? 'page' : undefined} data-testid="nav-notifications" title="Notifications">
       <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20" className="bell-icon">
         <path
           fill="currentColor"
@@ -85,9 +79,12 @@ export function NotificationsScreen() {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(reload, 150);
   });
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
   usePollWhileOffline(reload, 10_000);
 
   const unread = items.filter((n) => !n.read).length;

@@ -69,8 +69,7 @@ export function DecisionExplanation({
   }
   // The InMail unlock says what an InMail would cost, not that the viewer can pay it: when the InMail
   // decision is known and denied (a free member has no credits), offering it would lead nowhere.
-  const unlocks =
-    context === 'message' && inmail && !inmail.allowed ? decision.unlock.filter((u) => u.kind !== 'inmail') : decision.unlock;
+  const unlocks = context === 'message' && inmail && !inmail.allowed ? decision.unlock.filter((u) => u.kind !== 'inmail') : decision.unlock;
   const wait = decision.unlock.find((u) => u.kind === 'wait');
   if (!decision.allowed && context === 'connect' && wait && wait.kind === 'wait') {
     text += ` You can invite again on ${new Date(wait.until).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })}.`;
@@ -88,15 +87,7 @@ export function DecisionExplanation({
   );
 }
 
-function ConnectPanel({
-  profile,
-  onDone,
-  onCancel,
-}: {
-  profile: ProfileT;
-  onDone: () => void;
-  onCancel: () => void;
-}) {
+function ConnectPanel({ profile, onDone, onCancel }: { profile: ProfileT; onDone: () => void; onCancel: () => void }) {
   const { me, policy, announce, refreshMe } = useSession();
   const { busy, error, run } = useAction();
   const [note, setNote] = useState('');
@@ -108,9 +99,7 @@ function ConnectPanel({
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const res = await run(() =>
-      api.invite({ to: profile.member.handle, note: note.trim() || undefined, email: email.trim() || undefined }),
-    );
+    const res = await run(() => api.invite({ to: profile.member.handle, note: note.trim() || undefined, email: email.trim() || undefined }));
     if (res) {
       announce(res.status === 'accepted' ? `You are now connected with ${profile.member.name}.` : `Invitation sent to ${profile.member.name}.`);
       refreshMe().catch(() => undefined);
@@ -210,12 +199,9 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
     }
   };
 
-  const goMessage = () =>
-    navigate(link(['messages', 'new'], { to: m.handle, channel: msg.mode === 'inmail' ? 'inmail' : undefined }));
+  const goMessage = () => navigate(link(['messages', 'new'], { to: m.handle, channel: msg.mode === 'inmail' ? 'inmail' : undefined }));
   const follow = () =>
-    p.relationship.following
-      ? act(() => api.unfollow(m.handle), `You unfollowed ${m.name}.`)
-      : act(() => api.follow(m.handle), `You are following ${m.name}.`);
+    p.relationship.following ? act(() => api.unfollow(m.handle), `You unfollowed ${m.name}.`) : act(() => api.follow(m.handle), `You are following ${m.name}.`);
   const accept = () => inv && act(() => api.invitationAction(inv.id, 'accept'), `You are now connected with ${m.name}.`);
   const ignore = () => inv && act(() => api.invitationAction(inv.id, 'ignore'), `Invitation from ${m.name} ignored.`);
   const openConnect = () => setPanel('connect');
@@ -232,7 +218,14 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
   switch (p.primaryAction) {
     case 'connect':
       primary = (
-        <button type="button" className="btn btn-primary" data-testid="primary-action" data-action="connect" onClick={openConnect} aria-expanded={panel === 'connect'}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="primary-action"
+          data-action="connect"
+          onClick={openConnect}
+          aria-expanded={panel === 'connect'}
+        >
           Connect
         </button>
       );
@@ -246,7 +239,15 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
       break;
     case 'follow':
       primary = (
-        <button type="button" className="btn btn-primary" data-testid="primary-action" data-action="follow" aria-pressed={p.relationship.following} onClick={follow} disabled={action.busy}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="primary-action"
+          data-action="follow"
+          aria-pressed={p.relationship.following}
+          onClick={follow}
+          disabled={action.busy}
+        >
           {followLabel}
         </button>
       );
@@ -293,14 +294,29 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
     }
     if (p.primaryAction !== 'connect' && m.kind === 'person' && !p.relationship.connected && !inv) {
       secondary.push(
-        <button key="connect" type="button" className="btn btn-secondary" data-testid="action-connect" onClick={openConnect} aria-expanded={panel === 'connect'}>
+        <button
+          key="connect"
+          type="button"
+          className="btn btn-secondary"
+          data-testid="action-connect"
+          onClick={openConnect}
+          aria-expanded={panel === 'connect'}
+        >
           Connect
         </button>,
       );
     }
     if (p.primaryAction !== 'follow') {
       secondary.push(
-        <button key="follow" type="button" className="btn btn-secondary" data-testid="action-follow" aria-pressed={p.relationship.following} onClick={follow} disabled={action.busy}>
+        <button
+          key="follow"
+          type="button"
+          className="btn btn-secondary"
+          data-testid="action-follow"
+          aria-pressed={p.relationship.following}
+          onClick={follow}
+          disabled={action.busy}
+        >
           {followLabel}
         </button>,
       );
@@ -359,7 +375,11 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
               {p.mutualConnections.sample.length > 0 && (
                 <span className="mutual-sample">
                   {' '}
-                  including {p.mutualConnections.sample.slice(0, 3).map((s) => s.name).join(', ')}
+                  including{' '}
+                  {p.mutualConnections.sample
+                    .slice(0, 3)
+                    .map((s) => s.name)
+                    .join(', ')}
                 </span>
               )}
             </p>
@@ -391,13 +411,7 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
             {panel === 'connect' && (
               <>
                 {!p.actions.connect.allowed && (
-                  <DecisionExplanation
-                    decision={p.actions.connect}
-                    name={m.name}
-                    handle={m.handle}
-                    testId="decision-connect"
-                    context="connect"
-                  />
+                  <DecisionExplanation decision={p.actions.connect} name={m.name} handle={m.handle} testId="decision-connect" context="connect" />
                 )}
                 <ConnectPanel
                   profile={p}
@@ -412,8 +426,7 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
             {panel === 'withdraw' && inv && (
               <div className="panel" role="group" aria-label="Withdraw invitation" data-testid="withdraw-panel">
                 <p>
-                  Withdraw your invitation to {m.name}? You won't be able to invite them again for{' '}
-                  {plural(policy.withdrawCooldownDays, 'day')}.
+                  Withdraw your invitation to {m.name}? You won't be able to invite them again for {plural(policy.withdrawCooldownDays, 'day')}.
                 </p>
                 <div className="button-row">
                   <button
@@ -451,8 +464,8 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
             {panel === 'block' && (
               <div className="panel" role="group" aria-label={`Block ${m.name}`}>
                 <p>
-                  Block {m.name}? You will disappear for each other: the connection, follows, invitations and
-                  messages between you are removed. They won't be told.
+                  Block {m.name}? You will disappear for each other: the connection, follows, invitations and messages between you are removed. They won't be
+                  told.
                 </p>
                 <div className="button-row">
                   <button
@@ -489,22 +502,10 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
               onIntroduction={m.kind === 'person' ? openIntroduction : undefined}
             />
             {panel === 'introduce' && (
-              <AskIntroductionPanel
-                key={askVia ?? ''}
-                target={m}
-                vias={introVias}
-                initialVia={askVia}
-                onClose={() => setPanel(null)}
-              />
+              <AskIntroductionPanel key={askVia ?? ''} target={m} vias={introVias} initialVia={askVia} onClose={() => setPanel(null)} />
             )}
             {panel !== 'connect' && !p.actions.connect.allowed && m.kind === 'person' && !p.relationship.connected && !inv && (
-              <DecisionExplanation
-                decision={p.actions.connect}
-                name={m.name}
-                handle={m.handle}
-                testId="decision-connect"
-                context="connect"
-              />
+              <DecisionExplanation decision={p.actions.connect} name={m.name} handle={m.handle} testId="decision-connect" context="connect" />
             )}
           </>
         )}
@@ -518,9 +519,7 @@ export function ProfileScreen({ handle, introduce = null }: { handle: string; in
           </p>
         </section>
       )}
-      {!p.full && !isSelf && (
-        <p className="muted small">You see a limited profile. Connect with {m.name} to see their full profile.</p>
-      )}
+      {!p.full && !isSelf && <p className="muted small">You see a limited profile. Connect with {m.name} to see their full profile.</p>}
     </article>
   );
 }

@@ -39,19 +39,7 @@ function Radio<T extends string>({
   );
 }
 
-function Toggle({
-  name,
-  label,
-  checked,
-  onChange,
-  hint,
-}: {
-  name: string;
-  label: string;
-  checked: boolean;
-  onChange: (v: boolean) => void;
-  hint?: string;
-}) {
+function Toggle({ name, label, checked, onChange, hint }: { name: string; label: string; checked: boolean; onChange: (v: boolean) => void; hint?: string }) {
   const id = useFieldId(name);
   return (
     <div className="field field-toggle" data-testid={`setting-${name}`}>
@@ -212,7 +200,11 @@ function Plans({ highlight }: { highlight: string | null }) {
       <h2 id="plans-title">Plans</h2>
       <ul className="plans">
         {tiers.map((t) => (
-          <li key={t} className={`plan ${highlight === t ? 'plan-highlight' : ''} ${me?.member.tier === t ? 'plan-current' : ''}`} aria-current={me?.member.tier === t ? 'true' : undefined}>
+          <li
+            key={t}
+            className={`plan ${highlight === t ? 'plan-highlight' : ''} ${me?.member.tier === t ? 'plan-current' : ''}`}
+            aria-current={me?.member.tier === t ? 'true' : undefined}
+          >
             <strong>{tierName(t)}</strong>
             {me?.member.tier === t && <span className="badge">Your plan</span>}
             <span>Message for free: {reach(policy.tierReach[t])}</span>

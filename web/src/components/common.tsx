@@ -6,16 +6,10 @@ import { degreeLabel, degreeLong, errorText, unlockText, type UnlockContext } fr
 
 // ------------------------------------------------------------------ async data
 
-export type AsyncState<T> =
-  | { status: 'loading' }
-  | { status: 'error'; error: ApiError }
-  | { status: 'ok'; data: T };
+export type AsyncState<T> = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ok'; data: T };
 
 /** Load data when deps change; `reload` runs it again (keeping the old data visible meanwhile). */
-export function useAsync<T>(
-  fn: (signal: AbortSignal) => Promise<T>,
-  deps: unknown[],
-): [AsyncState<T>, () => void, (updater: (t: T) => T) => void] {
+export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]): [AsyncState<T>, () => void, (updater: (t: T) => T) => void] {
   const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
   const [tick, setTick] = useState(0);
   const fnRef = useRef(fn);
@@ -36,10 +30,7 @@ export function useAsync<T>(
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  const update = useCallback(
-    (updater: (t: T) => T) => setState((s) => (s.status === 'ok' ? { status: 'ok', data: updater(s.data) } : s)),
-    [],
-  );
+  const update = useCallback((updater: (t: T) => T) => setState((s) => (s.status === 'ok' ? { status: 'ok', data: updater(s.data) } : s)), []);
   return [state, reload, update];
 }
 
@@ -108,9 +99,7 @@ export function ErrorNotice({
   return (
     <div className="notice notice-error" role="alert" data-testid="error" data-code={error.code}>
       <p>{errorText(error, policy, overrides)}</p>
-      {error.unlock.length > 0 && (
-        <Unlocks unlocks={error.unlock} context={context} target={target} onConnect={onConnect} onIntroduction={onIntroduction} />
-      )}
+      {error.unlock.length > 0 && <Unlocks unlocks={error.unlock} context={context} target={target} onConnect={onConnect} onIntroduction={onIntroduction} />}
       {onRetry && (
         <button type="button" className="btn btn-small" onClick={onRetry}>
           Try again
@@ -192,9 +181,7 @@ export function Unlocks({
                   className="btn btn-small"
                   href={link(['messages', 'new'], {
                     to: u.via[0],
-                    body: target
-                      ? `Hi ${u.via[0]}, could you introduce me to ${target}? Thank you!`
-                      : undefined,
+                    body: target ? `Hi ${u.via[0]}, could you introduce me to ${target}? Thank you!` : undefined,
                   })}
                 >
                   {unlockText(u, context)}
