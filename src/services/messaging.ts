@@ -38,7 +38,7 @@ import {
   type ApiConversation,
   type ApiMessage,
   type ConvRow,
-} from './conversations.js';
+} from './conversations/index.js';
 import { AppError, badRequest, Refusal } from './errors.js';
 import { refusal } from './decisions.js';
 import { gatherFacts } from './facts.js';
