@@ -13,3 +13,27 @@ export function showTypingIndicators(a: Settings, b: Settings): boolean {
 export function showReadReceipts(a: Settings, b: Settings): boolean {
   return a.readReceipts && b.readReceipts;
 }
+
+/** What deciding whether to tell `other` that `actor` is typing in their conversation needs. */
+export interface TypingFacts {
+  actorId: number;
+  conversation: { starterId: number; recipientId: number; state: string; ignoredBy: ReadonlySet<number> } | null;
+  blockedEitherWay: boolean;
+  actor: { status: string; settings: Settings } | null;
+  other: { status: string; settings: Settings } | null;
+}
+
+/**
+ * Whether a typing signal reaches the other side: only within a live conversation the actor takes
+ * part in, not by the recipient of a request they have not accepted (they cannot reply yet), never
+ * to one who ignored it, never across a block, both accounts active, both with typing indicators on.
+ */
+export function mayTellTyping(f: TypingFacts): boolean {
+  const c = f.conversation;
+  if (!c || (c.starterId !== f.actorId && c.recipientId !== f.actorId)) return false;
+  const otherId = c.starterId === f.actorId ? c.recipientId : c.starterId;
+  if (c.state === 'request' && c.recipientId === f.actorId) return false;
+  if (c.ignoredBy.has(otherId) || f.blockedEitherWay) return false;
+  if (!f.actor || !f.other || f.actor.status !== 'active' || f.other.status !== 'active') return false;
+  return showTypingIndicators(f.actor.settings, f.other.settings);
+}

@@ -11,20 +11,20 @@
  * counts typing signals. A client that keeps the last id it saw and reconnects with
  * `?since=<that id>` therefore resumes from the right durable event either way.
  */
-import { showTypingIndicators } from '../policy/index.js';
-import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
-import type { RawData, WebSocket } from 'ws';
+import { mayTellTyping } from '../policy/index.js';
+import type { WebSocket } from 'ws';
 import type { Metrics } from '../util/metrics.js';
 import type { BusEvent, Deps } from '../services/context.js';
-import { memberByHandle, memberById, type MemberRecord } from '../services/members.js';
-import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
+import { memberByHandle, type MemberRecord } from '../services/members.js';
+import { clientData, concerned, frameOf, messageText, num } from './frames.js';
+import { StreamReads } from './stream-reads.js';
+import { parseTypingSignal, takeToken } from './typing.js';
 import type { Ephemeral } from './bus.js';
 import { CLOSE, STREAM_EVENT_TYPES } from '../contract/stream.js';
 
 /** The event types clients see (the contract's); every other type feeds the graph indexes only. */
 export const EXTERNAL_TYPES = STREAM_EVENT_TYPES;
 const EXTERNAL = new Set<string>(EXTERNAL_TYPES);
-const DURABLE_EXTERNAL = EXTERNAL_TYPES.filter((t) => t !== 'typing');
 
 /** Close codes (the contract's). */
 export { CLOSE };
@@ -73,78 +73,6 @@ interface Client {
   refilledAt: number;
 }
 
-interface CacheEntry<T> {
-  at: number;
-  value: T;
-}
-
-type ConvSides = { starterId: number; recipientId: number; state: string; ignored: Set<number> } | null;
-
-/** Converts numeric id-like fields (`by`, `…Id`) to strings: ids are strings on the API. */
-export function clientData(payload: Record<string, unknown>): Record<string, unknown> {
-  let out: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(payload)) {
-    if (typeof v === 'number' && (k === 'by' || k.endsWith('Id'))) {
-      out ??= { ...payload };
-      out[k] = String(v);
-    }
-  }
-  return out ?? payload;
-}
-
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^[0-9]{1,15}$/.test(v)) return Number(v);
-  return undefined;
-}
-
-/** The value at `path` inside nested objects (a payload from the bus), or undefined where a step is not an object. */
-function at(v: unknown, ...path: string[]): unknown {
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return v;
-}
-
-/** A socket message's text (ws hands a Buffer by default; fragments or an ArrayBuffer otherwise). */
-function messageText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
-}
-
-/** Every member an event is about (its members and the actors its payload names). */
-export function concerned(ev: { memberIds: number[]; payload: Record<string, unknown> }): number[] {
-  const out = new Set<number>(ev.memberIds);
-  const p = ev.payload;
-  const list = at(p, 'notification', 'actors');
-  const actors = Array.isArray(list) ? list.map((a) => at(a, 'id')) : [];
-  const ids = [
-    p.by,
-    p.memberId,
-    at(p, 'from', 'id'),
-    at(p, 'message', 'sender', 'id'),
-    at(p, 'invitation', 'from', 'id'),
-    at(p, 'invitation', 'to', 'id'),
-    at(p, 'member', 'id'),
-    at(p, 'introduction', 'from', 'id'),
-    at(p, 'introduction', 'via', 'id'),
-    at(p, 'introduction', 'to', 'id'),
-  ];
-  for (const v of [...ids, ...actors]) {
-    const n = num(v);
-    if (n !== undefined) out.add(n);
-  }
-  return [...out];
-}
-
-/** Parses `?since=`: a durable id, or a typing id whose cursor part is one. */
-export function parseSince(raw: string | undefined): number | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const m = /^([0-9]{1,15})(?::t[0-9]{1,15})?$/.exec(raw);
-  return m ? Number(m[1]) : undefined;
-}
-
 export class StreamHub {
   readonly options: HubOptions;
   private readonly bySub = new Map<number, Set<Client>>();
@@ -152,8 +80,7 @@ export class StreamHub {
   private metrics?: Metrics;
   private timer: NodeJS.Timeout | null = null;
   private draining = false;
-  private readonly convCache = new Map<number, CacheEntry<ConvSides>>();
-  private readonly memberCache = new Map<number, CacheEntry<MemberRecord | null>>();
+  private readonly reads: StreamReads;
 
   constructor(
     private readonly deps: Deps,
@@ -167,6 +94,7 @@ export class StreamHub {
     private readonly notApplied: (id: number) => boolean = () => false,
   ) {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
+    this.reads = new StreamReads(deps.store.db, this.options);
     this.startHeartbeats();
   }
 
@@ -252,7 +180,7 @@ export class StreamHub {
       void this.onClientMessage(c, messageText(data)).catch((e) => this.log?.('stream: client message failed', { err: String(e) }));
     });
     try {
-      const pages = await this.adminPages(member.id);
+      const pages = await this.reads.adminPages(member.id);
       for (const p of pages) this.register(c, p);
       if (since !== undefined) await this.replay(c, since);
     } catch (e) {
@@ -290,36 +218,14 @@ export class StreamHub {
     this.metrics?.openSockets.set(this.clients.size);
   }
 
-  private async adminPages(memberId: number): Promise<number[]> {
-    const rows = await this.deps.store.db
-      .select({ id: pageAdmins.pageId })
-      .from(pageAdmins)
-      .innerJoin(members, eq(members.id, pageAdmins.pageId))
-      .where(and(eq(pageAdmins.memberId, memberId), ne(members.status, 'closed')));
-    return rows.map((r) => r.id);
-  }
-
   /** Sends what the client missed from storage, then what arrived meanwhile, then goes live. */
   private async replay(c: Client, since: number): Promise<void> {
-    const db = this.deps.store.db;
     let from = since;
     const PAGE = 500;
     for (;;) {
       if (c.closing || c.ws.readyState !== c.ws.OPEN) return;
-      const rows = await db
-        .select()
-        .from(events)
-        .where(and(gt(events.id, from), arrayOverlaps(events.memberIds, [...c.subIds]), inArray(events.type, DURABLE_EXTERNAL)))
-        .orderBy(asc(events.id))
-        .limit(PAGE);
-      const evs: BusEvent[] = rows.map((r) => ({
-        id: r.id,
-        type: r.type,
-        memberIds: r.memberIds,
-        payload: r.payload as Record<string, unknown>,
-        createdAt: r.createdAt.toISOString(),
-      }));
-      const now = await this.replayFilter(c, evs);
+      const evs = await this.reads.eventsAfter(from, c.subIds, PAGE);
+      const now = await this.reads.replayFilter(c.subIds, evs);
       for (const ev of evs) {
         c.replayed!.add(ev.id);
         if (this.notApplied(ev.id)) (c.ahead ??= new Set()).add(ev.id);
@@ -330,8 +236,8 @@ export class StreamHub {
           }
         }
       }
-      if (rows.length < PAGE) break;
-      from = rows[rows.length - 1].id;
+      if (evs.length < PAGE) break;
+      from = evs[evs.length - 1].id;
       await this.drained(c);
     }
     // Bounded: ids the instance has applied meanwhile can no longer arrive.
@@ -343,55 +249,6 @@ export class StreamHub {
     c.replayed = null;
     c.live = true;
     for (const p of pending) if (!replayed.has(p.id)) this.write(c, p.frame, String(p.id));
-  }
-
-  /**
-   * What a replay may still show, judged now (issue 15): events delivered at the time may be about a
-   * member who has since deactivated or closed, or in a request the viewer has since ignored; the
-   * REST lists no longer show those, so neither does the replay. (Blocks: `visible`.) Two queries a
-   * page of events.
-   */
-  private async replayFilter(c: Client, evs: BusEvent[]): Promise<(subId: number, ev: BusEvent) => boolean> {
-    if (evs.length === 0) return () => true;
-    const db = this.deps.store.db;
-    const ids = new Set<number>();
-    const convIds = new Set<number>();
-    for (const ev of evs) {
-      for (const id of concerned(ev)) ids.add(id);
-      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
-      if (conv !== undefined) convIds.add(conv);
-    }
-    const gone = new Set(
-      ids.size
-        ? (
-            await db
-              .select({ id: members.id })
-              .from(members)
-              .where(and(inArray(members.id, [...ids]), ne(members.status, 'active')))
-          ).map((r) => r.id)
-        : [],
-    );
-    const ignored = new Set(
-      convIds.size
-        ? (
-            await db
-              .select({ conv: conversationMembers.conversationId, member: conversationMembers.memberId })
-              .from(conversationMembers)
-              .where(
-                and(
-                  inArray(conversationMembers.conversationId, [...convIds]),
-                  inArray(conversationMembers.memberId, [...c.subIds]),
-                  eq(conversationMembers.ignored, true),
-                ),
-              )
-          ).map((r) => `${r.conv}:${r.member}`)
-        : [],
-    );
-    return (subId, ev) => {
-      for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
-      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
-      return conv === undefined || !ignored.has(`${conv}:${subId}`);
-    };
   }
 
   /** Waits until the socket's buffer is below half the limit (or it closed). */
@@ -452,7 +309,7 @@ export class StreamHub {
       case 'member.status': {
         const id = num(p.memberId);
         if (id === undefined) return;
-        this.memberCache.delete(id);
+        this.reads.forgetMember(id);
         if (p.status === 'deactivated' || p.status === 'closed') {
           for (const c of [...(this.bySub.get(id) ?? [])]) {
             if (c.memberId === id) this.close(c, CLOSE.accountInactive, 'account inactive');
@@ -462,13 +319,13 @@ export class StreamHub {
       }
       case 'settings.updated': {
         const id = num(p.memberId);
-        if (id !== undefined) this.memberCache.delete(id);
+        if (id !== undefined) this.reads.forgetMember(id);
         return;
       }
       case 'conversation.ignored': {
         // typing checks the conversation's sides from a cache: forget it, the next signal reads them again
         const conv = num(p.conversationId);
-        if (conv !== undefined) this.convCache.delete(conv);
+        if (conv !== undefined) this.reads.forgetConversation(conv);
         return;
       }
       case 'page.admin_removed': {
@@ -537,91 +394,36 @@ export class StreamHub {
   // ------------------------------------------------------------------ typing
 
   private async onClientMessage(c: Client, text: string): Promise<void> {
-    if (!c.live || c.closing || text.length > 4096) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (!parsed || typeof parsed !== 'object') return;
-    const msg = parsed as Record<string, unknown>;
-    if (msg.type !== 'typing') return;
-    const convId = num(msg.conversationId ?? at(msg.data, 'conversationId'));
-    const asHandle = msg.as ?? at(msg.data, 'as');
-    if (convId === undefined) return;
-    // Token bucket: a client may not flood the bus with typing.
-    const now = Date.now();
-    c.tokens = Math.min(this.options.typingBurst, c.tokens + ((now - c.refilledAt) / 1000) * this.options.typingPerSecond);
-    c.refilledAt = now;
-    if (c.tokens < 1) return;
-    c.tokens -= 1;
-
+    if (!c.live || c.closing) return;
+    const signal = parseTypingSignal(text);
+    if (!signal || !takeToken(c, Date.now(), this.options.typingBurst, this.options.typingPerSecond)) return;
     let actorId = c.memberId;
-    if (typeof asHandle === 'string' && asHandle !== '') {
-      const page = await memberByHandle(this.deps.store.db, asHandle);
+    if (signal.as !== undefined) {
+      const page = await memberByHandle(this.deps.store.db, signal.as);
       if (!page || page.kind !== 'page' || !c.subIds.has(page.id)) return;
       actorId = page.id;
     }
-    const conv = await this.conversation(convId);
-    if (!conv) return;
-    if (conv.starterId !== actorId && conv.recipientId !== actorId) return;
+    const conv = await this.reads.conversation(signal.conversationId);
+    if (!conv || (conv.starterId !== actorId && conv.recipientId !== actorId)) return;
     const otherId = conv.starterId === actorId ? conv.recipientId : conv.starterId;
-    // The recipient of a pending request cannot reply yet; one who ignored it must not be told.
-    if (conv.state === 'request' && conv.recipientId === actorId) return;
-    if (conv.ignored.has(otherId)) return;
-    if (this.deps.graph.isBlockedEitherWay(actorId, otherId)) return;
-    const [actor, other] = await Promise.all([this.member(actorId), this.member(otherId)]);
-    if (!actor || !other || actor.status !== 'active' || other.status !== 'active') return;
-    if (!showTypingIndicators(actor.settings, other.settings)) return;
+    const [actor, other] = await Promise.all([this.reads.member(actorId), this.reads.member(otherId)]);
+    const told = mayTellTyping({
+      actorId,
+      conversation: { ...conv, ignoredBy: conv.ignored },
+      blockedEitherWay: this.deps.graph.isBlockedEitherWay(actorId, otherId),
+      actor,
+      other,
+    });
+    if (!told || !actor) return;
     this.emitEphemeral({
       type: 'typing',
       memberIds: [otherId],
       payload: {
-        conversationId: String(convId),
+        conversationId: String(signal.conversationId),
         memberId: String(actorId),
         member: { id: String(actor.id), handle: actor.handle, name: actor.name },
       },
     });
-  }
-
-  private async conversation(id: number): Promise<ConvSides> {
-    const hit = this.convCache.get(id);
-    const now = Date.now();
-    if (hit && now - hit.at < this.options.convCacheTtlMs) return hit.value;
-    const db = this.deps.store.db;
-    const [row] = await db
-      .select({ starterId: conversations.starterId, recipientId: conversations.recipientId, state: conversations.state })
-      .from(conversations)
-      .where(and(eq(conversations.id, id), isNull(conversations.endedAt)))
-      .limit(1);
-    let value: ConvSides = null;
-    if (row) {
-      const sides = await db
-        .select({ memberId: conversationMembers.memberId, ignored: conversationMembers.ignored })
-        .from(conversationMembers)
-        .where(eq(conversationMembers.conversationId, id));
-      value = { ...row, ignored: new Set(sides.filter((s) => s.ignored).map((s) => s.memberId)) };
-    }
-    this.cachePut(this.convCache, id, value, now, this.options.convCacheTtlMs);
-    return value;
-  }
-
-  private async member(id: number): Promise<MemberRecord | null> {
-    const hit = this.memberCache.get(id);
-    const now = Date.now();
-    if (hit && now - hit.at < this.options.memberCacheTtlMs) return hit.value;
-    const m = await memberById(this.deps.store.db, id);
-    this.cachePut(this.memberCache, id, m, now, this.options.memberCacheTtlMs);
-    return m;
-  }
-
-  private cachePut<T>(cache: Map<number, CacheEntry<T>>, id: number, value: T, now: number, ttl: number): void {
-    if (cache.size >= 10_000) {
-      for (const [k, v] of cache) if (now - v.at >= ttl) cache.delete(k);
-      if (cache.size >= 10_000) cache.clear();
-    }
-    cache.set(id, { at: now, value });
   }
 
   // ------------------------------------------------------------------ shutdown
@@ -642,8 +444,4 @@ export class StreamHub {
     if (t) clearTimeout(t);
     for (const c of all) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
   }
-}
-
-function frameOf(ev: BusEvent): string {
-  return JSON.stringify({ id: String(ev.id), type: ev.type, data: clientData(ev.payload) });
 }

@@ -38,6 +38,7 @@ const INTERNAL: Record<string, string> = {
   messageTooLong: 'part of decideMessage',
   profileActions: 'part of decideProfile',
   quotaFacts: 'test fixture builder',
+  showTypingIndicators: 'part of mayTellTyping',
   spendableCredits: 'part of decideMessage',
   startOfNextMonthUTC: 'part of the wait unlocks',
   tierRank: 'part of the unlocks',

@@ -20,6 +20,7 @@ import {
   tierChangeGrant,
   showReadReceipts,
   showTypingIndicators,
+  mayTellTyping,
   type Tier,
 } from '../../src/policy/index.js';
 import { ago, DAY, EARLIER, facts, LATER, NOW } from './fixtures.js';
@@ -158,5 +159,29 @@ describe('inviting back is accepting (model finding 1)', () => {
     expect(decideInvitation(f, {}, NOW).allowed).toBe(true);
     expect(decideProfile(f, NOW).actions.connect).toEqual({ allowed: true, reason: 'ok', unlock: [] });
     expect(decideInvitation(facts({ viewer: { status: 'restricted' } }), {}, NOW).reason).toBe('sender_restricted');
+  });
+});
+
+describe('typing reaches the other side only where the rules allow (DOMAIN.md 7)', () => {
+  const active = { status: 'active', settings: DEFAULT_SETTINGS };
+  const base = {
+    actorId: 1,
+    conversation: { starterId: 1, recipientId: 2, state: 'active', ignoredBy: new Set<number>() },
+    blockedEitherWay: false,
+    actor: active,
+    other: active,
+  };
+  it.each([
+    ['an accepted conversation, both on', {}, true],
+    ['no such conversation', { conversation: null }, false],
+    ['not a participant', { actorId: 3 }, false],
+    ['the recipient of a pending request', { actorId: 2, conversation: { ...base.conversation, state: 'request' } }, false],
+    ['the starter of a pending request', { conversation: { ...base.conversation, state: 'request' } }, true],
+    ['the other ignored it', { conversation: { ...base.conversation, ignoredBy: new Set([2]) } }, false],
+    ['a block either way', { blockedEitherWay: true }, false],
+    ['the other deactivated', { other: { ...active, status: 'deactivated' } }, false],
+    ['the other has typing indicators off', { other: { ...active, settings: { ...DEFAULT_SETTINGS, typingIndicators: false } } }, false],
+  ])('%s', (_name, change, expected) => {
+    expect(mayTellTyping({ ...base, ...change })).toBe(expected);
   });
 });

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BusGroup, createBus, InProcessBus, validSubjectPrefix, type BusMessage } from '../../src/realtime/bus.js';
-import { clientData, concerned, parseSince } from '../../src/realtime/stream.js';
+import { clientData, concerned, parseSince } from '../../src/realtime/frames.js';
 import { EventTracker } from '../../src/realtime/tracker.js';
 
 const ev = (id: number) => ({ id, type: 'connection.added', memberIds: [1, 2], payload: { a: 1, b: 2 }, createdAt: new Date(0).toISOString() });

@@ -6,7 +6,8 @@
 import websocket from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { realtimeFor } from '../../realtime/index.js';
-import { CLOSE, parseSince } from '../../realtime/stream.js';
+import { CLOSE } from '../../realtime/stream.js';
+import { parseSince } from '../../realtime/frames.js';
 import { authenticateSession } from '../../services/accounts.js';
 import { AppError, badRequest, Refusal, unauthenticated } from '../../services/errors.js';
 import { deny } from '../../policy/index.js';

@@ -1,0 +1,153 @@
+/**
+ * What the stream reads from storage, kept apart from the socket registry: the pages a member
+ * administers, pages of missed events for a replay, what a replay may still show, and the
+ * conversation sides and members typing needs (short-lived caches the hub invalidates from events).
+ */
+import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import type { BusEvent } from '../services/context.js';
+import { memberById, type MemberRecord } from '../services/members.js';
+import type { Db } from '../store/db.js';
+import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
+import { STREAM_EVENT_TYPES } from '../contract/stream.js';
+import { concerned, num } from './frames.js';
+
+const DURABLE_EXTERNAL = STREAM_EVENT_TYPES.filter((t) => t !== 'typing');
+
+interface CacheEntry<T> {
+  at: number;
+  value: T;
+}
+
+export type ConvSides = { starterId: number; recipientId: number; state: string; ignored: Set<number> } | null;
+
+export class StreamReads {
+  private readonly convCache = new Map<number, CacheEntry<ConvSides>>();
+  private readonly memberCache = new Map<number, CacheEntry<MemberRecord | null>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: { convCacheTtlMs: number; memberCacheTtlMs: number },
+  ) {}
+
+  async adminPages(memberId: number): Promise<number[]> {
+    const rows = await this.db
+      .select({ id: pageAdmins.pageId })
+      .from(pageAdmins)
+      .innerJoin(members, eq(members.id, pageAdmins.pageId))
+      .where(and(eq(pageAdmins.memberId, memberId), ne(members.status, 'closed')));
+    return rows.map((r) => r.id);
+  }
+
+  /** Up to `limit` durable client-visible events after `from` naming any of `subIds`, oldest first. */
+  async eventsAfter(from: number, subIds: Set<number>, limit: number): Promise<BusEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(and(gt(events.id, from), arrayOverlaps(events.memberIds, [...subIds]), inArray(events.type, DURABLE_EXTERNAL)))
+      .orderBy(asc(events.id))
+      .limit(limit);
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type,
+      memberIds: r.memberIds,
+      payload: r.payload as Record<string, unknown>,
+      createdAt: r.createdAt.toISOString(),
+    }));
+  }
+
+  /**
+   * What a replay may still show, judged now (issue 15): events delivered at the time may be about a
+   * member who has since deactivated or closed, or in a request the viewer has since ignored; the
+   * REST lists no longer show those, so neither does the replay. (Blocks: `visible`.) Two queries a
+   * page of events.
+   */
+  async replayFilter(subIds: Set<number>, evs: BusEvent[]): Promise<(subId: number, ev: BusEvent) => boolean> {
+    if (evs.length === 0) return () => true;
+    const db = this.db;
+    const ids = new Set<number>();
+    const convIds = new Set<number>();
+    for (const ev of evs) {
+      for (const id of concerned(ev)) ids.add(id);
+      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
+      if (conv !== undefined) convIds.add(conv);
+    }
+    const gone = new Set(
+      ids.size
+        ? (
+            await db
+              .select({ id: members.id })
+              .from(members)
+              .where(and(inArray(members.id, [...ids]), ne(members.status, 'active')))
+          ).map((r) => r.id)
+        : [],
+    );
+    const ignored = new Set(
+      convIds.size
+        ? (
+            await db
+              .select({ conv: conversationMembers.conversationId, member: conversationMembers.memberId })
+              .from(conversationMembers)
+              .where(
+                and(
+                  inArray(conversationMembers.conversationId, [...convIds]),
+                  inArray(conversationMembers.memberId, [...subIds]),
+                  eq(conversationMembers.ignored, true),
+                ),
+              )
+          ).map((r) => `${r.conv}:${r.member}`)
+        : [],
+    );
+    return (subId, ev) => {
+      for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
+      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
+      return conv === undefined || !ignored.has(`${conv}:${subId}`);
+    };
+  }
+
+  async conversation(id: number): Promise<ConvSides> {
+    const hit = this.convCache.get(id);
+    const now = Date.now();
+    if (hit && now - hit.at < this.options.convCacheTtlMs) return hit.value;
+    const db = this.db;
+    const [row] = await db
+      .select({ starterId: conversations.starterId, recipientId: conversations.recipientId, state: conversations.state })
+      .from(conversations)
+      .where(and(eq(conversations.id, id), isNull(conversations.endedAt)))
+      .limit(1);
+    let value: ConvSides = null;
+    if (row) {
+      const sides = await db
+        .select({ memberId: conversationMembers.memberId, ignored: conversationMembers.ignored })
+        .from(conversationMembers)
+        .where(eq(conversationMembers.conversationId, id));
+      value = { ...row, ignored: new Set(sides.filter((s) => s.ignored).map((s) => s.memberId)) };
+    }
+    this.cachePut(this.convCache, id, value, now, this.options.convCacheTtlMs);
+    return value;
+  }
+
+  async member(id: number): Promise<MemberRecord | null> {
+    const hit = this.memberCache.get(id);
+    const now = Date.now();
+    if (hit && now - hit.at < this.options.memberCacheTtlMs) return hit.value;
+    const m = await memberById(this.db, id);
+    this.cachePut(this.memberCache, id, m, now, this.options.memberCacheTtlMs);
+    return m;
+  }
+
+  private cachePut<T>(cache: Map<number, CacheEntry<T>>, id: number, value: T, now: number, ttl: number): void {
+    if (cache.size >= 10_000) {
+      for (const [k, v] of cache) if (now - v.at >= ttl) cache.delete(k);
+      if (cache.size >= 10_000) cache.clear();
+    }
+    cache.set(id, { at: now, value });
+  }
+
+  forgetMember(id: number): void {
+    this.memberCache.delete(id);
+  }
+
+  forgetConversation(id: number): void {
+    this.convCache.delete(id);
+  }
+}
