@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ApiError, createClient, type SocketCtor, type StreamEvent } from '../../src/client/index.js';
 import { routes } from '../../src/contract/index.js';
-import { operationId } from '../../src/http/app.js';
+import { operationId } from '../../src/http/openapi.js';
 import { harness, type Harness } from '../helpers/harness.js';
 
 describe('typed client', () => {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCS_CSP, LOGIN_LIMIT } from '../../src/http/app.js';
+import { LOGIN_LIMIT } from '../../src/http/auth.js';
+import { DOCS_CSP } from '../../src/http/hardening.js';
 import { ADMIN_TOKEN, harness, signUp, type Harness } from '../helpers/harness.js';
 import { connect } from '../helpers/messaging.js';
 import { ROOT } from '../helpers/process.js';
@@ -221,7 +222,7 @@ describe('the operator token', () => {
       expect(r.status, String(t)).toBe(401);
     }
     expect((await h.call('POST', url, { token: ADMIN_TOKEN })).status).toBe(200);
-    const src = readFileSync(join(ROOT, 'src', 'http', 'app.ts'), 'utf8');
+    const src = readFileSync(join(ROOT, 'src', 'http', 'auth.ts'), 'utf8');
     expect(src).toMatch(/function sameSecret[\s\S]*?timingSafeEqual\(ha, hb\)/);
     expect(src).toMatch(/sameSecret\(token, config\.adminToken\)/);
   });

@@ -6,7 +6,7 @@
  *   guessing from one address cannot lock the owner out.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LOGIN_LIMIT } from '../../src/http/app.js';
+import { LOGIN_LIMIT } from '../../src/http/auth.js';
 import { harness, signUp, type Harness } from '../helpers/harness.js';
 
 const argon = vi.hoisted(() => ({ hashes: 0 }));

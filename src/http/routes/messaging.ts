@@ -18,7 +18,7 @@ import {
   listReports,
   markRead,
   reportConversation,
-} from '../../services/conversations.js';
+} from '../../services/conversations/index.js';
 import { AppError, badRequest, notFound, Refusal } from '../../services/errors.js';
 import { deny } from '../../policy/index.js';
 import { housekeeperFor } from '../../services/housekeeping.js';

@@ -1,0 +1,142 @@
+/**
+ * The HTTP application's hardening: security headers on every answer, JSON bodies parsed without
+ * deep nesting, and no NUL anywhere a request can carry one.
+ */
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import { badRequest } from '../services/errors.js';
+
+/** The Content-Security-Policy of the API and the web UI: our own origin only. */
+export const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  formAction: ["'self'"],
+};
+
+/** The STRICT_CSP directives as the header helmet writes. */
+const STRICT_CSP_HEADER = Object.entries(STRICT_CSP)
+  .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} ${v.join(' ')}`)
+  .join(';');
+
+/**
+ * The headers helmet puts on every answer, for the few answers Fastify makes before any hook runs
+ * (a malformed path, a path parameter beyond maxParamLength): test/security/smaller.test.ts checks
+ * they match a normal answer's.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': STRICT_CSP_HEADER,
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'SAMEORIGIN',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
+/** /docs (swagger-ui): same origin, plus the inline style attributes and data: images it renders. */
+export const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/** No request body needs more nesting than this. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether a JSON text nests arrays/objects deeper than `max` (strings skipped; no recursion). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return false;
+}
+
+/** Whether a string anywhere in a parsed value (keys included) holds U+0000; iterative. */
+export function hasNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k.includes('\u0000')) return true;
+        stack.push(x);
+      }
+    }
+  }
+  return false;
+}
+
+/** JSON bodies: Fastify's own parser behind a nesting check; an empty body is no body. */
+export function acceptJson(app: FastifyInstance): void {
+  // JSON bodies: Fastify's own parser (prototype poisoning refused), after an O(n) scan that
+  // refuses nesting deeper than MAX_JSON_DEPTH, so no later JSON.stringify (request hashing,
+  // jsonb) or validator can overflow the stack on a hostile body (test/security/fuzz.test.ts).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // An empty body under a JSON content type is no body (clients that always send the header, on a
+    // POST that takes none): the route's schema decides whether one was required.
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    if (jsonDepthExceeds(body as string, MAX_JSON_DEPTH)) {
+      const e = Object.assign(new Error(`body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { statusCode: 400 });
+      done(e, undefined);
+      return;
+    }
+    void defaultJson(req, body as string, done);
+  });
+}
+
+/** Helmet with the strict CSP (the web UI needs nothing but its own origin). */
+export async function securityHeaders(app: FastifyInstance): Promise<void> {
+  // Security headers on every answer (API, web UI, errors). The web UI is built to need nothing
+  // but its own origin: no inline script or style, no third-party resources. HSTS only matters
+  // behind HTTPS (browsers ignore it over plain HTTP); upgrade-insecure-requests is left out so the
+  // default plain-HTTP 127.0.0.1 setup keeps working.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP },
+    crossOriginEmbedderPolicy: false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
+
+/** U+0000 refused in the path, the query and the body (400). */
+export function refuseNul(app: FastifyInstance): void {
+  // PostgreSQL text cannot hold U+0000: refuse it anywhere in the path, the query or the body
+  // (400, not the storage error a NUL would otherwise cause; found by test/security/fuzz.test.ts).
+  // eslint-disable-next-line @typescript-eslint/require-await -- a Fastify hook: async, so what it throws becomes the error answer
+  app.addHook('preValidation', async (req) => {
+    for (const [where, value] of [
+      ['params', req.params],
+      ['querystring', req.query],
+      ['body', req.body],
+    ] as const) {
+      if (hasNul(value)) throw badRequest(`${where}: the NUL character (U+0000) is not allowed`, { field: where });
+    }
+  });
+}
