@@ -82,27 +82,14 @@
  * passes `compactThreshold` cells and done synchronously at 4x that. Queries allocate nothing
  * proportional to the graph: a reusable bitset and epoch-stamped arrays.
  */
-import { Adjacency, buildSortedCsr, gallop } from './adjacency.js';
+import { Adjacency, gallop } from './adjacency.js';
+import { buildParts, type GraphInput } from './build.js';
 import { IdMap, isValidId } from './idmap.js';
+import { GALLOP_RATIO, intersect, type Ban } from './intersect.js';
 
 export { IdMap } from './idmap.js';
 export { Adjacency } from './adjacency.js';
-
-/** Flat pairs `[a0, b0, a1, b1, ...]`. */
-export type Pairs = Int32Array | ArrayLike<number>;
-
-export interface GraphInput {
-  /** Undirected connections, flat pairs. */
-  connections?: Pairs;
-  /** Follows, flat pairs (follower, followee). */
-  follows?: Pairs;
-  /** Blocks, flat pairs (blocker, blocked). */
-  blocks?: Pairs;
-  /** Group memberships: flat pairs (groupId, memberId) or `[groupId, memberId][]`. */
-  groupMembers?: Pairs | ReadonlyArray<readonly [number, number]>;
-  /** Deactivated or closed members. */
-  hidden?: ArrayLike<number>;
-}
+export { PairBuffer, type GraphInput, type Pairs } from './build.js';
 
 export interface BuildOptions {
   /** Called after each build phase (for the loader to log progress and time). */
@@ -134,13 +121,9 @@ export interface GraphStats {
   memoryBytes: number;
 }
 
-type Ban = Map<number, number> | undefined;
-
 const HIDDEN = 1;
 const BLOCKS_OUT = 1; // in blocks.get(a).get(b): a blocked b
 const BLOCKS_IN = 2; //                          b blocked a
-const GALLOP_RATIO = 16;
-const EMPTY = new Int32Array(0);
 
 export class GraphIndex {
   private readonly ids = new IdMap();
@@ -195,144 +178,7 @@ export class GraphIndex {
   // Bulk build
 
   static fromEdges(input: GraphInput, options: BuildOptions = {}): GraphIndex {
-    const progress = options.onProgress;
-    let t0 = performance.now();
-    const phase = (name: string, items: number) => {
-      const t = performance.now();
-      progress?.(name, { ms: t - t0, items });
-      t0 = t;
-    };
-    const conns = input.connections ?? EMPTY;
-    const follows = input.follows ?? EMPTY;
-    const blocks = input.blocks ?? EMPTY;
-    const groups = flattenPairs(input.groupMembers ?? EMPTY);
-    const hidden = input.hidden ?? EMPTY;
-    for (const [name, p] of [
-      ['connections', conns],
-      ['follows', follows],
-      ['blocks', blocks],
-      ['groupMembers', groups],
-    ] as const) {
-      if (p.length % 2 !== 0) throw new RangeError(`fromEdges: ${name} must hold an even number of ids`);
-    }
-
-    // 1. Member ids -> dense indices in ascending id order.
-    let maxId = 0;
-    let endpoints = 0;
-    const scan = (arr: ArrayLike<number>, step: number, from: number) => {
-      for (let i = from; i < arr.length; i += step) {
-        const id = arr[i];
-        if (!isValidId(id)) throw new RangeError(`fromEdges: invalid member id ${id}`);
-        if (id > maxId) maxId = id;
-        endpoints++;
-      }
-    };
-    scan(conns, 1, 0);
-    scan(follows, 1, 0);
-    scan(blocks, 1, 0);
-    scan(groups, 2, 1);
-    scan(hidden, 1, 0);
-    for (let i = 0; i < groups.length; i += 2) {
-      if (!isValidId(groups[i])) throw new RangeError(`fromEdges: invalid group id ${groups[i]}`);
-    }
-
-    let translate: (id: number) => number;
-    let sortedIds: Int32Array;
-    if (maxId <= 1 << 26 && maxId <= 16 * endpoints + 1024) {
-      // Dense ids: a direct table (transient).
-      const table = new Int32Array(maxId + 1);
-      const mark = (arr: ArrayLike<number>, step: number, from: number) => {
-        for (let i = from; i < arr.length; i += step) table[arr[i]] = 1;
-      };
-      mark(conns, 1, 0);
-      mark(follows, 1, 0);
-      mark(blocks, 1, 0);
-      mark(groups, 2, 1);
-      mark(hidden, 1, 0);
-      let count = 0;
-      for (let id = 1; id <= maxId; id++) if (table[id] !== 0) count++;
-      sortedIds = new Int32Array(count);
-      let k = 0;
-      for (let id = 1; id <= maxId; id++) {
-        if (table[id] !== 0) {
-          table[id] = k;
-          sortedIds[k++] = id;
-        }
-      }
-      translate = (id) => table[id];
-    } else {
-      const seen = new IdMap(1024);
-      const add = (arr: ArrayLike<number>, step: number, from: number) => {
-        for (let i = from; i < arr.length; i += step) seen.set(arr[i], 0);
-      };
-      add(conns, 1, 0);
-      add(follows, 1, 0);
-      add(blocks, 1, 0);
-      add(groups, 2, 1);
-      add(hidden, 1, 0);
-      sortedIds = seen.keysArray().sort();
-      const final = new IdMap(sortedIds.length);
-      for (let k = 0; k < sortedIds.length; k++) final.set(sortedIds[k], k);
-      translate = (id) => final.get(id);
-    }
-    const n = sortedIds.length;
-    const cap = n + (n >>> 4) + 16;
-    phase('ids', n);
-
-    // 2. Connections: both directions, sorted CSR.
-    const m = conns.length;
-    let conn: Adjacency;
-    {
-      const src = new Int32Array(m);
-      const dst = new Int32Array(m);
-      for (let i = 0; i < m; i += 2) {
-        const a = translate(conns[i]);
-        const b = translate(conns[i + 1]);
-        src[i] = a;
-        dst[i] = b;
-        src[i + 1] = b;
-        dst[i + 1] = a;
-      }
-      const { off, nbr } = buildSortedCsr(n, n, src, dst, m, cap);
-      conn = new Adjacency(cap, off, nbr);
-    }
-    phase('connections', conn.total);
-
-    // 3. Follows (directed).
-    let fol: Adjacency;
-    {
-      const f = follows.length >>> 1;
-      const src = new Int32Array(f);
-      const dst = new Int32Array(f);
-      for (let k = 0; k < f; k++) {
-        src[k] = translate(follows[2 * k]);
-        dst[k] = translate(follows[2 * k + 1]);
-      }
-      const { off, nbr } = buildSortedCsr(n, n, src, dst, f, cap);
-      fol = new Adjacency(cap, off, nbr);
-    }
-    phase('follows', fol.total);
-
-    // 4. Groups: member -> group index.
-    const gids = new IdMap(16);
-    let gCount = 0;
-    let grp: Adjacency;
-    {
-      const g = groups.length >>> 1;
-      const src = new Int32Array(g);
-      const dst = new Int32Array(g);
-      for (let k = 0; k < g; k++) {
-        const gid = groups[2 * k];
-        let gi = gids.get(gid);
-        if (gi < 0) gids.set(gid, (gi = gCount++));
-        dst[k] = gi;
-        src[k] = translate(groups[2 * k + 1]);
-      }
-      const { off, nbr } = buildSortedCsr(n, gCount, src, dst, g, cap, false);
-      grp = new Adjacency(cap, off, nbr);
-    }
-    phase('groups', grp.total);
-
+    const { sortedIds, translate, n, cap, conn, fol, grp, gids, gCount, hidden, blocks, phase } = buildParts(input, options.onProgress);
     const index = new GraphIndex(options, cap, conn, fol, grp);
     for (let k = 0; k < n; k++) index.ids.set(sortedIds[k], k);
     index.idOf.set(sortedIds);
@@ -965,108 +811,5 @@ export class GraphIndex {
       compactions: this.compactions,
       memoryBytes: this.memoryBytes(),
     };
-  }
-}
-
-/**
- * Intersection of two sorted lists, counting (or collecting into `out`) the common entries that
- * pass the visibility filter (`flags[x] === 0` and not in `ban`; skipped when `raw`). Merge for
- * similar sizes, galloping the shorter list into the longer one otherwise.
- */
-function intersect(
-  a: Int32Array,
-  as: number,
-  ae: number,
-  b: Int32Array,
-  bs: number,
-  be: number,
-  flags: Uint8Array,
-  ban: Ban,
-  out: Int32Array | null,
-  stop: boolean,
-  raw: boolean,
-): number {
-  if (ae - as > be - bs) {
-    const t = a;
-    a = b;
-    b = t;
-    let u = as;
-    as = bs;
-    bs = u;
-    u = ae;
-    ae = be;
-    be = u;
-  }
-  let c = 0;
-  if (ae <= as) return 0;
-  if (be - bs > GALLOP_RATIO * (ae - as)) {
-    let p = bs;
-    for (let i = as; i < ae; i++) {
-      const x = a[i];
-      p = gallop(b, p, be, x);
-      if (p >= be) break;
-      if (b[p] === x && (raw || (flags[x] === 0 && (ban === undefined || !ban.has(x))))) {
-        if (out !== null) out[c] = x;
-        c++;
-        if (stop) return c;
-      }
-    }
-    return c;
-  }
-  let i = as;
-  let j = bs;
-  while (i < ae && j < be) {
-    const x = a[i];
-    const y = b[j];
-    if (x < y) i++;
-    else if (x > y) j++;
-    else {
-      if (raw || (flags[x] === 0 && (ban === undefined || !ban.has(x)))) {
-        if (out !== null) out[c] = x;
-        c++;
-        if (stop) return c;
-      }
-      i++;
-      j++;
-    }
-  }
-  return c;
-}
-
-function flattenPairs(p: Pairs | ReadonlyArray<readonly [number, number]>): ArrayLike<number> {
-  if (p.length > 0 && Array.isArray((p as ArrayLike<unknown>)[0])) {
-    const arr = p as ReadonlyArray<readonly [number, number]>;
-    const flat = new Array<number>(arr.length * 2);
-    for (let i = 0; i < arr.length; i++) {
-      flat[2 * i] = arr[i][0];
-      flat[2 * i + 1] = arr[i][1];
-    }
-    return flat;
-  }
-  return p as ArrayLike<number>;
-}
-
-/** A growable buffer of id pairs, for loaders that stream rows into `fromEdges`. */
-export class PairBuffer {
-  private buf: Int32Array;
-  private len = 0;
-  constructor(initialPairs = 1024) {
-    this.buf = new Int32Array(Math.max(2, initialPairs * 2));
-  }
-  push(a: number, b: number): void {
-    if (this.len + 2 > this.buf.length) {
-      const grown = new Int32Array(this.buf.length * 2);
-      grown.set(this.buf);
-      this.buf = grown;
-    }
-    this.buf[this.len++] = a;
-    this.buf[this.len++] = b;
-  }
-  get pairs(): number {
-    return this.len >>> 1;
-  }
-  /** The pairs as a flat Int32Array view (no copy). */
-  view(): Int32Array {
-    return this.buf.subarray(0, this.len);
   }
 }
