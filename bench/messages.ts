@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { createClient } from '../src/client/index.js';
 import { machine, pct, ratio, ROOT, scratchDb, startChild, writeSection } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -17,23 +18,6 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
 const CONNECTIONS = 16;
 const POOL = 10;
 const log = (...a: unknown[]) => console.log(`[bench:messages ${new Date().toISOString().slice(11, 19)}]`, ...a);
-
-/** One API call; the answer's type is the caller's (API.md), checked only by the benchmark's use of it. */
-async function api<T = unknown>(url: string, method: string, p: string, body?: unknown, token?: string): Promise<T> {
-  const r = await fetch(url + p, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json: unknown = await r.json().catch(() => null);
-  if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(json)}`);
-  return json as T;
-}
-
-/** POST /v1/accounts answers `{ member, token }`. */
-interface Session {
-  token: string;
-}
 
 async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99: number; total: number }> {
   const pool = new pg.Pool({ connectionString: url, max: POOL });
@@ -79,10 +63,12 @@ async function main() {
     log(`creating ${PAIRS} connected pairs…`);
     const senders: { token: string; to: string }[] = [];
     for (let i = 0; i < PAIRS; i++) {
-      const a = await api<Session>(url, 'POST', '/v1/accounts', { handle: `ba${i}`, name: `A ${i}`, email: `ba${i}@bench.test`, password: 'bench-password-1' });
-      const b = await api<Session>(url, 'POST', '/v1/accounts', { handle: `bb${i}`, name: `B ${i}`, email: `bb${i}@bench.test`, password: 'bench-password-1' });
-      const inv = await api<{ id: string }>(url, 'POST', '/v1/invitations', { to: `bb${i}` }, a.token);
-      await api(url, 'POST', `/v1/invitations/${inv.id}/accept`, undefined, b.token);
+      const anon = createClient({ baseUrl: url });
+      const a = await anon.postAccounts({ body: { handle: `ba${i}`, name: `A ${i}`, email: `ba${i}@bench.test`, password: 'bench-password-1' } });
+      const b = await anon.postAccounts({ body: { handle: `bb${i}`, name: `B ${i}`, email: `bb${i}@bench.test`, password: 'bench-password-1' } });
+      if (!a.token || !b.token) throw new Error('sign-up answered no token');
+      const inv = await createClient({ baseUrl: url, token: a.token }).postInvitations({ body: { to: `bb${i}` } });
+      await createClient({ baseUrl: url, token: b.token }).postInvitationsByIdAccept({ params: { id: inv.id } });
       senders.push({ token: a.token, to: `bb${i}` }, { token: b.token, to: `ba${i}` });
     }
     let n = 0;

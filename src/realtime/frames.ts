@@ -4,6 +4,7 @@
  */
 import type { RawData } from 'ws';
 import type { BusEvent } from '../services/context.js';
+import type { events } from '../store/schema.js';
 
 /** Converts numeric id-like fields (`by`, `…Id`) to strings: ids are strings on the API. */
 export function clientData(payload: Record<string, unknown>): Record<string, unknown> {
@@ -73,4 +74,9 @@ export function parseSince(raw: string | undefined): number | undefined {
 /** The frame a client receives for a durable event. */
 export function frameOf(ev: BusEvent): string {
   return JSON.stringify({ id: String(ev.id), type: ev.type, data: clientData(ev.payload) });
+}
+
+/** An outbox row as the event the bus and the sockets carry (the one mapper: catch-up and replay). */
+export function rowToEvent(r: typeof events.$inferSelect): BusEvent {
+  return { id: r.id, type: r.type, memberIds: r.memberIds, payload: r.payload as Record<string, unknown>, createdAt: r.createdAt.toISOString() };
 }

@@ -18,6 +18,7 @@ import { applyToGraph } from '../services/graph.js';
 import { events } from '../store/schema.js';
 import { createBus, type Bus, type BusGroup, type BusMessage, type Ephemeral } from './bus.js';
 import { StreamHub, type HubOptions } from './stream.js';
+import { rowToEvent } from './frames.js';
 import { EventTracker } from './tracker.js';
 
 export interface RealtimeOptions {
@@ -37,10 +38,6 @@ const registry = new WeakMap<Deps, Realtime>();
 /** The realtime core serving these deps (set by startServer). */
 export function realtimeFor(deps: Deps): Realtime | undefined {
   return registry.get(deps);
-}
-
-function rowToEvent(r: typeof events.$inferSelect): BusEvent {
-  return { id: r.id, type: r.type, memberIds: r.memberIds, payload: r.payload as Record<string, unknown>, createdAt: r.createdAt.toISOString() };
 }
 
 export class Realtime {

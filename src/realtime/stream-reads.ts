@@ -9,7 +9,7 @@ import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
 import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
-import { concerned, num } from './frames.js';
+import { concerned, num, rowToEvent } from './frames.js';
 
 const DURABLE_EXTERNAL = STREAM_EVENT_TYPES.filter((t) => t !== 'typing');
 
@@ -46,13 +46,7 @@ export class StreamReads {
       .where(and(gt(events.id, from), arrayOverlaps(events.memberIds, [...subIds]), inArray(events.type, DURABLE_EXTERNAL)))
       .orderBy(asc(events.id))
       .limit(limit);
-    return rows.map((r) => ({
-      id: r.id,
-      type: r.type,
-      memberIds: r.memberIds,
-      payload: r.payload as Record<string, unknown>,
-      createdAt: r.createdAt.toISOString(),
-    }));
+    return rows.map(rowToEvent);
   }
 
   /**
