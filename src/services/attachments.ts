@@ -258,10 +258,9 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
   const [row] = await db.select().from(attachments).where(eq(attachments.id, id)).limit(1);
   if (!row) return null;
   if (row.uploaderId === viewerId) return row;
-  const res = {
-    rows: await selectRows<unknown>(
-      db,
-      sql`
+  const res = await selectRows<unknown>(
+    db,
+    sql`
     select 1 as ok
       from message_attachments ma
       join messages m on m.id = ma.message_id
@@ -277,9 +276,8 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
             or exists (select 1 from page_admins pa where pa.page_id = cm.member_id and pa.member_id = ${viewerId}))
      limit 1
   `,
-    ),
-  };
-  return res.rows.length > 0 ? row : null;
+  );
+  return res.length > 0 ? row : null;
 }
 
 export function openAttachment(dir: string, sha256: string) {

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
 import { DAY_MS as DAY, invitationExpiryCutoff, mayIntroduceThrough } from '../policy/index.js';
 import type { Channel } from '../policy/types.js';
-import { selectRows, type Runner } from '../store/db.js';
+import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
 import { balancesFromRow, ledgerColumns } from './inmail.js';
 import { apiStatus, membersByIds, type MemberRecord } from './members.js';
@@ -29,8 +29,6 @@ export function toMemberFacts(deps: Deps, m: MemberRecord, connectionCount?: num
     bulkFlagged: m.bulkFlagged,
   };
 }
-
-const date = (v: unknown): Date | null => (v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null);
 
 /** The open (pending or ignored) invitation between two members, if any, not expired. */
 export interface OpenInvitation {
@@ -69,22 +67,18 @@ async function liveConversationFacts(db: Runner, convId: unknown, v: number): Pr
   if (convId === null || convId === undefined) return null;
   const id = Number(convId);
   // two statements: the conversation (by id) and the viewer's side (by member) are on different shards on Citus
-  const res = {
-    rows: await selectRows<Record<string, unknown>>(
-      db,
-      sql`
+  const res = await selectRows<Record<string, unknown>>(
+    db,
+    sql`
     select c.id, c.starter_id, c.state, c.channel, c.follow_ups, c.accepted
       from conversations c where c.id = ${id} and c.ended_at is null`,
-    ),
-  };
-  const r = res.rows[0];
+  );
+  const r = res[0];
   if (!r) return null;
-  const side = {
-    rows: await selectRows<Record<string, unknown>>(
-      db,
-      sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,
-    ),
-  };
+  const side = await selectRows<Record<string, unknown>>(
+    db,
+    sql`select cm.ignored from conversation_members cm where cm.member_id = ${v} and cm.conversation_id = ${id}`,
+  );
   return {
     id: r.id,
     starterId: r.starter_id,
@@ -92,7 +86,7 @@ async function liveConversationFacts(db: Runner, convId: unknown, v: number): Pr
     channel: r.channel,
     followUps: r.follow_ups,
     accepted: r.accepted,
-    ignored: side.rows[0]?.ignored ?? null,
+    ignored: side[0]?.ignored ?? null,
   };
 }
 
@@ -152,8 +146,8 @@ async function relationshipFromRow(
           accepted: conv.accepted === true,
         }
       : null,
-    lastWithdrawnAt: date(r.last_withdrawn),
-    lastUnblockedAt: date(r.last_unblocked),
+    lastWithdrawnAt: rowDate(r.last_withdrawn),
+    lastUnblockedAt: rowDate(r.last_unblocked),
     introductions,
   };
   return { rel, invitation };
@@ -181,11 +175,11 @@ const inmailFacts = (p: { tier: number; purchased: number }) => ({ inmailBalance
 function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRecord, now: Date): QuotaFacts {
   return {
     invitationsLast7Days: Number(r.inv7),
-    oldestInvitationLast7DaysAt: date(r.inv7_oldest),
+    oldestInvitationLast7DaysAt: rowDate(r.inv7_oldest),
     notesThisMonth: Number(r.notes),
     idkReportsLast90Days: Number(r.idk),
     messagesLastMinute: Number(r.msg1m),
-    oldestMessageLastMinuteAt: date(r.msg1m_oldest),
+    oldestMessageLastMinuteAt: rowDate(r.msg1m_oldest),
     nonConnectionConversationsThisMonth: Number(r.noncon),
     groupConversationsThisMonth: Number(r.grp),
     ...inmailFacts(balancesFromRow(r, viewer, now, deps.policy)),
@@ -194,8 +188,8 @@ function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRec
 
 /** The viewer's counters for every quota and cooldown, computed from rows and `now` (one statement). */
 export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
-  const res = { rows: await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`) };
-  return quotasFromRow(deps, res.rows[0], viewer, now);
+  const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`);
+  return quotasFromRow(deps, res[0], viewer, now);
 }
 
 /** The full snapshot for viewer → member (member null = unknown handle). */
@@ -213,10 +207,11 @@ export async function gatherFacts(
     return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
   }
   // One round trip: the viewer's counters and the pair's relationship together.
-  const res = {
-    rows: await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`),
-  };
-  const row = res.rows[0];
+  const res = await selectRows<Record<string, unknown>>(
+    db,
+    sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`,
+  );
+  const row = res[0];
   const quotas = quotasFromRow(deps, row, viewer, now);
   const { rel, invitation } = await relationshipFromRow(deps, db, row, viewer.id, member.id, opts);
   return {
@@ -229,13 +224,11 @@ export async function gatherFacts(
 export async function connectionCounts(db: Runner, ids: number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const id of ids) {
-    const res = {
-      rows: await selectRows<Record<string, unknown>>(
-        db,
-        sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,
-      ),
-    };
-    out.set(id, Number(res.rows[0].n));
+    const res = await selectRows<Record<string, unknown>>(
+      db,
+      sql`select (select count(*) from connections where a = ${id}) + (select count(*) from connections where b = ${id}) as n`,
+    );
+    out.set(id, Number(res[0].n));
   }
   return out;
 }

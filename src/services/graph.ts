@@ -8,10 +8,10 @@ import { selectRows, type Runner } from '../store/db.js';
 import type { BusEvent } from './context.js';
 
 async function column(db: Runner, query: ReturnType<typeof sql>): Promise<Int32Array> {
-  const res = { rows: await selectRows<Record<string, unknown>>(db, query) };
-  const out = new Int32Array(res.rows.length * 2);
+  const res = await selectRows<Record<string, unknown>>(db, query);
+  const out = new Int32Array(res.length * 2);
   let i = 0;
-  for (const r of res.rows) {
+  for (const r of res) {
     out[i++] = Number(r.x);
     out[i++] = Number(r.y);
   }
@@ -21,15 +21,15 @@ async function column(db: Runner, query: ReturnType<typeof sql>): Promise<Int32A
 /** Loads the whole index from storage; returns it with the last event id it reflects. */
 export async function loadGraph(db: Runner, log?: (msg: string, extra?: object) => void): Promise<{ graph: GraphIndex; lastEventId: number }> {
   const started = performance.now();
-  const last = { rows: await selectRows<{ id: unknown }>(db, sql`select coalesce(max(id), 0) as id from events`) };
-  const lastEventId = Number(last.rows[0]?.id ?? 0);
+  const last = await selectRows<{ id: unknown }>(db, sql`select coalesce(max(id), 0) as id from events`);
+  const lastEventId = Number(last[0]?.id ?? 0);
   const connections = await column(db, sql`select a as x, b as y from connections`);
   log?.('graph: connections loaded', { pairs: connections.length / 2 });
   const follows = await column(db, sql`select follower as x, followee as y from follows`);
   const blocks = await column(db, sql`select blocker as x, blocked as y from blocks where unblocked_at is null`);
   const groupMembers = await column(db, sql`select group_id as x, member_id as y from group_members`);
-  const hiddenRes = { rows: await selectRows<{ id: unknown }>(db, sql`select id from members where status <> 'active'`) };
-  const hidden = hiddenRes.rows.map((r) => Number(r.id));
+  const hiddenRes = await selectRows<{ id: unknown }>(db, sql`select id from members where status <> 'active'`);
+  const hidden = hiddenRes.map((r) => Number(r.id));
   const graph = GraphIndex.fromEdges({ connections, follows, blocks, groupMembers, hidden });
   log?.('graph: index built', {
     connections: connections.length / 2,

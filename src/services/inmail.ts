@@ -18,7 +18,7 @@
 import { sql } from 'drizzle-orm';
 import { grantInmailCredits, inmailRefund, monthlyGrantDates, spendPool, type CreditPool, type Policy, type Tier, type TierHolder } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
-import { rowsOf } from '../store/db.js';
+import { rowsOf, rowDate, rowDateOf } from '../store/db.js';
 import { inmailLedger } from '../store/schema.js';
 import type { MemberRecord } from './members.js';
 
@@ -37,7 +37,6 @@ export interface LedgerFacts {
 }
 
 const monthKey = (d: Date) => `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
-const asDate = (v: unknown) => (v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null);
 
 /** Columns of the ledger facts of `memberId`, to fold into a larger SELECT (read back with ledgerFromRow). */
 export function ledgerColumns(memberId: number) {
@@ -51,10 +50,10 @@ export function ledgerColumns(memberId: number) {
 
 export function ledgerFromRow(r: Record<string, unknown>, member: Pick<MemberRecord, 'kind'>): LedgerFacts {
   const pools = { tier: Number(r.ledger_tier ?? 0), purchased: Number(r.ledger_purchased ?? 0) };
-  const changed = asDate(r.ledger_sub_changed);
+  const changed = rowDate(r.ledger_sub_changed);
   if (member.kind !== 'person' || changed === null || r.ledger_sub_tier === null || r.ledger_sub_tier === undefined)
     return { pools, holder: null, since: null };
-  const holder: TierHolder = { kind: 'person', tier: r.ledger_sub_tier as Tier, tierUntil: asDate(r.ledger_sub_until) };
+  const holder: TierHolder = { kind: 'person', tier: r.ledger_sub_tier as Tier, tierUntil: rowDate(r.ledger_sub_until) };
   const lastMonth = typeof r.ledger_last_month === 'string' ? new Date(`${r.ledger_last_month}-01T00:00:00Z`) : null;
   const since = lastMonth && lastMonth.getTime() > changed.getTime() ? lastMonth : changed;
   return { pools, holder, since };
@@ -168,7 +167,7 @@ export async function refundOnReply(db: Runner, conversationId: number, replierI
        where m.conversation_id = ${conversationId} and m.sender_id <> ${replierId} and m.channel = 'inmail'`),
   );
   if (sent.length === 0) return 0;
-  const at = new Map(sent.map((m) => [Number(m.id), asDate(m.created_at)!]));
+  const at = new Map(sent.map((m) => [Number(m.id), rowDateOf(m.created_at)]));
   const ids = `{${[...at.keys()].join(',')}}`;
   const senders = `{${[...new Set(sent.map((m) => Number(m.sender_id)))].join(',')}}`;
   const spends = rowsOf(
@@ -217,7 +216,7 @@ export async function creditHistory(
     kind: r.kind as ApiCreditEntry['kind'],
     credits: Number(r.amount),
     balanceAfter: Number(r.balance_after),
-    createdAt: asDate(r.created_at)!.toISOString(),
+    createdAt: rowDateOf(r.created_at).toISOString(),
     ...(typeof r.note === 'string' ? { note: r.note } : {}),
   }));
   const last = page[page.length - 1];

@@ -306,17 +306,15 @@ async function deliver(
  */
 async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
   const since = new Date(u.now.getTime() - BULK_WINDOW_MS);
-  const res = {
-    rows: await selectRows<{ n: unknown }>(
-      u.tx,
-      sql`
+  const res = await selectRows<{ n: unknown }>(
+    u.tx,
+    sql`
     select count(distinct recipient_id)::int as n from ${messages}
      where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}
        and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)
   `,
-    ),
-  };
-  if (isBulkSending(Number(res.rows[0]?.n ?? 0), u.deps.policy)) {
+  );
+  if (isBulkSending(Number(res[0]?.n ?? 0), u.deps.policy)) {
     await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
     await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });
   }

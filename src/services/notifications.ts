@@ -16,7 +16,7 @@
  */
 import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
-import { rowsOf, type Runner } from '../store/db.js';
+import { rowsOf, type Runner, rowDateOf } from '../store/db.js';
 import { notificationMarks, notifications, pageAdmins } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { notFound } from './errors.js';
@@ -36,8 +36,6 @@ type GroupRow = typeof notifications.$inferSelect;
 
 /** Kinds without an actor (the platform did it): shown whatever anyone's visibility. */
 const ACTORLESS: ReadonlySet<string> = new Set<NotificationKind>(['credits.granted']);
-
-const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 
 /** The actor `actor` (a column or value) exists for `me`: active, and no block either way (as the REST lists decide). */
 function visibleActorSql(me: number, actor: SQL): SQL {
@@ -163,8 +161,8 @@ function groupFromRow(r: Record<string, unknown>): GroupRow {
     count: Number(r.count),
     credits: Number(r.credits),
     seq: Number(r.seq),
-    createdAt: asDate(r.created_at),
-    updatedAt: asDate(r.updated_at),
+    createdAt: rowDateOf(r.created_at),
+    updatedAt: rowDateOf(r.updated_at),
   };
 }
 
@@ -262,7 +260,7 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
       const top = Array.isArray(r.top)
         ? r.top.map(Number)
         : (typeof r.top === 'string' ? r.top : '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
-      visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: asDate(r.at), top });
+      visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: rowDateOf(r.at), top });
     }
   }
   const ids = new Set<number>();

@@ -247,18 +247,16 @@ function cmp(a: number[], b: number[]): number {
 /** People you may know: 2nd degree, ranked by mutual connections; no pending or ignored invitations. */
 export async function suggestions(deps: Deps, db: Runner, viewer: MemberRecord, now: Date, page: { cursor?: number; limit: number }) {
   const cutoff = expiryCutoff(deps, now);
-  const rows = {
-    rows: await selectRows<{ id: unknown }>(
-      db,
-      sql`
+  const rows = await selectRows<{ id: unknown }>(
+    db,
+    sql`
     select to_id as id from invitations where from_id = ${viewer.id}
       and ((status in ('pending','ignored') and created_at > ${cutoff}) or status = 'ignored' or reported_at is not null)
     union
     select from_id as id from invitations where to_id = ${viewer.id} and status in ('pending','ignored') and created_at > ${cutoff}
   `,
-    ),
-  };
-  const excluded = new Set(rows.rows.map((r) => Number(r.id)));
+  );
+  const excluded = new Set(rows.map((r) => Number(r.id)));
   const offset = page.cursor ?? 0;
   const found = deps.graph.suggestions(viewer.id, { limit: offset + page.limit + 1, exclude: (id) => excluded.has(id) });
   const slice = found.slice(offset, offset + page.limit);

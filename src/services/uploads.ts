@@ -13,14 +13,12 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { decideUpload, HOUR_MS, UNATTACHED_TTL_MS, type Policy } from '../policy/index.js';
-import { rowsOf, type Runner } from '../store/db.js';
+import { rowsOf, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
 import { AppError, Refusal } from './errors.js';
 import { transact } from './uow.js';
 
 export { UNATTACHED_TTL_MS };
-
-const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 
 /**
  * 429 when the member made uploadsPerHour uploads in the last hour (rate_limited) or when `size`
@@ -42,10 +40,10 @@ export async function checkUploadLimits(db: Runner, memberId: number, size: numb
   const verdict = decideUpload(
     {
       recentUploads: Number(r?.recent ?? 0),
-      oldestRecentAt: r?.oldest_recent ? date(r.oldest_recent) : null,
+      oldestRecentAt: r?.oldest_recent ? rowDate(r.oldest_recent) : null,
       usedBytes: used,
       size,
-      oldestUnattachedAt: r?.oldest_unattached ? date(r.oldest_unattached) : null,
+      oldestUnattachedAt: r?.oldest_unattached ? rowDate(r.oldest_unattached) : null,
     },
     now,
     policy,

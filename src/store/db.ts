@@ -227,3 +227,15 @@ export async function selectRows<T = Record<string, unknown>>(db: Runner, query:
 export function rowsOf(result: unknown): Record<string, unknown>[] {
   return (result as { rows?: Record<string, unknown>[] }).rows ?? [];
 }
+
+/** A timestamp in a raw row: a Date, or the text or number some drivers answer; null when absent. */
+export function rowDate(v: unknown): Date | null {
+  return v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : null;
+}
+
+/** A timestamp in a raw row's NOT NULL column. */
+export function rowDateOf(v: unknown): Date {
+  const d = rowDate(v);
+  if (!d) throw new Error('a NOT NULL timestamp column answered no value');
+  return d;
+}

@@ -93,8 +93,8 @@ export async function conversationFor(
     .where(and(inArray(conversationMembers.memberId, [conv.starterId, conv.recipientId]), eq(conversationMembers.conversationId, id)));
   const mine = sides.find((s) => s.memberId === memberId);
   if (!mine || mine.ignored) throw notFound('no such conversation');
-  const res = { rows: await selectRows<{ b: unknown }>(db, sql`select (${blockedEitherWay(memberId, otherId)} or ${otherGone(otherId)}) as b`) };
-  if (res.rows[0]?.b === true) throw notFound('no such conversation');
+  const res = await selectRows<{ b: unknown }>(db, sql`select (${blockedEitherWay(memberId, otherId)} or ${otherGone(otherId)}) as b`);
+  if (res[0]?.b === true) throw notFound('no such conversation');
   return { conv, mine, theirs: sides.find((s) => s.memberId === otherId) ?? null };
 }
 
@@ -102,14 +102,12 @@ export async function conversationFor(
 export async function goneFor(db: Runner, memberId: number, others: number[]): Promise<Set<number>> {
   if (others.length === 0) return new Set();
   const list = sql`${`{${others.join(',')}}`}::bigint[]`;
-  const res = {
-    rows: await selectRows<{ id: unknown }>(
-      db,
-      sql`
+  const res = await selectRows<{ id: unknown }>(
+    db,
+    sql`
     select blocked as id from blocks where blocker = ${memberId} and blocked = any(${list}) and unblocked_at is null
     union select blocker from blocks where blocker = any(${list}) and blocked = ${memberId} and unblocked_at is null
     union select id from members where id = any(${list}) and status <> 'active'`,
-    ),
-  };
-  return new Set(res.rows.map((r) => Number(r.id)));
+  );
+  return new Set(res.map((r) => Number(r.id)));
 }
