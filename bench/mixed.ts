@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seed } from '../src/cli/seed.js';
+import { createClient } from '../src/client/index.js';
 import { openStore } from '../src/store/db.js';
 import { machine, NATS_URL, openSessions, procStats, ROOT, scratchDb, startChild, writeSection, type Child } from './lib.js';
 
@@ -57,9 +58,7 @@ async function main() {
     for (const token of tokens) {
       viewers.push(token);
       if (senders.length >= 40) continue;
-      const conns = (await (await fetch(`${a.url}/v1/connections?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
-        items: { handle: string }[];
-      };
+      const conns = await createClient({ baseUrl: a.url, token }).getConnections({ query: { limit: 1 } });
       if (conns.items[0]) senders.push({ token, to: conns.items[0].handle });
     }
     const inputFile = path.join(os.tmpdir(), `liaison-mixed-${process.pid}.json`);

@@ -22,6 +22,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { mulberry32 } from '../src/graph/generate.js';
 import { seed } from '../src/cli/seed.js';
+import { createClient } from '../src/client/index.js';
 import { openStore } from '../src/store/db.js';
 import { machine, NATS_URL, openSessions, pct, ROOT, scratchDb, startChild, writeSection, type Child } from './lib.js';
 
@@ -172,8 +173,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
     for (const [i, t] of tokens.entries()) handleToken.set(`s${i}`, t);
     for (const [i, token] of tokens.entries()) {
       if (senders.length >= 20) break;
-      const r = await fetch(`${a.url}/v1/connections?limit=20`, { headers: { authorization: `Bearer ${token}` } });
-      const conns = ((await r.json()) as { items: { handle: string }[] }).items;
+      const conns = (await createClient({ baseUrl: a.url, token }).getConnections({ query: { limit: 20 } })).items;
       const to = conns.find((c) => handleToken.has(c.handle) && c.handle !== `s${i}`) ?? conns[0];
       if (!to) continue;
       // the recipient needs a session for its socket
