@@ -118,19 +118,8 @@ async function relationshipFromRow(
   const blockedByViewer = r.blocked_by_viewer === true;
   const blockedByMember = r.blocked_by_member === true;
   const degree = connected ? 1 : deps.graph.degree(v, m);
-  let introductions: string[][] = [];
-  const k = opts.introductions ?? 0;
-  if (k > 0 && (degree === 2 || degree === 3) && !blockedByViewer && !blockedByMember) {
-    const paths = deps.graph.introductions(v, m, k);
-    const ids = [...new Set(paths.flat())];
-    const byId = await membersByIds(db, ids);
-    // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
-    const offered = (id: number) => {
-      const step = byId.get(id);
-      return !!step && step.status === 'active' && mayIntroduceThrough(step.settings.profileVisibility, deps.graph.degree(v, id));
-    };
-    introductions = paths.filter((p) => p.every(offered)).map((p) => p.map((id) => byId.get(id)!.handle));
-  }
+  const blocked = blockedByViewer || blockedByMember;
+  const introductions = blocked ? [] : await introductionPaths(deps, db, v, m, degree, opts.introductions ?? 0);
   const rel: RelationshipFacts = {
     degree: blockedByViewer || blockedByMember ? null : degree,
     invitation: seen ? { direction: seen.fromId === v ? 'sent' : 'received' } : null,
@@ -190,6 +179,35 @@ function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRec
 export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
   const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`);
   return quotasFromRow(deps, res[0], viewer, now);
+}
+
+/**
+ * Up to `k` introduction paths from `v` to `m` (handles), for a 2nd- or 3rd-degree member: only
+ * through members who are active and whose profileVisibility lets `v` see them (DOMAIN.md 7, 11).
+ */
+async function introductionPaths(deps: Deps, db: Runner, v: number, m: number, degree: number | null, k: number): Promise<string[][]> {
+  if (k <= 0 || (degree !== 2 && degree !== 3)) return [];
+  const paths = deps.graph.introductions(v, m, k);
+  const ids = [...new Set(paths.flat())];
+  const byId = await membersByIds(db, ids);
+  // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
+  const offered = (id: number) => {
+    const step = byId.get(id);
+    return !!step && step.status === 'active' && mayIntroduceThrough(step.settings.profileVisibility, deps.graph.degree(v, id));
+  };
+  return paths.filter((p) => p.every(offered)).map((p) => p.map((id) => byId.get(id)!.handle));
+}
+
+/**
+ * The same facts with the relationship's introduction paths filled in: for a caller that decides
+ * without them first and needs them only to explain a denial (a send that goes through never pays
+ * for them; they change unlock lists, never whether something is allowed).
+ */
+export async function withIntroductions(deps: Deps, db: Runner, facts: Facts, v: number, m: number, k: number): Promise<Facts> {
+  const rel = facts.relationship;
+  if (rel.degree === null || rel.introductions.length > 0) return facts;
+  const introductions = await introductionPaths(deps, db, v, m, rel.degree, k);
+  return introductions.length === 0 ? facts : { ...facts, relationship: { ...rel, introductions } };
 }
 
 /** The full snapshot for viewer → member (member null = unknown handle). */

@@ -41,7 +41,7 @@ import {
 } from './conversations/index.js';
 import { AppError, badRequest, Refusal } from './errors.js';
 import { refusal } from './decisions.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts, withIntroductions } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
 import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
 import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
@@ -123,13 +123,18 @@ async function deliver(
     if (!author || author.restricted) throw refusal(deny('sender_restricted'), u.now);
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
-  const { facts } = await gatherFacts(deps, tx, sender, recipient, now, { introductions: 3 });
+  // Introduction paths only matter to explain a denial (they are unlocks): decided without them
+  // first, and gathered only when the send is refused.
+  const { facts } = await gatherFacts(deps, tx, sender, recipient, now);
   const subject = input.subject ?? null;
-  const decision = intro
-    ? decideIntroductionDelivery(facts, now, policy)
-    : replyTo === null
-      ? decideMessage(facts, { body: input.body, subject, ...(wantsInmail ? { channel: 'inmail' as const } : {}) }, now, policy)
-      : decideReply(facts, { body: input.body, subject: null }, now, policy);
+  const decide = (f: typeof facts) =>
+    intro
+      ? decideIntroductionDelivery(f, now, policy)
+      : replyTo === null
+        ? decideMessage(f, { body: input.body, subject, ...(wantsInmail ? { channel: 'inmail' as const } : {}) }, now, policy)
+        : decideReply(f, { body: input.body, subject: null }, now, policy);
+  let decision = decide(facts);
+  if (!decision.allowed && recipient) decision = decide(await withIntroductions(deps, tx, facts, sender.id, recipient.id, 3));
   if (!decision.allowed) {
     const field = decision.reason === 'too_long' ? (subject !== null && charCount(subject) > policy.inmailSubjectMaxChars ? 'subject' : 'body') : undefined;
     throw refusal(decision, now, field ? { field } : undefined);

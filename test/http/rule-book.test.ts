@@ -119,6 +119,10 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
     await connect(h, b, target);
     const before = await h.call('GET', `/v1/members/${target.handle}/decisions/message`, { token: v.token });
     expect(before.body.unlock).toContainEqual({ kind: 'introduction', via: [a.handle, b.handle] });
+    // a refused send explains itself with the same paths (gathered only for the refusal)
+    const send = await h.call('POST', '/v1/messages', { token: v.token, body: { to: target.handle, body: 'hello' } });
+    expect(send.status).toBe(403);
+    expect(send.body.error.unlock).toContainEqual({ kind: 'introduction', via: [a.handle, b.handle] });
     await settings(h, b, { profileVisibility: 'connections' });
     const after = await h.call('GET', `/v1/members/${target.handle}/decisions/message`, { token: v.token });
     expect(after.body.unlock.filter((u: { kind: string }) => u.kind === 'introduction')).toEqual([]);
