@@ -1,16 +1,23 @@
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api';
 import { link, navigate, useRoute, type Route } from '../router';
 import { useSession } from '../session';
 import { useStreamStatus } from '../stream';
 import { SignIn, SignUp } from './Auth';
-import { CountBadge, ErrorNotice, Loading, ScreenHeading, useAction } from './common';
+import { Avatar, CountBadge, ErrorNotice, Loading, ScreenHeading, useAction } from './common';
+import { HomeScreen } from './Home';
 import { IntroductionsWaitingBadge } from './Introductions';
-import { ComposeScreen, ConversationScreen, MessagesScreen } from './Messages';
+import { ComposeScreen } from './messages/Compose';
+import { ConversationScreen } from './messages/Conversation';
+import { MessagesScreen } from './messages/Inbox';
 import { NetworkScreen } from './Network';
 import { NotificationBell, NotificationsScreen } from './Notifications';
 import { PagesScreen } from './Pages';
-import { MutualsScreen, ProfileScreen } from './Profile';
+import { PlansScreen } from './Plans';
+import { FollowsScreen } from './profile/Follows';
+import { MutualsScreen } from './profile/Mutuals';
+import { ProfileScreen } from './profile/ProfileScreen';
+import { HeaderSearch, SearchScreen } from './Search';
 import { SettingsScreen } from './Settings';
 
 const ACTING_KEY = 'liaison.actingAs';
@@ -36,9 +43,109 @@ function section(route: Route): string {
   return route.path[0] ?? '';
 }
 
+/** Tab icons (decorative: each tab's label names it). */
+function TabIcon({ name }: { name: 'home' | 'network' | 'messages' | 'me' }) {
+  const d = {
+    home: 'M3 11 12 3l9 8v10h-6v-6H9v6H3z',
+    network: 'M8 11a4 4 0 1 1 0-8 4 4 0 0 1 0 8zm8 0a3 3 0 1 1 0-6 3 3 0 0 1 0 6zM1 21v-2a6 6 0 0 1 12 0v2zm13 0v-2a7 7 0 0 0-1.5-4.3A5 5 0 0 1 23 18v3z',
+    messages: 'M3 4h18v12H8l-5 4z',
+    me: 'M12 12a5 5 0 1 1 0-10 5 5 0 0 1 0 10zm-9 10a9 9 0 0 1 18 0z',
+  }[name];
+  return (
+    <svg className="tab-icon" width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={d} fill="currentColor" />
+    </svg>
+  );
+}
+
+/** The account menu: your profile, settings, pages, acting as a page, sign out. */
+function AccountMenu() {
+  const session = useSession();
+  const { me, pages } = session;
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const route = useRoute();
+  useEffect(() => setOpen(false), [route]);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  if (!me) return null;
+  return (
+    <div className="account" ref={ref}>
+      <button
+        type="button"
+        ref={buttonRef}
+        className="account-button"
+        aria-expanded={open}
+        aria-controls="account-menu"
+        data-testid="account-menu"
+        onClick={() => setOpen((o) => !o)}
+      >
+        <Avatar member={me.member} size="sm" />
+        <span className="visually-hidden">Account</span>
+      </button>
+      <div id="account-menu" className="menu-panel account-panel" hidden={!open}>
+        <p className="account-who">
+          <strong>{me.member.name}</strong>
+          <span className="member-handle">@{me.member.handle}</span>
+        </p>
+        <a className="menu-item" href={link(['profile', me.member.handle])} data-testid="nav-me-menu">
+          View profile
+        </a>
+        <a className="menu-item" href="#/settings" data-testid="nav-settings">
+          Settings
+        </a>
+        <a className="menu-item" href="#/pages" data-testid="nav-pages">
+          Pages
+        </a>
+        {pages.length > 0 && (
+          <div className="menu-group" role="group" aria-labelledby="acting-as-label">
+            <p className="menu-label" id="acting-as-label">
+              Act as a page
+            </p>
+            {pages.map((p) => (
+              <a key={p.handle} className="menu-item" href={link(['messages'], { as: p.handle })} data-testid="act-as" data-handle={p.handle}>
+                {p.name}
+              </a>
+            ))}
+          </div>
+        )}
+        <button
+          type="button"
+          className="menu-item"
+          data-testid="sign-out"
+          onClick={async () => {
+            await session.signOut();
+            storeActing(null);
+            navigate('#/signin');
+          }}
+        >
+          Sign out
+        </button>
+      </div>
+    </div>
+  );
+}
+
 function Header({ route }: { route: Route }) {
   const session = useSession();
-  const { me, pages, unread, authed } = session;
+  const { me, unread, authed } = session;
   const status = useStreamStatus();
   const onMessages = section(route) === 'messages';
   const as = onMessages ? route.query.get('as') : storedActing();
@@ -50,7 +157,7 @@ function Header({ route }: { route: Route }) {
     <header className="site-header">
       <div className="header-inner">
         {/* no aria-label: the visible name, "Liaison", is the accessible name (WCAG 2.5.3) */}
-        <a className="brand" href={authed ? '#/messages' : '#/signin'}>
+        <a className="brand" href={authed ? '#/home' : '#/signin'}>
           <span className="brand-mark" aria-hidden="true">
             L
           </span>
@@ -58,69 +165,40 @@ function Header({ route }: { route: Route }) {
         </a>
         {authed && me ? (
           <>
-            <nav aria-label="Main" className="main-nav">
-              <a href={link(['messages'], as ? { as } : undefined)} aria-current={current('messages')} data-testid="nav-messages">
-                Messaging
-                <CountBadge count={totalUnread} label="unread" testId="nav-unread" />
+            <HeaderSearch initial={section(route) === 'search' ? (route.query.get('q') ?? '') : ''} />
+            <nav aria-label="Main" className="main-nav tab-bar">
+              <a href="#/home" aria-current={current('home')} data-testid="nav-home">
+                <TabIcon name="home" />
+                <span className="tab-label">Home</span>
               </a>
               <a href="#/network" aria-current={current('network')} data-testid="nav-network">
-                My network
+                <TabIcon name="network" />
+                <span className="tab-label">My network</span>
                 <CountBadge count={session.invitationsReceived} label="pending invitations" testId="nav-invitations" />
                 <IntroductionsWaitingBadge />
               </a>
-              <a href="#/pages" aria-current={current('pages')} data-testid="nav-pages">
-                Pages
-              </a>
-              <a href="#/settings" aria-current={current('settings')} data-testid="nav-settings">
-                Settings
+              <a href={link(['messages'], as ? { as } : undefined)} aria-current={current('messages')} data-testid="nav-messages">
+                <TabIcon name="messages" />
+                <span className="tab-label">Messaging</span>
+                <CountBadge count={totalUnread} label="unread" testId="nav-unread" />
               </a>
               <a
                 href={link(['profile', me.member.handle])}
                 aria-current={section(route) === 'profile' && route.path[1] === me.member.handle ? 'page' : undefined}
                 data-testid="nav-me"
               >
-                Me
+                <TabIcon name="me" />
+                <span className="tab-label">Me</span>
               </a>
             </nav>
             <div className="header-tools">
-              <NotificationBell current={section(route) === 'notifications'} />
-              {pages.length > 0 && (
-                <label className="acting-switch">
-                  <span>Acting as</span>
-                  <select
-                    value={as ?? ''}
-                    data-testid="acting-as-select"
-                    onChange={(e) => {
-                      const v = e.target.value || null;
-                      storeActing(v);
-                      navigate(link(['messages'], v ? { as: v } : undefined));
-                    }}
-                  >
-                    <option value="">Myself ({me.member.name})</option>
-                    {pages.map((p) => (
-                      <option key={p.handle} value={p.handle}>
-                        {p.name} (page)
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              )}
               <span className={`stream-status stream-${status}`} data-testid="stream-status" title="Live updates">
                 <span aria-hidden="true" className="dot" />
                 <span className="visually-hidden">Live updates: </span>
-                {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline'}
+                <span className="stream-label">{status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline'}</span>
               </span>
-              <button
-                type="button"
-                className="btn btn-secondary btn-small"
-                onClick={async () => {
-                  await session.signOut();
-                  storeActing(null);
-                  navigate('#/signin');
-                }}
-              >
-                Sign out
-              </button>
+              <NotificationBell current={section(route) === 'notifications'} />
+              <AccountMenu />
             </div>
           </>
         ) : (
@@ -179,7 +257,7 @@ function NotFound() {
     <section>
       <ScreenHeading>Page not found</ScreenHeading>
       <p>
-        There is nothing at this address. <a href="#/messages">Go to your messages</a>.
+        There is nothing at this address. <a href="#/home">Go home</a>.
       </p>
     </section>
   );
@@ -200,7 +278,18 @@ function Screen({ route }: { route: Route }) {
 
   switch (s0) {
     case undefined:
-      return <RedirectTo href="#/messages" />;
+      return <RedirectTo href="#/home" />;
+    case 'home':
+      return <HomeScreen />;
+    case 'search': {
+      const deg = (route.query.get('degree') ?? '')
+        .split(',')
+        .map(Number)
+        .filter((d) => d === 1 || d === 2 || d === 3);
+      return <SearchScreen q={(route.query.get('q') ?? '').trim()} degrees={deg} />;
+    }
+    case 'plans':
+      return <PlansScreen highlight={s1 ?? route.query.get('tier')} />;
     case 'me':
       return me ? <RedirectTo href={link(['profile', me.member.handle])} /> : <Loading />;
     case 'profile':
@@ -208,6 +297,7 @@ function Screen({ route }: { route: Route }) {
       if (s2 === 'mutuals') return <MutualsScreen key={s1} handle={s1} />;
       return <ProfileScreen key={s1} handle={s1} introduce={route.query.get('introduce')} />;
     case 'network':
+      if (s1 === 'followers' || s1 === 'following') return <FollowsScreen key={s1} direction={s1} />;
       return <NetworkScreen />;
     case 'messages': {
       const as = route.query.get('as');
@@ -217,20 +307,13 @@ function Screen({ route }: { route: Route }) {
         return <MessagesScreen key={`${folder}:${as ?? ''}`} folder={folder} as={as} />;
       }
       if (s1 === 'new') {
-        return (
-          <ComposeScreen
-            key={route.raw}
-            initialTo={route.query.get('to') ?? ''}
-            channel={route.query.get('channel')}
-            initialBody={route.query.get('body') ?? ''}
-            as={as}
-          />
-        );
+        return <ComposeScreen key={route.raw} initialTo={route.query.get('to') ?? ''} initialBody={route.query.get('body') ?? ''} as={as} />;
       }
       return <ConversationScreen key={`${s1}:${as ?? ''}`} id={s1} as={as} />;
     }
     case 'settings':
-      return <SettingsScreen upgrade={route.query.get('upgrade')} />;
+      if (route.query.get('upgrade')) return <RedirectTo href={link(['plans', route.query.get('upgrade') ?? ''])} />;
+      return <SettingsScreen />;
     case 'pages':
       return <PagesScreen />;
     case 'notifications':
@@ -254,9 +337,24 @@ export function App() {
     if (section(route) === 'messages') storeActing(route.query.get('as'));
   }, [route]);
 
+  // a toast belongs to the screen it was shown on: a new screen clears it
+  const screenKey = route.raw.split('?')[0];
+  const { dismiss } = session;
+  const firstScreen = useRef(true);
+  useEffect(() => {
+    if (firstScreen.current) {
+      firstScreen.current = false;
+      return;
+    }
+    dismiss();
+  }, [screenKey, dismiss]);
+
   useEffect(() => {
     const name = section(route);
     const titles: Record<string, string> = {
+      home: 'Home',
+      search: 'Search',
+      plans: 'Plans',
       signin: 'Sign in',
       signup: 'Sign up',
       network: 'My network',

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Member } from '../api';
-import { link, navigate } from '../router';
+import { link } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, MemberSummary, ScreenHeading, useAction, useFieldId } from './common';
 
@@ -49,9 +49,6 @@ export function PagesScreen() {
   const [fieldError, setFieldError] = useState<string | null>(null);
   const create = useAction();
 
-  const [openHandle, setOpenHandle] = useState('');
-  const open = useAction();
-
   async function submit(e: FormEvent) {
     e.preventDefault();
     const h = handle.trim().toLowerCase();
@@ -76,22 +73,6 @@ export function PagesScreen() {
     }
   }
 
-  async function openInbox(e: FormEvent) {
-    e.preventDefault();
-    const h = openHandle.trim().replace(/^@/, '').toLowerCase();
-    if (!h) return;
-    // check that the caller administers it: the page's shared inbox answers only to admins
-    const ok = await open.run(async () => {
-      await api.conversations('inbox', h);
-      return true;
-    });
-    if (ok) {
-      const prof = await api.profile(h).catch(() => null);
-      rememberPage(prof?.member ?? { id: h, handle: h, name: h, kind: 'page', headline: '', tier: 'free', status: 'active' });
-      navigate(link(['messages'], { as: h }));
-    }
-  }
-
   return (
     <div className="pages">
       <ScreenHeading>Pages</ScreenHeading>
@@ -105,7 +86,7 @@ export function PagesScreen() {
                 <MemberSummary member={p} />
                 <div className="button-row">
                   <a className="btn btn-primary btn-small" href={link(['messages'], { as: p.handle })} data-testid="act-as-page">
-                    Act as {p.name}
+                    Open the inbox of {p.name}
                   </a>
                   <a className="btn btn-secondary btn-small" href={link(['profile', p.handle])}>
                     View page
@@ -116,20 +97,6 @@ export function PagesScreen() {
             ))}
           </ul>
         )}
-        <form className="inline-form" onSubmit={openInbox} aria-label="Open the inbox of a page you administer">
-          <label htmlFor={`${id}-open`}>Handle of a page you administer</label>
-          <input id={`${id}-open`} value={openHandle} onChange={(e) => setOpenHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
-          <button type="submit" className="btn btn-secondary btn-small" disabled={open.busy}>
-            Open its inbox
-          </button>
-        </form>
-        <ErrorNotice
-          error={open.error}
-          overrides={{
-            forbidden: "You aren't an admin of that page.",
-            not_found: "There's no page with that handle that you administer.",
-          }}
-        />
       </section>
 
       <section className="card" aria-labelledby="create-page-title">
