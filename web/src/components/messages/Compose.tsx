@@ -47,6 +47,9 @@ export function ComposeScreen({ initialTo, initialBody, as }: { initialTo: strin
   }, [check, picked, fromAddress]);
 
   const data = check.status === 'ok' ? check.data : null;
+  // a handle in the address that names no one: the picker answers "did you mean"
+  const unknown =
+    fromAddress && !picked && check.status === 'error' && (check.error.code === 'not_found' || check.error.code === 'recipient_unavailable') ? target : null;
   const d = data?.decision ?? null;
   const name = picked?.name ?? data?.member?.name ?? target ?? '';
   const credits = me?.quotas.inmailCredits ?? 0;
@@ -100,6 +103,7 @@ export function ComposeScreen({ initialTo, initialBody, as }: { initialTo: strin
           key={initialTo}
           picked={picked}
           initialText={initialTo}
+          unknownHandle={unknown}
           onPick={(m) => {
             setPicked(m);
             setFromAddress(false);
@@ -108,7 +112,7 @@ export function ComposeScreen({ initialTo, initialBody, as }: { initialTo: strin
 
         <div aria-live="polite" className="decision-slot">
           {target && check.status === 'loading' && <Loading label="Checking whether you can message them…" />}
-          {target && check.status === 'error' && (
+          {target && check.status === 'error' && !unknown && (
             <ErrorNotice
               error={check.error}
               onRetry={reloadCheck}

@@ -8,12 +8,26 @@ import { api, type Member, type SearchResult } from '../../api';
 import { useMemberSearch } from '../../hooks/useMemberSearch';
 import { Avatar, DegreeBadge, useFieldId } from '../common';
 
-export function RecipientPicker({ picked, onPick, initialText = '' }: { picked: Member | null; onPick: (m: Member | null) => void; initialText?: string }) {
+export function RecipientPicker({
+  picked,
+  onPick,
+  initialText = '',
+  unknownHandle = null,
+}: {
+  picked: Member | null;
+  onPick: (m: Member | null) => void;
+  initialText?: string;
+  /** a handle that named no one (from the address): answer with "did you mean" */
+  unknownHandle?: string | null;
+}) {
   const id = useFieldId('to');
   const [text, setText] = useState(initialText);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
-  const [notFound, setNotFound] = useState<string | null>(null);
+  const [notFound, setNotFound] = useState<string | null>(unknownHandle);
+  useEffect(() => {
+    if (unknownHandle) setNotFound(unknownHandle);
+  }, [unknownHandle]);
   const search = useMemberSearch(picked ? '' : text, { limit: 6 });
   const inputRef = useRef<HTMLInputElement>(null);
   const changeRef = useRef<HTMLButtonElement>(null);
