@@ -146,6 +146,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     api
       .me()
       .then((m) => {
+        // quotas too: a grant of InMail credits arrives as a notification
+        setMeState(m);
         if (m.unread) setUnread(m.unread);
       })
       .catch(() => {

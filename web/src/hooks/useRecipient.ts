@@ -26,19 +26,19 @@ export function useRecipient(handle: string | null, as: string | null) {
 
 /**
  * What the compose screen offers: free when a free channel applies; InMail only when no free channel
- * applies, the InMail decision allows it and the member has the credits (issue 23).
+ * applies and the InMail decision allows it (the server checks the credits; issue 23).
  */
-export function messageOffer(check: RecipientCheck | null, credits: number): { free: boolean; inmail: boolean; cost: number } {
+export function messageOffer(check: RecipientCheck | null): { free: boolean; inmail: boolean; cost: number } {
   if (!check) return { free: false, inmail: false, cost: 0 };
   const d = check.decision;
   const cost = d.cost?.inmailCredits ?? 0;
   const free = d.allowed && d.channel !== 'inmail' && cost === 0;
   if (free) return { free, inmail: false, cost: 0 };
   if (d.allowed) {
-    const c = cost || 1;
-    return { free: false, inmail: credits >= c, cost: c };
+    return { free: false, inmail: true, cost: cost || 1 };
   }
   const i = check.inmail;
   const c = i?.cost?.inmailCredits ?? 1;
-  return { free: false, inmail: !!i?.allowed && credits >= c, cost: c };
+  // the InMail decision is the server's: allowed only when the caller has the credits and the recipient accepts InMail
+  return { free: false, inmail: !!i?.allowed, cost: c };
 }

@@ -49,11 +49,16 @@ export function ComposeScreen({ initialTo, initialBody, as }: { initialTo: strin
   const data = check.status === 'ok' ? check.data : null;
   // a handle in the address that names no one: the picker answers "did you mean"
   const unknown =
-    fromAddress && !picked && check.status === 'error' && (check.error.code === 'not_found' || check.error.code === 'recipient_unavailable') ? target : null;
+    fromAddress &&
+    !picked &&
+    ((check.status === 'error' && (check.error.code === 'not_found' || check.error.code === 'recipient_unavailable')) ||
+      (check.status === 'ok' && !!check.data && !check.data.member && check.data.decision.reason === 'recipient_unavailable'))
+      ? target
+      : null;
   const d = data?.decision ?? null;
   const name = picked?.name ?? data?.member?.name ?? target ?? '';
   const credits = me?.quotas.inmailCredits ?? 0;
-  const offer = messageOffer(data, credits);
+  const offer = messageOffer(data);
   const inmailMode = !offer.free && offer.inmail;
   const canWrite = !!target && (offer.free || offer.inmail);
   const max = inmailMode ? policy.inmailBodyMaxChars : policy.messageMaxChars;
@@ -122,7 +127,7 @@ export function ComposeScreen({ initialTo, initialBody, as }: { initialTo: strin
               }}
             />
           )}
-          {d && target && (
+          {d && target && !unknown && (
             <DecisionExplanation
               decision={d}
               inmail={data?.inmail ?? undefined}

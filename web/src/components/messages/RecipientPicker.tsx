@@ -181,6 +181,8 @@ export function RecipientPicker({
                 ))}
               </ul>
             </>
+          ) : search.loading ? (
+            <p>No member has the handle “{notFound}”. Looking for similar names…</p>
           ) : (
             <p>No member matches “{notFound}”. Check the spelling, or type part of their name.</p>
           )}

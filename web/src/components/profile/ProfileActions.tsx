@@ -13,14 +13,15 @@ import { AskIntroductionPanel } from '../Introductions';
 import { ConnectPanel } from './ConnectPanel';
 import { DecisionExplanation } from './DecisionExplanation';
 
-/** What the Message button says and does, from the message and InMail decisions and the credits the caller has. */
-export function messageButton(p: Pick<ProfileT, 'actions'>, credits: number): { label: string; mode: 'message' | 'inmail' | 'denied'; cost: number } {
+/** What the Message button says and does, from the message and InMail decisions (the server's: they know the caller's credits). */
+export function messageButton(p: Pick<ProfileT, 'actions'>): { label: string; mode: 'message' | 'inmail' | 'denied'; cost: number } {
   const m = p.actions.message;
   const cost = m.cost?.inmailCredits ?? 0;
   if (m.allowed && cost === 0 && m.channel !== 'inmail') return { label: 'Message', mode: 'message', cost: 0 };
   const inmail = m.allowed ? m : p.actions.inmail;
   const c = inmail.cost?.inmailCredits ?? (cost || 1);
-  if (inmail.allowed && credits >= c) return { label: `Message · ${plural(c, 'InMail credit')}`, mode: 'inmail', cost: c };
+  // the InMail decision is the server's: allowed means the caller has the credits (a free member has none)
+  if (inmail.allowed) return { label: `Message · ${plural(c, 'InMail credit')}`, mode: 'inmail', cost: c };
   return { label: 'Message', mode: 'denied', cost: 0 };
 }
 
@@ -28,11 +29,10 @@ type Panel = null | 'connect' | 'withdraw' | 'remove' | 'block' | 'introduce';
 
 export function ProfileActions({ p, reload, introduce }: { p: ProfileT; reload: () => void; introduce: string | null }) {
   const session = useSession();
-  const { policy, announce, me } = session;
+  const { policy, announce } = session;
   const action = useAction();
   const m = p.member;
-  const credits = me?.quotas.inmailCredits ?? 0;
-  const msg = messageButton(p, credits);
+  const msg = messageButton(p);
   const inv = p.relationship.invitation;
   const [panel, setPanel] = useState<Panel>(introduce ? 'introduce' : null);
   const [askVia, setAskVia] = useState<string | null>(introduce);
