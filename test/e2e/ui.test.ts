@@ -19,7 +19,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin } from '../helpers/harness.js';
-import { axeScan, go, shot, startE2E, T, textOf, visible, PASSWORD, type E2E, type Who } from './helpers.js';
+import { join } from 'node:path';
+import { axeScan, go, RESULTS, shot, startE2E, T, textOf, visible, PASSWORD, type E2E, type Who } from './helpers.js';
 
 let e2e: E2E;
 
@@ -38,6 +39,11 @@ async function api(method: string, url: string, who: Who | null, body?: unknown)
   const r = await e2e.h.call(method, url, { token: who?.token, body });
   expect(r.status, `${method} ${url}: ${r.text}`).toBeLessThan(300);
   return r.body;
+}
+
+/** A screenshot of what the screen shows (a phone's fixed bars where they are), not the whole page. */
+async function viewShot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS, name) });
 }
 
 async function settle(page: Page): Promise<void> {
@@ -117,7 +123,7 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     await settle(page);
     await noSideScroll(page, 'home (390 px)');
     await axeScan(page, 'home (390 px)');
-    await shot(page, 'ui-home-390.png');
+    await viewShot(page, 'ui-home-390.png');
   }, 120_000);
 
   it('search in the header: no empty submit, type-ahead with people you know first, results page with the degree filter and pages', async () => {
@@ -177,7 +183,7 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     const header = await page.locator('.site-header').boundingBox();
     expect(header!.height).toBeLessThanOrEqual(64);
     await axeScan(page, 'search results (390 px)');
-    await shot(page, 'ui-search-390.png');
+    await viewShot(page, 'ui-search-390.png');
   }, 180_000);
 
   it('New message: the recipient picker, "did you mean", connections first; confirmations from the server; InMail only with credits and no free way', async () => {
@@ -263,7 +269,7 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     await settle(page);
     await noSideScroll(page, 'compose (390 px)');
     await axeScan(page, 'compose (390 px)');
-    await shot(page, 'ui-compose-390.png');
+    await viewShot(page, 'ui-compose-390.png');
   }, 180_000);
 
   it('a 503 retries itself after Retry-After and says so; an upgrade unlock links to the exact plan', async () => {
@@ -343,7 +349,7 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     expect(await menu.getByTestId('act-as').allTextContents()).toEqual(['Acme Design']);
     await visible(menu.getByTestId('sign-out'));
     await axeScan(page, 'account menu (390 px)');
-    await shot(page, 'ui-phone-menu.png');
+    await viewShot(page, 'ui-phone-menu.png');
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'hidden' });
 
@@ -363,7 +369,7 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     for (const [label, hgt] of heights) expect(hgt, `${label}`).toBeGreaterThanOrEqual(44);
     await page.getByTestId('profile-menu').getByRole('button').click();
     await visible(page.getByTestId('action-block'));
-    await shot(page, 'ui-phone-profile.png');
+    await viewShot(page, 'ui-phone-profile.png');
     // a toast (following) goes when the screen changes
     await page.keyboard.press('Escape');
     await page.getByTestId('action-follow').click();
@@ -381,10 +387,14 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     const tab = await tabs.boundingBox();
     expect(box!.y).toBeGreaterThanOrEqual(0);
     expect(box!.y + box!.height).toBeLessThanOrEqual(tab!.y + 1);
+    // the newest message is in view, above the composer
+    const last = await page.getByTestId('message-body').last().boundingBox();
+    expect(last!.y + last!.height).toBeLessThanOrEqual(box!.y);
+    expect(last!.y).toBeGreaterThan(0);
     // Delete is behind More here too
     expect(await page.getByRole('button', { name: 'Delete conversation' }).isVisible()).toBe(false);
     await axeScan(page, 'conversation (390 px)');
-    await shot(page, 'ui-phone-conversation.png');
+    await viewShot(page, 'ui-phone-conversation.png');
 
     // settings: radios and checkboxes are big enough to hit
     await go(page, '#/settings');

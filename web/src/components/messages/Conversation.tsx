@@ -115,7 +115,7 @@ export function ConversationScreen({ id, as }: { id: string; as: string | null }
       {c.cursor && <MoreButton busy={c.more.busy} onClick={c.loadOlder} />}
       {state.status === 'ok' && messages.length === 0 && <Empty>No messages yet.</Empty>}
       {/* a log of divs: an <ol role="log"> loses its list semantics and leaves its <li>s orphaned */}
-      <div className="message-list" ref={c.listRef} role="log" aria-live="polite" aria-label="Messages" data-testid="message-list">
+      <div className="message-list" ref={c.listRef} role="log" aria-live="polite" aria-label="Messages" data-testid="message-list" tabIndex={0}>
         {messages.map((m) => {
           const mine = isMe(m.sender, me, as);
           return (
