@@ -391,6 +391,14 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     const last = await page.getByTestId('message-body').last().boundingBox();
     expect(last!.y + last!.height).toBeLessThanOrEqual(box!.y);
     expect(last!.y).toBeGreaterThan(0);
+    // "Seen" survives a reload (the conversation's readUpTo)
+    const composerBox = page.getByTestId('composer').getByLabel('Message');
+    await composerBox.fill('Thanks Quinn!');
+    await composerBox.press('Enter');
+    await expect.poll(() => page.getByTestId('message-body').count(), { timeout: T }).toBe(14);
+    await api('POST', `/v1/conversations/${first.conversation.id}/read`, quinn);
+    await page.reload();
+    await visible(page.getByTestId('read-receipt'));
     // Delete is behind More here too
     expect(await page.getByRole('button', { name: 'Delete conversation' }).isVisible()).toBe(false);
     await axeScan(page, 'conversation (390 px)');
@@ -442,6 +450,13 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     await axeScan(page, 'own page');
     await page.getByRole('link', { name: 'Open its inbox' }).click();
 
+    // the account menu: the page by name, with its unread count
+    await page.getByTestId('account-menu').click();
+    const act = await visible(page.locator('[data-testid="act-as"][data-handle="globex_p"]'));
+    expect(await act.textContent()).toContain('Globex Corp');
+    await expect.poll(() => act.getByTestId('page-unread').textContent(), { timeout: T }).toBe('1');
+    await page.keyboard.press('Escape');
+
     // the page's inbox, titled by name, the switcher there
     await expect.poll(() => page.locator('main h1').textContent(), { timeout: T }).toBe('Messages of Globex Corp');
     await visible(page.getByTestId('acting-as-select'));
@@ -451,6 +466,10 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     await conv.getByRole('link').click();
     const banner = await visible(page.getByTestId('request-banner'));
     expect(await banner.textContent()).toContain('the page Globex Corp');
+    // a wide screen: the folder beside the conversation, the open one marked
+    const pane = await visible(page.getByTestId('conversation-pane'));
+    expect(await pane.locator('[data-testid="pane-conversation"] a[aria-current="page"]').count()).toBe(1);
+    await shot(page, 'ui-split-view-1280.png');
     // the request says who wrote and why they could
     await visible(banner.getByTestId('request-sender'));
     expect(await textOf(banner.getByTestId('request-why'))).toContain("wrote to the page's shared inbox");

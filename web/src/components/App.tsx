@@ -9,7 +9,9 @@ import { HomeScreen } from './Home';
 import { IntroductionsWaitingBadge } from './Introductions';
 import { ComposeScreen } from './messages/Compose';
 import { ConversationScreen } from './messages/Conversation';
-import { MessagesScreen } from './messages/Inbox';
+import { ConversationPane, MessagesScreen } from './messages/Inbox';
+import { cached } from '../hooks/conversationCache';
+import { usePageUnread } from '../hooks/usePageUnread';
 import { NetworkScreen } from './Network';
 import { NotificationBell, NotificationsScreen } from './Notifications';
 import { PagesScreen } from './Pages';
@@ -66,6 +68,8 @@ function AccountMenu() {
   const ref = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const route = useRoute();
+  const pageUnread = usePageUnread(pages);
+  const anyPageUnread = Object.values(pageUnread).some((n) => n > 0);
   useEffect(() => setOpen(false), [route]);
   useEffect(() => {
     if (!open) return;
@@ -98,7 +102,8 @@ function AccountMenu() {
         onClick={() => setOpen((o) => !o)}
       >
         <Avatar member={me.member} size="sm" />
-        <span className="visually-hidden">Account</span>
+        <span className="visually-hidden">Account{anyPageUnread ? ' (a page you run has unread messages)' : ''}</span>
+        {anyPageUnread && <span className="account-dot" aria-hidden="true" data-testid="account-dot" />}
       </button>
       <div id="account-menu" className="menu-panel account-panel" hidden={!open}>
         <p className="account-who">
@@ -122,6 +127,7 @@ function AccountMenu() {
             {pages.map((p) => (
               <a key={p.handle} className="menu-item" href={link(['messages'], { as: p.handle })} data-testid="act-as" data-handle={p.handle}>
                 {p.name}
+                <CountBadge count={pageUnread[p.handle] ?? 0} label="unread" testId="page-unread" />
               </a>
             ))}
           </div>
@@ -309,7 +315,13 @@ function Screen({ route }: { route: Route }) {
       if (s1 === 'new') {
         return <ComposeScreen key={route.raw} initialTo={route.query.get('to') ?? ''} initialBody={route.query.get('body') ?? ''} as={as} />;
       }
-      return <ConversationScreen key={`${s1}:${as ?? ''}`} id={s1} as={as} />;
+      // a wide screen shows the folder beside the conversation (the split view); a phone, the conversation alone
+      return (
+        <div className="split-view">
+          <ConversationPane key={`pane:${as ?? ''}`} folder={cached(s1, as)?.folder ?? 'inbox'} as={as} activeId={s1} />
+          <ConversationScreen key={`${s1}:${as ?? ''}`} id={s1} as={as} />
+        </div>
+      );
     }
     case 'settings':
       if (route.query.get('upgrade')) return <RedirectTo href={link(['plans', route.query.get('upgrade') ?? ''])} />;

@@ -1,5 +1,5 @@
 /** The conversation list of a folder (Inbox, Requests, Filtered), for the member or for a page they run. */
-import type { Folder } from '../../api';
+import type { Conversation, Folder } from '../../api';
 import { useConversations } from '../../hooks/useConversations';
 import { link, navigate } from '../../router';
 import { useSession } from '../../session';
@@ -38,7 +38,6 @@ export function InboxSwitcher({ as }: { as: string | null }) {
 
 export function MessagesScreen({ folder, as }: { folder: Folder; as: string | null }) {
   const session = useSession();
-  const me = session.me?.member;
   const { items, cursor, counts, state, reload, more, loadMore } = useConversations(folder, as);
   const asName = pageName(session.pages, as);
 
@@ -92,43 +91,82 @@ export function MessagesScreen({ folder, as }: { folder: Folder; as: string | nu
               : 'No message requests. Messages from people outside your network appear here first.'}
         </Empty>
       )}
-      {items.length > 0 && (
-        <ul className="conversation-list" aria-label={folder === 'inbox' ? 'Inbox' : folder === 'filtered' ? 'Filtered' : 'Requests'}>
-          {items.map((c) => {
-            const title = titleOf(c, me, as);
-            const last = c.lastMessage;
-            const pendingSent = c.state === 'request' && c.folder === 'inbox';
-            return (
-              <li key={c.id} data-testid="conversation" data-id={c.id} data-unread={c.unread} className={c.unread > 0 ? 'unread' : ''}>
-                <a href={link(['messages', c.id], asQuery(as))} className="conversation-link">
-                  <Avatar member={others(c, me, as)[0] ?? { name: '?', handle: '?', kind: 'person' }} />
-                  <span className="conversation-text">
-                    <span className="conversation-title">
-                      {title}
-                      {pendingSent && <span className="badge badge-pending">Pending</span>}
-                      {isReceivedRequest(c) && <span className="badge">Request</span>}
-                      <IntroducedByBadge message={last} />
-                    </span>
-                    {last && (
-                      <span className="conversation-snippet">
-                        {last.subject ? `${last.subject}: ` : ''}
-                        {isMe(last.sender, me, as) ? 'You: ' : ''}
-                        {last.body.length > 120 ? last.body.slice(0, 120) + '…' : last.body}
-                      </span>
-                    )}
-                  </span>
-                  <span className="conversation-meta">
-                    {last && <time dateTime={last.createdAt}>{formatTime(last.createdAt)}</time>}
-                    <CountBadge count={c.unread} label="unread" testId="unread-badge" />
-                  </span>
-                </a>
-              </li>
-            );
-          })}
-        </ul>
-      )}
+      {items.length > 0 && <ConversationList items={items} as={as} label={folder === 'inbox' ? 'Inbox' : folder === 'filtered' ? 'Filtered' : 'Requests'} />}
       {cursor && <MoreButton busy={more.busy} onClick={loadMore} />}
       <ErrorNotice error={more.error} />
     </div>
+  );
+}
+
+/** The rows of a folder: unread ones bold, with their count; `activeId` marks the open one (the split view). */
+export function ConversationList({
+  items,
+  as,
+  label,
+  activeId,
+  testId = 'conversation',
+}: {
+  items: Conversation[];
+  as: string | null;
+  label: string;
+  activeId?: string;
+  testId?: string;
+}) {
+  const me = useSession().me?.member;
+  return (
+    <ul className="conversation-list" aria-label={label}>
+      {items.map((c) => {
+        const title = titleOf(c, me, as);
+        const last = c.lastMessage;
+        const pendingSent = c.state === 'request' && c.folder === 'inbox';
+        return (
+          <li
+            key={c.id}
+            data-testid={testId}
+            data-id={c.id}
+            data-unread={c.unread}
+            className={`${c.unread > 0 ? 'unread' : ''} ${activeId === c.id ? 'active' : ''}`}
+          >
+            <a href={link(['messages', c.id], asQuery(as))} className="conversation-link" aria-current={activeId === c.id ? 'page' : undefined}>
+              <Avatar member={others(c, me, as)[0] ?? { name: '?', handle: '?', kind: 'person' }} />
+              <span className="conversation-text">
+                <span className="conversation-title">
+                  {title}
+                  {pendingSent && <span className="badge badge-pending">Pending</span>}
+                  {isReceivedRequest(c) && <span className="badge">Request</span>}
+                  <IntroducedByBadge message={last} />
+                </span>
+                {last && (
+                  <span className="conversation-snippet">
+                    {last.subject ? `${last.subject}: ` : ''}
+                    {isMe(last.sender, me, as) ? 'You: ' : ''}
+                    {last.body.length > 120 ? last.body.slice(0, 120) + '…' : last.body}
+                  </span>
+                )}
+              </span>
+              <span className="conversation-meta">
+                {last && <time dateTime={last.createdAt}>{formatTime(last.createdAt)}</time>}
+                <CountBadge count={c.unread} label="unread" testId="unread-badge" />
+              </span>
+            </a>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** The split view's left column on a wide screen: the folder of the open conversation, live. */
+export function ConversationPane({ folder, as, activeId }: { folder: Folder; as: string | null; activeId: string }) {
+  const { items, state } = useConversations(folder, as);
+  const label = folder === 'inbox' ? 'Inbox' : folder === 'filtered' ? 'Filtered' : 'Requests';
+  return (
+    <aside className="conversation-pane" aria-label={`${label}: conversations`} data-testid="conversation-pane">
+      <p className="pane-title">
+        <a href={link(['messages'], { folder: folder === 'inbox' ? undefined : folder, ...asQuery(as) })}>{label}</a>
+      </p>
+      {state.status === 'loading' && items.length === 0 && <Loading label="Loading conversations…" />}
+      {items.length > 0 && <ConversationList items={items} as={as} label={label} activeId={activeId} testId="pane-conversation" />}
+    </aside>
   );
 }
