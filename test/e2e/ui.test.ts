@@ -475,10 +475,24 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     expect(await textOf(banner.getByTestId('request-why'))).toContain("wrote to the page's shared inbox");
     await axeScan(page, 'page request');
 
+    // managing the page: a new admin is picked by name
+    await go(page, '#/pages');
+    const mine = await visible(page.locator('[data-testid="my-page"][data-handle="globex_p"]'));
+    await mine.getByLabel('New admin').fill('Vic');
+    await expect.poll(() => mine.getByTestId('recipient-options').locator('[role="option"]').count(), { timeout: T }).toBeGreaterThan(0);
+    await page.keyboard.press('Enter');
+    expect(await textOf(mine.getByTestId('recipient-name'))).toBe('Vic Visitor');
+    await mine.getByRole('button', { name: 'Invite admin' }).click();
+    await expect.poll(() => toastText(page), { timeout: T }).toBe('Vic Visitor is invited to administer Globex Corp: they become an admin when they accept.');
+    await axeScan(page, 'pages');
+
     // at 390 px
     await page.setViewportSize(PHONE);
     await settle(page);
-    await noSideScroll(page, 'page request (390 px)');
-    await axeScan(page, 'page request (390 px)');
+    await noSideScroll(page, 'pages (390 px)');
+    await go(page, '#/profile/globex_p');
+    await visible(page.getByTestId('own-page'));
+    await noSideScroll(page, 'own page (390 px)');
+    await axeScan(page, 'own page (390 px)');
   }, 120_000);
 });

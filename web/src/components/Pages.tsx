@@ -3,38 +3,46 @@ import { api, type Member } from '../api';
 import { link } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, MemberSummary, ScreenHeading, useAction, useFieldId } from './common';
+import { RecipientPicker } from './messages/RecipientPicker';
 
 const HANDLE_RE = /^[a-z0-9_-]{3,30}$/i;
 
+/** Invite an admin by name (the picker searches names, connections first). */
 function AddAdmin({ page }: { page: Member }) {
-  const id = useFieldId('admin');
-  const [handle, setHandle] = useState('');
+  const [picked, setPicked] = useState<Member | null>(null);
+  const [round, setRound] = useState(0);
   const { busy, error, run } = useAction();
   const { announce } = useSession();
   return (
     <form
-      className="inline-form"
+      className="inline-form add-admin"
       aria-label={`Add an admin to ${page.name}`}
       onSubmit={async (e) => {
         e.preventDefault();
-        const h = handle.trim().replace(/^@/, '');
-        if (!h) return;
+        if (!picked) return;
         const ok = await run(async () => {
-          await api.addPageAdmin(page.handle, h);
+          await api.addPageAdmin(page.handle, picked.handle);
           return true;
         });
         if (ok) {
-          announce(`${h} is invited to administer ${page.name}: they become an admin when they accept.`);
-          setHandle('');
+          announce(`${picked.name} is invited to administer ${page.name}: they become an admin when they accept.`);
+          setPicked(null);
+          setRound((r) => r + 1);
         }
       }}
     >
-      <label htmlFor={id}>Admin handle</label>
-      <input id={id} value={handle} onChange={(e) => setHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
-      <button type="submit" className="btn btn-secondary btn-small" disabled={busy}>
+      <RecipientPicker
+        key={round}
+        picked={picked}
+        onPick={setPicked}
+        label="New admin"
+        hint="Type their name; your connections come first."
+        changeLabel="Change admin"
+      />
+      <button type="submit" className="btn btn-secondary btn-small" disabled={busy || !picked}>
         Invite admin
       </button>
-      <ErrorNotice error={error} overrides={{ not_found: 'There is no member with that handle.' }} />
+      <ErrorNotice error={error} overrides={{ not_found: 'We couldn’t find that member.' }} />
     </form>
   );
 }

@@ -13,12 +13,18 @@ export function RecipientPicker({
   onPick,
   initialText = '',
   unknownHandle = null,
+  label = 'To',
+  hint = 'Type a name; your connections come first. Whether and how you can message them is shown before you write.',
+  changeLabel = 'Change recipient',
 }: {
   picked: Member | null;
   onPick: (m: Member | null) => void;
   initialText?: string;
   /** a handle that named no one (from the address): answer with "did you mean" */
   unknownHandle?: string | null;
+  label?: string;
+  hint?: string;
+  changeLabel?: string;
 }) {
   const id = useFieldId('to');
   const [text, setText] = useState(initialText);
@@ -84,7 +90,7 @@ export function RecipientPicker({
     return (
       <div className="field">
         <span className="label" id={`${id}-label`}>
-          To
+          {label}
         </span>
         <div className="recipient-chip" data-testid="recipient" data-handle={picked.handle} aria-labelledby={`${id}-label`} role="group">
           <Avatar member={picked} size="sm" />
@@ -96,7 +102,7 @@ export function RecipientPicker({
             type="button"
             ref={changeRef}
             className="btn btn-secondary btn-small"
-            aria-label={`Change recipient (${picked.name})`}
+            aria-label={`${changeLabel} (${picked.name})`}
             onClick={() => {
               onPick(null);
               setTimeout(() => inputRef.current?.focus(), 0);
@@ -113,7 +119,7 @@ export function RecipientPicker({
   const showList = open && text.trim() !== '' && results.length > 0;
   return (
     <div className="field combobox">
-      <label htmlFor={id}>To</label>
+      <label htmlFor={id}>{label}</label>
       <input
         id={id}
         ref={inputRef}
@@ -139,7 +145,7 @@ export function RecipientPicker({
         onKeyDown={onKeyDown}
       />
       <p className="hint" id={`${id}-hint`}>
-        Type a name; your connections come first. Whether and how you can message them is shown before you write.
+        {hint}
       </p>
       <ul id={listId} role="listbox" aria-label="Members" className="typeahead-list" hidden={!showList} data-testid="recipient-options">
         {results.map((r, i) => (
