@@ -5,7 +5,7 @@ import { link } from '../router';
 import { useSession } from '../session';
 import { usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatDate, plural } from '../text';
-import { CountBadge, Empty, ErrorNotice, Loading, MemberSummary, MoreButton, ScreenHeading, useAction, useAsync } from './common';
+import { ActionMenu, CountBadge, Empty, ErrorNotice, Loading, MemberSummary, MoreButton, ScreenHeading, useAction, useAsync } from './common';
 import { IntroductionsAsked, IntroductionsToForward } from './Introductions';
 
 export function ReceivedInvitation({ inv, onDone }: { inv: Invitation; onDone: () => void }) {
@@ -120,9 +120,11 @@ function ConnectionItem({ member, onDone }: { member: Member; onDone: () => void
           Message
         </a>
         {!confirm ? (
-          <button type="button" className="btn btn-link btn-small" onClick={() => setConfirm(true)} aria-label={`Remove connection with ${member.name}`}>
-            Remove
-          </button>
+          <ActionMenu label={`More actions for ${member.name}`}>
+            <button type="button" className="menu-item menu-item-danger" onClick={() => setConfirm(true)}>
+              Remove connection
+            </button>
+          </ActionMenu>
         ) : (
           <>
             <button

@@ -106,7 +106,9 @@ export function HeaderSearch({ initial = '' }: { initial?: string }) {
           >
             <Avatar member={r.member} size="sm" />
             <span className="typeahead-text">
-              <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
+              <span className="typeahead-name">
+                <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
+              </span>
               {r.member.headline && <span className="typeahead-sub">{r.member.headline}</span>}
             </span>
           </li>

@@ -163,7 +163,9 @@ export function RecipientPicker({
           >
             <Avatar member={r.member} size="sm" />
             <span className="typeahead-text">
-              <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
+              <span className="typeahead-name">
+                <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
+              </span>
               <span className="typeahead-sub">
                 @{r.member.handle}
                 {r.member.headline ? ` · ${r.member.headline}` : ''}
