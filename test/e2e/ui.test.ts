@@ -312,6 +312,23 @@ describe('web UI overhaul (issue 23), 1280 px and 390 px', () => {
     expect(await page.getByTestId('plan-business').getAttribute('class')).toContain('plan-highlight');
     expect(await textOf(page.getByTestId('plans'))).toContain('To get Business, ask your administrator for it.');
     await axeScan(page, 'plans');
+
+    // the same at 390 px: the retry notice and the plans fit the phone
+    await page.setViewportSize(PHONE);
+    failed = 0;
+    await go(page, '#/home');
+    await visible(page.getByTestId('home'));
+    await go(page, '#/profile/far_r');
+    await visible(page.getByTestId('retrying'));
+    await settle(page);
+    await noSideScroll(page, '503 (390 px)');
+    await axeScan(page, 'profile: 503 (390 px)');
+    await visible(page.locator('[data-testid="profile"][data-handle="far_r"]'), 15_000);
+    await go(page, '#/plans/business');
+    await visible(page.getByTestId('plan-business'));
+    await settle(page);
+    await noSideScroll(page, 'plans (390 px)');
+    await axeScan(page, 'plans (390 px)');
   }, 120_000);
 
   it('phone layout at 390 × 844: compact header, tab bar with badges, account menu, pinned composer, 44 px targets, Block behind More, no mouse focus ring, toasts cleared', async () => {
