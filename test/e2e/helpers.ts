@@ -185,7 +185,7 @@ export async function startE2E(opts: Parameters<typeof harness>[0] = {}): Promis
     await form.getByLabel('Handle or e-mail').fill(who.handle);
     await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await form.getByRole('button', { name: 'Sign in' }).click();
-    await visible(page.getByRole('button', { name: 'Sign out' }));
+    await visible(page.getByTestId('account-menu'));
     await go(page, hash);
   }
 

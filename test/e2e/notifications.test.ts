@@ -164,9 +164,9 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     await e2e.signIn(page, bo, '#/settings');
     const form = await visible(page.getByTestId('settings-form'));
     await axeScan(page, 'settings');
-    await form.getByLabel("From people I don't follow").check();
-    await form.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => page.getByTestId('settings-status').textContent(), { timeout: T }).toBe('Settings saved.');
+    // each control saves on change, with "Saved" beside it
+    await page.getByLabel("From people I don't follow").check();
+    await expect.poll(() => page.getByTestId('saved-filterNotFollowed').textContent(), { timeout: T }).toBe('Saved');
     const me = await api('GET', '/v1/me', bo);
     expect(me.settings.requestFilters).toEqual({ newAccounts: false, noSharedConnections: false, notFollowed: true });
 
@@ -231,9 +231,9 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     await e2e.signIn(page, meg, '#/settings');
     const form = await visible(page.getByTestId('settings-form'));
     await form.getByLabel('Open to job opportunities').check();
+    await expect.poll(() => page.getByTestId('saved-openToJobs').textContent(), { timeout: T }).toBe('Saved');
     await form.getByLabel('Open to mentoring').check();
-    await form.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => page.getByTestId('settings-status').textContent(), { timeout: T }).toBe('Settings saved.');
+    await expect.poll(() => page.getByTestId('saved-openToMentoring').textContent(), { timeout: T }).toBe('Saved');
     await go(page, '#/me');
     expect(await textOf(page.getByTestId('open-to-jobs'))).toBe('Open to job opportunities');
     expect(await textOf(page.getByTestId('open-to-mentoring'))).toBe('Open to mentoring');
@@ -252,8 +252,7 @@ describe('notifications, filters and open-to badges (Chromium)', () => {
     await go(page, '#/settings');
     const form2 = await visible(page.getByTestId('settings-form'));
     await form2.getByRole('radio', { name: 'My connections only' }).first().check();
-    await form2.getByRole('button', { name: 'Save settings' }).click();
-    await expect.poll(() => page.getByTestId('settings-status').textContent(), { timeout: T }).toBe('Settings saved.');
+    await expect.poll(() => page.getByTestId('saved-profileVisibility').textContent(), { timeout: T }).toBe('Saved');
     await po.reload();
     await visible(po.locator(`[data-testid="profile"][data-handle="${meg.handle}"]`));
     expect(await po.getByTestId('open-to-jobs').count()).toBe(0);

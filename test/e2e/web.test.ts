@@ -95,19 +95,19 @@ describe('web UI end to end (Chromium)', () => {
       await form.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await form.getByLabel('Headline (optional)').fill(who.headline);
       await form.getByRole('button', { name: 'Sign up' }).click();
-      // lands on the new member's own profile
+      // lands on home, then the member's own profile
+      await visible(page.getByTestId('home'));
+      await page.getByTestId('nav-me').click();
       await visible(page.locator(`[data-testid="profile"][data-handle="${who.handle}"]`));
       expect(await textOf(page.getByTestId('degree-badge'))).toBe('You');
     }
     await axeScan(pa, 'own profile');
 
-    // A finds B with the search of "My network" and opens the profile.
-    await pa.getByTestId('nav-network').click();
-    await pa.getByLabel('Search people').fill('Ben');
-    await pa.getByRole('button', { name: 'Search', exact: true }).click();
-    const hit = await visible(pa.locator('[data-testid="search-result"][data-handle="ben"]'));
-    await axeScan(pa, 'my network: search results');
-    await hit.getByRole('link', { name: B.name }).click();
+    // A finds B with the search in the header (type-ahead) and opens the profile.
+    await pa.getByTestId('header-search').getByRole('combobox').fill('Ben');
+    const option = await visible(pa.getByTestId('typeahead').locator('[data-handle="ben"]'));
+    await axeScan(pa, 'header search type-ahead');
+    await option.click();
     await visible(pa.locator('[data-testid="profile"][data-handle="ben"]'));
     expect(await textOf(pa.getByTestId('profile-headline'))).toBe(B.headline);
 
@@ -207,15 +207,13 @@ describe('web UI end to end (Chromium)', () => {
     expect(await focused(page)).toBe('input:Password');
     await type(PASSWORD);
     await key('Enter');
-    await visible(page.getByRole('button', { name: 'Sign out' }));
+    await visible(page.getByTestId('account-menu'));
 
-    // My network: search for Lou (Enter submits the search)
-    await tabTo(page, /^a:My network/);
-    await key('Enter');
-    await expect.poll(() => page.url()).toMatch(/#\/network$/);
+    // the header's search: type, Enter opens the results page
     await tabTo(page, /^input:Search people$/);
     await type('Lou');
     await key('Enter');
+    await expect.poll(() => page.url()).toMatch(/#\/search\?q=Lou$/);
     await visible(page.locator('[data-testid="search-result"][data-handle="lou_l"]'));
 
     // the result's name opens the profile
@@ -250,6 +248,9 @@ describe('web UI end to end (Chromium)', () => {
     const compose = await visible(page.getByTestId('compose-form'));
     await tabTo(page, /^input:To$/);
     await type(lou.handle);
+    // Enter picks the member whose handle was typed; the picked member is shown by name
+    await key('Enter');
+    expect(await textOf(compose.getByTestId('recipient-name'))).toBe('Lou Lane');
     await expect.poll(() => compose.getByTestId('decision-message').getAttribute('data-allowed'), { timeout: T }).toBe('true');
     await tabTo(page, /^textarea:Message$/);
     const first = 'Thanks for connecting, Lou! Coffee next week?';
@@ -285,7 +286,7 @@ describe('web UI end to end (Chromium)', () => {
     expect(await textOf(page.getByTestId('profile-name'))).toBe(target.name);
     expect(await textOf(page.getByTestId('degree-badge'))).toBe('3rd');
 
-    // Connect is the main button; Message is there but denied.
+    // Connect is the main button; Message is there, locked.
     expect(await page.getByTestId('primary-action').getAttribute('data-action')).toBe('connect');
     const msg = await visible(page.getByTestId('action-message'));
     expect(await msg.getAttribute('data-mode')).toBe('denied');
@@ -294,20 +295,36 @@ describe('web UI end to end (Chromium)', () => {
     expect(await decision.getAttribute('data-allowed')).toBe('false');
     expect(await decision.getAttribute('data-reason')).toBe('not_in_reach');
     expect(await decision.textContent()).toContain('outside the reach of your plan');
-    expect(await textOf(decision.getByTestId('unlock-upgrade'))).toContain('Upgrade to Business to message them');
+    // free ways first, then what the administrator can grant; no InMail without credits
+    await expect
+      .poll(
+        () =>
+          decision
+            .getByTestId('unlocks')
+            .locator('> li')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid'))),
+        { timeout: T },
+      )
+      .toEqual(['unlock-connect', 'unlock-introduction', 'unlock-upgrade']);
+    expect(await textOf(decision.getByTestId('unlock-upgrade'))).toContain('Ask your administrator for Business to message them');
     expect(await textOf(decision.getByTestId('unlock-connect'))).toContain('Connect first');
-    // a free member has no InMail credits: the InMail path is not offered as if it were available
     expect(await decision.getByTestId('unlock-inmail').count()).toBe(0);
+    // a 3rd-degree member: ask the first step to introduce you to the second, by name
     const intro = await visible(decision.getByTestId('unlock-introduction'));
-    expect(await intro.textContent()).toContain('Ask xavi for an introduction');
+    await expect.poll(() => intro.textContent(), { timeout: T }).toContain('Ask Xavi Xu to introduce you to Yuki Young, who knows Tomas Twain');
     const path = await intro.getByTestId('introduction-path').locator('li').allTextContents();
-    expect(path).toEqual(['You (vera)', 'xavi', 'yuki', 'tomas']);
+    expect(path).toEqual(['You', 'Xavi Xu', 'Yuki Young', 'Tomas Twain']);
     await shot(page, 'profile.png');
     await axeScan(page, 'profile (3rd degree)');
-    await mobileCheck(page, 'profile', [page.getByTestId('primary-action'), page.getByTestId('decision-message'), page.getByTestId('nav-settings')]);
+    await mobileCheck(page, 'profile', [page.getByTestId('primary-action'), page.getByTestId('decision-message'), page.getByTestId('nav-me')]);
 
-    // Clicking Message explains the same thing on the compose screen, and nothing can be sent.
+    // Clicking the locked Message opens the explanation in place (no compose screen without a message box).
     await msg.click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('decision-message');
+    expect(page.url()).toMatch(/#\/profile\/tomas$/);
+
+    // The compose screen, opened on them anyway, says the same and offers nothing to send.
+    await go(page, '#/messages/new?to=tomas');
     const compose = await visible(page.getByTestId('compose-form'));
     const d2 = await visible(compose.getByTestId('decision-message'));
     await expect.poll(() => d2.getAttribute('data-reason'), { timeout: T }).toBe('not_in_reach');
@@ -316,11 +333,11 @@ describe('web UI end to end (Chromium)', () => {
     expect(await page.getByTestId('compose-send').isDisabled()).toBe(true);
     expect(await compose.getByLabel('Message').count()).toBe(0);
 
-    // The introduction link opens a message to the first person of the path, ready to send.
-    await d2.getByRole('link', { name: 'Ask xavi for an introduction' }).click();
-    const c3 = await visible(page.getByTestId('compose-form'));
-    await expect.poll(() => c3.getByTestId('decision-message').getAttribute('data-allowed'), { timeout: T }).toBe('true');
-    expect(await c3.getByLabel('Message').inputValue()).toContain('introduce me to tomas');
+    // The introduction link opens the introductions flow on Yuki's profile, through Xavi.
+    await d2.getByRole('link', { name: /Ask Xavi Xu to introduce you to Yuki Young/ }).click();
+    await visible(page.locator('[data-testid="profile"][data-handle="yuki"]'));
+    const panel = await visible(page.getByTestId('introduction-panel'));
+    expect(await panel.getByRole('radio', { name: /Xavi Xu/ }).isChecked()).toBe(true);
   }, 120_000);
 
   it('a message request is accepted from the requests folder', async () => {

@@ -6,15 +6,34 @@ import { describe, expect, it } from 'vitest';
 import { REASONS } from '../../src/policy/types.js';
 // the web UI gets the policy from GET /v1/policy; here, the defaults the server starts with
 import { DEFAULT_POLICY } from '../../src/policy/index.js';
-import { introductionReasonText, reasonText } from '../../web/src/text.js';
+import { ERROR_CODES } from '../../src/contract/codes.js';
+import { introductionReasonText, reasonAction, reasonText, REASON_TEXT } from '../../web/src/text.js';
 
 describe('web UI wording of reason codes', () => {
-  const fallback = reasonText('no_such_code_at_all');
+  const fallback = reasonText('no_such_code_at_all', DEFAULT_POLICY);
 
   it.each([...REASONS])('%s has a sentence', (code) => {
     const text = reasonText(code, DEFAULT_POLICY);
     expect(text).not.toBe(fallback);
     expect(text.length).toBeGreaterThan(5);
+  });
+
+  // REASON_TEXT is a Record over the contract's ErrorCode union: the compiler fails on a missing code;
+  // this checks the sentences are real ones, and that the words are told apart
+  it.each([...ERROR_CODES])('error code %s has a sentence', (code) => {
+    const text = reasonText(code, DEFAULT_POLICY);
+    expect(text).not.toBe(fallback);
+    expect(text.length).toBeGreaterThan(5);
+  });
+
+  it('has no wording for codes the contract does not know (a typo in REASON_TEXT would be an extra key)', () => {
+    const known = new Set<string>([...ERROR_CODES, 'network_error', 'aborted']);
+    expect(Object.keys(REASON_TEXT).filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it('recipient_unavailable reads as "not found", not as a block, and offers search', () => {
+    expect(reasonText('recipient_unavailable', DEFAULT_POLICY)).toMatch(/couldn't find/);
+    expect(reasonAction('recipient_unavailable')?.href).toBe('#/search');
   });
 
   it('introduction refusals read as introductions', () => {

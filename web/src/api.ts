@@ -12,14 +12,17 @@ export type {
   Conversation,
   Decision,
   Degree,
+  ErrorCode,
   Folder,
   Introduction,
   Invitation,
   List,
   Me,
   Member,
+  MemberAndAbout,
   MemberStatus,
   Message,
+  MessageAndConversation,
   Notification,
   NotificationKind,
   OpenTo,
@@ -99,8 +102,10 @@ export const api = {
   unblock: (handle: string) => client.deleteBlocksByHandle({ params: { handle } }),
   /** Blocks lists show handle and name only (DOMAIN.md 7). */
   blocks: (cursor?: string | null) => client.getBlocks({ query: page(cursor, 100) }),
-  search: (q: string, degrees: number[], cursor?: string | null) =>
-    client.getSearchMembers({ query: { q, degree: degrees.length ? degrees.join(',') : undefined, ...page(cursor, 25) } }),
+  search: (q: string, degrees: number[], cursor?: string | null, limit = 25, signal?: AbortSignal) =>
+    client.getSearchMembers({ query: { q, degree: degrees.length ? degrees.join(',') : undefined, ...page(cursor, limit) } }, { signal }),
+  follows: (direction: 'following' | 'followers', cursor?: string | null) => client.getFollows({ query: { direction, ...page(cursor, 50) } }),
+  patchProfile: (b: { name?: string; headline?: string; about?: string }) => client.patchMeProfile({ body: b }),
   suggestions: () => client.getSuggestions({ query: { limit: 20 } }),
 
   // invitations

@@ -25,6 +25,8 @@ export interface Session {
   invitationsReceived: number;
   /** polite screen-reader (and visible) announcement */
   announce: (text: string) => void;
+  /** Clears the announcement (and its toast) when it was made on an earlier screen (not just before navigating here). */
+  dismiss: () => void;
   announcement: string;
   /** pages the caller administers (created here, or named by the server in /v1/me `pages`) */
   pages: Member[];
@@ -144,6 +146,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     api
       .me()
       .then((m) => {
+        // quotas too: a grant of InMail credits arrives as a notification
+        setMeState(m);
         if (m.unread) setUnread(m.unread);
       })
       .catch(() => {
@@ -206,7 +210,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [clearSession]);
 
   const announceTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const announcedAt = useRef(0);
+  const dismiss = useCallback(() => {
+    // an announcement made in the last second goes with the navigation that followed it ("Message sent." → the conversation)
+    if (Date.now() - announcedAt.current < 1000) return;
+    if (announceTimer.current) clearTimeout(announceTimer.current);
+    setAnnouncement('');
+  }, []);
   const announce = useCallback((text: string) => {
+    announcedAt.current = Date.now();
     // re-set so that the same text is announced twice in a row; clear after a while (the toast goes too)
     setAnnouncement('');
     if (announceTimer.current) clearTimeout(announceTimer.current);
@@ -262,6 +274,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     refreshUnread,
     invitationsReceived,
     announce,
+    dismiss,
     announcement,
     pages,
     rememberPage,

@@ -1,5 +1,5 @@
 /** Plain-English words for codes, tiers, degrees, dates. Everything here returns text, never HTML. */
-import type { ApiError, Channel, Decision, Degree, Policy, Tier, Unlock } from './api';
+import type { ApiError, Channel, Decision, Degree, ErrorCode, Policy, Tier } from './api';
 import { NETWORK_ERROR } from './api';
 
 export const TIER_NAMES: Record<Tier, string> = {
@@ -53,93 +53,92 @@ export function formatBytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** The codes the web shows besides the API's: a request that never got an answer, a cancelled upload. */
+export type ClientCode = typeof NETWORK_ERROR | 'aborted';
+
 /**
- * Every reason / error code of API.md, as a sentence a member understands.
- * `p` supplies the numbers of the policy in force.
+ * Every reason code and error code of API.md (the contract's union), as a sentence a member
+ * understands. A Record over the union: a code added to src/contract/codes.ts without wording here
+ * fails the typecheck. `p` supplies the numbers of the policy in force.
  */
+export const REASON_TEXT: Record<ErrorCode | ClientCode, (p: Policy) => string> = {
+  ok: () => 'Allowed.',
+  self: () => "That's you: you can't do this with your own profile.",
+  sender_restricted: () =>
+    'Your account is restricted after reports of spam or abuse. You can read, but you cannot send invitations or messages until a moderator reviews it.',
+  sender_inactive: () => 'Your account is deactivated. Reactivate it in Settings to send invitations or messages.',
+  recipient_unavailable: () => "We couldn't find this member. Check the name, or search for them.",
+  recipient_settings: () => "This member's settings don't allow messages from you: they only accept messages from people closer to them in their network.",
+  not_in_reach: () => 'This member is outside the reach of your plan, so you cannot message them for free.',
+  no_inmail_credits: () => 'You have no InMail credits left.',
+  inmail_not_accepted: () => "This member doesn't accept InMail.",
+  connection_cap: (p) => `You have reached the limit of ${p.connectionCap.toLocaleString()} connections, so you can't send or accept invitations.`,
+  recipient_connection_cap: (p) =>
+    `This member has reached the limit of ${p.connectionCap.toLocaleString()} connections and can't be invited. You can follow or message them instead.`,
+  invitation_pending: () => 'There is already a pending invitation between you and this member.',
+  already_connected: () => 'You are already connected.',
+  withdraw_cooldown: (p) => `You withdrew an invitation to this member recently, and must wait ${p.withdrawCooldownDays} days before inviting them again.`,
+  weekly_invitation_limit: (p) => `You have sent the most invitations allowed in 7 days (${p.invitationsPerWeek}). Try again later.`,
+  note_limit: (p) =>
+    `Free members can add a note to ${p.notesPerMonthFree} invitations a month, and you have used them all. Send the invitation without a note, or ask your administrator for Career.`,
+  note_too_long: (p) => `The note is too long: it can be at most ${p.noteMaxChars} characters.`,
+  email_required: () => "Several people said they don't know you, so you can only invite members whose e-mail address you know. Enter their e-mail address.",
+  pages_cannot_invite: () => "Pages can't send or receive invitations. Follow the page instead.",
+  awaiting_response: (p) =>
+    `Your message request hasn't been accepted yet. You can send ${p.followUpsWhilePending === 1 ? 'one follow-up' : `${p.followUpsWhilePending} follow-ups`} until they accept.`,
+  monthly_limit: () => "You have reached this month's limit of new conversations. Try again next month.",
+  bulk_flagged: () =>
+    'You sent the same message to many people, so new conversations with people outside your connections are paused until a moderator reviews your account.',
+  too_long: () => 'The text is too long. Shorten it and try again.',
+  rate_limited: () => "You're doing that too fast. Wait a moment and try again.",
+  reblock_cooldown: (p) => `You unblocked this member recently. You can block them again ${p.reblockCooldownHours} hours after unblocking.`,
+  pages_cannot_ignore: () => "Requests to a page can't be ignored. Accept or delete them.",
+  request_not_accepted: () => 'Accept this message request before you reply to it.',
+  introductions_paused: () => 'This member is not taking introduction requests from you for now. You can ask another mutual connection instead.',
+  // error codes (API.md "Conventions")
+  invalid_request: () => 'Some of the information is not valid.',
+  unauthenticated: () => 'Your session has ended. Please sign in again.',
+  forbidden: () => "You don't have permission to do that.",
+  forbidden_origin: () => 'This request came from another site, so it was refused. Reload Liaison and try again.',
+  wrong_password: () => 'That password is not right.',
+  not_found: () => "This page doesn't exist, or isn't available to you.",
+  method_not_allowed: () => "Liaison can't do that here. Reload the page and try again.",
+  not_acceptable: () => "Liaison can't answer in a form this page understands. Reload the page and try again.",
+  conflict: () => 'That is already taken or has already been done.',
+  payload_too_large: (p) => `The file is too large: attachments can be at most ${formatBytes(p.attachmentMaxBytes)}.`,
+  unsupported_media_type: () => "Liaison can't read what was sent. Reload the page and try again.",
+  unsupported_attachment_type: () => 'This type of file cannot be attached. Attach an image, a PDF, an office document or a plain text file.',
+  storage_quota: (p) =>
+    `Your attachments use all of your ${formatBytes(p.attachmentQuotaBytes)} of storage. Delete old conversations with attachments to make room.`,
+  service_unavailable: () => 'Liaison is briefly unavailable.',
+  insufficient_storage: () => 'Liaison has no room to store attachments right now. Send the message without them, or try again later.',
+  internal: () => 'Something went wrong on our side. Please try again.',
+  // client-side
+  [NETWORK_ERROR]: () => "We can't reach Liaison right now. Check your connection and try again.",
+  aborted: () => 'Cancelled.',
+};
+
+/** Where a code has a next step the member can take, the link to it. */
+export const REASON_ACTION: Partial<Record<ErrorCode, { label: string; href: string }>> = {
+  sender_inactive: { label: 'Open Settings', href: '#/settings' },
+  unauthenticated: { label: 'Sign in', href: '#/signin' },
+  connection_cap: { label: 'Review your connections', href: '#/network' },
+  recipient_unavailable: { label: 'Search for people', href: '#/search' },
+  storage_quota: { label: 'Open your messages', href: '#/messages' },
+};
+
+function isKnownCode(code: string): code is ErrorCode | ClientCode {
+  return Object.prototype.hasOwnProperty.call(REASON_TEXT, code);
+}
+
+/** The sentence for a code; a code this version does not know (a newer server) reads as a generic failure. */
 export function reasonText(code: string, p: Policy): string {
-  switch (code) {
-    case 'ok':
-      return 'Allowed.';
-    case 'self':
-      return "That's you: you can't do this with your own profile.";
-    case 'sender_restricted':
-      return 'Your account is restricted after reports of spam or abuse. You can read, but you cannot send invitations or messages until a moderator reviews it.';
-    case 'sender_inactive':
-      return 'Your account is deactivated. Reactivate it in Settings to send invitations or messages.';
-    case 'recipient_unavailable':
-      return 'This member is not available.';
-    case 'recipient_settings':
-      return "This member's settings don't allow messages from you: they only accept messages from people closer to them in their network.";
-    case 'not_in_reach':
-      return 'This member is outside the reach of your plan, so you cannot message them for free.';
-    case 'no_inmail_credits':
-      return 'You have no InMail credits left.';
-    case 'inmail_not_accepted':
-      return "This member doesn't accept InMail.";
-    case 'connection_cap':
-      return `You have reached the limit of ${p.connectionCap.toLocaleString()} connections, so you can't send or accept invitations.`;
-    case 'recipient_connection_cap':
-      return `This member has reached the limit of ${p.connectionCap.toLocaleString()} connections and can't be invited. You can follow or message them instead.`;
-    case 'invitation_pending':
-      return 'There is already a pending invitation between you and this member.';
-    case 'already_connected':
-      return 'You are already connected.';
-    case 'withdraw_cooldown':
-      return `You withdrew an invitation to this member recently, and must wait ${p.withdrawCooldownDays} days before inviting them again.`;
-    case 'weekly_invitation_limit':
-      return `You have sent the most invitations allowed in 7 days (${p.invitationsPerWeek}). Try again later.`;
-    case 'note_limit':
-      return `Free members can add a note to ${p.notesPerMonthFree} invitations a month, and you have used them all. Send the invitation without a note, or upgrade.`;
-    case 'note_too_long':
-      return `The note is too long: it can be at most ${p.noteMaxChars} characters.`;
-    case 'email_required':
-      return "Several people said they don't know you, so you can only invite members whose e-mail address you know. Enter their e-mail address.";
-    case 'pages_cannot_invite':
-      return "Pages can't send or receive invitations. Follow the page instead.";
-    case 'awaiting_response':
-      return `Your message request hasn't been accepted yet. You can send ${p.followUpsWhilePending === 1 ? 'one follow-up' : `${p.followUpsWhilePending} follow-ups`} until they accept.`;
-    case 'monthly_limit':
-      return "You have reached this month's limit of new conversations. Try again next month.";
-    case 'bulk_flagged':
-      return 'You sent the same message to many people, so new conversations with people outside your connections are paused until our team reviews your account.';
-    case 'too_long':
-      return 'The text is too long. Shorten it and try again.';
-    case 'rate_limited':
-      return "You're doing that too fast. Wait a moment and try again.";
-    case 'reblock_cooldown':
-      return `You unblocked this member recently. You can block them again ${p.reblockCooldownHours} hours after unblocking.`;
-    case 'pages_cannot_ignore':
-      return "Requests to a page can't be ignored. Accept or delete them.";
-    case 'request_not_accepted':
-      return 'Accept this message request before you reply to it.';
-    case 'introductions_paused':
-      return 'This member is not taking introduction requests from you for now. You can ask another mutual connection instead.';
-    // transport-level codes
-    case 'invalid_request':
-      return 'Some of the information is not valid.';
-    case 'unauthenticated':
-      return 'Your session has ended. Please sign in again.';
-    case 'not_found':
-      return "This page doesn't exist, or isn't available to you.";
-    case 'conflict':
-      return 'That is already taken or has already been done.';
-    case 'payload_too_large':
-      return `The file is too large: attachments can be at most ${formatBytes(p.attachmentMaxBytes)}.`;
-    case 'unsupported_attachment_type':
-      return 'This type of file cannot be attached. Attach an image, a PDF, an office document or a plain text file.';
-    case 'forbidden':
-      return "You don't have permission to do that.";
-    case NETWORK_ERROR:
-      return "We can't reach Liaison right now. Check your connection and try again.";
-    case 'aborted':
-      return 'Cancelled.';
-    case 'internal':
-    case 'server_error':
-      return 'Something went wrong on our side. Please try again.';
-    default:
-      return 'Something went wrong. Please try again.';
-  }
+  return isKnownCode(code) ? REASON_TEXT[code](p) : 'Something went wrong. Please try again.';
+}
+
+/** The action link of a code, if it has one. */
+export function reasonAction(code: string): { label: string; href: string } | undefined {
+  return isKnownCode(code) && code !== NETWORK_ERROR && code !== 'aborted' ? REASON_ACTION[code] : undefined;
 }
 
 /** Codes whose server-supplied message adds useful detail (which field is wrong). */
@@ -156,26 +155,6 @@ export function errorText(e: ApiError, p: Policy, overrides: Record<string, stri
     text += ` You can try again in ${plural(Math.ceil(e.retryAfter), 'second')}.`;
   }
   return text;
-}
-
-export type UnlockContext = 'message' | 'connect' | 'other';
-
-/** The required unlock wording (web/README.md lists it). */
-export function unlockText(u: Unlock, context: UnlockContext = 'message'): string {
-  switch (u.kind) {
-    case 'upgrade':
-      return context === 'message' ? `Upgrade to ${tierName(u.tier)} to message them` : `Upgrade to ${tierName(u.tier)}`;
-    case 'inmail':
-      return `Send an InMail (${plural(u.credits, 'credit')})`;
-    case 'connect':
-      return 'Connect first';
-    case 'introduction':
-      return `Ask ${u.via[0] ?? 'a mutual connection'} for an introduction`;
-    case 'wait':
-      return `You can try again on ${formatDate(u.until)}`;
-    case 'remove_connection':
-      return 'Remove a connection to make room';
-  }
 }
 
 export const CHANNEL_NAMES: Record<Channel, string> = {

@@ -1,142 +1,24 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { api } from '../api';
+import { cached } from '../hooks/conversationCache';
 import { link, navigate, useRoute, type Route } from '../router';
 import { useSession } from '../session';
-import { useStreamStatus } from '../stream';
 import { SignIn, SignUp } from './Auth';
-import { CountBadge, ErrorNotice, Loading, ScreenHeading, useAction } from './common';
-import { IntroductionsWaitingBadge } from './Introductions';
-import { ComposeScreen, ConversationScreen, MessagesScreen } from './Messages';
+import { ErrorNotice, Loading, ScreenHeading, useAction } from './common';
+import { Header, section, storeActing } from './Header';
+import { HomeScreen } from './Home';
+import { ComposeScreen } from './messages/Compose';
+import { ConversationScreen } from './messages/Conversation';
+import { ConversationPane, MessagesScreen } from './messages/Inbox';
 import { NetworkScreen } from './Network';
-import { NotificationBell, NotificationsScreen } from './Notifications';
+import { NotificationsScreen } from './Notifications';
 import { PagesScreen } from './Pages';
-import { MutualsScreen, ProfileScreen } from './Profile';
+import { PlansScreen } from './Plans';
+import { FollowsScreen } from './profile/Follows';
+import { MutualsScreen } from './profile/Mutuals';
+import { ProfileScreen } from './profile/ProfileScreen';
+import { SearchScreen } from './Search';
 import { SettingsScreen } from './Settings';
-
-const ACTING_KEY = 'liaison.actingAs';
-
-function storedActing(): string | null {
-  try {
-    return sessionStorage.getItem(ACTING_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function storeActing(as: string | null): void {
-  try {
-    if (as) sessionStorage.setItem(ACTING_KEY, as);
-    else sessionStorage.removeItem(ACTING_KEY);
-  } catch {
-    /* ignore */
-  }
-}
-
-function section(route: Route): string {
-  return route.path[0] ?? '';
-}
-
-function Header({ route }: { route: Route }) {
-  const session = useSession();
-  const { me, pages, unread, authed } = session;
-  const status = useStreamStatus();
-  const onMessages = section(route) === 'messages';
-  const as = onMessages ? route.query.get('as') : storedActing();
-  const totalUnread = unread.inbox + unread.requests;
-
-  const current = (s: string) => (section(route) === s ? 'page' : undefined);
-
-  return (
-    <header className="site-header">
-      <div className="header-inner">
-        {/* no aria-label: the visible name, "Liaison", is the accessible name (WCAG 2.5.3) */}
-        <a className="brand" href={authed ? '#/messages' : '#/signin'}>
-          <span className="brand-mark" aria-hidden="true">
-            L
-          </span>
-          <span className="brand-name">Liaison</span>
-        </a>
-        {authed && me ? (
-          <>
-            <nav aria-label="Main" className="main-nav">
-              <a href={link(['messages'], as ? { as } : undefined)} aria-current={current('messages')} data-testid="nav-messages">
-                Messaging
-                <CountBadge count={totalUnread} label="unread" testId="nav-unread" />
-              </a>
-              <a href="#/network" aria-current={current('network')} data-testid="nav-network">
-                My network
-                <CountBadge count={session.invitationsReceived} label="pending invitations" testId="nav-invitations" />
-                <IntroductionsWaitingBadge />
-              </a>
-              <a href="#/pages" aria-current={current('pages')} data-testid="nav-pages">
-                Pages
-              </a>
-              <a href="#/settings" aria-current={current('settings')} data-testid="nav-settings">
-                Settings
-              </a>
-              <a
-                href={link(['profile', me.member.handle])}
-                aria-current={section(route) === 'profile' && route.path[1] === me.member.handle ? 'page' : undefined}
-                data-testid="nav-me"
-              >
-                Me
-              </a>
-            </nav>
-            <div className="header-tools">
-              <NotificationBell current={section(route) === 'notifications'} />
-              {pages.length > 0 && (
-                <label className="acting-switch">
-                  <span>Acting as</span>
-                  <select
-                    value={as ?? ''}
-                    data-testid="acting-as-select"
-                    onChange={(e) => {
-                      const v = e.target.value || null;
-                      storeActing(v);
-                      navigate(link(['messages'], v ? { as: v } : undefined));
-                    }}
-                  >
-                    <option value="">Myself ({me.member.name})</option>
-                    {pages.map((p) => (
-                      <option key={p.handle} value={p.handle}>
-                        {p.name} (page)
-                      </option>
-                    ))}
-                  </select>
-                </label>
-              )}
-              <span className={`stream-status stream-${status}`} data-testid="stream-status" title="Live updates">
-                <span aria-hidden="true" className="dot" />
-                <span className="visually-hidden">Live updates: </span>
-                {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline'}
-              </span>
-              <button
-                type="button"
-                className="btn btn-secondary btn-small"
-                onClick={async () => {
-                  await session.signOut();
-                  storeActing(null);
-                  navigate('#/signin');
-                }}
-              >
-                Sign out
-              </button>
-            </div>
-          </>
-        ) : (
-          <nav aria-label="Main" className="main-nav">
-            <a href="#/signin" aria-current={current('signin')}>
-              Sign in
-            </a>
-            <a href="#/signup" aria-current={current('signup')}>
-              Sign up
-            </a>
-          </nav>
-        )}
-      </div>
-    </header>
-  );
-}
 
 function DeactivatedBanner() {
   const session = useSession();
@@ -179,7 +61,7 @@ function NotFound() {
     <section>
       <ScreenHeading>Page not found</ScreenHeading>
       <p>
-        There is nothing at this address. <a href="#/messages">Go to your messages</a>.
+        There is nothing at this address. <a href="#/home">Go home</a>.
       </p>
     </section>
   );
@@ -200,7 +82,18 @@ function Screen({ route }: { route: Route }) {
 
   switch (s0) {
     case undefined:
-      return <RedirectTo href="#/messages" />;
+      return <RedirectTo href="#/home" />;
+    case 'home':
+      return <HomeScreen />;
+    case 'search': {
+      const deg = (route.query.get('degree') ?? '')
+        .split(',')
+        .map(Number)
+        .filter((d) => d === 1 || d === 2 || d === 3);
+      return <SearchScreen q={(route.query.get('q') ?? '').trim()} degrees={deg} />;
+    }
+    case 'plans':
+      return <PlansScreen highlight={s1 ?? route.query.get('tier')} />;
     case 'me':
       return me ? <RedirectTo href={link(['profile', me.member.handle])} /> : <Loading />;
     case 'profile':
@@ -208,6 +101,7 @@ function Screen({ route }: { route: Route }) {
       if (s2 === 'mutuals') return <MutualsScreen key={s1} handle={s1} />;
       return <ProfileScreen key={s1} handle={s1} introduce={route.query.get('introduce')} />;
     case 'network':
+      if (s1 === 'followers' || s1 === 'following') return <FollowsScreen key={s1} direction={s1} />;
       return <NetworkScreen />;
     case 'messages': {
       const as = route.query.get('as');
@@ -217,20 +111,19 @@ function Screen({ route }: { route: Route }) {
         return <MessagesScreen key={`${folder}:${as ?? ''}`} folder={folder} as={as} />;
       }
       if (s1 === 'new') {
-        return (
-          <ComposeScreen
-            key={route.raw}
-            initialTo={route.query.get('to') ?? ''}
-            channel={route.query.get('channel')}
-            initialBody={route.query.get('body') ?? ''}
-            as={as}
-          />
-        );
+        return <ComposeScreen key={route.raw} initialTo={route.query.get('to') ?? ''} initialBody={route.query.get('body') ?? ''} as={as} />;
       }
-      return <ConversationScreen key={`${s1}:${as ?? ''}`} id={s1} as={as} />;
+      // a wide screen shows the folder beside the conversation (the split view); a phone, the conversation alone
+      return (
+        <div className="split-view">
+          <ConversationPane key={`pane:${as ?? ''}`} folder={cached(s1, as)?.folder ?? 'inbox'} as={as} activeId={s1} />
+          <ConversationScreen key={`${s1}:${as ?? ''}`} id={s1} as={as} />
+        </div>
+      );
     }
     case 'settings':
-      return <SettingsScreen upgrade={route.query.get('upgrade')} />;
+      if (route.query.get('upgrade')) return <RedirectTo href={link(['plans', route.query.get('upgrade') ?? ''])} />;
+      return <SettingsScreen />;
     case 'pages':
       return <PagesScreen />;
     case 'notifications':
@@ -254,9 +147,24 @@ export function App() {
     if (section(route) === 'messages') storeActing(route.query.get('as'));
   }, [route]);
 
+  // a toast belongs to the screen it was shown on: a new screen clears it
+  const screenKey = route.raw.split('?')[0];
+  const { dismiss } = session;
+  const firstScreen = useRef(true);
+  useEffect(() => {
+    if (firstScreen.current) {
+      firstScreen.current = false;
+      return;
+    }
+    dismiss();
+  }, [screenKey, dismiss]);
+
   useEffect(() => {
     const name = section(route);
     const titles: Record<string, string> = {
+      home: 'Home',
+      search: 'Search',
+      plans: 'Plans',
       signin: 'Sign in',
       signup: 'Sign up',
       network: 'My network',

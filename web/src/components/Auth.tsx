@@ -52,7 +52,7 @@ export function SignUp() {
     if (res) {
       await session.signedIn(res.member);
       session.announce(`Welcome to Liaison, ${res.member.name}.`);
-      navigate('#/profile/' + encodeURIComponent(res.member.handle));
+      navigate('#/home');
     }
   }
 
@@ -141,7 +141,7 @@ export function SignIn({ next, notice }: { next?: string; notice?: string }) {
     const res = await run(() => api.signIn({ login: login.trim(), password }));
     if (res) {
       await session.signedIn(res.member);
-      navigate(next && !next.startsWith('/sign') ? '#' + next : '#/messages');
+      navigate(next && !next.startsWith('/sign') ? '#' + next : '#/home');
     }
   }
 

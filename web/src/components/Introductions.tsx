@@ -266,6 +266,9 @@ export function IntroductionsToForward() {
     if (e.type === 'introduction.asked') list.reload();
   });
   usePollWhileOffline(list.reload, 15_000);
+  // an empty card collapses, unless it just emptied under the member's eyes (they forwarded the last one)
+  const everHad = useRef(false);
+  if (list.items.length > 0) everHad.current = true;
   const done = (text: string) => {
     announce(text);
     list.reload();
@@ -273,6 +276,7 @@ export function IntroductionsToForward() {
     // the item is gone: keep the keyboard user in the section
     headingRef.current?.focus();
   };
+  if (list.state.status === 'ok' && list.items.length === 0 && !everHad.current) return null;
   return (
     <section className="card" aria-labelledby="introductions-title" data-testid="section-introductions" id="introductions">
       <h2 id="introductions-title" ref={headingRef} tabIndex={-1}>
@@ -312,6 +316,7 @@ export function IntroductionsAsked() {
     if (e.type === 'message.created' && field<string>(field(e.data, 'message'), 'channel') === 'introduction') list.reload();
   });
   usePollWhileOffline(list.reload, 15_000);
+  if (list.state.status === 'ok' && list.items.length === 0) return null;
   return (
     <section className="card" aria-labelledby="introductions-asked-title" data-testid="section-introductions-asked">
       <h2 id="introductions-asked-title">Introductions you asked for</h2>

@@ -1,13 +1,14 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, type Invitation, type Member, type SearchResult, type Suggestion } from '../api';
+import { useState, type ReactNode } from 'react';
+import { usePagedList } from '../hooks/usePagedList';
+import { api, type Invitation, type Member, type Suggestion } from '../api';
 import { link } from '../router';
 import { useSession } from '../session';
 import { usePollWhileOffline, useStreamEvents } from '../stream';
 import { formatDate, plural } from '../text';
-import { CountBadge, DegreeBadge, Empty, ErrorNotice, Loading, MemberSummary, MoreButton, ScreenHeading, useAction, useAsync, useFieldId } from './common';
+import { ActionMenu, CountBadge, Empty, ErrorNotice, Loading, MemberSummary, MoreButton, ScreenHeading, useAction, useAsync } from './common';
 import { IntroductionsAsked, IntroductionsToForward } from './Introductions';
 
-function ReceivedInvitation({ inv, onDone }: { inv: Invitation; onDone: () => void }) {
+export function ReceivedInvitation({ inv, onDone }: { inv: Invitation; onDone: () => void }) {
   const { announce, refreshMe } = useSession();
   const { busy, error, run } = useAction();
   const act = async (a: 'accept' | 'ignore' | 'report', done: string) => {
@@ -119,9 +120,11 @@ function ConnectionItem({ member, onDone }: { member: Member; onDone: () => void
           Message
         </a>
         {!confirm ? (
-          <button type="button" className="btn btn-link btn-small" onClick={() => setConfirm(true)} aria-label={`Remove connection with ${member.name}`}>
-            Remove
-          </button>
+          <ActionMenu label={`More actions for ${member.name}`}>
+            <button type="button" className="menu-item menu-item-danger" onClick={() => setConfirm(true)}>
+              Remove connection
+            </button>
+          </ActionMenu>
         ) : (
           <>
             <button
@@ -152,7 +155,7 @@ function ConnectionItem({ member, onDone }: { member: Member; onDone: () => void
   );
 }
 
-function SuggestionItem({ s }: { s: Suggestion }) {
+export function SuggestionItem({ s }: { s: Suggestion }) {
   const { announce } = useSession();
   const { busy, error, run } = useAction();
   const [sent, setSent] = useState(false);
@@ -190,128 +193,33 @@ function SuggestionItem({ s }: { s: Suggestion }) {
   );
 }
 
-function useList<T>(fetchPage: (cursor: string | null) => Promise<{ items: T[]; nextCursor: string | null }>, deps: unknown[]) {
-  const [items, setItems] = useState<T[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, reload] = useAsync(async () => {
-    const l = await fetchPage(null);
-    setItems(l.items);
-    setCursor(l.nextCursor);
-    return true;
-  }, deps);
-  const more = useAction();
-  const loadMore = () =>
-    cursor &&
-    more.run(async () => {
-      const l = await fetchPage(cursor);
-      setItems((prev) => [...prev, ...l.items]);
-      setCursor(l.nextCursor);
-    });
-  return { items, cursor, state, reload, more, loadMore };
-}
-
-function Section({ id, title, count, children }: { id: string; title: string; count?: number; children: ReactNode }) {
+function Section({ id, title, count, urgent = false, children }: { id: string; title: string; count?: number; urgent?: boolean; children: ReactNode }) {
   return (
     <section className="card" aria-labelledby={`${id}-title`} data-testid={`section-${id}`}>
       <h2 id={`${id}-title`}>
         {title}
-        {count != null && <CountBadge count={count} label="pending" testId={`count-${id}`} />}
+        {count != null &&
+          (urgent ? (
+            <CountBadge count={count} label="pending" testId={`count-${id}`} />
+          ) : (
+            count > 0 && (
+              <span className="muted count-plain" data-testid={`count-${id}`}>
+                {' '}
+                ({count})
+              </span>
+            )
+          ))}
       </h2>
       {children}
     </section>
   );
 }
 
-function SearchPanel() {
-  const id = useFieldId('search');
-  const [q, setQ] = useState('');
-  const [degrees, setDegrees] = useState<number[]>([]);
-  const [results, setResults] = useState<SearchResult[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [lastQuery, setLastQuery] = useState<{ q: string; degrees: number[] } | null>(null);
-  const { busy, error, run } = useAction();
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    const query = { q: q.trim(), degrees: [...degrees].sort() };
-    const l = await run(() => api.search(query.q, query.degrees));
-    if (l) {
-      setResults(l.items);
-      setCursor(l.nextCursor);
-      setLastQuery(query);
-    }
-  }
-
-  const toggle = (d: number) => setDegrees((prev) => (prev.includes(d) ? prev.filter((x) => x !== d) : [...prev, d]));
-
-  return (
-    <>
-      <form role="search" aria-label="Find people" onSubmit={submit} className="search-form">
-        <div className="field">
-          <label htmlFor={`${id}-q`}>Search people</label>
-          <input id={`${id}-q`} type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="Name or handle" />
-        </div>
-        <fieldset className="degree-filter">
-          <legend>Degree</legend>
-          {[1, 2, 3].map((d) => (
-            <label key={d} className="checkbox">
-              <input type="checkbox" checked={degrees.includes(d)} onChange={() => toggle(d)} />
-              {d === 1 ? '1st' : d === 2 ? '2nd' : '3rd'}
-            </label>
-          ))}
-        </fieldset>
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Searching…' : 'Search'}
-        </button>
-      </form>
-      <ErrorNotice error={error} />
-      <div aria-live="polite">
-        {results && results.length === 0 && <Empty>No one matches “{lastQuery?.q}”.</Empty>}
-        {results && results.length > 0 && (
-          <>
-            <p className="muted small">
-              {plural(results.length, 'result')}
-              {cursor ? ' so far' : ''}
-            </p>
-            <ul className="list" data-testid="search-results">
-              {results.map((r) => (
-                <li key={r.member.id} className="list-item" data-testid="search-result" data-handle={r.member.handle}>
-                  <MemberSummary
-                    member={r.member}
-                    extra={
-                      <>
-                        {' '}
-                        <DegreeBadge degree={r.degree} />
-                      </>
-                    }
-                  />
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-      </div>
-      {cursor && lastQuery && (
-        <MoreButton
-          busy={busy}
-          onClick={() =>
-            run(async () => {
-              const l = await api.search(lastQuery.q, lastQuery.degrees, cursor);
-              setResults((prev) => [...(prev ?? []), ...l.items]);
-              setCursor(l.nextCursor);
-            })
-          }
-        />
-      )}
-    </>
-  );
-}
-
 export function NetworkScreen() {
   const { me } = useSession();
-  const received = useList((c) => api.invitations('received', c), []);
-  const sent = useList((c) => api.invitations('sent', c), []);
-  const connections = useList((c) => api.connections(c), []);
+  const received = usePagedList((c) => api.invitations('received', c), []);
+  const sent = usePagedList((c) => api.invitations('sent', c), []);
+  const connections = usePagedList((c) => api.connections(c), []);
   const [sugg, reloadSugg] = useAsync(() => api.suggestions(), []);
 
   useStreamEvents((e) => {
@@ -326,6 +234,8 @@ export function NetworkScreen() {
     received.reload();
     sent.reload();
   }, 15_000);
+
+  const hasSuggestions = sugg.status === 'ok' && sugg.data.items.length > 0;
 
   const afterReceived = () => {
     received.reload();
@@ -342,46 +252,35 @@ export function NetworkScreen() {
         </p>
       )}
 
-      <Section id="received" title="Invitations received" count={received.items.length}>
-        {received.state.status === 'loading' && <Loading />}
-        {received.state.status === 'error' && <ErrorNotice error={received.state.error} onRetry={received.reload} />}
-        {received.state.status === 'ok' && received.items.length === 0 && <Empty>No pending invitations.</Empty>}
-        {received.items.length > 0 && (
-          <ul className="list">
-            {received.items.map((inv) => (
-              <ReceivedInvitation key={inv.id} inv={inv} onDone={afterReceived} />
-            ))}
-          </ul>
-        )}
-        {received.cursor && <MoreButton busy={received.more.busy} onClick={received.loadMore} />}
-      </Section>
+      <p className="small">
+        <a href={link(['network', 'following'])}>People you follow</a> · <a href={link(['network', 'followers'])}>Your followers</a>
+      </p>
 
-      <Section id="sent" title="Invitations sent" count={sent.items.length}>
-        {sent.state.status === 'loading' && <Loading />}
-        {sent.state.status === 'error' && <ErrorNotice error={sent.state.error} onRetry={sent.reload} />}
-        {sent.state.status === 'ok' && sent.items.length === 0 && <Empty>You have no pending invitations sent.</Empty>}
-        {sent.items.length > 0 && (
-          <ul className="list">
-            {sent.items.map((inv) => (
-              <SentInvitation key={inv.id} inv={inv} onDone={sent.reload} />
-            ))}
-          </ul>
-        )}
-        {sent.cursor && <MoreButton busy={sent.more.busy} onClick={sent.loadMore} />}
-      </Section>
+      {/* cards with nothing in them collapse: only what has content, or is still loading, shows */}
+      {(received.state.status !== 'ok' || received.items.length > 0) && (
+        <Section id="received" title="Invitations received" count={received.items.length} urgent>
+          {received.state.status === 'loading' && <Loading />}
+          {received.state.status === 'error' && <ErrorNotice error={received.state.error} onRetry={received.reload} />}
+          {received.items.length > 0 && (
+            <ul className="list">
+              {received.items.map((inv) => (
+                <ReceivedInvitation key={inv.id} inv={inv} onDone={afterReceived} />
+              ))}
+            </ul>
+          )}
+          {received.cursor && <MoreButton busy={received.more.busy} onClick={received.loadMore} />}
+        </Section>
+      )}
 
       <IntroductionsToForward />
-      <IntroductionsAsked />
 
-      <Section id="search" title="Search">
-        <SearchPanel />
-      </Section>
-
-      <Section id="connections" title="Connections">
+      <Section id="connections" title="Connections" count={connections.items.length}>
         {connections.state.status === 'loading' && <Loading />}
         {connections.state.status === 'error' && <ErrorNotice error={connections.state.error} onRetry={connections.reload} />}
         {connections.state.status === 'ok' && connections.items.length === 0 && (
-          <Empty>No connections yet. Search for people you know, or look at the suggestions.</Empty>
+          <Empty>
+            No connections yet. {hasSuggestions ? 'People you may know are listed below.' : 'Search for people you know with the search box at the top.'}
+          </Empty>
         )}
         {connections.items.length > 0 && (
           <ul className="list">
@@ -393,18 +292,34 @@ export function NetworkScreen() {
         {connections.cursor && <MoreButton busy={connections.more.busy} onClick={connections.loadMore} />}
       </Section>
 
-      <Section id="suggestions" title="People you may know">
-        {sugg.status === 'loading' && <Loading />}
-        {sugg.status === 'error' && <ErrorNotice error={sugg.error} onRetry={reloadSugg} />}
-        {sugg.status === 'ok' && sugg.data.items.length === 0 && <Empty>No suggestions right now.</Empty>}
-        {sugg.status === 'ok' && sugg.data.items.length > 0 && (
-          <ul className="list">
-            {sugg.data.items.map((s) => (
-              <SuggestionItem key={s.member.id} s={s} />
-            ))}
-          </ul>
-        )}
-      </Section>
+      {(sent.state.status === 'error' || sent.items.length > 0) && (
+        <Section id="sent" title="Invitations sent" count={sent.items.length}>
+          {sent.state.status === 'error' && <ErrorNotice error={sent.state.error} onRetry={sent.reload} />}
+          {sent.items.length > 0 && (
+            <ul className="list">
+              {sent.items.map((inv) => (
+                <SentInvitation key={inv.id} inv={inv} onDone={sent.reload} />
+              ))}
+            </ul>
+          )}
+          {sent.cursor && <MoreButton busy={sent.more.busy} onClick={sent.loadMore} />}
+        </Section>
+      )}
+
+      <IntroductionsAsked />
+
+      {(sugg.status === 'error' || hasSuggestions) && (
+        <Section id="suggestions" title="People you may know">
+          {sugg.status === 'error' && <ErrorNotice error={sugg.error} onRetry={reloadSugg} />}
+          {sugg.status === 'ok' && sugg.data.items.length > 0 && (
+            <ul className="list">
+              {sugg.data.items.map((s) => (
+                <SuggestionItem key={s.member.id} s={s} />
+              ))}
+            </ul>
+          )}
+        </Section>
+      )}
     </div>
   );
 }

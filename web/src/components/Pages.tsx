@@ -1,40 +1,48 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Member } from '../api';
-import { link, navigate } from '../router';
+import { link } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorNotice, MemberSummary, ScreenHeading, useAction, useFieldId } from './common';
+import { RecipientPicker } from './messages/RecipientPicker';
 
 const HANDLE_RE = /^[a-z0-9_-]{3,30}$/i;
 
+/** Invite an admin by name (the picker searches names, connections first). */
 function AddAdmin({ page }: { page: Member }) {
-  const id = useFieldId('admin');
-  const [handle, setHandle] = useState('');
+  const [picked, setPicked] = useState<Member | null>(null);
+  const [round, setRound] = useState(0);
   const { busy, error, run } = useAction();
   const { announce } = useSession();
   return (
     <form
-      className="inline-form"
+      className="inline-form add-admin"
       aria-label={`Add an admin to ${page.name}`}
       onSubmit={async (e) => {
         e.preventDefault();
-        const h = handle.trim().replace(/^@/, '');
-        if (!h) return;
+        if (!picked) return;
         const ok = await run(async () => {
-          await api.addPageAdmin(page.handle, h);
+          await api.addPageAdmin(page.handle, picked.handle);
           return true;
         });
         if (ok) {
-          announce(`${h} is invited to administer ${page.name}: they become an admin when they accept.`);
-          setHandle('');
+          announce(`${picked.name} is invited to administer ${page.name}: they become an admin when they accept.`);
+          setPicked(null);
+          setRound((r) => r + 1);
         }
       }}
     >
-      <label htmlFor={id}>Admin handle</label>
-      <input id={id} value={handle} onChange={(e) => setHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
-      <button type="submit" className="btn btn-secondary btn-small" disabled={busy}>
+      <RecipientPicker
+        key={round}
+        picked={picked}
+        onPick={setPicked}
+        label="New admin"
+        hint="Type their name; your connections come first."
+        changeLabel="Change admin"
+      />
+      <button type="submit" className="btn btn-secondary btn-small" disabled={busy || !picked}>
         Invite admin
       </button>
-      <ErrorNotice error={error} overrides={{ not_found: 'There is no member with that handle.' }} />
+      <ErrorNotice error={error} overrides={{ not_found: 'We couldn’t find that member.' }} />
     </form>
   );
 }
@@ -48,9 +56,6 @@ export function PagesScreen() {
   const [headline, setHeadline] = useState('');
   const [fieldError, setFieldError] = useState<string | null>(null);
   const create = useAction();
-
-  const [openHandle, setOpenHandle] = useState('');
-  const open = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -76,22 +81,6 @@ export function PagesScreen() {
     }
   }
 
-  async function openInbox(e: FormEvent) {
-    e.preventDefault();
-    const h = openHandle.trim().replace(/^@/, '').toLowerCase();
-    if (!h) return;
-    // check that the caller administers it: the page's shared inbox answers only to admins
-    const ok = await open.run(async () => {
-      await api.conversations('inbox', h);
-      return true;
-    });
-    if (ok) {
-      const prof = await api.profile(h).catch(() => null);
-      rememberPage(prof?.member ?? { id: h, handle: h, name: h, kind: 'page', headline: '', tier: 'free', status: 'active' });
-      navigate(link(['messages'], { as: h }));
-    }
-  }
-
   return (
     <div className="pages">
       <ScreenHeading>Pages</ScreenHeading>
@@ -105,7 +94,7 @@ export function PagesScreen() {
                 <MemberSummary member={p} />
                 <div className="button-row">
                   <a className="btn btn-primary btn-small" href={link(['messages'], { as: p.handle })} data-testid="act-as-page">
-                    Act as {p.name}
+                    Open the inbox of {p.name}
                   </a>
                   <a className="btn btn-secondary btn-small" href={link(['profile', p.handle])}>
                     View page
@@ -116,20 +105,6 @@ export function PagesScreen() {
             ))}
           </ul>
         )}
-        <form className="inline-form" onSubmit={openInbox} aria-label="Open the inbox of a page you administer">
-          <label htmlFor={`${id}-open`}>Handle of a page you administer</label>
-          <input id={`${id}-open`} value={openHandle} onChange={(e) => setOpenHandle(e.target.value)} autoCapitalize="none" spellCheck={false} />
-          <button type="submit" className="btn btn-secondary btn-small" disabled={open.busy}>
-            Open its inbox
-          </button>
-        </form>
-        <ErrorNotice
-          error={open.error}
-          overrides={{
-            forbidden: "You aren't an admin of that page.",
-            not_found: "There's no page with that handle that you administer.",
-          }}
-        />
       </section>
 
       <section className="card" aria-labelledby="create-page-title">

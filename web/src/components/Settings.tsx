@@ -1,9 +1,22 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, DEFAULT_SETTINGS, NOTIFICATION_KINDS, type NotificationKind, type Settings } from '../api';
-import { navigate } from '../router';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import { api, DEFAULT_SETTINGS, NOTIFICATION_KINDS, type NotificationKind, type Settings, type SettingsPatch } from '../api';
+import { link, navigate } from '../router';
 import { useSession } from '../session';
 import { plural, tierName } from '../text';
 import { Empty, ErrorNotice, Loading, ScreenHeading, useAction, useAsync, useFieldId } from './common';
+
+type Saving = 'saving' | 'saved' | 'error';
+const SaveContext = createContext<Partial<Record<string, Saving>>>({});
+
+/** "Saving…" / "Saved" beside the control that changed (each control saves on change). */
+function SaveStatus({ name }: { name: string }) {
+  const status = useContext(SaveContext)[name];
+  return (
+    <span className={`save-status save-${status ?? 'idle'}`} data-testid={`saved-${name}`} role="status">
+      {status === 'saving' ? 'Saving…' : status === 'saved' ? 'Saved' : status === 'error' ? 'Not saved' : ''}
+    </span>
+  );
+}
 
 function Radio<T extends string>({
   name,
@@ -23,7 +36,9 @@ function Radio<T extends string>({
   const id = useFieldId(name);
   return (
     <fieldset className="field" aria-describedby={hint ? `${id}-hint` : undefined} data-testid={`setting-${name}`}>
-      <legend>{legend}</legend>
+      <legend>
+        {legend} <SaveStatus name={name} />
+      </legend>
       {options.map((o) => (
         <label key={o.value} className="radio">
           <input type="radio" name={`${id}-${name}`} value={o.value} checked={value === o.value} onChange={() => onChange(o.value)} />
@@ -46,7 +61,8 @@ function Toggle({ name, label, checked, onChange, hint }: { name: string; label:
       <label className="checkbox" htmlFor={id}>
         <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} aria-describedby={hint ? `${id}-hint` : undefined} />
         {label}
-      </label>
+      </label>{' '}
+      <SaveStatus name={name} />
       {hint && (
         <p className="hint" id={`${id}-hint`}>
           {hint}
@@ -191,225 +207,199 @@ function Account() {
   );
 }
 
-function Plans({ highlight }: { highlight: string | null }) {
-  const { policy, me } = useSession();
-  const tiers = ['free', 'career', 'business', 'sales_navigator'] as const;
-  const reach = (n: number) => (n >= 3 ? '1st, 2nd and 3rd degree' : n === 2 ? '1st and 2nd degree' : '1st degree');
-  return (
-    <section className="card" aria-labelledby="plans-title" id="plans" data-testid="plans">
-      <h2 id="plans-title">Plans</h2>
-      <ul className="plans">
-        {tiers.map((t) => (
-          <li
-            key={t}
-            className={`plan ${highlight === t ? 'plan-highlight' : ''} ${me?.member.tier === t ? 'plan-current' : ''}`}
-            aria-current={me?.member.tier === t ? 'true' : undefined}
-          >
-            <strong>{tierName(t)}</strong>
-            {me?.member.tier === t && <span className="badge">Your plan</span>}
-            <span>Message for free: {reach(policy.tierReach[t])}</span>
-            <span>{plural(policy.inmailMonthlyCredits[t], 'InMail credit')} a month</span>
-          </li>
-        ))}
-      </ul>
-      <p className="hint">Plans are managed by your Liaison operator; contact them to upgrade.</p>
-    </section>
-  );
-}
-
-export function SettingsScreen({ upgrade = null }: { upgrade?: string | null }) {
+export function SettingsScreen() {
   const session = useSession();
-  const { me, announce, policy } = session;
+  const { me, policy } = session;
   const [s, setS] = useState<Settings>(me?.settings ?? DEFAULT_SETTINGS);
-  const [saved, setSaved] = useState<Settings>(me?.settings ?? DEFAULT_SETTINGS);
-  const { busy, error, run } = useAction();
-  const [status, setStatus] = useState('');
+  const [status, setStatus] = useState<Partial<Record<string, Saving>>>({});
+  const { error, run } = useAction();
+  const timers = useRef<Record<string, ReturnType<typeof setTimeout>>>({});
 
   useEffect(() => {
     if (me) {
-      const merged = {
+      setS({
         ...DEFAULT_SETTINGS,
         ...me.settings,
         openTo: { ...DEFAULT_SETTINGS.openTo, ...me.settings.openTo },
         requestFilters: { ...DEFAULT_SETTINGS.requestFilters, ...me.settings.requestFilters },
         notifications: { ...DEFAULT_SETTINGS.notifications, ...me.settings.notifications },
-      };
-      setS(merged);
-      setSaved(merged);
+      });
     }
   }, [me]);
+  useEffect(() => {
+    const t = timers.current;
+    return () => Object.values(t).forEach(clearTimeout);
+  }, []);
 
   if (!me) return <Loading />;
   const premium = me.member.tier !== 'free';
-  const set = <K extends keyof Settings>(k: K, v: Settings[K]) => {
-    setStatus('');
-    setS((prev) => ({ ...prev, [k]: v }));
-  };
-  /** one field of a nested setting (openTo, requestFilters, notifications) */
-  const setIn = <K extends 'openTo' | 'requestFilters' | 'notifications'>(k: K, field: keyof Settings[K], v: boolean) => {
-    setStatus('');
-    setS((prev) => ({ ...prev, [k]: { ...prev[k], [field]: v } }));
-  };
-  const nestedSame = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
-  const changed = (Object.keys(s) as (keyof Settings)[]).filter(
-    (k) => (typeof s[k] === 'object' ? !nestedSame(s[k] as object, saved[k] as object) : s[k] !== saved[k]) && (k !== 'openProfile' || premium),
-  );
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (changed.length === 0) {
-      setStatus('Nothing to save.');
-      return;
-    }
-    const patch: Partial<Settings> = {};
-    for (const k of changed) (patch as Record<string, unknown>)[k] = s[k];
+  /** Save one control's change at once; its status shows beside it. */
+  const save = async (control: string, patch: SettingsPatch, next: Settings) => {
+    const before = s;
+    setS(next);
+    setStatus((st) => ({ ...st, [control]: 'saving' }));
     const res = await run(() => api.patchSettings(patch));
     if (res) {
-      const next = { ...DEFAULT_SETTINGS, ...res.settings };
-      setSaved(next);
-      setS(next);
-      session.setMe((m) => ({ ...m, settings: next }));
-      setStatus('Settings saved.');
-      announce('Settings saved.');
+      const merged = { ...DEFAULT_SETTINGS, ...res.settings };
+      session.setMe((m) => ({ ...m, settings: merged }));
+      setStatus((st) => ({ ...st, [control]: 'saved' }));
+      clearTimeout(timers.current[control]);
+      timers.current[control] = setTimeout(() => setStatus((st) => ({ ...st, [control]: undefined })), 4000);
+    } else {
+      setS(before);
+      setStatus((st) => ({ ...st, [control]: 'error' }));
     }
-  }
+  };
+  const set = <K extends keyof Settings>(k: K, v: Settings[K], control: string = k) => save(control, { [k]: v }, { ...s, [k]: v });
+  /** one field of a nested setting (openTo, requestFilters, notifications) */
+  const setIn = <K extends 'openTo' | 'requestFilters' | 'notifications'>(k: K, field: keyof Settings[K], v: boolean, control: string) => {
+    const nested = { ...s[k], [field]: v };
+    return save(control, { [k]: nested }, { ...s, [k]: nested });
+  };
 
   return (
     <div className="settings">
       <ScreenHeading>Settings</ScreenHeading>
-      <form className="card" onSubmit={submit} aria-label="Settings" data-testid="settings-form">
-        <h2>Profile</h2>
-        <Radio
-          name="primaryAction"
-          legend="Main button on my profile"
-          value={s.primaryAction}
-          onChange={(v) => set('primaryAction', v)}
-          options={[
-            { value: 'connect', label: 'Connect' },
-            { value: 'message', label: 'Message' },
-            { value: 'follow', label: 'Follow' },
-          ]}
-          hint="What people who are not connected to you see first. Connect stays available as a secondary action."
-        />
-        <Radio
-          name="profileVisibility"
-          legend="Who can see my profile"
-          value={s.profileVisibility}
-          onChange={(v) => set('profileVisibility', v)}
-          options={[
-            { value: 'everyone', label: 'Everyone' },
-            { value: 'network', label: 'My network (1st, 2nd and 3rd degree)' },
-            { value: 'connections', label: 'My connections only' },
-          ]}
-        />
-        <fieldset className="field" data-testid="setting-openTo">
-          <legend>Open to</legend>
-          <Toggle name="openToJobs" label="Open to job opportunities" checked={s.openTo.jobs} onChange={(v) => setIn('openTo', 'jobs', v)} />
-          <Toggle
-            name="openToMentoring"
-            label="Open to mentoring"
-            checked={s.openTo.mentoring}
-            onChange={(v) => setIn('openTo', 'mentoring', v)}
-            hint="Shown as badges on your profile, to the people who may see your profile."
-          />
-        </fieldset>
-
-        <h2>Messaging</h2>
-        <Radio
-          name="messagesFrom"
-          legend="Who can message me"
-          value={s.messagesFrom}
-          onChange={(v) => set('messagesFrom', v)}
-          options={[
-            { value: 'anyone', label: 'Anyone' },
-            { value: 'shared_connections', label: 'People I share connections with (1st and 2nd degree)' },
-            { value: 'connections', label: 'My connections only' },
-          ]}
-        />
-        <Toggle
-          name="messageRequests"
-          label="Message requests"
-          checked={s.messageRequests === 'on'}
-          onChange={(v) => set('messageRequests', v ? 'on' : 'off')}
-          hint="On: messages from people outside your connections wait in Requests until you accept them. Off: they go straight to your inbox, which opens your inbox to anyone."
-        />
-        <fieldset className="field" data-testid="setting-requestFilters">
-          <legend>Filter message requests</legend>
-          <Toggle
-            name="filterNewAccounts"
-            label={`From new accounts (younger than ${policy.newAccountDays} days)`}
-            checked={s.requestFilters.newAccounts}
-            onChange={(v) => setIn('requestFilters', 'newAccounts', v)}
-          />
-          <Toggle
-            name="filterNoSharedConnections"
-            label="From people I share no connection with"
-            checked={s.requestFilters.noSharedConnections}
-            onChange={(v) => setIn('requestFilters', 'noSharedConnections', v)}
-          />
-          <Toggle
-            name="filterNotFollowed"
-            label="From people I don't follow"
-            checked={s.requestFilters.notFollowed}
-            onChange={(v) => setIn('requestFilters', 'notFollowed', v)}
-            hint="A request that matches goes to the Filtered folder, without a notification. You can still accept it there. Filters apply to requests that arrive after you turn them on."
-          />
-        </fieldset>
-        <Toggle
-          name="acceptInMail"
-          label="Accept InMail"
-          checked={s.acceptInMail}
-          onChange={(v) => set('acceptInMail', v)}
-          hint="Premium members can spend a credit to message you even when they can't otherwise."
-        />
-        {premium ? (
-          <Toggle
-            name="openProfile"
-            label="Open Profile"
-            checked={s.openProfile}
-            onChange={(v) => set('openProfile', v)}
-            hint="Any member can message you for free, straight to your inbox."
-          />
-        ) : (
-          <p className="hint" data-testid="open-profile-premium-only">
-            Open Profile (anyone can message you for free) is available with a premium plan.
-          </p>
-        )}
-        <Toggle
-          name="readReceipts"
-          label="Read receipts"
-          checked={s.readReceipts}
-          onChange={(v) => set('readReceipts', v)}
-          hint="Let others see when you have read their messages."
-        />
-        <Toggle
-          name="typingIndicators"
-          label="Typing indicators"
-          checked={s.typingIndicators}
-          onChange={(v) => set('typingIndicators', v)}
-          hint="Shown only when both of you have them on."
-        />
-
-        <h2>Notifications</h2>
-        <fieldset className="field" data-testid="setting-notifications">
-          <legend>Notify me about</legend>
-          {NOTIFICATION_KINDS.map((k) => (
-            <Toggle key={k} name={`notify-${k}`} label={KIND_LABELS[k]} checked={s.notifications[k] !== false} onChange={(v) => setIn('notifications', k, v)} />
-          ))}
-          <p className="hint">Notifications are kept {policy.notificationRetentionDays} days.</p>
-        </fieldset>
+      <p className="muted">Each change is saved as soon as you make it.</p>
+      <SaveContext.Provider value={status}>
         <ErrorNotice error={error} />
-        <div className="button-row">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save settings'}
-          </button>
-          <span role="status" className="save-status" data-testid="settings-status">
-            {status}
-          </span>
-        </div>
-      </form>
+        <section className="card" aria-labelledby="settings-profile" data-testid="settings-form">
+          <h2 id="settings-profile">Your profile</h2>
+          <Radio
+            name="primaryAction"
+            legend="The main button people see on my profile"
+            value={s.primaryAction}
+            onChange={(v) => set('primaryAction', v)}
+            options={[
+              { value: 'connect', label: 'Connect' },
+              { value: 'message', label: 'Message' },
+              { value: 'follow', label: 'Follow' },
+            ]}
+            hint="What people who are not connected to you see first. Connect stays available as a second button."
+          />
+          <Radio
+            name="profileVisibility"
+            legend="Who can see my profile"
+            value={s.profileVisibility}
+            onChange={(v) => set('profileVisibility', v)}
+            options={[
+              { value: 'everyone', label: 'Everyone' },
+              { value: 'network', label: 'People in my network (up to 3 steps away)' },
+              { value: 'connections', label: 'My connections only' },
+            ]}
+          />
+          <fieldset className="field" data-testid="setting-openTo">
+            <legend>Show on my profile that I am</legend>
+            <Toggle name="openToJobs" label="Open to job opportunities" checked={s.openTo.jobs} onChange={(v) => setIn('openTo', 'jobs', v, 'openToJobs')} />
+            <Toggle
+              name="openToMentoring"
+              label="Open to mentoring"
+              checked={s.openTo.mentoring}
+              onChange={(v) => setIn('openTo', 'mentoring', v, 'openToMentoring')}
+              hint="Shown as badges on your profile, to the people who may see your profile."
+            />
+          </fieldset>
+        </section>
+
+        <section className="card" aria-labelledby="settings-messaging">
+          <h2 id="settings-messaging">Messages</h2>
+          <Radio
+            name="messagesFrom"
+            legend="Who can message me"
+            value={s.messagesFrom}
+            onChange={(v) => set('messagesFrom', v)}
+            options={[
+              { value: 'anyone', label: 'Anyone' },
+              { value: 'shared_connections', label: 'People I share a connection with' },
+              { value: 'connections', label: 'My connections only' },
+            ]}
+          />
+          <Radio
+            name="messageRequests"
+            legend="Messages from people outside my connections"
+            value={s.messageRequests}
+            onChange={(v) => set('messageRequests', v)}
+            options={[
+              { value: 'on', label: 'Go to Requests first: I accept them before they reach my inbox' },
+              { value: 'off', label: 'Go straight to my inbox' },
+            ]}
+          />
+          <fieldset className="field" data-testid="setting-requestFilters">
+            <legend>Set these requests aside in Filtered, without a notification, when they come</legend>
+            <Toggle
+              name="filterNewAccounts"
+              label={`From new accounts (younger than ${policy.newAccountDays} days)`}
+              checked={s.requestFilters.newAccounts}
+              onChange={(v) => setIn('requestFilters', 'newAccounts', v, 'filterNewAccounts')}
+            />
+            <Toggle
+              name="filterNoSharedConnections"
+              label="From people I share no connection with"
+              checked={s.requestFilters.noSharedConnections}
+              onChange={(v) => setIn('requestFilters', 'noSharedConnections', v, 'filterNoSharedConnections')}
+            />
+            <Toggle
+              name="filterNotFollowed"
+              label="From people I don't follow"
+              checked={s.requestFilters.notFollowed}
+              onChange={(v) => setIn('requestFilters', 'notFollowed', v, 'filterNotFollowed')}
+              hint="You can still accept them from Filtered. This applies to requests that arrive after you turn it on."
+            />
+          </fieldset>
+          <Toggle
+            name="acceptInMail"
+            label="Let premium members send me InMail"
+            checked={s.acceptInMail}
+            onChange={(v) => set('acceptInMail', v)}
+            hint="They spend a credit to reach you when they can't message you otherwise."
+          />
+          {premium ? (
+            <Toggle
+              name="openProfile"
+              label="Open Profile: anyone can message me for free, straight to my inbox"
+              checked={s.openProfile}
+              onChange={(v) => set('openProfile', v)}
+            />
+          ) : (
+            <p className="hint" data-testid="open-profile-premium-only">
+              Open Profile (anyone can message you for free) comes with a premium plan. <a href={link(['plans', 'career'])}>See the plans</a>.
+            </p>
+          )}
+          <Toggle name="readReceipts" label="Show people when I have read their messages" checked={s.readReceipts} onChange={(v) => set('readReceipts', v)} />
+          <Toggle
+            name="typingIndicators"
+            label="Show people when I am typing"
+            checked={s.typingIndicators}
+            onChange={(v) => set('typingIndicators', v)}
+            hint="You see theirs only when both of you have this on."
+          />
+        </section>
+
+        <section className="card" aria-labelledby="settings-notifications">
+          <h2 id="settings-notifications">Notifications</h2>
+          <fieldset className="field" data-testid="setting-notifications">
+            <legend>Notify me about</legend>
+            {NOTIFICATION_KINDS.map((k) => (
+              <Toggle
+                key={k}
+                name={`notify-${k}`}
+                label={KIND_LABELS[k]}
+                checked={s.notifications[k] !== false}
+                onChange={(v) => setIn('notifications', k, v, `notify-${k}`)}
+              />
+            ))}
+            <p className="hint">Notifications are kept {policy.notificationRetentionDays} days.</p>
+          </fieldset>
+        </section>
+      </SaveContext.Provider>
       <Account />
-      <Plans highlight={upgrade} />
+      <section className="card" aria-labelledby="plans-title">
+        <h2 id="plans-title">Plan</h2>
+        <p>
+          Your plan: <strong>{tierName(me.member.tier)}</strong>. Plans are granted by the administrator of this network. <a href="#/plans">See the plans</a>.
+        </p>
+      </section>
       <BlockedList />
     </div>
   );

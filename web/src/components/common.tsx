@@ -1,62 +1,14 @@
-import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { ApiError, toApiError, type Degree, type Member, type Unlock } from '../api';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import type { ApiError, Degree, Member } from '../api';
+import { useRetryCountdown } from '../hooks/useAsync';
 import { link, routeChanges } from '../router';
 import { useSession } from '../session';
-import { degreeLabel, degreeLong, errorText, unlockText, type UnlockContext } from '../text';
+import { degreeLabel, degreeLong, errorText, plural, reasonAction } from '../text';
+import { Unlocks, type UnlockContext } from './Unlocks';
 
-// ------------------------------------------------------------------ async data
+// ------------------------------------------------------------------ async data (web/src/hooks/useAsync.ts)
 
-export type AsyncState<T> = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ok'; data: T };
-
-/** Load data when deps change; `reload` runs it again (keeping the old data visible meanwhile). */
-export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]): [AsyncState<T>, () => void, (updater: (t: T) => T) => void] {
-  const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
-  const [tick, setTick] = useState(0);
-  const fnRef = useRef(fn);
-  fnRef.current = fn;
-  useEffect(() => {
-    const ctl = new AbortController();
-    fnRef
-      .current(ctl.signal)
-      .then((data) => {
-        if (!ctl.signal.aborted) setState({ status: 'ok', data });
-      })
-      .catch((e: unknown) => {
-        if (ctl.signal.aborted) return;
-        if (e instanceof DOMException && e.name === 'AbortError') return;
-        setState({ status: 'error', error: toApiError(e) });
-      });
-    return () => ctl.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, tick]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  const update = useCallback((updater: (t: T) => T) => setState((s) => (s.status === 'ok' ? { status: 'ok', data: updater(s.data) } : s)), []);
-  return [state, reload, update];
-}
-
-/** Run an action, tracking busy state and the error to show. */
-export function useAction(): {
-  busy: boolean;
-  error: ApiError | null;
-  setError: (e: ApiError | null) => void;
-  run: <T>(fn: () => Promise<T>) => Promise<T | undefined>;
-} {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const run = useCallback(async <T,>(fn: () => Promise<T>): Promise<T | undefined> => {
-    setBusy(true);
-    setError(null);
-    try {
-      return await fn();
-    } catch (e) {
-      setError(toApiError(e));
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  return { busy, error, setError, run };
-}
+export { useAction, useAsync, type AsyncState } from '../hooks/useAsync';
 
 // ------------------------------------------------------------------ states
 
@@ -95,12 +47,29 @@ export function ErrorNotice({
   onIntroduction?: (via: string) => void;
 }) {
   const { policy } = useSession();
+  // a 503 is passing: wait for its Retry-After, then try again by itself (when there is something to retry)
+  const retryIn = useRetryCountdown(error, onRetry);
   if (!error) return null;
+  const action = reasonAction(error.code);
   return (
     <div className="notice notice-error" role="alert" data-testid="error" data-code={error.code}>
       <p>{errorText(error, policy, overrides)}</p>
+      {retryIn !== null && (
+        <p data-testid="retrying">
+          {onRetry
+            ? retryIn > 0
+              ? `Trying again in ${plural(retryIn, 'second')}…`
+              : 'Trying again…'
+            : `You can try again in ${plural(Math.max(retryIn, 1), 'second')}.`}
+        </p>
+      )}
       {error.unlock.length > 0 && <Unlocks unlocks={error.unlock} context={context} target={target} onConnect={onConnect} onIntroduction={onIntroduction} />}
-      {onRetry && (
+      {action && (
+        <p>
+          <a href={action.href}>{action.label}</a>
+        </p>
+      )}
+      {onRetry && retryIn === null && (
         <button type="button" className="btn btn-small" onClick={onRetry}>
           Try again
         </button>
@@ -109,99 +78,50 @@ export function ErrorNotice({
   );
 }
 
-// ------------------------------------------------------------------ unlocks
-
 /**
- * The ways to get to "allowed": upgrade, InMail, connect, introduction, wait.
- * Wording is fixed by web/README.md.
+ * A "More" button that opens a short list of actions (destructive ones live here, not beside
+ * Message). A disclosure: Escape or a click elsewhere closes it, focus returns to the button.
  */
-export function Unlocks({
-  unlocks,
-  context = 'message',
-  target,
-  onConnect,
-  onIntroduction,
-}: {
-  unlocks: Unlock[];
-  context?: UnlockContext;
-  /** handle of the member the decision is about */
-  target?: string;
-  onConnect?: () => void;
-  /** opens the "ask for an introduction" form (DOMAIN.md 11) with this mutual connection picked */
-  onIntroduction?: (via: string) => void;
-}) {
-  const { me } = useSession();
-  if (unlocks.length === 0) return null;
+export function ActionMenu({ label, children, testId, buttonText = 'More' }: { label: string; children: ReactNode; testId?: string; buttonText?: string }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const id = useId().replace(/:/g, '');
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        buttonRef.current?.focus();
+      }
+    };
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
   return (
-    <ul className="unlocks" data-testid="unlocks" aria-label="Ways to unlock">
-      {unlocks.map((u, i) => (
-        <li key={i} data-testid={`unlock-${u.kind}`} className={`unlock unlock-${u.kind}`}>
-          {u.kind === 'upgrade' && (
-            <>
-              <span>{unlockText(u, context)}</span>{' '}
-              <a className="btn btn-small" href={link(['settings'], { upgrade: u.tier })}>
-                See plans
-              </a>
-            </>
-          )}
-          {u.kind === 'inmail' &&
-            (target ? (
-              <a className="btn btn-small" href={link(['messages', 'new'], { to: target, channel: 'inmail' })}>
-                {unlockText(u, context)}
-              </a>
-            ) : (
-              <span>{unlockText(u, context)}</span>
-            ))}
-          {u.kind === 'connect' &&
-            (onConnect ? (
-              <button type="button" className="btn btn-small" onClick={onConnect}>
-                {unlockText(u, context)}
-              </button>
-            ) : target ? (
-              <a className="btn btn-small" href={link(['profile', target])}>
-                {unlockText(u, context)}
-              </a>
-            ) : (
-              <span>{unlockText(u, context)}</span>
-            ))}
-          {u.kind === 'introduction' && (
-            <>
-              {u.via.length === 1 && onIntroduction ? (
-                // a 2nd-degree member: the introduction flow, through this mutual connection
-                <button type="button" className="btn btn-small" onClick={() => onIntroduction(u.via[0])}>
-                  {unlockText(u, context)}
-                </button>
-              ) : u.via.length === 1 && target ? (
-                <a className="btn btn-small" href={link(['profile', target], { introduce: u.via[0] })}>
-                  {unlockText(u, context)}
-                </a>
-              ) : (
-                // a longer path: write to its first step
-                <a
-                  className="btn btn-small"
-                  href={link(['messages', 'new'], {
-                    to: u.via[0],
-                    body: target ? `Hi ${u.via[0]}, could you introduce me to ${target}? Thank you!` : undefined,
-                  })}
-                >
-                  {unlockText(u, context)}
-                </a>
-              )}
-              <ol className="intro-path" aria-label="Introduction path" data-testid="introduction-path">
-                <li>{me ? `You (${me.member.handle})` : 'You'}</li>
-                {u.via.map((h) => (
-                  <li key={h}>
-                    <a href={link(['profile', h])}>{h}</a>
-                  </li>
-                ))}
-                <li>{target ?? 'them'}</li>
-              </ol>
-            </>
-          )}
-          {u.kind === 'wait' && <span>{unlockText(u, context)}</span>}
-        </li>
-      ))}
-    </ul>
+    <div className="action-menu" ref={ref} data-testid={testId}>
+      <button
+        type="button"
+        ref={buttonRef}
+        className="btn btn-secondary btn-small"
+        aria-expanded={open}
+        aria-controls={`menu-${id}`}
+        aria-label={label}
+        onClick={() => setOpen((o) => !o)}
+      >
+        {buttonText} <span aria-hidden="true">▾</span>
+      </button>
+      <div id={`menu-${id}`} className="menu-panel" hidden={!open} onClick={() => setOpen(false)}>
+        {children}
+      </div>
+    </div>
   );
 }
 
@@ -312,5 +232,14 @@ export function MoreButton({ onClick, busy }: { onClick: () => void; busy?: bool
     <button type="button" className="btn btn-secondary btn-more" onClick={onClick} disabled={busy}>
       {busy ? 'Loading…' : 'Show more'}
     </button>
+  );
+}
+
+/** A padlock (decorative: the button's text says what is locked). */
+export function LockIcon() {
+  return (
+    <svg className="lock-icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+      <path d="M4 7V5a4 4 0 1 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 1 0-4 0v2z" fill="currentColor" />
+    </svg>
   );
 }
