@@ -3,6 +3,7 @@
  * their badges), the live-updates dot, notifications and the account menu (profile, settings, pages,
  * acting as a page, sign out).
  */
+import { useDismiss } from '../hooks/useDismiss';
 import { useEffect, useRef, useState } from 'react';
 import { usePageUnread } from '../hooks/usePageUnread';
 import { link, navigate, useRoute, type Route } from '../router';
@@ -62,24 +63,7 @@ function AccountMenu() {
   const pageUnread = usePageUnread(pages);
   const anyPageUnread = Object.values(pageUnread).some((n) => n > 0);
   useEffect(() => setOpen(false), [route]);
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener('mousedown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
+  useDismiss(open, () => setOpen(false), ref, buttonRef);
   if (!me) return null;
   return (
     <div className="account" ref={ref}>

@@ -9,7 +9,7 @@ import { useMemberSearch } from '../hooks/useMemberSearch';
 import { useAsync } from '../hooks/useAsync';
 import { link, navigate } from '../router';
 import { plural } from '../text';
-import { Avatar, DegreeBadge, Empty, ErrorNotice, Loading, MemberSummary, ScreenHeading, useFieldId } from './common';
+import { DegreeBadge, Empty, TypeaheadOption, ErrorNotice, Loading, MemberSummary, ScreenHeading, useFieldId } from './common';
 
 export function HeaderSearch({ initial = '' }: { initial?: string }) {
   const id = useFieldId('header-search');
@@ -92,26 +92,14 @@ export function HeaderSearch({ initial = '' }: { initial?: string }) {
       </button>
       <ul id={listId} role="listbox" aria-label="People" className="typeahead-list" hidden={!showList} data-testid="typeahead">
         {results.map((r, i) => (
-          <li
+          <TypeaheadOption
             key={r.member.id}
+            result={r}
             id={`${listId}-${i}`}
-            role="option"
-            aria-selected={i === active}
-            className={`typeahead-option ${i === active ? 'active' : ''}`}
-            data-handle={r.member.handle}
-            onMouseDown={(e) => {
-              e.preventDefault();
-              goTo(r);
-            }}
-          >
-            <Avatar member={r.member} size="sm" />
-            <span className="typeahead-text">
-              <span className="typeahead-name">
-                <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
-              </span>
-              {r.member.headline && <span className="typeahead-sub">{r.member.headline}</span>}
-            </span>
-          </li>
+            active={i === active}
+            onPick={() => goTo(r)}
+            sub={r.member.headline && <span className="typeahead-sub">{r.member.headline}</span>}
+          />
         ))}
         {query && (
           <li

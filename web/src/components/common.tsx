@@ -1,5 +1,6 @@
+import { useDismiss } from '../hooks/useDismiss';
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import type { ApiError, Degree, Member } from '../api';
+import type { ApiError, Degree, Member, SearchResult } from '../api';
 import { useRetryCountdown } from '../hooks/useAsync';
 import { link, routeChanges } from '../router';
 import { useSession } from '../session';
@@ -87,24 +88,7 @@ export function ActionMenu({ label, children, testId, buttonText = 'More' }: { l
   const ref = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const id = useId().replace(/:/g, '');
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: globalThis.KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-        buttonRef.current?.focus();
-      }
-    };
-    document.addEventListener('mousedown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
+  useDismiss(open, () => setOpen(false), ref, buttonRef);
   return (
     <div className="action-menu" ref={ref} data-testid={testId}>
       <button
@@ -241,5 +225,31 @@ export function LockIcon() {
     <svg className="lock-icon" width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
       <path d="M4 7V5a4 4 0 1 1 8 0v2h1v8H3V7h1zm2 0h4V5a2 2 0 1 0-4 0v2z" fill="currentColor" />
     </svg>
+  );
+}
+
+/** One member in a type-ahead list (header search, recipient picker): picked on mouse down, before the input blurs. */
+export function TypeaheadOption(props: { result: SearchResult; id: string; active: boolean; onPick: () => void; sub: ReactNode }) {
+  const { result: r } = props;
+  return (
+    <li
+      id={props.id}
+      role="option"
+      aria-selected={props.active}
+      className={`typeahead-option ${props.active ? 'active' : ''}`}
+      data-handle={r.member.handle}
+      onMouseDown={(e) => {
+        e.preventDefault();
+        props.onPick();
+      }}
+    >
+      <Avatar member={r.member} size="sm" />
+      <span className="typeahead-text">
+        <span className="typeahead-name">
+          <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
+        </span>
+        {props.sub}
+      </span>
+    </li>
   );
 }

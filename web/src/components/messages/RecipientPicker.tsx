@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { api, type Member, type SearchResult } from '../../api';
 import { useMemberSearch } from '../../hooks/useMemberSearch';
-import { Avatar, DegreeBadge, useFieldId } from '../common';
+import { Avatar, TypeaheadOption, useFieldId } from '../common';
 
 export function RecipientPicker({
   picked,
@@ -149,29 +149,19 @@ export function RecipientPicker({
       </p>
       <ul id={listId} role="listbox" aria-label="Members" className="typeahead-list" hidden={!showList} data-testid="recipient-options">
         {results.map((r, i) => (
-          <li
+          <TypeaheadOption
             key={r.member.id}
+            result={r}
             id={`${listId}-${i}`}
-            role="option"
-            aria-selected={i === active}
-            className={`typeahead-option ${i === active ? 'active' : ''}`}
-            data-handle={r.member.handle}
-            onMouseDown={(e) => {
-              e.preventDefault();
-              choose(r.member);
-            }}
-          >
-            <Avatar member={r.member} size="sm" />
-            <span className="typeahead-text">
-              <span className="typeahead-name">
-                <span className="member-name">{r.member.name}</span> <DegreeBadge degree={r.degree} />
-              </span>
+            active={i === active}
+            onPick={() => choose(r.member)}
+            sub={
               <span className="typeahead-sub">
                 @{r.member.handle}
                 {r.member.headline ? ` · ${r.member.headline}` : ''}
               </span>
-            </span>
-          </li>
+            }
+          />
         ))}
       </ul>
       {notFound && (
