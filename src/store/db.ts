@@ -268,18 +268,12 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
           const result = await fn({
             kind: 'postgres',
             async query<T>(text: string, params?: unknown[]) {
-              const t0 = performance.now();
-              const r = (await client.query(text, params)).rows as T[];
-              if (process.env.LT) process.stderr.write(`\nT ${(performance.now() - t0).toFixed(0)}ms ${text.slice(0, 90).replace(/\s+/g, ' ')}\n`);
-              return r;
+              return (await client.query(text, params)).rows as T[];
             },
             async copyIn(table, columns, chunks, options) {
-              const t0 = performance.now();
               const copy = new CopyIn(copyStatement(table, columns, 'stdin', options), chunks);
               void client.query(copy as never);
-              const r = await copy.done;
-              if (process.env.LT) process.stderr.write(`\nT ${(performance.now() - t0).toFixed(0)}ms copy ${table}\n`);
-              return r;
+              return copy.done;
             },
           });
           await client.query('commit');
