@@ -129,8 +129,6 @@ export async function seed(store: Store, o: SeedOptions): Promise<SeedResult> {
     openProfile[i] = tier[i] !== 0 && rnd() < 0.3 ? 1 : 0;
     from[i] = rnd() < 0.05 ? 1 : rnd() < 0.05 ? 2 : 0;
   }
-  const edges = generateEdges(n, o.avgDegree, o.seed);
-  const E = edges.length / 2;
   // Pages (1 per 200 members, each run by a random member) and groups (1 per 100, ~1.5 joins a member).
   const pages = Math.max(1, Math.floor(n / 200));
   const pageAdmin = Array.from({ length: pages }, () => Math.floor(rnd() * n));
@@ -217,6 +215,11 @@ export async function seed(store: Store, o: SeedOptions): Promise<SeedResult> {
       await copy('credentials', ['member_id', 'password_hash'], n, (i) => `${ids[i]}\t${hash}`, progress);
       pm.update(6 * m);
       pm.stop();
+      // The server writes the search words and rebuilds the member tables' keys while the graph is drawn.
+      const membersDone = load.finishMembers();
+      const edges = generateEdges(n, o.avgDegree, o.seed);
+      const E = edges.length / 2;
+      await membersDone;
 
       // Connections (a < b: ids ascend with the generator's indexes, whose pairs come sorted) and the
       // follows both ways that connecting implies, sorted by (follower, followee) so their key builds fast.

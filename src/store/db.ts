@@ -57,6 +57,7 @@ export interface Store {
 /** The statements of a bulk load (Store.bulk): parameters travel as text, rows as COPY's text format (copy.ts). */
 export interface BulkSession {
   readonly kind: 'pglite' | 'postgres';
+  /** One statement, or without `params` several separated by semicolons (the last one's rows). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /**
    * `COPY table (columns) FROM STDIN` (PostgreSQL) or `FROM '/dev/blob'` (PGlite), the rows being
@@ -153,7 +154,9 @@ async function openPglite(dataDir: string): Promise<Store> {
         fn({
           kind: 'pglite',
           async query<T>(text: string, params?: unknown[]) {
-            return (await tx.query<T>(text, params)).rows;
+            if (params) return (await tx.query<T>(text, params)).rows;
+            // several statements in one (the simple protocol): the last one's rows
+            return ((await tx.exec(text)).at(-1)?.rows ?? []) as T[];
           },
           async copyIn(table, columns, chunks, options) {
             const text = copyStatement(table, columns, "'/dev/blob'", options);
@@ -268,7 +271,9 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
           const result = await fn({
             kind: 'postgres',
             async query<T>(text: string, params?: unknown[]) {
-              return (await client.query(text, params)).rows as T[];
+              const r: pg.QueryResult | pg.QueryResult[] = await client.query(text, params);
+              // several statements in one (the simple protocol): the last one's rows
+              return (Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows) as T[];
             },
             async copyIn(table, columns, chunks, options) {
               const copy = new CopyIn(copyStatement(table, columns, 'stdin', options), chunks);

@@ -34,6 +34,17 @@ export type LoadTable = (typeof LOAD_TABLES)[number];
 /** Tables whose primary key is dropped and re-added (nothing references them; their keys arrive unsorted). */
 const PK_REBUILT = new Set<string>(['member_handles', 'member_emails', 'connections', 'follows', 'search_words', 'group_members', 'page_admins']);
 const SEARCH_TRIGGER = 'members_search_words';
+/** The tables whose rows come from member rows alone (Load.finishMembers). */
+const MEMBER_SIDE = new Set<string>([
+  'members',
+  'member_handles',
+  'member_emails',
+  'settings',
+  'subscriptions',
+  'credentials',
+  'search_words',
+  'search_vocabulary',
+]);
 
 interface Definition {
   table: string;
@@ -50,7 +61,13 @@ export interface Load {
   freeze(table: LoadTable): boolean;
   /** `n` new member ids, ascending. */
   memberIds(n: number): Promise<number[]>;
-  /** Writes the search words (fresh), re-creates what begin dropped; `step` reports each statement done. */
+  /**
+   * Once every member row is in (fresh): sends, as one message, the search words and the rebuild of
+   * the tables about members alone (members, lookups, settings, tiers, credentials, search), so the
+   * server works on them while the caller computes the rest (seed: the graph). Nothing when not fresh.
+   */
+  finishMembers(): Promise<void>;
+  /** Writes what is left (fresh): search words, keys, indexes; `step` reports each statement done. */
   finish(step?: (done: number, total: number) => void): Promise<void>;
 }
 
@@ -79,7 +96,7 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
       .map(Number)
       .sort((x, y) => x - y);
   };
-  const plain: Load = { fresh: false, freeze: () => false, memberIds: ids, finish: async () => {} };
+  const plain: Load = { fresh: false, freeze: () => false, memberIds: ids, finishMembers: async () => {}, finish: async () => {} };
 
   if (opts.rebuild === false || !(await allEmpty(s, tables))) return plain;
   const citus = await s.query(`select 1 from pg_extension where extname = 'citus'`);
@@ -140,6 +157,42 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
   const frozen = new Set(tables.filter((t) => !referenced.has(t)));
   if (frozen.size) await s.query(`truncate ${[...frozen].map(quoteIdent).join(', ')}`);
 
+  // What finish runs, in order, each statement naming the table it rebuilds.
+  const statements: { table: string; text: string; done?: boolean }[] = [];
+  const add = (table: string, text: string) => statements.push({ table, text });
+  // index builds, key validations and the vocabulary's distinct words sort in memory, not on disk
+  if (s.kind === 'postgres') add('members', `set local maintenance_work_mem = '1GB'; set local work_mem = '512MB'`);
+  if (trigger) {
+    // The trigger's statements (drizzle/0008_search_words.sql) for every member at once; a
+    // headline's words are split once per distinct headline (the same function on the same text).
+    add(
+      'search_words',
+      `insert into search_words (member_id, field, word)
+         select m.id, 0, w from members m, liaison_words(m.name || ' ' || m.handle) as w where m.status = 'active'
+         union all
+         select m.id, 1, h.w from members m
+           join (select headline, liaison_words(headline) as w from (select distinct headline from members where status = 'active') d) h
+             on h.headline = m.headline
+          where m.status = 'active'`,
+    );
+    // The trigger adds the words of name, handle and headline split together, which are those of
+    // the two fields (a space splits words and NFKC composes nothing across it), as the migration does.
+    add('search_vocabulary', `insert into search_vocabulary (word) select distinct word from search_words order by 1 on conflict do nothing`);
+    add('members', `alter table members enable trigger ${quoteIdent(SEARCH_TRIGGER)}`);
+  }
+  // keys, then foreign keys (each validates every row it covers: with no secondary index to walk,
+  // by a scan of the table), then the other indexes
+  for (const d of pks) add(d.table, d.create);
+  // A foreign key checks its rows with one outer join to the referenced table. On the leading
+  // column of the table's key a merge walks that key in order; on another column hashing the
+  // referenced table beats sorting tens of millions of rows for a merge (the planner's pick).
+  const leading = new Map(pks.map((p) => [p.table, /PRIMARY KEY \(([^,)]+)/.exec(p.create)?.[1]]));
+  for (const d of fks) {
+    const column = /FOREIGN KEY \(([^,)]+)\)/.exec(d.create)?.[1];
+    add(d.table, `set local enable_mergejoin = ${column !== undefined && leading.get(d.table) === column ? 'on' : 'off'}; ${d.create}`);
+  }
+  for (const d of indexes) add(d.table, d.create);
+
   return {
     fresh: true,
     freeze: (t) => frozen.has(t),
@@ -151,52 +204,19 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
       await s.query(`select setval($1::regclass, $2::bigint)`, [seq, first + n - 1]);
       return Array.from({ length: n }, (_, i) => first + i);
     },
+    finishMembers() {
+      // one message of statements: the server works through them while the caller computes
+      const batch = statements.filter((st) => !st.done && MEMBER_SIDE.has(st.table));
+      for (const st of batch) st.done = true;
+      return batch.length ? s.query(batch.map((st) => st.text).join(';\n')).then(() => undefined) : Promise.resolve();
+    },
     async finish(step) {
-      const total = dropped.length + (trigger ? 3 : 0);
+      const rest = statements.filter((st) => !st.done);
       let done = 0;
-      const tick = () => step?.(++done, total);
-      // index builds, key validations and the vocabulary's distinct words sort in memory, not on disk
-      if (s.kind === 'postgres') await s.query(`set local maintenance_work_mem = '1GB'; set local work_mem = '512MB'`);
-      if (trigger) {
-        // The trigger's statements (drizzle/0008_search_words.sql) for every member at once; a
-        // headline's words are split once per distinct headline (the same function on the same text).
-        await s.query(
-          `insert into search_words (member_id, field, word)
-             select m.id, 0, w from members m, liaison_words(m.name || ' ' || m.handle) as w where m.status = 'active'
-             union all
-             select m.id, 1, h.w from members m
-               join (select headline, liaison_words(headline) as w from (select distinct headline from members where status = 'active') d) h
-                 on h.headline = m.headline
-              where m.status = 'active'`,
-        );
-        tick();
-        // The trigger adds the words of name, handle and headline split together, which are those of
-        // the two fields (a space splits words and NFKC composes nothing across it), as the migration does.
-        await s.query(`insert into search_vocabulary (word) select distinct word from search_words order by 1 on conflict do nothing`);
-        tick();
-        await s.query(`alter table members enable trigger ${quoteIdent(SEARCH_TRIGGER)}`);
-        tick();
-      }
-      // keys, then foreign keys (each validates every row it covers: with no secondary index to walk,
-      // by a scan of the table), then the other indexes
-      for (const d of pks) {
-        await s.query(d.create);
-        tick();
-      }
-      // A foreign key checks its rows with one outer join to the referenced table. On the leading
-      // column of the table's key a merge walks that key in order; on another column hashing the
-      // referenced table beats sorting tens of millions of rows for a merge (the planner's pick).
-      const leading = new Map(pks.map((p) => [p.table, /PRIMARY KEY \(([^,)]+)/.exec(p.create)?.[1]]));
-      for (const d of fks) {
-        const column = /FOREIGN KEY \(([^,)]+)\)/.exec(d.create)?.[1];
-        await s.query(`set local enable_mergejoin = ${column !== undefined && leading.get(d.table) === column ? 'on' : 'off'}`);
-        await s.query(d.create);
-        tick();
-      }
-      await s.query(`set local enable_mergejoin = on`);
-      for (const d of indexes) {
-        await s.query(d.create);
-        tick();
+      for (const st of rest) {
+        st.done = true;
+        await s.query(st.text);
+        step?.(++done, rest.length);
       }
     },
   };
