@@ -11,7 +11,6 @@ export function copyField(v: string | number | boolean | null | undefined): stri
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'number') return String(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';
-  // eslint-disable-next-line no-control-regex
   return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
 }
 

@@ -271,9 +271,10 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
           const result = await fn({
             kind: 'postgres',
             async query<T>(text: string, params?: unknown[]) {
-              const r: pg.QueryResult | pg.QueryResult[] = await client.query(text, params);
+              const r = (await client.query(text, params)) as pg.QueryResult | pg.QueryResult[];
               // several statements in one (the simple protocol): the last one's rows
-              return (Array.isArray(r) ? (r.at(-1)?.rows ?? []) : r.rows) as T[];
+              const last: pg.QueryResult | undefined = Array.isArray(r) ? r[r.length - 1] : r;
+              return (last?.rows ?? []) as T[];
             },
             async copyIn(table, columns, chunks, options) {
               const copy = new CopyIn(copyStatement(table, columns, 'stdin', options), chunks);

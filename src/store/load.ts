@@ -84,7 +84,7 @@ async function allEmpty(s: BulkSession, tables: readonly string[]): Promise<bool
  * the database is not Citus (whose distributed tables keep their indexes).
  */
 export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], opts: { rebuild?: boolean } = {}): Promise<Load> {
-  const seq = (await s.query<{ seq: string }>(`select pg_get_serial_sequence('members', 'id') as seq`))[0]!.seq;
+  const seq = (await s.query<{ seq: string }>(`select pg_get_serial_sequence('members', 'id') as seq`))[0].seq;
   const ids = async (n: number): Promise<number[]> => {
     if (n === 0) return [];
     const [row] = await s.query<{ ids: string | null }>(`select string_agg(nextval($1::regclass)::text, ',') as ids from generate_series(1, $2::int)`, [
@@ -200,7 +200,7 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
       if (n === 0) return [];
       // members is ours until the commit: a contiguous range, reserved in one step
       const [row] = await s.query<{ first: string }>(`select nextval($1::regclass)::text as first`, [seq]);
-      const first = Number(row!.first);
+      const first = Number(row.first);
       await s.query(`select setval($1::regclass, $2::bigint)`, [seq, first + n - 1]);
       return Array.from({ length: n }, (_, i) => first + i);
     },
