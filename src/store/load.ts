@@ -161,7 +161,13 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
   const statements: { table: string; text: string; done?: boolean }[] = [];
   const add = (table: string, text: string) => statements.push({ table, text });
   // index builds, key validations and the vocabulary's distinct words sort in memory, not on disk
-  if (s.kind === 'postgres') add('members', `set local maintenance_work_mem = '1GB'; set local work_mem = '512MB'`);
+  // (PGlite's whole server lives in the process's WebAssembly memory: less there)
+  add(
+    'members',
+    s.kind === 'postgres'
+      ? `set local maintenance_work_mem = '1GB'; set local work_mem = '512MB'`
+      : `set local maintenance_work_mem = '256MB'; set local work_mem = '128MB'`,
+  );
   if (trigger) {
     // The trigger's statements (drizzle/0008_search_words.sql) for every member at once; a
     // headline's words are split once per distinct headline (the same function on the same text).
