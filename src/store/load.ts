@@ -113,7 +113,6 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
       order by c.conname`,
     [`{${names.join(',')}}`],
   );
-  const dropped: Definition[] = [];
   const pks: Definition[] = [];
   const fks: Definition[] = [];
   for (const c of constraints) {
@@ -136,10 +135,7 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
     )
   ).map((i) => ({ table: i.tbl, name: i.name, create: i.def, drop: `drop index ${quoteIdent(i.name)}` }));
   // foreign keys first (a primary key may back one), then keys, then the other indexes
-  for (const d of [...fks, ...pks, ...indexes]) {
-    await s.query(d.drop);
-    dropped.push(d);
-  }
+  for (const d of [...fks, ...pks, ...indexes]) await s.query(d.drop);
   const trigger = tables.includes('members')
     ? (await s.query(`select 1 from pg_trigger where tgrelid = 'members'::regclass and tgname = $1`, [SEARCH_TRIGGER])).length > 0
     : false;
