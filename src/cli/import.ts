@@ -1,14 +1,16 @@
 /**
  * `liaison import members.csv connections.csv`: validates both files completely first (every
- * problem is reported with its file and line), then writes everything in one transaction, so a
- * bad file imports nothing. Formats: docs/import.md.
+ * problem is reported with its file and line), then writes everything through COPY in one
+ * transaction (src/store/load.ts), so a bad file imports nothing. Formats: docs/import.md.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { sql } from 'drizzle-orm';
+import { copyField } from '../store/copy.js';
 import type { Store } from '../store/db.js';
-import { insertConnections, insertMemberRows, insertMembers, run, textArray, type NewMemberRow } from '../store/bulk.js';
+import { run, textArray, type NewMemberRow } from '../store/bulk.js';
+import { beginLoad, copyLines } from '../store/load.js';
 import { CsvError, parseCsv } from './csv.js';
 
 const HANDLE = /^[A-Za-z0-9_-]{3,30}$/;
@@ -133,29 +135,91 @@ export async function importCsv(store: Store, membersPath: string, connectionsPa
   }
   if (problems.length) throw new ImportError(problems.sort((x, y) => (x.file === y.file ? x.line - y.line : x.file < y.file ? -1 : 1)));
 
+  // A pair given twice (either way round) is one connection.
+  const seenPairs = new Set<string>();
+  const unique: [string, string][] = [];
+  for (const [a, b] of pairs) {
+    const key = a < b ? `${a}\n${b}` : `${b}\n${a}`;
+    if (seenPairs.has(key)) continue;
+    seenPairs.add(key);
+    unique.push([a, b]);
+  }
+
+  const written = 5 * members.length + 3 * unique.length;
   const progress = opts.progress
-    ? new SingleBar({ format: 'import       [{bar}] {percentage}% | {value}/{total}', stream: process.stderr }, Presets.shades_classic)
+    ? new SingleBar({ format: 'import       [{bar}] {percentage}% | {value}/{total} rows', stream: process.stderr }, Presets.shades_classic)
     : null;
-  progress?.start(members.length + pairs.length, 0);
-  const result = await store.db.transaction(async (tx) => {
+  progress?.start(written, 0);
+  let base = 0;
+  const tick = (k: number) => progress?.update(base + k);
+  const result = await store.bulk(async (s) => {
+    const load = await beginLoad(s, [
+      'members',
+      'member_handles',
+      'member_emails',
+      'settings',
+      'subscriptions',
+      'connections',
+      'follows',
+      'search_words',
+      'search_vocabulary',
+    ]);
+    const got = await load.memberIds(members.length);
     const ids = new Map(existing);
-    for (let s = 0; s < members.length; s += 5000) {
-      const batch = members.slice(s, s + 5000);
-      const got = await insertMembers(tx, batch);
-      await insertMemberRows(tx, got, { tiers: batch.map((m) => m.tier), until: batch.map((m) => m.until) });
-      batch.forEach((m, i) => ids.set(m.handle.toLowerCase(), got[i]));
-      progress?.update(s + batch.length);
+    members.forEach((m, i) => ids.set(m.handle.toLowerCase(), got[i]));
+    const copy = (table: Parameters<typeof load.freeze>[0], columns: string[], rows: number, line: (i: number) => string) =>
+      s.copyIn(table, columns, copyLines(rows, line, tick), { freeze: load.freeze(table) }).then(() => (base += rows));
+
+    await copy('members', ['id', 'handle', 'kind', 'name', 'headline', 'email'], members.length, (i) => {
+      const m = members[i];
+      return `${got[i]}\t${copyField(m.handle)}\tperson\t${copyField(m.name)}\t${copyField(m.headline)}\t${copyField(m.email)}`;
+    });
+    await copy('member_handles', ['handle', 'member_id'], members.length, (i) => `${copyField(members[i].handle.toLowerCase())}\t${got[i]}`);
+    const withEmail = members.flatMap((m, i) => (m.email === null ? [] : [i]));
+    await copy(
+      'member_emails',
+      ['email', 'member_id'],
+      withEmail.length,
+      (k) => `${copyField(members[withEmail[k]].email!.toLowerCase())}\t${got[withEmail[k]]}`,
+    );
+    base += members.length - withEmail.length;
+    await copy('settings', ['member_id'], members.length, (i) => `${got[i]}`);
+    await copy('subscriptions', ['member_id', 'tier', 'until'], members.length, (i) => {
+      const m = members[i];
+      return `${got[i]}\t${m.tier}\t${m.until ? m.until.toISOString() : '\\N'}`;
+    });
+
+    const lo = new Float64Array(unique.length);
+    const hi = new Float64Array(unique.length);
+    unique.forEach(([a, b], k) => {
+      const x = ids.get(a)!;
+      const y = ids.get(b)!;
+      lo[k] = Math.min(x, y);
+      hi[k] = Math.max(x, y);
+    });
+    if (load.fresh) {
+      // every member is new: no pair can be stored already
+      await copy('connections', ['a', 'b'], unique.length, (k) => `${lo[k]}\t${hi[k]}`);
+      await copy('follows', ['follower', 'followee'], 2 * unique.length, (k) =>
+        k < unique.length ? `${lo[k]}\t${hi[k]}` : `${hi[k - unique.length]}\t${lo[k - unique.length]}`,
+      );
+    } else {
+      // a pair of members already stored may be connected (or following) already: kept once
+      await s.query(`create temporary table liaison_import_pairs (a bigint not null, b bigint not null) on commit drop`);
+      await s.copyIn(
+        'liaison_import_pairs',
+        ['a', 'b'],
+        copyLines(unique.length, (k) => `${lo[k]}\t${hi[k]}`, tick),
+      );
+      base += unique.length;
+      await s.query(`insert into connections (a, b) select a, b from liaison_import_pairs on conflict do nothing`);
+      await s.query(
+        `insert into follows (follower, followee) select a, b from liaison_import_pairs union all select b, a from liaison_import_pairs on conflict do nothing`,
+      );
+      base += 2 * unique.length;
+      tick(0);
     }
-    for (let s = 0; s < pairs.length; s += 20000) {
-      const batch = pairs.slice(s, s + 20000);
-      const flat = new Int32Array(batch.length * 2);
-      batch.forEach(([a, b], i) => {
-        flat[2 * i] = ids.get(a)!;
-        flat[2 * i + 1] = ids.get(b)!;
-      });
-      await insertConnections(tx, flat);
-      progress?.update(members.length + s + batch.length);
-    }
+    await load.finish();
     return { members: members.length, connections: pairs.length };
   });
   progress?.stop();

@@ -15,6 +15,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { packageRoot } from '../util/paths.js';
+import { CopyIn } from './copy.js';
 import { applyDistribution, type DistributionReport } from './distribution.js';
 import { storageUnavailableReason } from './faults.js';
 import * as schema from './schema.js';
@@ -38,6 +39,11 @@ export interface Store {
    * destroyed rather than pooled: outages leak no connection (test/faults/postgres-outage.test.ts).
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One transaction on one connection for bulk loads (seed, import): raw statements and COPY,
+   * without the serving limits (no statement timeout). Rolled back if `fn` throws.
+   */
+  bulk<T>(fn: (s: BulkSession) => Promise<T>): Promise<T>;
   /** Connections of the pool (PostgreSQL): open, idle, and requests waiting for one. */
   poolStats(): { total: number; idle: number; waiting: number } | undefined;
   /**
@@ -47,6 +53,26 @@ export interface Store {
   observe(fn: ((sql: string, params: unknown[]) => void) | null): void;
   close(): Promise<void>;
 }
+
+/** The statements of a bulk load (Store.bulk): parameters travel as text, rows as COPY's text format (copy.ts). */
+export interface BulkSession {
+  readonly kind: 'pglite' | 'postgres';
+  /** One statement, or without `params` several separated by semicolons (the last one's rows). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `COPY table (columns) FROM STDIN` (PostgreSQL) or `FROM '/dev/blob'` (PGlite), the rows being
+   * the concatenation of `chunks` (each ending with a newline); `options` e.g. `freeze`. Returns the
+   * number of rows copied.
+   */
+  copyIn(table: string, columns: readonly string[], chunks: Iterable<string>, options?: { freeze?: boolean }): Promise<number>;
+}
+
+function copyStatement(table: string, columns: readonly string[], source: string, options?: { freeze?: boolean }): string {
+  return `copy ${table} (${columns.join(', ')}) from ${source}${options?.freeze ? ' with (freeze)' : ''}`;
+}
+
+/** PGlite reads a COPY's rows from one Blob held in memory: a load goes in blobs of about this size. */
+const PGLITE_COPY_BYTES = 32 << 20;
 
 const MIGRATIONS = join(packageRoot(), 'drizzle');
 /** Failures after which the connection itself is fine (the transaction was rolled back). */
@@ -123,6 +149,37 @@ async function openPglite(dataDir: string): Promise<Store> {
       );
     },
     transaction: (fn) => db.transaction(fn),
+    bulk: (fn) =>
+      client.transaction(async (tx) =>
+        fn({
+          kind: 'pglite',
+          async query<T>(text: string, params?: unknown[]) {
+            if (params) return (await tx.query<T>(text, params)).rows;
+            // several statements in one (the simple protocol): the last one's rows
+            return ((await tx.exec(text)).at(-1)?.rows ?? []) as T[];
+          },
+          async copyIn(table, columns, chunks, options) {
+            const text = copyStatement(table, columns, "'/dev/blob'", options);
+            let rows = 0;
+            let parts: string[] = [];
+            let size = 0;
+            const flush = async () => {
+              if (size === 0) return;
+              const blob = new Blob(parts);
+              parts = [];
+              size = 0;
+              rows += (await tx.query(text, [], { blob })).affectedRows ?? 0;
+            };
+            for (const chunk of chunks) {
+              parts.push(chunk);
+              size += chunk.length;
+              if (size >= PGLITE_COPY_BYTES) await flush();
+            }
+            await flush();
+            return rows;
+          },
+        }),
+      ),
     poolStats: () => undefined,
     observe: (fn) => {
       observer = fn;
@@ -198,6 +255,43 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         // a cancelled statement or a serialization failure leaves the connection sound
         const reason = storageUnavailableReason(e);
         broken = reason !== undefined && !HEALTHY_AFTER.has(reason);
+        throw e;
+      } finally {
+        client.release(broken || (client as unknown as { _queryable?: boolean })._queryable === false);
+      }
+    },
+    async bulk(fn) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('begin');
+        await client.query('set local statement_timeout = 0');
+        await client.query('set local idle_in_transaction_session_timeout = 0');
+        try {
+          const result = await fn({
+            kind: 'postgres',
+            async query<T>(text: string, params?: unknown[]) {
+              const r = (await client.query(text, params)) as pg.QueryResult | pg.QueryResult[];
+              // several statements in one (the simple protocol): the last one's rows
+              const last: pg.QueryResult | undefined = Array.isArray(r) ? r[r.length - 1] : r;
+              return (last?.rows ?? []) as T[];
+            },
+            async copyIn(table, columns, chunks, options) {
+              const copy = new CopyIn(copyStatement(table, columns, 'stdin', options), chunks);
+              void client.query(copy as never);
+              return copy.done;
+            },
+          });
+          await client.query('commit');
+          return result;
+        } catch (e) {
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
+          throw e;
+        }
+      } catch (e) {
+        if (storageUnavailableReason(e) !== undefined) broken = true;
         throw e;
       } finally {
         client.release(broken || (client as unknown as { _queryable?: boolean })._queryable === false);
