@@ -161,6 +161,34 @@ describe('the fast engine decides exactly as the reference engine', () => {
     );
   });
 
+  /** Both active, the member a visible person: the first stages pass and the later rules decide. */
+  const reachable = fc.tuple(factsArb, memberArb('m')).map(([f, m]): Facts => ({
+    ...f,
+    viewer: { ...f.viewer, status: 'active' },
+    member: { ...m, kind: 'person', status: 'active' },
+    relationship: { ...f.relationship, blockedByViewer: false, blockedByMember: false },
+  }));
+  /** ...and no free channel but tier reach: the unlock lists (upgrade, InMail, credits, connect, introductions, waits). */
+  const outOfReach = reachable.map((f): Facts => ({
+    ...f,
+    member: { ...f.member!, settings: { ...f.member!.settings, messageRequests: 'on', messagesFrom: 'anyone' } },
+    relationship: { ...f.relationship, sharedGroups: 0, conversation: null },
+  }));
+
+  it.each([
+    ['the first stages pass', reachable],
+    ['out of reach of the free channels but tier reach', outOfReach],
+  ])('worlds where %s: the late denials and their unlocks', (_, worlds) => {
+    fc.assert(
+      fc.property(worlds, messageAttemptArb, invitationAttemptArb, nowArb, policyArb, (f, attempt, inv, at, policy) => {
+        same(now.decideProfile(f, at, policy), profile.decideProfile(f, at, policy));
+        same(now.decideMessage(f, attempt, at, policy), message.decideMessage(f, attempt, at, policy));
+        same(now.decideInvitation(f, inv, at, policy), invitation.decideInvitation(f, inv, at, policy));
+      }),
+      RUNS,
+    );
+  });
+
   it('introductions: ask and delivery', () => {
     fc.assert(
       fc.property(factsArb, askArb, fc.option(fc.constantFrom('hi', 'x'.repeat(301))), nowArb, policyArb, (f, ask, note, at, policy) => {
