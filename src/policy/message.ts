@@ -134,29 +134,40 @@ function settingsAllow(c: Ctx): boolean {
 
 /** `connect`, when an invitation (without a note) would be allowed now (decided once per context). */
 export function connectUnlock(c: Ctx): Unlock[] {
+  return addConnect(c, []);
+}
+
+// The unlock builders below append to the list they are given (and answer it): one array per denial.
+
+function addConnect(c: Ctx, out: Unlock[]): Unlock[] {
   if (c.connectable === undefined) c.connectable = decideInvitation(c.facts, {}, c.now, c.policy).allowed;
-  return c.connectable ? [{ kind: 'connect' }] : [];
+  if (c.connectable) out.push({ kind: 'connect' });
+  return out;
 }
 
 /** `upgrade` to the cheapest tier whose reach covers the member, when it is above the viewer's. */
-function upgradeUnlock(c: Ctx): Unlock[] {
+function addUpgrade(c: Ctx, out: Unlock[]): Unlock[] {
   const tier = cheapestTierReaching(c.rel.degree, c.policy);
-  return tier !== null && tierRank(tier) > tierRank(c.viewerTier) ? [{ kind: 'upgrade', tier }] : [];
+  if (tier !== null && tierRank(tier) > tierRank(c.viewerTier)) out.push({ kind: 'upgrade', tier });
+  return out;
 }
 
-function inmailUnlock(c: Ctx): Unlock[] {
-  return c.member.settings.acceptInMail ? [{ kind: 'inmail', credits: INMAIL_COST }] : [];
+function addInmail(c: Ctx, out: Unlock[]): Unlock[] {
+  if (c.member.settings.acceptInMail) out.push({ kind: 'inmail', credits: INMAIL_COST });
+  return out;
 }
 
-function introductionUnlocks(c: Ctx): Unlock[] {
+function addIntroductions(c: Ctx, out: Unlock[]): Unlock[] {
   const d = c.rel.degree;
-  if (d !== 2 && d !== 3) return [];
-  return c.rel.introductions.map((via) => ({ kind: 'introduction', via: [...via] }));
+  if (d !== 2 && d !== 3) return out;
+  const paths = c.rel.introductions;
+  for (let i = 0; i < paths.length; i++) out.push({ kind: 'introduction', via: paths[i].slice() });
+  return out;
 }
 
 /** Every way to reach a member no free channel reaches: upgrade, InMail, connect, introductions. */
-function reachUnlocks(c: Ctx): Unlock[] {
-  return upgradeUnlock(c).concat(inmailUnlock(c), connectUnlock(c), introductionUnlocks(c));
+function addReach(c: Ctx, out: Unlock[]): Unlock[] {
+  return addIntroductions(c, addConnect(c, addInmail(c, addUpgrade(c, out))));
 }
 
 /** Ways to get an InMail credit: the next monthly grant, or a tier that grants credits. */
@@ -190,24 +201,24 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
   {
     reason: 'monthly_limit',
     when: (c) => c.newNonConnection && exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth),
-    unlock: (c) => [...waitNextMonth(c.now), ...connectUnlock(c)],
+    unlock: (c) => addConnect(c, waitNextMonth(c.now)),
   },
   {
     // The group channel would carry it but its monthly quota is used up.
     reason: 'monthly_limit',
     when: (c) => c.route === null && c.rel.sharedGroups > 0 && !groupQuotaLeft(c),
-    unlock: (c) => [...waitNextMonth(c.now), ...reachUnlocks(c)],
+    unlock: (c) => addReach(c, waitNextMonth(c.now)),
   },
-  { reason: 'not_in_reach', when: (c) => c.route === null, unlock: reachUnlocks },
+  { reason: 'not_in_reach', when: (c) => c.route === null, unlock: (c) => addReach(c, []) },
   {
     reason: 'inmail_not_accepted',
     when: (c) => newInmail(c) && !c.member.settings.acceptInMail,
-    unlock: (c) => [...upgradeUnlock(c), ...connectUnlock(c), ...introductionUnlocks(c)],
+    unlock: (c) => addIntroductions(c, addConnect(c, addUpgrade(c, []))),
   },
   {
     reason: 'no_inmail_credits',
     when: (c) => newInmail(c) && spendableCredits(c.viewer, c.quotas.inmailBalance, c.now, c.quotas.inmailPurchased) < INMAIL_COST,
-    unlock: (c) => [...creditUnlocks(c), ...upgradeUnlock(c), ...connectUnlock(c), ...introductionUnlocks(c)],
+    unlock: (c) => addIntroductions(c, addConnect(c, addUpgrade(c, creditUnlocks(c)))),
   },
 ];
 
