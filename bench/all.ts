@@ -1,5 +1,5 @@
 /**
- * npm run bench — every benchmark in turn (graph, profile views, message sends, realtime, mixed
+ * npm run bench — every benchmark in turn (graph, policy decisions, profile views, message sends, realtime, mixed
  * load on two instances, scaling simulation), each bounded, then one summary table at the top of
  * bench/RESULTS.md: every target row (ours, baseline, ratio) from the sections of this run.
  */
@@ -16,6 +16,7 @@ const BENCHES: { name: string; script: string; section: string; args?: string[];
     args: ['--expose-gc', '--max-old-space-size=16000'],
     env: { BENCH_GRAPH_GL_BUILD_BUDGET_S: '60' },
   },
+  { name: 'policy', script: 'policy.js', section: 'Policy decisions' },
   { name: 'profile', script: 'profile.js', section: 'Profile views' },
   { name: 'messages', script: 'messages.js', section: 'Message sends' },
   { name: 'timing', script: 'timing.js', section: 'Hidden vs unknown timing' },

@@ -2,8 +2,8 @@
 import type { Facts, MemberFacts } from './facts.js';
 import { waitCooldown } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { ACTOR_RULES, decideWith, firstDenial, isInactive, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
-import { HOUR_MS } from './time.js';
+import { ACTOR_TARGET_RULES, decideWith, firstDenial, isInactive, type Ctx, type DenialRule } from './rules.js';
+import { HOUR_MS, within } from './time.js';
 import { allow, type Decision } from './types.js';
 
 const reblockMs = (c: Ctx) => c.policy.reblockCooldownHours * HOUR_MS;
@@ -15,7 +15,7 @@ export const BLOCK_RULES: readonly DenialRule<Ctx>[] = [
   { reason: 'pages_cannot_ignore', when: (c) => c.viewer.kind === 'page' && pendingRequestFromMember(c) },
   {
     reason: 'reblock_cooldown',
-    when: (c) => waitCooldown(c.rel.lastUnblockedAt, reblockMs(c), c.now).length > 0,
+    when: (c) => within(c.rel.lastUnblockedAt, reblockMs(c), c.now),
     unlock: (c) => waitCooldown(c.rel.lastUnblockedAt, reblockMs(c), c.now),
   },
 ];
@@ -29,7 +29,7 @@ export const BLOCK_RULES: readonly DenialRule<Ctx>[] = [
  * A restricted member may block (it is a safety tool, not sending).
  */
 export function decideBlock(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
-  return decideWith(facts, now, policy, [...ACTOR_RULES, ...TARGET_RULES], (c) => firstDenial(BLOCK_RULES, c) ?? allow());
+  return decideWith(facts, now, policy, ACTOR_TARGET_RULES, (c) => firstDenial(BLOCK_RULES, c) ?? allow());
 }
 
 export const IGNORE_RULES: readonly DenialRule<MemberFacts>[] = [

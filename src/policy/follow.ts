@@ -1,7 +1,7 @@
 /** Following (DOMAIN.md 2): one-way, for persons and pages alike. */
 import type { Facts } from './facts.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { ACTOR_RULES, decideWith, TARGET_RULES } from './rules.js';
+import { ACTOR_TARGET_RULES, firstDenial } from './rules.js';
 import { allow, type Decision } from './types.js';
 
 /**
@@ -10,5 +10,5 @@ import { allow, type Decision } from './types.js';
  * who does not exist for the viewer (`recipient_unavailable`). Already following is `ok`.
  */
 export function decideFollow(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
-  return decideWith(facts, now, policy, [...ACTOR_RULES, ...TARGET_RULES], () => allow());
+  return firstDenial(ACTOR_TARGET_RULES, { facts, now, policy }) ?? allow();
 }

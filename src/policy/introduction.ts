@@ -7,7 +7,7 @@ import type { Facts, MemberFacts } from './facts.js';
 import { exhausted, longerThan, waitNextMonth, waitUntil } from './limits.js';
 import { connectUnlock } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { ACTOR_RULES, decideWith, firstDenial, isHidden, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { ACTOR_RULES, decideWith, firstDenial, isHidden, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
 import { allow, type Decision, type Unlock } from './types.js';
 import { mayIntroduceThrough } from './visibility.js';
@@ -100,7 +100,7 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
  * B's pause after declines, the monthly limit.
  */
 export function decideIntroductionAsk(facts: Facts, ask: AskFacts, note: string | null | undefined, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
-  return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => firstDenial(ASK_RULES, { ...c, ask, note }) ?? allow());
+  return decideWith(facts, now, policy, SENDER_TARGET_RULES, (c) => firstDenial(ASK_RULES, { ...c, ask, note }) ?? allow());
 }
 
 /** What the service knows when B acts on an ask. */
@@ -139,7 +139,7 @@ export function decideIntroductionForward(
  * (tier reach plays no part; C accepts or ignores it like any request).
  */
 export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
-  return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => {
+  return decideWith(facts, now, policy, SENDER_TARGET_RULES, (c) => {
     const from = c.member.settings.messagesFrom;
     const d = c.rel.degree;
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2))

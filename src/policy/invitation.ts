@@ -2,9 +2,9 @@
 import type { Facts, InvitationAttempt } from './facts.js';
 import { exhausted, hasNote, longerThan, waitCooldown, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { ACTOR_RULES, decideWith, firstDenial, isHidden, isSelf, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
-import { cheapestPaidTier } from './tier.js';
-import { DAY_MS, WEEK_MS } from './time.js';
+import { ACTOR_TARGET_RULES, decideWith, firstDenial, isHidden, isSelf, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { cheapestPaidTier, effectiveTier } from './tier.js';
+import { DAY_MS, WEEK_MS, within } from './time.js';
 import { allow, type Decision } from './types.js';
 
 export interface InvitationCtx extends Ctx {
@@ -29,7 +29,7 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
   { reason: 'note_too_long', when: (c) => longerThan(c.attempt.note, c.policy.noteMaxChars) },
   {
     reason: 'withdraw_cooldown',
-    when: (c) => !c.accepting && waitCooldown(c.rel.lastWithdrawnAt, c.policy.withdrawCooldownDays * DAY_MS, c.now).length > 0,
+    when: (c) => !c.accepting && within(c.rel.lastWithdrawnAt, c.policy.withdrawCooldownDays * DAY_MS, c.now),
     unlock: (c) => waitCooldown(c.rel.lastWithdrawnAt, c.policy.withdrawCooldownDays * DAY_MS, c.now),
   },
   {
@@ -57,10 +57,25 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
 export function decideInvitation(facts: Facts, attempt: InvitationAttempt, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   // Inviting back is accepting, which a restricted member may do (DOMAIN.md 1): only the actor rules then.
   const accepting = facts.relationship.invitation?.direction === 'received' && !isHidden(facts) && !isSelf(facts);
-  return decideWith(facts, now, policy, [...(accepting ? ACTOR_RULES : SENDER_RULES), ...TARGET_RULES], (c) => {
-    const ctx: InvitationCtx = { ...c, attempt, accepting };
-    return firstDenial(INVITATION_RULES, ctx) ?? allow();
-  });
+  const denied = firstDenial(accepting ? ACTOR_TARGET_RULES : SENDER_TARGET_RULES, { facts, now, policy });
+  if (denied) return denied;
+  // the member is visible here (TARGET_RULES passed); the context is built field by field (no spread)
+  const member = facts.member!;
+  const ctx: InvitationCtx = {
+    facts,
+    viewer: facts.viewer,
+    member,
+    rel: facts.relationship,
+    quotas: facts.quotas,
+    now,
+    policy,
+    viewerTier: effectiveTier(facts.viewer, now),
+    memberTier: effectiveTier(member, now),
+    connectable: undefined,
+    attempt,
+    accepting,
+  };
+  return firstDenial(INVITATION_RULES, ctx) ?? allow();
 }
 
 /** Accepting: the viewer's cap (its unlock is always `remove_connection`), then the inviter's. */
@@ -75,5 +90,5 @@ export const ACCEPT_RULES: readonly DenialRule<Ctx>[] = [
  * (`sender_inactive`); then self, a member who does not exist for the viewer, and the caps.
  */
 export function decideAcceptInvitation(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
-  return decideWith(facts, now, policy, [...ACTOR_RULES, ...TARGET_RULES], (c) => firstDenial(ACCEPT_RULES, c) ?? allow());
+  return decideWith(facts, now, policy, ACTOR_TARGET_RULES, (c) => firstDenial(ACCEPT_RULES, c) ?? allow());
 }

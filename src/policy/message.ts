@@ -6,10 +6,10 @@ import type { Facts, MessageAttempt } from './facts.js';
 import { decideInvitation } from './invitation.js';
 import { exhausted, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { context, decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
-import { cheapestTierReaching, cheapestTierWithCredits, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
+import { context, firstDenial, SENDER_TARGET_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { cheapestTierReaching, cheapestTierWithCredits, effectiveTier, spendableCredits, tierRank, tierReaches } from './tier.js';
 import { MINUTE_MS } from './time.js';
-import { allow, INMAIL_COST, type Channel, type Decision, type Delivery, type Unlock } from './types.js';
+import { INMAIL_COST, type Channel, type Decision, type Delivery, type Unlock } from './types.js';
 
 /** One free channel: it applies when `applies` holds. */
 export interface ChannelRule {
@@ -45,7 +45,8 @@ const directApplies = (c: Ctx) => c.rel.degree === 1 || c.rel.conversation?.acce
 export const CHANNEL_RULES: readonly ChannelRule[] = [
   { channel: 'direct', applies: directApplies },
   { channel: 'page', applies: (c) => c.member.kind === 'page' },
-  { channel: 'open_profile', applies: (c) => isPremium(c.member, c.now) && c.member.settings.openProfile },
+  // the member's effective tier is in the context (isPremium(member, now), computed once)
+  { channel: 'open_profile', applies: (c) => c.memberTier !== 'free' && c.member.settings.openProfile },
   { channel: 'tier_reach', applies: (c) => tierReaches(c.viewerTier, c.rel.degree, c.policy) },
   // The group quota counts new conversations: a message in an existing thread does not use it.
   { channel: 'group', applies: (c) => c.rel.sharedGroups > 0 && (c.rel.conversation !== null || groupQuotaLeft(c)) },
@@ -104,8 +105,10 @@ function pendingOf(c: Ctx): MessageCtx['pending'] {
  * not accepted takes whatever channel applies now (DOMAIN.md 5.1), follow-ups included.
  */
 function routeOf(c: Ctx, attempt: MessageAttempt): Route | null {
-  const free = CHANNEL_RULES.find((r) => r.applies(c));
-  if (free) return { channel: free.channel, delivery: DELIVERY[free.channel](c), inmail: false };
+  for (let i = 0; i < CHANNEL_RULES.length; i++) {
+    const free = CHANNEL_RULES[i];
+    if (free.applies(c)) return { channel: free.channel, delivery: DELIVERY[free.channel](c), inmail: false };
+  }
   if (attempt.channel === 'inmail') return { channel: 'inmail', delivery: 'inbox', inmail: true };
   return null;
 }
@@ -129,35 +132,47 @@ function settingsAllow(c: Ctx): boolean {
   return true;
 }
 
-/** `connect`, when an invitation (without a note) would be allowed now. */
+/** `connect`, when an invitation (without a note) would be allowed now (decided once per context). */
 export function connectUnlock(c: Ctx): Unlock[] {
-  return decideInvitation(c.facts, {}, c.now, c.policy).allowed ? [{ kind: 'connect' }] : [];
+  return addConnect(c, []);
+}
+
+// The unlock builders below append to the list they are given (and answer it): one array per denial.
+
+function addConnect(c: Ctx, out: Unlock[]): Unlock[] {
+  if (c.connectable === undefined) c.connectable = decideInvitation(c.facts, {}, c.now, c.policy).allowed;
+  if (c.connectable) out.push({ kind: 'connect' });
+  return out;
 }
 
 /** `upgrade` to the cheapest tier whose reach covers the member, when it is above the viewer's. */
-function upgradeUnlock(c: Ctx): Unlock[] {
+function addUpgrade(c: Ctx, out: Unlock[]): Unlock[] {
   const tier = cheapestTierReaching(c.rel.degree, c.policy);
-  return tier !== null && tierRank(tier) > tierRank(c.viewerTier) ? [{ kind: 'upgrade', tier }] : [];
+  if (tier !== null && tierRank(tier) > tierRank(c.viewerTier)) out.push({ kind: 'upgrade', tier });
+  return out;
 }
 
-function inmailUnlock(c: Ctx): Unlock[] {
-  return c.member.settings.acceptInMail ? [{ kind: 'inmail', credits: INMAIL_COST }] : [];
+function addInmail(c: Ctx, out: Unlock[]): Unlock[] {
+  if (c.member.settings.acceptInMail) out.push({ kind: 'inmail', credits: INMAIL_COST });
+  return out;
 }
 
-function introductionUnlocks(c: Ctx): Unlock[] {
+function addIntroductions(c: Ctx, out: Unlock[]): Unlock[] {
   const d = c.rel.degree;
-  if (d !== 2 && d !== 3) return [];
-  return c.rel.introductions.map((via) => ({ kind: 'introduction', via: [...via] }));
+  if (d !== 2 && d !== 3) return out;
+  const paths = c.rel.introductions;
+  for (let i = 0; i < paths.length; i++) out.push({ kind: 'introduction', via: paths[i].slice() });
+  return out;
 }
 
 /** Every way to reach a member no free channel reaches: upgrade, InMail, connect, introductions. */
-function reachUnlocks(c: Ctx): Unlock[] {
-  return [...upgradeUnlock(c), ...inmailUnlock(c), ...connectUnlock(c), ...introductionUnlocks(c)];
+function addReach(c: Ctx, out: Unlock[]): Unlock[] {
+  return addIntroductions(c, addConnect(c, addInmail(c, addUpgrade(c, out))));
 }
 
 /** Ways to get an InMail credit: the next monthly grant, or a tier that grants credits. */
 function creditUnlocks(c: Ctx): Unlock[] {
-  if (isPremium(c.viewer, c.now) && c.policy.inmailMonthlyCredits[c.viewerTier] > 0) return waitNextMonth(c.now);
+  if (c.viewerTier !== 'free' && c.policy.inmailMonthlyCredits[c.viewerTier] > 0) return waitNextMonth(c.now);
   const tier = cheapestTierWithCredits(c.policy);
   return tier === null ? [] : [{ kind: 'upgrade', tier }];
 }
@@ -186,24 +201,24 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
   {
     reason: 'monthly_limit',
     when: (c) => c.newNonConnection && exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth),
-    unlock: (c) => [...waitNextMonth(c.now), ...connectUnlock(c)],
+    unlock: (c) => addConnect(c, waitNextMonth(c.now)),
   },
   {
     // The group channel would carry it but its monthly quota is used up.
     reason: 'monthly_limit',
     when: (c) => c.route === null && c.rel.sharedGroups > 0 && !groupQuotaLeft(c),
-    unlock: (c) => [...waitNextMonth(c.now), ...reachUnlocks(c)],
+    unlock: (c) => addReach(c, waitNextMonth(c.now)),
   },
-  { reason: 'not_in_reach', when: (c) => c.route === null, unlock: reachUnlocks },
+  { reason: 'not_in_reach', when: (c) => c.route === null, unlock: (c) => addReach(c, []) },
   {
     reason: 'inmail_not_accepted',
     when: (c) => newInmail(c) && !c.member.settings.acceptInMail,
-    unlock: (c) => [...upgradeUnlock(c), ...connectUnlock(c), ...introductionUnlocks(c)],
+    unlock: (c) => addIntroductions(c, addConnect(c, addUpgrade(c, []))),
   },
   {
     reason: 'no_inmail_credits',
     when: (c) => newInmail(c) && spendableCredits(c.viewer, c.quotas.inmailBalance, c.now, c.quotas.inmailPurchased) < INMAIL_COST,
-    unlock: (c) => [...creditUnlocks(c), ...upgradeUnlock(c), ...connectUnlock(c), ...introductionUnlocks(c)],
+    unlock: (c) => addIntroductions(c, addConnect(c, addUpgrade(c, creditUnlocks(c)))),
   },
 ];
 
@@ -219,24 +234,46 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
  * spent only when nothing free reaches the member.
  */
 export function decideMessage(facts: Facts, attempt: MessageAttempt, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
-  return decideWith(facts, now, policy, [...SENDER_RULES, ...TARGET_RULES], (c) => {
-    const pending = pendingOf(c);
-    const ctx: MessageCtx = {
-      ...c,
-      attempt,
-      pending,
-      newNonConnection: c.rel.conversation === null && c.rel.degree !== 1,
-      route: routeOf(c, attempt),
-    };
-    const denied = firstDenial(MESSAGE_RULES, ctx);
-    if (denied) return denied;
-    const route = ctx.route!;
-    return allow({
-      channel: route.channel,
-      delivery: route.delivery,
-      ...(route.inmail ? { cost: { inmailCredits: INMAIL_COST } } : {}),
-    });
-  });
+  return messageDecision(facts, attempt, now, policy, undefined);
+}
+
+/**
+ * decideMessage, with `connectable` (whether the connect decision on the same facts, `now` and
+ * policy is allowed) when the caller has it already: a profile decides `connect` first and hands it
+ * to its two message decisions, so their unlocks do not decide it again.
+ */
+export function messageDecision(facts: Facts, attempt: MessageAttempt, now: Date, policy: Policy, connectable: boolean | undefined): Decision {
+  const denied = firstDenial(SENDER_TARGET_RULES, { facts, now, policy });
+  if (denied) return denied;
+  // the member is visible here (TARGET_RULES passed); the context is built field by field (no spread)
+  const member = facts.member!;
+  const rel = facts.relationship;
+  const ctx: MessageCtx = {
+    facts,
+    viewer: facts.viewer,
+    member,
+    rel,
+    quotas: facts.quotas,
+    now,
+    policy,
+    viewerTier: effectiveTier(facts.viewer, now),
+    memberTier: effectiveTier(member, now),
+    connectable,
+    attempt,
+    pending: null,
+    newNonConnection: rel.conversation === null && rel.degree !== 1,
+    route: null,
+  };
+  ctx.pending = pendingOf(ctx);
+  ctx.route = routeOf(ctx, attempt);
+  const refused = firstDenial(MESSAGE_RULES, ctx);
+  if (refused) return refused;
+  const route = ctx.route!;
+  const d: Decision = { allowed: true, reason: 'ok', unlock: [] };
+  d.channel = route.channel;
+  d.delivery = route.delivery;
+  if (route.inmail) d.cost = { inmailCredits: INMAIL_COST };
+  return d;
 }
 
 /**

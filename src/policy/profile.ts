@@ -2,10 +2,10 @@
 import type { Facts } from './facts.js';
 import { decideFollow } from './follow.js';
 import { decideInvitation } from './invitation.js';
-import { decideMessage } from './message.js';
+import { messageDecision } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { isHidden, isSelf } from './rules.js';
-import type { MemberFacts } from './facts.js';
+import type { MemberFacts, MessageAttempt } from './facts.js';
 import type { PrimaryAction, ProfileActions } from './types.js';
 
 export interface PrimaryCtx {
@@ -21,6 +21,9 @@ export interface PrimaryRule {
 }
 
 const atCap = (m: MemberFacts, p: Policy) => m.connectionCount >= p.connectionCap;
+
+/** The `inmail` action's attempt (read only by the decision, so one object serves every call). */
+const INMAIL_ATTEMPT: MessageAttempt = Object.freeze({ channel: 'inmail' });
 
 /** DOMAIN.md 4, steps 3 to 8 (steps 1 and 2, oneself and a hidden member, give `none`). */
 export const PRIMARY_RULES: readonly PrimaryRule[] = [
@@ -47,7 +50,10 @@ export const PRIMARY_RULES: readonly PrimaryRule[] = [
 export function primaryAction(facts: Facts, policy: Policy = DEFAULT_POLICY): PrimaryAction {
   const member = facts.member;
   if (member === null || isSelf(facts) || isHidden(facts)) return 'none';
-  return PRIMARY_RULES.find((r) => r.when({ facts, member, policy }))!.action;
+  const c: PrimaryCtx = { facts, member, policy };
+  for (let i = 0; i < PRIMARY_RULES.length; i++) if (PRIMARY_RULES[i].when(c)) return PRIMARY_RULES[i].action;
+  /* v8 ignore next -- the last row always holds */
+  return 'connect';
 }
 
 /**
@@ -57,10 +63,12 @@ export function primaryAction(facts: Facts, policy: Policy = DEFAULT_POLICY): Pr
  * the free channel when one applies) and `follow`.
  */
 export function profileActions(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): ProfileActions {
+  // `connect` first: the message decisions offer the connect unlock when it is allowed, without deciding it again
+  const connect = decideInvitation(facts, {}, now, policy);
   return {
-    connect: decideInvitation(facts, {}, now, policy),
-    message: decideMessage(facts, {}, now, policy),
-    inmail: decideMessage(facts, { channel: 'inmail' }, now, policy),
+    connect,
+    message: messageDecision(facts, {}, now, policy, connect.allowed),
+    inmail: messageDecision(facts, INMAIL_ATTEMPT, now, policy, connect.allowed),
     follow: decideFollow(facts, now, policy),
   };
 }

@@ -16,9 +16,15 @@ export interface Ctx {
   quotas: QuotaFacts;
   now: Date;
   policy: Policy;
-  /** Effective tiers (a lapsed tier is free). */
+  /** Effective tiers (a lapsed tier is free), computed once per decision. */
   viewerTier: Tier;
   memberTier: Tier;
+  /**
+   * Whether an invitation without a note would be allowed now (the `connect` unlock): computed at
+   * most once per decision, on the first denial that offers it, or handed in by a caller that has
+   * the connect decision already (a profile).
+   */
+  connectable: boolean | undefined;
 }
 
 /** The first stages run before the member is known to be visible (`member` may be null). */
@@ -35,11 +41,12 @@ export interface DenialRule<C> {
   unlock?: (c: C) => Unlock[];
 }
 
-/** Runs an ordered table; `null` when no row denies. */
+/** Runs an ordered table; `null` when no row denies. Unlocks are built only for the row that denies. */
 export function firstDenial<C>(rules: readonly DenialRule<C>[], c: C): Decision | null {
-  for (const rule of rules) {
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
     if (!rule.when(c)) continue;
-    return rule.reason === 'recipient_unavailable' ? recipientUnavailable() : deny(rule.reason, rule.unlock?.(c) ?? []);
+    return rule.reason === 'recipient_unavailable' ? recipientUnavailable() : deny(rule.reason, rule.unlock === undefined ? [] : rule.unlock(c));
   }
   return null;
 }
@@ -77,6 +84,11 @@ export const TARGET_RULES: readonly DenialRule<Base>[] = [
   { reason: 'recipient_unavailable', when: (b) => isHidden(b.facts) },
 ];
 
+/** The first stages of sending (messages, invitations, introductions), as one table built once. */
+export const SENDER_TARGET_RULES: readonly DenialRule<Base>[] = [...SENDER_RULES, ...TARGET_RULES];
+/** The first stages of the actions a restricted member may take (follow, block, accept), built once. */
+export const ACTOR_TARGET_RULES: readonly DenialRule<Base>[] = [...ACTOR_RULES, ...TARGET_RULES];
+
 /**
  * Runs the first stages (`pre`, on the possibly-unknown member) and then, with the member known,
  * `decide`. Every decision function is built this way.
@@ -101,5 +113,6 @@ export function context(facts: Facts, now: Date, policy: Policy): Ctx {
     policy,
     viewerTier: effectiveTier(facts.viewer, now),
     memberTier: effectiveTier(facts.member, now),
+    connectable: undefined,
   };
 }

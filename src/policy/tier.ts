@@ -36,12 +36,17 @@ export function tierReaches(tier: Tier, degree: Degree, policy: Policy): boolean
 
 /** The cheapest tier (first in TIERS order) whose reach covers the degree; `null` when none does. */
 export function cheapestTierReaching(degree: Degree, policy: Policy): Tier | null {
-  return TIERS.find((t) => tierReaches(t, degree, policy)) ?? null;
+  if (degree === null) return null;
+  const reach = policy.tierReach;
+  for (let i = 0; i < TIERS.length; i++) if (degree <= reach[TIERS[i]]) return TIERS[i];
+  return null;
 }
 
 /** The cheapest tier granting InMail credits every month; `null` when none does. */
 export function cheapestTierWithCredits(policy: Policy): Tier | null {
-  return TIERS.find((t) => policy.inmailMonthlyCredits[t] > 0) ?? null;
+  const credits = policy.inmailMonthlyCredits;
+  for (let i = 0; i < TIERS.length; i++) if (credits[TIERS[i]] > 0) return TIERS[i];
+  return null;
 }
 
 /** The cheapest paid tier (paid tiers have no note limit). */

@@ -43,16 +43,43 @@ export function allow(extra: Pick<Decision, 'channel' | 'delivery' | 'cost'> = {
   return d;
 }
 
-/** A denial with its reason and unlock paths (duplicates removed, order kept). */
+/** A denial with its reason and unlock paths (duplicates removed, order kept; always a new array). */
 export function deny(reason: Reason, unlock: Unlock[] = []): Decision {
-  const seen = new Set<string>();
-  const unique = unlock.filter((u) => {
-    const key = JSON.stringify(u);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const unique: Unlock[] = [];
+  for (let i = 0; i < unlock.length; i++) {
+    const u = unlock[i];
+    let dup = false;
+    for (let j = 0; j < unique.length && !dup; j++) dup = sameUnlock(unique[j], u);
+    if (!dup) unique.push(u);
+  }
   return { allowed: false, reason, unlock: unique };
+}
+
+/**
+ * Two unlocks are the same path: what comparing them as JSON text meant, without building the text.
+ * Each kind has one shape (the Unlock union: `kind` first, then its one field), so the same kind and
+ * the same field values write the same JSON.
+ */
+function sameUnlock(a: Unlock, b: Unlock): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'upgrade':
+      return a.tier === (b as typeof a).tier;
+    case 'inmail':
+      return a.credits === (b as typeof a).credits;
+    case 'wait':
+      return a.until === (b as typeof a).until;
+    case 'introduction': {
+      const x = a.via;
+      const y = (b as typeof a).via;
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+      return true;
+    }
+    default:
+      return true;
+  }
 }
 
 /**

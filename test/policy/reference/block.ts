@@ -1,0 +1,47 @@
+/** Blocking (DOMAIN.md 6) and ignoring requests (DOMAIN.md 5, pages). */
+import type { Facts, MemberFacts } from '../../../src/policy/facts.js';
+import { waitCooldown } from './limits.js';
+import { DEFAULT_POLICY, type Policy } from '../../../src/policy/policy.js';
+import { ACTOR_RULES, decideWith, firstDenial, isInactive, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { HOUR_MS } from './time.js';
+import { allow, type Decision } from './types.js';
+
+const reblockMs = (c: Ctx) => c.policy.reblockCooldownHours * HOUR_MS;
+
+/** A request the member sent to the viewer and the viewer has not accepted. */
+const pendingRequestFromMember = (c: Ctx) => c.rel.conversation?.state === 'request' && c.rel.conversation.startedBy === 'member';
+
+export const BLOCK_RULES: readonly DenialRule<Ctx>[] = [
+  { reason: 'pages_cannot_ignore', when: (c) => c.viewer.kind === 'page' && pendingRequestFromMember(c) },
+  {
+    reason: 'reblock_cooldown',
+    when: (c) => waitCooldown(c.rel.lastUnblockedAt, reblockMs(c), c.now).length > 0,
+    unlock: (c) => waitCooldown(c.rel.lastUnblockedAt, reblockMs(c), c.now),
+  },
+];
+
+/**
+ * May the viewer block the member? Order: viewer deactivated or closed (`sender_inactive`),
+ * `self`, `recipient_unavailable` (also when the viewer already blocks them: the member no longer
+ * exists for the viewer; the service may answer an already-existing block idempotently before
+ * asking), a page blocking the sender of a pending request to it (`pages_cannot_ignore`), then
+ * `reblock_cooldown` until `reblockCooldownHours` after the viewer last unblocked that member.
+ * A restricted member may block (it is a safety tool, not sending).
+ */
+export function decideBlock(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
+  return decideWith(facts, now, policy, [...ACTOR_RULES, ...TARGET_RULES], (c) => firstDenial(BLOCK_RULES, c) ?? allow());
+}
+
+export const IGNORE_RULES: readonly DenialRule<MemberFacts>[] = [
+  { reason: 'sender_inactive', when: isInactive },
+  { reason: 'pages_cannot_ignore', when: (m) => m.kind === 'page' },
+];
+
+/**
+ * May the recipient of a message request ignore it? A page's requests cannot be ignored
+ * (`pages_cannot_ignore`): they stay until an admin accepts or deletes them. A deactivated or
+ * closed recipient gets `sender_inactive`; a restricted one may ignore.
+ */
+export function decideIgnoreRequest(recipient: MemberFacts): Decision {
+  return firstDenial(IGNORE_RULES, recipient) ?? allow();
+}

@@ -1,0 +1,118 @@
+/**
+ * The limits of DOMAIN.md 3 and 5 as small pure checks, and the `wait` unlocks that give the exact
+ * instant a window frees a slot. Every number comes from the policy; windows are computed from
+ * timestamps the service passes and `now`.
+ */
+import type { Policy } from '../../../src/policy/policy.js';
+import { addMs, charCount, DAY_MS, startOfNextMonthUTC, within } from './time.js';
+import type { Unlock } from './types.js';
+
+/** `wait` until an instant. */
+export function waitUntil(at: Date): Unlock {
+  return { kind: 'wait', until: at.toISOString() };
+}
+
+/** `wait` until the 1st of next month 00:00 UTC, when every monthly quota starts again. */
+export function waitNextMonth(now: Date): Unlock[] {
+  return [waitUntil(startOfNextMonthUTC(now))];
+}
+
+/**
+ * `wait` for a rolling window: the oldest event in the window leaves it at `oldest + windowMs`.
+ * No unlock when the oldest is unknown (e.g. a limit of 0 that no waiting lifts).
+ */
+export function waitWindow(oldest: Date | null, windowMs: number): Unlock[] {
+  return oldest === null ? [] : [waitUntil(addMs(oldest, windowMs))];
+}
+
+/** `wait` for a cooldown that started at `since` (nothing when it is not running). */
+export function waitCooldown(since: Date | null, ms: number, now: Date): Unlock[] {
+  return since !== null && within(since, ms, now) ? [waitUntil(addMs(since, ms))] : [];
+}
+
+/** A quota is used up when its count reached the limit. */
+export function exhausted(count: number, limit: number): boolean {
+  return count >= limit;
+}
+
+/** The text is longer than `max` characters (`undefined`/`null` text is never too long). */
+export function longerThan(text: string | null | undefined, max: number): boolean {
+  return text !== undefined && text !== null && charCount(text) > max;
+}
+
+/** A message's size rule (`too_long`): an InMail has its own subject and body maxima. */
+export function messageTooLong(attempt: { body?: string; subject?: string | null }, inmail: boolean, policy: Policy): boolean {
+  if (inmail) {
+    return longerThan(attempt.body, policy.inmailBodyMaxChars) || longerThan(attempt.subject, policy.inmailSubjectMaxChars);
+  }
+  return longerThan(attempt.body, policy.messageMaxChars);
+}
+
+/** A note is attached when it has any non-blank character (DOMAIN.md 3: a note of only whitespace is no note). */
+export function hasNote(note: string | null | undefined): note is string {
+  return note !== undefined && note !== null && note.trim() !== '';
+}
+
+/** The note as stored: `null` when it is no note. */
+export function noteOf(note: string | null | undefined): string | null {
+  return hasNote(note) ? note : null;
+}
+
+/**
+ * What "the same text" means for bulk detection (DOMAIN.md 5): case, all whitespace and invisible
+ * characters (Unicode format characters: zero-width spaces, direction marks and overrides) ignored.
+ */
+export function sameTextKey(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{Cf}]+/gu, '');
+}
+
+/** A pending invitation expires `invitationExpiryDays` after it was sent. */
+export function invitationExpired(createdAt: Date, now: Date, policy: Policy): boolean {
+  return createdAt.getTime() <= invitationExpiryCutoff(now, policy).getTime();
+}
+
+/** The same rule for a query: invitations sent at or before this instant have expired by `now`. */
+export function invitationExpiryCutoff(now: Date, policy: Policy): Date {
+  return new Date(now.getTime() - policy.invitationExpiryDays * DAY_MS);
+}
+
+/**
+ * The same text sent to `bulkRecipientsThreshold` or more distinct non-connections within 24
+ * hours flags the sender as bulk (the service counts them).
+ */
+/** How far back the same text counts toward bulk sending. */
+export const BULK_WINDOW_MS = DAY_MS;
+
+export function isBulkSending(sameTextNonConnectionRecipients24h: number, policy: Policy): boolean {
+  return exhausted(sameTextNonConnectionRecipients24h, policy.bulkRecipientsThreshold);
+}
+
+/** The window in which reports count toward restriction (DOMAIN.md 5: "in 30 days"). */
+export const REPORT_WINDOW_MS = 30 * DAY_MS;
+
+/** Reports for spam or harassment by `reportsToRestrict` distinct members in 30 days restrict the member. */
+export function shouldRestrict(distinctReportersLast30Days: number, policy: Policy): boolean {
+  return exhausted(distinctReportersLast30Days, policy.reportsToRestrict);
+}
+
+/**
+ * Does a report count toward restriction (DOMAIN.md 5)? Only spam or harassment, only when the
+ * reported member wrote to the reporter in that conversation before the report, and only from a
+ * reporter whose account is at least `reportMinAccountAgeDays` old. Every report still reaches the
+ * moderators.
+ */
+export function reportCounts(report: { reason: string; reportedWroteToReporter: boolean; reporterSince: Date }, now: Date, policy: Policy): boolean {
+  return (
+    (report.reason === 'spam' || report.reason === 'harassment') &&
+    report.reportedWroteToReporter &&
+    now.getTime() - report.reporterSince.getTime() >= policy.reportMinAccountAgeDays * DAY_MS
+  );
+}
+
+/** An attachment larger than `attachmentMaxBytes`. */
+export function attachmentTooLarge(bytes: number, policy: Policy): boolean {
+  return bytes > policy.attachmentMaxBytes;
+}
