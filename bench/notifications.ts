@@ -6,13 +6,14 @@
  * member who turned that kind off in their settings: the service asks the policy and writes nothing
  * (no notification row, no actor row, no notification.created event).
  *
- * In process (app.inject: no HTTP noise), one operation at a time, with and without alternating in
+ * In process through the typed client over app.inject (no HTTP noise), one operation at a time, with and without alternating in
  * blocks of 10 so the machine's background load falls on both alike. On PostgreSQL (DATABASE_URL or
  * the machine's server) and on PGlite. Bounded: BENCH_OPS (default 150) operations per condition and
  * kind, about a minute a store. Writes bench/RESULTS.md "Notification cost".
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { createClient, injectFetch } from '../src/client/index.js';
 import { resolvePolicy } from '../src/policy/policy.js';
 import { startServer, type Instance } from '../src/server.js';
 import { machine, pct, scratchDb, writeSection } from './lib.js';
@@ -29,28 +30,15 @@ interface Who {
   handle: string;
 }
 
-/** One API call in process; the answer's type is the caller's (API.md). */
-async function call<T = unknown>(inst: Inst, method: string, url: string, token?: string, body?: unknown): Promise<T> {
-  const r = await inst.app.inject({
-    method: method as never,
-    url,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
-  return (r.body ? JSON.parse(r.body) : undefined) as T;
-}
+/** The typed client as `token`, in process (app.inject: no HTTP noise). */
+const as = (inst: Inst, token?: string) => createClient({ baseUrl: 'http://liaison.bench', token, fetch: injectFetch(() => inst.app), idempotency: 'off' });
 
 let seq = 0;
 async function member(inst: Inst, off: string[] = []): Promise<Who> {
   const handle = `bn${process.pid % 10000}_${++seq}_${randomBytes(2).toString('hex')}`;
-  const r = await call<{ token: string }>(inst, 'POST', '/v1/accounts', undefined, {
-    handle,
-    name: `Bench ${seq}`,
-    email: `${handle}@example.test`,
-    password: 'correct horse battery',
-  });
-  if (off.length) await call(inst, 'PATCH', '/v1/me/settings', r.token, { notifications: Object.fromEntries(off.map((k) => [k, false])) });
+  const r = await as(inst).postAccounts({ body: { handle, name: `Bench ${seq}`, email: `${handle}@example.test`, password: 'correct horse battery' } });
+  if (!r.token) throw new Error('sign-up answered no token');
+  if (off.length) await as(inst, r.token).patchMeSettings({ body: { notifications: Object.fromEntries(off.map((k) => [k, false])) } });
   return { token: r.token, handle };
 }
 
@@ -114,8 +102,8 @@ async function measure(kind: 'postgres' | 'pglite'): Promise<Record<string, { on
       const ops: (() => Promise<void>)[] = [];
       for (const a of inviters)
         for (const b of invitees) {
-          const inv = await call<{ id: string }>(inst, 'POST', '/v1/invitations', a.token, { to: b.handle });
-          ops.push(async () => void (await call(inst, 'POST', `/v1/invitations/${inv.id}/accept`, b.token)));
+          const inv = await as(inst, a.token).postInvitations({ body: { to: b.handle } });
+          ops.push(async () => void (await as(inst, b.token).postInvitationsByIdAccept({ params: { id: inv.id } })));
         }
       return ops.slice(0, OPS);
     };
@@ -125,12 +113,12 @@ async function measure(kind: 'postgres' | 'pglite'): Promise<Record<string, { on
     const recOn = await Promise.all(Array.from({ length: PER }, () => member(inst)));
     const recOff = await Promise.all(Array.from({ length: PER }, () => member(inst, ['request.received'])));
     const senders = await Promise.all(Array.from({ length: PER }, () => member(inst)));
-    const g = await call<{ id: string }>(inst, 'POST', '/v1/groups', senders[0].token, { name: 'bench' });
-    for (const m of [...senders.slice(1), ...recOn, ...recOff]) await call(inst, 'POST', `/v1/groups/${g.id}/members`, m.token);
+    const g = await as(inst, senders[0].token).postGroups({ body: { name: 'bench' } });
+    for (const m of [...senders.slice(1), ...recOn, ...recOff]) await as(inst, m.token).postGroupsByIdMembers({ params: { id: g.id } });
     const sends = (recipients: Who[], body: string) => {
       const ops: (() => Promise<void>)[] = [];
       for (const s of senders)
-        for (const r of recipients) ops.push(async () => void (await call(inst, 'POST', '/v1/messages', s.token, { to: r.handle, body: `${body} ${++seq}` })));
+        for (const r of recipients) ops.push(async () => void (await as(inst, s.token).postMessages({ body: { to: r.handle, body: `${body} ${++seq}` } })));
       return ops.slice(0, OPS);
     };
 
