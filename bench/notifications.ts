@@ -13,7 +13,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { createClient, injectFetch } from '../src/client/index.js';
+import { createClient } from '../src/client/index.js';
+import { injectFetch } from '../src/client/inject.js';
 import { resolvePolicy } from '../src/policy/policy.js';
 import { startServer, type Instance } from '../src/server.js';
 import { machine, pct, scratchDb, writeSection } from './lib.js';

@@ -26,7 +26,6 @@ import {
 import { openStream, type SocketCtor, type StreamHandle, type StreamOptions } from './stream.js';
 
 export type { StreamHandle, StreamOptions, StreamStatus, SocketCtor } from './stream.js';
-export { injectFetch, type Injectable, type InjectAnswer } from './inject.js';
 export type * from '../contract/index.js';
 
 /** A failure that never reached the API (offline, refused, reset). */

@@ -1,4 +1,7 @@
-/** The client's in-process transport: requests through a Fastify app's inject instead of the network. */
+/**
+ * The client's in-process transport (Node only: not part of the browser bundle or the package's
+ * ./client export): requests through a Fastify app's inject instead of the network.
+ */
 import type { ClientOptions } from './index.js';
 
 /** An answer as it came: status, parsed body (undefined when not JSON), headers and text. */

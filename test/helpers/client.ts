@@ -2,7 +2,8 @@
  * The typed client (src/client) for the tests: backed by app.inject (no socket), or by a real
  * listening address. `onAnswer` sees every raw answer, for helpers that return it to assert on.
  */
-import { createClient, injectFetch, type Client, type Injectable } from '../../src/client/index.js';
+import { createClient, type Client } from '../../src/client/index.js';
+import { injectFetch, type Injectable } from '../../src/client/inject.js';
 
 /** What the harness's `call` answers: status, parsed body, headers and text. */
 export interface RawAnswer {
