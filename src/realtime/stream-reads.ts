@@ -18,7 +18,7 @@ interface CacheEntry<T> {
   value: T;
 }
 
-export type ConvSides = { starterId: number; recipientId: number; state: string; ignored: Set<number> } | null;
+export type ConvSides = { starterId: number; recipientId: number; state: string; ignoredBy: Set<number> } | null;
 
 export class StreamReads {
   private readonly convCache = new Map<number, CacheEntry<ConvSides>>();
@@ -114,7 +114,7 @@ export class StreamReads {
         .select({ memberId: conversationMembers.memberId, ignored: conversationMembers.ignored })
         .from(conversationMembers)
         .where(eq(conversationMembers.conversationId, id));
-      value = { ...row, ignored: new Set(sides.filter((s) => s.ignored).map((s) => s.memberId)) };
+      value = { ...row, ignoredBy: new Set(sides.filter((s) => s.ignored).map((s) => s.memberId)) };
     }
     this.cachePut(this.convCache, id, value, now, this.options.convCacheTtlMs);
     return value;

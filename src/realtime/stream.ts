@@ -409,7 +409,7 @@ export class StreamHub {
     const [actor, other] = await Promise.all([this.reads.member(actorId), this.reads.member(otherId)]);
     const told = mayTellTyping({
       actorId,
-      conversation: { ...conv, ignoredBy: conv.ignored },
+      conversation: conv,
       blockedEitherWay: this.deps.graph.isBlockedEitherWay(actorId, otherId),
       actor,
       other,
