@@ -121,7 +121,7 @@ async function relationshipFromRow(
   const blocked = blockedByViewer || blockedByMember;
   const introductions = blocked ? [] : await introductionPaths(deps, db, v, m, degree, opts.introductions ?? 0);
   const rel: RelationshipFacts = {
-    degree: blockedByViewer || blockedByMember ? null : degree,
+    degree: blocked ? null : degree,
     invitation: seen ? { direction: seen.fromId === v ? 'sent' : 'received' } : null,
     blockedByViewer,
     blockedByMember,
