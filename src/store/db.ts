@@ -74,6 +74,9 @@ function copyStatement(table: string, columns: readonly string[], source: string
 /** PGlite reads a COPY's rows from one Blob held in memory: a load goes in blobs of about this size. */
 const PGLITE_COPY_BYTES = 32 << 20;
 
+/** A pooled client whose socket pg has given up on (it must be destroyed, not pooled again). */
+const unqueryable = (client: pg.PoolClient) => (client as unknown as { _queryable?: boolean })._queryable === false;
+
 const MIGRATIONS = join(packageRoot(), 'drizzle');
 /** Failures after which the connection itself is fine (the transaction was rolled back). */
 const HEALTHY_AFTER = new Set(['57014', '55P03', '40001', '40P01', 'pool_timeout']);
@@ -257,7 +260,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         broken = reason !== undefined && !HEALTHY_AFTER.has(reason);
         throw e;
       } finally {
-        client.release(broken || (client as unknown as { _queryable?: boolean })._queryable === false);
+        client.release(broken || unqueryable(client));
       }
     },
     async bulk(fn) {
@@ -294,7 +297,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         if (storageUnavailableReason(e) !== undefined) broken = true;
         throw e;
       } finally {
-        client.release(broken || (client as unknown as { _queryable?: boolean })._queryable === false);
+        client.release(broken || unqueryable(client));
       }
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
