@@ -12,18 +12,9 @@ export function waitUntil(at: Date): Unlock {
   return { kind: 'wait', until: at.toISOString() };
 }
 
-/** The last instant `waitNextMonth` was asked for and its answer (a request asks several times with the same `now`). */
-let monthAt = NaN;
-let monthUntil = '';
-
 /** `wait` until the 1st of next month 00:00 UTC, when every monthly quota starts again. */
 export function waitNextMonth(now: Date): Unlock[] {
-  const t = now.getTime();
-  if (t !== monthAt) {
-    monthUntil = startOfNextMonthUTC(now).toISOString();
-    monthAt = t;
-  }
-  return [{ kind: 'wait', until: monthUntil }];
+  return [waitUntil(startOfNextMonthUTC(now))];
 }
 
 /**
