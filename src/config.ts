@@ -27,6 +27,8 @@ export interface Config {
   db?: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number };
   /** Requests handled at once; beyond it 503 service_unavailable at once (load shedding). 0 = no limit. */
   maxInFlight?: number;
+  /** The read model's bounds: entries of each kind (LIAISON_CACHE_MEMBERS) and the backstop age (LIAISON_CACHE_TTL_MS). */
+  cache?: { maxEntries?: number; ttlMs?: number };
 }
 
 export class ConfigError extends Error {
@@ -109,5 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: intVar(env, 'LIAISON_DB_CONNECT_TIMEOUT_MS', 0, 600_000),
     },
     maxInFlight: intVar(env, 'LIAISON_MAX_IN_FLIGHT', 0, 1_000_000),
+    cache: {
+      maxEntries: intVar(env, 'LIAISON_CACHE_MEMBERS', 1, 100_000_000),
+      ttlMs: intVar(env, 'LIAISON_CACHE_TTL_MS', 0, 86_400_000),
+    },
   };
 }

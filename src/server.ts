@@ -87,6 +87,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     policy: config.policy,
     clock: opts.clock ?? systemClock,
     graph,
+    cache: config.cache,
     // Synchronous: the local graph (read-your-writes), local sockets, then the bus.
     onCommit: (events) => realtime.onCommit(events),
   };

@@ -1,5 +1,5 @@
 /**
- * The realtime core of one instance: the bus, the graph index kept fresh by it, the sockets, and
+ * The realtime core of one instance: the bus, the graph index and the read model kept fresh by it, the sockets, and
  * the catch-up from storage that makes the bus a fast path rather than the truth.
  *
  * Start-up without a window: subscribe to the bus first (messages are buffered), load the graph
@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, gt, inArray } from 'drizzle-orm';
 import type { BusEvent, Deps } from '../services/context.js';
 import { applyToGraph } from '../services/graph.js';
+import { cacheOf } from '../services/cache.js';
 import { events } from '../store/schema.js';
 import { createBus, type Bus, type BusGroup, type BusMessage, type Ephemeral } from './bus.js';
 import { StreamHub, type HubOptions } from './stream.js';
@@ -101,6 +102,7 @@ export class Realtime {
         applyToGraph(deps.graph, ev); // idempotent; committed after the subscription
         this.tracker.mark(ev.id);
       }
+      cacheOf(deps).onEvents(m.events ?? []);
     }
     const poll = this.opts.pollIntervalMs ?? (deps.store.kind === 'postgres' ? 2000 : 0);
     if (poll > 0) {
@@ -142,6 +144,8 @@ export class Realtime {
       } else this.stats.duplicates++;
     }
     this.stats.remote += fresh.length;
+    // Other instances' commits: the read model forgets what they changed (its own: src/services/uow.ts).
+    if (fresh.length) cacheOf(this.deps).onEvents(fresh);
     if (fresh.length) this.hub.deliver(fresh);
   }
 

@@ -150,7 +150,7 @@ export interface Authenticated {
  * The member and session a bearer token belongs to, or null (unknown token, closed account, or a
  * session idle longer than the policy's sessionIdleDays, which is then deleted). Use touches
  * lastUsedAt at most once a minute. `cached` (GET requests) may answer from the instance's
- * 2-second read cache, which keeps the last use, so idle time is judged on every request.
+ * read model, which keeps the last use, so idle time is judged on every request.
  */
 export async function authenticateSession(deps: Deps, token: string, cached = false): Promise<Authenticated | null> {
   const tokenHash = hashToken(token);
@@ -164,6 +164,7 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
     }
   }
   const db = deps.store.db;
+  const sessionStamp = cache.sessionStamp();
   const [row] = await db
     .select({ memberId: sessions.memberId, id: sessions.id, lastUsedAt: sessions.lastUsedAt })
     .from(sessions)
@@ -185,7 +186,7 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   }
   const m = cached ? await cachedMemberById(deps, row.memberId) : await memberById(db, row.memberId);
   if (!m || m.status === 'closed') return null;
-  if (cached) cache.putSession(tokenHash, { memberId: m.id, sessionId: row.id, lastUsedAt });
+  if (cached) cache.putSession(tokenHash, { memberId: m.id, sessionId: row.id, lastUsedAt }, sessionStamp);
   return { member: m, sessionId: row.id };
 }
 

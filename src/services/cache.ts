@@ -1,15 +1,28 @@
 /**
- * A short-lived read cache of members and sessions for GET requests (profile views, lists).
- * Writes never read from it: every write path loads its rows inside its transaction. Entries live
- * `ttlMs` (2 s) at most, and this instance's committed events evict the members they name at once,
- * so a read is at most 2 s behind a change made through another instance.
+ * The read model of an instance (issue 17): members, sessions, the per-pair rows the policy's
+ * relationship facts come from, and each viewer's quota counters, for the read paths (profile views,
+ * "why can't I message X?", lists). Writes never read from it: every write path loads its rows
+ * inside its transaction, under its locks, and the policy decides again there.
+ *
+ * Kept current by the outbox events the instance applies: its own at once after commit
+ * (src/services/uow.ts), other instances' from the bus and the catch-up (src/realtime). An event
+ * invalidates every member it names (membersNamed below); an entry is valid only while none of its
+ * members was invalidated since the read that filled it began (a generation stamp per member), so a
+ * read racing a commit never caches what the commit changed. A viewer's pair rows are kept for all
+ * their pairs at once (Roster), so every event that changes a pair names both of its members. Time-bound counters carry the instant
+ * they stop being right (validUntil). Bounded: every map is least-recently-used with a size from
+ * configuration (LIAISON_CACHE_MEMBERS), and entries also expire after `ttlMs` (LIAISON_CACHE_TTL_MS,
+ * default 60 s) as a backstop.
  */
 import type { Deps, BusEvent } from './context.js';
 import type { MemberRecord } from './records.js';
 
 interface Entry<T> {
   value: T;
+  /** wall-clock ms when it was read (the TTL backstop) */
   at: number;
+  /** the generation when the read that filled it began */
+  stamp: number;
 }
 
 /** A session as the read cache keeps it: whose it is, its public id, and when it was last used. */
@@ -19,91 +32,253 @@ export interface CachedSession {
   lastUsedAt: number;
 }
 
-export class MemberCache {
-  private byId = new Map<number, Entry<MemberRecord>>();
-  private byHandle = new Map<string, Entry<number>>();
-  /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
-  private absent = new Map<string, Entry<true>>();
-  private sessions = new Map<string, Entry<CachedSession>>();
+/** The raw rows behind a pair's relationship facts, read from the viewer's side. */
+export interface PairRows {
+  row: Record<string, unknown>;
+  conversation: Record<string, unknown> | null;
+}
 
-  constructor(
-    readonly ttlMs = 2000,
-    readonly maxEntries = 50_000,
-  ) {}
+/**
+ * Everything of a viewer's pairs the relationship facts read, for every other member at once (so
+ * a pair absent from it has none of these rows): open invitations either way, the viewer's last
+ * withdrawal and unblock per member, blocks either way, and the viewer's live conversations with
+ * their side of each. Connections come from the graph index. A viewer with more than ROSTER_MAX of
+ * them is marked 'big' and read pair by pair.
+ */
+export interface Roster {
+  /** the open invitation with each member (raw: id, fromId, toId, status, createdAt) */
+  invitations: Map<number, Record<string, unknown>>;
+  lastWithdrawn: Map<number, unknown>;
+  /** members the viewer blocks (unblockedAt null) or blocked once (unblockedAt set) */
+  blocks: Map<number, unknown>;
+  /** members who block the viewer now */
+  blockedBy: Set<number>;
+  /** the live conversation with each member, as liveConversationFacts answers it */
+  conversations: Map<number, Record<string, unknown>>;
+}
+export type RosterEntry = Roster | 'big';
 
-  private fresh<T>(e: Entry<T> | undefined, now: number): e is Entry<T> {
-    return !!e && now - e.at < this.ttlMs;
+/** The raw counter row behind a viewer's quota facts, right until `validUntil` (ms, the facts' clock). */
+export interface QuotaRows {
+  row: Record<string, unknown>;
+  readAt: number;
+  validUntil: number;
+}
+
+/** A Map used as a least-recently-used cache of at most `max` entries. */
+class Lru<K, V> {
+  private m = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get size(): number {
+    return this.m.size;
   }
-
-  private bound<K, V>(m: Map<K, V>): void {
-    if (m.size <= this.maxEntries) return;
-    // Maps iterate in insertion order: drop the oldest tenth.
-    let n = Math.ceil(this.maxEntries / 10);
-    for (const k of m.keys()) {
-      m.delete(k);
-      if (--n <= 0) break;
+  get(k: K): V | undefined {
+    const v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+    }
+    return v;
+  }
+  peek(k: K): V | undefined {
+    return this.m.get(k);
+  }
+  set(k: K, v: V): void {
+    this.m.delete(k);
+    this.m.set(k, v);
+    if (this.m.size > this.max) {
+      // drop the least recently used tenth at once (amortized)
+      let n = Math.max(1, Math.ceil(this.max / 10));
+      for (const key of this.m.keys()) {
+        this.m.delete(key);
+        if (--n <= 0) break;
+      }
     }
   }
+  delete(k: K): void {
+    this.m.delete(k);
+  }
+  clear(): void {
+    this.m.clear();
+  }
+  entries(): IterableIterator<[K, V]> {
+    return this.m.entries();
+  }
+}
 
-  member(id: number, now = Date.now()): MemberRecord | undefined {
+const PAYLOAD_MEMBER_KEYS = ['by', 'memberId', 'a', 'b', 'blocker', 'blocked', 'follower', 'followee', 'adminId', 'from', 'to'] as const;
+
+function asId(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^[0-9]{1,15}$/.test(v)) return Number(v);
+  if (v !== null && typeof v === 'object' && 'id' in v) return asId(v.id);
+  return undefined;
+}
+
+/**
+ * Every member an event names: its member ids, and the members its payload names (the actor, both
+ * sides of a connection, block or follow, the parties of an invitation, message or introduction).
+ */
+export function membersNamed(ev: Pick<BusEvent, 'memberIds' | 'payload'>): number[] {
+  const out = new Set<number>(ev.memberIds);
+  const add = (v: unknown) => {
+    const id = asId(v);
+    if (id !== undefined) out.add(id);
+  };
+  const p = ev.payload ?? {};
+  for (const k of PAYLOAD_MEMBER_KEYS) add(p[k]);
+  for (const key of ['invitation', 'message', 'introduction', 'notification', 'member'] as const) {
+    const o = p[key] as Record<string, unknown> | undefined;
+    if (o === null || typeof o !== 'object') continue;
+    for (const k of ['id', 'from', 'to', 'via', 'sender', 'recipient'] as const) if (key === 'member' || k !== 'id') add(o[k]);
+    if (Array.isArray(o.actors)) for (const a of o.actors) add(a);
+  }
+  return [...out];
+}
+
+export interface CacheOptions {
+  /** entries of each kind (members, sessions, pairs, viewers' counters) */
+  maxEntries?: number;
+  /** backstop: no entry is used longer than this after its read */
+  ttlMs?: number;
+}
+
+export class MemberCache {
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+  private byId: Lru<number, Entry<MemberRecord>>;
+  private byHandle: Lru<string, Entry<number>>;
+  /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
+  private absent: Lru<string, Entry<true>>;
+  private sessions: Lru<string, Entry<CachedSession>>;
+  private rosters: Lru<number, Entry<RosterEntry>>;
+  private quotas: Lru<number, Entry<QuotaRows>>;
+
+  /** Generation: bumped by every invalidation. */
+  private gen = 0;
+  /** The generation of each member's last invalidation (bounded: cleared into `floor`). */
+  private touched = new Map<number, number>();
+  /** Entries read before this generation are stale (the touched map was cleared then). */
+  private floor = 0;
+  /** Bumped when a handle may newly name someone (member or page created). */
+  private createdGen = 0;
+  /** Bumped when sessions end or a member's status changes. */
+  private sessionGen = 0;
+
+  constructor(opts: CacheOptions = {}) {
+    this.ttlMs = opts.ttlMs ?? 60_000;
+    this.maxEntries = opts.maxEntries ?? 200_000;
+    const n = this.maxEntries;
+    this.byId = new Lru(n);
+    this.byHandle = new Lru(n);
+    this.absent = new Lru(Math.max(1, Math.ceil(n / 10)));
+    this.sessions = new Lru(n);
+    this.rosters = new Lru(Math.max(1, Math.ceil(n / 10)));
+    this.quotas = new Lru(n);
+  }
+
+  /** The generation to stamp a read with: take it before the read's statements run. */
+  stamp(): number {
+    return this.gen;
+  }
+
+  private unchanged(stamp: number, id: number): boolean {
+    return stamp >= this.floor && stamp >= (this.touched.get(id) ?? 0);
+  }
+
+  private live<T>(e: Entry<T> | undefined, ...ids: number[]): e is Entry<T> {
+    if (!e || Date.now() - e.at >= this.ttlMs) return false;
+    for (const id of ids) if (!this.unchanged(e.stamp, id)) return false;
+    return true;
+  }
+
+  member(id: number): MemberRecord | undefined {
     this.trace?.('member');
     const e = this.byId.get(id);
-    return this.fresh(e, now) ? e.value : undefined;
+    return this.live(e, id) ? e.value : undefined;
   }
 
   /**
    * The member a handle names (null: nobody), or undefined when not cached. One lookup whether the
    * handle names a member or nobody (issue 15: an unknown handle and a hidden member take one path).
    */
-  memberByHandle(handle: string, now = Date.now()): MemberRecord | null | undefined {
+  memberByHandle(handle: string): MemberRecord | null | undefined {
     this.trace?.('handle');
     const key = handle.toLowerCase();
-    if (this.fresh(this.absent.get(key), now)) return null;
+    const a = this.absent.get(key);
+    if (a && Date.now() - a.at < this.ttlMs && a.stamp === this.createdGen) return null;
     const e = this.byHandle.get(key);
-    if (!this.fresh(e, now)) return undefined;
+    if (!e || Date.now() - e.at >= this.ttlMs) return undefined;
     const m = this.byId.get(e.value);
-    return this.fresh(m, now) ? m.value : undefined;
+    return this.live(m, e.value) && m.value.handle.toLowerCase() === key ? m.value : undefined;
   }
 
-  /** Caches what a handle names: a member, or nobody. */
-  putHandle(handle: string, m: MemberRecord | null, now = Date.now()): void {
+  /** Caches what a handle names: a member, or nobody (`stamp` taken before the read). */
+  putHandle(handle: string, m: MemberRecord | null, stamp: number, createdStamp: number): void {
     if (m) {
-      this.absent.delete(handle.toLowerCase());
-      this.put(m, now);
+      this.put(m, stamp);
       return;
     }
-    this.absent.set(handle.toLowerCase(), { value: true, at: now });
-    this.bound(this.absent);
+    if (createdStamp === this.createdGen) this.absent.set(handle.toLowerCase(), { value: true, at: Date.now(), stamp: createdStamp });
   }
 
-  memberIdByHandle(handle: string, now = Date.now()): number | undefined {
-    const e = this.byHandle.get(handle.toLowerCase());
-    return this.fresh(e, now) ? e.value : undefined;
+  /** The stamp for a "names nobody" read (see putHandle). */
+  createdStamp(): number {
+    return this.createdGen;
   }
 
-  put(m: MemberRecord, now = Date.now()): void {
+  put(m: MemberRecord, stamp: number): void {
+    if (!this.unchanged(stamp, m.id)) return;
+    const at = Date.now();
     this.absent.delete(m.handle.toLowerCase());
-    this.byId.delete(m.id);
-    this.byId.set(m.id, { value: m, at: now });
-    this.byHandle.set(m.handle.toLowerCase(), { value: m.id, at: now });
-    this.bound(this.byId);
-    this.bound(this.byHandle);
+    this.byId.set(m.id, { value: m, at, stamp });
+    this.byHandle.set(m.handle.toLowerCase(), { value: m.id, at, stamp });
   }
 
-  session(tokenHash: string, now = Date.now()): CachedSession | undefined {
+  session(tokenHash: string): CachedSession | undefined {
     this.trace?.('session');
     const e = this.sessions.get(tokenHash);
-    return this.fresh(e, now) ? e.value : undefined;
+    return e && Date.now() - e.at < this.ttlMs && e.stamp === this.sessionGen ? e.value : undefined;
   }
 
-  putSession(tokenHash: string, s: CachedSession, now = Date.now()): void {
-    this.sessions.set(tokenHash, { value: s, at: now });
-    this.bound(this.sessions);
+  /** The stamp for a session read (see putSession). */
+  sessionStamp(): number {
+    return this.sessionGen;
+  }
+
+  putSession(tokenHash: string, s: CachedSession, sessionStamp: number): void {
+    if (sessionStamp !== this.sessionGen) return;
+    this.sessions.set(tokenHash, { value: s, at: Date.now(), stamp: sessionStamp });
+  }
+
+  /** Viewer v's pair rows with everyone, if cached and nothing of v changed since (see Roster). */
+  roster(v: number): RosterEntry | undefined {
+    this.trace?.('roster');
+    const e = this.rosters.get(v);
+    return this.live(e, v) ? e.value : undefined;
+  }
+
+  putRoster(v: number, roster: RosterEntry, stamp: number): void {
+    if (!this.unchanged(stamp, v)) return;
+    this.rosters.set(v, { value: roster, at: Date.now(), stamp });
+  }
+
+  /** The viewer's counter rows, if cached, unchanged and still right at `now` (ms). */
+  quota(v: number, now: number): QuotaRows | undefined {
+    this.trace?.('quota');
+    const e = this.quotas.get(v);
+    return this.live(e, v) && now >= e.value.readAt && now < e.value.validUntil ? e.value : undefined;
+  }
+
+  putQuota(v: number, rows: QuotaRows, stamp: number): void {
+    if (!this.unchanged(stamp, v)) return;
+    this.quotas.set(v, { value: rows, at: Date.now(), stamp });
   }
 
   /** Drops every cached session of a member (password change, sessions revoked, status change). */
   dropSessionsOf(memberId: number): void {
-    for (const [hash, s] of this.sessions) if (s.value.memberId === memberId) this.sessions.delete(hash);
+    this.sessionGen++;
+    for (const [hash, s] of [...this.sessions.entries()]) if (s.value.memberId === memberId) this.sessions.delete(hash);
   }
 
   /** Observes every lookup (tests: an unknown handle and a hidden member make the same ones). */
@@ -115,38 +290,55 @@ export class MemberCache {
     this.byHandle.clear();
     this.absent.clear();
     this.sessions.clear();
+    this.rosters.clear();
+    this.quotas.clear();
+    this.touched.clear();
+    this.floor = ++this.gen;
+    this.createdGen++;
+    this.sessionGen++;
   }
 
   dropSession(tokenHash: string): void {
+    this.sessionGen++;
     this.sessions.delete(tokenHash);
   }
 
+  /** Everything cached about a member (and every pair with them) is stale from now on. */
   invalidate(id: number): void {
-    const e = this.byId.get(id);
+    this.gen++;
+    this.touched.set(id, this.gen);
+    if (this.touched.size > this.maxEntries) {
+      this.touched.clear();
+      this.floor = this.gen;
+    }
+    const e = this.byId.peek(id);
     if (e) this.byHandle.delete(e.value.handle.toLowerCase());
     this.byId.delete(id);
+    this.quotas.delete(id);
+    this.rosters.delete(id);
   }
 
-  /** Evicts every member an event names (its member ids and a `memberId` in its payload). */
+  /** Applies committed events (this instance's, the bus's, the catch-up's): invalidates every member they name. */
   onEvents(events: Pick<BusEvent, 'memberIds' | 'payload' | 'type'>[]): void {
     for (const ev of events) {
-      for (const id of ev.memberIds) this.invalidate(id);
-      const p = ev.payload as { memberId?: unknown };
-      if (typeof p?.memberId === 'number') this.invalidate(p.memberId);
+      for (const id of membersNamed(ev)) this.invalidate(id);
       if (ev.type === 'member.status' || ev.type === 'sessions.revoked') for (const id of ev.memberIds) this.dropSessionsOf(id);
       // a new member or page may take a handle cached as naming nobody
-      if (ev.type === 'member.created' || ev.type === 'page.created') this.absent.clear();
+      if (ev.type === 'member.created' || ev.type === 'page.created') {
+        this.createdGen++;
+        this.absent.clear();
+      }
     }
   }
 }
 
 const caches = new WeakMap<Deps, MemberCache>();
 
-/** The read cache of an instance (one per Deps). */
+/** The read model of an instance (one per Deps), sized by `deps.cache`. */
 export function cacheOf(deps: Deps): MemberCache {
   let c = caches.get(deps);
   if (!c) {
-    c = new MemberCache();
+    c = new MemberCache(deps.cache);
     caches.set(deps, c);
   }
   return c;

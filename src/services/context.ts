@@ -23,4 +23,6 @@ export interface Deps {
   graph: GraphIndex;
   /** Called after each commit with the events that transaction wrote. */
   onCommit?: EventSink;
+  /** The read model's bounds (src/services/cache.ts; LIAISON_CACHE_MEMBERS, LIAISON_CACHE_TTL_MS). */
+  cache?: { maxEntries?: number; ttlMs?: number };
 }

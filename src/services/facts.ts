@@ -3,14 +3,15 @@
  * graph index, for one viewer and one member, at one `now`. Two round trips: the relationship of
  * the pair and the viewer's counters, each one SQL statement.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
 import { DAY_MS as DAY, invitationExpiryCutoff, mayIntroduceThrough } from '../policy/index.js';
 import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
 import { balancesFromRow, ledgerColumns } from './inmail.js';
-import { apiStatus, membersByIds, type MemberRecord } from './members.js';
+import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry } from './cache.js';
+import { apiStatus, cachedMembersByIds, membersByIds, type MemberRecord } from './members.js';
 
 export function monthStartUTC(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -90,17 +91,105 @@ async function liveConversationFacts(db: Runner, convId: unknown, v: number): Pr
   };
 }
 
-/** Reads the relationship of a pair from a row holding relationshipColumns(). */
-async function relationshipFromRow(
+/** The rows behind a pair's relationship (relationshipColumns() and its live conversation). */
+async function pairRows(db: Runner, r: Record<string, unknown>, v: number): Promise<PairRows> {
+  return { row: r, conversation: await liveConversationFacts(db, r.conv_id, v) };
+}
+
+/** At most this many rows of each kind a viewer's roster holds; past it the viewer's pairs are read one by one. */
+export const ROSTER_MAX = 2000;
+
+const jsonList = (v: unknown): Record<string, unknown>[] => (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as Record<string, unknown>[];
+
+/**
+ * Everything of viewer v's pairs the relationship facts read, with every member at once (cache.ts
+ * Roster): two statements, each subquery by its table's distribution column or a member index.
+ */
+export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): Promise<RosterEntry> {
+  const expiry = invitationExpiryCutoff(now, deps.policy);
+  const lim = ROSTER_MAX + 1;
+  const list = (select: SQL) => sql`(select coalesce(json_agg(x), '[]'::json) from (${select} limit ${lim}) x)`;
+  const [r] = await selectRows<Record<string, unknown>>(
+    db,
+    sql`select
+      ${list(sql`select i.id, i.from_id as "fromId", i.to_id as "toId", i.status, i.created_at as "createdAt" from invitations i
+                  where i.from_id = ${v} and i.status in ('pending','ignored') and i.created_at > ${expiry}`)} as inv_out,
+      ${list(sql`select i.id, i.from_id as "fromId", i.to_id as "toId", i.status, i.created_at as "createdAt" from invitations i
+                  where i.to_id = ${v} and i.status in ('pending','ignored') and i.created_at > ${expiry}`)} as inv_in,
+      ${list(sql`select i.to_id as m, max(i.responded_at) as at from invitations i where i.from_id = ${v} and i.status = 'withdrawn' group by i.to_id`)} as withdrawn,
+      ${list(sql`select b.blocked as m, b.unblocked_at as at from blocks b where b.blocker = ${v}`)} as blocks,
+      ${list(sql`select b.blocker as m from blocks b where b.blocked = ${v} and b.unblocked_at is null`)} as blocked_by,
+      ${list(sql`select cm.conversation_id as id, cm.ignored from conversation_members cm where cm.member_id = ${v}`)} as sides`,
+  );
+  const lists = ['inv_out', 'inv_in', 'withdrawn', 'blocks', 'blocked_by', 'sides'].map((k) => jsonList(r[k]));
+  if (lists.some((l) => l.length > ROSTER_MAX)) return 'big';
+  const [invOut, invIn, withdrawn, blocks, blockedBy, sides] = lists;
+  const roster: Roster = {
+    invitations: new Map([...invOut.map((i) => [Number(i.toId), i] as const), ...invIn.map((i) => [Number(i.fromId), i] as const)]),
+    lastWithdrawn: new Map(withdrawn.map((w) => [Number(w.m), w.at])),
+    blocks: new Map(blocks.map((b) => [Number(b.m), b.at ?? null])),
+    blockedBy: new Set(blockedBy.map((b) => Number(b.m))),
+    conversations: new Map(),
+  };
+  if (sides.length) {
+    const ignored = new Map(sides.map((c) => [Number(c.id), c.ignored === true]));
+    // by id: on Citus, conversations live by conversation id (another co-location group than the sides)
+    const convs = await selectRows<Record<string, unknown>>(
+      db,
+      sql`select c.id, c.starter_id, c.recipient_id, c.state, c.channel, c.follow_ups, c.accepted
+            from conversations c where c.id = any(${`{${[...ignored.keys()].join(',')}}`}::bigint[]) and c.ended_at is null`,
+    );
+    for (const c of convs) {
+      const other = Number(c.starter_id) === v ? Number(c.recipient_id) : Number(c.starter_id);
+      roster.conversations.set(other, {
+        id: c.id,
+        starterId: c.starter_id,
+        state: c.state,
+        channel: c.channel,
+        followUps: c.follow_ups,
+        accepted: c.accepted,
+        ignored: ignored.get(Number(c.id)) ?? null,
+      });
+    }
+  }
+  return roster;
+}
+
+/** Viewer v's rows with m, from v's roster, in the shape the per-pair statement answers. */
+function pairFromRoster(roster: Roster, m: number): PairRows {
+  const conversation = roster.conversations.get(m) ?? null;
+  const block = roster.blocks.get(m);
+  return {
+    row: {
+      inv: roster.invitations.get(m) ?? null,
+      last_withdrawn: roster.lastWithdrawn.get(m) ?? null,
+      last_unblocked: block ?? null,
+      blocked_by_viewer: roster.blocks.has(m) && block === null,
+      blocked_by_member: roster.blockedBy.has(m),
+      // connections: the graph index (relationshipFromRows asks it when this is false)
+      connected: false,
+      conv_id: conversation?.id ?? null,
+    },
+    conversation,
+  };
+}
+
+/**
+ * Reads the relationship of a pair from its rows. Time is applied here, at `now`, not only in SQL:
+ * rows from the read model may have been read earlier (an invitation expires while cached).
+ */
+async function relationshipFromRows(
   deps: Deps,
   db: Runner,
-  r: Record<string, unknown>,
+  rows: PairRows,
   v: number,
   m: number,
-  opts: { introductions?: number },
+  now: Date,
+  opts: { introductions?: number; cached?: boolean },
 ): Promise<{ rel: RelationshipFacts; invitation: OpenInvitation | null }> {
+  const r = rows.row;
   const invRaw = (typeof r.inv === 'string' ? JSON.parse(r.inv) : r.inv) as Record<string, unknown> | null;
-  const invitation: OpenInvitation | null = invRaw
+  const open: OpenInvitation | null = invRaw
     ? {
         id: Number(invRaw.id),
         fromId: Number(invRaw.fromId),
@@ -109,9 +198,10 @@ async function relationshipFromRow(
         createdAt: new Date(String(invRaw.createdAt)),
       }
     : null;
+  const invitation = open && open.createdAt > invitationExpiryCutoff(now, deps.policy) ? open : null;
   // An ignored invitation is gone for its recipient and still pending for its sender.
   const seen = invitation && (invitation.fromId === v || invitation.status === 'pending') ? invitation : null;
-  const convRaw = await liveConversationFacts(db, r.conv_id, v);
+  const convRaw = rows.conversation;
   // A request the viewer ignored is gone for the viewer.
   const conv = convRaw && !(convRaw.ignored === true) ? convRaw : null;
   const connected = r.connected === true;
@@ -119,7 +209,7 @@ async function relationshipFromRow(
   const blockedByMember = r.blocked_by_member === true;
   const degree = connected ? 1 : deps.graph.degree(v, m);
   const blocked = blockedByViewer || blockedByMember;
-  const introductions = blocked ? [] : await introductionPaths(deps, db, v, m, degree, opts.introductions ?? 0);
+  const introductions = blocked ? [] : await introductionPaths(deps, db, v, m, degree, opts.introductions ?? 0, opts.cached === true);
   const rel: RelationshipFacts = {
     degree: blocked ? null : degree,
     invitation: seen ? { direction: seen.fromId === v ? 'sent' : 'received' } : null,
@@ -152,11 +242,31 @@ function quotaColumns(v: number, now: Date) {
       (select min(created_at) from invitations where from_id = ${v} and created_at > ${week}) as inv7_oldest,
       (select count(*) from invitations where from_id = ${v} and note is not null and created_at >= ${month})::int as notes,
       (select count(*) from invitations where from_id = ${v} and reported_at > ${days90})::int as idk,
+      (select min(reported_at) from invitations where from_id = ${v} and reported_at > ${days90}) as idk_oldest,
       (select count(*) from messages where sender_id = ${v} and created_at > ${minute})::int as msg1m,
       (select min(created_at) from messages where sender_id = ${v} and created_at > ${minute}) as msg1m_oldest,
       (select count(*) from conversations where starter_id = ${v} and channel <> 'direct' and created_at >= ${month})::int as noncon,
       (select count(*) from conversations where starter_id = ${v} and channel = 'group' and created_at >= ${month})::int as grp,
       ${ledgerColumns(v)}`;
+}
+
+/**
+ * Until when (ms) a counter row read at `now` stays right without any new row: the first instant an
+ * item leaves one of its windows (7 days of invitations, a minute of messages, 90 days of reports)
+ * or the next month begins (notes, conversations started). InMail balances are projected at each
+ * `now` from the same row (monthly grants included), so they need no bound here.
+ */
+export function quotaRowValidUntil(r: Record<string, unknown>, now: Date): number {
+  const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const ends = [nextMonth];
+  const leaves = (col: unknown, windowMs: number) => {
+    const d = rowDate(col);
+    if (d) ends.push(d.getTime() + windowMs);
+  };
+  leaves(r.inv7_oldest, 7 * DAY);
+  leaves(r.msg1m_oldest, 60_000);
+  leaves(r.idk_oldest, 90 * DAY);
+  return Math.min(...ends);
 }
 
 const inmailFacts = (p: { tier: number; purchased: number }) => ({ inmailBalance: p.tier + p.purchased, inmailPurchased: p.purchased });
@@ -175,9 +285,16 @@ function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRec
   };
 }
 
-/** The viewer's counters for every quota and cooldown, computed from rows and `now` (one statement). */
-export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date): Promise<QuotaFacts> {
+/**
+ * The viewer's counters for every quota and cooldown, computed from rows and `now` (one statement;
+ * none when `cache` holds them, on read paths).
+ */
+export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date, cache?: MemberCache): Promise<QuotaFacts> {
+  const hit = cache?.quota(viewer.id, now.getTime());
+  if (hit) return quotasFromRow(deps, hit.row, viewer, now);
+  const stamp = cache?.stamp() ?? 0;
   const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`);
+  cache?.putQuota(viewer.id, { row: res[0], readAt: now.getTime(), validUntil: quotaRowValidUntil(res[0], now) }, stamp);
   return quotasFromRow(deps, res[0], viewer, now);
 }
 
@@ -185,11 +302,11 @@ export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecor
  * Up to `k` introduction paths from `v` to `m` (handles), for a 2nd- or 3rd-degree member: only
  * through members who are active and whose profileVisibility lets `v` see them (DOMAIN.md 7, 11).
  */
-async function introductionPaths(deps: Deps, db: Runner, v: number, m: number, degree: number | null, k: number): Promise<string[][]> {
+async function introductionPaths(deps: Deps, db: Runner, v: number, m: number, degree: number | null, k: number, cached = false): Promise<string[][]> {
   if (k <= 0 || (degree !== 2 && degree !== 3)) return [];
   const paths = deps.graph.introductions(v, m, k);
   const ids = [...new Set(paths.flat())];
-  const byId = await membersByIds(db, ids);
+  const byId = cached ? await cachedMembersByIds(deps, ids) : await membersByIds(db, ids);
   // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
   const offered = (id: number) => {
     const step = byId.get(id);
@@ -210,28 +327,51 @@ export async function withIntroductions(deps: Deps, db: Runner, facts: Facts, v:
   return introductions.length === 0 ? facts : { ...facts, relationship: { ...rel, introductions } };
 }
 
-/** The full snapshot for viewer → member (member null = unknown handle). */
+/**
+ * The full snapshot for viewer → member (member null = unknown handle). `cached` (read paths only,
+ * never inside a write's transaction) answers from the instance's read model where it can: with it
+ * warm, no statement at all.
+ */
 export async function gatherFacts(
   deps: Deps,
   db: Runner,
   viewer: MemberRecord,
   member: MemberRecord | null,
   now: Date,
-  opts: { introductions?: number; connectionCounts?: Map<number, number> } = {},
+  opts: { introductions?: number; connectionCounts?: Map<number, number>; cached?: boolean } = {},
 ): Promise<{ facts: Facts; invitation: OpenInvitation | null }> {
+  const cache = opts.cached ? cacheOf(deps) : undefined;
   const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
   if (!member || member.id === viewer.id) {
-    const quotas = await quotasOfViewer(deps, db, viewer, now);
+    const quotas = await quotasOfViewer(deps, db, viewer, now, cache);
     return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
   }
-  // One round trip: the viewer's counters and the pair's relationship together.
-  const res = await selectRows<Record<string, unknown>>(
-    db,
-    sql`select ${quotaColumns(viewer.id, now)}, ${relationshipColumns(deps, viewer.id, member.id, now)}`,
-  );
-  const row = res[0];
-  const quotas = quotasFromRow(deps, row, viewer, now);
-  const { rel, invitation } = await relationshipFromRow(deps, db, row, viewer.id, member.id, opts);
+  const v = viewer.id;
+  const m = member.id;
+  let pair: PairRows | undefined;
+  if (cache) {
+    let roster = cache.roster(v);
+    if (roster === undefined) {
+      const stamp = cache.stamp();
+      roster = await loadRoster(deps, db, v, now);
+      cache.putRoster(v, roster, stamp);
+    }
+    if (roster !== 'big') pair = pairFromRoster(roster, m);
+  }
+  let quotaRow = cache?.quota(v, now.getTime())?.row;
+  if (!quotaRow || !pair) {
+    const stamp = cache?.stamp() ?? 0;
+    // One round trip: what is missing of the viewer's counters and the pair's relationship, together.
+    const cols = [...(quotaRow ? [] : [quotaColumns(v, now)]), ...(pair ? [] : [relationshipColumns(deps, v, m, now)])];
+    const [row] = await selectRows<Record<string, unknown>>(db, sql`select ${sql.join(cols, sql`, `)}`);
+    if (!quotaRow) {
+      quotaRow = row;
+      cache?.putQuota(v, { row, readAt: now.getTime(), validUntil: quotaRowValidUntil(row, now) }, stamp);
+    }
+    pair ??= await pairRows(db, row, v);
+  }
+  const quotas = quotasFromRow(deps, quotaRow, viewer, now);
+  const { rel, invitation } = await relationshipFromRows(deps, db, pair, v, m, now, opts);
   return {
     facts: { viewer: viewerFacts, member: toMemberFacts(deps, member, opts.connectionCounts?.get(member.id)), relationship: rel, quotas },
     invitation,

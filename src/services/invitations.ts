@@ -163,14 +163,20 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     await connect(u, viewer.id, otherId);
     await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });
     await notify(u, { recipient: other, kind: 'invitation.accepted', actor: viewer, invitationId: id });
-  } else if (action === 'ignore') {
-    [next] = await tx.update(invitations).set({ status: 'ignored', respondedAt: now }).where(eq(invitations.id, id)).returning();
-  } else if (action === 'report') {
-    [next] = await tx.update(invitations).set({ status: 'ignored', respondedAt: now, reportedAt: now }).where(eq(invitations.id, id)).returning();
+  } else if (action === 'ignore' || action === 'report') {
+    const reported = action === 'report' ? { reportedAt: now } : {};
+    [next] = await tx
+      .update(invitations)
+      .set({ status: 'ignored', respondedAt: now, ...reported })
+      .where(eq(invitations.id, id))
+      .returning();
+    // Internal (never on the stream: the sender is told nothing): the read models of both sides,
+    // and the sender's counters (a report counts against the sender), are stale from here.
+    await u.emit('invitation.ignored', [otherId, viewer.id], { invitationId: String(id) });
   } else {
     [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(eq(invitations.id, id)).returning();
     await closeInvitationPairs(tx, [next!]);
-    await u.emit('invitation.withdrawn', [otherId], { invitationId: String(id) });
+    await u.emit('invitation.withdrawn', [otherId, viewer.id], { invitationId: String(id) });
   }
   return toApiInvitation(deps, next!, from, to, viewer.id, now);
 }

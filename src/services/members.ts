@@ -196,14 +196,16 @@ export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
   for (const id of sorted) await db.select({ id: members.id }).from(members).where(eq(members.id, id)).for('no key update');
 }
 
-/** Read-path lookups through the instance's short-lived cache (GET requests only; never in a write). */
+/** Read-path lookups through the instance's read model (GET requests only; never in a write). */
 export async function cachedMemberByHandle(deps: Deps, handle: string): Promise<MemberRecord | null> {
   // One lookup and at most one query whether the handle names a member or nobody (issue 15).
   const cache = cacheOf(deps);
   const hit = cache.memberByHandle(handle);
   if (hit !== undefined) return hit;
+  const stamp = cache.stamp();
+  const created = cache.createdStamp();
   const m = await memberByHandle(deps.store.db, handle);
-  cache.putHandle(handle, m);
+  cache.putHandle(handle, m, stamp, created);
   return m;
 }
 
@@ -211,8 +213,9 @@ export async function cachedMemberById(deps: Deps, id: number): Promise<MemberRe
   const cache = cacheOf(deps);
   const hit = cache.member(id);
   if (hit) return hit;
+  const stamp = cache.stamp();
   const m = await memberById(deps.store.db, id);
-  if (m) cache.put(m);
+  if (m) cache.put(m, stamp);
   return m;
 }
 
@@ -226,9 +229,10 @@ export async function cachedMembersByIds(deps: Deps, ids: number[]): Promise<Map
     else missing.push(id);
   }
   if (missing.length) {
+    const stamp = cache.stamp();
     const loaded = await membersByIds(deps.store.db, missing);
     for (const [id, m] of loaded) {
-      cache.put(m);
+      cache.put(m, stamp);
       out.set(id, m);
     }
   }

@@ -34,7 +34,7 @@ function seesLimited(m: MemberRecord, degree: Degree, self: boolean): boolean {
 export async function profile(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date): Promise<ApiProfile> {
   const m = await visibleMember(deps, null, viewer, handle);
   const self = m.id === viewer.id;
-  const { facts, invitation } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS });
+  const { facts, invitation } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS, cached: true });
   const { primaryAction, actions } = decideProfile(facts, now, deps.policy);
   const degree = self ? null : facts.relationship.degree;
   const limited = seesLimited(m, degree, self);
@@ -88,7 +88,7 @@ export async function mutuals(deps: Deps, db: Runner, viewer: MemberRecord, hand
 export async function messageDecision(deps: Deps, db: Runner, viewer: MemberRecord, handle: string, now: Date): Promise<Decision> {
   // A hidden member is decided as an unknown handle is: same answer, same path (issue 15).
   const m = unlessHidden(deps, viewer.id, await cachedMemberByHandle(deps, handle));
-  const { facts } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS });
+  const { facts } = await gatherFacts(deps, db, viewer, m, now, { introductions: INTRODUCTIONS, cached: true });
   return decideMessage(facts, {}, now, deps.policy);
 }
 

@@ -218,6 +218,8 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
     .where(and(or(eq(invitations.fromId, id), eq(invitations.toId, id)), inArray(invitations.status, ['pending', 'ignored'])))
     .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });
   await closeInvitationPairs(tx, expired);
+  // Internal: both sides' read models drop the invitation.
+  for (const i of expired) await u.emit('invitation.expired', [i.fromId, i.toId], { invitationId: String(i.id) });
   await tx.delete(groupRequests).where(eq(groupRequests.memberId, id));
   // A group whose last admin closes keeps an admin: its longest-standing member (DOMAIN.md 2: the
   // last admin cannot leave; closing is not leaving a group without anyone to run it).

@@ -49,6 +49,7 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
       .set({ ignored: true, hidden: true, unread: 0 })
       .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
     await dropRequestNotifications(u, me, id);
+    await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
   }
   if (counts) {
     await lockMembers(u.tx, [reported]);

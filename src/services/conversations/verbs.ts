@@ -34,6 +34,8 @@ export async function acceptRequest(u: Uow, actor: Actor, id: number): Promise<A
     .update(conversationMembers)
     .set({ folder: 'inbox' })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
+  // Internal (not a stream event): the pair's relationship changed for both sides' read models.
+  await u.emit('conversation.accepted', [me, otherOf(conv, me)], { conversationId: String(id) });
   const view = await conversationView(u.deps, u.tx, me, { ...conv, state: 'open', accepted: true }, u.now);
   return view;
 }
