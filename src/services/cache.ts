@@ -38,24 +38,28 @@ export interface PairRows {
   conversation: Record<string, unknown> | null;
 }
 
-/**
- * Everything of a viewer's pairs the relationship facts read, for every other member at once (so
- * a pair absent from it has none of these rows): open invitations either way, the viewer's last
- * withdrawal and unblock per member, blocks either way, and the viewer's live conversations with
- * their side of each. Connections come from the graph index. A viewer with more than ROSTER_MAX of
- * them is marked 'big' and read pair by pair.
- */
-export interface Roster {
-  /** the open invitation with each member (raw: id, fromId, toId, status, createdAt) */
-  invitations: Map<number, Record<string, unknown>>;
-  lastWithdrawn: Map<number, unknown>;
-  /** members the viewer blocks (unblockedAt null) or blocked once (unblockedAt set) */
-  blocks: Map<number, unknown>;
-  /** members who block the viewer now */
-  blockedBy: Set<number>;
-  /** the live conversation with each member, as liveConversationFacts answers it */
-  conversations: Map<number, Record<string, unknown>>;
+/** What a viewer's roster knows of their pair with one member (absent fields: no such row). */
+export interface RosterPair {
+  /** the open invitation either way (raw: id, fromId, toId, status, createdAt) */
+  invitation?: Record<string, unknown>;
+  /** the viewer's last withdrawal of an invitation to them */
+  lastWithdrawn?: unknown;
+  /** the viewer's block of them: null while it holds, its unblock date once lifted */
+  block?: unknown;
+  /** they block the viewer now */
+  blockedBy?: true;
+  /** the live conversation, as liveConversationFacts answers it */
+  conversation?: Record<string, unknown>;
 }
+
+/**
+ * Everything of a viewer's pairs the relationship facts read, for every other member at once (so a
+ * member absent from it shares none of these rows with the viewer): open invitations either way,
+ * the viewer's last withdrawal and unblock per member, blocks either way, and the viewer's live
+ * conversations with their side of each. Connections come from the graph index. A viewer with more
+ * than ROSTER_MAX rows of a kind is marked 'big' and read pair by pair.
+ */
+export type Roster = ReadonlyMap<number, RosterPair>;
 export type RosterEntry = Roster | 'big';
 
 /** The raw counter row behind a viewer's quota facts, right until `validUntil` (ms, the facts' clock). */
@@ -147,7 +151,8 @@ export class MemberCache {
   readonly ttlMs: number;
   readonly maxEntries: number;
   private byId: Lru<number, Entry<MemberRecord>>;
-  private byHandle: Lru<string, Entry<number>>;
+  /** handle (lower case) → id; the member's own entry decides whether it is live */
+  private byHandle: Lru<string, number>;
   /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
   private absent: Lru<string, Entry<true>>;
   private sessions: Lru<string, Entry<CachedSession>>;
@@ -207,10 +212,10 @@ export class MemberCache {
     const key = handle.toLowerCase();
     const a = this.absent.get(key);
     if (a && Date.now() - a.at < this.ttlMs && a.stamp === this.createdGen) return null;
-    const e = this.byHandle.get(key);
-    if (!e || Date.now() - e.at >= this.ttlMs) return undefined;
-    const m = this.byId.get(e.value);
-    return this.live(m, e.value) && m.value.handle.toLowerCase() === key ? m.value : undefined;
+    const id = this.byHandle.get(key);
+    if (id === undefined) return undefined;
+    const m = this.byId.get(id);
+    return this.live(m, id) && m.value.handle.toLowerCase() === key ? m.value : undefined;
   }
 
   /** Caches what a handle names: a member, or nobody (`stamp` taken before the read). */
@@ -232,7 +237,7 @@ export class MemberCache {
     const at = Date.now();
     this.absent.delete(m.handle.toLowerCase());
     this.byId.set(m.id, { value: m, at, stamp });
-    this.byHandle.set(m.handle.toLowerCase(), { value: m.id, at, stamp });
+    this.byHandle.set(m.handle.toLowerCase(), m.id);
   }
 
   session(tokenHash: string): CachedSession | undefined {

@@ -10,7 +10,7 @@ import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
 import { balancesFromRow, ledgerColumns } from './inmail.js';
-import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry } from './cache.js';
+import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry, type RosterPair } from './cache.js';
 import { apiStatus, cachedMembersByIds, membersByIds, type MemberRecord } from './members.js';
 
 export function monthStartUTC(now: Date): Date {
@@ -124,13 +124,18 @@ export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): 
   const lists = ['inv_out', 'inv_in', 'withdrawn', 'blocks', 'blocked_by', 'sides'].map((k) => jsonList(r[k]));
   if (lists.some((l) => l.length > ROSTER_MAX)) return 'big';
   const [invOut, invIn, withdrawn, blocks, blockedBy, sides] = lists;
-  const roster: Roster = {
-    invitations: new Map([...invOut.map((i) => [Number(i.toId), i] as const), ...invIn.map((i) => [Number(i.fromId), i] as const)]),
-    lastWithdrawn: new Map(withdrawn.map((w) => [Number(w.m), w.at])),
-    blocks: new Map(blocks.map((b) => [Number(b.m), b.at ?? null])),
-    blockedBy: new Set(blockedBy.map((b) => Number(b.m))),
-    conversations: new Map(),
+  const roster = new Map<number, RosterPair>();
+  const at = (m: unknown): RosterPair => {
+    const id = Number(m);
+    let p = roster.get(id);
+    if (!p) roster.set(id, (p = {}));
+    return p;
   };
+  for (const i of invOut) at(i.toId).invitation = i;
+  for (const i of invIn) at(i.fromId).invitation = i;
+  for (const w of withdrawn) at(w.m).lastWithdrawn = w.at;
+  for (const b of blocks) at(b.m).block = b.at ?? null;
+  for (const b of blockedBy) at(b.m).blockedBy = true;
   if (sides.length) {
     const ignored = new Map(sides.map((c) => [Number(c.id), c.ignored === true]));
     // by id: on Citus, conversations live by conversation id (another co-location group than the sides)
@@ -140,8 +145,8 @@ export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): 
             from conversations c where c.id = any(${`{${[...ignored.keys()].join(',')}}`}::bigint[]) and c.ended_at is null`,
     );
     for (const c of convs) {
-      const other = Number(c.starter_id) === v ? Number(c.recipient_id) : Number(c.starter_id);
-      roster.conversations.set(other, {
+      const other = Number(c.starter_id) === v ? c.recipient_id : c.starter_id;
+      at(other).conversation = {
         id: c.id,
         starterId: c.starter_id,
         state: c.state,
@@ -149,23 +154,26 @@ export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): 
         followUps: c.follow_ups,
         accepted: c.accepted,
         ignored: ignored.get(Number(c.id)) ?? null,
-      });
+      };
     }
   }
-  return roster;
+  return roster.size === 0 ? NO_PAIRS : roster;
 }
+
+/** The roster of a viewer who shares no row with anyone (one object for all of them). */
+const NO_PAIRS: Roster = new Map();
 
 /** Viewer v's rows with m, from v's roster, in the shape the per-pair statement answers. */
 function pairFromRoster(roster: Roster, m: number): PairRows {
-  const conversation = roster.conversations.get(m) ?? null;
-  const block = roster.blocks.get(m);
+  const p = roster.get(m);
+  const conversation = p?.conversation ?? null;
   return {
     row: {
-      inv: roster.invitations.get(m) ?? null,
-      last_withdrawn: roster.lastWithdrawn.get(m) ?? null,
-      last_unblocked: block ?? null,
-      blocked_by_viewer: roster.blocks.has(m) && block === null,
-      blocked_by_member: roster.blockedBy.has(m),
+      inv: p?.invitation ?? null,
+      last_withdrawn: p?.lastWithdrawn ?? null,
+      last_unblocked: p?.block ?? null,
+      blocked_by_viewer: p !== undefined && p.block === null,
+      blocked_by_member: p?.blockedBy === true,
       // connections: the graph index (relationshipFromRows asks it when this is false)
       connected: false,
       conv_id: conversation?.id ?? null,

@@ -110,6 +110,27 @@ export function mergeSettings(current: SettingsRow, patch: SettingsPatch): Setti
 
 type Row = { [K in keyof typeof selection]: unknown };
 
+/**
+ * Members mostly share a few combinations of settings (the defaults above all): one frozen object
+ * per combination, so the read model holds each once (bench/RESULTS.md "Read model memory").
+ * Frozen: nothing may change a member's settings in place (mergeSettings makes new ones).
+ */
+const settingsSeen = new Map<string, SettingsRow>();
+const SETTINGS_SEEN_MAX = 10_000;
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v !== null && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+export function internSettings(s: SettingsRow): SettingsRow {
+  const key = JSON.stringify(s);
+  const seen = settingsSeen.get(key);
+  if (seen) return seen;
+  if (settingsSeen.size >= SETTINGS_SEEN_MAX) return s;
+  const frozen = deepFreeze(s);
+  settingsSeen.set(key, frozen);
+  return frozen;
+}
+
 function fromRow(r: Row): MemberRecord {
   const s = r.s_primaryAction === null || r.s_primaryAction === undefined;
   return {
@@ -126,25 +147,27 @@ function fromRow(r: Row): MemberRecord {
     createdAt: r.createdAt as Date,
     tier: ((r.tier as string | null) ?? 'free') as Tier,
     tierUntil: (r.tierUntil as Date | null) ?? null,
-    settings: s
-      ? mergeSettings(DEFAULT_SETTINGS, {})
-      : {
-          primaryAction: r.s_primaryAction as SettingsRow['primaryAction'],
-          messageRequests: r.s_messageRequests as SettingsRow['messageRequests'],
-          openProfile: r.s_openProfile as boolean,
-          acceptInMail: r.s_acceptInMail as boolean,
-          messagesFrom: r.s_messagesFrom as SettingsRow['messagesFrom'],
-          profileVisibility: r.s_profileVisibility as SettingsRow['profileVisibility'],
-          readReceipts: r.s_readReceipts as boolean,
-          typingIndicators: r.s_typingIndicators as boolean,
-          openTo: { jobs: r.s_openToJobs === true, mentoring: r.s_openToMentoring === true },
-          requestFilters: {
-            newAccounts: r.s_filterNewAccounts === true,
-            noSharedConnections: r.s_filterNoSharedConnections === true,
-            notFollowed: r.s_filterNotFollowed === true,
+    settings: internSettings(
+      s
+        ? mergeSettings(DEFAULT_SETTINGS, {})
+        : {
+            primaryAction: r.s_primaryAction as SettingsRow['primaryAction'],
+            messageRequests: r.s_messageRequests as SettingsRow['messageRequests'],
+            openProfile: r.s_openProfile as boolean,
+            acceptInMail: r.s_acceptInMail as boolean,
+            messagesFrom: r.s_messagesFrom as SettingsRow['messagesFrom'],
+            profileVisibility: r.s_profileVisibility as SettingsRow['profileVisibility'],
+            readReceipts: r.s_readReceipts as boolean,
+            typingIndicators: r.s_typingIndicators as boolean,
+            openTo: { jobs: r.s_openToJobs === true, mentoring: r.s_openToMentoring === true },
+            requestFilters: {
+              newAccounts: r.s_filterNewAccounts === true,
+              noSharedConnections: r.s_filterNoSharedConnections === true,
+              notFollowed: r.s_filterNotFollowed === true,
+            },
+            notifications: notificationsFrom(r.s_notificationsOff),
           },
-          notifications: notificationsFrom(r.s_notificationsOff),
-        },
+    ),
   };
 }
 

@@ -30,7 +30,7 @@ describe('MemberCache (pure)', () => {
 
   it("a viewer's roster is stale once an event names them; events about others leave it", () => {
     const c = new MemberCache();
-    const roster = { invitations: new Map(), lastWithdrawn: new Map(), blocks: new Map(), blockedBy: new Set<number>(), conversations: new Map() };
+    const roster = new Map([[2, { blockedBy: true as const }]]);
     c.putRoster(1, roster, c.stamp());
     c.putRoster(3, roster, c.stamp());
     expect(c.roster(1)).toBe(roster);
