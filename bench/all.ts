@@ -1,5 +1,5 @@
 /**
- * npm run bench — every benchmark in turn (graph, policy decisions, profile views, message sends, realtime, mixed
+ * npm run bench — every benchmark in turn (graph, policy decisions, read model memory, profile views, message sends, realtime, mixed
  * load on two instances, scaling simulation), each bounded, then one summary table at the top of
  * bench/RESULTS.md: every target row (ours, baseline, ratio) from the sections of this run.
  */
@@ -17,6 +17,7 @@ const BENCHES: { name: string; script: string; section: string; args?: string[];
     env: { BENCH_GRAPH_GL_BUILD_BUDGET_S: '60' },
   },
   { name: 'policy', script: 'policy.js', section: 'Policy decisions' },
+  { name: 'readmodel', script: 'readmodel.js', section: 'Read model memory', args: ['--expose-gc'] },
   { name: 'profile', script: 'profile.js', section: 'Profile views' },
   { name: 'messages', script: 'messages.js', section: 'Message sends' },
   { name: 'timing', script: 'timing.js', section: 'Hidden vs unknown timing' },
