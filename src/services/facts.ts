@@ -1,7 +1,9 @@
 /**
  * Gathers the plain snapshot the policy decides on (src/policy/facts.ts) from the store and the
- * graph index, for one viewer and one member, at one `now`. Two round trips: the relationship of
- * the pair and the viewer's counters, each one SQL statement.
+ * graph index, for one viewer and one member, at one `now`. In a write's transaction: one statement
+ * for the pair's relationship and the viewer's counters together, plus the pair's live conversation.
+ * On read paths (`cached`): from the instance's read model (src/services/cache.ts) where it can, the
+ * viewer's roster of pair rows and counter row loaded on a miss.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
