@@ -12,6 +12,7 @@ import type { Deps } from './services/context.js';
 import { attachmentsDir } from './services/attachments.js';
 import { loadGraph } from './services/graph.js';
 import { Housekeeper } from './services/housekeeping.js';
+import { warmReadModel } from './services/members.js';
 import type { BusGroup } from './realtime/bus.js';
 import { Realtime } from './realtime/index.js';
 import type { HubOptions } from './realtime/stream.js';
@@ -92,6 +93,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     onCommit: (events) => realtime.onCommit(events),
   };
   await realtime.attach(deps, lastEventId);
+  // The read model starts warm: the most recently active members (LIAISON_CACHE_MEMBERS at most).
+  const warmStart = performance.now();
+  const warmed = await warmReadModel(deps);
+  log('read model: members loaded', { members: warmed, ms: Math.round(performance.now() - warmStart) });
   const housekeeper = new Housekeeper(deps, attachmentsDir(config.dataDir), undefined, log);
   const app = await buildApp({ config, deps, logger: opts.logger ?? false });
   early.logger = app.log;

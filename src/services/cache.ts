@@ -69,34 +69,51 @@ export interface QuotaRows {
   validUntil: number;
 }
 
-/** A Map used as a least-recently-used cache of at most `max` entries. */
+/**
+ * A Map used as a cache of at most `max` entries, evicting the least recently used first by second
+ * chance (CLOCK): a hit only marks its entry, so reads never reorder the Map (a delete and a set on
+ * every hit cost a tenth of a profile view's time); when full, the oldest tenth of the unmarked
+ * entries goes, and marked ones met on the way are moved to the young end with their mark cleared.
+ */
 class Lru<K, V> {
-  private m = new Map<K, V>();
+  private m = new Map<K, { v: V; hit: boolean }>();
   constructor(private readonly max: number) {}
   get size(): number {
     return this.m.size;
   }
   get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
+    const n = this.m.get(k);
+    if (n === undefined) return undefined;
+    n.hit = true;
+    return n.v;
   }
   peek(k: K): V | undefined {
-    return this.m.get(k);
+    return this.m.get(k)?.v;
   }
   set(k: K, v: V): void {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) {
-      // drop the least recently used tenth at once (amortized)
-      let n = Math.max(1, Math.ceil(this.max / 10));
-      for (const key of this.m.keys()) {
-        this.m.delete(key);
-        if (--n <= 0) break;
+    const n = this.m.get(k);
+    if (n !== undefined) {
+      n.v = v;
+      n.hit = true;
+      return;
+    }
+    this.m.set(k, { v, hit: false });
+    if (this.m.size > this.max) this.evict();
+  }
+  private evict(): void {
+    let n = Math.max(1, Math.ceil(this.max / 10));
+    // two passes at most: the first clears the marks it meets (all of them, if everything was hit)
+    for (let pass = 0; pass < 2 && n > 0; pass++) {
+      const again: [K, { v: V; hit: boolean }][] = [];
+      for (const [k, node] of this.m) {
+        if (n <= 0) break;
+        this.m.delete(k);
+        if (node.hit) {
+          node.hit = false;
+          again.push([k, node]);
+        } else n--;
       }
+      for (const [k, node] of again) this.m.set(k, node);
     }
   }
   delete(k: K): void {
@@ -105,8 +122,8 @@ class Lru<K, V> {
   clear(): void {
     this.m.clear();
   }
-  entries(): IterableIterator<[K, V]> {
-    return this.m.entries();
+  *entries(): IterableIterator<[K, V]> {
+    for (const [k, n] of this.m) yield [k, n.v];
   }
 }
 

@@ -1,11 +1,11 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
 import { memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS } from '../policy/notifications.js';
-import type { Runner } from '../store/db.js';
+import { selectRows, type Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
 import type { ApiMember, MemberRecord } from './records.js';
 import type { Deps } from './context.js';
@@ -260,4 +260,41 @@ export async function cachedMembersByIds(deps: Deps, ids: number[]): Promise<Map
     }
   }
   return out;
+}
+
+/**
+ * Fills the read model at start (issue 17): up to `limit` members, the most recently active first
+ * (by their sessions' last use), then the newest; in batches, each put with the generation taken
+ * before its read, so a change committed meanwhile is never shadowed. Answers how many it loaded.
+ */
+export async function warmReadModel(deps: Deps, limit = cacheOf(deps).maxEntries, batch = 5000): Promise<number> {
+  const cache = cacheOf(deps);
+  const db = deps.store.db;
+  const active = await selectRows<{ id: unknown }>(
+    db,
+    sql`select member_id as id from sessions group by member_id order by max(last_used_at) desc limit ${limit}`,
+  );
+  const ids = active.map((r) => Number(r.id));
+  const seen = new Set(ids);
+  let before: number | null = null;
+  while (ids.length < limit) {
+    const rows: { id: unknown }[] = await selectRows<{ id: unknown }>(
+      db,
+      sql`select id from members where status = 'active' ${before === null ? sql`` : sql`and id < ${before}`} order by id desc limit ${batch}`,
+    );
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (!seen.has(id) && ids.length < limit) ids.push(id);
+    }
+    before = Number(rows[rows.length - 1].id);
+  }
+  let loaded = 0;
+  for (let i = 0; i < ids.length; i += batch) {
+    const stamp = cache.stamp();
+    const byId = await membersByIds(db, ids.slice(i, i + batch));
+    for (const m of byId.values()) cache.put(m, stamp);
+    loaded += byId.size;
+  }
+  return loaded;
 }

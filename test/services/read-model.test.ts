@@ -83,6 +83,10 @@ describe('MemberCache (pure)', () => {
     c.put(member(101), c.stamp());
     expect(c.member(1)?.id).toBe(1);
     expect(c.member(2)).toBeUndefined();
+    // every entry used: the eviction still makes room (their marks are cleared on the way)
+    for (let i = 1; i <= 101; i++) c.member(i);
+    for (let i = 200; i < 400; i++) c.put(member(i), c.stamp());
+    expect((c as unknown as { byId: { size: number } }).byId.size).toBeLessThanOrEqual(100);
     for (let i = 0; i < 1000; i++) c.invalidate(1000 + i);
     expect((c as unknown as { touched: Map<number, number> }).touched.size).toBeLessThanOrEqual(100);
     // clearing the generation map made every earlier entry stale (it can no longer tell)
