@@ -126,9 +126,12 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
     finish: async () => words(),
   };
 
-  if (opts.rebuild === false || !(await allEmpty(s, tables))) return plain;
-  const citus = await s.query(`select 1 from pg_extension where extname = 'citus'`);
-  if (citus.length) return plain;
+  const citus = (await s.query(`select 1 from pg_extension where extname = 'citus'`)).length > 0;
+  // On Citus a load writes distributed tables, then reference tables (groups, their members, page
+  // admins) in the same transaction: Citus allows that only when the distributed writes went one
+  // shard connection at a time.
+  if (citus) await s.query(`set local citus.multi_shard_modify_mode to 'sequential'`);
+  if (citus || opts.rebuild === false || !(await allEmpty(s, tables))) return plain;
   // Exclusive from here to the commit; a writer that came in between the probe and the lock wins.
   await s.query(`lock table ${tables.map(quoteIdent).join(', ')} in access exclusive mode`);
   if (!(await allEmpty(s, tables))) return plain;
