@@ -11,9 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { importCsv } from '../../src/cli/import.js';
 import { seed } from '../../src/cli/seed.js';
 import { openStore, type BulkSession, type Store } from '../../src/store/db.js';
-import { beginLoad } from '../../src/store/load.js';
+import { beginLoad, LOAD_TABLES } from '../../src/store/load.js';
 import { insertMembers } from '../../src/store/bulk.js';
-import { scratchDatabase, storageKind } from '../helpers/harness.js';
+import { citusUrl, scratchDatabase, storageKind } from '../helpers/harness.js';
 
 const opened: { store: Store; drop?: () => Promise<void> }[] = [];
 let n = 0;
@@ -67,6 +67,16 @@ const SCHEMA = {
 };
 
 async function snapshot(store: Store, queries: Record<string, string>) {
+  if (citusUrl && queries !== SCHEMA) {
+    // rows joined across co-location groups (connections to members by either side): on Citus,
+    // read from copies made on the coordinator (temporary tables come first in the search path)
+    return store.bulk(async (s) => {
+      for (const t of LOAD_TABLES) await s.query(`create temporary table ${t} on commit drop as select * from public.${t}`);
+      const out: Record<string, unknown[]> = {};
+      for (const [name, text] of Object.entries(queries)) out[name] = await s.query(text);
+      return out;
+    });
+  }
   const out: Record<string, unknown[]> = {};
   for (const [name, text] of Object.entries(queries)) out[name] = await q(store, text);
   return out;
@@ -138,28 +148,33 @@ describe(`bulk loads through COPY (${storageKind})`, () => {
     expect(await snapshot(fast, SCHEMA)).toEqual(before);
   }, 120_000);
 
-  it('a load that fails rolls back: the schema and the tables are as they were', async () => {
-    const store = await emptyStore();
-    const before = await snapshot(store, SCHEMA);
-    const err = await store
-      .bulk(async (s) => {
-        const load = await beginLoad(s, ['members', 'member_handles', 'connections', 'follows', 'search_words', 'search_vocabulary']);
-        expect(load.fresh).toBe(true);
-        const [x, y] = await load.memberIds(2);
-        await s.copyIn('members', ['id', 'handle', 'kind', 'name'], [`${x}\tone\tperson\tOne\n${y}\ttwo\tperson\tTwo\n`]);
-        // a connection to a member that does not exist: the foreign key, re-added at finish, refuses it
-        await s.copyIn('connections', ['a', 'b'], [`${x}\t${y! + 1000}\n`], { freeze: load.freeze('connections') });
-        await load.finish();
-      })
-      .catch((e: unknown) => e);
-    expect(String((err as Error).message)).toMatch(/foreign key/);
-    expect(await snapshot(store, SCHEMA)).toEqual(before);
-    expect(await q(store, `select id from members`)).toEqual([]);
-    // and the store works on: the next load is fresh again
-    const r = await seed(store, { members: 50, avgDegree: 4, seed: 2, prefix: 'ok', now: NOW });
-    expect(r.members).toBe(50);
-    expect(await snapshot(store, SCHEMA)).toEqual(before);
-  }, 60_000);
+  // a load that sets keys aside is never fresh on Citus (src/store/load.ts): nothing to roll back there
+  it.skipIf(!!citusUrl)(
+    'a load that fails rolls back: the schema and the tables are as they were',
+    async () => {
+      const store = await emptyStore();
+      const before = await snapshot(store, SCHEMA);
+      const err = await store
+        .bulk(async (s) => {
+          const load = await beginLoad(s, ['members', 'member_handles', 'connections', 'follows', 'search_words', 'search_vocabulary']);
+          expect(load.fresh).toBe(true);
+          const [x, y] = await load.memberIds(2);
+          await s.copyIn('members', ['id', 'handle', 'kind', 'name'], [`${x}\tone\tperson\tOne\n${y}\ttwo\tperson\tTwo\n`]);
+          // a connection to a member that does not exist: the foreign key, re-added at finish, refuses it
+          await s.copyIn('connections', ['a', 'b'], [`${x}\t${y! + 1000}\n`], { freeze: load.freeze('connections') });
+          await load.finish();
+        })
+        .catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/foreign key/);
+      expect(await snapshot(store, SCHEMA)).toEqual(before);
+      expect(await q(store, `select id from members`)).toEqual([]);
+      // and the store works on: the next load is fresh again
+      const r = await seed(store, { members: 50, avgDegree: 4, seed: 2, prefix: 'ok', now: NOW });
+      expect(r.members).toBe(50);
+      expect(await snapshot(store, SCHEMA)).toEqual(before);
+    },
+    60_000,
+  );
 
   it('an import into an empty database and into one with members store the same rows and derived rows', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'liaison-bulk-'));
