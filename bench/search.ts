@@ -7,7 +7,7 @@
  * Storage: the machine's PostgreSQL (a scratch database per size), or PGlite with
  * BENCH_SEARCH_STORE=pglite (a scratch directory). Loading: members are generated inside the
  * database (one INSERT … SELECT from generate_series a batch of BENCH_SEARCH_BATCH rows, no rows
- * through the client) with the search trigger off and the members and search_words indexes dropped;
+ * through the client) with the members and search_words indexes dropped;
  * search_words is then filled in one statement (as migration 0008 backfills) and the indexes are
  * built after the load, from their own definitions.
  * BENCH_SEARCH_EXPLAIN=1 prints EXPLAIN ANALYZE of one query of each kind.
@@ -164,7 +164,7 @@ function queries(n: number, size: number): { kind: Kind; q: string }[] {
 
 const arr = (a: string[]) => `{${a.map((s) => `"${s}"`).join(',')}}`;
 
-/** Members generated in the database, `size` of them, the search trigger off and indexes dropped, then built. */
+/** Members generated in the database, `size` of them, indexes dropped, then built. */
 async function load(store: Store, size: number): Promise<{ loadS: number; wordsS: number; indexS: number }> {
   const db = store.db;
   const defs = rowsOf(
@@ -172,7 +172,6 @@ async function load(store: Store, size: number): Promise<{ loadS: number; wordsS
                           where tablename in ('members', 'search_words', 'search_vocabulary') and indexname not like '%_pkey' and indexname not like '%_pk'`),
   ) as { indexname: string; indexdef: string }[];
   for (const d of defs) await db.execute(sql.raw(`drop index ${d.indexname}`));
-  await db.execute(sql`alter table members disable trigger members_search_words`);
   const t0 = performance.now();
   for (let from = 1; from <= size; from += BATCH) {
     const to = Math.min(size, from + BATCH - 1);
@@ -204,7 +203,6 @@ async function load(store: Store, size: number): Promise<{ loadS: number; wordsS
   await db.execute(sql`insert into search_vocabulary (word) select distinct word from search_words`);
   const t2 = performance.now();
   for (const d of defs) await db.execute(sql.raw(d.indexdef));
-  await db.execute(sql`alter table members enable trigger members_search_words`);
   await db.execute(sql`vacuum analyze`);
   const t3 = performance.now();
   return { loadS: (t1 - t0) / 1000, wordsS: (t2 - t1) / 1000, indexS: (t3 - t2) / 1000 };

@@ -1,4 +1,5 @@
 /** Accounts and sessions: sign up, sign in, sign out, settings, deactivate / reactivate / close. */
+import { writeSearchWords } from '../store/search-words.js';
 import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
 import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -104,6 +105,7 @@ export async function createAccount(u: Uow, input: NewAccount, passwordHash: str
   } catch (e) {
     throw uniqueConflict(e) ?? e;
   }
+  await writeSearchWords(tx, [{ id, name: input.name, handle: input.handle, headline: input.headline ?? '', status: 'active' }], { replace: false });
   await tx.insert(credentials).values({ memberId: id, passwordHash, updatedAt: u.now });
   await tx.insert(settings).values({ memberId: id });
   await tx.insert(subscriptions).values({ memberId: id, tier: 'free', until: null, startedAt: u.now });
@@ -262,7 +264,7 @@ export async function updateSettings(u: Uow, member: MemberRecord, patch: Settin
 
 /**
  * PATCH /v1/me/profile: the name (it must still show a letter or digit), the headline and the about
- * text, without bidi controls (src/util/text.ts). The search words follow by the members trigger;
+ * text, without bidi controls (src/util/text.ts). The search words follow in the same transaction;
  * every instance's caches drop the member on the event.
  */
 export async function updateProfile(u: Uow, member: MemberRecord, patch: { name?: string; headline?: string; about?: string }): Promise<MemberRecord> {
@@ -276,8 +278,10 @@ export async function updateProfile(u: Uow, member: MemberRecord, patch: { name?
   if (patch.about !== undefined) set.about = stripBidiControls(patch.about).trim();
   await lockMembers(u.tx, [member.id]);
   await u.tx.update(members).set(set).where(eq(members.id, member.id));
+  const updated = (await memberById(u.tx, member.id))!;
+  if (set.name !== undefined || set.headline !== undefined) await writeSearchWords(u.tx, [updated], { replace: true });
   await u.emit('member.profile', [member.id], { memberId: member.id });
-  return (await memberById(u.tx, member.id))!;
+  return updated;
 }
 
 export type Lifecycle = 'deactivate' | 'reactivate' | 'close';
@@ -291,6 +295,7 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   if (action === 'deactivate' && m.status !== 'active') throw new AppError(409, 'conflict', 'the account is not active');
   if (action === 'reactivate' && m.status !== 'deactivated') throw new AppError(409, 'conflict', 'the account is not deactivated');
   await u.tx.update(members).set({ status: next }).where(eq(members.id, memberId));
+  await writeSearchWords(u.tx, [{ ...m, status: next }], { replace: true });
   if (next === 'closed') {
     await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
     await detachClosedMember(u, memberId);

@@ -254,30 +254,72 @@ export async function ownedAttachments(db: Runner, ids: string[], uploaderIds: n
  * The attachment if `viewerId` may download it: its uploader, a participant of a conversation
  * with a message that carries it, or an admin of a page that is such a participant.
  */
+const ids = (xs: number[]) => `{${[...new Set(xs)].join(',')}}`;
+
 export async function attachmentForViewer(db: Runner, id: string, viewerId: number) {
   const [row] = await db.select().from(attachments).where(eq(attachments.id, id)).limit(1);
   if (!row) return null;
   if (row.uploaderId === viewerId) return row;
-  const res = await selectRows<unknown>(
+  // Step by step, each table by its own key (on Citus the messages carrying it, their conversations
+  // and their sides sit on different shards; downloads by others are deliberate multi-shard reads):
+  // the messages that carry it, their live conversations, the sides of those, then who exists.
+  const carriers = await selectRows<{ message_id: unknown }>(db, sql`select message_id from message_attachments where attachment_id = ${id}`);
+  if (carriers.length === 0) return null;
+  const msgs = await selectRows<{ id: unknown; conversation_id: unknown; recipient_id: unknown }>(
     db,
-    sql`
-    select 1 as ok
-      from message_attachments ma
-      join messages m on m.id = ma.message_id
-      join conversations c on c.id = m.conversation_id and c.ended_at is null
-      join conversation_members cm on cm.conversation_id = m.conversation_id
-     where ma.attachment_id = ${id}
-       and not (cm.member_id = m.recipient_id and cm.ignored)
-       -- the other side must still exist for the viewer (DOMAIN.md 6: attachments stop existing too)
-       and not exists (select 1 from members o where o.id in (c.starter_id, c.recipient_id) and o.status <> 'active')
-       and not exists (select 1 from blocks bl where bl.unblocked_at is null
-                        and bl.blocker in (c.starter_id, c.recipient_id) and bl.blocked in (c.starter_id, c.recipient_id))
-       and (cm.member_id = ${viewerId}
-            or exists (select 1 from page_admins pa where pa.page_id = cm.member_id and pa.member_id = ${viewerId}))
-     limit 1
-  `,
+    sql`select id, conversation_id, recipient_id from messages where id = any(${ids(carriers.map((c) => Number(c.message_id)))}::bigint[])`,
   );
-  return res.length > 0 ? row : null;
+  if (msgs.length === 0) return null;
+  const convs = new Map(
+    (
+      await selectRows<{ id: unknown; starter_id: unknown; recipient_id: unknown }>(
+        db,
+        sql`select id, starter_id, recipient_id from conversations where id = any(${ids(msgs.map((m) => Number(m.conversation_id)))}::bigint[]) and ended_at is null`,
+      )
+    ).map((c) => [Number(c.id), [Number(c.starter_id), Number(c.recipient_id)] as const]),
+  );
+  if (convs.size === 0) return null;
+  const people = [...new Set([...convs.values()].flat())];
+  const sides = await selectRows<{ conversation_id: unknown; member_id: unknown; ignored: boolean }>(
+    db,
+    sql`select conversation_id, member_id, ignored from conversation_members
+         where member_id = any(${ids(people)}::bigint[]) and conversation_id = any(${ids([...convs.keys()])}::bigint[])`,
+  );
+  // the other side must still exist for the viewer (DOMAIN.md 6: attachments stop existing too)
+  const gone = new Set(
+    (await selectRows<{ id: unknown }>(db, sql`select id from members where id = any(${ids(people)}::bigint[]) and status <> 'active'`)).map((r) =>
+      Number(r.id),
+    ),
+  );
+  const blocked = new Set(
+    (
+      await selectRows<{ blocker: unknown; blocked: unknown }>(
+        db,
+        sql`select blocker, blocked from blocks where unblocked_at is null and blocker = any(${ids(people)}::bigint[]) and blocked = any(${ids(people)}::bigint[])`,
+      )
+    ).map((b) => `${Number(b.blocker)}:${Number(b.blocked)}`),
+  );
+  const administered = new Set(
+    (
+      await selectRows<{ page_id: unknown }>(
+        db,
+        sql`select page_id from page_admins where member_id = ${viewerId} and page_id = any(${ids(sides.map((s) => Number(s.member_id)))}::bigint[])`,
+      )
+    ).map((r) => Number(r.page_id)),
+  );
+  const ok = msgs.some((m) => {
+    const conv = convs.get(Number(m.conversation_id));
+    if (!conv) return false;
+    const [a, b] = conv;
+    if (gone.has(a) || gone.has(b) || blocked.has(`${a}:${b}`) || blocked.has(`${b}:${a}`)) return false;
+    return sides.some((s) => {
+      const member = Number(s.member_id);
+      if (Number(s.conversation_id) !== Number(m.conversation_id) || (member !== a && member !== b)) return false;
+      if (member === Number(m.recipient_id) && s.ignored) return false;
+      return member === viewerId || administered.has(member);
+    });
+  });
+  return ok ? row : null;
 }
 
 export function openAttachment(dir: string, sha256: string) {

@@ -165,12 +165,21 @@ async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: Me
   });
 }
 
-/** The ask `id` as its introducer B may act on it (404 when it is not B's, or vanished for B). */
+/**
+ * The ask `id` as its introducer B may act on it (404 when it is not B's, or vanished for B), locked.
+ * Asks sit with their asker (asker_id: on Citus the asker's shard, which a lock must name): found by
+ * id first (a deliberate multi-shard read on Citus), then locked through the asker.
+ */
 async function askForVia(u: Uow, via: MemberRecord, id: number) {
+  const [found] = await u.tx
+    .select({ askerId: introductions.askerId })
+    .from(introductions)
+    .where(and(eq(introductions.id, id), eq(introductions.viaId, via.id)));
+  if (!found) throw notFound('no such introduction');
   const [row] = await u.tx
     .select()
     .from(introductions)
-    .where(and(eq(introductions.id, id), eq(introductions.viaId, via.id)))
+    .where(and(eq(introductions.id, id), eq(introductions.askerId, found.askerId), eq(introductions.viaId, via.id)))
     .for('update');
   if (!row) throw notFound('no such introduction');
   const people = await membersByIds(u.tx, [row.askerId, row.targetId, via.id]);
@@ -207,7 +216,7 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   const [next] = await tx
     .update(introductions)
     .set({ status: 'forwarded', forwardNote: note, respondedAt: now, conversationId: sent ? Number(sent.conversation.id) : null })
-    .where(eq(introductions.id, row.id))
+    .where(and(eq(introductions.id, row.id), eq(introductions.askerId, row.askerId)))
     .returning();
   if (sent)
     await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next, people, target.id, now), conversationId: sent.conversation.id });
@@ -217,7 +226,11 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
 /** B declines: A is told only "not forwarded"; three declines in 30 days pause A's asks to B. */
 export async function declineIntroduction(u: Uow, via: MemberRecord, id: number): Promise<ApiIntroduction> {
   const { row, people } = await askForVia(u, via, id);
-  const [next] = await u.tx.update(introductions).set({ status: 'declined', respondedAt: u.now }).where(eq(introductions.id, row.id)).returning();
+  const [next] = await u.tx
+    .update(introductions)
+    .set({ status: 'declined', respondedAt: u.now })
+    .where(and(eq(introductions.id, row.id), eq(introductions.askerId, row.askerId)))
+    .returning();
   return toApi(u.deps, next, people, via.id, u.now);
 }
 

@@ -70,6 +70,8 @@ async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
     .set({ status: 'expired' })
     .where(
       and(
+        // either sender (on Citus: the two senders' shards)
+        inArray(invitations.fromId, [a, b]),
         sql`least(${invitations.fromId}, ${invitations.toId}) = least(${a}::int, ${b}::int)`,
         sql`greatest(${invitations.fromId}, ${invitations.toId}) = greatest(${a}::int, ${b}::int)`,
         inArray(invitations.status, ['pending', 'ignored']),
@@ -108,7 +110,11 @@ export async function sendInvitation(
 
   if (invitation && invitation.fromId === member.id) {
     // Crossing invitations: the member already invited the viewer, so they connect at once.
-    const [row] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, invitation.id)).returning();
+    const [row] = await tx
+      .update(invitations)
+      .set({ status: 'accepted', respondedAt: now })
+      .where(and(eq(invitations.id, invitation.id), eq(invitations.fromId, member.id)))
+      .returning();
     await closeInvitationPairs(tx, [row]);
     await connect(u, viewer.id, member.id);
     await u.emit('invitation.accepted', [member.id, viewer.id], { invitationId: String(row.id), by: viewer.id });
@@ -127,11 +133,25 @@ export async function sendInvitation(
   return { status: 201, invitation: api };
 }
 
+/**
+ * The viewer's invitation, locked. Invitations sit with their sender (from_id: on Citus, the
+ * sender's shard, where a lock must name the row's shard): the recipient's is found by id first
+ * (a deliberate multi-shard read on Citus), then locked through its sender.
+ */
 async function invitationFor(u: Uow, id: number, role: 'to' | 'from', viewer: MemberRecord): Promise<Row> {
+  let fromId = viewer.id;
+  if (role === 'to') {
+    const [found] = await u.tx
+      .select({ fromId: invitations.fromId })
+      .from(invitations)
+      .where(and(eq(invitations.id, id), eq(invitations.toId, viewer.id)));
+    if (!found) throw notFound('no such invitation');
+    fromId = found.fromId;
+  }
   const [row] = await u.tx
     .select()
     .from(invitations)
-    .where(and(eq(invitations.id, id), eq(role === 'to' ? invitations.toId : invitations.fromId, viewer.id)))
+    .where(and(eq(invitations.id, id), eq(invitations.fromId, fromId), eq(role === 'to' ? invitations.toId : invitations.fromId, viewer.id)))
     .for('no key update');
   if (!row) throw notFound('no such invitation');
   return row;
@@ -142,7 +162,8 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
   const row0 = await invitationFor(u, id, action === 'withdraw' ? 'from' : 'to', viewer);
   const otherId = row0.fromId === viewer.id ? row0.toId : row0.fromId;
   await lockMembers(tx, [viewer.id, otherId]);
-  const [row] = await tx.select().from(invitations).where(eq(invitations.id, id));
+  const byId = and(eq(invitations.id, id), eq(invitations.fromId, row0.fromId));
+  const [row] = await tx.select().from(invitations).where(byId);
   const members = await membersByIds(tx, [row.fromId, row.toId]);
   const from = members.get(row.fromId)!;
   const to = members.get(row.toId)!;
@@ -158,7 +179,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     const counts = await connectionCounts(tx, [viewer.id, otherId]);
     const { facts } = await gatherFacts(deps, tx, viewer, other, now, { connectionCounts: counts });
     enforce(decideAcceptInvitation(facts, now, deps.policy), now);
-    [next] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(eq(invitations.id, id)).returning();
+    [next] = await tx.update(invitations).set({ status: 'accepted', respondedAt: now }).where(byId).returning();
     await closeInvitationPairs(tx, [next!]);
     await connect(u, viewer.id, otherId);
     await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });
@@ -168,13 +189,13 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     [next] = await tx
       .update(invitations)
       .set({ status: 'ignored', respondedAt: now, ...reported })
-      .where(eq(invitations.id, id))
+      .where(byId)
       .returning();
     // Internal (never on the stream: the sender is told nothing): the read models of both sides,
     // and the sender's counters (a report counts against the sender), are stale from here.
     await u.emit('invitation.ignored', [otherId, viewer.id], { invitationId: String(id) });
   } else {
-    [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(eq(invitations.id, id)).returning();
+    [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(byId).returning();
     await closeInvitationPairs(tx, [next!]);
     await u.emit('invitation.withdrawn', [otherId, viewer.id], { invitationId: String(id) });
   }

@@ -13,6 +13,10 @@
  * (actors, count, unread) at once, and a group left with no visible actor is not shown.
  * Listing reads the member's groups by (member_id, seq) and their actors by primary key; counting
  * unread reads only the groups above the mark. Nothing scans the history.
+ *
+ * Every statement on notifications and notification_actors names the recipient (member_id: on Citus
+ * both sit on the recipient's shard), and who may be seen is read apart, from members and blocks by
+ * the actors' ids (visibleTo): no statement joins the recipient's rows to other members' rows.
  */
 import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
 import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
@@ -37,11 +41,38 @@ type GroupRow = typeof notifications.$inferSelect;
 /** Kinds without an actor (the platform did it): shown whatever anyone's visibility. */
 const ACTORLESS: ReadonlySet<string> = new Set<NotificationKind>(['credits.granted']);
 
-/** The actor `actor` (a column or value) exists for `me`: active, and no block either way (as the REST lists decide). */
-function visibleActorSql(me: number, actor: SQL): SQL {
-  return sql`exists (select 1 from members am where am.id = ${actor} and am.status = 'active')
-    and not exists (select 1 from blocks bl where bl.unblocked_at is null
-      and ((bl.blocker = ${me}::int and bl.blocked = ${actor}) or (bl.blocker = ${actor} and bl.blocked = ${me}::int)))`;
+const idList = (ids: Iterable<number>) => `{${[...ids].join(',')}}`;
+
+/** Which of `ids` are active members (the statuses visibleTo reads). */
+export function activeMembersSql(ids: number[]): SQL {
+  return sql`select id from members where id = any(${idList(ids)}::bigint[]) and status = 'active'`;
+}
+
+/** The blocks in force between `me` and any of `ids`, either way. */
+export function blocksBetweenSql(me: number, ids: number[]): SQL {
+  const list = idList(ids);
+  // each way by its own index (the key: blocker, blocked; blocks_blocked_idx)
+  return sql`select blocker, blocked from blocks where blocker = ${me} and blocked = any(${list}::bigint[]) and unblocked_at is null
+    union all
+    select blocker, blocked from blocks where blocked = ${me} and blocker = any(${list}::bigint[]) and unblocked_at is null`;
+}
+
+/**
+ * Which of `actors` exist for `me` (active, no block either way: as the REST lists decide), and
+ * which of `pages` are active; from the tables, in two statements (members by id, blocks by the pair).
+ */
+async function visibleTo(db: Runner, me: number, actors: Iterable<number>, pages: Iterable<number> = []): Promise<{ actors: Set<number>; pages: Set<number> }> {
+  const a = new Set(actors);
+  const p = new Set(pages);
+  const all = [...new Set([...a, ...p])];
+  if (all.length === 0) return { actors: a, pages: p };
+  const active = new Set(rowsOf(await db.execute(activeMembersSql(all))).map((r) => Number(r.id)));
+  const blocked = new Set<number>();
+  const others = [...a].filter((id) => active.has(id));
+  if (others.length) {
+    for (const r of rowsOf(await db.execute(blocksBetweenSql(me, others)))) blocked.add(Number(r.blocker) === me ? Number(r.blocked) : Number(r.blocker));
+  }
+  return { actors: new Set([...a].filter((id) => active.has(id) && !blocked.has(id))), pages: new Set([...p].filter((id) => active.has(id))) };
 }
 
 export interface NotifyInput {
@@ -77,45 +108,52 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
   const actorId = actor?.id ?? null;
   const [g] = rowsOf(
     await u.tx.execute(sql`
-      with g as (
-        insert into notifications as nt (member_id, kind, group_key, conversation_id, invitation_id, page_id, count, credits, seq, created_at, updated_at)
-        values (${recipient.id}, ${kind}, ${key}, ${n.conversationId ?? null}, ${n.invitationId ?? null}, ${n.page?.id ?? null},
-                1, ${n.credits ?? 0}, nextval('notifications_seq'), ${u.now}, ${u.now})
-        on conflict (member_id, kind, group_key) do update
-          set count = nt.count + 1, credits = nt.credits + excluded.credits, seq = excluded.seq, updated_at = excluded.updated_at,
-              conversation_id = coalesce(excluded.conversation_id, nt.conversation_id),
-              invitation_id = coalesce(excluded.invitation_id, nt.invitation_id),
-              page_id = coalesce(excluded.page_id, nt.page_id)
-        returning nt.*
-      ), a as (
-        insert into notification_actors as na (notification_id, actor_id, count, seq, at)
-        select g.id, ${actorId}::int, 1, g.seq, ${u.now}::timestamptz from g where ${actorId}::int is not null
-        on conflict (notification_id, actor_id) do update set count = na.count + 1, seq = excluded.seq, at = excluded.at
-        returning na.notification_id, na.count
-      )
-      select g.id, g.member_id, g.kind, g.group_key, g.conversation_id, g.invitation_id, g.page_id, g.count, g.credits, g.seq,
-             g.created_at, g.updated_at,
-             coalesce((select a.count from a), 0)::int as actor_count,
-             -- the other actors of the group (as before this statement) that the recipient may see
-             coalesce((select sum(na.count) from notification_actors na where na.notification_id = g.id
-                        and na.actor_id is distinct from ${actorId}::int and ${visibleActorSql(recipient.id, sql`na.actor_id`)}), 0)::int as others_count,
-             (select coalesce(json_agg(x.actor_id order by x.seq desc), '[]'::json) from (
-                select na.actor_id, na.seq from notification_actors na where na.notification_id = g.id
-                   and na.actor_id is distinct from ${actorId}::int and ${visibleActorSql(recipient.id, sql`na.actor_id`)}
-                 order by na.seq desc limit ${sql.raw(String(ACTORS_SHOWN - 1))}) x) as others_top
-        from g`),
+      insert into notifications as nt (member_id, kind, group_key, conversation_id, invitation_id, page_id, count, credits, seq, created_at, updated_at)
+      values (${recipient.id}, ${kind}, ${key}, ${n.conversationId ?? null}, ${n.invitationId ?? null}, ${n.page?.id ?? null},
+              1, ${n.credits ?? 0}, nextval('notifications_seq'), ${u.now}, ${u.now})
+      on conflict (member_id, kind, group_key) do update
+        set count = nt.count + 1, credits = nt.credits + excluded.credits, seq = excluded.seq, updated_at = excluded.updated_at,
+            conversation_id = coalesce(excluded.conversation_id, nt.conversation_id),
+            invitation_id = coalesce(excluded.invitation_id, nt.invitation_id),
+            page_id = coalesce(excluded.page_id, nt.page_id)
+      returning nt.*`),
   );
+  let actorCount = 0;
+  if (actorId !== null) {
+    const [a] = rowsOf(
+      await u.tx.execute(sql`
+        insert into notification_actors as na (member_id, notification_id, actor_id, count, seq, at)
+        values (${recipient.id}, ${g.id}, ${actorId}, 1, ${g.seq}, ${u.now})
+        on conflict (member_id, notification_id, actor_id) do update set count = na.count + 1, seq = excluded.seq, at = excluded.at
+        returning na.count`),
+    );
+    actorCount = Number(a.count);
+  }
+  // the other actors of the group (none in a group this event opened) that the recipient may see
+  let othersCount = 0;
+  let others: number[] = [];
+  if (Number(g.count) > 1) {
+    const rows = rowsOf(await u.tx.execute(groupActorsSql(recipient.id, [Number(g.id)]))).filter((r) => Number(r.actor_id) !== actorId);
+    const seen = (
+      await visibleTo(
+        u.tx,
+        recipient.id,
+        rows.map((r) => Number(r.actor_id)),
+      )
+    ).actors;
+    const shown = rows.filter((r) => seen.has(Number(r.actor_id)));
+    othersCount = shown.reduce((sum, r) => sum + Number(r.count), 0);
+    others = shown.slice(0, ACTORS_SHOWN - 1).map((r) => Number(r.actor_id));
+  }
   const row = groupFromRow(g);
-  // The group as the recipient sees it now, from the same statement: this event's actor first, then
-  // the others they may see (members hidden from them left out, as the list leaves them out).
-  const othersTop = (typeof g.others_top === 'string' ? JSON.parse(g.others_top) : (g.others_top ?? [])) as unknown[];
-  const others = othersTop.map(Number);
+  // The group as the recipient sees it now: this event's actor first, then the others they may see
+  // (members hidden from them left out, as the list leaves them out).
   const people = new Map<number, MemberRecord>(actor ? [[actor.id, actor]] : []);
   if (others.length) for (const [id, m] of await membersByIds(u.tx, others)) people.set(id, m);
   if (n.page) people.set(n.page.id, n.page);
   const visible: Visible = ACTORLESS.has(kind)
     ? { count: row.count, at: u.now, seq: row.seq, top: [] }
-    : { count: Number(g.actor_count) + Number(g.others_count), at: u.now, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
+    : { count: actorCount + othersCount, at: u.now, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
   let view = shape(u.deps, recipient.id, row, visible, 0, people, people, u.now);
   if (!view) return null;
   view = { ...view, read: false };
@@ -145,8 +183,26 @@ export async function notifyPageAdmins(
 
 /** Notifications about a request the member ignored or deleted are gone with it (nothing about an ignored request). */
 export async function dropRequestNotifications(u: Uow, memberId: number, conversationId: number): Promise<void> {
-  await u.tx.execute(sql`delete from notifications where member_id = ${memberId} and conversation_id = ${conversationId}
-    and kind in ('request.received', 'inmail.received')`);
+  const gone = rowsOf(
+    await u.tx.execute(sql`delete from notifications where member_id = ${memberId} and conversation_id = ${conversationId}
+      and kind in ('request.received', 'inmail.received') returning id`),
+  );
+  await dropActors(
+    u.tx,
+    memberId,
+    gone.map((g) => Number(g.id)),
+  );
+}
+
+/**
+ * The actors of deleted groups. On one PostgreSQL their key to the group cascades; on Citus that key
+ * (not on the distribution column) is not kept, so the actors are deleted here on every storage.
+ */
+async function dropActors(db: Runner, memberId: number | null, groupIds: number[]): Promise<void> {
+  if (groupIds.length === 0) return;
+  await db.execute(
+    sql`delete from notification_actors where ${memberId !== null ? sql`member_id = ${memberId} and ` : sql``}notification_id = any(${idList(groupIds)}::bigint[])`,
+  );
 }
 
 function groupFromRow(r: Record<string, unknown>): GroupRow {
@@ -228,18 +284,15 @@ export function groupsPageSql(memberId: number, cutoff: Date, beforeSeq: number 
     order by n.seq desc limit ${limit}`;
 }
 
-/** What the visible actors of some groups add up to: count, last update, the newest ACTORS_SHOWN (primary key of notification_actors). */
-export function visibleActorsSql(viewerId: number, groupIds: number[]): SQL {
-  const ids = sql.join(
-    groupIds.map((id) => sql`${id}`),
-    sql`, `,
-  );
-  return sql`
-    select na.notification_id, sum(na.count)::int as n, max(na.seq) as seq, max(na.at) as at,
-           (array_agg(na.actor_id order by na.seq desc))[1:${sql.raw(String(ACTORS_SHOWN))}] as top
-      from notification_actors na
-     where na.notification_id in (${ids}) and ${visibleActorSql(viewerId, sql`na.actor_id`)}
-     group by na.notification_id`;
+/**
+ * The actors of some of the member's groups, newest first (primary key of notification_actors:
+ * member_id, notification_id, actor_id); `aboveSeq`: only those updated after it.
+ */
+export function groupActorsSql(memberId: number, groupIds: number[], aboveSeq?: number): SQL {
+  return sql`select na.notification_id, na.actor_id, na.count, na.seq, na.at from notification_actors na
+     where na.member_id = ${memberId} and na.notification_id = any(${idList(groupIds)}::bigint[])
+       ${aboveSeq !== undefined ? sql`and na.seq > ${aboveSeq}` : sql``}
+     order by na.seq desc`;
 }
 
 /** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
@@ -248,19 +301,28 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
   const withActors = groups.filter((g) => !ACTORLESS.has(g.kind));
   const visible = new Map<number, Visible>();
   if (withActors.length) {
+    // what the visible actors of each group add up to: count, last update, the newest ACTORS_SHOWN
     const rows = rowsOf(
       await db.execute(
-        visibleActorsSql(
+        groupActorsSql(
           viewerId,
           withActors.map((g) => g.id),
         ),
       ),
     );
+    const seen = (await visibleTo(db, viewerId, new Set(rows.map((r) => Number(r.actor_id))))).actors;
     for (const r of rows) {
-      const top = Array.isArray(r.top)
-        ? r.top.map(Number)
-        : (typeof r.top === 'string' ? r.top : '').replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
-      visible.set(Number(r.notification_id), { count: Number(r.n), seq: Number(r.seq), at: rowDateOf(r.at), top });
+      if (!seen.has(Number(r.actor_id))) continue;
+      const id = Number(r.notification_id);
+      const at = rowDateOf(r.at);
+      const v = visible.get(id);
+      // rows come newest first: the first is the group's last update
+      if (!v) visible.set(id, { count: Number(r.count), seq: Number(r.seq), at, top: [Number(r.actor_id)] });
+      else {
+        v.count += Number(r.count);
+        if (at > v.at) v.at = at;
+        if (v.top.length < ACTORS_SHOWN) v.top.push(Number(r.actor_id));
+      }
     }
   }
   const ids = new Set<number>();
@@ -343,48 +405,78 @@ export interface UnreadCounts {
  * GET /v1/me `unread`: notifications above the read mark (visible ones), and the conversations of
  * each folder with unread messages (conversation_members.unread, the read model; the partial index
  * conversation_members_unread_idx holds only those sides), members hidden from the caller left out
- * as the folders leave them out. One statement.
+ * as the folders leave them out. The member's groups above the mark with their actors, the member's
+ * unread sides with their conversations, then who of them is visible (each statement on the member's
+ * own rows, the conversations by id, or members and blocks by id).
  */
 export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now: Date): Promise<UnreadCounts> {
-  const [r] = rowsOf(await db.execute(unreadCountsSql(memberId, notificationRetentionCutoff(now, deps.policy))));
-  return {
-    notifications: Number(r?.notifications ?? 0),
-    inbox: Number(r?.inbox ?? 0),
-    requests: Number(r?.requests ?? 0),
-    filtered: Number(r?.filtered ?? 0),
-  };
+  const groups = rowsOf(await db.execute(unreadGroupsSql(memberId, notificationRetentionCutoff(now, deps.policy))));
+  const withActors = groups.filter((g) => g.kind !== 'credits.granted');
+  const actors = withActors.length
+    ? rowsOf(
+        await db.execute(
+          groupActorsSql(
+            memberId,
+            withActors.map((g) => Number(g.id)),
+            Number(groups[0].mark),
+          ),
+        ),
+      )
+    : [];
+  const sides = rowsOf(await db.execute(unreadSidesSql(memberId)));
+  const live = sides.length ? rowsOf(await db.execute(liveConversationsSql(sides.map((r) => Number(r.conversation_id))))) : [];
+  const other = new Map(live.map((c) => [Number(c.id), Number(c.starter_id) === memberId ? Number(c.recipient_id) : Number(c.starter_id)]));
+  const seen = await visibleTo(
+    db,
+    memberId,
+    [...actors.map((a) => Number(a.actor_id)), ...other.values()],
+    groups.filter((g) => g.page_id !== null && g.page_id !== undefined).map((g) => Number(g.page_id)),
+  );
+  const shown = new Set(actors.filter((a) => seen.actors.has(Number(a.actor_id))).map((a) => Number(a.notification_id)));
+  const notifications = groups.filter(
+    (g) => (g.kind === 'credits.granted' || shown.has(Number(g.id))) && (g.page_id === null || g.page_id === undefined || seen.pages.has(Number(g.page_id))),
+  ).length;
+  const folders = { inbox: 0, requests: 0, filtered: 0 } as Record<string, number>;
+  for (const side of sides) {
+    const o = other.get(Number(side.conversation_id));
+    if (o !== undefined && seen.actors.has(o)) folders[String(side.folder)] = (folders[String(side.folder)] ?? 0) + 1;
+  }
+  return { notifications, inbox: folders.inbox, requests: folders.requests, filtered: folders.filtered };
 }
 
-/** The unread counts of GET /v1/me in one statement (notifications_list_idx, conversation_members_unread_idx). */
-export function unreadCountsSql(memberId: number, cutoff: Date): SQL {
-  const other = sql`(case when c.starter_id = ${memberId}::int then c.recipient_id else c.starter_id end)`;
+/** The member's groups above the read mark, within retention, of pages they still run (notifications_list_idx); `mark` on every row. */
+export function unreadGroupsSql(memberId: number, cutoff: Date): SQL {
   return sql`
-      with mark as (select coalesce((select read_seq from notification_marks where member_id = ${memberId}), 0) as s),
-      folders as (
-        select cm.folder, count(*)::int as n
-          from conversation_members cm join conversations c on c.id = cm.conversation_id
-         where cm.member_id = ${memberId} and cm.unread > 0 and not cm.hidden and not cm.ignored
-           and c.ended_at is null and ${visibleActorSql(memberId, other)}
-         group by cm.folder)
-      select
-        (select count(*)::int from notifications n, mark
-          where n.member_id = ${memberId} and n.seq > mark.s and n.updated_at > ${cutoff}
-            and (n.kind = 'credits.granted'
-                 or exists (select 1 from notification_actors na
-                             where na.notification_id = n.id and na.seq > mark.s and ${visibleActorSql(memberId, sql`na.actor_id`)}))
-            and (n.page_id is null or exists (select 1 from members pm where pm.id = n.page_id and pm.status = 'active'))
-            and ${stillAdminSql(memberId)}
-        ) as notifications,
-        coalesce((select n from folders where folder = 'inbox'), 0) as inbox,
-        coalesce((select n from folders where folder = 'requests'), 0) as requests,
-        coalesce((select n from folders where folder = 'filtered'), 0) as filtered`;
+    with mark as (select coalesce((select read_seq from notification_marks where member_id = ${memberId}), 0) as s)
+    select n.id, n.kind, n.page_id, mark.s as mark from notifications n, mark
+     where n.member_id = ${memberId} and n.seq > mark.s and n.updated_at > ${cutoff} and ${stillAdminSql(memberId)}`;
+}
+
+/** The member's sides with unread messages (conversation_members_unread_idx). */
+export function unreadSidesSql(memberId: number): SQL {
+  return sql`select cm.conversation_id, cm.folder from conversation_members cm
+     where cm.member_id = ${memberId} and cm.unread > 0 and not cm.hidden and not cm.ignored`;
+}
+
+/** Which of these conversations have not ended, with their two sides (by primary key). */
+export function liveConversationsSql(ids: number[]): SQL {
+  return sql`select c.id, c.starter_id, c.recipient_id from conversations c where c.id = any(${idList(ids)}::bigint[]) and c.ended_at is null`;
 }
 
 /** Housekeeping: groups not updated within notificationRetentionDays are deleted (their actors with them). */
 export async function purgeNotifications(deps: Deps, now: Date): Promise<number> {
   const cutoff = notificationRetentionCutoff(now, deps.policy);
-  const gone = await deps.store.db.delete(notifications).where(lt(notifications.updatedAt, cutoff)).returning({ id: notifications.id });
-  return gone.length;
+  return deps.store.transaction(async (tx) => {
+    const gone = await tx.delete(notifications).where(lt(notifications.updatedAt, cutoff)).returning({ id: notifications.id });
+    // every member's old groups: a deliberate multi-shard housekeeping write on Citus
+    for (let i = 0; i < gone.length; i += 5000)
+      await dropActors(
+        tx,
+        null,
+        gone.slice(i, i + 5000).map((g) => g.id),
+      );
+    return gone.length;
+  });
 }
 
 /** InMail credits granted to a member (a tier's grant, a monthly grant, a purchase): credits.granted, grouped by UTC day. */

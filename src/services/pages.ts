@@ -1,5 +1,6 @@
 /** Pages (run by person admins) and groups (DOMAIN.md 1, 2). */
 import { claimMemberKeys } from '../store/lookups.js';
+import { writeSearchWords } from '../store/search-words.js';
 import { and, eq, sql } from 'drizzle-orm';
 import { members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
@@ -27,6 +28,7 @@ export async function createPage(u: Uow, viewer: MemberRecord, input: { handle: 
     if (pgCode(e) === '23505') throw conflict('that handle is taken', { field: 'handle' });
     throw e;
   }
+  await writeSearchWords(u.tx, [{ id, name: input.name, handle: input.handle, headline: input.headline ?? '', status: 'active' }], { replace: false });
   await u.tx.insert(settings).values({ memberId: id });
   await u.tx.insert(subscriptions).values({ memberId: id, tier: 'free', until: null, startedAt: u.now });
   await u.tx.insert(pageAdmins).values({ pageId: id, memberId: viewer.id, createdAt: u.now });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { decideUpload, HOUR_MS, UNATTACHED_TTL_MS, type Policy } from '../policy/index.js';
 import { rowsOf, type Runner, rowDate } from '../store/db.js';
+import { textArray } from '../store/bulk.js';
 import type { Deps } from './context.js';
 import { AppError, Refusal } from './errors.js';
 import { transact } from './uow.js';
@@ -31,19 +32,18 @@ export async function checkUploadLimits(db: Runner, memberId: number, size: numb
     await db.execute(sql`
       select (select count(*)::int from attachments where uploader_id = ${memberId} and created_at > ${hourAgo}) as recent,
              (select min(created_at) from attachments where uploader_id = ${memberId} and created_at > ${hourAgo}) as oldest_recent,
-             (select coalesce(sum(size), 0)::bigint from attachments where uploader_id = ${memberId}) as used,
-             (select min(a.created_at) from attachments a where a.uploader_id = ${memberId}
-                 and not exists (select 1 from message_attachments ma where ma.attachment_id = a.id)) as oldest_unattached
+             (select coalesce(sum(size), 0)::bigint from attachments where uploader_id = ${memberId}) as used
     `),
   );
   const used = Number(r?.used ?? 0);
+  const oldestUnattached = await oldestUnattachedOf(db, memberId);
   const verdict = decideUpload(
     {
       recentUploads: Number(r?.recent ?? 0),
       oldestRecentAt: r?.oldest_recent ? rowDate(r.oldest_recent) : null,
       usedBytes: used,
       size,
-      oldestUnattachedAt: r?.oldest_unattached ? rowDate(r.oldest_unattached) : null,
+      oldestUnattachedAt: oldestUnattached,
     },
     now,
     policy,
@@ -56,6 +56,39 @@ export async function checkUploadLimits(db: Runner, memberId: number, size: numb
     retryAfter: Math.max(1, (verdict.freesAt.getTime() - now.getTime()) / 1000),
     details: { field: 'file', usedBytes: used, quotaBytes: policy.attachmentQuotaBytes },
   });
+}
+
+/**
+ * When the member's oldest upload not attached to any message was made (null: none). The member's
+ * uploads oldest first, a page at a time, then which of them messages name (message_attachments
+ * is by message: on Citus a second statement, not a join across the two).
+ */
+async function oldestUnattachedOf(db: Runner, memberId: number): Promise<Date | null> {
+  let after: { at: Date; id: string } | null = null;
+  for (;;) {
+    const page: { id: string; at: Date }[] = rowsOf(
+      await db.execute(sql`select id, created_at from attachments where uploader_id = ${memberId}
+        ${after ? sql`and (created_at, id) > (${after.at}, ${after.id})` : sql``}
+        order by created_at, id limit 100`),
+    ).map((a) => ({ id: String(a.id), at: rowDate(a.created_at)! }));
+    if (page.length === 0) return null;
+    const attached = await attachedOf(
+      db,
+      page.map((a) => a.id),
+    );
+    const free = page.find((a) => !attached.has(a.id));
+    if (free) return free.at;
+    if (page.length < 100) return null;
+    after = page[page.length - 1]!;
+  }
+}
+
+/** Which of these uploads a message names. */
+async function attachedOf(db: Runner, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const list = textArray(ids);
+  const rows = rowsOf(await db.execute(sql`select distinct attachment_id from message_attachments where attachment_id = any(${list}::text[])`));
+  return new Set(rows.map((r) => String(r.attachment_id)));
 }
 
 /** Serializes everything that writes or removes the file of one digest, until the end of the transaction. */
@@ -75,18 +108,19 @@ export async function purgeUnattached(deps: Deps, dir: string, now: Date, batch 
   const cutoff = new Date(now.getTime() - UNATTACHED_TTL_MS);
   let rows = 0;
   let files = 0;
+  let skipped = 0;
   for (let round = 0; round < 100; round++) {
-    const gone = rowsOf(
-      await deps.store.db.execute(sql`
-        delete from attachments a
-         where a.id in (select b.id from attachments b
-                         where b.created_at < ${cutoff}
-                           and not exists (select 1 from message_attachments ma where ma.attachment_id = b.id)
-                         limit ${batch})
-           and not exists (select 1 from message_attachments ma where ma.attachment_id = a.id)
-        returning a.sha256
-      `),
-    );
+    // the old uploads (every member's: a deliberate multi-shard read on Citus), then those no message
+    // names; a message attaching one meanwhile fails the delete on its foreign key (one PostgreSQL)
+    const old = rowsOf(
+      await deps.store.db.execute(sql`select id from attachments where created_at < ${cutoff} order by created_at, id limit ${batch} offset ${skipped}`),
+    ).map((a) => String(a.id));
+    const attached = await attachedOf(deps.store.db, old);
+    skipped += attached.size;
+    const free = old.filter((id) => !attached.has(id));
+    const gone = free.length
+      ? rowsOf(await deps.store.db.execute(sql`delete from attachments where id = any(${textArray(free)}::text[]) and created_at < ${cutoff} returning sha256`))
+      : [];
     rows += gone.length;
     for (const sha of new Set(gone.map((g) => String(g.sha256)))) {
       if (!/^[0-9a-f]{64}$/.test(sha)) continue;
@@ -99,7 +133,7 @@ export async function purgeUnattached(deps: Deps, dir: string, now: Date, batch 
       });
       if (removed) files++;
     }
-    if (gone.length < batch) break;
+    if (old.length < batch) break;
   }
   return { rows, files };
 }

@@ -5,6 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { selectRows, type Runner } from './db.js';
 import { claimMemberKeysOf } from './lookups.js';
+import { writeSearchWords } from './search-words.js';
 
 function quote(s: string): string {
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
@@ -51,6 +52,11 @@ export async function insertMembers(db: Runner, rows: NewMemberRow[]): Promise<n
   const byHandle = new Map(out.map((r) => [String(r.handle), Number(r.id)]));
   const ids = rows.map((r) => byHandle.get(r.handle)!);
   await claimMemberKeysOf(db, ids);
+  await writeSearchWords(
+    db,
+    rows.map((r, i) => ({ id: ids[i], name: r.name, handle: r.handle, headline: r.headline, status: 'active' })),
+    { replace: false },
+  );
   return ids;
 }
 

@@ -6,8 +6,9 @@
  *
  * `liaison migrate` applies it after the migrations when the database has the citus extension
  * (applyDistribution below); without Citus nothing here runs, so PGlite and plain PostgreSQL keep
- * exactly the schema of the migrations. Applying is idempotent: tables already placed are left
- * alone, and a table added to the plan later is placed by the next run.
+ * exactly the schema of the migrations. Applying is idempotent: tables already placed as the plan
+ * says are left alone, a table added to the plan later is placed by the next run, and a table the
+ * plan now distributes by another column is moved to it (notification_actors, migration 0010).
  *
  * What Citus changes when a table is placed (and only there):
  * - a foreign key Citus cannot enforce is dropped: one between tables of different co-location
@@ -23,7 +24,7 @@
  * - identity columns must be bigint (they are, since migration 0009).
  */
 
-export type Placement = { table: string; kind: 'distributed'; column: string; group: string; foreignKeys?: false } | { table: string; kind: 'reference' };
+export type Placement = { table: string; kind: 'distributed'; column: string; group: string } | { table: string; kind: 'reference' };
 
 const by = (group: string, column: string, ...tables: string[]): Placement[] => tables.map((table) => ({ table, kind: 'distributed' as const, column, group }));
 const reference = (...tables: string[]): Placement[] => tables.map((table) => ({ table, kind: 'reference' as const }));
@@ -38,10 +39,7 @@ export const DISTRIBUTION: readonly Placement[] = [
   // everything keyed by a member, on that member's shard: quota locks, the ledger sum, the inbox
   ...by('member', 'id', 'members'),
   ...by('member', 'member_id', 'credentials', 'settings', 'subscriptions', 'notification_marks', 'idempotency_keys'),
-  ...by('member', 'member_id', 'inmail_ledger', 'notifications', 'conversation_members'),
-  // written by the search trigger on members from the member row's shard (a nested distributed
-  // write on Citus): its foreign key check would wait on the uncommitted member row, so it has none
-  { table: 'search_words', kind: 'distributed', column: 'member_id', group: 'member', foreignKeys: false },
+  ...by('member', 'member_id', 'inmail_ledger', 'notifications', 'notification_actors', 'conversation_members', 'search_words'),
   ...by('member', 'a', 'connections'),
   ...by('member', 'follower', 'follows'),
   ...by('member', 'blocker', 'blocks'),
@@ -60,7 +58,6 @@ export const DISTRIBUTION: readonly Placement[] = [
   ...by('conversation', 'id', 'conversations'),
   ...by('conversation', 'conversation_id', 'messages'),
   ...by('message', 'message_id', 'message_attachments'),
-  ...by('notification', 'notification_id', 'notification_actors'),
   // the outbox, read in id order by every instance (a deliberate multi-shard read)
   ...by('event', 'id', 'events'),
   // search's vocabulary (every word once): typo lookups scan it whole (a deliberate multi-shard read)
@@ -113,6 +110,20 @@ export async function applyDistribution(q: Query): Promise<DistributionReport> {
   );
   const unplanned = [...tables].filter((t) => !placementOf(t) && !placed.has(t));
   if (unplanned.length) throw new Error(`no placement in src/store/distribution.ts for: ${unplanned.join(', ')}`);
+  // Distributed by another column than the plan's (an earlier plan): moved to the plan's column and group.
+  const columns = new Map(
+    (
+      await q(
+        `select c.relname as t, column_to_column_name(p.logicalrelid, p.partkey) as col from pg_dist_partition p join pg_class c on c.oid = p.logicalrelid
+          where c.relnamespace = current_schema()::regnamespace and p.partmethod = 'h'`,
+      )
+    ).map((r) => [String(r.t), String(r.col)]),
+  );
+  for (const p of DISTRIBUTION) {
+    if (p.kind !== 'distributed' || !columns.has(p.table) || columns.get(p.table) === p.column) continue;
+    const anchor = DISTRIBUTION.find((a) => a.kind === 'distributed' && a.group === p.group)!.table;
+    await run(`select alter_distributed_table($1, distribution_column := $2, colocate_with := $3)`, [p.table, p.column, anchor]);
+  }
   const pending = DISTRIBUTION.filter((p) => tables.has(p.table) && !placed.has(p.table));
   if (pending.length === 0) return { citus: true, applied };
   const pendingNames = new Set(pending.map((p) => p.table));
@@ -166,14 +177,8 @@ export async function applyDistribution(q: Query): Promise<DistributionReport> {
     }
   }
 
-  // 3. Place them, in plan order. The search trigger on members (migration 0008) writes
-  //    search_words and search_vocabulary, both distributed: Citus places a table with a trigger only
-  //    when told it is meant, and the trigger (running on the shard of the member row) may write to
-  //    other shards only with nested distributed execution allowed, for this database on every node
-  //    (Citus passes ALTER DATABASE … SET to the workers). Citus calls both unsafe: those writes are
-  //    not atomic with the member row's transaction (docs/SCALING.md says what replaces the trigger).
-  await run(`set citus.enable_unsafe_triggers = on`); // the migrating session only (its connection is not pooled)
-  await run(`do $$ begin execute format('alter database %I set citus.allow_nested_distributed_execution = on', current_database()); end $$`);
+  // 3. Place them, in plan order. (No table has a trigger: the search words, kept by one until
+  //    migration 0010, are written by the services, src/store/search-words.ts.)
   const anchors = new Map<string, string>();
   for (const p of DISTRIBUTION) {
     if (p.kind === 'distributed' && !anchors.has(p.group) && (placed.has(p.table) || pendingNames.has(p.table))) anchors.set(p.group, p.table);
@@ -194,7 +199,6 @@ export function foreignKeyFits(t: string, r: string, cols: string[], refcols: st
   const from = placementOf(t);
   const to = placementOf(r);
   if (!from || !to) return false;
-  if (from.kind === 'distributed' && from.foreignKeys === false) return false;
   if (to.kind === 'reference') return true;
   if (from.kind === 'reference') return false;
   if (from.group !== to.group) return false;

@@ -3,16 +3,18 @@
  *
  * Into empty tables (a seed or an import into a new database) a load is "fresh": it takes the tables
  * exclusively, drops their secondary indexes, primary keys (except the members' own, which others
- * reference) and foreign keys, turns the search-words trigger off, truncates the tables nothing
- * references so COPY can write frozen rows, and after the rows are in, writes the search words with
- * the trigger's own statements in one pass, then re-creates every index and constraint from the
+ * reference) and foreign keys, truncates the tables nothing references so COPY can write frozen
+ * rows, and after the rows are in, writes the search words of every member in one pass (liaison_words,
+ * as src/store/search-words.ts splits them), then re-creates every index and constraint from the
  * definitions it read from the catalog (re-adding a key validates every row, as inserting did). All
  * of it is one transaction: a load that fails leaves the schema and the tables as they were.
  *
- * Into tables that hold rows, nothing is dropped: rows are copied with every index, constraint and
- * trigger live, exactly as the row-by-row inserts were checked.
+ * Into tables that hold rows, nothing is dropped: rows are copied with every index and constraint
+ * live, exactly as the row-by-row inserts were checked, and the search words of the new members are
+ * written at finish by the statements every writer of a member uses (src/store/search-words.ts).
  */
 import type { BulkSession } from './db.js';
+import { writeSearchWordsWith, type SearchWordSource } from './search-words.js';
 
 /** The tables a seed or an import writes. */
 export const LOAD_TABLES = [
@@ -33,7 +35,6 @@ export type LoadTable = (typeof LOAD_TABLES)[number];
 
 /** Tables whose primary key is dropped and re-added (nothing references them; their keys arrive unsorted). */
 const PK_REBUILT = new Set<string>(['member_handles', 'member_emails', 'connections', 'follows', 'search_words', 'group_members', 'page_admins']);
-const SEARCH_TRIGGER = 'members_search_words';
 /** The tables whose rows come from member rows alone (Load.finishMembers). */
 const MEMBER_SIDE = new Set<string>([
   'members',
@@ -96,11 +97,41 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
       .map(Number)
       .sort((x, y) => x - y);
   };
-  const plain: Load = { fresh: false, freeze: () => false, memberIds: ids, finishMembers: async () => {}, finish: async () => {} };
+  // Not fresh: the members given ids get their search words once their rows are in.
+  const given: number[] = [];
+  let worded = false;
+  const words = async () => {
+    if (worded || given.length === 0) return;
+    worded = true;
+    for (let i = 0; i < given.length; i += 5000) {
+      const rows = await s.query<SearchWordSource>(`select id, name, handle, headline, status from members where id = any($1::bigint[]) order by id`, [
+        `{${given.slice(i, i + 5000).join(',')}}`,
+      ]);
+      await writeSearchWordsWith(
+        (text, params) => s.query(text, params),
+        rows.map((r) => ({ ...r, id: Number(r.id) })),
+        { replace: false },
+      );
+    }
+  };
+  const plain: Load = {
+    fresh: false,
+    freeze: () => false,
+    memberIds: async (n) => {
+      const got = await ids(n);
+      given.push(...got);
+      return got;
+    },
+    finishMembers: words,
+    finish: async () => words(),
+  };
 
-  if (opts.rebuild === false || !(await allEmpty(s, tables))) return plain;
-  const citus = await s.query(`select 1 from pg_extension where extname = 'citus'`);
-  if (citus.length) return plain;
+  const citus = (await s.query(`select 1 from pg_extension where extname = 'citus'`)).length > 0;
+  // On Citus a load writes distributed tables, then reference tables (groups, their members, page
+  // admins) in the same transaction: Citus allows that only when the distributed writes went one
+  // shard connection at a time.
+  if (citus) await s.query(`set local citus.multi_shard_modify_mode to 'sequential'`);
+  if (citus || opts.rebuild === false || !(await allEmpty(s, tables))) return plain;
   // Exclusive from here to the commit; a writer that came in between the probe and the lock wins.
   await s.query(`lock table ${tables.map(quoteIdent).join(', ')} in access exclusive mode`);
   if (!(await allEmpty(s, tables))) return plain;
@@ -136,10 +167,7 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
   ).map((i) => ({ table: i.tbl, name: i.name, create: i.def, drop: `drop index ${quoteIdent(i.name)}` }));
   // foreign keys first (a primary key may back one), then keys, then the other indexes
   for (const d of [...fks, ...pks, ...indexes]) await s.query(d.drop);
-  const trigger = tables.includes('members')
-    ? (await s.query(`select 1 from pg_trigger where tgrelid = 'members'::regclass and tgname = $1`, [SEARCH_TRIGGER])).length > 0
-    : false;
-  if (trigger) await s.query(`alter table members disable trigger ${quoteIdent(SEARCH_TRIGGER)}`);
+  const membersLoaded = tables.includes('members');
 
   // COPY … FREEZE needs a table truncated in this transaction: the empty tables no key refers to.
   const referenced = new Set(
@@ -164,9 +192,9 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
       ? `set local maintenance_work_mem = '1GB'; set local work_mem = '512MB'`
       : `set local maintenance_work_mem = '256MB'; set local work_mem = '128MB'`,
   );
-  if (trigger) {
-    // The trigger's statements (drizzle/0008_search_words.sql) for every member at once; a
-    // headline's words are split once per distinct headline (the same function on the same text).
+  if (membersLoaded) {
+    // The statements of src/store/search-words.ts for every member at once; a headline's words are
+    // split once per distinct headline (the same function on the same text).
     add(
       'search_words',
       `insert into search_words (member_id, field, word)
@@ -177,10 +205,9 @@ export async function beginLoad(s: BulkSession, tables: readonly LoadTable[], op
              on h.headline = m.headline
           where m.status = 'active'`,
     );
-    // The trigger adds the words of name, handle and headline split together, which are those of
-    // the two fields (a space splits words and NFKC composes nothing across it), as the migration does.
+    // The vocabulary of name, handle and headline split together holds the words of the two fields
+    // (a space splits words and NFKC composes nothing across it), as migration 0008 found.
     add('search_vocabulary', `insert into search_vocabulary (word) select distinct word from search_words order by 1 on conflict do nothing`);
-    add('members', `alter table members enable trigger ${quoteIdent(SEARCH_TRIGGER)}`);
   }
   // keys, then foreign keys (each validates every row it covers: with no secondary index to walk,
   // by a scan of the table), then the other indexes

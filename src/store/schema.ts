@@ -589,10 +589,17 @@ export const notifications = pgTable(
   ],
 );
 
-/** Who caused a notification group: one row per actor, with their events and their last update. */
+/**
+ * Who caused a notification group: one row per actor, with their events and their last update.
+ * `member_id` is the group's recipient (notifications.member_id): the actors sit beside their group,
+ * on the recipient's shard on Citus (migration 0010).
+ */
 export const notificationActors = pgTable(
   'notification_actors',
   {
+    memberId: bigint('member_id', { mode: 'number' })
+      .notNull()
+      .references(() => members.id),
     notificationId: bigint('notification_id', { mode: 'number' })
       .notNull()
       .references(() => notifications.id, { onDelete: 'cascade' }),
@@ -603,7 +610,7 @@ export const notificationActors = pgTable(
     seq: bigint('seq', { mode: 'number' }).notNull(),
     at: ts('at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.notificationId, t.actorId] })],
+  (t) => [primaryKey({ columns: [t.memberId, t.notificationId, t.actorId] })],
 );
 
 /** A member's notification read mark: everything with a seq at or below it is read. */
@@ -617,9 +624,9 @@ export const notificationMarks = pgTable('notification_marks', {
 /**
  * Search words (DOMAIN.md 10): one row per distinct word of an active member's name and handle
  * (field 0) or headline (field 1), as src/policy/search.ts searchWords splits them (NFKC, lower
- * case, runs of letters and digits). Kept by a trigger on members (migration 0008) in the same
- * transaction as every write of name, handle, headline or status, so every writer (sign-up, profile
- * edits, admin, import, deactivate, close) keeps it current. `word` is `text collate "C"` in both
+ * case, runs of letters and digits). Written by every writer of a member's name, handle, headline
+ * or status in the same transaction (src/store/search-words.ts: sign-up, pages, profile edits,
+ * deactivate, reactivate, close, import, seed; a trigger until migration 0010). `word` is `text collate "C"` in both
  * tables (migration 0008: Drizzle does not declare collations), so a btree range finds a prefix;
  * exact words and prefixes are an index-only scan (the index carries member and field).
  */

@@ -1,6 +1,6 @@
 /**
  * The COPY loads of liaison seed and liaison import (src/store/load.ts): into an empty database the
- * indexes, keys and the search-words trigger are set aside and rebuilt after the rows; what ends up
+ * indexes and keys are set aside and rebuilt after the rows, the search words written in one pass; what ends up
  * stored (rows, derived rows, the schema itself) must be exactly what loading with everything live
  * gives, and a load that fails must leave the schema as it was.
  */
@@ -11,8 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { importCsv } from '../../src/cli/import.js';
 import { seed } from '../../src/cli/seed.js';
 import { openStore, type BulkSession, type Store } from '../../src/store/db.js';
-import { beginLoad } from '../../src/store/load.js';
-import { scratchDatabase, storageKind } from '../helpers/harness.js';
+import { beginLoad, LOAD_TABLES } from '../../src/store/load.js';
+import { insertMembers } from '../../src/store/bulk.js';
+import { citusUrl, scratchDatabase, storageKind } from '../helpers/harness.js';
 
 const opened: { store: Store; drop?: () => Promise<void> }[] = [];
 let n = 0;
@@ -66,6 +67,16 @@ const SCHEMA = {
 };
 
 async function snapshot(store: Store, queries: Record<string, string>) {
+  if (citusUrl && queries !== SCHEMA) {
+    // rows joined across co-location groups (connections to members by either side): on Citus,
+    // read from copies made on the coordinator (temporary tables come first in the search path)
+    return store.bulk(async (s) => {
+      for (const t of LOAD_TABLES) await s.query(`create temporary table ${t} on commit drop as select * from public.${t}`);
+      const out: Record<string, unknown[]> = {};
+      for (const [name, text] of Object.entries(queries)) out[name] = await s.query(text);
+      return out;
+    });
+  }
   const out: Record<string, unknown[]> = {};
   for (const [name, text] of Object.entries(queries)) out[name] = await q(store, text);
   return out;
@@ -97,7 +108,7 @@ async function inconsistencies(store: Store) {
 const NOW = new Date('2026-01-15T12:00:00Z');
 
 describe(`bulk loads through COPY (${storageKind})`, () => {
-  it('a seed into an empty database stores exactly what a load with every index and trigger live stores', async () => {
+  it('a seed into an empty database stores exactly what a load with every index and key live stores', async () => {
     const fast = await emptyStore();
     const live = await emptyStore();
     const opts = { members: 600, avgDegree: 8, seed: 11, prefix: 'Bk', now: NOW };
@@ -112,16 +123,15 @@ describe(`bulk loads through COPY (${storageKind})`, () => {
     for (const table of Object.keys(CONTENTS)) expect(a[table], table).toEqual(b[table]);
     expect((a.members ?? []).length).toBe(603);
     expect((a.search_words ?? []).length).toBeGreaterThan(600 * 3);
-    // the schema the fast load set aside is back, every key validated, the trigger on
+    // the schema the fast load set aside is back, every key validated
     expect(await snapshot(fast, SCHEMA)).toEqual(before);
     expect(await snapshot(live, SCHEMA)).toEqual(before);
     const zero = { handles: 0, emails: 0, followsBothWays: 0, words: 0, extraWords: 0, vocabulary: 0, settingsAndTiers: 0 };
     expect(await inconsistencies(fast)).toEqual(zero);
     expect(await inconsistencies(live)).toEqual(zero);
 
-    // The trigger is live again: a member added afterwards gets search words; the sequence moved past the seeded ids.
-    await q(fast, `insert into members (handle, kind, name, headline) values ('After_Load', 'person', 'Late Comer', 'Night Owl')`);
-    await q(fast, `insert into member_handles (handle, member_id) select 'after_load', id from members where handle = 'After_Load'`);
+    // A member added afterwards gets search words (the writers' own statements); the sequence moved past the seeded ids.
+    await insertMembers(fast.db, [{ handle: 'After_Load', kind: 'person', name: 'Late Comer', headline: 'Night Owl', email: null }]);
     await q(fast, `insert into settings (member_id) select id from members where handle = 'After_Load'`);
     await q(fast, `insert into subscriptions (member_id, tier) select id, 'free' from members where handle = 'After_Load'`);
     const [late] = await q<{ id: number; words: number }>(
@@ -138,28 +148,33 @@ describe(`bulk loads through COPY (${storageKind})`, () => {
     expect(await snapshot(fast, SCHEMA)).toEqual(before);
   }, 120_000);
 
-  it('a load that fails rolls back: the schema and the tables are as they were', async () => {
-    const store = await emptyStore();
-    const before = await snapshot(store, SCHEMA);
-    const err = await store
-      .bulk(async (s) => {
-        const load = await beginLoad(s, ['members', 'member_handles', 'connections', 'follows', 'search_words', 'search_vocabulary']);
-        expect(load.fresh).toBe(true);
-        const [x, y] = await load.memberIds(2);
-        await s.copyIn('members', ['id', 'handle', 'kind', 'name'], [`${x}\tone\tperson\tOne\n${y}\ttwo\tperson\tTwo\n`]);
-        // a connection to a member that does not exist: the foreign key, re-added at finish, refuses it
-        await s.copyIn('connections', ['a', 'b'], [`${x}\t${y! + 1000}\n`], { freeze: load.freeze('connections') });
-        await load.finish();
-      })
-      .catch((e: unknown) => e);
-    expect(String((err as Error).message)).toMatch(/foreign key/);
-    expect(await snapshot(store, SCHEMA)).toEqual(before);
-    expect(await q(store, `select id from members`)).toEqual([]);
-    // and the store works on: the next load is fresh again
-    const r = await seed(store, { members: 50, avgDegree: 4, seed: 2, prefix: 'ok', now: NOW });
-    expect(r.members).toBe(50);
-    expect(await snapshot(store, SCHEMA)).toEqual(before);
-  }, 60_000);
+  // a load that sets keys aside is never fresh on Citus (src/store/load.ts): nothing to roll back there
+  it.skipIf(!!citusUrl)(
+    'a load that fails rolls back: the schema and the tables are as they were',
+    async () => {
+      const store = await emptyStore();
+      const before = await snapshot(store, SCHEMA);
+      const err = await store
+        .bulk(async (s) => {
+          const load = await beginLoad(s, ['members', 'member_handles', 'connections', 'follows', 'search_words', 'search_vocabulary']);
+          expect(load.fresh).toBe(true);
+          const [x, y] = await load.memberIds(2);
+          await s.copyIn('members', ['id', 'handle', 'kind', 'name'], [`${x}\tone\tperson\tOne\n${y}\ttwo\tperson\tTwo\n`]);
+          // a connection to a member that does not exist: the foreign key, re-added at finish, refuses it
+          await s.copyIn('connections', ['a', 'b'], [`${x}\t${y! + 1000}\n`], { freeze: load.freeze('connections') });
+          await load.finish();
+        })
+        .catch((e: unknown) => e);
+      expect(String((err as Error).message)).toMatch(/foreign key/);
+      expect(await snapshot(store, SCHEMA)).toEqual(before);
+      expect(await q(store, `select id from members`)).toEqual([]);
+      // and the store works on: the next load is fresh again
+      const r = await seed(store, { members: 50, avgDegree: 4, seed: 2, prefix: 'ok', now: NOW });
+      expect(r.members).toBe(50);
+      expect(await snapshot(store, SCHEMA)).toEqual(before);
+    },
+    60_000,
+  );
 
   it('an import into an empty database and into one with members store the same rows and derived rows', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'liaison-bulk-'));
@@ -176,8 +191,7 @@ describe(`bulk loads through COPY (${storageKind})`, () => {
       writeFileSync(c, 'handle_a,handle_b\nTab_One,line_two\nline_two,tab_one\nthree,tab_one\n');
       const fresh = await emptyStore();
       const used = await emptyStore();
-      await q(used, `insert into members (handle, kind, name) values ('someone', 'person', 'Some One')`);
-      await q(used, `insert into member_handles (handle, member_id) select 'someone', id from members`);
+      await insertMembers(used.db, [{ handle: 'someone', kind: 'person', name: 'Some One', headline: '', email: null }]);
       await q(used, `insert into settings (member_id) select id from members`);
       await q(used, `insert into subscriptions (member_id, tier) select id, 'free' from members`);
       expect(await importCsv(fresh, m, c)).toEqual({ members: 3, connections: 3 });

@@ -1,6 +1,7 @@
 /** Finding people (DOMAIN.md 10, API.md GET /v1/search/members). */
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
+import { insertMembers } from '../../src/store/bulk.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, settings, type User } from '../helpers/messaging.js';
@@ -65,8 +66,15 @@ describe(`search (${storageKind})`, () => {
   });
 
   it('an exact handle is found behind more than 1,000 look-alikes (model finding 3)', async () => {
-    await h.inst.store.db.execute(
-      sql`insert into members (handle, kind, name, email) select 'charlie' || lpad(g::text, 5, '0'), 'person', 'Charlie', 'charlie' || g || '@x.test' from generate_series(0, 1100) g`,
+    await insertMembers(
+      h.inst.store.db,
+      Array.from({ length: 1101 }, (_, g) => ({
+        handle: 'charlie' + String(g).padStart(5, '0'),
+        kind: 'person' as const,
+        name: 'Charlie',
+        headline: '',
+        email: `charlie${g}@x.test`,
+      })),
     );
     const r = await find('charlie01002');
     expect(handles(r)[0]).toBe('charlie01002');
@@ -84,8 +92,8 @@ describe(`search (${storageKind})`, () => {
     const u = await signUp(h, 'wanda_w', { name: 'Wanda Quixotic', headline: 'Zookeeper at Nowhere' });
     expect(handles(await find('quixotic'))).toEqual(['wanda_w']);
     expect(handles(await find('zookeeper'))).toEqual(['wanda_w']);
-    // an edit of the row, as every writer makes it (the trigger of migration 0008 keeps the words)
-    await h.inst.store.db.execute(sql`update members set name = 'Wanda Xylophonist', headline = 'Beekeeper' where handle = 'wanda_w'`);
+    // an edit of the profile: the words follow in the same transaction (src/store/search-words.ts)
+    expect((await h.call('PATCH', '/v1/me/profile', { token: u.token, body: { name: 'Wanda Xylophonist', headline: 'Beekeeper' } })).status).toBe(200);
     expect(handles(await find('quixotic'))).toEqual([]);
     expect(handles(await find('zookeeper'))).toEqual([]);
     expect(handles(await find('xylophonist'))).toEqual(['wanda_w']);

@@ -3,7 +3,7 @@
  * NATS server (issue 21, "Done when ... across two instances"): the introducer's socket is on A, the
  * target's on B. The asker asks through B and the introducer hears introduction.asked live on A; the
  * introducer forwards through A and the target hears introduction.forwarded and conversation.request
- * live on B, then accepts through B. Runs only with DATABASE_URL and LIAISON_NATS_URL set (see
+ * live on B, then accepts through B. Runs only with DATABASE_URL (or LIAISON_TEST_CITUS_URL) and LIAISON_NATS_URL set (see
  * test/realtime/multi-instance.test.ts and .ci/run); skipped otherwise.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../helpers/harness.js';
+import { citusUrl, scratchDatabase } from '../helpers/harness.js';
 import { startProcess } from '../helpers/process.js';
 import { openStream, type StreamClient } from './client.js';
 
-const enabled = !!process.env.DATABASE_URL && !!process.env.LIAISON_NATS_URL;
+const enabled = (!!process.env.DATABASE_URL || !!citusUrl) && !!process.env.LIAISON_NATS_URL;
 /** "live": what a socket on one instance must receive within, after a write through the other */
 const LIVE_MS = 1000;
 

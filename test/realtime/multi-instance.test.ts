@@ -1,6 +1,7 @@
 /**
  * Several instances: two (then three) real `liaison serve` processes on one PostgreSQL database and
- * one NATS server, as in production behind a load balancer. Runs only with DATABASE_URL and
+ * one NATS server, as in production behind a load balancer. Runs only with DATABASE_URL (or a Citus
+ * coordinator in LIAISON_TEST_CITUS_URL) and
  * LIAISON_NATS_URL set (the machine's services; see .ci/run).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -10,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../helpers/harness.js';
+import { citusUrl, scratchDatabase } from '../helpers/harness.js';
 import { startProcess } from '../helpers/process.js';
 import { openStream, type Frame, type StreamClient } from './client.js';
 
-const enabled = !!process.env.DATABASE_URL && !!process.env.LIAISON_NATS_URL;
+const enabled = (!!process.env.DATABASE_URL || !!citusUrl) && !!process.env.LIAISON_NATS_URL;
 
 interface Proc {
   url: string;

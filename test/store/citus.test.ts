@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTRIBUTION, MULTI_SHARD, applyDistribution } from '../../src/store/distribution.js';
 import { citusUrl, harness, signUp, type Harness } from '../helpers/harness.js';
-import { insertConnections } from '../../src/store/bulk.js';
+import { connect } from '../helpers/messaging.js';
 
 describe.skipIf(!citusUrl)('Citus', () => {
   let h: Harness;
@@ -65,10 +65,8 @@ describe.skipIf(!citusUrl)('Citus', () => {
     const a = await signUp(h);
     const b = await signUp(h);
     const c = await signUp(h);
-    // a and b connected by rows (inviting notifies, and notifications do not run on Citus yet:
-    // docs/SCALING.md), then a restart so the graph index reads them
-    await insertConnections(h.inst.store.db, [Number(a.member.id), Number(b.member.id)]);
-    await h.restart();
+    // a and b connected through the API (an invitation, its notification, the acceptance)
+    await connect(h, a, b);
     const sent = await h.call('POST', '/v1/messages', { token: a.token, body: { to: b.handle, body: 'hello' } });
     expect(sent.status).toBe(201);
     const convId = sent.body.conversation.id as string;

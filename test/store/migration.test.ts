@@ -42,9 +42,8 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it('acceptance, ended threads, closed members and the ledger', async () => {
-    const old = migrationsUpTo(BEFORE);
-    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
+  /** A database of the storage under test, and a migrator to a migrations folder. */
+  async function openDb(): Promise<{ db: any; migrate: (folder: string) => Promise<void> }> {
     let db: any;
     let migrate: (folder: string) => Promise<void>;
     if (storageKind === 'postgres') {
@@ -62,6 +61,13 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
       db = drizzlePglite(client);
       migrate = (folder) => migratePglite(db, { migrationsFolder: folder });
     }
+    return { db, migrate };
+  }
+
+  it('acceptance, ended threads, closed members and the ledger', async () => {
+    const old = migrationsUpTo(BEFORE);
+    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
+    const { db, migrate } = await openDb();
     await migrate(old);
     const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
     const id = async (handle: string, status = 'active') =>
@@ -140,5 +146,43 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     expect(ledger).toEqual([{ kind: 'grant', pool: 'tier', s: 15 }]);
     const [sub] = await q(sql`select changed_at from subscriptions where member_id = ${eve}`);
     expect(new Date(String(sub!.changed_at)).toISOString()).toBe('2026-04-01T00:00:00.000Z');
+  });
+  it('0010: the actors of every group carry its recipient; the search words stay, written by the services from then on', async () => {
+    const old = migrationsUpTo('0009_citus_distribution');
+    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
+    const { db, migrate } = await openDb();
+    await migrate(old);
+    const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
+    const member = async (handle: string) =>
+      Number(
+        (
+          await q(sql`insert into members (handle, kind, name, email) values (${handle}, 'person', ${'Name ' + handle}, ${handle + '@x.test'}) returning id`)
+        )[0]!.id,
+      );
+    const [ann, bob, cid] = [await member('ann'), await member('bob'), await member('cid')];
+    const group = async (to: number) =>
+      Number(
+        (
+          await q(
+            sql`insert into notifications (member_id, kind, group_key, count, seq) values (${to}, 'invitation.received', 'day:1', 2, nextval('notifications_seq')) returning id`,
+          )
+        )[0]!.id,
+      );
+    const [forAnn, forBob] = [await group(ann), await group(bob)];
+    await q(
+      sql`insert into notification_actors (notification_id, actor_id, seq) values (${forAnn}, ${bob}, 1), (${forAnn}, ${cid}, 1), (${forBob}, ${ann}, 1)`,
+    );
+    const words = await q(sql`select member_id, field, word from search_words order by 1, 2, 3`);
+    expect(words.length).toBeGreaterThan(0);
+
+    await migrate(join(packageRoot(), 'drizzle'));
+
+    expect(await q(sql`select member_id, notification_id, actor_id from notification_actors order by 2, 3`)).toEqual([
+      { member_id: ann, notification_id: forAnn, actor_id: bob },
+      { member_id: ann, notification_id: forAnn, actor_id: cid },
+      { member_id: bob, notification_id: forBob, actor_id: ann },
+    ]);
+    expect(await q(sql`select tgname from pg_trigger where tgrelid = 'members'::regclass and not tgisinternal`)).toEqual([]);
+    expect(await q(sql`select member_id, field, word from search_words order by 1, 2, 3`)).toEqual(words);
   });
 });

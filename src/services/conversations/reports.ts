@@ -54,15 +54,18 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
   if (counts) {
     await lockMembers(u.tx, [reported]);
     const since = new Date(u.now.getTime() - REPORT_WINDOW_MS);
+    // every reporter's reports of the member (reports sit with their reporter: a deliberate
+    // multi-shard read on Citus), then the member's own row
     const [row] = rowsOf(
       await u.tx.execute(sql`
-      select count(distinct r.reporter_id)::int as n, bool_or(m.restricted) as restricted
-        from ${reports} r join ${members} m on m.id = r.reported_id
+      select count(distinct r.reporter_id)::int as n
+        from ${reports} r
        where r.reported_id = ${reported} and r.counts and r.created_at > ${since}
          and r.created_at > coalesce(${lastClearedSql(reported)}, '-infinity'::timestamptz)
     `),
     );
-    if (shouldRestrict(Number(row?.n ?? 0), u.deps.policy) && row?.restricted !== true) {
+    const [m] = await u.tx.select({ restricted: members.restricted }).from(members).where(eq(members.id, reported));
+    if (shouldRestrict(Number(row?.n ?? 0), u.deps.policy) && m?.restricted !== true) {
       await u.tx.update(members).set({ restricted: true }).where(eq(members.id, reported));
       await u.emit('member.restricted', [reported], { memberId: reported, restricted: true, by: 'reports' });
     }
