@@ -222,6 +222,15 @@ export const MULTI_SHARD: readonly { name: string; match: RegExp; fanOuts: numbe
       'The next step (docs/SCALING.md) is a per-member counter row, co-located with the member, written with the message.',
   },
   {
+    name: "a viewer's roster of pair rows (src/services/facts.ts loadRoster, the read model)",
+    // invitations the viewer received; blocks others hold against the viewer
+    match: /where i\.to_id = .*from blocks b where b\.blocked = /s,
+    fanOuts: 2,
+    why:
+      'invitations are distributed by their sender and blocks by their blocker; the invitations a member received and the blocks ' +
+      'held against them are on every shard. Read once per viewer into the read model (again only after an event names them), not per view.',
+  },
+  {
     name: 'the outbox catch-up (src/realtime: every instance reads the events after its cursor, every 2 s)',
     match: /from "events" where "events"\."id" > /,
     fanOuts: 1,
