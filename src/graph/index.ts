@@ -38,7 +38,7 @@
  *   secondDegreeSize(viewer): number
  *   suggestions(viewer, { limit = 20, exclude? }): { id, mutualConnections }[]
  *
- *   clearViewerCache()                                              // answers unchanged
+ *   clearViewerCache(), setViewerCache(options | false), flushBuilds()   // answers unchanged
  *   memoryBytes(), stats()
  * }
  * ```
@@ -85,8 +85,8 @@
  *
  * Active viewers: the 3rd-degree test (the slow part of `degree`/`relation` on a big network)
  * goes through a bounded, least-recently-used cache of each active viewer's 2-hop set
- * (src/graph/viewers.ts, option `viewerCache`), built the second time a viewer needs it and
- * dropped by every write that could change it: a connection added or removed (both endpoints and
+ * (src/graph/viewers.ts, option `viewerCache`), queued the second time a viewer needs it, built
+ * from `setImmediate` (off the request path) and dropped by every write that could change it: a connection added or removed (both endpoints and
  * every viewer connected to either), a member hidden or shown (it and every viewer connected to
  * it), a block or unblock (both members). Answers are identical with or without it.
  */
@@ -94,7 +94,7 @@ import { Adjacency, gallop } from './adjacency.js';
 import { buildParts, type GraphInput } from './build.js';
 import { IdMap, isValidId } from './idmap.js';
 import { GALLOP_RATIO, intersect, type Ban } from './intersect.js';
-import { ViewerCache, type ViewerCacheOptions, type ViewerCacheStats } from './viewers.js';
+import { NOW, QUEUED, ViewerCache, type ViewerCacheOptions, type ViewerCacheStats } from './viewers.js';
 
 export { IdMap } from './idmap.js';
 export { Adjacency } from './adjacency.js';
@@ -136,6 +136,8 @@ export interface GraphStats {
 }
 
 const HIDDEN = 1;
+/** Ids of viewer sets built per setImmediate turn (about a millisecond). */
+const BUILD_IDS_PER_TURN = 100_000;
 const BLOCKS_OUT = 1; // in blocks.get(a).get(b): a blocked b
 const BLOCKS_IN = 2; //                          b blocked a
 
@@ -175,7 +177,7 @@ export class GraphIndex {
   private readonly autoCompact: 'idle' | 'sync' | 'manual';
   private compactScheduled = false;
   private compactions = 0;
-  private readonly vc: ViewerCache | null;
+  private vc: ViewerCache | null;
 
   constructor(options: BuildOptions = {}, cap = 16, conn?: Adjacency, fol?: Adjacency, grp?: Adjacency) {
     this.cap = cap;
@@ -759,7 +761,11 @@ export class GraphIndex {
     if (vc === null) return this.thirdDegree(v, m, ban);
     let slot = vc.get(v);
     if (slot < 0) {
-      if (!vc.admit(v, this.cap)) return this.thirdDegree(v, m, ban);
+      const a = vc.admit(v, this.cap);
+      if (a !== NOW) {
+        if (a === QUEUED) this.scheduleBuilds(vc);
+        return this.thirdDegree(v, m, ban);
+      }
       slot = this.buildViewer(v, ban);
       if (slot < 0) return this.thirdDegree(v, m, ban);
     }
@@ -849,6 +855,34 @@ export class GraphIndex {
     return vc.put(v, keys, dir, shift, this.cap);
   }
 
+  private buildsScheduled = false;
+
+  /** Builds queued viewers' sets after the current turn, about BUILD_IDS_PER_TURN ids at a time. */
+  private scheduleBuilds(vc: ViewerCache): void {
+    if (this.buildsScheduled) return;
+    this.buildsScheduled = true;
+    const h = setImmediate(() => {
+      this.buildsScheduled = false;
+      if (this.vc === vc) this.flushBuilds(BUILD_IDS_PER_TURN);
+    });
+    h.unref?.();
+  }
+
+  /** Builds queued viewers' sets now (up to about `ids` ids; all by default). Answers do not change. */
+  flushBuilds(ids = Infinity): void {
+    const vc = this.vc;
+    if (vc === null) return;
+    let done = 0;
+    while (done < ids) {
+      const v = vc.nextPending();
+      if (v < 0) return;
+      if (this.flags[v] !== 0) continue; // a hidden viewer asks nothing
+      const slot = this.buildViewer(v, this.blocks.get(v));
+      if (slot >= 0) done += vc.keys[slot].length;
+    }
+    if (vc.pending.length > 0) this.scheduleBuilds(vc);
+  }
+
   /** Drops i's cached set and the set of every cached viewer connected to i (their R contains i's list). */
   private dropAround(i: number): void {
     const vc = this.vc;
@@ -869,9 +903,14 @@ export class GraphIndex {
     if (this.vc !== null && this.vc.size > 0) this.vc.drop(i);
   }
 
-  /** Forgets every cached viewer set (answers do not change; for benchmarks and tests). */
+  /** Forgets every cached viewer set (answers do not change). */
   clearViewerCache(): void {
     this.vc?.clear();
+  }
+
+  /** Replaces the viewer cache (empty) with one of these bounds, or none (answers do not change). */
+  setViewerCache(options: ViewerCacheOptions | false): void {
+    this.vc = options === false ? null : new ViewerCache(options);
   }
 
   /**

@@ -14,7 +14,10 @@
  * Bounded by a number of viewers and a total of stored ids, evicted least recently used (a
  * doubly-linked list over slots). A viewer is admitted the second time it needs the 3rd-degree
  * test (`admitAfter` 2, the default): a viewer seen once pays nothing beyond an O(1) mark in a
- * ring of recent sightings. The owner (GraphIndex) drops entries whose set may have changed.
+ * ring of recent sightings. Its set is then built off the request path (`build: 'idle'`, the
+ * default: queued, built by the owner from `setImmediate`, a bounded number of ids per turn) or
+ * inside the query that admits it (`'sync'`). The owner (GraphIndex) drops entries whose set may
+ * have changed.
  */
 
 export interface ViewerCacheOptions {
@@ -24,6 +27,8 @@ export interface ViewerCacheOptions {
   ids?: number;
   /** Build a viewer's set the n-th time it is needed (1 or 2). Default 2. */
   admitAfter?: 1 | 2;
+  /** 'idle' (default): build admitted viewers' sets from setImmediate; 'sync': in the query. */
+  build?: 'idle' | 'sync';
 }
 
 export interface ViewerCacheStats {
@@ -38,11 +43,19 @@ export interface ViewerCacheStats {
 
 const NONE = -1;
 const SEEN = -2;
+const PENDING = -3;
+/** admit(): not yet; build now; queued (the owner schedules flushing). */
+export const LATER = 0;
+export const NOW = 1;
+export const QUEUED = 2;
 const EMPTY = new Int32Array(0);
 export class ViewerCache {
   readonly maxViewers: number;
   readonly maxIds: number;
   readonly admitAfter: number;
+  readonly idle: boolean;
+  /** Viewers admitted and waiting for their set (idle mode), oldest first. */
+  pending: number[] = [];
 
   /** node -> slot (>= 0), SEEN, or NONE. Allocated on first use. */
   slotOf: Int32Array = new Int32Array(0);
@@ -70,6 +83,7 @@ export class ViewerCache {
     this.maxViewers = Math.max(1, Math.floor(options.viewers ?? 1024));
     this.maxIds = Math.max(1, Math.floor(options.ids ?? 8_000_000));
     this.admitAfter = options.admitAfter ?? 2;
+    this.idle = (options.build ?? 'idle') === 'idle';
     const n = this.maxViewers;
     this.owner = new Int32Array(n).fill(NONE);
     this.keys = new Array<Int32Array>(n).fill(EMPTY);
@@ -101,17 +115,40 @@ export class ViewerCache {
     return s;
   }
 
-  /** Records a sighting of v (not cached); true when v should now be built. */
-  admit(v: number, cap: number): boolean {
-    if (this.admitAfter <= 1) return true;
+  /** Records a sighting of v (not cached): LATER, NOW (build it in this query) or QUEUED (in `pending`). */
+  admit(v: number, cap: number): number {
     this.ensure(cap);
-    if (this.slotOf[v] === SEEN) return true;
+    const st = this.slotOf[v];
+    if (st === PENDING) return LATER;
+    if (this.admitAfter > 1 && st !== SEEN) {
+      this.see(v);
+      return LATER;
+    }
+    if (!this.idle) return NOW;
+    if (this.pending.length >= this.maxViewers) return LATER;
+    this.slotOf[v] = PENDING;
+    this.pending.push(v);
+    return QUEUED;
+  }
+
+  /** The next queued viewer still waiting (its mark cleared), or -1. */
+  nextPending(): number {
+    while (this.pending.length > 0) {
+      const v = this.pending.shift()!;
+      if (this.slotOf[v] === PENDING) {
+        this.slotOf[v] = NONE;
+        return v;
+      }
+    }
+    return NONE;
+  }
+
+  private see(v: number): void {
     const old = this.ring[this.ringPos];
     if (old >= 0 && this.slotOf[old] === SEEN) this.slotOf[old] = NONE;
     this.ring[this.ringPos] = v;
     this.ringPos = (this.ringPos + 1) % this.ring.length;
     this.slotOf[v] = SEEN;
-    return false;
   }
 
   /** Stores v's set; evicts least recently used viewers to make room. -1 if it cannot fit. */
@@ -146,6 +183,8 @@ export class ViewerCache {
 
   clear(): void {
     while (this.tail !== NONE) this.remove(this.tail);
+    for (const v of this.pending) if (this.slotOf[v] === PENDING) this.slotOf[v] = NONE;
+    this.pending = [];
   }
 
   private remove(s: number): void {
@@ -179,7 +218,14 @@ export class ViewerCache {
   }
 
   memoryBytes(): number {
-    let b = this.slotOf.byteLength + this.owner.byteLength + this.shifts.byteLength + this.prev.byteLength + this.next.byteLength + this.ring.byteLength;
+    let b =
+      this.pending.length * 8 +
+      this.slotOf.byteLength +
+      this.owner.byteLength +
+      this.shifts.byteLength +
+      this.prev.byteLength +
+      this.next.byteLength +
+      this.ring.byteLength;
     b += this.maxViewers * 16; // the two arrays of references
     for (let s = 0; s < this.maxViewers; s++) {
       if (this.owner[s] === NONE) continue;

@@ -18,7 +18,9 @@ type Op =
   | { t: 'query'; a: number; b: number }
   /** Block (or disconnect) a and its k-th connection, if it has any (resolved when applied). */
   | { t: 'blockNth' | 'unconnNth'; a: number; k: number }
-  | { t: 'compact' };
+  | { t: 'compact' }
+  /** Build the queued viewers' sets now (what setImmediate does between requests). */
+  | { t: 'flush' };
 
 const scenario = fc
   .uniqueArray(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 2 ** 31 - 20, max: 2 ** 31 - 1 })), { minLength: 2, maxLength: 11 })
@@ -36,11 +38,13 @@ const scenario = fc
       { weight: 2, arbitrary: fc.tuple(id, fc.nat(20)).map(([a, k]) => ({ t: 'blockNth' as const, a, k })) },
       { weight: 2, arbitrary: fc.tuple(id, fc.nat(20)).map(([a, k]) => ({ t: 'unconnNth' as const, a, k })) },
       { weight: 1, arbitrary: fc.constant({ t: 'compact' as const }) },
+      { weight: 3, arbitrary: fc.constant({ t: 'flush' as const }) },
     );
     const cache: fc.Arbitrary<ViewerCacheOptions> = fc.record({
       viewers: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constant(64)),
       ids: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: 1, max: 24 }) }, { weight: 2, arbitrary: fc.constant(1_000_000) }),
       admitAfter: fc.constantFrom(1 as const, 2 as const),
+      build: fc.constantFrom('sync' as const, 'idle' as const),
     });
     return fc.record({
       ids: fc.constant(ids),
@@ -82,6 +86,9 @@ function apply(gs: GraphIndex[], m: Model, op0: Op): void {
         break;
       case 'compact':
         g.compact();
+        break;
+      case 'flush':
+        g.flushBuilds();
         break;
       default:
         break;
@@ -126,9 +133,10 @@ function query(cached: GraphIndex, plain: GraphIndex, m: Model, v: number, w: nu
   same(cached.mutualCount(v, w), mu, `${label} cached mutualCount(${v}, ${w})`);
 }
 
-/** Cached against uncached on every pair (both orders), then each viewer once more (now admitted). */
+/** Cached against uncached on every pair, twice (viewers admitted and, when idle, built in between). */
 function sweep(cached: GraphIndex, plain: GraphIndex, ids: number[], label: string): void {
   for (let round = 0; round < 2; round++) {
+    if (round === 1) cached.flushBuilds();
     for (const v of ids) {
       for (const w of ids) {
         same(cached.relation(v, w), plain.relation(v, w), `${label} relation(${v}, ${w}) round ${round}`);
@@ -191,5 +199,47 @@ describe('the viewer cache never changes an answer', () => {
     expect(used.drops).toBeGreaterThan(1_000);
     expect(used.evictions).toBeGreaterThan(1_000);
     expect(used.third).toBeGreaterThan(5_000);
+  });
+});
+
+describe('the viewer cache, step by step', () => {
+  // A path 1–2–3–4–5 and a pendant 6–1: 4 is 3rd degree to 1, 5 is out of network.
+  const path = () => GraphIndex.fromEdges({ connections: [1, 2, 2, 3, 3, 4, 4, 5, 6, 1] }, { autoCompact: 'manual', viewerCache: { viewers: 2, ids: 100 } });
+  const viewers = (g: GraphIndex) => g.stats().viewerCache!.viewers;
+
+  it('queues a viewer the second time it needs the 3rd-degree test and builds it from setImmediate', async () => {
+    const g = path();
+    expect(g.degree(1, 4)).toBe(3);
+    expect(g.degree(1, 5)).toBe(null);
+    expect(viewers(g)).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(viewers(g)).toBe(1);
+    expect(g.relation(1, 4)).toEqual({ degree: 3, mutualCount: 0 });
+    expect(g.stats().viewerCache!.hits).toBe(1);
+    expect(g.degree(1, 2)).toBe(1); // 1st and 2nd degree never consult the cache
+    expect(g.degree(1, 3)).toBe(2);
+    expect(g.stats().viewerCache!.hits).toBe(1);
+  });
+
+  it('evicts the least recently used viewer, and writes drop the viewers they concern', () => {
+    const g = path();
+    g.setViewerCache({ viewers: 2, ids: 100, admitAfter: 1, build: 'sync' });
+    g.degree(1, 4); // caches 1
+    g.degree(5, 2); // caches 5
+    g.degree(1, 5); // uses 1: 5 is now the least recently used
+    g.degree(6, 3); // caches 6, evicts 5
+    const st = g.stats().viewerCache!;
+    expect([st.viewers, st.builds, st.evictions]).toEqual([2, 3, 1]);
+    expect(g.degree(1, 5)).toBe(null);
+    expect(g.stats().viewerCache!.builds).toBe(3); // 1 was kept
+    // 2–5 changes 2's list, which is in 1's set (through 2): 1 is dropped; 6's set (1's list) stays.
+    g.addConnection(2, 5);
+    expect(g.stats().viewerCache!.drops).toBe(1);
+    expect(g.degree(1, 5)).toBe(2);
+    expect(g.degree(6, 3)).toBe(3); // from 6's cached set
+    g.setHidden(2, true); // 1 and 6 lose their paths through 2: 1 is dropped (connected to 2), 6 keeps its set
+    expect(g.degree(1, 4)).toBe(null);
+    expect(g.degree(6, 3)).toBe(null);
+    expect(g.stats().viewerCache!.drops).toBe(1); // 1 was no longer cached, 6 is not connected to 2
   });
 });
