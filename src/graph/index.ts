@@ -773,6 +773,8 @@ export class GraphIndex {
     const keys = vc.keys[slot];
     const dir = vc.dirs[slot];
     const sh = vc.shifts[slot];
+    const filter = vc.filters[slot];
+    const fsh = vc.fshifts[slot];
     const nb = dir.length - 1;
     const flags = this.flags;
     const C = this.conn;
@@ -783,6 +785,8 @@ export class GraphIndex {
       const y = arr[p];
       const b = y >>> sh;
       if (b >= nb) continue;
+      const f = y >>> fsh;
+      if ((filter[f >>> 5] & (1 << (f & 31))) === 0) continue;
       const qe = dir[b + 1];
       for (let q = dir[b]; q < qe; q++) {
         if (keys[q] === y) {
@@ -852,7 +856,17 @@ export class GraphIndex {
       const y = buf[k];
       keys[--dir[y >>> shift]] = y;
     }
-    return vc.put(v, keys, dir, shift, this.cap);
+    // A bitmap of about 8 bits per id (y >>> fshift), exact when the network is that small: most
+    // members of an out-of-network m's list are ruled out by one read of a small, cache-resident array.
+    let bitsF = 5;
+    while (bitsF < bitsN && 1 << bitsF < 8 * count) bitsF++;
+    const fshift = Math.max(0, bitsN - bitsF);
+    const filter = new Int32Array(((bitsN > bitsF ? 1 << bitsF : Math.max(this.n, 1)) + 31) >>> 5);
+    for (let k = 0; k < count; k++) {
+      const f = buf[k] >>> fshift;
+      filter[f >>> 5] |= 1 << (f & 31);
+    }
+    return vc.put(v, keys, dir, shift, filter, fshift, this.cap);
   }
 
   private buildsScheduled = false;

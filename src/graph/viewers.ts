@@ -8,8 +8,9 @@
  * the 2-hop neighbourhood of one endpoint.
  *
  * A set is stored as its internal indices grouped by bucket (`y >>> shift`, about 4 per
- * bucket): `keys` (4 bytes per member of the set) and `dir` (bucket starts, about 1 byte per
- * member); a lookup reads `dir[b]`, `dir[b + 1]` and scans a few keys. No order inside a bucket.
+ * bucket): `keys` (4 bytes per member of the set) and `dir` (bucket starts, about 1.6 bytes per
+ * member), behind a bitmap `filter` of about 8 bits per member (bit `y >>> fshift`); a lookup
+ * reads one bit, then if set `dir[b]`, `dir[b + 1]` and a few keys. No order inside a bucket.
  *
  * Bounded by a number of viewers and a total of stored ids, evicted least recently used (a
  * doubly-linked list over slots). A viewer is admitted the second time it needs the 3rd-degree
@@ -23,7 +24,7 @@
 export interface ViewerCacheOptions {
   /** Most viewers cached at once. Default 1024. */
   viewers?: number;
-  /** Most member ids stored over all cached viewers (about 5 bytes each). Default 8,000,000. */
+  /** Most member ids stored over all cached viewers (about 6.6 bytes each). Default 8,000,000. */
   ids?: number;
   /** Build a viewer's set the n-th time it is needed (1 or 2). Default 2. */
   admitAfter?: 1 | 2;
@@ -63,6 +64,8 @@ export class ViewerCache {
   keys: Int32Array[];
   dirs: Int32Array[];
   shifts: Int32Array;
+  filters: Int32Array[];
+  fshifts: Int32Array;
   private prev: Int32Array;
   private next: Int32Array;
   private head = NONE; // most recently used
@@ -89,6 +92,8 @@ export class ViewerCache {
     this.keys = new Array<Int32Array>(n).fill(EMPTY);
     this.dirs = new Array<Int32Array>(n).fill(EMPTY);
     this.shifts = new Int32Array(n);
+    this.filters = new Array<Int32Array>(n).fill(EMPTY);
+    this.fshifts = new Int32Array(n);
     this.prev = new Int32Array(n).fill(NONE);
     this.next = new Int32Array(n).fill(NONE);
     for (let s = n - 1; s >= 0; s--) this.free.push(s);
@@ -152,7 +157,7 @@ export class ViewerCache {
   }
 
   /** Stores v's set; evicts least recently used viewers to make room. -1 if it cannot fit. */
-  put(v: number, keys: Int32Array, dir: Int32Array, shift: number, cap: number): number {
+  put(v: number, keys: Int32Array, dir: Int32Array, shift: number, filter: Int32Array, fshift: number, cap: number): number {
     if (keys.length > this.maxIds) return NONE;
     this.ensure(cap);
     this.drop(v);
@@ -165,6 +170,8 @@ export class ViewerCache {
     this.keys[s] = keys;
     this.dirs[s] = dir;
     this.shifts[s] = shift;
+    this.filters[s] = filter;
+    this.fshifts[s] = fshift;
     this.slotOf[v] = s;
     this.pushFront(s);
     this.size++;
@@ -194,6 +201,7 @@ export class ViewerCache {
     this.ids -= this.keys[s].length;
     this.keys[s] = EMPTY;
     this.dirs[s] = EMPTY;
+    this.filters[s] = EMPTY;
     this.size--;
     this.free.push(s);
   }
@@ -223,13 +231,14 @@ export class ViewerCache {
       this.slotOf.byteLength +
       this.owner.byteLength +
       this.shifts.byteLength +
+      this.fshifts.byteLength +
       this.prev.byteLength +
       this.next.byteLength +
       this.ring.byteLength;
-    b += this.maxViewers * 16; // the two arrays of references
+    b += this.maxViewers * 24; // the three arrays of references
     for (let s = 0; s < this.maxViewers; s++) {
       if (this.owner[s] === NONE) continue;
-      b += this.keys[s].byteLength + this.dirs[s].byteLength + 2 * 96; // two typed-array headers
+      b += this.keys[s].byteLength + this.dirs[s].byteLength + this.filters[s].byteLength + 3 * 96; // three typed-array headers
     }
     return b;
   }

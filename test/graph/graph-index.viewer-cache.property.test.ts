@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { generateEdges, mulberry32 } from '../../src/graph/generate.js';
 import { GraphIndex, type ViewerCacheOptions } from '../../src/graph/index.js';
 import { Model } from './model.js';
 
@@ -241,5 +242,44 @@ describe('the viewer cache, step by step', () => {
     expect(g.degree(1, 4)).toBe(null);
     expect(g.degree(6, 3)).toBe(null);
     expect(g.stats().viewerCache!.drops).toBe(1); // 1 was no longer cached, 6 is not connected to 2
+  });
+});
+
+describe('the viewer cache on a bigger network', () => {
+  it('agrees with the uncached index for active viewers through writes (filters and buckets of many bits)', () => {
+    const n = 20_000;
+    const edges = Array.from(generateEdges(n, 10, 11), (x) => x + 1);
+    const cached = GraphIndex.fromEdges({ connections: edges }, { autoCompact: 'manual', viewerCache: { viewers: 150, ids: 200_000, build: 'sync' } });
+    const plain = GraphIndex.fromEdges({ connections: edges }, { autoCompact: 'manual', viewerCache: false });
+    const rnd = mulberry32(5);
+    const pick = () => 1 + Math.floor(rnd() * n);
+    const active = Array.from({ length: 200 }, pick);
+    const seen = [0, 0, 0, 0];
+    for (let i = 0; i < 60_000; i++) {
+      const r = rnd();
+      if (r < 0.01) {
+        const [a, b] = [pick(), active[Math.floor(rnd() * active.length)]];
+        for (const g of [cached, plain]) g.addConnection(a, b);
+      } else if (r < 0.02) {
+        const a = active[Math.floor(rnd() * active.length)];
+        const cs = plain.connectionsOf(a);
+        const b = cs[Math.floor(rnd() * cs.length)];
+        if (b !== undefined) for (const g of [cached, plain]) g.removeConnection(a, b);
+      } else if (r < 0.025) {
+        const a = pick();
+        const h = rnd() < 0.5;
+        for (const g of [cached, plain]) g.setHidden(a, h);
+      } else {
+        const v = active[Math.floor(rnd() * active.length)];
+        const m = pick();
+        const want = plain.relation(v, m);
+        seen[want.degree ?? 0]++;
+        same(cached.relation(v, m), want, `relation(${v}, ${m}) at step ${i}`);
+      }
+    }
+    const st = cached.stats().viewerCache!;
+    expect(st.hits).toBeGreaterThan(20_000);
+    expect(st.drops).toBeGreaterThan(100);
+    expect(Math.min(seen[0], seen[3])).toBeGreaterThan(5_000);
   });
 });
