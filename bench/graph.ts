@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { UndirectedGraph } from 'graphology';
 import pg from 'pg';
-import { GraphIndex } from '../src/graph/index.js';
+import { GraphIndex, type ViewerCacheStats } from '../src/graph/index.js';
 import { buildSortedCsr } from '../src/graph/adjacency.js';
 
 const SIZES = (process.env.BENCH_GRAPH_SIZES ?? '10000,100000,1000000').split(',').map((s) => Number(s.trim()));
@@ -33,6 +33,8 @@ const USE_GRAPHOLOGY = (process.env.BENCH_GRAPH_GRAPHOLOGY ?? 'on') !== 'off';
 const WRITE = (process.env.BENCH_GRAPH_WRITE ?? 'on') !== 'off';
 
 const OURS_SAMPLES = 20_000;
+/** Active-viewer workloads: this many viewers (seen before), each query a random one of them and a random member. */
+const ACTIVE_VIEWERS = (process.env.BENCH_GRAPH_ACTIVE ?? '100,1000').split(',').map((s) => Number(s.trim()));
 const GL_MAX_SAMPLES = 2_000;
 const GL_BUDGET_MS = 12_000;
 const GL_BUILD_BUDGET_MS = Number(process.env.BENCH_GRAPH_GL_BUILD_BUDGET_S ?? 180) * 1000;
@@ -205,6 +207,96 @@ interface OursResult {
   updateLat: Lat;
   compactMs: number;
   secondDegreeLat: Lat;
+  /** The same random pairs with the viewer cache on from empty: marks only (no builds ever run). */
+  markLat: Lat;
+  /** The same, with flushBuilds() between two queries (untimed): repeat viewers use their sets. */
+  coldLat: Lat;
+  active: ActiveResult[];
+}
+
+interface ActiveResult {
+  viewers: number;
+  lat: Lat;
+  classP50: Record<string, number>;
+  mix: Record<string, number>;
+  /** Time to build one viewer's set (flushBuilds after its second 3rd-degree query; off the request path). */
+  buildLat: Lat;
+  /** Cache after warming and after the measured queries. */
+  warm: ViewerCacheStats;
+  after: ViewerCacheStats;
+  agree: number;
+  checked: number;
+}
+
+/**
+ * Active viewers: `viewers` random members each query random members until the cache has built
+ * their set (warm), then ACTIVE-sample queries by a random active viewer about a random member,
+ * each timed alone; the answers are compared with the uncached index's.
+ */
+function benchActive(index: GraphIndex, ids: Int32Array, viewers: number, samples: number, seed: number): ActiveResult {
+  const rnd = mulberry32(seed);
+  const pick = () => ids[Math.floor(rnd() * ids.length)];
+  const active = new Int32Array(viewers);
+  for (let i = 0; i < viewers; i++) active[i] = pick();
+  const pairs = new Int32Array(2 * samples);
+  for (let i = 0; i < samples; i++) {
+    const a = active[Math.floor(rnd() * viewers)];
+    let b = a;
+    while (b === a) b = pick();
+    pairs[2 * i] = a;
+    pairs[2 * i + 1] = b;
+  }
+  // Expected answers from the uncached index.
+  index.setViewerCache(false);
+  const expDeg = new Int8Array(samples);
+  const expMu = new Int32Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const r = index.relation(pairs[2 * i], pairs[2 * i + 1]);
+    expDeg[i] = r.degree ?? 0;
+    expMu[i] = r.mutualCount;
+  }
+  index.setViewerCache({});
+  // Warm: each viewer asks about random members until its set is built (or 40 tries: a viewer
+  // whose answers are all 1st/2nd degree never needs it). Between two queries, what setImmediate
+  // would do: flushBuilds() (timed: the build of one viewer's set, off the request path).
+  const build: number[] = [];
+  let builds = index.stats().viewerCache!.builds;
+  for (let i = 0; i < viewers; i++) {
+    const v = active[i];
+    for (let t = 0; t < 40; t++) {
+      let m = v;
+      while (m === v) m = pick();
+      index.relation(v, m);
+      const t0 = process.hrtime.bigint();
+      index.flushBuilds();
+      const ns = Number(process.hrtime.bigint() - t0);
+      const b = index.stats().viewerCache!.builds;
+      if (b !== builds) {
+        builds = b;
+        build.push(ns);
+        break;
+      }
+    }
+  }
+  const warm = index.stats().viewerCache!;
+  const ns = new Array<number>(samples);
+  const mix: Record<string, number> = { '1': 0, '2': 0, '3': 0, out: 0 };
+  const byClass: Record<string, number[]> = { '1': [], '2': [], '3': [], out: [] };
+  let agree = 0;
+  for (let i = 0; i < samples; i++) {
+    const a = pairs[2 * i];
+    const b = pairs[2 * i + 1];
+    const t = process.hrtime.bigint();
+    const r = index.relation(a, b);
+    ns[i] = Number(process.hrtime.bigint() - t);
+    if ((r.degree ?? 0) === expDeg[i] && r.mutualCount === expMu[i]) agree++;
+    const cls = r.degree === null ? 'out' : String(r.degree);
+    mix[cls]++;
+    byClass[cls].push(ns[i]);
+  }
+  const classP50: Record<string, number> = {};
+  for (const k of Object.keys(byClass)) classP50[k] = byClass[k].length ? summarize(byClass[k]).p50 : NaN;
+  return { viewers, lat: summarize(ns), classP50, mix, buildLat: summarize(build), warm, after: index.stats().viewerCache!, agree, checked: samples };
 }
 
 function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; result: OursResult } {
@@ -224,6 +316,9 @@ function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; resu
   log(`  ours: ${st.members.toLocaleString('en-US')} members, ${directedEdges.toLocaleString('en-US')} directed edges, built in ${fmtMs(buildMs)}`);
 
   const count = pairs.length >>> 1;
+  // Uncached first (the figure of earlier runs), then the same pairs with the cache on.
+  index.setViewerCache(false);
+  const memoryBytes = index.memoryBytes(); // the index alone (the cache is reported apart)
   // Warm-up (JIT), then measure each query with hrtime.
   let sink = 0;
   for (let i = 0; i < Math.min(count, 5000); i++) sink += index.relation(pairs[2 * i], pairs[2 * i + 1]).mutualCount;
@@ -245,6 +340,50 @@ function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; resu
   for (const k of Object.keys(byClass)) classP50[k] = byClass[k].length ? summarize(byClass[k]).p50 : NaN;
   const lat = summarize(ns);
 
+  // The same random pairs, cache on from empty: a viewer's first 3rd-degree query marks it, the
+  // second queues it. First with the builds never run (what the cache adds to a request: marks),
+  // then with flushBuilds() between two queries (untimed: setImmediate's turn in a server), so
+  // that repeat viewers use their sets. What random (mostly new) viewers cost.
+  index.setViewerCache({});
+  const marks = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const a = pairs[2 * i];
+    const b = pairs[2 * i + 1];
+    const t = process.hrtime.bigint();
+    const r = index.relation(a, b);
+    marks[i] = Number(process.hrtime.bigint() - t);
+    sink += r.mutualCount;
+  }
+  const markLat = summarize(marks);
+  index.setViewerCache({});
+  for (let i = 0; i < Math.min(count, 5000); i++) {
+    sink += index.relation(pairs[2 * count - 2 - 2 * i], pairs[2 * count - 1 - 2 * i]).mutualCount;
+    index.flushBuilds();
+  }
+  index.setViewerCache({});
+  const cold = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    const a = pairs[2 * i];
+    const b = pairs[2 * i + 1];
+    const t = process.hrtime.bigint();
+    const r = index.relation(a, b);
+    cold[i] = Number(process.hrtime.bigint() - t);
+    sink += r.mutualCount;
+    index.flushBuilds();
+  }
+  const coldLat = summarize(cold);
+
+  const active: ActiveResult[] = [];
+  for (const a of ACTIVE_VIEWERS) {
+    const res = benchActive(index, gen.ids, a, OURS_SAMPLES, 1000 + a);
+    active.push(res);
+    log(
+      `  ours, ${a} active viewers: p50 ${fmtNs(res.lat.p50)} p99 ${fmtNs(res.lat.p99)}; build p50 ${fmtNs(res.buildLat.p50)} p99 ${fmtNs(res.buildLat.p99)} (n=${res.buildLat.n}); ` +
+        `cache ${res.warm.viewers} viewers ${res.warm.ids.toLocaleString('en-US')} ids ${(res.warm.bytes / 2 ** 20).toFixed(1)} MiB; ` +
+        `during: hits ${res.after.hits - res.warm.hits} builds ${res.after.builds - res.warm.builds} evictions ${res.after.evictions - res.warm.evictions}; agree ${res.agree}/${res.checked}`,
+    );
+  }
+
   // Second-degree network size (viewer side of a profile page / "your network").
   const sd: number[] = [];
   for (let i = 0; i < Math.min(count, 2000); i++) {
@@ -253,7 +392,8 @@ function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; resu
     sd.push(Number(process.hrtime.bigint() - t));
   }
 
-  // Writes: add then remove random connections (overlay), then one compaction.
+  // Writes: add then remove random connections (overlay), then one compaction. The cache holds
+  // the last active workload's viewers: each write also drops the cached viewers around it.
   const upd: number[] = [];
   for (let i = 0; i < 10_000; i++) {
     const a = pairs[2 * i];
@@ -281,7 +421,7 @@ function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; resu
       buildMs,
       directedEdges,
       members: st.members,
-      memoryBytes: index.memoryBytes(),
+      memoryBytes,
       heapDeltaBytes,
       lat,
       degreeMix: mix,
@@ -289,6 +429,9 @@ function benchOurs(gen: Generated, pairs: Int32Array): { index: GraphIndex; resu
       updateLat: summarize(upd),
       compactMs,
       secondDegreeLat: summarize(sd),
+      markLat,
+      coldLat,
+      active,
     },
   };
 }
@@ -662,6 +805,34 @@ function report(results: SizeResult[], totalS: number): string {
     );
   }
   L.push('');
+  L.push(
+    `Active viewers (the per-viewer cache of src/graph/viewers.ts, default bounds: 1,024 viewers, 8,000,000 ids): the same random pairs with the cache on from empty ` +
+      `("cache on, random viewers": a viewer's first 3rd-degree query marks it, the second queues it; "marks only": the builds never run, what the cache adds to a request; ` +
+      `"builds between": its set is built between two queries by flushBuilds(), untimed, as setImmediate's turn would in a server, so repeat viewers use it; ` +
+      `"set build" is that time per viewer), then ${ACTIVE_VIEWERS.join(' and ')} active viewers ` +
+      `(random members, warmed until each has its set; ${OURS_SAMPLES.toLocaleString('en-US')} queries, each a random active viewer and a random member; answers checked against the uncached index).`,
+  );
+  L.push('');
+  L.push(
+    '| members | uncached p50 / p99 | cache on, random viewers, marks only p50 / p99 | cache on, random viewers, builds between p50 / p99 | ' +
+      ACTIVE_VIEWERS.map((a) => `${a} active viewers p50 / p99`).join(' | ') +
+      ' | p50 by answer, largest workload (2 / 3 / out) | set build (off the request path) p50 / p99 | cache after warming, largest workload: viewers, ids, memory | memory per member | agree |',
+  );
+  L.push('|---|---|---|---|' + ACTIVE_VIEWERS.map(() => '---|').join('') + '---|---|---|---|---|');
+  for (const r of results) {
+    const o = r.ours;
+    const big = o.active[o.active.length - 1];
+    if (!big) continue;
+    L.push(
+      `| ${fmtSize(r.n)} | ${fmtNs(o.lat.p50)} / ${fmtNs(o.lat.p99)} | ${fmtNs(o.markLat.p50)} / ${fmtNs(o.markLat.p99)} | ${fmtNs(o.coldLat.p50)} / ${fmtNs(o.coldLat.p99)} | ` +
+        o.active.map((a) => `${fmtNs(a.lat.p50)} / ${fmtNs(a.lat.p99)}`).join(' | ') +
+        ` | ${fmtNs(big.classP50['2'])} / ${fmtNs(big.classP50['3'])} / ${fmtNs(big.classP50.out)} | ${fmtNs(big.buildLat.p50)} / ${fmtNs(big.buildLat.p99)} | ` +
+        `${big.warm.viewers}, ${big.warm.ids.toLocaleString('en-US')}, ${(big.warm.bytes / 2 ** 20).toFixed(1)} MiB | ${(big.warm.bytes / o.members).toFixed(1)} B | ` +
+        o.active.map((a) => `${a.agree}/${a.checked}`).join(', ') +
+        ' |',
+    );
+  }
+  L.push('');
   // Targets
   const big = results.find((r) => r.n === Math.max(...results.map((x) => x.n)));
   const small = results.find((r) => r.n === Math.min(...results.map((x) => x.n)));
@@ -683,6 +854,22 @@ function report(results: SizeResult[], totalS: number): string {
       L.push(
         `- latency flat (within 1.5x) from ${fmtSize(small.n)} to ${fmtSize(big.n)}: p50 ${fmtNs(small.ours.lat.p50)} → ${fmtNs(o.lat.p50)} = **${f50.toFixed(2)}x**, ` +
           `p99 ${fmtNs(small.ours.lat.p99)} → ${fmtNs(o.lat.p99)} = ${f99.toFixed(2)}x ${f50 <= 1.5 ? '(met)' : '(MISSED)'}`,
+      );
+      for (const a of o.active) {
+        const a50 = a.lat.p50 / small.ours.lat.p50;
+        const a99 = a.lat.p99 / small.ours.lat.p99;
+        L.push(
+          `- active viewers (${a.viewers}) at ${fmtSize(big.n)} within 3x of the uncached ${fmtSize(small.n)} figure: p50 ${fmtNs(small.ours.lat.p50)} → ${fmtNs(a.lat.p50)} = **${a50.toFixed(2)}x**, ` +
+            `p99 ${fmtNs(small.ours.lat.p99)} → ${fmtNs(a.lat.p99)} = **${a99.toFixed(2)}x** ${a50 <= 3 && a99 <= 3 ? '(met)' : '(MISSED)'}`,
+        );
+      }
+      L.push(
+        `- cold case at ${fmtSize(big.n)} not slowed (random viewers, cache on vs off): marks only p50 ${fmtNs(o.lat.p50)} → ${fmtNs(o.markLat.p50)} = **${(o.markLat.p50 / o.lat.p50).toFixed(2)}x**, ` +
+          `p99 ${fmtNs(o.lat.p99)} → ${fmtNs(o.markLat.p99)} = ${(o.markLat.p99 / o.lat.p99).toFixed(2)}x; builds between p50 ${fmtNs(o.coldLat.p50)} = ${(o.coldLat.p50 / o.lat.p50).toFixed(2)}x, p99 ${fmtNs(o.coldLat.p99)} = ${(o.coldLat.p99 / o.lat.p99).toFixed(2)}x`,
+      );
+      const cacheBytes = Math.max(...o.active.map((a) => a.warm.bytes));
+      L.push(
+        `- viewer cache memory at ${fmtSize(big.n)}: **${(cacheBytes / o.members).toFixed(1)} bytes per member** (${(cacheBytes / 2 ** 20).toFixed(1)} MiB for ${Math.max(...o.active.map((a) => a.warm.viewers))} viewers; budget of the whole read model: 300 bytes per member)`,
       );
     }
   }

@@ -38,6 +38,7 @@
  *   secondDegreeSize(viewer): number
  *   suggestions(viewer, { limit = 20, exclude? }): { id, mutualConnections }[]
  *
+ *   clearViewerCache(), setViewerCache(options | false), flushBuilds()   // answers unchanged
  *   memoryBytes(), stats()
  * }
  * ```
@@ -81,15 +82,24 @@
  * changes since the last compaction. Compaction is scheduled with `setImmediate` once the overlay
  * passes `compactThreshold` cells and done synchronously at 4x that. Queries allocate nothing
  * proportional to the graph: a reusable bitset and epoch-stamped arrays.
+ *
+ * Active viewers: the 3rd-degree test (the slow part of `degree`/`relation` on a big network)
+ * goes through a bounded, least-recently-used cache of each active viewer's 2-hop set
+ * (src/graph/viewers.ts, option `viewerCache`), queued the second time a viewer needs it, built
+ * from `setImmediate` (off the request path) and dropped by every write that could change it: a connection added or removed (both endpoints and
+ * every viewer connected to either), a member hidden or shown (it and every viewer connected to
+ * it), a block or unblock (both members). Answers are identical with or without it.
  */
 import { Adjacency, gallop } from './adjacency.js';
 import { buildParts, type GraphInput } from './build.js';
 import { IdMap, isValidId } from './idmap.js';
 import { GALLOP_RATIO, intersect, type Ban } from './intersect.js';
+import { NOW, QUEUED, ViewerCache, type ViewerCacheOptions, type ViewerCacheStats } from './viewers.js';
 
 export { IdMap } from './idmap.js';
 export { Adjacency } from './adjacency.js';
 export { PairBuffer, type GraphInput, type Pairs } from './build.js';
+export type { ViewerCacheOptions, ViewerCacheStats } from './viewers.js';
 
 export interface BuildOptions {
   /** Called after each build phase (for the loader to log progress and time). */
@@ -99,6 +109,9 @@ export interface BuildOptions {
   /** 'idle' (default): schedule with setImmediate, compact synchronously at 4x the threshold.
    *  'sync': compact synchronously as soon as the threshold is passed. 'manual': never on its own. */
   autoCompact?: 'idle' | 'sync' | 'manual';
+  /** The per-viewer cache behind the 3rd-degree test (docs/graph.md, "Active viewers"); false: none.
+   *  Default { viewers: 1024, ids: 8,000,000, admitAfter: 2 }. Answers are the same either way. */
+  viewerCache?: ViewerCacheOptions | false;
 }
 
 export type Degree = 1 | 2 | 3;
@@ -119,9 +132,12 @@ export interface GraphStats {
   overlayCells: number;
   compactions: number;
   memoryBytes: number;
+  viewerCache: ViewerCacheStats | null;
 }
 
 const HIDDEN = 1;
+/** Ids of viewer sets built per setImmediate turn (about a millisecond). */
+const BUILD_IDS_PER_TURN = 100_000;
 const BLOCKS_OUT = 1; // in blocks.get(a).get(b): a blocked b
 const BLOCKS_IN = 2; //                          b blocked a
 
@@ -161,6 +177,7 @@ export class GraphIndex {
   private readonly autoCompact: 'idle' | 'sync' | 'manual';
   private compactScheduled = false;
   private compactions = 0;
+  private vc: ViewerCache | null;
 
   constructor(options: BuildOptions = {}, cap = 16, conn?: Adjacency, fol?: Adjacency, grp?: Adjacency) {
     this.cap = cap;
@@ -172,6 +189,7 @@ export class GraphIndex {
     this.grp = grp ?? new Adjacency(cap);
     this.compactThresholdOpt = options.compactThreshold;
     this.autoCompact = options.autoCompact ?? 'idle';
+    this.vc = options.viewerCache === false ? null : new ViewerCache(options.viewerCache);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -280,7 +298,11 @@ export class GraphIndex {
     const bl = this.blocks.get(i);
     if (bl !== undefined && bl.has(j)) return false;
     const added = this.conn.add(i, j);
-    if (added) this.conn.add(j, i);
+    if (added) {
+      this.conn.add(j, i);
+      this.dropAround(i);
+      this.dropAround(j);
+    }
     this.afterWrite();
     return added;
   }
@@ -290,7 +312,11 @@ export class GraphIndex {
     const j = this.lookup(b);
     if (i < 0 || j < 0) return false;
     const removed = this.conn.remove(i, j);
-    if (removed) this.conn.remove(j, i);
+    if (removed) {
+      this.conn.remove(j, i);
+      this.dropAround(i);
+      this.dropAround(j);
+    }
     this.afterWrite();
     return removed;
   }
@@ -328,7 +354,14 @@ export class GraphIndex {
     mi.set(j, before | BLOCKS_OUT);
     mj.set(i, (mj.get(i) ?? 0) | BLOCKS_IN);
     this.blockCount++;
-    if (this.conn.remove(i, j)) this.conn.remove(j, i);
+    // The pair's visibility to each other changed: drop both; and their connection, if any.
+    this.dropViewer(i);
+    this.dropViewer(j);
+    if (this.conn.remove(i, j)) {
+      this.conn.remove(j, i);
+      this.dropAround(i);
+      this.dropAround(j);
+    }
     this.fol.remove(i, j);
     this.fol.remove(j, i);
     this.afterWrite();
@@ -351,6 +384,8 @@ export class GraphIndex {
     if (mi.size === 0) this.blocks.delete(i);
     if (mj.size === 0) this.blocks.delete(j);
     this.blockCount--;
+    this.dropViewer(i);
+    this.dropViewer(j);
     return true;
   }
 
@@ -360,7 +395,10 @@ export class GraphIndex {
     if (i < 0) return false;
     const before = this.flags[i];
     this.flags[i] = hidden ? before | HIDDEN : before & ~HIDDEN;
-    return before !== this.flags[i];
+    if (before === this.flags[i]) return false;
+    // i stops (or starts) being an intermediate for every viewer connected to it.
+    this.dropAround(i);
+    return true;
   }
 
   joinGroup(groupId: number, memberId: number): boolean {
@@ -508,7 +546,7 @@ export class GraphIndex {
     const ban = this.qban;
     if (this.conn.has(v, m)) return 1;
     if (this.common(v, m, ban, true) > 0) return 2;
-    return this.thirdDegree(v, m, ban) ? 3 : null;
+    return this.third(v, m, ban) ? 3 : null;
   }
 
   /** Number of mutual connections visible to the viewer. */
@@ -524,7 +562,7 @@ export class GraphIndex {
     const m = this.qm;
     const ban = this.qban;
     const mutualCount = this.common(v, m, ban, false);
-    const degree: Degree | null = this.conn.has(v, m) ? 1 : mutualCount > 0 ? 2 : this.thirdDegree(v, m, ban) ? 3 : null;
+    const degree: Degree | null = this.conn.has(v, m) ? 1 : mutualCount > 0 ? 2 : this.third(v, m, ban) ? 3 : null;
     return { degree, mutualCount };
   }
 
@@ -714,6 +752,181 @@ export class GraphIndex {
     return intersect(a, as, ae, C.arr, C.s, C.e, this.flags, ban, out, false, false);
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Active viewers (src/graph/viewers.ts)
+
+  /** The 3rd-degree test (1st and 2nd already ruled out), through the viewer's cached set when it has one. */
+  private third(v: number, m: number, ban: Ban): boolean {
+    const vc = this.vc;
+    if (vc === null) return this.thirdDegree(v, m, ban);
+    let slot = vc.get(v);
+    if (slot < 0) {
+      const a = vc.admit(v, this.cap);
+      if (a !== NOW) {
+        if (a === QUEUED) this.scheduleBuilds(vc);
+        return this.thirdDegree(v, m, ban);
+      }
+      slot = this.buildViewer(v, ban);
+      if (slot < 0) return this.thirdDegree(v, m, ban);
+    }
+    // Has m a visible connection y adjacent to a visible connection of v?
+    const keys = vc.keys[slot];
+    const dir = vc.dirs[slot];
+    const sh = vc.shifts[slot];
+    const filter = vc.filters[slot];
+    const fsh = vc.fshifts[slot];
+    const nb = dir.length - 1;
+    const flags = this.flags;
+    const C = this.conn;
+    C.span(m);
+    const arr = C.arr;
+    const e = C.e;
+    for (let p = C.s; p < e; p++) {
+      const y = arr[p];
+      const b = y >>> sh;
+      if (b >= nb) continue;
+      const f = y >>> fsh;
+      if ((filter[f >>> 5] & (1 << (f & 31))) === 0) continue;
+      const qe = dir[b + 1];
+      for (let q = dir[b]; q < qe; q++) {
+        if (keys[q] === y) {
+          if (flags[y] === 0 && (ban === undefined || !ban.has(y))) return true;
+          break;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Builds and caches R(v): every member adjacent to a connection of v visible to v. Depends on
+   * v's connections, their flags, v's blocks and their connections: every write that changes one
+   * of these drops v (dropAround / dropViewer). Returns the slot, or -1 when it is not cached
+   * (bigger than a quarter of the cache's budget).
+   */
+  private buildViewer(v: number, ban: Ban): number {
+    const vc = this.vc!;
+    const C = this.conn;
+    const flags = this.flags;
+    C.span(v);
+    const vArr = C.arr;
+    const vs = C.s;
+    const ve = C.e;
+    let bound = 0;
+    for (let p = vs; p < ve; p++) {
+      const x = vArr[p];
+      if (flags[x] === 0 && (ban === undefined || !ban.has(x))) bound += C.size(x);
+    }
+    if (bound > vc.maxIds / 4) return -1;
+    const buf = this.bufferB(bound);
+    const mark = this.nextEpoch();
+    const ep = this.epoch;
+    let count = 0;
+    for (let p = vs; p < ve; p++) {
+      const x = vArr[p];
+      if (flags[x] !== 0 || (ban !== undefined && ban.has(x))) continue;
+      C.span(x);
+      const arr = C.arr;
+      const e = C.e;
+      for (let q = C.s; q < e; q++) {
+        const y = arr[q];
+        if (mark[y] !== ep) {
+          mark[y] = ep;
+          buf[count++] = y;
+        }
+      }
+    }
+    // About four per bucket; buckets by the high bits of the internal index.
+    let bitsN = 0;
+    while (1 << bitsN < this.n) bitsN++;
+    let bitsB = 0;
+    while (bitsB < bitsN && 1 << (bitsB + 2) < count) bitsB++;
+    const shift = bitsN - bitsB;
+    const nb = 1 << bitsB;
+    const dir = new Int32Array(nb + 1);
+    for (let k = 0; k < count; k++) dir[buf[k] >>> shift]++;
+    let acc = 0;
+    for (let b = 0; b < nb; b++) {
+      acc += dir[b];
+      dir[b] = acc;
+    }
+    dir[nb] = count;
+    const keys = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const y = buf[k];
+      keys[--dir[y >>> shift]] = y;
+    }
+    // A bitmap of about 8 bits per id (y >>> fshift), exact when the network is that small: most
+    // members of an out-of-network m's list are ruled out by one read of a small, cache-resident array.
+    let bitsF = 5;
+    while (bitsF < bitsN && 1 << bitsF < 8 * count) bitsF++;
+    const fshift = Math.max(0, bitsN - bitsF);
+    const filter = new Int32Array(((bitsN > bitsF ? 1 << bitsF : Math.max(this.n, 1)) + 31) >>> 5);
+    for (let k = 0; k < count; k++) {
+      const f = buf[k] >>> fshift;
+      filter[f >>> 5] |= 1 << (f & 31);
+    }
+    return vc.put(v, keys, dir, shift, filter, fshift, this.cap);
+  }
+
+  private buildsScheduled = false;
+
+  /** Builds queued viewers' sets after the current turn, about BUILD_IDS_PER_TURN ids at a time. */
+  private scheduleBuilds(vc: ViewerCache): void {
+    if (this.buildsScheduled) return;
+    this.buildsScheduled = true;
+    const h = setImmediate(() => {
+      this.buildsScheduled = false;
+      if (this.vc === vc) this.flushBuilds(BUILD_IDS_PER_TURN);
+    });
+    h.unref?.();
+  }
+
+  /** Builds queued viewers' sets now (up to about `ids` ids; all by default). Answers do not change. */
+  flushBuilds(ids = Infinity): void {
+    const vc = this.vc;
+    if (vc === null) return;
+    let done = 0;
+    while (done < ids) {
+      const v = vc.nextPending();
+      if (v < 0) return;
+      if (this.flags[v] !== 0) continue; // a hidden viewer asks nothing
+      const slot = this.buildViewer(v, this.blocks.get(v));
+      if (slot >= 0) done += vc.keys[slot].length;
+    }
+    if (vc.pending.length > 0) this.scheduleBuilds(vc);
+  }
+
+  /** Drops i's cached set and the set of every cached viewer connected to i (their R contains i's list). */
+  private dropAround(i: number): void {
+    const vc = this.vc;
+    if (vc === null || vc.size === 0) return;
+    vc.drop(i);
+    const slotOf = vc.slotOf;
+    const C = this.conn;
+    C.span(i);
+    const arr = C.arr;
+    const e = C.e;
+    for (let p = C.s; p < e; p++) {
+      const x = arr[p];
+      if (x < slotOf.length && slotOf[x] >= 0) vc.drop(x);
+    }
+  }
+
+  private dropViewer(i: number): void {
+    if (this.vc !== null && this.vc.size > 0) this.vc.drop(i);
+  }
+
+  /** Forgets every cached viewer set (answers do not change). */
+  clearViewerCache(): void {
+    this.vc?.clear();
+  }
+
+  /** Replaces the viewer cache (empty) with one of these bounds, or none (answers do not change). */
+  setViewerCache(options: ViewerCacheOptions | false): void {
+    this.vc = options === false ? null : new ViewerCache(options);
+  }
+
   /**
    * Is there an edge x–y with x a visible connection of v and y a visible connection of m?
    * The side with more connections is stamped in a bitset (A); the other side's connections are
@@ -795,7 +1008,8 @@ export class GraphIndex {
       this.bufB.byteLength +
       this.conn.memoryBytes() +
       this.fol.memoryBytes() +
-      this.grp.memoryBytes();
+      this.grp.memoryBytes() +
+      (this.vc?.memoryBytes() ?? 0);
     bytes += this.blocks.size * 100 + this.blockCount * 2 * 40;
     return bytes;
   }
@@ -810,6 +1024,7 @@ export class GraphIndex {
       overlayCells: this.overlayCells(),
       compactions: this.compactions,
       memoryBytes: this.memoryBytes(),
+      viewerCache: this.vc?.stats() ?? null,
     };
   }
 }
