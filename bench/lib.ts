@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { createCitusDatabase } from '../src/store/citus-database.js';
 import { packageRoot } from '../src/util/paths.js';
 
 export const ROOT = packageRoot();
@@ -57,57 +58,10 @@ export const ratio = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(2)) + 'Ã
  */
 export const CITUS_URL = process.env.BENCH_CITUS_URL || undefined;
 
-async function onDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** A scratch Citus database: created, with the extension, on the coordinator and every worker (Citus does not pass CREATE DATABASE on). */
-async function citusScratchDb(base: string, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const at = (host: string, port: number, db = 'postgres') => {
-    const u = new URL(base);
-    u.hostname = host;
-    u.port = String(port);
-    u.pathname = '/' + db;
-    return u.toString();
-  };
-  const coord = new URL(base);
-  const workers = await onDb(
-    base,
-    async (c) =>
-      (await c.query(`select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`)).rows as {
-        nodename: string;
-        nodeport: number;
-      }[],
-  );
-  const nodes = [{ nodename: coord.hostname, nodeport: Number(coord.port || 5432) }, ...workers];
-  for (const n of nodes) {
-    await onDb(at(n.nodename, n.nodeport), (c) => c.query(`drop database if exists ${name} with (force)`));
-    await onDb(at(n.nodename, n.nodeport), (c) => c.query(`create database ${name}`));
-    await onDb(at(n.nodename, n.nodeport, name), (c) => c.query(`create extension citus`));
-  }
-  const url = at(coord.hostname, Number(coord.port || 5432), name);
-  await onDb(url, async (c) => {
-    await c.query(`select citus_set_coordinator_host($1, $2)`, [coord.hostname, Number(coord.port || 5432)]);
-    for (const w of workers) await c.query(`select citus_add_node($1, $2)`, [w.nodename, w.nodeport]);
-  });
-  return {
-    url,
-    drop: async () => {
-      for (const n of nodes) await onDb(at(n.nodename, n.nodeport), (c) => c.query(`drop database if exists ${name} with (force)`)).catch(() => undefined);
-    },
-  };
-}
-
 /** A scratch database on the PostgreSQL server (or on the Citus cluster of BENCH_CITUS_URL), dropped by `drop()`. */
 export async function scratchDb(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}`;
-  if (CITUS_URL) return citusScratchDb(CITUS_URL, name);
+  if (CITUS_URL) return createCitusDatabase(CITUS_URL, name, { replace: true });
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   await admin.query(`drop database if exists ${name} with (force)`);

@@ -11,6 +11,7 @@ import type { Config } from '../../src/config.js';
 import { resolvePolicy, type Policy } from '../../src/policy/policy.js';
 import { startServer, type Instance } from '../../src/server.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { createCitusDatabase } from '../../src/store/citus-database.js';
 import type { Member } from '../../src/contract/index.js';
 import { rawAnswer } from './client.js';
 
@@ -45,61 +46,9 @@ export async function scratchDatabase(): Promise<{ url: string; drop: () => Prom
   };
 }
 
-async function onDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-const withDb = (url: string, db: string) => {
-  const u = new URL(url);
-  u.pathname = '/' + db;
-  return u.toString();
-};
-
-/**
- * Citus does not pass CREATE DATABASE to the workers: the database is created, and given the
- * extension, on the coordinator and on every worker the coordinator knows; then the new database's
- * coordinator learns its workers. Four shards per table keep the suites quick on one machine.
- */
-async function citusScratchDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `liaison_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const coord = new URL(base);
-  const workers = await onDb(
-    base,
-    async (c) =>
-      (await c.query(`select nodename, nodeport from pg_dist_node where groupid <> 0 and noderole = 'primary' order by nodeport`)).rows as {
-        nodename: string;
-        nodeport: number;
-      }[],
-  );
-  const nodeUrl = (host: string, port: number) => {
-    const u = new URL(base);
-    u.hostname = host;
-    u.port = String(port);
-    return u.toString();
-  };
-  const nodes = [base, ...workers.map((w) => nodeUrl(w.nodename, w.nodeport))];
-  for (const n of nodes) {
-    await onDb(n, (c) => c.query(`create database ${name}`));
-    await onDb(withDb(n, name), (c) => c.query(`create extension citus`));
-  }
-  const url = withDb(base, name);
-  await onDb(url, async (c) => {
-    await c.query(`select citus_set_coordinator_host($1, $2)`, [coord.hostname, Number(coord.port || 5432)]);
-    for (const w of workers) await c.query(`select citus_add_node($1, $2)`, [w.nodename, w.nodeport]);
-    await c.query(`alter database ${name} set citus.shard_count = 4`);
-  });
-  return {
-    url,
-    drop: async () => {
-      for (const n of nodes) await onDb(n, (c) => c.query(`drop database if exists ${name} with (force)`)).catch(() => undefined);
-    },
-  };
+/** A scratch database on the Citus cluster (src/store/citus-database.ts); four shards a table keep the suites quick on one machine. */
+function citusScratchDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  return createCitusDatabase(base, `liaison_t_${process.pid}_${randomBytes(4).toString('hex')}`, { shardCount: 4 });
 }
 
 export interface Harness {
