@@ -260,7 +260,11 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
     );
     expect(Recorder.count(rec.bad()), 'a 500, a hang, or a 503 without Retry-After').toEqual({});
     expect(summary['send 503'] ?? 0).toBeGreaterThan(0);
-    expect(rec.slowest(), 'the slowest answer (ms)').toBeLessThan(6000);
+    // A request may wait for a pooled connection (connect timeout, 2 s) for its member read outside
+    // the transaction, again for its transaction's connection (2 s), then for the locked row until
+    // the statement timeout (2 s): 6 s at most by construction, plus the scheduling of a 2-core
+    // machine (runs answered their slowest at 4,006 to 6,043 ms): never a hang.
+    expect(rec.slowest(), 'the slowest answer (ms)').toBeLessThan(7500);
     for (const r of ready) {
       expect(r.states, 'readyz while the pool is exhausted, and after').toContain(503);
       expect(r.states[r.states.length - 1]).toBe(200);
