@@ -15,6 +15,7 @@
  * default 60 s) as a backstop.
  */
 import type { Deps, BusEvent } from './context.js';
+import { concerned, num } from './event-members.js';
 import type { MemberRecord } from './records.js';
 
 interface Entry<T> {
@@ -127,32 +128,19 @@ class Lru<K, V> {
   }
 }
 
-const PAYLOAD_MEMBER_KEYS = ['by', 'memberId', 'a', 'b', 'blocker', 'blocked', 'follower', 'followee', 'adminId', 'from', 'to'] as const;
-
-function asId(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^[0-9]{1,15}$/.test(v)) return Number(v);
-  if (v !== null && typeof v === 'object' && 'id' in v) return asId(v.id);
-  return undefined;
-}
+/** The pair a graph event is about (connections, follows, blocks) and a page's admin. */
+const PAIR_KEYS = ['a', 'b', 'follower', 'followee', 'blocker', 'blocked', 'adminId'] as const;
 
 /**
- * Every member an event names: its member ids, and the members its payload names (the actor, both
- * sides of a connection, block or follow, the parties of an invitation, message or introduction).
+ * Every member an event names: the members the stream finds it concerns (its member ids, the actor,
+ * the parties of an invitation, message, introduction or notification), and both sides of the pair
+ * a connection, follow or block event is about (an event the stream never delivers).
  */
 export function membersNamed(ev: Pick<BusEvent, 'memberIds' | 'payload'>): number[] {
-  const out = new Set<number>(ev.memberIds);
-  const add = (v: unknown) => {
-    const id = asId(v);
+  const out = new Set(concerned(ev));
+  for (const k of PAIR_KEYS) {
+    const id = num(ev.payload[k]);
     if (id !== undefined) out.add(id);
-  };
-  const p = ev.payload ?? {};
-  for (const k of PAYLOAD_MEMBER_KEYS) add(p[k]);
-  for (const key of ['invitation', 'message', 'introduction', 'notification', 'member'] as const) {
-    const o = p[key] as Record<string, unknown> | undefined;
-    if (o === null || typeof o !== 'object') continue;
-    for (const k of ['id', 'from', 'to', 'via', 'sender', 'recipient'] as const) if (key === 'member' || k !== 'id') add(o[k]);
-    if (Array.isArray(o.actors)) for (const a of o.actors) add(a);
   }
   return [...out];
 }
