@@ -145,6 +145,36 @@ export function membersNamed(ev: Pick<BusEvent, 'memberIds' | 'payload'>): numbe
   return [...out];
 }
 
+/**
+ * Per-member generations: an entry read at generation `stamp` about member `id` is current while
+ * nothing made `id` stale since. Bounded: past `max` members remembered, all are forgotten at once
+ * and every earlier read counts as stale (the floor).
+ */
+class Generations {
+  private gen = 0;
+  private touched = new Map<number, number>();
+  private floor = 0;
+  constructor(private readonly max: number) {}
+  /** Take it before the read's statements run. */
+  stamp(): number {
+    return this.gen;
+  }
+  unchanged(stamp: number, id: number): boolean {
+    return stamp >= this.floor && stamp >= (this.touched.get(id) ?? 0);
+  }
+  bump(id: number): void {
+    this.touched.set(id, ++this.gen);
+    if (this.touched.size > this.max) this.bumpAll();
+  }
+  bumpAll(): void {
+    this.touched.clear();
+    this.floor = ++this.gen;
+  }
+  get size(): number {
+    return this.touched.size;
+  }
+}
+
 export interface CacheOptions {
   /** entries of each kind (members, sessions, pairs, viewers' counters) */
   maxEntries?: number;
@@ -164,16 +194,12 @@ export class MemberCache {
   private rosters: Lru<number, Entry<RosterEntry>>;
   private quotas: Lru<number, Entry<QuotaRows>>;
 
-  /** Generation: bumped by every invalidation. */
-  private gen = 0;
-  /** The generation of each member's last invalidation (bounded: cleared into `floor`). */
-  private touched = new Map<number, number>();
-  /** Entries read before this generation are stale (the touched map was cleared then). */
-  private floor = 0;
+  /** What each member's cached rows were read at (member, roster, counters). */
+  private gens: Generations;
+  /** The same for each member's sessions: ended by a revocation or a change of status only. */
+  private sessionGens: Generations;
   /** Bumped when a handle may newly name someone (member or page created). */
   private createdGen = 0;
-  /** Bumped when sessions end or a member's status changes. */
-  private sessionGen = 0;
 
   constructor(opts: CacheOptions = {}) {
     this.ttlMs = opts.ttlMs ?? 60_000;
@@ -185,20 +211,22 @@ export class MemberCache {
     this.sessions = new Lru(n);
     this.rosters = new Lru(Math.max(1, Math.ceil(n / 10)));
     this.quotas = new Lru(n);
+    this.gens = new Generations(n);
+    this.sessionGens = new Generations(n);
   }
 
   /** The generation to stamp a read with: take it before the read's statements run. */
   stamp(): number {
-    return this.gen;
+    return this.gens.stamp();
   }
 
-  private unchanged(stamp: number, id: number): boolean {
-    return stamp >= this.floor && stamp >= (this.touched.get(id) ?? 0);
+  private young(e: { at: number }): boolean {
+    return Date.now() - e.at < this.ttlMs;
   }
 
   private live<T>(e: Entry<T> | undefined, ...ids: number[]): e is Entry<T> {
-    if (!e || Date.now() - e.at >= this.ttlMs) return false;
-    for (const id of ids) if (!this.unchanged(e.stamp, id)) return false;
+    if (!e || !this.young(e)) return false;
+    for (const id of ids) if (!this.gens.unchanged(e.stamp, id)) return false;
     return true;
   }
 
@@ -216,7 +244,7 @@ export class MemberCache {
     this.trace?.('handle');
     const key = handle.toLowerCase();
     const a = this.absent.get(key);
-    if (a && Date.now() - a.at < this.ttlMs && a.stamp === this.createdGen) return null;
+    if (a && this.young(a) && a.stamp === this.createdGen) return null;
     const id = this.byHandle.get(key);
     if (id === undefined) return undefined;
     const m = this.byId.get(id);
@@ -238,7 +266,7 @@ export class MemberCache {
   }
 
   put(m: MemberRecord, stamp: number): void {
-    if (!this.unchanged(stamp, m.id)) return;
+    if (!this.gens.unchanged(stamp, m.id)) return;
     const at = Date.now();
     this.absent.delete(m.handle.toLowerCase());
     this.byId.set(m.id, { value: m, at, stamp });
@@ -248,16 +276,16 @@ export class MemberCache {
   session(tokenHash: string): CachedSession | undefined {
     this.trace?.('session');
     const e = this.sessions.get(tokenHash);
-    return e && Date.now() - e.at < this.ttlMs && e.stamp === this.sessionGen ? e.value : undefined;
+    return e && this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId) ? e.value : undefined;
   }
 
   /** The stamp for a session read (see putSession). */
   sessionStamp(): number {
-    return this.sessionGen;
+    return this.sessionGens.stamp();
   }
 
   putSession(tokenHash: string, s: CachedSession, sessionStamp: number): void {
-    if (sessionStamp !== this.sessionGen) return;
+    if (!this.sessionGens.unchanged(sessionStamp, s.memberId)) return;
     this.sessions.set(tokenHash, { value: s, at: Date.now(), stamp: sessionStamp });
   }
 
@@ -269,7 +297,7 @@ export class MemberCache {
   }
 
   putRoster(v: number, roster: RosterEntry, stamp: number): void {
-    if (!this.unchanged(stamp, v)) return;
+    if (!this.gens.unchanged(stamp, v)) return;
     this.rosters.set(v, { value: roster, at: Date.now(), stamp });
   }
 
@@ -281,14 +309,13 @@ export class MemberCache {
   }
 
   putQuota(v: number, rows: QuotaRows, stamp: number): void {
-    if (!this.unchanged(stamp, v)) return;
+    if (!this.gens.unchanged(stamp, v)) return;
     this.quotas.set(v, { value: rows, at: Date.now(), stamp });
   }
 
-  /** Drops every cached session of a member (password change, sessions revoked, status change). */
+  /** Ends every cached session of a member (password change, sessions revoked, status change). */
   dropSessionsOf(memberId: number): void {
-    this.sessionGen++;
-    for (const [hash, s] of [...this.sessions.entries()]) if (s.value.memberId === memberId) this.sessions.delete(hash);
+    this.sessionGens.bump(memberId);
   }
 
   /** Observes every lookup (tests: an unknown handle and a hidden member make the same ones). */
@@ -302,25 +329,19 @@ export class MemberCache {
     this.sessions.clear();
     this.rosters.clear();
     this.quotas.clear();
-    this.touched.clear();
-    this.floor = ++this.gen;
+    this.gens.bumpAll();
+    this.sessionGens.bumpAll();
     this.createdGen++;
-    this.sessionGen++;
   }
 
+  /** Forgets one session (signed out or idle here; the revocation's event ends it on every instance). */
   dropSession(tokenHash: string): void {
-    this.sessionGen++;
     this.sessions.delete(tokenHash);
   }
 
   /** Everything cached about a member (and every pair with them) is stale from now on. */
   invalidate(id: number): void {
-    this.gen++;
-    this.touched.set(id, this.gen);
-    if (this.touched.size > this.maxEntries) {
-      this.touched.clear();
-      this.floor = this.gen;
-    }
+    this.gens.bump(id);
     const e = this.byId.peek(id);
     if (e) this.byHandle.delete(e.value.handle.toLowerCase());
     this.byId.delete(id);

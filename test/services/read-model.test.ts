@@ -88,7 +88,7 @@ describe('MemberCache (pure)', () => {
     for (let i = 200; i < 400; i++) c.put(member(i), c.stamp());
     expect((c as unknown as { byId: { size: number } }).byId.size).toBeLessThanOrEqual(100);
     for (let i = 0; i < 1000; i++) c.invalidate(1000 + i);
-    expect((c as unknown as { touched: Map<number, number> }).touched.size).toBeLessThanOrEqual(100);
+    expect((c as unknown as { gens: { size: number } }).gens.size).toBeLessThanOrEqual(100);
     // clearing the generation map made every earlier entry stale (it can no longer tell)
     expect(c.member(1)).toBeUndefined();
   });
