@@ -279,6 +279,11 @@ export function quotaRowValidUntil(r: Record<string, unknown>, now: Date): numbe
   return Math.min(...ends);
 }
 
+/** Keeps a viewer's counter row read at `now` in the read model, for as long as it stays right. */
+function rememberQuota(cache: MemberCache | undefined, v: number, row: Record<string, unknown>, now: Date, stamp: number): void {
+  cache?.putQuota(v, { row, readAt: now.getTime(), validUntil: quotaRowValidUntil(row, now) }, stamp);
+}
+
 const inmailFacts = (p: { tier: number; purchased: number }) => ({ inmailBalance: p.tier + p.purchased, inmailPurchased: p.purchased });
 
 function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRecord, now: Date): QuotaFacts {
@@ -304,7 +309,7 @@ export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecor
   if (hit) return quotasFromRow(deps, hit.row, viewer, now);
   const stamp = cache?.stamp() ?? 0;
   const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`);
-  cache?.putQuota(viewer.id, { row: res[0], readAt: now.getTime(), validUntil: quotaRowValidUntil(res[0], now) }, stamp);
+  rememberQuota(cache, viewer.id, res[0], now, stamp);
   return quotasFromRow(deps, res[0], viewer, now);
 }
 
@@ -376,7 +381,7 @@ export async function gatherFacts(
     const [row] = await selectRows<Record<string, unknown>>(db, sql`select ${sql.join(cols, sql`, `)}`);
     if (!quotaRow) {
       quotaRow = row;
-      cache?.putQuota(v, { row, readAt: now.getTime(), validUntil: quotaRowValidUntil(row, now) }, stamp);
+      rememberQuota(cache, v, row, now, stamp);
     }
     pair ??= await pairRows(db, row, v);
   }
