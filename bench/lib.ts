@@ -1,6 +1,6 @@
 /** Shared by the benchmarks: the machine line, RESULTS.md sections, child servers, percentiles. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -162,4 +162,27 @@ export async function openSessions(dbUrl: string, handles: string[]): Promise<st
   } finally {
     await c.end();
   }
+}
+
+/** The functions with the most self time in the first .cpuprofile of `dir` (percent of samples). */
+export function topCosts(dir: string, n = 10): string[] {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return ['(no profile written)'];
+  const prof = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
+    nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  };
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const node of prof.nodes) {
+    total += node.hitCount;
+    const f = node.callFrame;
+    const where = f.url ? f.url.replace(/^file:\/\//, '').replace(ROOT + '/', '') : '';
+    const key = `${f.functionName || '(anonymous)'} ${where ? `(${where.replace(/^.*node_modules\//, 'node_modules/')}:${f.lineNumber + 1})` : ''}`.trim();
+    self.set(key, (self.get(key) ?? 0) + node.hitCount);
+  }
+  return [...self.entries()]
+    .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${((100 * v) / total).toFixed(1)}% ${k}`);
 }

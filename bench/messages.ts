@@ -1,17 +1,19 @@
 /**
  * bench:messages — durable sends per second and latency through POST /v1/messages (autocannon,
  * 127.0.0.1) against the ceiling of raw single-row INSERT transactions on the same PostgreSQL with
- * the same pool size (10), in the same run. Env: BENCH_SECONDS (15), BENCH_PAIRS (40).
+ * the same pool size (10), in the same run; on PostgreSQL and on embedded PGlite, with the server's CPU
+ * per send and (PostgreSQL) a --cpu-prof run naming where the time goes. Env: BENCH_SECONDS (15),
+ * BENCH_PAIRS (40), BENCH_MESSAGES_STORAGES (PostgreSQL,PGlite), BENCH_CPU_PROF (1; 0 skips the profile).
  * The bench lifts the per-sender rate limit through LIAISON_POLICY (messagesPerMinute) so the
  * server, not the spam rule, is what is measured.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { createClient } from '../src/client/index.js';
-import { machine, pct, ratio, ROOT, scratchDb, startChild, writeSection } from './lib.js';
+import { machine, pct, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
@@ -48,78 +50,166 @@ async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99:
   return { rps: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), total: lat.length };
 }
 
-async function main() {
-  const db = await scratchDb('liaison_bench_messages');
-  const policyFile = path.join(os.tmpdir(), `liaison-bench-policy-${process.pid}.json`);
-  writeFileSync(policyFile, JSON.stringify({ messagesPerMinute: 1_000_000, signupsPerHourPerAddress: 1_000_000 }));
-  let server: Awaited<ReturnType<typeof startChild>> | undefined;
+interface Measured {
+  storage: 'PostgreSQL' | 'PGlite';
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  /** the server's CPU (user + system) per send during the measured run */
+  cpuMsPerSend: number;
+  costs: string[];
+}
+
+/** Connected pairs signed up through the typed client; each member sends to the other. */
+async function pairs(url: string): Promise<{ token: string; to: string }[]> {
+  const senders: { token: string; to: string }[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const anon = createClient({ baseUrl: url });
+    const a = await anon.postAccounts({ body: { handle: `ba${i}`, name: `A ${i}`, email: `ba${i}@bench.test`, password: 'bench-password-1' } });
+    const b = await anon.postAccounts({ body: { handle: `bb${i}`, name: `B ${i}`, email: `bb${i}@bench.test`, password: 'bench-password-1' } });
+    if (!a.token || !b.token) throw new Error('sign-up answered no token');
+    const inv = await createClient({ baseUrl: url, token: a.token }).postInvitations({ body: { to: `bb${i}` } });
+    await createClient({ baseUrl: url, token: b.token }).postInvitationsByIdAccept({ params: { id: inv.id } });
+    senders.push({ token: a.token, to: `bb${i}` }, { token: b.token, to: `ba${i}` });
+  }
+  return senders;
+}
+
+function sends(url: string, senders: { token: string; to: string }[], seconds: number) {
+  let n = 0;
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => {
+          const s = senders[n++ % senders.length];
+          return {
+            ...req,
+            method: 'POST',
+            path: '/v1/messages',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+            body: JSON.stringify({ to: s.to, body: `hello ${n}` }),
+          };
+        },
+      },
+    ],
+  });
+}
+
+/** One storage: the pairs, 3 s of warm-up, the measured run with the server's CPU, then (PostgreSQL) a profiled run. */
+async function measure(storage: Measured['storage'], policyFile: string, cleanups: (() => Promise<void>)[]): Promise<Measured> {
+  const main = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  let env: Record<string, string>;
+  if (storage === 'PostgreSQL') {
+    const db = await scratchDb('liaison_bench_messages');
+    cleanups.push(db.drop);
+    env = { DATABASE_URL: db.url, LIAISON_DATA_DIR: path.join(os.tmpdir(), 'liaison-bench-messages') };
+  } else {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'liaison-bench-messages-'));
+    cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    env = { LIAISON_DATA_DIR: dir };
+  }
+  env.LIAISON_POLICY = policyFile;
+  let server: Child | undefined = await startChild(main, env);
   try {
-    server = await startChild(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'), {
-      DATABASE_URL: db.url,
-      LIAISON_POLICY: policyFile,
-      LIAISON_DATA_DIR: path.join(os.tmpdir(), 'liaison-bench-messages'),
-    });
-    const url = server.url;
-    log(`creating ${PAIRS} connected pairs…`);
-    const senders: { token: string; to: string }[] = [];
-    for (let i = 0; i < PAIRS; i++) {
-      const anon = createClient({ baseUrl: url });
-      const a = await anon.postAccounts({ body: { handle: `ba${i}`, name: `A ${i}`, email: `ba${i}@bench.test`, password: 'bench-password-1' } });
-      const b = await anon.postAccounts({ body: { handle: `bb${i}`, name: `B ${i}`, email: `bb${i}@bench.test`, password: 'bench-password-1' } });
-      if (!a.token || !b.token) throw new Error('sign-up answered no token');
-      const inv = await createClient({ baseUrl: url, token: a.token }).postInvitations({ body: { to: `bb${i}` } });
-      await createClient({ baseUrl: url, token: b.token }).postInvitationsByIdAccept({ params: { id: inv.id } });
-      senders.push({ token: a.token, to: `bb${i}` }, { token: b.token, to: `ba${i}` });
-    }
-    let n = 0;
-    const run = (seconds: number) =>
-      autocannon({
-        url,
-        connections: CONNECTIONS,
-        duration: seconds,
-        requests: [
-          {
-            setupRequest: (req: Record<string, unknown>) => {
-              const s = senders[n++ % senders.length];
-              return {
-                ...req,
-                method: 'POST',
-                path: '/v1/messages',
-                headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
-                body: JSON.stringify({ to: s.to, body: `hello ${n}` }),
-              };
-            },
-          },
-        ],
-      });
-    await run(3);
-    log(`sends for ${SECONDS} s…`);
-    const ours = await run(SECONDS);
-    log(`sends: ${ours.requests.average} req/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms non-2xx ${ours.non2xx}`);
+    log(`${storage}: creating ${PAIRS} connected pairs…`);
+    const senders = await pairs(server.url);
+    await sends(server.url, senders, 3);
+    log(`${storage}: sends for ${SECONDS} s…`);
+    const before = procStats(server.pid).cpuSeconds;
+    const ours = await sends(server.url, senders, SECONDS);
+    const cpu = procStats(server.pid).cpuSeconds - before;
+    const cpuMsPerSend = (1000 * cpu) / Math.max(ours.requests.total, 1);
+    log(
+      `${storage}: ${ours.requests.average} req/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms non-2xx ${ours.non2xx}; server CPU ${cpuMsPerSend.toFixed(2)} ms a send`,
+    );
     await server.stop();
     server = undefined;
+    let costs: string[] = [];
+    if (storage === 'PostgreSQL' && process.env.BENCH_CPU_PROF !== '0') {
+      const profDir = path.join(ROOT, 'bench', '.prof-messages');
+      rmSync(profDir, { recursive: true, force: true });
+      mkdirSync(profDir, { recursive: true });
+      server = await startChild(main, env, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+      await sends(server.url, senders, 3);
+      await sends(server.url, senders, Math.min(10, SECONDS));
+      await server.stop();
+      server = undefined;
+      costs = topCosts(profDir, 25);
+      log(`${storage}: top self time:\n  ${costs.join('\n  ')}`);
+      costs = costs.slice(0, 10);
+      rmSync(profDir, { recursive: true, force: true });
+    }
+    return {
+      storage,
+      rps: ours.requests.average,
+      p50: ours.latency.p50,
+      p99: ours.latency.p99,
+      errors: ours.errors + ours.timeouts,
+      non2xx: ours.non2xx,
+      cpuMsPerSend,
+      costs,
+    };
+  } finally {
+    await server?.stop().catch(() => {});
+  }
+}
+
+async function main() {
+  const policyFile = path.join(os.tmpdir(), `liaison-bench-policy-${process.pid}.json`);
+  writeFileSync(policyFile, JSON.stringify({ messagesPerMinute: 1_000_000, signupsPerHourPerAddress: 1_000_000 }));
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const storages = (process.env.BENCH_MESSAGES_STORAGES ?? 'PostgreSQL,PGlite').split(',') as Measured['storage'][];
+    const runs: Measured[] = [];
+    for (const st of storages) runs.push(await measure(st, policyFile, cleanups));
+    const db = await scratchDb('liaison_bench_raw');
+    cleanups.push(db.drop);
     log(`raw INSERT transactions for ${SECONDS} s…`);
     const raw = await rawInserts(db.url);
     log(`raw: ${raw.rps.toFixed(0)} tx/s p50 ${raw.p50.toFixed(2)} ms p99 ${raw.p99.toFixed(2)} ms`);
-    const r = ours.requests.average / raw.rps;
-    const p99r = ours.latency.p99 / Math.max(raw.p99, 0.001);
+    const rows = runs.flatMap((m) => {
+      const r = m.rps / raw.rps;
+      const p99r = m.p99 / Math.max(raw.p99, 0.001);
+      return [
+        `| ${m.storage}: per second | ${m.rps.toFixed(0)} | ${raw.rps.toFixed(0)} | ${(100 * r).toFixed(0)}% | ≥ 25% ${r >= 0.25 ? '(met)' : '(MISSED)'} |`,
+        `| ${m.storage}: latency p50 | ${m.p50} ms | ${raw.p50.toFixed(2)} ms | ${ratio(m.p50 / Math.max(raw.p50, 0.001))} | |`,
+        `| ${m.storage}: latency p99 | ${m.p99} ms | ${raw.p99.toFixed(2)} ms | ${ratio(p99r)} | ≤ 5× ${p99r <= 5 ? '(met)' : '(MISSED)'} |`,
+        `| ${m.storage}: server CPU a send | ${m.cpuMsPerSend.toFixed(2)} ms | | | |`,
+        `| ${m.storage}: errors / non-2xx | ${m.errors} / ${m.non2xx} | | | 0 |`,
+      ];
+    });
+    const pgRun = runs.find((m) => m.storage === 'PostgreSQL' && m.costs.length);
     writeSection(
       'Message sends',
       [
-        `${machine()}. PostgreSQL 127.0.0.1, pool ${POOL} on both sides, ${CONNECTIONS} concurrent clients × ${SECONDS} s; ${PAIRS} connected pairs sending direct messages (each send: policy decision, conversation, message, counters, outbox event, in one transaction).`,
+        `${machine()}. Load average at the end: ${os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(
+            ', ',
+          )}. ${storages.join(' and ')} (PostgreSQL on 127.0.0.1, pool ${POOL} on both sides; PGlite in the server's process on the local disk); ${CONNECTIONS} concurrent clients × ${SECONDS} s after 3 s of warm-up; ${PAIRS} connected pairs sending direct messages (each send: policy decision, conversation, message, counters, outbox event, in one transaction). The baseline is raw single-row INSERT transactions (BEGIN, INSERT, COMMIT) on the same PostgreSQL with the same pool size, from the bench process.`,
         '',
         '| figure | POST /v1/messages (201, committed) | raw single-row INSERT transaction (ceiling) | ratio | target |',
         '|---|---|---|---|---|',
-        `| per second | ${ours.requests.average.toFixed(0)} | ${raw.rps.toFixed(0)} | ${(100 * r).toFixed(0)}% | ≥ 25% ${r >= 0.25 ? '(met)' : '(MISSED)'} |`,
-        `| latency p50 | ${ours.latency.p50} ms | ${raw.p50.toFixed(2)} ms | ${ratio(ours.latency.p50 / Math.max(raw.p50, 0.001))} | |`,
-        `| latency p99 | ${ours.latency.p99} ms | ${raw.p99.toFixed(2)} ms | ${ratio(p99r)} | ≤ 5× ${p99r <= 5 ? '(met)' : '(MISSED)'} |`,
-        `| errors / non-2xx | ${ours.errors + ours.timeouts} / ${ours.non2xx} | | | 0 |`,
+        ...rows,
+        ...(pgRun
+          ? [
+              '',
+              'Top self-time costs of the send route on PostgreSQL (a separate 10 s run under `--cpu-prof`, after 3 s of warm-up):',
+              '',
+              ...pgRun.costs.map((c) => `- ${c}`),
+            ]
+          : []),
       ].join('\n'),
     );
     log('wrote bench/RESULTS.md (Message sends)');
   } finally {
-    await server?.stop().catch(() => {});
-    await db.drop();
+    for (const c of cleanups.reverse()) await c().catch(() => {});
   }
 }
 

@@ -6,7 +6,7 @@
  * Env: BENCH_PROFILE_MEMBERS (100000), BENCH_PROFILE_DEGREE (20), BENCH_SECONDS (15),
  * BENCH_PROFILE_STORAGES (PostgreSQL,PGlite).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -14,7 +14,7 @@ import { seed } from '../src/cli/seed.js';
 import { mulberry32 } from '../src/graph/generate.js';
 import { sql } from 'drizzle-orm';
 import { openStore, selectRows, type Store } from '../src/store/db.js';
-import { machine, ratio, ROOT, scratchDb, startChild, writeSection } from './lib.js';
+import { machine, ratio, ROOT, scratchDb, startChild, topCosts, writeSection } from './lib.js';
 
 const MEMBERS = Number(process.env.BENCH_PROFILE_MEMBERS ?? 100_000);
 const DEGREE = Number(process.env.BENCH_PROFILE_DEGREE ?? 20);
@@ -47,28 +47,6 @@ async function load(url: string, pick: () => { path: string; headers: Record<str
     ],
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
-}
-
-function topCosts(dir: string, n = 10): string[] {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return ['(no profile written)'];
-  const prof = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
-    nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-  };
-  const self = new Map<string, number>();
-  let total = 0;
-  for (const node of prof.nodes) {
-    total += node.hitCount;
-    const f = node.callFrame;
-    const where = f.url ? f.url.replace(/^file:\/\//, '').replace(ROOT + '/', '') : '';
-    const key = `${f.functionName || '(anonymous)'} ${where ? `(${where.replace(/^.*node_modules\//, 'node_modules/')}:${f.lineNumber + 1})` : ''}`.trim();
-    self.set(key, (self.get(key) ?? 0) + node.hitCount);
-  }
-  return [...self.entries()]
-    .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)'))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, v]) => `${((100 * v) / total).toFixed(1)}% ${k}`);
 }
 
 /** The viewers' sessions, written straight into the store (as bench/lib.ts openSessions does on PostgreSQL). */

@@ -47,7 +47,7 @@ export interface OpenInvitation {
  * routed to the shard of one member of the pair (the open invitation: to the two senders' shards;
  * the connection and the live conversation's lookup row: to the shard of the smaller id).
  */
-function relationshipColumns(deps: Deps, v: number, m: number, now: Date) {
+export function relationshipColumns(deps: Deps, v: number, m: number, now: Date) {
   const expiry = invitationExpiryCutoff(now, deps.policy);
   const lo = Math.min(v, m);
   const hi = Math.max(v, m);
@@ -242,7 +242,7 @@ async function relationshipFromRows(
   return { rel, invitation };
 }
 
-function quotaColumns(v: number, now: Date) {
+export function quotaColumns(v: number, now: Date) {
   const week = new Date(now.getTime() - 7 * DAY);
   const month = monthStartUTC(now);
   const days90 = new Date(now.getTime() - 90 * DAY);
@@ -286,7 +286,7 @@ function rememberQuota(cache: MemberCache | undefined, v: number, row: Record<st
 
 const inmailFacts = (p: { tier: number; purchased: number }) => ({ inmailBalance: p.tier + p.purchased, inmailPurchased: p.purchased });
 
-function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRecord, now: Date): QuotaFacts {
+export function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: MemberRecord, now: Date): QuotaFacts {
   return {
     invitationsLast7Days: Number(r.inv7),
     oldestInvitationLast7DaysAt: rowDate(r.inv7_oldest),
@@ -356,8 +356,8 @@ export async function gatherFacts(
   opts: { introductions?: number; connectionCounts?: Map<number, number>; cached?: boolean } = {},
 ): Promise<{ facts: Facts; invitation: OpenInvitation | null }> {
   const cache = opts.cached ? cacheOf(deps) : undefined;
-  const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
   if (!member || member.id === viewer.id) {
+    const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
     const quotas = await quotasOfViewer(deps, db, viewer, now, cache);
     return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
   }
@@ -385,10 +385,47 @@ export async function gatherFacts(
     }
     pair ??= await pairRows(db, row, v);
   }
-  const quotas = quotasFromRow(deps, quotaRow, viewer, now);
-  const { rel, invitation } = await relationshipFromRows(deps, db, pair, v, m, now, opts);
+  return factsFromRows(deps, db, viewer, member, quotaRow, pair, now, opts);
+}
+
+/** The snapshot when there is no pair (an unknown member, or the viewer themself), from the viewer's counter row. */
+export function factsWithoutPair(
+  deps: Deps,
+  viewer: MemberRecord,
+  member: MemberRecord | null,
+  quotaRow: Record<string, unknown>,
+  now: Date,
+): { facts: Facts; invitation: null } {
+  const viewerFacts = toMemberFacts(deps, viewer);
   return {
-    facts: { viewer: viewerFacts, member: toMemberFacts(deps, member, opts.connectionCounts?.get(member.id)), relationship: rel, quotas },
+    facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas: quotasFromRow(deps, quotaRow, viewer, now) },
+    invitation: null,
+  };
+}
+
+/**
+ * The snapshot from rows already read: the viewer's counter row and the pair's rows (a send reads
+ * them with everything else it needs in one statement, src/services/messaging.ts).
+ */
+export async function factsFromRows(
+  deps: Deps,
+  db: Runner,
+  viewer: MemberRecord,
+  member: MemberRecord,
+  quotaRow: Record<string, unknown>,
+  pair: PairRows,
+  now: Date,
+  opts: { introductions?: number; connectionCounts?: Map<number, number>; cached?: boolean } = {},
+): Promise<{ facts: Facts; invitation: OpenInvitation | null }> {
+  const quotas = quotasFromRow(deps, quotaRow, viewer, now);
+  const { rel, invitation } = await relationshipFromRows(deps, db, pair, viewer.id, member.id, now, opts);
+  return {
+    facts: {
+      viewer: toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id)),
+      member: toMemberFacts(deps, member, opts.connectionCounts?.get(member.id)),
+      relationship: rel,
+      quotas,
+    },
     invitation,
   };
 }

@@ -5,7 +5,7 @@ import type { Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS } from '../policy/notifications.js';
-import { selectRows, type Runner } from '../store/db.js';
+import { rowDate, selectRows, type Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
 import type { ApiMember, MemberRecord } from './records.js';
 import type { Deps } from './context.js';
@@ -204,6 +204,41 @@ export async function membersByIds(db: Runner, ids: number[]): Promise<Map<numbe
   if (ids.length === 0) return out;
   const rows = await base(db).where(inArray(members.id, ids));
   for (const r of rows) out.set(r.id, fromRow(r));
+  return out;
+}
+
+/**
+ * The members `ids` as one JSON column of a larger statement (a send reads them with everything else
+ * under its locks): the same fields as `base`, read back by membersFromJson.
+ */
+export function membersJsonColumn(ids: number[]) {
+  return sql`(select coalesce(json_agg(json_build_object(
+      'id', m.id, 'handle', m.handle, 'kind', m.kind, 'name', m.name, 'headline', m.headline, 'about', m.about,
+      'email', m.email, 'status', m.status, 'restricted', m.restricted, 'bulkFlagged', m.bulk_flagged,
+      'createdAt', m.created_at, 'tier', sub.tier, 'tierUntil', sub.until,
+      's_primaryAction', st.primary_action, 's_messageRequests', st.message_requests, 's_openProfile', st.open_profile,
+      's_acceptInMail', st.accept_inmail, 's_messagesFrom', st.messages_from, 's_profileVisibility', st.profile_visibility,
+      's_readReceipts', st.read_receipts, 's_typingIndicators', st.typing_indicators, 's_openToJobs', st.open_to_jobs,
+      's_openToMentoring', st.open_to_mentoring, 's_filterNewAccounts', st.filter_new_accounts,
+      's_filterNoSharedConnections', st.filter_no_shared_connections, 's_filterNotFollowed', st.filter_not_followed,
+      's_notificationsOff', st.notifications_off)), '[]'::json)
+      from members m left join settings st on st.member_id = m.id left join subscriptions sub on sub.member_id = m.id
+     where m.id = any(${`{${[...new Set(ids)].join(',')}}`}::bigint[]))`;
+}
+
+/** The members of a membersJsonColumn, by id. */
+export function membersFromJson(v: unknown): Map<number, MemberRecord> {
+  const rows = (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as Record<string, unknown>[];
+  const out = new Map<number, MemberRecord>();
+  for (const r of rows) {
+    const m = fromRow({
+      ...r,
+      id: Number(r.id),
+      createdAt: rowDate(r.createdAt),
+      tierUntil: rowDate(r.tierUntil),
+    } as Row);
+    out.set(m.id, m);
+  }
   return out;
 }
 

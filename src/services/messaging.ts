@@ -10,7 +10,7 @@
  *      spend or refunds, the bulk flag, and the outbox events — all committed together.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import {
   BULK_WINDOW_MS,
   charCount,
@@ -23,28 +23,32 @@ import {
   requestFolder,
   sameTextKey,
 } from '../policy/index.js';
-import { selectRows, type Tx } from '../store/db.js';
+import { rowDate, selectRows, type Tx } from '../store/db.js';
 import { claimConversationPair, liveConversationId, setConversationPair } from '../store/lookups.js';
+import type { PairRows } from './cache.js';
+import type { Deps } from './context.js';
 import { conversationMembers, conversations, members, messageAttachments, messages } from '../store/schema.js';
 import { ownedAttachments, toApiAttachment } from './attachments.js';
 import {
   conversationFor,
   conversationView,
   lastClearedSql,
-  lockPair,
   otherOf,
   toApiMessage,
+  viewOf,
   type Actor,
   type ApiConversation,
   type ApiMessage,
   type ConvRow,
+  type MemberSide,
+  type MessageRow,
 } from './conversations/index.js';
 import { AppError, badRequest, Refusal } from './errors.js';
 import { refusal } from './decisions.js';
-import { gatherFacts, withIntroductions } from './facts.js';
+import { factsFromRows, factsWithoutPair, quotaColumns, relationshipColumns, withIntroductions } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
 import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
-import { lockMembers, memberByHandle, memberById, type MemberRecord } from './members.js';
+import { lockMembers, memberByHandle, memberById, membersFromJson, membersJsonColumn, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 import { unlessHidden } from './hidden.js';
@@ -71,21 +75,33 @@ function validateInput(input: SendInput) {
   if (input.body.trim() === '' && !hasAttachments) throw badRequest('body: must not be blank', { field: 'body' });
 }
 
-/** A new message to `toHandle` (POST /v1/messages). */
-export async function sendToMember(u: Uow, actor: Actor, toHandle: string, input: SendInput): Promise<SendResult> {
+/**
+ * A new message to `toHandle` (POST /v1/messages). `known`: whom the handle named in the read model
+ * (cachedMemberByHandle, before the transaction), used only to know which pair to lock: the send
+ * reads the member again under its locks, and reads the handle itself when it no longer names them.
+ */
+export async function sendToMember(u: Uow, actor: Actor, toHandle: string, input: SendInput, known?: MemberRecord | null): Promise<SendResult> {
   validateInput(input);
   // A hidden recipient goes the unknown handle's way from here (same statements, same time);
   // a block committing meanwhile is still caught under the pair lock in deliver.
-  const recipient = unlessHidden(u.deps, actor.member.id, await memberByHandle(u.tx, toHandle));
-  return deliver(u, actor, recipient, input, null);
+  const named = known !== undefined ? known : await memberByHandle(u.tx, toHandle);
+  const recipient = unlessHidden(u.deps, actor.member.id, named);
+  const sent = await deliver(u, actor, recipient, input, null, null, known !== undefined ? toHandle : null);
+  if (sent !== HANDLE_MOVED) return sent;
+  const now = unlessHidden(u.deps, actor.member.id, await memberByHandle(u.tx, toHandle));
+  return (await deliver(u, actor, now, input, null)) as SendResult;
 }
+
+/** deliver's answer when the member it was given no longer has the handle the request named. */
+const HANDLE_MOVED = Symbol('handle moved');
+const sameHandle = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** A message into conversation `conversationId` (POST /v1/conversations/:id/messages). */
 export async function sendInConversation(u: Uow, actor: Actor, conversationId: number, input: SendInput): Promise<SendResult> {
   validateInput(input);
   const { conv } = await conversationFor(u.tx, conversationId, actor.member.id);
   const recipient = await memberById(u.tx, otherOf(conv, actor.member.id));
-  return deliver(u, actor, recipient, input, conv.id);
+  return (await deliver(u, actor, recipient, input, conv.id)) as SendResult;
 }
 
 /**
@@ -100,7 +116,144 @@ export async function deliverIntroduction(
   introductionId: number,
   via: MemberRecord,
 ): Promise<SendResult> {
-  return deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId, via });
+  return (await deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId, via })) as SendResult;
+}
+
+/** The pair's lock, then the sender's row (one round trip; in that order, as every verb on a pair takes them). */
+async function lockForSend(tx: Tx, senderId: number, recipientId: number | null): Promise<void> {
+  if (recipientId === null || recipientId === senderId) {
+    await lockMembers(tx, [senderId]);
+    return;
+  }
+  // The select list is evaluated left to right: the advisory lock is held before the row is asked for.
+  await selectRows(
+    tx,
+    sql`select pg_advisory_xact_lock(${Math.min(senderId, recipientId)}::int, ${Math.max(senderId, recipientId)}::int),
+                  (select id from ${members} where id = ${senderId} for no key update) as locked`,
+  );
+}
+
+/** The conversation a send continues, as read with its other rows: the row (locked), both sides, whether the other side sent InMail. */
+interface ConvRead {
+  conv: ConvRow | null;
+  sides: Map<number, MemberSide>;
+  inmailFromOther: boolean;
+}
+
+const date = rowDate;
+const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as unknown;
+
+function convReadFrom(r: Record<string, unknown>): ConvRead {
+  const c = json(r.conv) as Record<string, unknown> | null;
+  const conv: ConvRow | null = c
+    ? {
+        id: Number(c.id),
+        starterId: Number(c.starter_id),
+        recipientId: Number(c.recipient_id),
+        state: c.state as ConvRow['state'],
+        channel: c.channel as ConvRow['channel'],
+        followUps: Number(c.follow_ups),
+        accepted: c.accepted === true,
+        endedAt: date(c.ended_at),
+        createdAt: date(c.created_at)!,
+        lastMessageAt: date(c.last_message_at)!,
+        lastMessageId: c.last_message_id === null ? null : Number(c.last_message_id),
+      }
+    : null;
+  const sides = new Map<number, MemberSide>();
+  for (const x of (json(r.sides) ?? []) as Record<string, unknown>[]) {
+    sides.set(Number(x.member_id), {
+      conversationId: Number(x.conversation_id),
+      memberId: Number(x.member_id),
+      folder: x.folder as MemberSide['folder'],
+      unread: Number(x.unread),
+      lastReadMessageId: x.last_read_message_id === null ? null : Number(x.last_read_message_id),
+      lastMessageId: x.last_message_id === null ? null : Number(x.last_message_id),
+      hidden: x.hidden === true,
+      ignored: x.ignored === true,
+      lastActivityAt: date(x.last_activity_at)!,
+    });
+  }
+  return { conv, sides, inmailFromOther: r.inmail_from_other === true };
+}
+
+/** The columns of a ConvRead for the conversation the CTE `c` locked (`id`: its id, or an expression for it). */
+function convColumns(id: number | SQL, senderId: number, recipientId: number) {
+  return sql`(select row_to_json(c) from c) as conv,
+    (select coalesce(json_agg(cm), '[]'::json) from conversation_members cm where cm.conversation_id = ${id} and cm.member_id in (${senderId}, ${recipientId})) as sides,
+    exists(select 1 from messages m where m.conversation_id = ${id} and m.sender_id <> ${senderId} and m.channel = 'inmail') as inmail_from_other`;
+}
+/** The pair's conversation as the relationship facts read it: with the sender's side's `ignored`. */
+function pairConversation(read: ConvRead, senderId: number): PairRows['conversation'] {
+  const c = read.conv;
+  if (!c) return null;
+  return {
+    id: c.id,
+    starterId: c.starterId,
+    state: c.state,
+    channel: c.channel,
+    followUps: c.followUps,
+    accepted: c.accepted,
+    ignored: read.sides.get(senderId)?.ignored ?? null,
+  };
+}
+
+/** The CTE `c`: the conversation by id, locked. */
+const lockedConv = (id: number) => sql`with c as (select * from ${conversations} where id = ${id} and ended_at is null for no key update) `;
+/** The CTE `c`: the pair's live conversation through its lookup row, locked (one statement; not on Citus, where the two tables live apart). */
+const lockedPairConv = (a: number, b: number) =>
+  sql`with c as (select cv.* from conversation_live_pairs p join ${conversations} cv on cv.id = p.conversation_id
+                  where p.lo = ${Math.min(a, b)} and p.hi = ${Math.max(a, b)} and cv.ended_at is null for no key update of cv) `;
+
+async function readConversation(tx: Tx, id: number, senderId: number, recipientId: number): Promise<ConvRead> {
+  const [r] = await selectRows<Record<string, unknown>>(tx, sql`${lockedConv(id)}select ${convColumns(id, senderId, recipientId)}`);
+  return convReadFrom(r);
+}
+
+/**
+ * Everything a send decides and writes from, under its locks, in one round trip: the members
+ * (fresh: flags and settings may have changed), the sender's counters, the pair's rows, the pair's
+ * live conversation (locked) with both sides, and the new message's id. On Citus the conversation
+ * is found by its lookup row first (one more round trip).
+ */
+async function readForSend(deps: Deps, tx: Tx, ids: { sender: number; recipient: number | null; author: number; replyTo: number | null }, now: Date) {
+  const { sender: s, recipient: r, author: a, replyTo } = ids;
+  const pair = r !== null && r !== s;
+  let conv: SQL = sql``;
+  let cols: SQL = sql``;
+  let byId: number | null = null;
+  if (pair) {
+    byId = replyTo ?? (deps.store.distributed ? ((await liveConversationId(tx, s, r)) ?? null) : null);
+    if (byId !== null) [conv, cols] = [lockedConv(byId), sql`, ${convColumns(byId, s, r)}`];
+    else if (!deps.store.distributed) [conv, cols] = [lockedPairConv(s, r), sql`, ${convColumns(sql`(select id from c)`, s, r)}`];
+  }
+  const [row] = await selectRows<Record<string, unknown>>(
+    tx,
+    sql`${conv}select ${membersJsonColumn([s, a, ...(r !== null ? [r] : [])])} as people, ${quotaColumns(s, now)}
+      ${pair ? sql`, ${relationshipColumns(deps, s, r, now)}` : sql``}${cols},
+      nextval(pg_get_serial_sequence('messages', 'id')) as message_id`,
+  );
+  let read: ConvRead = { conv: null, sides: new Map(), inmailFromOther: false };
+  if (pair) {
+    // the pair's live conversation, as its lookup row names it in this statement's snapshot
+    const live = row.conv_id === null || row.conv_id === undefined ? null : Number(row.conv_id);
+    if (live !== null && (byId === null || live === byId)) read = convReadFrom(row);
+  }
+  return { row, people: membersFromJson(row.people), conv: read, messageId: Number(row.message_id) };
+}
+
+/** Merged column sets for one row each: a deferred statement must not update a row twice. */
+class RowSets<K> {
+  private readonly sets = new Map<K, Record<string, unknown>>();
+  set(key: K, cols: Record<string, unknown>): void {
+    this.sets.set(key, { ...(this.sets.get(key) ?? {}), ...cols });
+  }
+  get(key: K): Record<string, unknown> | undefined {
+    return this.sets.get(key);
+  }
+  entries() {
+    return this.sets.entries();
+  }
 }
 
 async function deliver(
@@ -110,22 +263,29 @@ async function deliver(
   input: SendInput,
   replyTo: number | null,
   intro: { id: number; via: MemberRecord } | null = null,
-): Promise<SendResult> {
+  handle: string | null = null,
+): Promise<SendResult | typeof HANDLE_MOVED> {
   const { tx, now, deps } = u;
   const policy = deps.policy;
-  if (recipientIn && recipientIn.id !== actor.member.id) await lockPair(tx, actor.member.id, recipientIn.id);
-  await lockMembers(tx, [actor.member.id]);
-  // Fresh rows under the locks: flags (restricted, bulk) and settings may have changed meanwhile.
-  const sender = (await memberById(tx, actor.member.id))!;
-  const recipient = recipientIn ? await memberById(tx, recipientIn.id) : null;
+  const senderId = actor.member.id;
+  const rid = recipientIn?.id ?? null;
+  // Round trip 1: the locks. Round trip 2: every row the send needs, read under them.
+  await lockForSend(tx, senderId, rid);
+  const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo }, now);
+  const sender = read.people.get(senderId)!;
+  const recipient = rid !== null ? (read.people.get(rid) ?? null) : null;
+  if (handle !== null && recipient && !sameHandle(recipient.handle, handle)) return HANDLE_MOVED;
   if (actor.author.id !== sender.id) {
-    const author = await memberById(tx, actor.author.id);
+    const author = read.people.get(actor.author.id);
     if (!author || author.restricted) throw refusal(deny('sender_restricted'), u.now);
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
   // Introduction paths only matter to explain a denial (they are unlocks): decided without them
   // first, and gathered only when the send is refused.
-  const { facts } = await gatherFacts(deps, tx, sender, recipient, now);
+  const { facts } =
+    recipient && recipient.id !== sender.id
+      ? await factsFromRows(deps, tx, sender, recipient, read.row, { row: read.row, conversation: pairConversation(read.conv, sender.id) }, now)
+      : factsWithoutPair(deps, sender, recipient, read.row, now);
   const subject = input.subject ?? null;
   const decide = (f: typeof facts) =>
     intro
@@ -148,9 +308,10 @@ async function deliver(
 
   // The live conversation of the pair (a block ends a thread for good): new, restarted (the sender
   // had ignored or deleted a request from the recipient: for the sender it no longer exists), or
-  // continued, with its state as DOMAIN.md 5.1 says.
+  // continued, with its state as DOMAIN.md 5.1 says. Its writes are deferred (round trip 3), merged
+  // into one update per row.
   const rel = facts.relationship;
-  let conv = await liveConversation(tx, sender.id, rcpt.id);
+  let conv = read.conv.conv ?? undefined;
   if (replyTo !== null && conv?.id !== replyTo) throw new AppError(404, 'not_found', 'no such conversation');
   const state: ConvRow['state'] = delivery === 'request' ? 'request' : 'open';
   // Request filters (DOMAIN.md 9): where a request arrives, the policy names its folder (`filtered`
@@ -169,9 +330,20 @@ async function deliver(
           policy,
         )
       : 'inbox';
+  const convSet: Record<string, unknown> = {};
+  const sideSets = new RowSets<number>();
+  let sides = read.conv.sides;
   let startedNow = false;
   /** the thread begins again as this sender's (an introduction, or the other side writing into a thread not accepted) */
   let restarted = false;
+  const restart = (set: { state: ConvRow['state']; channel: ConvRow['channel']; createdAt?: Date }) => {
+    // The thread as the sender writes into it now: theirs, on `set.channel`, not accepted, no
+    // follow-ups yet; the recipient's side moves to the folder the delivery names.
+    const next = { starterId: sender.id, recipientId: rcpt.id, followUps: 0, accepted: false, ...set };
+    Object.assign(convSet, next);
+    sideSets.set(rcpt.id, { folder: recipientFolder, ignored: false, hidden: false });
+    return { ...conv!, ...next };
+  };
   if (!conv) {
     // The pair's live slot (conversation_live_pairs) decides a race between two first messages.
     if (await claimConversationPair(tx, sender.id, rcpt.id)) {
@@ -180,100 +352,107 @@ async function deliver(
         .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
         .returning();
       await setConversationPair(tx, sender.id, rcpt.id, conv.id);
-    } else conv = await liveConversation(tx, sender.id, rcpt.id);
-    conv = conv!;
-    await tx
+    } else conv = (await readConversation(tx, (await liveConversationId(tx, sender.id, rcpt.id))!, sender.id, rcpt.id)).conv!;
+    const inserted = await tx
       .insert(conversationMembers)
       .values([
         { conversationId: conv.id, memberId: sender.id, folder: 'inbox', lastActivityAt: now },
         { conversationId: conv.id, memberId: rcpt.id, folder: recipientFolder, lastActivityAt: now },
       ])
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning();
+    sides = new Map(inserted.map((x) => [x.memberId, x]));
     startedNow = true;
   } else if (rel.conversation === null) {
-    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel, createdAt: now }, recipientFolder);
-    await tx
-      .update(conversationMembers)
-      .set({ folder: 'inbox', ignored: false, hidden: false })
-      .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
+    conv = restart({ state, channel, createdAt: now });
+    sideSets.set(sender.id, { folder: 'inbox', ignored: false, hidden: false });
     startedNow = true;
   } else if (intro && delivery === 'request') {
     // An introduction is a new request from the asker in the pair's thread (not a follow-up). The
     // asker may have had the thread in their requests (a request from the target they had not
     // answered): their own request now waits in their inbox (model finding 4).
-    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+    conv = restart({ state, channel });
     restarted = true;
-    await tx
-      .update(conversationMembers)
-      .set({ folder: 'inbox' })
-      .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
+    sideSets.set(sender.id, { folder: 'inbox' });
   } else if (channel === 'direct' || intro) {
     // Connected, accepted, or this reply lets the other side in (isReply: DOMAIN.md 5.1).
     const accepts = replyAccepts(facts);
     if (conv.state === 'request' || accepts) {
-      await tx
-        .update(conversations)
-        .set({ state: 'open', ...(accepts ? { accepted: true } : {}) })
-        .where(eq(conversations.id, conv.id));
-      if (conv.state === 'request') await tx.update(conversationMembers).set({ folder: 'inbox' }).where(eq(conversationMembers.conversationId, conv.id));
+      Object.assign(convSet, { state: 'open', ...(accepts ? { accepted: true } : {}) });
+      if (conv.state === 'request') for (const id of [sender.id, rcpt.id]) sideSets.set(id, { folder: 'inbox' });
       conv = { ...conv, state: 'open', accepted: conv.accepted || accepts };
     }
   } else if (conv.starterId !== sender.id) {
     // The other side writes into a thread that is not accepted (after a removed connection): it is
     // theirs now, on the channel that applies.
-    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+    conv = restart({ state, channel });
     restarted = true;
   } else if (conv.state === 'request' && delivery === 'request') {
-    await tx
-      .update(conversations)
-      .set({ followUps: sql`${conversations.followUps} + 1`, channel })
-      .where(eq(conversations.id, conv.id));
+    Object.assign(convSet, { followUps: conv.followUps + 1, channel });
     conv = { ...conv, followUps: conv.followUps + 1, channel };
   } else {
     // Not accepted: the message takes the channel that applies now; a request sends the thread back
     // to the recipient's requests, an inbox channel brings it to their inbox.
-    conv = await restartThread(u, conv, sender.id, rcpt.id, { state, channel }, recipientFolder);
+    conv = restart({ state, channel });
   }
 
   const toNonConnection = rel.degree !== 1;
   const hash = bodyHash(input.body);
-  const [msg] = await tx
-    .insert(messages)
-    .values({
-      conversationId: conv.id,
-      senderId: sender.id,
-      authorId: actor.author.id !== sender.id ? actor.author.id : null,
-      body: input.body,
-      subject,
-      channel,
-      bodyHash: hash,
-      toNonConnection,
-      recipientId: rcpt.id,
-      introductionId: intro?.id ?? null,
-      createdAt: now,
-    })
-    .returning();
-  const message = msg;
-  if (atts.length) await tx.insert(messageAttachments).values(atts.map((a) => ({ messageId: message.id, attachmentId: a.id })));
-  await tx.update(conversations).set({ lastMessageAt: now, lastMessageId: message.id }).where(eq(conversations.id, conv.id));
+  const message: MessageRow = {
+    id: read.messageId,
+    conversationId: conv.id,
+    senderId: sender.id,
+    authorId: actor.author.id !== sender.id ? actor.author.id : null,
+    body: input.body,
+    subject,
+    channel,
+    bodyHash: hash,
+    toNonConnection,
+    recipientId: rcpt.id,
+    introductionId: intro?.id ?? null,
+    createdAt: now,
+  };
+  // The message's id was drawn with the rows (round trip 2): its row, the conversation's and both
+  // sides' go out with the outbox row, in the last statement.
+  u.later(sql`insert into ${messages} (id, conversation_id, sender_id, author_id, body, subject, channel, body_hash, to_non_connection, recipient_id, introduction_id, created_at)
+    overriding system value values (${message.id}, ${message.conversationId}, ${message.senderId}, ${message.authorId}, ${message.body}, ${message.subject},
+      ${message.channel}, ${message.bodyHash}, ${message.toNonConnection}, ${message.recipientId}, ${message.introductionId}, ${now})`);
+  if (atts.length) u.later(tx.insert(messageAttachments).values(atts.map((a) => ({ messageId: message.id, attachmentId: a.id }))));
+  u.later(
+    tx
+      .update(conversations)
+      .set({ ...convSet, lastMessageAt: now, lastMessageId: message.id })
+      .where(eq(conversations.id, conv.id)),
+  );
   conv = { ...conv, lastMessageAt: now, lastMessageId: message.id };
-  await tx
-    .update(conversationMembers)
-    .set({ lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: 0, lastReadMessageId: message.id })
-    .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, sender.id)));
-  const [theirs] = await tx
-    .update(conversationMembers)
-    .set({ lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` })
-    .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, rcpt.id), eq(conversationMembers.ignored, false)))
-    .returning({ memberId: conversationMembers.memberId, folder: conversationMembers.folder });
-  const recipientSees = theirs !== undefined;
+  sideSets.set(sender.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: 0, lastReadMessageId: message.id });
+  // The recipient's side counts the message unless they ignored the thread (and nothing above lets it in again).
+  const theirsBefore = sides.get(rcpt.id);
+  const letsIn = sideSets.get(rcpt.id)?.ignored === false;
+  const recipientSees = theirsBefore !== undefined && (letsIn || !theirsBefore.ignored);
+  if (recipientSees) sideSets.set(rcpt.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` });
+  else sideSets.set(rcpt.id, {}); // an ignored side keeps its counts (a folder move above still applies)
+  for (const [memberId, set] of sideSets.entries()) {
+    if (Object.keys(set).length === 0) continue;
+    u.later(
+      tx
+        .update(conversationMembers)
+        .set(set)
+        .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, memberId))),
+    );
+  }
+  const theirFolder = (sideSets.get(rcpt.id)?.folder as MemberSide['folder'] | undefined) ?? theirsBefore?.folder ?? 'inbox';
 
   if (channel === 'inmail' && decision.cost) {
+    await u.flush(); // the spend names the message
     const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
     if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null) throw refusal(deny('no_inmail_credits'), now);
   }
-  if (!startedNow) await refundOnReply(tx, conv.id, sender.id, now, policy);
-  if (toNonConnection && !sender.bulkFlagged && !intro) await flagBulk(u, sender.id, hash);
+  if (!startedNow && read.conv.inmailFromOther) await refundOnReply(tx, conv.id, sender.id, now, policy);
+  if (toNonConnection && !sender.bulkFlagged && !intro) {
+    await u.flush(); // the count includes this message
+    await flagBulk(u, sender.id, hash);
+  }
 
   // The event reaches the recipient: the sender as the recipient may see them (the sender knows themself).
   const apiMessage = toApiMessage(message, memberFor(deps, rcpt.id, sender, now), atts.map(toApiAttachment));
@@ -287,22 +466,28 @@ async function deliver(
       conversationId: String(conv.id),
       from: memberFor(deps, rcpt.id, sender, now),
       message: apiMessage,
-      folder: theirs.folder,
+      folder: theirFolder,
     });
   }
   // Notifications (DOMAIN.md 9), in this transaction: an InMail, a message request (not one a filter
   // set aside, nor one the recipient ignored: the policy's notifies), a page's request for its admins.
   if (recipientSees && intro)
     // an introduction is not a cold request: its own kind, from the introducer (none when filtered)
-    await notify(u, { recipient: rcpt, kind: 'introduction.forwarded', actor: intro.via, conversationId: conv.id, requestFolder: theirs.folder });
+    await notify(u, { recipient: rcpt, kind: 'introduction.forwarded', actor: intro.via, conversationId: conv.id, requestFolder: theirFolder });
   else if (recipientSees && channel === 'inmail') await notify(u, { recipient: rcpt, kind: 'inmail.received', actor: sender, conversationId: conv.id });
-  else if (recipientSees && delivery === 'request' && rcpt.kind === 'page') await notifyPageAdmins(u, rcpt, sender, conv.id, theirs.folder);
+  else if (recipientSees && delivery === 'request' && rcpt.kind === 'page') await notifyPageAdmins(u, rcpt, sender, conv.id, theirFolder);
   else if (recipientSees && delivery === 'request')
-    await notify(u, { recipient: rcpt, kind: 'request.received', actor: sender, conversationId: conv.id, requestFolder: theirs.folder });
-  return {
-    message: { ...apiMessage, sender: memberFor(deps, sender.id, sender, now) },
-    conversation: await conversationView(deps, tx, sender.id, conv, now),
-  };
+    await notify(u, { recipient: rcpt, kind: 'request.received', actor: sender, conversationId: conv.id, requestFolder: theirFolder });
+  const mine = { ...(sides.get(sender.id) ?? { folder: 'inbox' as const, lastReadMessageId: null }), ...sideSets.get(sender.id), unread: 0 };
+  const ownMessage = { ...apiMessage, sender: memberFor(deps, sender.id, sender, now) };
+  // The sender's view of the thread, from what the send knows (an introduction's message carries
+  // its introducer, an attachment its stored order: those read it back after the writes).
+  let view: ApiConversation;
+  if (intro || atts.length) {
+    await u.flush();
+    view = await conversationView(deps, tx, sender.id, conv, now);
+  } else view = viewOf(deps, sender.id, conv, (id) => (id === sender.id ? mine : theirsBefore), read.people, ownMessage, now);
+  return { message: ownMessage, conversation: view };
 }
 
 /**
@@ -323,37 +508,4 @@ async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
     await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
     await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });
   }
-}
-
-/** The live (not ended) conversation of a pair, locked: found through the pair's lookup row, then by id. */
-async function liveConversation(tx: Tx, a: number, b: number) {
-  const id = await liveConversationId(tx, a, b);
-  if (id === undefined) return undefined;
-  const [conv] = await tx
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.id, id), isNull(conversations.endedAt)))
-    .for('no key update');
-  return conv;
-}
-
-/**
- * The thread as `starter` writes into it now: theirs, on `set.channel`, not accepted, no follow-ups
- * yet; the recipient's side moves to the folder the delivery names.
- */
-async function restartThread(
-  u: Uow,
-  conv: ConvRow,
-  starter: number,
-  recipient: number,
-  set: { state: ConvRow['state']; channel: string; createdAt?: Date },
-  recipientFolder: 'inbox' | 'requests' | 'filtered',
-): Promise<ConvRow> {
-  const next = { starterId: starter, recipientId: recipient, followUps: 0, accepted: false, ...set };
-  await u.tx.update(conversations).set(next).where(eq(conversations.id, conv.id));
-  await u.tx
-    .update(conversationMembers)
-    .set({ folder: recipientFolder, ignored: false, hidden: false })
-    .where(and(eq(conversationMembers.conversationId, conv.id), eq(conversationMembers.memberId, recipient)));
-  return { ...conv, ...next };
 }

@@ -2,9 +2,16 @@
  * One transaction per verb: the rows, the quota/ledger rows and the outbox event commit together;
  * the events are handed to the bus only after the commit. Serialization failures and deadlocks
  * (PostgreSQL 40001/40P01) are retried a few times.
+ *
+ * Round trips: the outbox rows a verb emits, and the writes it defers with `later`, are not sent one
+ * by one. They go to the database together, as one statement of data-modifying WITH clauses, when
+ * the verb calls `flush()` or when it returns (before the commit). A verb defers only writes that
+ * nothing later in it reads, and never two writes of the same row (the clauses of one statement all
+ * see the rows as they were before it: a second update of a row would be lost).
  */
+import { sql, type SQL } from 'drizzle-orm';
 import { events } from '../store/schema.js';
-import type { Tx } from '../store/db.js';
+import { selectRows, type Tx } from '../store/db.js';
 import { cacheOf } from './cache.js';
 import type { BusEvent, Deps } from './context.js';
 
@@ -13,8 +20,44 @@ export interface Uow {
   /** The request's "now" (one instant for the whole verb). */
   now: Date;
   deps: Deps;
-  /** Writes an outbox row in this transaction; it is published after commit. */
-  emit(type: string, memberIds: number[], payload: Record<string, unknown>): Promise<BusEvent>;
+  /** An outbox row in this transaction (written with the verb's deferred writes); published after commit. */
+  emit(type: string, memberIds: number[], payload: Record<string, unknown>): Promise<void>;
+  /** A write sent with the outbox rows, in the verb's last statement (see above for what may be deferred). */
+  later(write: { getSQL(): SQL }): void;
+  /** Sends the deferred writes and outbox rows now, as one statement (nothing when there are none). */
+  flush(): Promise<void>;
+}
+
+interface Pending {
+  writes: SQL[];
+  events: { type: string; memberIds: number[]; payload: Record<string, unknown> }[];
+}
+
+/** The deferred writes and outbox rows of a verb as one statement; answers the events with their ids. */
+async function flushPending(tx: Tx, p: Pending, now: Date): Promise<BusEvent[]> {
+  if (p.writes.length === 0 && p.events.length === 0) return [];
+  const clauses = [
+    ...p.writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`),
+    ...p.events.map(
+      (e, i) =>
+        sql`${sql.raw(`e${i}`)} as (${tx
+          .insert(events)
+          .values({ type: e.type, memberIds: e.memberIds, payload: e.payload, createdAt: now })
+          .returning({ id: events.id })
+          .getSQL()})`,
+    ),
+  ];
+  const ids = p.events.length
+    ? sql.join(
+        p.events.map((_, i) => sql.raw(`(select id from e${i}) as e${i}`)),
+        sql`, `,
+      )
+    : sql`1 as none`;
+  const [row] = await selectRows<Record<string, unknown>>(tx, sql`with ${sql.join(clauses, sql`, `)} select ${ids}`);
+  const written = p.events.map((e, i) => ({ id: Number(row[`e${i}`]), ...e, createdAt: now.toISOString() }));
+  p.writes = [];
+  p.events = [];
+  return written;
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -51,18 +94,25 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
     const written: BusEvent[] = [];
     try {
       const result = await deps.store.transaction(async (tx) => {
+        const pending: Pending = { writes: [], events: [] };
         const u: Uow = {
           tx: tx,
           now,
           deps,
-          async emit(type, memberIds, payload) {
-            const [row] = await tx.insert(events).values({ type, memberIds, payload, createdAt: now }).returning({ id: events.id });
-            const ev: BusEvent = { id: row.id, type, memberIds, payload, createdAt: now.toISOString() };
-            written.push(ev);
-            return ev;
+          emit(type, memberIds, payload) {
+            pending.events.push({ type, memberIds, payload });
+            return Promise.resolve();
+          },
+          later(write) {
+            pending.writes.push(write.getSQL());
+          },
+          async flush() {
+            written.push(...(await flushPending(tx, pending, now)));
           },
         };
-        return fn(u);
+        const out = await fn(u);
+        await u.flush();
+        return out;
       });
       if (written.length) {
         cacheOf(deps).onEvents(written);

@@ -31,6 +31,11 @@ export interface Store {
   readonly db: Db;
   /** Applies the migrations, then (on a database with the citus extension) the distribution plan. */
   migrate(): Promise<DistributionReport>;
+  /**
+   * Whether the tables are distributed (Citus), as migrate() found: a statement may then join tables
+   * of different co-location groups only through values known beforehand (docs/SCALING.md).
+   */
+  readonly distributed: boolean;
   /** Whether storage answers `select 1` within `timeoutMs` (default 1 s). */
   ping(timeoutMs?: number): Promise<boolean>;
   /**
@@ -138,6 +143,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   return {
     kind: 'pglite',
     db,
+    distributed: false,
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
       return { citus: false, applied: [] };
@@ -218,9 +224,13 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
   let observer: ((sql: string, params: unknown[]) => void) | null = null;
   const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
   const db = drizzlePg(pool, { schema, logger }) as unknown as Db;
+  let distributed = false;
   return Promise.resolve({
     kind: 'postgres',
     db,
+    get distributed() {
+      return distributed;
+    },
     async migrate() {
       const client = await pool.connect();
       try {
@@ -230,7 +240,9 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         try {
           await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS });
           // Citus: place the tables by the plan (src/store/distribution.ts); nothing otherwise.
-          return await applyDistribution(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
+          const report = await applyDistribution(async (text, params) => (await client.query<Record<string, unknown>>(text, params)).rows);
+          distributed = report.citus;
+          return report;
         } finally {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }

@@ -23,7 +23,7 @@ import { AppError, badRequest, notFound, Refusal } from '../../services/errors.j
 import { deny } from '../../policy/index.js';
 import { housekeeperFor } from '../../services/housekeeping.js';
 import { sendInConversation, sendToMember } from '../../services/messaging.js';
-import { lockMembers } from '../../services/members.js';
+import { cachedMemberByHandle, lockMembers } from '../../services/members.js';
 import { checkUploadLimits, fileExists, lockContent } from '../../services/uploads.js';
 import { attachments } from '../../store/schema.js';
 import { runWrite } from '../idempotency.js';
@@ -52,9 +52,11 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
 
   route(app, 'postMessages', async (req, reply) => {
     const caller = me(req);
+    // whom the handle names, from the read model (before the transaction: a miss reads on its own connection)
+    const known = await cachedMemberByHandle(deps, req.body.to);
     const out = await runWrite(deps, req, async (u) => ({
       status: 201,
-      body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body),
+      body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body, known),
     }));
     return send(reply, out);
   });

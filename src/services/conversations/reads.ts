@@ -136,24 +136,37 @@ export async function conversationViews(deps: Deps, db: Runner, viewerId: number
     : [];
   const shaped = await shapeMessages(deps, db, viewerId, lastRows, now, people);
   const lastById = new Map(shaped.map((m) => [Number(m.id), m]));
-  return convs.map((c) => {
-    const otherId = otherOf(c, viewerId);
-    const mine = side.get(`${c.id}:${viewerId}`);
-    const theirs = side.get(`${c.id}:${otherId}`);
-    const me = people.get(viewerId);
-    const other = people.get(otherId);
-    const receipts = me !== undefined && other !== undefined && showReadReceipts(me.settings, other.settings);
-    return {
-      id: String(c.id),
-      participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => memberFor(deps, viewerId, m, now)),
-      state: c.state,
-      accepted: c.accepted,
-      folder: mine?.folder ?? 'inbox',
-      unread: mine?.unread ?? 0,
-      lastMessage: c.lastMessageId !== null ? (lastById.get(c.lastMessageId) ?? null) : null,
-      readUpTo: receipts && theirs?.lastReadMessageId ? String(theirs.lastReadMessageId) : null,
-    };
-  });
+  return convs.map((c) =>
+    viewOf(deps, viewerId, c, (id) => side.get(`${c.id}:${id}`), people, c.lastMessageId !== null ? (lastById.get(c.lastMessageId) ?? null) : null, now),
+  );
+}
+
+/** A conversation as `viewerId` sees it, from its row, its sides, its two members and its last message as shaped for the viewer. */
+export function viewOf(
+  deps: Deps,
+  viewerId: number,
+  c: ConvRow,
+  sideOf: (memberId: number) => Pick<MemberSide, 'folder' | 'unread' | 'lastReadMessageId'> | undefined,
+  people: Map<number, MemberRecord>,
+  lastMessage: ApiMessage | null,
+  now: Date,
+): ApiConversation {
+  const otherId = otherOf(c, viewerId);
+  const mine = sideOf(viewerId);
+  const theirs = sideOf(otherId);
+  const me = people.get(viewerId);
+  const other = people.get(otherId);
+  const receipts = me !== undefined && other !== undefined && showReadReceipts(me.settings, other.settings);
+  return {
+    id: String(c.id),
+    participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => memberFor(deps, viewerId, m, now)),
+    state: c.state,
+    accepted: c.accepted,
+    folder: mine?.folder ?? 'inbox',
+    unread: mine?.unread ?? 0,
+    lastMessage,
+    readUpTo: receipts && theirs?.lastReadMessageId ? String(theirs.lastReadMessageId) : null,
+  };
 }
 
 export async function conversationView(deps: Deps, db: Runner, viewerId: number, conv: ConvRow, now: Date): Promise<ApiConversation> {

@@ -1,0 +1,108 @@
+/**
+ * Issue 17: a send in at most three round trips inside its transaction (the locks; every row it
+ * decides from; the writes with the outbox row), introductions read only for a denial; and the one
+ * statement that reads a send's members answers what the members' own loader answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { selectRows } from '../../src/store/db.js';
+import { memberById, membersFromJson, membersJsonColumn } from '../../src/services/members.js';
+import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { connect } from '../helpers/messaging.js';
+
+let h: Harness;
+let statements: string[] = [];
+beforeAll(async () => {
+  h = await harness();
+  h.inst.store.observe((q) => {
+    // (the realtime catch-up polls the outbox every 2 s on PostgreSQL, whatever the requests)
+    if (!/^select .* from "events" where "events"\."id" > \$1 order by/.test(q)) statements.push(q);
+  });
+}, 60_000);
+afterAll(async () => {
+  h.inst.store.observe(null);
+  await h?.close();
+});
+
+/**
+ * The statements inside the one transaction a request ran: after BEGIN on PostgreSQL (PGlite opens
+ * its transactions without a statement through the data layer: there, from the send's first
+ * statement, its locks), up to COMMIT.
+ */
+function insideTransaction(all: string[]): string[] {
+  const begin = all.indexOf('begin');
+  const from = begin >= 0 ? begin + 1 : all.findIndex((q) => /pg_advisory_xact_lock/.test(q));
+  expect(from, all.join('\n')).toBeGreaterThan(0);
+  expect(all.filter((q) => q === 'begin').length).toBeLessThanOrEqual(1);
+  return all.slice(from).filter((q) => q !== 'commit');
+}
+
+const post = (token: string, to: string, body: string) => h.call('POST', '/v1/messages', { token, body: { to, body } });
+
+describe(`a send's round trips (${storageKind})`, () => {
+  it('a message into a conversation the pair already has: three statements inside the transaction', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    expect((await post(a.token, b.handle, 'one')).status).toBe(201);
+    expect((await post(b.token, a.handle, 'two')).status).toBe(201);
+    statements = [];
+    const third = await post(a.token, b.handle, 'three');
+    expect(third.status).toBe(201);
+    const inside = insideTransaction(statements);
+    expect(inside, inside.join('\n---\n')).toHaveLength(3);
+    expect(inside[0]).toMatch(/pg_advisory_xact_lock/);
+    expect(inside[2]).toMatch(/^with w0 as \(insert into "messages"/);
+    // and what it answered is what the conversation reads back
+    const conv = await h.call('GET', `/v1/conversations/${third.body.conversation.id}`, { token: a.token });
+    expect(third.body.conversation).toEqual(conv.body);
+    const msgs = await h.call('GET', `/v1/conversations/${third.body.conversation.id}/messages`, { token: a.token });
+    expect(msgs.body.items.find((m: { id: string }) => m.id === third.body.message.id)).toEqual(third.body.message);
+  });
+
+  it('a handle the read model knows is not looked up again; a first message costs its conversation', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    expect((await h.call('GET', `/v1/members/${b.handle}`, { token: a.token })).status).toBe(200);
+    statements = [];
+    expect((await post(a.token, b.handle, 'hello')).status).toBe(201);
+    const before = statements.slice(
+      0,
+      statements.findIndex((q) => q === 'begin' || /pg_advisory_xact_lock/.test(q)),
+    );
+    expect(
+      before.some((q) => /member_handles/.test(q)),
+      before.join('\n'),
+    ).toBe(false);
+    // new thread: the pair's slot, the row, its id on the slot, the two sides (DOMAIN.md 5.1)
+    expect(insideTransaction(statements).length).toBeLessThanOrEqual(7);
+  });
+
+  it('a refused send stops after its reads: nothing written, introductions read only then', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    const c = await signUp(h);
+    await connect(h, a, b);
+    await connect(h, b, c); // a and c: 2nd degree, with b an introduction path
+    statements = [];
+    const r = await post(a.token, c.handle, 'hi');
+    expect(r.status).toBe(403);
+    expect(
+      r.body.error.unlock.some((u: { kind: string }) => u.kind === 'introduction'),
+      r.text,
+    ).toBe(true);
+    const inside = insideTransaction(statements);
+    expect(inside.some((q) => /^with w0|^insert|^update/.test(q))).toBe(false);
+  });
+
+  it("the send's member statement answers what memberById answers", async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    expect((await h.call('PATCH', '/v1/me/settings', { token: b.token, body: { openProfile: true, requestFilters: { newAccounts: true } } })).status).toBe(200);
+    const ids = [Number(a.member.id), Number(b.member.id)];
+    const [row] = await selectRows<Record<string, unknown>>(h.inst.store.db, sql`select ${membersJsonColumn(ids)} as people`);
+    const got = membersFromJson(row.people);
+    for (const id of ids) expect(got.get(id)).toEqual(await memberById(h.inst.store.db, id));
+  });
+});
