@@ -127,15 +127,15 @@ export async function startChild(script: string, env: Record<string, string>, no
 }
 
 /** CPU seconds and RSS of a process, from /proc (Linux). */
-export function procStats(pid: number): { cpuSeconds: number; rssMiB: number } {
+export function procStats(pid: number): { cpuSeconds: number; systemSeconds: number; rssMiB: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const ticks = Number(stat[11]) + Number(stat[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { cpuSeconds: ticks / 100, rssMiB: rss / 1024 };
+    return { cpuSeconds: ticks / 100, systemSeconds: Number(stat[12]) / 100, rssMiB: rss / 1024 };
   } catch {
-    return { cpuSeconds: NaN, rssMiB: NaN };
+    return { cpuSeconds: NaN, systemSeconds: NaN, rssMiB: NaN };
   }
 }
 

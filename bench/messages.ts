@@ -17,7 +17,7 @@ import { machine, pct, procStats, ratio, ROOT, scratchDb, startChild, topCosts, 
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
-const CONNECTIONS = 16;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const POOL = 10;
 const log = (...a: unknown[]) => console.log(`[bench:messages ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -120,12 +120,14 @@ async function measure(storage: Measured['storage'], policyFile: string, cleanup
     const senders = await pairs(server.url);
     await sends(server.url, senders, 3);
     log(`${storage}: sends for ${SECONDS} s…`);
-    const before = procStats(server.pid).cpuSeconds;
+    const before = procStats(server.pid);
     const ours = await sends(server.url, senders, SECONDS);
-    const cpu = procStats(server.pid).cpuSeconds - before;
+    const after = procStats(server.pid);
+    const cpu = after.cpuSeconds - before.cpuSeconds;
+    const system = after.systemSeconds - before.systemSeconds;
     const cpuMsPerSend = (1000 * cpu) / Math.max(ours.requests.total, 1);
     log(
-      `${storage}: ${ours.requests.average} req/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms non-2xx ${ours.non2xx}; server CPU ${cpuMsPerSend.toFixed(2)} ms a send`,
+      `${storage}: ${ours.requests.average} req/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms non-2xx ${ours.non2xx}; server CPU ${cpuMsPerSend.toFixed(2)} ms a send (${((100 * system) / Math.max(cpu, 0.01)).toFixed(0)}% of it in the kernel)`,
     );
     await server.stop();
     server = undefined;
@@ -142,7 +144,7 @@ async function measure(storage: Measured['storage'], policyFile: string, cleanup
       costs = topCosts(profDir, 25);
       log(`${storage}: top self time:\n  ${costs.join('\n  ')}`);
       costs = costs.slice(0, 10);
-      rmSync(profDir, { recursive: true, force: true });
+      if (!process.env.BENCH_KEEP_PROF) rmSync(profDir, { recursive: true, force: true });
     }
     return {
       storage,

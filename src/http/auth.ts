@@ -29,6 +29,8 @@ declare module 'fastify' {
     auth?: AuthMode;
     /** a deactivated member may use this route (read settings, reactivate, close, sign out) */
     allowInactive?: boolean;
+    /** the route's write checks the session in its own transaction: the read model's copy of it may let the request in */
+    sessionCheckedInWrite?: boolean;
   }
 }
 
@@ -129,7 +131,9 @@ export async function authentication(app: FastifyInstance, ctx: { config: Config
     }
     if (mode === 'member' || mode === 'optional') {
       const token = cred?.token;
-      const auth = token ? await authenticateSession(deps, token, req.method === 'GET') : null;
+      // Writes read the session from the table, unless their transaction checks it (sessionCheckedInWrite).
+      const cached = req.method === 'GET' || req.routeOptions.config?.sessionCheckedInWrite === true;
+      const auth = token ? await authenticateSession(deps, token, cached) : null;
       if (!auth) {
         if (mode === 'member') throw unauthenticated();
         return;

@@ -29,13 +29,23 @@ export function schemaOf(id: OperationId): Record<string, unknown> {
   return s;
 }
 
-/** Registers `handler` for operation `id`; `extra` adds Fastify route options (hooks). */
-export function route<K extends OperationId>(app: TypedApp, id: K, handler: RouteHandler<K>, extra: Pick<RouteShorthandOptions, 'preHandler'> = {}): void {
+/**
+ * Registers `handler` for operation `id`; `extra` adds Fastify route options (hooks), and
+ * `sessionCheckedInWrite` lets the read model's copy of the session in (src/http/auth.ts): only for
+ * a route whose write checks the session itself in its transaction.
+ */
+export function route<K extends OperationId>(
+  app: TypedApp,
+  id: K,
+  handler: RouteHandler<K>,
+  extra: Pick<RouteShorthandOptions, 'preHandler'> & { sessionCheckedInWrite?: boolean } = {},
+): void {
   const r: RouteSpec = routes[id];
+  const { sessionCheckedInWrite, ...options } = extra;
   app.route({
     method: r.method,
     url: r.path,
-    config: r.allowInactive ? { auth: r.auth, allowInactive: true } : { auth: r.auth },
+    config: { auth: r.auth, ...(r.allowInactive ? { allowInactive: true } : {}), ...(sessionCheckedInWrite ? { sessionCheckedInWrite: true } : {}) },
     schema: schemaOf(id),
     handler: handler as never,
     // A body the contract marks optional (`{ note? }` as a whole) may be left out: it reads as `{}`.
@@ -47,6 +57,6 @@ export function route<K extends OperationId>(app: TypedApp, id: K, handler: Rout
           },
         }
       : {}),
-    ...extra,
+    ...options,
   });
 }

@@ -146,29 +146,61 @@ export function membersNamed(ev: Pick<BusEvent, 'memberIds' | 'payload'>): numbe
 }
 
 /**
+ * Event types that change no member record (profile fields, settings, tier, status, restricted or
+ * bulk flags: those come with member.*, settings.updated, page.created): they end the rosters and
+ * counters of the members they name, not their records. A type not listed ends both.
+ */
+export const ROWS_ONLY: ReadonlySet<string> = new Set([
+  'message.created',
+  'conversation.request',
+  'conversation.accepted',
+  'conversation.ignored',
+  'read',
+  'notification.created',
+  'invitation.received',
+  'invitation.accepted',
+  'invitation.withdrawn',
+  'invitation.ignored',
+  'invitation.expired',
+  'connection.added',
+  'connection.removed',
+  'follow.added',
+  'follow.removed',
+  'block.added',
+  'block.removed',
+  'group.joined',
+  'group.left',
+  'introduction.asked',
+  'introduction.forwarded',
+]);
+
+/**
  * Per-member generations: an entry read at generation `stamp` about member `id` is current while
  * nothing made `id` stale since. Bounded: past `max` members remembered, all are forgotten at once
  * and every earlier read counts as stale (the floor).
  */
 class Generations {
-  private gen = 0;
   private touched = new Map<number, number>();
   private floor = 0;
-  constructor(private readonly max: number) {}
+  /** `clock`: the counter stamps are taken from, shared by the generations a read may be checked against. */
+  constructor(
+    private readonly max: number,
+    private readonly clock: { gen: number } = { gen: 0 },
+  ) {}
   /** Take it before the read's statements run. */
   stamp(): number {
-    return this.gen;
+    return this.clock.gen;
   }
   unchanged(stamp: number, id: number): boolean {
     return stamp >= this.floor && stamp >= (this.touched.get(id) ?? 0);
   }
   bump(id: number): void {
-    this.touched.set(id, ++this.gen);
+    this.touched.set(id, ++this.clock.gen);
     if (this.touched.size > this.max) this.bumpAll();
   }
   bumpAll(): void {
     this.touched.clear();
-    this.floor = ++this.gen;
+    this.floor = ++this.clock.gen;
   }
   get size(): number {
     return this.touched.size;
@@ -194,8 +226,14 @@ export class MemberCache {
   private rosters: Lru<number, Entry<RosterEntry>>;
   private quotas: Lru<number, Entry<QuotaRows>>;
 
-  /** What each member's cached rows were read at (member, roster, counters). */
+  /** What each member's cached rows were read at (roster, counters): every event naming them ends them. */
   private gens: Generations;
+  /**
+   * The same for member records (profile, settings, tier, status, flags), on the same clock: ended
+   * only by events that may change a record (all but ROWS_ONLY), so a member who keeps messaging
+   * stays cached.
+   */
+  private recordGens: Generations;
   /** The same for each member's sessions: ended by a revocation or a change of status only. */
   private sessionGens: Generations;
   /** Bumped when a handle may newly name someone (member or page created). */
@@ -211,7 +249,9 @@ export class MemberCache {
     this.sessions = new Lru(n);
     this.rosters = new Lru(Math.max(1, Math.ceil(n / 10)));
     this.quotas = new Lru(n);
-    this.gens = new Generations(n);
+    const clock = { gen: 0 };
+    this.gens = new Generations(n, clock);
+    this.recordGens = new Generations(n, clock);
     this.sessionGens = new Generations(n);
   }
 
@@ -230,10 +270,14 @@ export class MemberCache {
     return true;
   }
 
+  private liveRecord(e: Entry<MemberRecord> | undefined, id: number): e is Entry<MemberRecord> {
+    return e !== undefined && this.young(e) && this.recordGens.unchanged(e.stamp, id);
+  }
+
   member(id: number): MemberRecord | undefined {
     this.trace?.('member');
     const e = this.byId.get(id);
-    return this.live(e, id) ? e.value : undefined;
+    return this.liveRecord(e, id) ? e.value : undefined;
   }
 
   /**
@@ -248,7 +292,7 @@ export class MemberCache {
     const id = this.byHandle.get(key);
     if (id === undefined) return undefined;
     const m = this.byId.get(id);
-    return this.live(m, id) && m.value.handle.toLowerCase() === key ? m.value : undefined;
+    return this.liveRecord(m, id) && m.value.handle.toLowerCase() === key ? m.value : undefined;
   }
 
   /** Caches what a handle names: a member, or nobody (`stamp` taken before the read). */
@@ -266,7 +310,7 @@ export class MemberCache {
   }
 
   put(m: MemberRecord, stamp: number): void {
-    if (!this.gens.unchanged(stamp, m.id)) return;
+    if (!this.recordGens.unchanged(stamp, m.id)) return;
     const at = Date.now();
     this.absent.delete(m.handle.toLowerCase());
     this.byId.set(m.id, { value: m, at, stamp });
@@ -330,6 +374,7 @@ export class MemberCache {
     this.rosters.clear();
     this.quotas.clear();
     this.gens.bumpAll();
+    this.recordGens.bumpAll();
     this.sessionGens.bumpAll();
     this.createdGen++;
   }
@@ -341,10 +386,16 @@ export class MemberCache {
 
   /** Everything cached about a member (and every pair with them) is stale from now on. */
   invalidate(id: number): void {
-    this.gens.bump(id);
+    this.invalidateRows(id);
+    this.recordGens.bump(id);
     const e = this.byId.peek(id);
     if (e) this.byHandle.delete(e.value.handle.toLowerCase());
     this.byId.delete(id);
+  }
+
+  /** A member's pair rows and counters are stale from now on (their record stays). */
+  invalidateRows(id: number): void {
+    this.gens.bump(id);
     this.quotas.delete(id);
     this.rosters.delete(id);
   }
@@ -352,7 +403,10 @@ export class MemberCache {
   /** Applies committed events (this instance's, the bus's, the catch-up's): invalidates every member they name. */
   onEvents(events: Pick<BusEvent, 'memberIds' | 'payload' | 'type'>[]): void {
     for (const ev of events) {
-      for (const id of membersNamed(ev)) this.invalidate(id);
+      const keepsRecords = ROWS_ONLY.has(ev.type);
+      for (const id of membersNamed(ev))
+        if (keepsRecords) this.invalidateRows(id);
+        else this.invalidate(id);
       if (ev.type === 'member.status' || ev.type === 'sessions.revoked') for (const id of ev.memberIds) this.dropSessionsOf(id);
       // a new member or page may take a handle cached as naming nobody
       if (ev.type === 'member.created' || ev.type === 'page.created') {

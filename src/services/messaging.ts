@@ -43,7 +43,7 @@ import {
   type MemberSide,
   type MessageRow,
 } from './conversations/index.js';
-import { AppError, badRequest, Refusal } from './errors.js';
+import { AppError, badRequest, Refusal, unauthenticated } from './errors.js';
 import { refusal } from './decisions.js';
 import { factsFromRows, factsWithoutPair, quotaColumns, relationshipColumns, withIntroductions } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
@@ -80,16 +80,23 @@ function validateInput(input: SendInput) {
  * (cachedMemberByHandle, before the transaction), used only to know which pair to lock: the send
  * reads the member again under its locks, and reads the handle itself when it no longer names them.
  */
-export async function sendToMember(u: Uow, actor: Actor, toHandle: string, input: SendInput, known?: MemberRecord | null): Promise<SendResult> {
+export async function sendToMember(
+  u: Uow,
+  actor: Actor,
+  toHandle: string,
+  input: SendInput,
+  opts: { known?: MemberRecord | null; session?: string } = {},
+): Promise<SendResult> {
   validateInput(input);
+  const { known, session } = opts;
   // A hidden recipient goes the unknown handle's way from here (same statements, same time);
   // a block committing meanwhile is still caught under the pair lock in deliver.
   const named = known !== undefined ? known : await memberByHandle(u.tx, toHandle);
   const recipient = unlessHidden(u.deps, actor.member.id, named);
-  const sent = await deliver(u, actor, recipient, input, null, null, known !== undefined ? toHandle : null);
+  const sent = await deliver(u, actor, recipient, input, { handle: known !== undefined ? toHandle : null, session });
   if (sent !== HANDLE_MOVED) return sent;
   const now = unlessHidden(u.deps, actor.member.id, await memberByHandle(u.tx, toHandle));
-  return (await deliver(u, actor, now, input, null)) as SendResult;
+  return (await deliver(u, actor, now, input, { session })) as SendResult;
 }
 
 /** deliver's answer when the member it was given no longer has the handle the request named. */
@@ -101,7 +108,7 @@ export async function sendInConversation(u: Uow, actor: Actor, conversationId: n
   validateInput(input);
   const { conv } = await conversationFor(u.tx, conversationId, actor.member.id);
   const recipient = await memberById(u.tx, otherOf(conv, actor.member.id));
-  return (await deliver(u, actor, recipient, input, conv.id)) as SendResult;
+  return (await deliver(u, actor, recipient, input, { replyTo: conv.id })) as SendResult;
 }
 
 /**
@@ -116,7 +123,7 @@ export async function deliverIntroduction(
   introductionId: number,
   via: MemberRecord,
 ): Promise<SendResult> {
-  return (await deliver(u, { member: asker, author: asker }, target, { body }, null, { id: introductionId, via })) as SendResult;
+  return (await deliver(u, { member: asker, author: asker }, target, { body }, { intro: { id: introductionId, via } })) as SendResult;
 }
 
 /** The pair's lock, then the sender's row (one round trip; in that order, as every verb on a pair takes them). */
@@ -216,8 +223,15 @@ async function readConversation(tx: Tx, id: number, senderId: number, recipientI
  * live conversation (locked) with both sides, and the new message's id. On Citus the conversation
  * is found by its lookup row first (one more round trip).
  */
-async function readForSend(deps: Deps, tx: Tx, ids: { sender: number; recipient: number | null; author: number; replyTo: number | null }, now: Date) {
+async function readForSend(
+  deps: Deps,
+  tx: Tx,
+  ids: { sender: number; recipient: number | null; author: number; replyTo: number | null; session?: string },
+  now: Date,
+) {
   const { sender: s, recipient: r, author: a, replyTo } = ids;
+  // the caller's session, when the request was let in by the read model's copy of it
+  const session = ids.session !== undefined ? sql`, exists(select 1 from sessions where member_id = ${a} and id = ${ids.session}) as session_live` : sql``;
   const pair = r !== null && r !== s;
   let conv: SQL = sql``;
   let cols: SQL = sql``;
@@ -230,7 +244,7 @@ async function readForSend(deps: Deps, tx: Tx, ids: { sender: number; recipient:
   const [row] = await selectRows<Record<string, unknown>>(
     tx,
     sql`${conv}select ${membersJsonColumn([s, a, ...(r !== null ? [r] : [])])} as people, ${quotaColumns(s, now)}
-      ${pair ? sql`, ${relationshipColumns(deps, s, r, now)}` : sql``}${cols},
+      ${pair ? sql`, ${relationshipColumns(deps, s, r, now)}` : sql``}${cols}${session},
       nextval(pg_get_serial_sequence('messages', 'id')) as message_id`,
   );
   let read: ConvRead = { conv: null, sides: new Map(), inmailFromOther: false };
@@ -256,22 +270,36 @@ class RowSets<K> {
   }
 }
 
+/**
+ * How a send came: `replyTo` the conversation it was written into, `intro` the introduction it
+ * forwards, `handle` the handle the request named (the recipient must still have it), `session`
+ * the caller's session as the read model knew it (the send checks it under its locks).
+ */
+interface DeliverOptions {
+  replyTo?: number | null;
+  intro?: { id: number; via: MemberRecord } | null;
+  handle?: string | null;
+  session?: string;
+}
+
 async function deliver(
   u: Uow,
   actor: Actor,
   recipientIn: MemberRecord | null,
   input: SendInput,
-  replyTo: number | null,
-  intro: { id: number; via: MemberRecord } | null = null,
-  handle: string | null = null,
+  opts: DeliverOptions = {},
 ): Promise<SendResult | typeof HANDLE_MOVED> {
+  const replyTo = opts.replyTo ?? null;
+  const intro = opts.intro ?? null;
+  const handle = opts.handle ?? null;
   const { tx, now, deps } = u;
   const policy = deps.policy;
   const senderId = actor.member.id;
   const rid = recipientIn?.id ?? null;
   // Round trip 1: the locks. Round trip 2: every row the send needs, read under them.
   await lockForSend(tx, senderId, rid);
-  const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo }, now);
+  const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo, session: opts.session }, now);
+  if (read.row.session_live === false) throw unauthenticated();
   const sender = read.people.get(senderId)!;
   const recipient = rid !== null ? (read.people.get(rid) ?? null) : null;
   if (handle !== null && recipient && !sameHandle(recipient.handle, handle)) return HANDLE_MOVED;

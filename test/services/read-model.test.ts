@@ -41,6 +41,38 @@ describe('MemberCache (pure)', () => {
     expect(c.roster(3)).toBeUndefined();
   });
 
+  it('a message keeps the members it names cached (records), not their rosters; a profile edit ends the record', () => {
+    const c = new MemberCache();
+    c.put(member(1), c.stamp());
+    c.put(member(2), c.stamp());
+    c.putRoster(1, new Map(), c.stamp());
+    c.onEvents([{ type: 'message.created', memberIds: [1, 2], payload: { conversationId: '5' } }]);
+    expect(c.member(1)?.id).toBe(1);
+    expect(c.memberByHandle('m2')?.id).toBe(2);
+    expect(c.roster(1)).toBeUndefined();
+    for (const type of [
+      'member.profile',
+      'settings.updated',
+      'member.status',
+      'member.restricted',
+      'member.bulk_flagged',
+      'member.subscription',
+      'some.new.type',
+    ]) {
+      c.put(member(1), c.stamp());
+      expect(c.member(1)?.id, type).toBe(1);
+      c.onEvents([{ type, memberIds: [1], payload: { memberId: 1 } }]);
+      expect(c.member(1), type).toBeUndefined();
+    }
+    // a read that began before a message may still be kept as a record, not as a roster
+    const stamp = c.stamp();
+    c.onEvents([{ type: 'message.created', memberIds: [1], payload: {} }]);
+    c.put(member(1), stamp);
+    c.putRoster(1, new Map(), stamp);
+    expect(c.member(1)?.id).toBe(1);
+    expect(c.roster(1)).toBeUndefined();
+  });
+
   it('counters are used only from their read until they stop being right', () => {
     const c = new MemberCache();
     c.putQuota(1, { row: {}, readAt: 1000, validUntil: 5000 }, c.stamp());

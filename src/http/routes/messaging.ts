@@ -50,16 +50,22 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     limits: { fileSize: maxBytes + 1, files: 1, fields: 10, fieldSize: 1024, parts: 12, headerPairs: 100 },
   });
 
-  route(app, 'postMessages', async (req, reply) => {
-    const caller = me(req);
-    // whom the handle names, from the read model (before the transaction: a miss reads on its own connection)
-    const known = await cachedMemberByHandle(deps, req.body.to);
-    const out = await runWrite(deps, req, async (u) => ({
-      status: 201,
-      body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body, known),
-    }));
-    return send(reply, out);
-  });
+  // The session may come from the read model: the send checks it under its locks (messaging.ts).
+  route(
+    app,
+    'postMessages',
+    async (req, reply) => {
+      const caller = me(req);
+      // whom the handle names, from the read model (before the transaction: a miss reads on its own connection)
+      const known = await cachedMemberByHandle(deps, req.body.to);
+      const out = await runWrite(deps, req, async (u) => ({
+        status: 201,
+        body: await sendToMember(u, { member: caller, author: caller }, req.body.to, req.body, { known, session: req.sessionId }),
+      }));
+      return send(reply, out);
+    },
+    { sessionCheckedInWrite: true },
+  );
 
   route(app, 'getConversations', async (req) => {
     const actor = await actorFor(db(), me(req), req.query.as);
