@@ -7,7 +7,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelReport } from '../../src/contract/index.js';
-import { cacheOf } from '../../src/services/cache.js';
+import { cacheOf, MemberCache } from '../../src/services/cache.js';
+import type { MemberRecord } from '../../src/services/records.js';
 import { verifyReadModel, type VerifyReport } from '../../src/services/cache-verify.js';
 import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, idOf, type User } from '../helpers/messaging.js';
@@ -16,6 +17,37 @@ import { collect, exitOf, runCli } from '../helpers/process.js';
 const kinds = ['member', 'handle', 'session', 'roster', 'counters'] as const;
 const total = (r: VerifyReport, k: 'checked' | 'differing' | 'skipped') => kinds.reduce((n, kind) => n + r.kinds[kind][k], 0);
 const noWait = { settle: () => Promise.resolve() };
+
+describe('MemberCache.held and stillHeld (pure)', () => {
+  it('held lists the entries a read would be served from; stillHeld turns false once their member changes or the entry is replaced', () => {
+    const c = new MemberCache();
+    c.put({ id: 1, handle: 'one' } as unknown as MemberRecord, c.stamp());
+    c.putRoster(1, new Map(), c.stamp());
+    c.putQuota(1, { row: {}, readAt: 1000, validUntil: 5000 }, c.stamp());
+    c.putQuota(2, { row: {}, readAt: 1000, validUntil: 2000 }, c.stamp());
+    c.putSession('hash', { memberId: 1, sessionId: 's', lastUsedAt: 0 }, c.sessionStamp());
+    c.putHandle('nobody', null, c.stamp(), c.createdStamp());
+    const held = c.held(3000);
+    // member 2's counter row stopped being right at 2000: not served, not held
+    expect(held.map((h) => h.kind).sort()).toEqual(['counters', 'handle', 'member', 'roster', 'session']);
+    expect(held.every((h) => c.stillHeld(h))).toBe(true);
+    c.invalidate(1);
+    expect(held.filter((h) => c.stillHeld(h)).map((h) => h.kind)).toEqual(['handle', 'session']);
+    expect(
+      c
+        .held(3000)
+        .map((h) => h.kind)
+        .sort(),
+    ).toEqual(['handle', 'session']);
+    c.onEvents([{ type: 'sessions.revoked', memberIds: [1], payload: { memberId: 1 } }]);
+    c.onEvents([{ type: 'member.created', memberIds: [3], payload: { memberId: 3 } }]);
+    expect(held.filter((h) => c.stillHeld(h))).toEqual([]);
+    // a new read of the same key is another entry: the one checked is no longer the one served
+    c.put({ id: 1, handle: 'one' } as unknown as MemberRecord, c.stamp());
+    expect(c.stillHeld(held.find((h) => h.kind === 'member')!)).toBe(false);
+    expect(c.held(3000).map((h) => h.kind)).toEqual(['member']);
+  });
+});
 
 describe(`liaison verify on one instance (${storageKind})`, () => {
   let h: Harness;
@@ -147,5 +179,34 @@ describe(`liaison verify on one instance (${storageKind})`, () => {
     expect((await h.call('GET', `/v1/members/${c.handle}`, { token: a.token })).body.member.headline).toBe('Written behind its back');
     const again = await verifyReadModel(h.inst.deps, noWait);
     expect(again.differences.filter((x) => x.kind === 'member')).toEqual([]);
+  });
+});
+
+describe(`liaison verify and time (${storageKind})`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('an invitation that expired while cached is no difference (the read path drops it at use); entries out of use are not checked', async () => {
+    const [a, b] = [await signUp(h), await signUp(h)];
+    expect((await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } })).status).toBe(201);
+    expect((await h.call('GET', `/v1/members/${b.handle}`, { token: a.token })).body.primaryAction).toBe('pending');
+    expect((await h.call('GET', `/v1/members/${a.handle}`, { token: b.token })).body.primaryAction).toBe('accept');
+    const before = await verifyReadModel(h.inst.deps, noWait);
+    expect(before.differences).toEqual([]);
+    expect(before.kinds.roster.checked).toBe(2);
+    expect(before.kinds.counters.checked).toBe(2);
+    // past the invitation's expiry: the rosters still hold it, the tables' read no longer does
+    h.clock.set(new Date(h.clock.now().getTime() + (h.inst.deps.policy.invitationExpiryDays + 1) * 86_400_000));
+    const after = await verifyReadModel(h.inst.deps, noWait);
+    expect(after.differences).toEqual([]);
+    expect(after.kinds.roster.checked).toBe(2);
+    // counter rows past their month and sessions idle past a minute are not served: not checked
+    expect(after.kinds.counters.checked).toBe(0);
+    expect(after.kinds.session.checked).toBe(0);
   });
 });
