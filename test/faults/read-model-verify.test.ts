@@ -2,11 +2,12 @@
  * The read model under load across instances (issue 17): two real `liaison serve` processes on one
  * PostgreSQL database and one NATS server take a steady mixed load from several members (profile
  * views and message decisions, which fill each instance's read model, and invitations, accepts,
- * ignores, withdrawals, messages, profile and settings edits, blocks and unblocks, removed
- * connections, which change it) on whichever instance is up; one instance is killed with SIGKILL
- * mid-load and started again, the load going on. Once the load stops and the bus settles,
- * `liaison verify` must find no difference between either instance's read model and the tables,
- * having checked entries of every kind. Runs with DATABASE_URL and LIAISON_NATS_URL (the machine's
+ * ignores, reports, withdrawals, messages, accepted message requests, profile and settings edits,
+ * blocks and unblocks, removed connections, follows, which change it) on whichever instance is up; one instance is killed with SIGKILL
+ * mid-load and started again, the load going on. Then a last round of writes of every kind, each by
+ * members no later write names, right after both instances read what they touch. Once the bus
+ * settles, `liaison verify` must find no difference between either instance's read model and the
+ * tables, having checked entries of every kind. Runs with DATABASE_URL and LIAISON_NATS_URL (the machine's
  * services; .ci/run step faults).
  */
 import { randomBytes } from 'node:crypto';
@@ -90,6 +91,9 @@ describe.skipIf(!enabled)('liaison verify after a mixed load with an instance ki
     for (let i = 0; i < 8; i++) people.push(await signUp((i % 2 ? B : A).url, 'rw'));
     const readers: Who[] = [];
     for (let i = 0; i < 16; i++) readers.push(await signUp((i % 2 ? B : A).url, 'rr'));
+    // quiet members: left out of the load, for the last round of writes (below)
+    const q: Who[] = [];
+    for (let i = 0; i < 20; i++) q.push(await signUp((i % 2 ? B : A).url, 'rq'));
     const everyone = [...people, ...readers];
     // pairs connected to start from, so messages flow from the first second
     for (let i = 0; i < people.length; i += 2) await connectPair(A.url, B.url, people[i]!, people[i + 1]!);
@@ -111,12 +115,17 @@ describe.skipIf(!enabled)('liaison verify after a mixed load with an instance ki
         };
         if (r < 0.3) await go('view', 'GET', `/v1/members/${other.handle}`);
         else if (r < 0.45) await go('decision', 'GET', `/v1/members/${other.handle}/decisions/message`);
-        else if (r < 0.6) await go('message', 'POST', '/v1/messages', { to: other.handle, body: `load ${++n}` });
-        else if (r < 0.68) await go('invite', 'POST', '/v1/invitations', { to: other.handle });
+        else if (r < 0.6) {
+          // mostly to a first connection (still connected unless removed or blocked since)
+          const i = people.indexOf(me);
+          const to = rnd() < 0.6 ? pick([people[i ^ 1]!, readers[i]!]) : other;
+          await go('message', 'POST', '/v1/messages', { to: to.handle, body: `load ${++n}` });
+        } else if (r < 0.68) await go('invite', 'POST', '/v1/invitations', { to: other.handle });
         else if (r < 0.76) {
           const got = await go('received', 'GET', '/v1/invitations?direction=received');
           const inv = got.body?.items?.[0];
-          const verb = rnd() < 0.75 ? 'accept' : 'ignore';
+          const x = rnd();
+          const verb = x < 0.6 ? 'accept' : x < 0.85 ? 'ignore' : 'report';
           if (inv) await go(verb, 'POST', `/v1/invitations/${inv.id}/${verb}`);
         } else if (r < 0.79) {
           const sent = await go('sent', 'GET', '/v1/invitations?direction=sent');
@@ -125,10 +134,14 @@ describe.skipIf(!enabled)('liaison verify after a mixed load with an instance ki
         } else if (r < 0.85) await go('profile', 'PATCH', '/v1/me/profile', { headline: `headline ${++n}` });
         else if (r < 0.88)
           await go('settings', 'PATCH', '/v1/me/settings', { openProfile: rnd() < 0.5, messagesFrom: pick(['anyone', 'connections'] as const) });
-        else if (r < 0.93) await go('block', 'POST', '/v1/blocks', { handle: other.handle });
-        else if (r < 0.97) await go('unblock', 'DELETE', `/v1/blocks/${other.handle}`);
-        else if (r < 0.99) await go('disconnect', 'DELETE', `/v1/connections/${other.handle}`);
-        else await go('follow', 'POST', '/v1/follows', { handle: other.handle });
+        else if (r < 0.91) await go('block', 'POST', '/v1/blocks', { handle: other.handle });
+        else if (r < 0.94) await go('unblock', 'DELETE', `/v1/blocks/${other.handle}`);
+        else if (r < 0.96) await go('disconnect', 'DELETE', `/v1/connections/${other.handle}`);
+        else if (r < 0.98) {
+          const requests = await go('requests', 'GET', '/v1/conversations?folder=requests');
+          const conv = requests.body?.items?.[0];
+          if (conv) await go('accept-request', 'POST', `/v1/conversations/${conv.id}/accept`);
+        } else await go('follow', 'POST', '/v1/follows', { handle: other.handle });
         await sleep(20 + rnd() * 30);
       }
     };
@@ -172,6 +185,47 @@ describe.skipIf(!enabled)('liaison verify after a mixed load with an instance ki
         .reduce((s, [, v]) => s + v, 0),
     ).toBeGreaterThan(50);
 
+    // A last round, one write of each kind, each by members no later write names, right after both
+    // instances read everything they touch: an invalidation missed for any kind stays in a read model
+    // (the load's own writes mostly hide one: the next event about the member repairs it).
+    const ok = async (base: string, who: Who, method: string, path: string, body?: unknown) => {
+      const res = await call(base, method, path, { token: who.token, body });
+      expect(res.status, `${method} ${path}: ${res.text}`).toBeLessThan(300);
+      return res;
+    };
+    const invite = async (base: string, from: Who, to: Who) => (await ok(base, from, 'POST', '/v1/invitations', { to: to.handle })).body.id as string;
+    const pending = { accept: await invite(B.url, q[2]!, q[3]!), ignore: await invite(B.url, q[4]!, q[5]!), withdraw: await invite(B.url, q[6]!, q[7]!) };
+    const reported = await invite(B.url, q[8]!, q[9]!);
+    await ok(B.url, q[10]!, 'POST', '/v1/blocks', { handle: q[11]!.handle });
+    await connectPair(B.url, B.url, q[14]!, q[15]!);
+    await connectPair(B.url, B.url, q[18]!, q[19]!);
+    await sleep(1000);
+    for (const p of [A, B])
+      for (let i = 0; i < q.length; i += 2)
+        for (const [x, y] of [
+          [q[i]!, q[i + 1]!],
+          [q[i + 1]!, q[i]!],
+          [q[0]!, q[16]!],
+          [q[0]!, q[17]!],
+        ]) {
+          // (a member blocked either way is not found: 404 is a read too)
+          for (const path of [`/v1/members/${y.handle}`, `/v1/members/${y.handle}/decisions/message`]) {
+            const res = await call(p.url, 'GET', path, { token: x.token });
+            expect([200, 404], `${path}: ${res.text}`).toContain(res.status);
+          }
+        }
+    await invite(A.url, q[0]!, q[1]!);
+    await ok(A.url, q[3]!, 'POST', `/v1/invitations/${pending.accept}/accept`);
+    await ok(A.url, q[5]!, 'POST', `/v1/invitations/${pending.ignore}/ignore`);
+    await ok(A.url, q[6]!, 'POST', `/v1/invitations/${pending.withdraw}/withdraw`);
+    await ok(A.url, q[9]!, 'POST', `/v1/invitations/${reported}/report`);
+    await ok(A.url, q[10]!, 'DELETE', `/v1/blocks/${q[11]!.handle}`);
+    await ok(A.url, q[12]!, 'POST', '/v1/blocks', { handle: q[13]!.handle });
+    await ok(A.url, q[14]!, 'POST', '/v1/messages', { to: q[15]!.handle, body: 'the last message' });
+    await ok(A.url, q[16]!, 'PATCH', '/v1/me/profile', { headline: 'the last headline' });
+    await ok(A.url, q[17]!, 'PATCH', '/v1/me/settings', { messagesFrom: 'connections' });
+    await ok(A.url, q[18]!, 'DELETE', `/v1/connections/${q[19]!.handle}`);
+
     // the bus settles: what went over NATS is applied at once, what a killed process never published
     // comes back through the catch-up (every 2 s)
     await sleep(3000);
@@ -187,6 +241,8 @@ describe.skipIf(!enabled)('liaison verify after a mixed load with an instance ki
       expect(r.differences).toEqual([]);
       expect(r.kinds.member.checked).toBeGreaterThan(0);
       expect(r.kinds.session.checked).toBeGreaterThan(0);
+      // (what the last round touched is gone from both read models: an entry missed by an
+      // invalidation would still be here, and differ)
       expect(r.kinds.roster.checked).toBeGreaterThan(0);
       expect(r.kinds.counters.checked).toBeGreaterThan(0);
       expect(KINDS.reduce((s, k) => s + r.kinds[k].checked, 0)).toBeGreaterThanOrEqual(30);
