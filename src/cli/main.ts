@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `liaison serve | migrate` (and more verbs as they land). */
+/** `liaison serve | migrate | seed | import | export | openapi | verify`. */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from '../config.js';
@@ -7,6 +7,7 @@ import { startServer } from '../server.js';
 import { openStore } from '../store/db.js';
 import { importCsv, ImportError } from './import.js';
 import { seed, SEED_PASSWORD } from './seed.js';
+import { differs, fetchReport, formatReport } from './verify.js';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -185,6 +186,37 @@ async function openapiCmd(args: string[]) {
   }
 }
 
+/**
+ * `liaison verify --url <instance> [--url …] [--token T] [--json]`: each instance's read model
+ * against the tables (src/cli/verify.ts). Exit 0: no difference; 1: a difference; 2: an instance
+ * could not be checked.
+ */
+async function verifyCmd(args: string[]) {
+  const { values } = parseArgs({ args, options: { url: { type: 'string', multiple: true }, token: { type: 'string' }, json: { type: 'boolean' } } });
+  const urls = values.url ?? [];
+  if (urls.length === 0) throw new UsageError('--url <http://host:port of an instance> is required');
+  for (const u of urls) {
+    try {
+      new URL(u);
+    } catch {
+      throw new UsageError(`--url: not a URL: ${u}`);
+    }
+  }
+  const token = values.token ?? (process.env.LIAISON_ADMIN_TOKEN?.trim() || undefined);
+  let status = 0;
+  for (const url of urls) {
+    const out = await fetchReport(url, token);
+    if (!out.ok) {
+      process.stderr.write(`liaison verify: ${out.error}\n`);
+      status = 2;
+      continue;
+    }
+    process.stdout.write(values.json ? `${JSON.stringify({ url, ...out.report })}\n` : formatReport(url, out.report));
+    if (differs(out.report) && status === 0) status = 1;
+  }
+  process.exitCode = status;
+}
+
 class UsageError extends Error {}
 
 const USAGE = `usage: liaison <command>
@@ -194,6 +226,8 @@ const USAGE = `usage: liaison <command>
   import     members.csv connections.csv: import members and connections (all or nothing)
   export     --member <handle> [--out file]: a member's export document (JSON), for operators
   openapi    [--out file]: the OpenAPI document the server serves at /v1/openapi.json (in-memory storage)
+  verify     --url <instance> [--url …] [--token T] [--json]: compare each instance's read model with the
+             tables (operator token: --token or LIAISON_ADMIN_TOKEN); exit 0 clean, 1 differences, 2 unreachable
 `;
 
 const commands: Record<string, (args: string[]) => Promise<void>> = {
@@ -203,6 +237,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   import: (a) => importCmd(a),
   export: (a) => exportCmd(a),
   openapi: (a) => openapiCmd(a),
+  verify: (a) => verifyCmd(a),
 };
 
 const [cmd = 'serve', ...rest] = process.argv.slice(2);

@@ -8,3 +8,4 @@ export * from './schemas.js';
 export * from './policy.js';
 export * from './routes.js';
 export * from './stream.js';
+export * from './ops.js';

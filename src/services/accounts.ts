@@ -4,7 +4,7 @@ import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/loo
 import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import { sessionIdleCutoff } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
@@ -167,11 +167,7 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   }
   const db = deps.store.db;
   const sessionStamp = cache.sessionStamp();
-  const [row] = await db
-    .select({ memberId: sessions.memberId, id: sessions.id, lastUsedAt: sessions.lastUsedAt })
-    .from(sessions)
-    .where(eq(sessions.tokenHash, tokenHash))
-    .limit(1);
+  const row = (await sessionsByTokenHash(db, [tokenHash])).get(tokenHash);
   if (!row) return null;
   let lastUsedAt = row.lastUsedAt.getTime();
   if (lastUsedAt < idleCutoff(deps, now)) {
@@ -190,6 +186,18 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   if (!m || m.status === 'closed') return null;
   if (cached) cache.putSession(tokenHash, { memberId: m.id, sessionId: row.id, lastUsedAt }, sessionStamp);
   return { member: m, sessionId: row.id };
+}
+
+/** The session rows of these token hashes, by hash: what a session of the read model is read from. */
+export async function sessionsByTokenHash(db: Runner, tokenHashes: string[]): Promise<Map<string, { memberId: number; id: string; lastUsedAt: Date }>> {
+  const out = new Map<string, { memberId: number; id: string; lastUsedAt: Date }>();
+  if (tokenHashes.length === 0) return out;
+  const rows = await db
+    .select({ tokenHash: sessions.tokenHash, memberId: sessions.memberId, id: sessions.id, lastUsedAt: sessions.lastUsedAt })
+    .from(sessions)
+    .where(inArray(sessions.tokenHash, tokenHashes));
+  for (const { tokenHash, ...r } of rows) out.set(tokenHash, r);
+  return out;
 }
 
 /** The member a bearer token belongs to, or null (see authenticateSession). */

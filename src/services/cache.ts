@@ -207,6 +207,18 @@ class Generations {
   }
 }
 
+/**
+ * One entry of the read model as a read would be served from it (`liaison verify`,
+ * src/services/cache-verify.ts): its key, its value, and the entry itself (`ref`) to tell later
+ * whether it is still the one served.
+ */
+export type HeldEntry =
+  | { kind: 'member'; id: number; value: MemberRecord; ref: object }
+  | { kind: 'handle'; handle: string; ref: object }
+  | { kind: 'session'; tokenHash: string; value: CachedSession; ref: object }
+  | { kind: 'roster'; id: number; value: RosterEntry; ref: object }
+  | { kind: 'counters'; id: number; value: QuotaRows; ref: object };
+
 export interface CacheOptions {
   /** entries of each kind (members, sessions, pairs, viewers' counters) */
   maxEntries?: number;
@@ -377,6 +389,43 @@ export class MemberCache {
     this.recordGens.bumpAll();
     this.sessionGens.bumpAll();
     this.createdGen++;
+  }
+
+  /**
+   * A snapshot of every entry a read would be served from now (`now`: the facts' clock, ms, for
+   * counter rows): young, and read after the last change of its member. Handles: those cached as
+   * naming nobody (a handle naming a member is served through the member's entry). Reads nothing
+   * twice and marks nothing as used.
+   */
+  held(now: number): HeldEntry[] {
+    const out: HeldEntry[] = [];
+    for (const [id, e] of this.byId.entries()) if (this.live(e, id)) out.push({ kind: 'member', id, value: e.value, ref: e });
+    for (const [handle, e] of this.absent.entries()) if (this.young(e) && e.stamp === this.createdGen) out.push({ kind: 'handle', handle, ref: e });
+    for (const [tokenHash, e] of this.sessions.entries())
+      if (this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId)) out.push({ kind: 'session', tokenHash, value: e.value, ref: e });
+    for (const [id, e] of this.rosters.entries()) if (this.live(e, id)) out.push({ kind: 'roster', id, value: e.value, ref: e });
+    for (const [id, e] of this.quotas.entries())
+      if (this.live(e, id) && now >= e.value.readAt && now < e.value.validUntil) out.push({ kind: 'counters', id, value: e.value, ref: e });
+    return out;
+  }
+
+  /**
+   * Whether a held entry is still the one served under its key and nothing of its member was made
+   * stale since its read (an event applied meanwhile: the entry is being refreshed, not wrong).
+   */
+  stillHeld(h: HeldEntry): boolean {
+    switch (h.kind) {
+      case 'member':
+        return this.byId.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+      case 'handle':
+        return this.absent.peek(h.handle) === h.ref && (h.ref as Entry<unknown>).stamp === this.createdGen;
+      case 'session':
+        return this.sessions.peek(h.tokenHash) === h.ref && this.sessionGens.unchanged((h.ref as Entry<unknown>).stamp, h.value.memberId);
+      case 'roster':
+        return this.rosters.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+      case 'counters':
+        return this.quotas.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+    }
   }
 
   /** Forgets one session (signed out or idle here; the revocation's event ends it on every instance). */

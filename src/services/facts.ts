@@ -308,9 +308,15 @@ export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecor
   const hit = cache?.quota(viewer.id, now.getTime());
   if (hit) return quotasFromRow(deps, hit.row, viewer, now);
   const stamp = cache?.stamp() ?? 0;
-  const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(viewer.id, now)}`);
-  rememberQuota(cache, viewer.id, res[0], now, stamp);
-  return quotasFromRow(deps, res[0], viewer, now);
+  const row = await loadQuotaRow(db, viewer.id, now);
+  rememberQuota(cache, viewer.id, row, now, stamp);
+  return quotasFromRow(deps, row, viewer, now);
+}
+
+/** The viewer's counter row at `now` (one statement): what the read model keeps (QuotaRows). */
+export async function loadQuotaRow(db: Runner, v: number, now: Date): Promise<Record<string, unknown>> {
+  const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(v, now)}`);
+  return res[0];
 }
 
 /**

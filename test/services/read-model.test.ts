@@ -12,7 +12,7 @@ import { BusGroup } from '../../src/realtime/bus.js';
 import { startServer, type Instance } from '../../src/server.js';
 import { resolvePolicy } from '../../src/policy/policy.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { harness, scratchDatabase, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { ADMIN_TOKEN, harness, scratchDatabase, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, makeGroup, send, type User } from '../helpers/messaging.js';
 
 const member = (id: number, handle = `m${id}`) => ({ id, handle }) as unknown as MemberRecord;
@@ -241,6 +241,7 @@ describe.skipIf(storageKind !== 'postgres')('the read model across two instances
       dataDir: 'memory://read-model',
       databaseUrl: db.url,
       policy: resolvePolicy({ sessionIdleDays: 36500, signupsPerHourPerAddress: 1_000_000 }),
+      adminToken: ADMIN_TOKEN,
       logLevel: 'silent',
     };
     A = await startServer(config, { clock, listen: false, realtime: { group, pollIntervalMs: 0 } });
@@ -268,6 +269,18 @@ describe.skipIf(storageKind !== 'postgres')('the read model across two instances
   };
   /** The in-process bus delivers in a microtask: let it run. */
   const settle = () => new Promise((r) => setTimeout(r, 50));
+  /** `liaison verify` on both instances (the operator route): every entry they hold agrees with the tables. */
+  const verifyBoth = async () => {
+    await settle();
+    for (const inst of [A, B]) {
+      const r = await call(inst, 'GET', '/admin/read-model/verify', ADMIN_TOKEN);
+      expect(r.status).toBe(200);
+      expect(r.body.differences).toEqual([]);
+      const counts = Object.values(r.body.kinds as Record<string, { checked: number }>);
+      expect(counts.reduce((n, c) => n + c.checked, 0)).toBeGreaterThan(0);
+      expect(r.body.kinds.session.checked).toBeGreaterThan(0);
+    }
+  };
 
   it("an invitation ignored through A is gone from B's cached profile view; a withdrawal through B shows on A", async () => {
     const a = await signUpOn(A, 'rm_alice');
@@ -286,6 +299,7 @@ describe.skipIf(storageKind !== 'postgres')('the read model across two instances
     expect((await call(B, 'POST', `/v1/invitations/${inv.body.id}/withdraw`, b.token)).status).toBe(200);
     await settle();
     expect((await call(A, 'GET', `/v1/members/${a.handle}`, b.token)).body.primaryAction).not.toBe('pending');
+    await verifyBoth();
   });
 
   it('a profile edited through A shows on B; a session signed out through A ends on B', async () => {
@@ -300,5 +314,6 @@ describe.skipIf(storageKind !== 'postgres')('the read model across two instances
     expect((await call(A, 'DELETE', '/v1/sessions', c.token)).status).toBeLessThan(300);
     await settle();
     expect((await call(B, 'GET', `/v1/members/${d.handle}`, c.token)).status).toBe(401);
+    await verifyBoth();
   });
 });

@@ -1,5 +1,7 @@
-/** Health, readiness, metrics, the policy in force and the OpenAPI document. */
+/** Health, readiness, metrics, the read model's check, the policy in force and the OpenAPI document. */
+import { errorResponses, ReadModelReport } from '../../contract/index.js';
 import { realtimeFor } from '../../realtime/index.js';
+import { verifyReadModel } from '../../services/cache-verify.js';
 import type { RouteContext, TypedApp } from '../plumbing.js';
 import { route } from '../route.js';
 
@@ -18,6 +20,13 @@ export function opsRoutes(app: TypedApp, ctx: RouteContext): void {
     reply.type(ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
+  // `liaison verify`: this instance's read model against the tables (operator token). Not in API.md:
+  // it describes one instance, so it is hidden from the OpenAPI document like /metrics.
+  app.get(
+    '/admin/read-model/verify',
+    { config: { auth: 'admin' }, schema: { hide: true, response: { 200: ReadModelReport, ...errorResponses } } },
+    async (): Promise<ReadModelReport> => ({ instance: realtimeFor(ctx.deps)?.origin ?? null, ...(await verifyReadModel(ctx.deps)) }),
+  );
   route(app, 'getPolicy', () => Promise.resolve(ctx.deps.policy));
   app.get('/v1/openapi.json', { schema: { hide: true } }, () => Promise.resolve(app.swagger()));
 }
