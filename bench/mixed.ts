@@ -24,6 +24,17 @@ interface LoadResult {
   seconds: number;
   errors: Record<string, number>;
   routes: Record<string, { n: number; p50: number | null; p99: number | null }>;
+  /** POST on A → message.created on the recipient's socket on B */
+  delivery?: { n: number; lost: number; p50: number | null; p99: number | null };
+}
+
+/** Issue 17: cross-instance delivery p99 (POST on A → socket on B) at most 2× the send's own p99. */
+function deliveryLine(res: LoadResult): string {
+  const d = res.delivery;
+  const send = res.routes.send?.p99;
+  if (!d || !d.n || typeof d.p99 !== 'number' || typeof send !== 'number') return 'Cross-instance delivery: no sample.';
+  const r = d.p99 / Math.max(send, 0.01);
+  return `Cross-instance delivery (a send POSTed on A → message.created on the recipient's socket on B, ${d.n} sends, ${d.lost} not seen within 0.5 s of the end): p50 ${d.p50?.toFixed(1)} ms, p99 **${d.p99.toFixed(1)} ms** against the send's own p99 ${send.toFixed(1)} ms: **${r.toFixed(2)}×** (target at most 2×: ${r <= 2 ? 'met' : 'MISSED'}).`;
 }
 
 async function main() {
@@ -61,9 +72,27 @@ async function main() {
       const conns = await createClient({ baseUrl: a.url, token }).getConnections({ query: { limit: 1 } });
       if (conns.items[0]) senders.push({ token, to: conns.items[0].handle });
     }
+    // The recipients listen on B: a send posted on A reaches them through the bus.
+    const recipientTokens = await openSessions(
+      db.url,
+      senders.map((s) => s.to),
+    );
+    const recipients = senders.map((s, i) => ({ handle: s.to, token: recipientTokens[i] }));
     const inputFile = path.join(os.tmpdir(), `liaison-mixed-${process.pid}.json`);
     const run = (urls: string[], seconds: number): LoadResult => {
-      writeFileSync(inputFile, JSON.stringify({ urls, seconds, concurrency: CONCURRENCY, members: MEMBERS, prefix: 'x', senders, viewers }));
+      writeFileSync(
+        inputFile,
+        JSON.stringify({
+          urls,
+          seconds,
+          concurrency: CONCURRENCY,
+          members: MEMBERS,
+          prefix: 'x',
+          senders,
+          viewers,
+          ...(urls.length > 1 ? { recipients } : {}),
+        }),
+      );
       return JSON.parse(
         execFileSync(process.execPath, [path.join(ROOT, 'dist', 'bench', 'mixed-load.js'), inputFile], { encoding: 'utf8', maxBuffer: 1 << 24 })
           .trim()
@@ -77,7 +106,7 @@ async function main() {
     const res = run([a.url, b.url], SECONDS);
     const after = [procStats(a.pid), procStats(b.pid)];
     const total = Object.values(res.routes).reduce((s, r) => s + r.n, 0);
-    log(`mixed: ${(total / res.seconds).toFixed(0)} req/s, errors ${JSON.stringify(res.errors)}`);
+    log(`mixed: ${(total / res.seconds).toFixed(0)} req/s, errors ${JSON.stringify(res.errors)}, delivery ${JSON.stringify(res.delivery)}`);
     for (const c of [a, b]) await c.stop();
     const bare = await startChild(path.join(ROOT, 'dist', 'bench', 'bare.js'), {});
     children.push(bare);
@@ -105,6 +134,8 @@ async function main() {
         '| route | requests | per second | p50 | p99 | bare p50 / p99 (baseline) | p99 ratio |',
         '|---|---|---|---|---|---|---|',
         ...rows,
+        '',
+        deliveryLine(res),
         '',
         '| instance | CPU during the run | RSS after |',
         '|---|---|---|',
