@@ -77,7 +77,7 @@ export async function buildApp(opts: AppOptions) {
 
   await app.register(cookie);
   await openApiDocument(app);
-  await securityHeaders(app);
+  securityHeaders(app);
   await openApiPages(app);
   // CORS is off: no Access-Control-* header is ever sent, so browsers keep other origins out
   // (@fastify/cors is not installed; docs/SECURITY.md).
