@@ -114,7 +114,7 @@ export function acceptJson(app: FastifyInstance): void {
  * The security headers on every answer (API, web UI, errors): SECURITY_HEADERS (what @fastify/helmet
  * wrote with the strict CSP), set as one fixed object in the first hook. @fastify/helmet set them
  * one by one through its middleware on every request; without it a profile view took about 15% less
- * CPU in process (246 against 288 µs, four runs each, noisy: docs/architecture.md). The web UI is built
+ * CPU in process (246 against 288 µs, four runs each, noisy: bench/RESULTS.md "Profile views"). The web UI is built
  * to need nothing but its own origin: no inline script or style, no third-party resources. HSTS only
  * matters behind HTTPS (browsers ignore it over plain HTTP); upgrade-insecure-requests is left out so
  * the default plain-HTTP 127.0.0.1 setup keeps working. Routes that need another CSP (/docs, an
