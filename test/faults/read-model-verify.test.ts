@@ -10,6 +10,7 @@
  * tables, having checked entries of every kind. Runs with DATABASE_URL and LIAISON_NATS_URL (the machine's
  * services; .ci/run step faults).
  */
+import { mulberry32 } from '../../src/graph/generate.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,18 +24,6 @@ import { call, connectPair, Procs, signUp, sleep, type Proc, type Who } from './
 const enabled = !!process.env.DATABASE_URL && !!process.env.LIAISON_NATS_URL;
 const TOKEN = `verify-${randomBytes(8).toString('hex')}`;
 const KINDS = ['member', 'handle', 'session', 'roster', 'counters'] as const;
-
-/** A small deterministic generator (the seed is printed, so a failing run can be replayed). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.skipIf(!enabled)('liaison verify after a mixed load with an instance killed (PostgreSQL + NATS)', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -79,7 +68,7 @@ describe.skipIf(!enabled)('liaison verify after a mixed load with an instance ki
   it('no difference on either instance, every kind checked', async () => {
     const seed = Number(process.env.LIAISON_VERIFY_SEED ?? Date.now() % 100_000);
     console.log(`read-model verify load: seed ${seed} (LIAISON_VERIFY_SEED replays it)`);
-    const rnd = prng(seed);
+    const rnd = mulberry32(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
     let A = await procs.start(env);

@@ -159,3 +159,19 @@ export async function signUp(h: Harness, handle?: string, extra: Record<string, 
 export async function admin(h: Harness, method: string, url: string, body?: unknown) {
   return h.call(method, url, { token: ADMIN_TOKEN, body });
 }
+
+/**
+ * The statements `h`'s store runs from now on (SQL text), but the realtime catch-up's poll of the
+ * outbox (every 2 s on PostgreSQL, whatever the requests). `clear()` starts again; `stop()` ends it.
+ */
+export function recordStatements(h: Harness): { readonly list: string[]; clear(): void; stop(): void } {
+  const list: string[] = [];
+  h.inst.store.observe((q) => {
+    if (!/^select .* from "events" where "events"\."id" > \$1 order by/.test(q)) list.push(q);
+  });
+  return {
+    list,
+    clear: () => void list.splice(0),
+    stop: () => h.inst.store.observe(null),
+  };
+}

@@ -12,7 +12,7 @@ import { BusGroup } from '../../src/realtime/bus.js';
 import { startServer, type Instance } from '../../src/server.js';
 import { resolvePolicy } from '../../src/policy/policy.js';
 import { ManualClock } from '../../src/util/clock.js';
-import { ADMIN_TOKEN, harness, scratchDatabase, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { ADMIN_TOKEN, harness, recordStatements, scratchDatabase, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, makeGroup, send, type User } from '../helpers/messaging.js';
 
 const member = (id: number, handle = `m${id}`) => ({ id, handle }) as unknown as MemberRecord;
@@ -150,16 +150,13 @@ describe('MemberCache (pure)', () => {
 
 describe(`the read model on one instance (${storageKind})`, () => {
   let h: Harness;
-  let statements: string[] = [];
+  let rec: ReturnType<typeof recordStatements>;
   beforeAll(async () => {
     h = await harness();
-    h.inst.store.observe((q) => {
-      // (the realtime catch-up polls the outbox every 2 s on PostgreSQL, whatever the requests)
-      if (!/^select .* from "events" where "events"\."id" > \$1 order by/.test(q)) statements.push(q);
-    });
+    rec = recordStatements(h);
   }, 60_000);
   afterAll(async () => {
-    h.inst.store.observe(null);
+    rec?.stop();
     await h?.close();
   });
 
@@ -174,13 +171,13 @@ describe(`the read model on one instance (${storageKind})`, () => {
     await connect(h, b, c); // a and c: 2nd degree, b a mutual and an introduction path
     expect((await view(a, c.handle)).status).toBe(200);
     expect((await decision(a, c.handle)).status).toBe(200);
-    statements = [];
+    rec.clear();
     const again = await view(a, c.handle);
     const why = await decision(a, c.handle);
     expect(again.status).toBe(200);
     expect(again.body.mutualConnections.count).toBe(1);
     expect(why.status).toBe(200);
-    expect(statements).toEqual([]);
+    expect(rec.list).toEqual([]);
   });
 
   it('every change shows at once on the instance that made it: ignore, report, accept, block', async () => {

@@ -7,20 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/store/db.js';
 import { memberById, membersFromJson, membersJsonColumn } from '../../src/services/members.js';
-import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { harness, recordStatements, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect } from '../helpers/messaging.js';
 
 let h: Harness;
-let statements: string[] = [];
+let rec: ReturnType<typeof recordStatements>;
 beforeAll(async () => {
   h = await harness();
-  h.inst.store.observe((q) => {
-    // (the realtime catch-up polls the outbox every 2 s on PostgreSQL, whatever the requests)
-    if (!/^select .* from "events" where "events"\."id" > \$1 order by/.test(q)) statements.push(q);
-  });
+  rec = recordStatements(h);
 }, 60_000);
 afterAll(async () => {
-  h.inst.store.observe(null);
+  rec?.stop();
   await h?.close();
 });
 
@@ -46,10 +43,10 @@ describe(`a send's round trips (${storageKind})`, () => {
     await connect(h, a, b);
     expect((await post(a.token, b.handle, 'one')).status).toBe(201);
     expect((await post(b.token, a.handle, 'two')).status).toBe(201);
-    statements = [];
+    rec.clear();
     const third = await post(a.token, b.handle, 'three');
     expect(third.status).toBe(201);
-    const inside = insideTransaction(statements);
+    const inside = insideTransaction(rec.list);
     expect(inside, inside.join('\n---\n')).toHaveLength(3);
     expect(inside[0]).toMatch(/pg_advisory_xact_lock/);
     expect(inside[2]).toMatch(/^with w0 as \(insert into "messages"/);
@@ -65,18 +62,18 @@ describe(`a send's round trips (${storageKind})`, () => {
     const b = await signUp(h);
     await connect(h, a, b);
     expect((await h.call('GET', `/v1/members/${b.handle}`, { token: a.token })).status).toBe(200);
-    statements = [];
+    rec.clear();
     expect((await post(a.token, b.handle, 'hello')).status).toBe(201);
-    const before = statements.slice(
+    const before = rec.list.slice(
       0,
-      statements.findIndex((q) => q === 'begin' || /pg_advisory_xact_lock/.test(q)),
+      rec.list.findIndex((q) => q === 'begin' || /pg_advisory_xact_lock/.test(q)),
     );
     expect(
       before.some((q) => /member_handles/.test(q)),
       before.join('\n'),
     ).toBe(false);
     // new thread: the pair's slot, the row, its id on the slot, the two sides (DOMAIN.md 5.1)
-    expect(insideTransaction(statements).length).toBeLessThanOrEqual(7);
+    expect(insideTransaction(rec.list).length).toBeLessThanOrEqual(7);
   });
 
   it('a refused send stops after its reads: nothing written, introductions read only then', async () => {
@@ -85,14 +82,14 @@ describe(`a send's round trips (${storageKind})`, () => {
     const c = await signUp(h);
     await connect(h, a, b);
     await connect(h, b, c); // a and c: 2nd degree, with b an introduction path
-    statements = [];
+    rec.clear();
     const r = await post(a.token, c.handle, 'hi');
     expect(r.status).toBe(403);
     expect(
       r.body.error.unlock.some((u: { kind: string }) => u.kind === 'introduction'),
       r.text,
     ).toBe(true);
-    const inside = insideTransaction(statements);
+    const inside = insideTransaction(rec.list);
     expect(inside.some((q) => /^with w0|^insert|^update/.test(q))).toBe(false);
   });
 
@@ -102,11 +99,11 @@ describe(`a send's round trips (${storageKind})`, () => {
     await connect(h, a, b);
     expect((await h.call('GET', `/v1/members/${b.handle}`, { token: a.token })).status).toBe(200);
     expect((await post(a.token, b.handle, 'one')).status).toBe(201);
-    statements = [];
+    rec.clear();
     expect((await post(a.token, b.handle, 'two')).status).toBe(201);
-    const pre = statements.slice(
+    const pre = rec.list.slice(
       0,
-      statements.findIndex((q) => q === 'begin' || /pg_advisory_xact_lock/.test(q)),
+      rec.list.findIndex((q) => q === 'begin' || /pg_advisory_xact_lock/.test(q)),
     );
     expect(pre, pre.join('\n')).toEqual([]);
     // the session row goes (as a sign-out on another instance whose event has not arrived yet)
