@@ -226,10 +226,12 @@ async function readConversation(tx: Tx, id: number, senderId: number, recipientI
 async function readForSend(
   deps: Deps,
   tx: Tx,
-  ids: { sender: number; recipient: number | null; author: number; replyTo: number | null; session?: string },
+  ids: { sender: number; recipient: number | null; author: number; replyTo: number | null; session?: string; bulkHash?: string },
   now: Date,
 ) {
   const { sender: s, recipient: r, author: a, replyTo } = ids;
+  // the bulk rule's count before this message, when the graph says the pair is not connected
+  const bulk = ids.bulkHash !== undefined && r !== null && r !== s ? bulkColumns(s, r, ids.bulkHash, now) : sql``;
   // the caller's session, when the request was let in by the read model's copy of it
   const session = ids.session !== undefined ? sql`, exists(select 1 from sessions where member_id = ${a} and id = ${ids.session}) as session_live` : sql``;
   const pair = r !== null && r !== s;
@@ -239,12 +241,18 @@ async function readForSend(
   if (pair) {
     byId = replyTo ?? (deps.store.distributed ? ((await liveConversationId(tx, s, r)) ?? null) : null);
     if (byId !== null) [conv, cols] = [lockedConv(byId), sql`, ${convColumns(byId, s, r)}`];
-    else if (!deps.store.distributed) [conv, cols] = [lockedPairConv(s, r), sql`, ${convColumns(sql`(select id from c)`, s, r)}`];
+    else if (!deps.store.distributed)
+      // with, when the pair has no live conversation, the id of the one this send will start
+      [conv, cols] = [
+        lockedPairConv(s, r),
+        sql`, ${convColumns(sql`(select id from c)`, s, r)},
+          case when not exists (select 1 from c) then nextval(pg_get_serial_sequence('conversations', 'id')) end as new_conversation_id`,
+      ];
   }
   const [row] = await selectRows<Record<string, unknown>>(
     tx,
     sql`${conv}select ${membersJsonColumn([s, a, ...(r !== null ? [r] : [])])} as people, ${quotaColumns(s, now)}
-      ${pair ? sql`, ${relationshipColumns(deps, s, r, now)}` : sql``}${cols}${session},
+      ${pair ? sql`, ${relationshipColumns(deps, s, r, now)}` : sql``}${cols}${session}${bulk},
       nextval(pg_get_serial_sequence('messages', 'id')) as message_id`,
   );
   let read: ConvRead = { conv: null, sides: new Map(), inmailFromOther: false };
@@ -253,7 +261,19 @@ async function readForSend(
     const live = row.conv_id === null || row.conv_id === undefined ? null : Number(row.conv_id);
     if (live !== null && (byId === null || live === byId)) read = convReadFrom(row);
   }
-  return { row, people: membersFromJson(row.people), conv: read, messageId: Number(row.message_id) };
+  const fresh = row.new_conversation_id === null || row.new_conversation_id === undefined ? null : Number(row.new_conversation_id);
+  return { row, people: membersFromJson(row.people), conv: read, messageId: Number(row.message_id), newConversationId: read.conv ? null : fresh };
+}
+
+/**
+ * The bulk rule's count (DOMAIN.md 8) as the send's columns: distinct non-connections sent the same
+ * text within 24 hours since an operator last cleared the sender, and whether `recipientId` is one
+ * of them (the sender's row lock serializes their sends: the count is exact).
+ */
+function bulkColumns(senderId: number, recipientId: number, hash: string, now: Date) {
+  const same = sql`from ${messages} where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${new Date(now.getTime() - BULK_WINDOW_MS)}
+       and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)`;
+  return sql`, (select count(distinct recipient_id) ${same})::int as bulk_n, exists(select 1 ${same} and recipient_id = ${recipientId}) as bulk_seen`;
 }
 
 /** Merged column sets for one row each: a deferred statement must not update a row twice. */
@@ -298,7 +318,10 @@ async function deliver(
   const rid = recipientIn?.id ?? null;
   // Round trip 1: the locks. Round trip 2: every row the send needs, read under them.
   await lockForSend(tx, senderId, rid);
-  const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo, session: opts.session }, now);
+  const hash = bodyHash(input.body);
+  // Not connected as far as the graph knows: the bulk rule's count comes with the rows.
+  const bulkHash = rid !== null && !intro && !actor.member.bulkFlagged && deps.graph.degree(senderId, rid) !== 1 ? hash : undefined;
+  const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo, session: opts.session, bulkHash }, now);
   if (read.row.session_live === false) throw unauthenticated();
   const sender = read.people.get(senderId)!;
   const recipient = rid !== null ? (read.people.get(rid) ?? null) : null;
@@ -372,7 +395,27 @@ async function deliver(
     sideSets.set(rcpt.id, { folder: recipientFolder, ignored: false, hidden: false });
     return { ...conv!, ...next };
   };
-  if (!conv) {
+  /** a conversation this send starts, written with its message (round trip 3) */
+  let started = false;
+  if (!conv && read.newConversationId !== null) {
+    // The pair's lock is held and no live conversation was found under it: its slot is free (only a
+    // send, under the same lock, takes it). The rows go out with the message, as they end up.
+    conv = {
+      id: read.newConversationId,
+      starterId: sender.id,
+      recipientId: rcpt.id,
+      state,
+      channel,
+      followUps: 0,
+      accepted: false,
+      endedAt: null,
+      createdAt: now,
+      lastMessageAt: now,
+      lastMessageId: null,
+    };
+    sides = new Map();
+    started = startedNow = true;
+  } else if (!conv) {
     // The pair's live slot (conversation_live_pairs) decides a race between two first messages.
     if (await claimConversationPair(tx, sender.id, rcpt.id)) {
       [conv] = await tx
@@ -425,7 +468,6 @@ async function deliver(
   }
 
   const toNonConnection = rel.degree !== 1;
-  const hash = bodyHash(input.body);
   const message: MessageRow = {
     id: read.messageId,
     conversationId: conv.id,
@@ -446,12 +488,63 @@ async function deliver(
     overriding system value values (${message.id}, ${message.conversationId}, ${message.senderId}, ${message.authorId}, ${message.body}, ${message.subject},
       ${message.channel}, ${message.bodyHash}, ${message.toNonConnection}, ${message.recipientId}, ${message.introductionId}, ${now})`);
   if (atts.length) u.later(tx.insert(messageAttachments).values(atts.map((a) => ({ messageId: message.id, attachmentId: a.id }))));
-  u.later(
-    tx
-      .update(conversations)
-      .set({ ...convSet, lastMessageAt: now, lastMessageId: message.id })
-      .where(eq(conversations.id, conv.id)),
-  );
+  if (started) {
+    const lo = Math.min(sender.id, rcpt.id);
+    const hi = Math.max(sender.id, rcpt.id);
+    u.later(sql`insert into ${conversations} (id, starter_id, recipient_id, state, channel, created_at, last_message_at, last_message_id)
+      overriding system value values (${conv.id}, ${sender.id}, ${rcpt.id}, ${state}, ${channel}, ${now}, ${now}, ${message.id})`);
+    u.later(sql`insert into conversation_live_pairs (lo, hi, conversation_id) values (${lo}, ${hi}, ${conv.id})`);
+    u.later(
+      tx.insert(conversationMembers).values([
+        {
+          conversationId: conv.id,
+          memberId: sender.id,
+          folder: 'inbox',
+          lastActivityAt: now,
+          lastMessageId: message.id,
+          unread: 0,
+          lastReadMessageId: message.id,
+        },
+        { conversationId: conv.id, memberId: rcpt.id, folder: recipientFolder, lastActivityAt: now, lastMessageId: message.id, unread: 1 },
+      ]),
+    );
+    sides = new Map([
+      [
+        sender.id,
+        {
+          conversationId: conv.id,
+          memberId: sender.id,
+          folder: 'inbox',
+          unread: 0,
+          lastReadMessageId: message.id,
+          lastMessageId: message.id,
+          hidden: false,
+          ignored: false,
+          lastActivityAt: now,
+        },
+      ],
+      [
+        rcpt.id,
+        {
+          conversationId: conv.id,
+          memberId: rcpt.id,
+          folder: recipientFolder,
+          unread: 1,
+          lastReadMessageId: null,
+          lastMessageId: message.id,
+          hidden: false,
+          ignored: false,
+          lastActivityAt: now,
+        },
+      ],
+    ]);
+  } else
+    u.later(
+      tx
+        .update(conversations)
+        .set({ ...convSet, lastMessageAt: now, lastMessageId: message.id })
+        .where(eq(conversations.id, conv.id)),
+    );
   conv = { ...conv, lastMessageAt: now, lastMessageId: message.id };
   sideSets.set(sender.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: 0, lastReadMessageId: message.id });
   // The recipient's side counts the message unless they ignored the thread (and nothing above lets it in again).
@@ -461,7 +554,7 @@ async function deliver(
   if (recipientSees) sideSets.set(rcpt.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` });
   else sideSets.set(rcpt.id, {}); // an ignored side keeps its counts (a folder move above still applies)
   for (const [memberId, set] of sideSets.entries()) {
-    if (Object.keys(set).length === 0) continue;
+    if (started || Object.keys(set).length === 0) continue; // a new thread's sides are written as they end up
     u.later(
       tx
         .update(conversationMembers)
@@ -478,8 +571,16 @@ async function deliver(
   }
   if (!startedNow && read.conv.inmailFromOther) await refundOnReply(tx, conv.id, sender.id, now, policy);
   if (toNonConnection && !sender.bulkFlagged && !intro) {
-    await u.flush(); // the count includes this message
-    await flagBulk(u, sender.id, hash);
+    if (read.row.bulk_n !== undefined) {
+      // the count read with the rows, and this message
+      if (isBulkSending(Number(read.row.bulk_n) + (read.row.bulk_seen === true ? 0 : 1), policy)) {
+        u.later(tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, sender.id)));
+        await u.emit('member.bulk_flagged', [sender.id], { memberId: sender.id });
+      }
+    } else {
+      await u.flush(); // the count includes this message
+      await flagBulk(u, sender.id, hash);
+    }
   }
 
   // The event reaches the recipient: the sender as the recipient may see them (the sender knows themself).
