@@ -399,7 +399,7 @@ export class MemberCache {
    */
   held(now: number): HeldEntry[] {
     const out: HeldEntry[] = [];
-    for (const [id, e] of this.byId.entries()) if (this.live(e, id)) out.push({ kind: 'member', id, value: e.value, ref: e });
+    for (const [id, e] of this.byId.entries()) if (this.liveRecord(e, id)) out.push({ kind: 'member', id, value: e.value, ref: e });
     for (const [handle, e] of this.absent.entries()) if (this.young(e) && e.stamp === this.createdGen) out.push({ kind: 'handle', handle, ref: e });
     for (const [tokenHash, e] of this.sessions.entries())
       if (this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId)) out.push({ kind: 'session', tokenHash, value: e.value, ref: e });
@@ -416,7 +416,7 @@ export class MemberCache {
   stillHeld(h: HeldEntry): boolean {
     switch (h.kind) {
       case 'member':
-        return this.byId.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+        return this.byId.peek(h.id) === h.ref && this.recordGens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
       case 'handle':
         return this.absent.peek(h.handle) === h.ref && (h.ref as Entry<unknown>).stamp === this.createdGen;
       case 'session':

@@ -50,6 +50,10 @@ describe('MemberCache (pure)', () => {
     expect(c.member(1)?.id).toBe(1);
     expect(c.memberByHandle('m2')?.id).toBe(2);
     expect(c.roster(1)).toBeUndefined();
+    // and `liaison verify` checks what is served: the records kept
+    const held = c.held(Date.now()).filter((x) => x.kind === 'member');
+    expect(held.map((x) => (x.kind === 'member' ? x.id : 0)).sort()).toEqual([1, 2]);
+    expect(held.every((x) => c.stillHeld(x))).toBe(true);
     for (const type of [
       'member.profile',
       'settings.updated',
