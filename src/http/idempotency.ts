@@ -11,10 +11,10 @@ import { createHash } from 'node:crypto';
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../services/context.js';
-import { AppError, badRequest, conflict } from '../services/errors.js';
+import { AppError, badRequest, conflict, unauthenticated } from '../services/errors.js';
 import { KEY_TTL_MS } from '../services/housekeeping.js';
 import { transact, type Uow } from '../services/uow.js';
-import { idempotency } from '../store/schema.js';
+import { idempotency, sessions } from '../store/schema.js';
 
 export interface Outcome {
   status: number;
@@ -62,6 +62,15 @@ export async function runWrite(deps: Deps, req: FastifyRequest, fn: (u: Uow) => 
           .select()
           .from(idempotency)
           .where(and(eq(idempotency.memberId, memberId), eq(idempotency.key, key)));
+        // A route let in by the read model's copy of the session checks it in its write; a replay
+        // writes nothing, so it checks it here (a session ended elsewhere replays nothing).
+        if (req.routeOptions.config?.sessionCheckedInWrite && req.sessionId !== undefined) {
+          const live = await u.tx
+            .select({ id: sessions.id })
+            .from(sessions)
+            .where(and(eq(sessions.memberId, memberId), eq(sessions.id, req.sessionId)));
+          if (live.length === 0) throw unauthenticated();
+        }
         throw new Replay(row);
       }
       const out = await fn(u);

@@ -33,28 +33,46 @@ interface Pending {
   events: { type: string; memberIds: number[]; payload: Record<string, unknown> }[];
 }
 
-/** The deferred writes and outbox rows of a verb as one statement; answers the events with their ids. */
+/**
+ * Outbox rows in one statement at most: each is a WITH clause and a column of the answer, and
+ * PostgreSQL allows 1,664 columns (a member closing their account emits one event per connection
+ * and follow). A verb that emits more sends them in several statements.
+ */
+export const EVENTS_PER_STATEMENT = 500;
+
+/**
+ * The deferred writes and outbox rows of a verb: one statement (the writes and the first
+ * EVENTS_PER_STATEMENT rows), then one per further batch of rows. Answers the events with their ids.
+ */
 async function flushPending(tx: Tx, p: Pending, now: Date): Promise<BusEvent[]> {
   if (p.writes.length === 0 && p.events.length === 0) return [];
-  const clauses = [
-    ...p.writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`),
-    ...p.events.map(
-      (e, i) =>
-        sql`${sql.raw(`e${i}`)} as (${tx
-          .insert(events)
-          .values({ type: e.type, memberIds: e.memberIds, payload: e.payload, createdAt: now })
-          .returning({ id: events.id })
-          .getSQL()})`,
-    ),
-  ];
-  const ids = p.events.length
-    ? sql.join(
-        p.events.map((_, i) => sql.raw(`(select id from e${i}) as e${i}`)),
-        sql`, `,
-      )
-    : sql`1 as none`;
-  const [row] = await selectRows<Record<string, unknown>>(tx, sql`with ${sql.join(clauses, sql`, `)} select ${ids}`);
-  const written = p.events.map((e, i) => ({ id: Number(row[`e${i}`]), ...e, createdAt: now.toISOString() }));
+  const written: BusEvent[] = [];
+  let writes = p.writes;
+  let from = 0;
+  do {
+    const batch = p.events.slice(from, from + EVENTS_PER_STATEMENT);
+    const clauses = [
+      ...writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`),
+      ...batch.map(
+        (e, i) =>
+          sql`${sql.raw(`e${i}`)} as (${tx
+            .insert(events)
+            .values({ type: e.type, memberIds: e.memberIds, payload: e.payload, createdAt: now })
+            .returning({ id: events.id })
+            .getSQL()})`,
+      ),
+    ];
+    const ids = batch.length
+      ? sql.join(
+          batch.map((_, i) => sql.raw(`(select id from e${i}) as e${i}`)),
+          sql`, `,
+        )
+      : sql`1 as none`;
+    const [row] = await selectRows<Record<string, unknown>>(tx, sql`with ${sql.join(clauses, sql`, `)} select ${ids}`);
+    batch.forEach((e, i) => written.push({ id: Number(row[`e${i}`]), ...e, createdAt: now.toISOString() }));
+    writes = [];
+    from += batch.length;
+  } while (from < p.events.length);
   p.writes = [];
   p.events = [];
   return written;

@@ -117,6 +117,18 @@ describe(`a send's round trips (${storageKind})`, () => {
     expect(JSON.stringify(msgs.body)).not.toContain('three');
   });
 
+  it('a session ended behind the read model replays no stored answer either (Idempotency-Key)', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    await connect(h, a, b);
+    const headers = { 'idempotency-key': 'k-1' };
+    const first = await h.call('POST', '/v1/messages', { token: a.token, body: { to: b.handle, body: 'the plan' }, headers });
+    expect(first.status).toBe(201);
+    await h.inst.store.db.execute(sql`delete from sessions where member_id = ${Number(a.member.id)}`);
+    const replay = await h.call('POST', '/v1/messages', { token: a.token, body: { to: b.handle, body: 'the plan' }, headers });
+    expect(replay.status, replay.text).toBe(401);
+  });
+
   it("the send's member statement answers what memberById answers", async () => {
     const a = await signUp(h);
     const b = await signUp(h);
