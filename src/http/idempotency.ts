@@ -14,7 +14,9 @@ import type { Deps } from '../services/context.js';
 import { AppError, badRequest, conflict, unauthenticated } from '../services/errors.js';
 import { KEY_TTL_MS } from '../services/housekeeping.js';
 import { transact, type Uow } from '../services/uow.js';
-import { idempotency, sessions } from '../store/schema.js';
+import { idempotency } from '../store/schema.js';
+import { selectRows } from '../store/db.js';
+import { sessionLive } from '../services/accounts.js';
 
 export interface Outcome {
   status: number;
@@ -65,11 +67,8 @@ export async function runWrite(deps: Deps, req: FastifyRequest, fn: (u: Uow) => 
         // A route let in by the read model's copy of the session checks it in its write; a replay
         // writes nothing, so it checks it here (a session ended elsewhere replays nothing).
         if (req.routeOptions.config?.sessionCheckedInWrite && req.sessionId !== undefined) {
-          const live = await u.tx
-            .select({ id: sessions.id })
-            .from(sessions)
-            .where(and(eq(sessions.memberId, memberId), eq(sessions.id, req.sessionId)));
-          if (live.length === 0) throw unauthenticated();
+          const [live] = await selectRows<{ live: unknown }>(u.tx, sql`select ${sessionLive(memberId, req.sessionId)} as live`);
+          if (live?.live !== true) throw unauthenticated();
         }
         throw new Replay(row);
       }

@@ -4,7 +4,7 @@ import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/loo
 import { detachClosedMember } from './relations.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { sessionIdleCutoff } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
@@ -186,6 +186,14 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   if (!m || m.status === 'closed') return null;
   if (cached) cache.putSession(tokenHash, { memberId: m.id, sessionId: row.id, lastUsedAt }, sessionStamp);
   return { member: m, sessionId: row.id };
+}
+
+/**
+ * Whether member `memberId`'s session `sessionId` still exists, as an SQL boolean: what a write let
+ * in by the read model's copy of the session checks in its transaction (sessionCheckedInWrite).
+ */
+export function sessionLive(memberId: number, sessionId: string) {
+  return sql`exists(select 1 from ${sessions} where ${sessions.memberId} = ${memberId} and ${sessions.id} = ${sessionId})`;
 }
 
 /** The session rows of these token hashes, by hash: what a session of the read model is read from. */

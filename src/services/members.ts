@@ -209,21 +209,16 @@ export async function membersByIds(db: Runner, ids: number[]): Promise<Map<numbe
 
 /**
  * The members `ids` as one JSON column of a larger statement (a send reads them with everything else
- * under its locks): the same fields as `base`, read back by membersFromJson.
+ * under its locks): the fields of `selection`, as `base` reads them, read back by membersFromJson.
  */
 export function membersJsonColumn(ids: number[]) {
-  return sql`(select coalesce(json_agg(json_build_object(
-      'id', m.id, 'handle', m.handle, 'kind', m.kind, 'name', m.name, 'headline', m.headline, 'about', m.about,
-      'email', m.email, 'status', m.status, 'restricted', m.restricted, 'bulkFlagged', m.bulk_flagged,
-      'createdAt', m.created_at, 'tier', sub.tier, 'tierUntil', sub.until,
-      's_primaryAction', st.primary_action, 's_messageRequests', st.message_requests, 's_openProfile', st.open_profile,
-      's_acceptInMail', st.accept_inmail, 's_messagesFrom', st.messages_from, 's_profileVisibility', st.profile_visibility,
-      's_readReceipts', st.read_receipts, 's_typingIndicators', st.typing_indicators, 's_openToJobs', st.open_to_jobs,
-      's_openToMentoring', st.open_to_mentoring, 's_filterNewAccounts', st.filter_new_accounts,
-      's_filterNoSharedConnections', st.filter_no_shared_connections, 's_filterNotFollowed', st.filter_not_followed,
-      's_notificationsOff', st.notifications_off)), '[]'::json)
-      from members m left join settings st on st.member_id = m.id left join subscriptions sub on sub.member_id = m.id
-     where m.id = any(${`{${[...new Set(ids)].join(',')}}`}::bigint[]))`;
+  const fields = sql.join(
+    Object.entries(selection).map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${column}`),
+    sql`, `,
+  );
+  return sql`(select coalesce(json_agg(json_build_object(${fields})), '[]'::json)
+      from ${members} left join ${settings} on ${settings.memberId} = ${members.id} left join ${subscriptions} on ${subscriptions.memberId} = ${members.id}
+     where ${members.id} = any(${`{${[...new Set(ids)].join(',')}}`}::bigint[]))`;
 }
 
 /** The members of a membersJsonColumn, by id. */

@@ -48,6 +48,7 @@ import { refusal } from './decisions.js';
 import { factsFromRows, factsWithoutPair, quotaColumns, relationshipColumns, withIntroductions } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
 import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
+import { sessionLive } from './accounts.js';
 import { lockMembers, memberByHandle, memberById, membersFromJson, membersJsonColumn, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
@@ -95,8 +96,8 @@ export async function sendToMember(
   const recipient = unlessHidden(u.deps, actor.member.id, named);
   const sent = await deliver(u, actor, recipient, input, { handle: known !== undefined ? toHandle : null, session });
   if (sent !== HANDLE_MOVED) return sent;
-  const now = unlessHidden(u.deps, actor.member.id, await memberByHandle(u.tx, toHandle));
-  return (await deliver(u, actor, now, input, { session })) as SendResult;
+  const current = unlessHidden(u.deps, actor.member.id, await memberByHandle(u.tx, toHandle));
+  return (await deliver(u, actor, current, input, { session })) as SendResult;
 }
 
 /** deliver's answer when the member it was given no longer has the handle the request named. */
@@ -147,7 +148,6 @@ interface ConvRead {
   inmailFromOther: boolean;
 }
 
-const date = rowDate;
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as unknown;
 
 function convReadFrom(r: Record<string, unknown>): ConvRead {
@@ -161,9 +161,9 @@ function convReadFrom(r: Record<string, unknown>): ConvRead {
         channel: c.channel as ConvRow['channel'],
         followUps: Number(c.follow_ups),
         accepted: c.accepted === true,
-        endedAt: date(c.ended_at),
-        createdAt: date(c.created_at)!,
-        lastMessageAt: date(c.last_message_at)!,
+        endedAt: rowDate(c.ended_at),
+        createdAt: rowDate(c.created_at)!,
+        lastMessageAt: rowDate(c.last_message_at)!,
         lastMessageId: c.last_message_id === null ? null : Number(c.last_message_id),
       }
     : null;
@@ -178,7 +178,7 @@ function convReadFrom(r: Record<string, unknown>): ConvRead {
       lastMessageId: x.last_message_id === null ? null : Number(x.last_message_id),
       hidden: x.hidden === true,
       ignored: x.ignored === true,
-      lastActivityAt: date(x.last_activity_at)!,
+      lastActivityAt: rowDate(x.last_activity_at)!,
     });
   }
   return { conv, sides, inmailFromOther: r.inmail_from_other === true };
@@ -230,11 +230,11 @@ async function readForSend(
   now: Date,
 ) {
   const { sender: s, recipient: r, author: a, replyTo } = ids;
-  // the bulk rule's count before this message, when the graph says the pair is not connected
-  const bulk = ids.bulkHash !== undefined && r !== null && r !== s ? bulkColumns(s, r, ids.bulkHash, now) : sql``;
-  // the caller's session, when the request was let in by the read model's copy of it
-  const session = ids.session !== undefined ? sql`, exists(select 1 from sessions where member_id = ${a} and id = ${ids.session}) as session_live` : sql``;
   const pair = r !== null && r !== s;
+  // the bulk rule's count before this message, when the graph says the pair is not connected
+  const bulk = ids.bulkHash !== undefined && pair ? bulkColumns(s, r, ids.bulkHash, now) : sql``;
+  // the caller's session, when the request was let in by the read model's copy of it
+  const session = ids.session !== undefined ? sql`, ${sessionLive(a, ids.session)} as session_live` : sql``;
   let conv: SQL = sql``;
   let cols: SQL = sql``;
   let byId: number | null = null;
@@ -271,9 +271,14 @@ async function readForSend(
  * of them (the sender's row lock serializes their sends: the count is exact).
  */
 function bulkColumns(senderId: number, recipientId: number, hash: string, now: Date) {
-  const same = sql`from ${messages} where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${new Date(now.getTime() - BULK_WINDOW_MS)}
-       and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)`;
+  const same = sameTextSent(senderId, hash, now);
   return sql`, (select count(distinct recipient_id) ${same})::int as bulk_n, exists(select 1 ${same} and recipient_id = ${recipientId}) as bulk_seen`;
+}
+
+/** The sender's messages the bulk rule counts: the same text to non-connections within 24 hours, since an operator last cleared them. */
+function sameTextSent(senderId: number, hash: string, now: Date) {
+  return sql`from ${messages} where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${new Date(now.getTime() - BULK_WINDOW_MS)}
+       and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)`;
 }
 
 /** Merged column sets for one row each: a deferred statement must not update a row twice. */
@@ -320,7 +325,7 @@ async function deliver(
   await lockForSend(tx, senderId, rid);
   const hash = bodyHash(input.body);
   // Not connected as far as the graph knows: the bulk rule's count comes with the rows.
-  const bulkHash = rid !== null && !intro && !actor.member.bulkFlagged && deps.graph.degree(senderId, rid) !== 1 ? hash : undefined;
+  const bulkHash = rid !== null && !intro && !actor.member.bulkFlagged && !deps.graph.isConnected(senderId, rid) ? hash : undefined;
   const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo, session: opts.session, bulkHash }, now);
   if (read.row.session_live === false) throw unauthenticated();
   const sender = read.people.get(senderId)!;
@@ -494,50 +499,32 @@ async function deliver(
     u.later(sql`insert into ${conversations} (id, starter_id, recipient_id, state, channel, created_at, last_message_at, last_message_id)
       overriding system value values (${conv.id}, ${sender.id}, ${rcpt.id}, ${state}, ${channel}, ${now}, ${now}, ${message.id})`);
     u.later(sql`insert into conversation_live_pairs (lo, hi, conversation_id) values (${lo}, ${hi}, ${conv.id})`);
-    u.later(
-      tx.insert(conversationMembers).values([
-        {
-          conversationId: conv.id,
-          memberId: sender.id,
-          folder: 'inbox',
-          lastActivityAt: now,
-          lastMessageId: message.id,
-          unread: 0,
-          lastReadMessageId: message.id,
-        },
-        { conversationId: conv.id, memberId: rcpt.id, folder: recipientFolder, lastActivityAt: now, lastMessageId: message.id, unread: 1 },
-      ]),
-    );
-    sides = new Map([
-      [
-        sender.id,
-        {
-          conversationId: conv.id,
-          memberId: sender.id,
-          folder: 'inbox',
-          unread: 0,
-          lastReadMessageId: message.id,
-          lastMessageId: message.id,
-          hidden: false,
-          ignored: false,
-          lastActivityAt: now,
-        },
-      ],
-      [
-        rcpt.id,
-        {
-          conversationId: conv.id,
-          memberId: rcpt.id,
-          folder: recipientFolder,
-          unread: 1,
-          lastReadMessageId: null,
-          lastMessageId: message.id,
-          hidden: false,
-          ignored: false,
-          lastActivityAt: now,
-        },
-      ],
-    ]);
+    const fresh: MemberSide[] = [
+      {
+        conversationId: conv.id,
+        memberId: sender.id,
+        folder: 'inbox',
+        unread: 0,
+        lastReadMessageId: message.id,
+        lastMessageId: message.id,
+        hidden: false,
+        ignored: false,
+        lastActivityAt: now,
+      },
+      {
+        conversationId: conv.id,
+        memberId: rcpt.id,
+        folder: recipientFolder,
+        unread: 1,
+        lastReadMessageId: null,
+        lastMessageId: message.id,
+        hidden: false,
+        ignored: false,
+        lastActivityAt: now,
+      },
+    ];
+    u.later(tx.insert(conversationMembers).values(fresh));
+    sides = new Map(fresh.map((x) => [x.memberId, x]));
   } else
     u.later(
       tx
@@ -624,15 +611,7 @@ async function deliver(
  * hours (counted since an operator last cleared the sender) flags the sender as bulk.
  */
 async function flagBulk(u: Uow, senderId: number, hash: string): Promise<void> {
-  const since = new Date(u.now.getTime() - BULK_WINDOW_MS);
-  const res = await selectRows<{ n: unknown }>(
-    u.tx,
-    sql`
-    select count(distinct recipient_id)::int as n from ${messages}
-     where sender_id = ${senderId} and body_hash = ${hash} and to_non_connection and created_at > ${since}
-       and created_at > coalesce(${lastClearedSql(senderId)}, '-infinity'::timestamptz)
-  `,
-  );
+  const res = await selectRows<{ n: unknown }>(u.tx, sql`select count(distinct recipient_id)::int as n ${sameTextSent(senderId, hash, u.now)}`);
   if (isBulkSending(Number(res[0]?.n ?? 0), u.deps.policy)) {
     await u.tx.update(members).set({ bulkFlagged: true }).where(eq(members.id, senderId));
     await u.emit('member.bulk_flagged', [senderId], { memberId: senderId });
