@@ -286,6 +286,19 @@ export class MemberCache {
     return e !== undefined && this.young(e) && this.recordGens.unchanged(e.stamp, id);
   }
 
+  /** What serves a read, kind by kind (the reads below and `held`, which `liaison verify` checks, ask the same). */
+  private liveAbsent(e: Entry<true> | undefined): e is Entry<true> {
+    return e !== undefined && this.young(e) && e.stamp === this.createdGen;
+  }
+
+  private liveSession(e: Entry<CachedSession> | undefined): e is Entry<CachedSession> {
+    return e !== undefined && this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId);
+  }
+
+  private liveQuota(e: Entry<QuotaRows> | undefined, v: number, now: number): e is Entry<QuotaRows> {
+    return this.live(e, v) && now >= e.value.readAt && now < e.value.validUntil;
+  }
+
   member(id: number): MemberRecord | undefined {
     this.trace?.('member');
     const e = this.byId.get(id);
@@ -299,8 +312,7 @@ export class MemberCache {
   memberByHandle(handle: string): MemberRecord | null | undefined {
     this.trace?.('handle');
     const key = handle.toLowerCase();
-    const a = this.absent.get(key);
-    if (a && this.young(a) && a.stamp === this.createdGen) return null;
+    if (this.liveAbsent(this.absent.get(key))) return null;
     const id = this.byHandle.get(key);
     if (id === undefined) return undefined;
     const m = this.byId.get(id);
@@ -332,7 +344,7 @@ export class MemberCache {
   session(tokenHash: string): CachedSession | undefined {
     this.trace?.('session');
     const e = this.sessions.get(tokenHash);
-    return e && this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId) ? e.value : undefined;
+    return this.liveSession(e) ? e.value : undefined;
   }
 
   /** The stamp for a session read (see putSession). */
@@ -361,7 +373,7 @@ export class MemberCache {
   quota(v: number, now: number): QuotaRows | undefined {
     this.trace?.('quota');
     const e = this.quotas.get(v);
-    return this.live(e, v) && now >= e.value.readAt && now < e.value.validUntil ? e.value : undefined;
+    return this.liveQuota(e, v, now) ? e.value : undefined;
   }
 
   putQuota(v: number, rows: QuotaRows, stamp: number): void {
@@ -400,12 +412,10 @@ export class MemberCache {
   held(now: number): HeldEntry[] {
     const out: HeldEntry[] = [];
     for (const [id, e] of this.byId.entries()) if (this.liveRecord(e, id)) out.push({ kind: 'member', id, value: e.value, ref: e });
-    for (const [handle, e] of this.absent.entries()) if (this.young(e) && e.stamp === this.createdGen) out.push({ kind: 'handle', handle, ref: e });
-    for (const [tokenHash, e] of this.sessions.entries())
-      if (this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId)) out.push({ kind: 'session', tokenHash, value: e.value, ref: e });
+    for (const [handle, e] of this.absent.entries()) if (this.liveAbsent(e)) out.push({ kind: 'handle', handle, ref: e });
+    for (const [tokenHash, e] of this.sessions.entries()) if (this.liveSession(e)) out.push({ kind: 'session', tokenHash, value: e.value, ref: e });
     for (const [id, e] of this.rosters.entries()) if (this.live(e, id)) out.push({ kind: 'roster', id, value: e.value, ref: e });
-    for (const [id, e] of this.quotas.entries())
-      if (this.live(e, id) && now >= e.value.readAt && now < e.value.validUntil) out.push({ kind: 'counters', id, value: e.value, ref: e });
+    for (const [id, e] of this.quotas.entries()) if (this.liveQuota(e, id, now)) out.push({ kind: 'counters', id, value: e.value, ref: e });
     return out;
   }
 

@@ -305,12 +305,17 @@ export function quotasFromRow(deps: Deps, r: Record<string, unknown>, viewer: Me
  * none when `cache` holds them, on read paths).
  */
 export async function quotasOfViewer(deps: Deps, db: Runner, viewer: MemberRecord, now: Date, cache?: MemberCache): Promise<QuotaFacts> {
-  const hit = cache?.quota(viewer.id, now.getTime());
-  if (hit) return quotasFromRow(deps, hit.row, viewer, now);
+  return quotasFromRow(deps, await quotaRowOf(db, viewer.id, now, cache), viewer, now);
+}
+
+/** The viewer's counter row at `now`: from `cache` when it holds it (read paths), else read and kept there. */
+async function quotaRowOf(db: Runner, v: number, now: Date, cache?: MemberCache): Promise<Record<string, unknown>> {
+  const hit = cache?.quota(v, now.getTime());
+  if (hit) return hit.row;
   const stamp = cache?.stamp() ?? 0;
-  const row = await loadQuotaRow(db, viewer.id, now);
-  rememberQuota(cache, viewer.id, row, now, stamp);
-  return quotasFromRow(deps, row, viewer, now);
+  const row = await loadQuotaRow(db, v, now);
+  rememberQuota(cache, v, row, now, stamp);
+  return row;
 }
 
 /** The viewer's counter row at `now` (one statement): what the read model keeps (QuotaRows). */
@@ -362,11 +367,8 @@ export async function gatherFacts(
   opts: { introductions?: number; connectionCounts?: Map<number, number>; cached?: boolean } = {},
 ): Promise<{ facts: Facts; invitation: OpenInvitation | null }> {
   const cache = opts.cached ? cacheOf(deps) : undefined;
-  if (!member || member.id === viewer.id) {
-    const viewerFacts = toMemberFacts(deps, viewer, opts.connectionCounts?.get(viewer.id));
-    const quotas = await quotasOfViewer(deps, db, viewer, now, cache);
-    return { facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas }, invitation: null };
-  }
+  if (!member || member.id === viewer.id)
+    return factsWithoutPair(deps, viewer, member, await quotaRowOf(db, viewer.id, now, cache), now, opts.connectionCounts?.get(viewer.id));
   const v = viewer.id;
   const m = member.id;
   let pair: PairRows | undefined;
@@ -401,8 +403,9 @@ export function factsWithoutPair(
   member: MemberRecord | null,
   quotaRow: Record<string, unknown>,
   now: Date,
+  connectionCount?: number,
 ): { facts: Facts; invitation: null } {
-  const viewerFacts = toMemberFacts(deps, viewer);
+  const viewerFacts = toMemberFacts(deps, viewer, connectionCount);
   return {
     facts: { viewer: viewerFacts, member: member ? viewerFacts : null, relationship: relationshipFacts(), quotas: quotasFromRow(deps, quotaRow, viewer, now) },
     invitation: null,

@@ -4,8 +4,9 @@
  * (PostgreSQL 40001/40P01) are retried a few times.
  *
  * Round trips: the outbox rows a verb emits, and the writes it defers with `later`, are not sent one
- * by one. They go to the database together, as one statement of data-modifying WITH clauses, when
- * the verb calls `flush()` or when it returns (before the commit). A verb defers only writes that
+ * by one. They go to the database together, as one statement of data-modifying WITH clauses (more
+ * when a verb emits more than EVENTS_PER_STATEMENT rows), when the verb calls `flush()` or when it
+ * returns (before the commit). A verb defers only writes that
  * nothing later in it reads, and never two writes of the same row (the clauses of one statement all
  * see the rows as they were before it: a second update of a row would be lost).
  */
@@ -24,7 +25,7 @@ export interface Uow {
   emit(type: string, memberIds: number[], payload: Record<string, unknown>): Promise<void>;
   /** A write sent with the outbox rows, in the verb's last statement (see above for what may be deferred). */
   later(write: { getSQL(): SQL }): void;
-  /** Sends the deferred writes and outbox rows now, as one statement (nothing when there are none). */
+  /** Sends the deferred writes and outbox rows now (see flushPending; nothing when there are none). */
   flush(): Promise<void>;
 }
 
