@@ -8,7 +8,7 @@ export * from './types.js';
 export * from './facts.js';
 export { cheapestPaidTier, cheapestTierReaching, cheapestTierWithCredits, effectiveTier, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
 export type { TierHolder } from './tier.js';
-export { startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS, sessionIdleCutoff } from './time.js';
+export { startOfMonthUTC, startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS, sessionIdleCutoff } from './time.js';
 export { isHidden, isSelf } from './rules.js';
 export {
   attachmentTooLarge,
@@ -20,6 +20,9 @@ export {
   messageTooLong,
   noteOf,
   REPORT_WINDOW_MS,
+  INVITATION_WINDOW_MS,
+  IDK_REPORT_WINDOW_MS,
+  MESSAGE_RATE_WINDOW_MS,
   reportCounts,
   sameTextKey,
   shouldRestrict,

@@ -1,10 +1,10 @@
 /** Invitations (DOMAIN.md 2 and 3): who may invite whom, with which note, how often. */
 import type { Facts, InvitationAttempt } from './facts.js';
-import { exhausted, hasNote, longerThan, waitCooldown, waitNextMonth, waitWindow } from './limits.js';
+import { exhausted, hasNote, INVITATION_WINDOW_MS, longerThan, waitCooldown, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { ACTOR_TARGET_RULES, decideWith, firstDenial, isHidden, isSelf, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { cheapestPaidTier, effectiveTier } from './tier.js';
-import { DAY_MS, WEEK_MS, within } from './time.js';
+import { DAY_MS, within } from './time.js';
 import { allow, type Decision } from './types.js';
 
 export interface InvitationCtx extends Ctx {
@@ -39,7 +39,7 @@ export const INVITATION_RULES: readonly DenialRule<InvitationCtx>[] = [
   {
     reason: 'weekly_invitation_limit',
     when: (c) => !c.accepting && exhausted(c.quotas.invitationsLast7Days, c.policy.invitationsPerWeek),
-    unlock: (c) => waitWindow(c.quotas.oldestInvitationLast7DaysAt, WEEK_MS),
+    unlock: (c) => waitWindow(c.quotas.oldestInvitationLast7DaysAt, INVITATION_WINDOW_MS),
   },
   {
     reason: 'note_limit',

@@ -4,7 +4,7 @@
  * timestamps the service passes and `now`.
  */
 import type { Policy } from './policy.js';
-import { addMs, charCount, DAY_MS, startOfNextMonthUTC, within } from './time.js';
+import { addMs, charCount, DAY_MS, MINUTE_MS, startOfNextMonthUTC, WEEK_MS, within } from './time.js';
 import type { Unlock } from './types.js';
 
 /** `wait` until an instant. */
@@ -89,6 +89,15 @@ export const BULK_WINDOW_MS = DAY_MS;
 export function isBulkSending(sameTextNonConnectionRecipients24h: number, policy: Policy): boolean {
   return exhausted(sameTextNonConnectionRecipients24h, policy.bulkRecipientsThreshold);
 }
+
+/**
+ * The rolling windows of the sender quotas (the counts the policy reads in QuotaFacts): invitations
+ * in any 7 days (DOMAIN.md 3), "I don't know this person" reports in 90 days (DOMAIN.md 3),
+ * messages a minute (DOMAIN.md 8). An item counts while `now` is less than this after it.
+ */
+export const INVITATION_WINDOW_MS = WEEK_MS;
+export const IDK_REPORT_WINDOW_MS = 90 * DAY_MS;
+export const MESSAGE_RATE_WINDOW_MS = MINUTE_MS;
 
 /** The window in which reports count toward restriction (DOMAIN.md 5: "in 30 days"). */
 export const REPORT_WINDOW_MS = 30 * DAY_MS;

@@ -4,11 +4,10 @@
  */
 import type { Facts, MessageAttempt } from './facts.js';
 import { decideInvitation } from './invitation.js';
-import { exhausted, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
+import { exhausted, MESSAGE_RATE_WINDOW_MS, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { context, firstDenial, SENDER_TARGET_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { cheapestTierReaching, cheapestTierWithCredits, effectiveTier, spendableCredits, tierRank, tierReaches } from './tier.js';
-import { MINUTE_MS } from './time.js';
 import { INMAIL_COST, type Channel, type Decision, type Delivery, type Unlock } from './types.js';
 
 /** One free channel: it applies when `applies` holds. */
@@ -191,7 +190,7 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
   {
     reason: 'rate_limited',
     when: (c) => exhausted(c.quotas.messagesLastMinute, c.policy.messagesPerMinute),
-    unlock: (c) => waitWindow(c.quotas.oldestMessageLastMinuteAt, MINUTE_MS),
+    unlock: (c) => waitWindow(c.quotas.oldestMessageLastMinuteAt, MESSAGE_RATE_WINDOW_MS),
   },
   {
     reason: 'awaiting_response',

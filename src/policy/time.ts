@@ -10,6 +10,11 @@ export function addMs(at: Date, ms: number): Date {
   return new Date(at.getTime() + ms);
 }
 
+/** 00:00 UTC on the 1st of `now`'s calendar month: where a monthly quota's count begins. */
+export function startOfMonthUTC(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
 /** 00:00 UTC on the 1st of the calendar month after `now`'s: when a monthly quota starts again. */
 export function startOfNextMonthUTC(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));

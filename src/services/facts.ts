@@ -7,17 +7,21 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
-import { DAY_MS as DAY, invitationExpiryCutoff, mayIntroduceThrough } from '../policy/index.js';
+import {
+  IDK_REPORT_WINDOW_MS,
+  INVITATION_WINDOW_MS,
+  invitationExpiryCutoff,
+  mayIntroduceThrough,
+  MESSAGE_RATE_WINDOW_MS,
+  startOfNextMonthUTC,
+} from '../policy/index.js';
+import { counterColumns } from './counters.js';
 import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
 import { balancesFromRow, ledgerColumns } from './inmail.js';
 import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry, type RosterPair } from './cache.js';
 import { apiStatus, cachedMembersByIds, membersByIds, type MemberRecord } from './members.js';
-
-export function monthStartUTC(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-}
 
 export function toMemberFacts(deps: Deps, m: MemberRecord, connectionCount?: number): MemberFacts {
   return {
@@ -242,21 +246,9 @@ async function relationshipFromRows(
   return { rel, invitation };
 }
 
+/** The viewer's counter row: the quota counts (their counter row, src/services/counters.ts) and the InMail ledger's sums. */
 export function quotaColumns(v: number, now: Date) {
-  const week = new Date(now.getTime() - 7 * DAY);
-  const month = monthStartUTC(now);
-  const days90 = new Date(now.getTime() - 90 * DAY);
-  const minute = new Date(now.getTime() - 60_000);
-  return sql`
-      (select count(*) from invitations where from_id = ${v} and created_at > ${week})::int as inv7,
-      (select min(created_at) from invitations where from_id = ${v} and created_at > ${week}) as inv7_oldest,
-      (select count(*) from invitations where from_id = ${v} and note is not null and created_at >= ${month})::int as notes,
-      (select count(*) from invitations where from_id = ${v} and reported_at > ${days90})::int as idk,
-      (select min(reported_at) from invitations where from_id = ${v} and reported_at > ${days90}) as idk_oldest,
-      (select count(*) from messages where sender_id = ${v} and created_at > ${minute})::int as msg1m,
-      (select min(created_at) from messages where sender_id = ${v} and created_at > ${minute}) as msg1m_oldest,
-      (select count(*) from conversations where starter_id = ${v} and channel <> 'direct' and created_at >= ${month})::int as noncon,
-      (select count(*) from conversations where starter_id = ${v} and channel = 'group' and created_at >= ${month})::int as grp,
+  return sql`${counterColumns(v, now)},
       ${ledgerColumns(v)}`;
 }
 
@@ -267,15 +259,15 @@ export function quotaColumns(v: number, now: Date) {
  * `now` from the same row (monthly grants included), so they need no bound here.
  */
 export function quotaRowValidUntil(r: Record<string, unknown>, now: Date): number {
-  const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  const nextMonth = startOfNextMonthUTC(now).getTime();
   const ends = [nextMonth];
   const leaves = (col: unknown, windowMs: number) => {
     const d = rowDate(col);
     if (d) ends.push(d.getTime() + windowMs);
   };
-  leaves(r.inv7_oldest, 7 * DAY);
-  leaves(r.msg1m_oldest, 60_000);
-  leaves(r.idk_oldest, 90 * DAY);
+  leaves(r.inv7_oldest, INVITATION_WINDOW_MS);
+  leaves(r.msg1m_oldest, MESSAGE_RATE_WINDOW_MS);
+  leaves(r.idk_oldest, IDK_REPORT_WINDOW_MS);
   return Math.min(...ends);
 }
 

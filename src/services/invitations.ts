@@ -17,6 +17,7 @@ import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './
 import { memberFor } from './projection.js';
 import { notify } from './notifications.js';
 import type { Uow } from './uow.js';
+import { countersBump } from './counters.js';
 import { recipientUnavailable } from '../policy/types.js';
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
@@ -126,6 +127,7 @@ export async function sendInvitation(
     .values({ fromId: viewer.id, toId: member.id, note, email: input.email ?? null, status: 'pending', createdAt: now })
     .returning();
   await openInvitationPair(tx, viewer.id, member.id, row.id);
+  u.later(countersBump(viewer.id, now, { invitation: { note: note !== null } }));
   const api = toApiInvitation(deps, row, viewer, member, viewer.id, now);
   // the event is for the invitee: both members as the invitee sees them
   await u.emit('invitation.received', [member.id], { invitation: toApiInvitation(deps, row, viewer, member, member.id, now) });
@@ -185,7 +187,9 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     await u.emit('invitation.accepted', [otherId, viewer.id], { invitationId: String(id), by: viewer.id });
     await notify(u, { recipient: other, kind: 'invitation.accepted', actor: viewer, invitationId: id });
   } else if (action === 'ignore' || action === 'report') {
-    const reported = action === 'report' ? { reportedAt: now } : {};
+    // A report counts against the sender once an invitation: reporting it again keeps the first.
+    const reported = action === 'report' && row.reportedAt === null ? { reportedAt: now } : {};
+    if ('reportedAt' in reported) u.later(countersBump(row.fromId, now, { reported: true }));
     [next] = await tx
       .update(invitations)
       .set({ status: 'ignored', respondedAt: now, ...reported })

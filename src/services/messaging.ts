@@ -45,6 +45,7 @@ import {
 } from './conversations/index.js';
 import { AppError, badRequest, Refusal, unauthenticated } from './errors.js';
 import { refusal } from './decisions.js';
+import { countersBump } from './counters.js';
 import { factsFromRows, factsWithoutPair, quotaColumns, relationshipColumns, withIntroductions } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
 import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';
@@ -402,6 +403,8 @@ async function deliver(
   };
   /** a conversation this send starts, written with its message (round trip 3) */
   let started = false;
+  /** this send starts the pair's thread, or begins it again after it ended: counted against the sender's monthly quotas */
+  let begun = false;
   if (!conv && read.newConversationId !== null) {
     // The pair's lock is held and no live conversation was found under it: its slot is free (only a
     // send, under the same lock, takes it). The rows go out with the message, as they end up.
@@ -419,7 +422,7 @@ async function deliver(
       lastMessageId: null,
     };
     sides = new Map();
-    started = startedNow = true;
+    started = startedNow = begun = true;
   } else if (!conv) {
     // The pair's live slot (conversation_live_pairs) decides a race between two first messages.
     if (await claimConversationPair(tx, sender.id, rcpt.id)) {
@@ -428,6 +431,7 @@ async function deliver(
         .values({ starterId: sender.id, recipientId: rcpt.id, state, channel, createdAt: now, lastMessageAt: now })
         .returning();
       await setConversationPair(tx, sender.id, rcpt.id, conv.id);
+      begun = true;
     } else conv = (await readConversation(tx, (await liveConversationId(tx, sender.id, rcpt.id))!, sender.id, rcpt.id)).conv!;
     const inserted = await tx
       .insert(conversationMembers)
@@ -442,7 +446,7 @@ async function deliver(
   } else if (rel.conversation === null) {
     conv = restart({ state, channel, createdAt: now });
     sideSets.set(sender.id, { folder: 'inbox', ignored: false, hidden: false });
-    startedNow = true;
+    startedNow = begun = true;
   } else if (intro && delivery === 'request') {
     // An introduction is a new request from the asker in the pair's thread (not a follow-up). The
     // asker may have had the thread in their requests (a request from the target they had not
@@ -492,6 +496,7 @@ async function deliver(
   u.later(sql`insert into ${messages} (id, conversation_id, sender_id, author_id, body, subject, channel, body_hash, to_non_connection, recipient_id, introduction_id, created_at)
     overriding system value values (${message.id}, ${message.conversationId}, ${message.senderId}, ${message.authorId}, ${message.body}, ${message.subject},
       ${message.channel}, ${message.bodyHash}, ${message.toNonConnection}, ${message.recipientId}, ${message.introductionId}, ${now})`);
+  u.later(countersBump(sender.id, now, { message: true, ...(begun ? { started: channel } : {}) }));
   if (atts.length) u.later(tx.insert(messageAttachments).values(atts.map((a) => ({ messageId: message.id, attachmentId: a.id }))));
   if (started) {
     const lo = Math.min(sender.id, rcpt.id);

@@ -152,6 +152,44 @@ export const subscriptions = pgTable('subscriptions', {
   changedAt: ts('changed_at').notNull().defaultNow(),
 });
 
+/**
+ * Each member's counters behind the sender quotas (DOMAIN.md 3, 8; issue 17): written by the verb
+ * that makes what they count, in its transaction, and read by the next one under the member's row
+ * lock, so a quota never counts over history. Rolling windows keep the instants still inside them
+ * (trimmed at each write: at most the quota's size), calendar months a month and a count. No row:
+ * nothing counted yet (seeded and imported members start without one).
+ */
+export const memberCounters = pgTable('member_counters', {
+  memberId: bigint('member_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => members.id),
+  /** when each invitation sent in the last 7 days was sent */
+  invitationsAt: ts('invitations_at')
+    .array()
+    .notNull()
+    .default(sql`'{}'`),
+  /** the calendar month (its first instant, UTC) `notes` counts in */
+  notesMonth: ts('notes_month'),
+  /** invitations sent with a note in `notes_month` */
+  notes: integer('notes').notNull().default(0),
+  /** when each of the member's invitations reported "I don't know this person" in the last 90 days was reported */
+  reportedAt: ts('reported_at')
+    .array()
+    .notNull()
+    .default(sql`'{}'`),
+  /** when each message sent in the last minute was sent */
+  messagesAt: ts('messages_at')
+    .array()
+    .notNull()
+    .default(sql`'{}'`),
+  /** the calendar month `non_connection` and `group` count in */
+  conversationsMonth: ts('conversations_month'),
+  /** conversations started with a non-connection (channel other than direct) in `conversations_month` */
+  nonConnection: integer('non_connection').notNull().default(0),
+  /** conversations started on the group channel in `conversations_month` */
+  group: integer('group').notNull().default(0),
+});
+
 /** Idempotency-Key store: written in the same transaction as what the request created. */
 export const idempotency = pgTable(
   'idempotency_keys',

@@ -566,7 +566,7 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
     // LENIENT: the recipient no longer sees an invitation it ignored; answering it again is 404 or
     // 409, and reporting it later may be allowed.
     C.status(res, action === 'report' ? [200, 404, 409] : [404, 409], undefined, `${what}: already ignored`);
-    if (res.status === 200) inv.reportedAt = new Date(m.now);
+    if (res.status === 200) inv.reportedAt ??= new Date(m.now); // a report counts once an invitation: the first
     return;
   }
   if (inv.status !== 'pending' || expired) return C.status(res, [404, 409], undefined, `${what}: not open`);

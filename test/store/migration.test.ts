@@ -185,4 +185,40 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     expect(await q(sql`select tgname from pg_trigger where tgrelid = 'members'::regclass and not tgisinternal`)).toEqual([]);
     expect(await q(sql`select member_id, field, word from search_words order by 1, 2, 3`)).toEqual(words);
   });
+
+  it('0011: the counter rows start from what members did within each window, at the database clock', async () => {
+    const old = migrationsUpTo('0010_citus_colocated_writes');
+    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
+    const { db, migrate } = await openDb();
+    await migrate(old);
+    const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
+    const member = async (handle: string) =>
+      Number((await q(sql`insert into members (handle, kind, name) values (${handle}, 'person', ${handle}) returning id`))[0]!.id);
+    const [ann, bob, cid, dan] = [await member('ann'), await member('bob'), await member('cid'), await member('dan')];
+    const invite = (from: number, to: number, age: string, note: string | null, reportedAge: string | null) =>
+      q(sql`insert into invitations (from_id, to_id, status, note, created_at, reported_at)
+        values (${from}, ${to}, 'ignored', ${note}, now() - ${age}::interval, now() - ${reportedAge}::interval)`);
+    await invite(ann, bob, '1 hour', 'hi', '10 minutes'); // counts: a week's invitation, a note this month (unless the month just began), a report
+    await invite(ann, cid, '8 days', null, '100 days'); // neither: outside both windows
+    await invite(bob, cid, '2 days', null, null);
+    const conv = async (starter: number, to: number, channel: string) =>
+      Number(
+        (await q(sql`insert into conversations (starter_id, recipient_id, state, channel) values (${starter}, ${to}, 'open', ${channel}) returning id`))[0]!.id,
+      );
+    const c1 = await conv(cid, dan, 'group');
+    await conv(dan, ann, 'direct');
+    await q(sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash) values (${c1}, ${cid}, ${dan}, 'hi', 'group', 'h')`);
+
+    await migrate(join(packageRoot(), 'drizzle'));
+    const rows = await q(sql`select member_id, cardinality(invitations_at) as inv, notes, cardinality(reported_at) as idk, cardinality(messages_at) as msg,
+      non_connection, "group", notes_month = date_trunc('month', now() at time zone 'UTC') at time zone 'UTC' as this_month from member_counters order by member_id`);
+    const monthBegan = Boolean((await q(sql`select now() - interval '1 hour' < date_trunc('month', now() at time zone 'UTC') at time zone 'UTC' as b`))[0]!.b);
+    expect(
+      rows.map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? v : Number(v)]))),
+    ).toEqual([
+      { member_id: ann, inv: 1, notes: monthBegan ? 0 : 1, idk: 1, msg: 0, non_connection: 0, group: 0, this_month: true },
+      { member_id: bob, inv: 1, notes: 0, idk: 0, msg: 0, non_connection: 0, group: 0, this_month: true },
+      { member_id: cid, inv: 0, notes: 0, idk: 0, msg: 1, non_connection: 1, group: 1, this_month: true },
+    ]);
+  });
 });

@@ -1,0 +1,102 @@
+/**
+ * The sender quotas' counts from each member's counter row (`member_counters`, issue 17), not from
+ * count(*) over their invitations, messages and conversations. The verb that makes what a quota
+ * counts writes the row in its own transaction (`countersBump`, an upsert deferred to the verb's
+ * last statement); the next verb of the same member reads it (`counterColumns`) after taking the
+ * member's row lock, which every writer of the member's own counts holds, so the count it decides
+ * on is exact. Rolling windows keep the instants still inside them, trimmed at each write (so a
+ * row holds at most a quota's worth); calendar months keep the month and its count. Which window
+ * and which month are the policy's (src/policy/limits.ts, time.ts); what counts is what DOMAIN.md
+ * and the model of it (test/model) count: invitations sent, notes sent, "I don't know this person"
+ * reports received (once an invitation), messages sent, conversations started (a new thread, or one
+ * begun again after it ended) on a channel other than direct, and on the group channel.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { IDK_REPORT_WINDOW_MS, INVITATION_WINDOW_MS, MESSAGE_RATE_WINDOW_MS, startOfMonthUTC } from '../policy/index.js';
+import type { Channel } from '../policy/types.js';
+
+const before = (now: Date, ms: number) => new Date(now.getTime() - ms);
+
+/** What one verb adds to a member's counters. */
+export interface CounterBump {
+  /** an invitation sent, with a note or not */
+  invitation?: { note: boolean };
+  /** one of the member's invitations reported "I don't know this person" (the first report of it) */
+  reported?: true;
+  /** a message sent */
+  message?: true;
+  /** a conversation this send starts (or begins again), on this channel */
+  started?: Channel;
+}
+
+/** One rolling window's instants, from `col` of the counter row `c`. */
+function inWindow(v: number, col: SQL, after: Date) {
+  return sql`from member_counters c, unnest(${col}) t where c.member_id = ${v} and t > ${after}`;
+}
+
+/**
+ * The quota counts of member `v` at `now`, as the columns the facts statements read (the same names
+ * and meanings as QuotaFacts' counts: src/services/facts.ts quotasFromRow). No row: all zero.
+ */
+export function counterColumns(v: number, now: Date): SQL {
+  const month = startOfMonthUTC(now);
+  const inv = inWindow(v, sql`c.invitations_at`, before(now, INVITATION_WINDOW_MS));
+  const idk = inWindow(v, sql`c.reported_at`, before(now, IDK_REPORT_WINDOW_MS));
+  const msg = inWindow(v, sql`c.messages_at`, before(now, MESSAGE_RATE_WINDOW_MS));
+  const monthly = (count: string, monthCol: string) =>
+    sql`coalesce((select case when ${sql.raw(monthCol)} = ${month} then ${sql.raw(count)} else 0 end from member_counters where member_id = ${v}), 0)::int`;
+  return sql`
+      (select count(*) ${inv})::int as inv7,
+      (select min(t) ${inv}) as inv7_oldest,
+      ${monthly('notes', 'notes_month')} as notes,
+      (select count(*) ${idk})::int as idk,
+      (select min(t) ${idk}) as idk_oldest,
+      (select count(*) ${msg})::int as msg1m,
+      (select min(t) ${msg}) as msg1m_oldest,
+      ${monthly('non_connection', 'conversations_month')} as noncon,
+      ${monthly('"group"', 'conversations_month')} as grp`;
+}
+
+/**
+ * The write that counts `b` for member `v` at `now`: one upsert of their counter row, which trims
+ * each window it appends to. Defer it with `Uow.later` (a verb counts a member once: two upserts of
+ * one row in one statement would lose one).
+ */
+export function countersBump(v: number, now: Date, b: CounterBump): SQL {
+  const month = startOfMonthUTC(now);
+  const cols: string[] = [];
+  const values: SQL[] = [];
+  const sets: SQL[] = [];
+  const appendTo = (col: string, windowMs: number) => {
+    cols.push(col);
+    values.push(sql`array[${now}::timestamptz]`);
+    sets.push(sql`${sql.raw(col)} = array(select t from unnest(c.${sql.raw(col)}) t where t > ${before(now, windowMs)}) || ${now}::timestamptz`);
+  };
+  const addInMonth = (col: string, monthCol: string, n: number) => {
+    cols.push(col);
+    values.push(sql`${n}`);
+    sets.push(sql`${sql.raw(col)} = case when c.${sql.raw(monthCol)} = ${month} then c.${sql.raw(col)} else 0 end + ${n}`);
+  };
+  const monthOf = (monthCol: string) => {
+    cols.push(monthCol);
+    values.push(sql`${month}::timestamptz`);
+    sets.push(sql`${sql.raw(monthCol)} = ${month}::timestamptz`);
+  };
+  if (b.invitation) {
+    appendTo('invitations_at', INVITATION_WINDOW_MS);
+    if (b.invitation.note) {
+      addInMonth('notes', 'notes_month', 1);
+      monthOf('notes_month');
+    }
+  }
+  if (b.reported) appendTo('reported_at', IDK_REPORT_WINDOW_MS);
+  if (b.message) appendTo('messages_at', MESSAGE_RATE_WINDOW_MS);
+  if (b.started !== undefined && b.started !== 'direct') {
+    addInMonth('non_connection', 'conversations_month', 1);
+    if (b.started === 'group') addInMonth('"group"', 'conversations_month', 1);
+    monthOf('conversations_month');
+  }
+  if (!cols.length) throw new Error('countersBump: nothing to count');
+  return sql`insert into member_counters as c (member_id, ${sql.raw(cols.join(', '))}) values (${v}, ${sql.join(values, sql`, `)})
+    on conflict (member_id) do update set ${sql.join(sets, sql`, `)}`;
+}
