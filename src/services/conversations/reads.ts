@@ -15,7 +15,7 @@ import { toApiAttachment, type ApiAttachment } from '../attachments.js';
 import type { Deps } from '../context.js';
 import { memberFor } from '../projection.js';
 import { badRequest } from '../errors.js';
-import { membersByIds, type ApiMember, type MemberRecord } from '../members.js';
+import { cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from '../members.js';
 import { conversationFor, goneFor, otherOf, parseId, type ConvRow, type MemberSide, type MessageRow } from './pair.js';
 import type { Message as ApiMessage, Conversation as ApiConversation } from '../../contract/index.js';
 
@@ -41,6 +41,7 @@ export async function shapeMessages(
   rows: MessageRow[],
   now: Date,
   known?: Map<number, MemberRecord>,
+  load: LoadMembers = (ids) => membersByIds(db, ids),
 ): Promise<ApiMessage[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -87,7 +88,7 @@ export async function shapeMessages(
         )
     : [];
   const need = [...new Set([...rows.map((r) => r.senderId), ...intros.map((i) => i.viaId)])].filter((id) => !known?.has(id));
-  const loaded = await membersByIds(db, need);
+  const loaded = await load(need);
   const senders = new Map<number, MemberRecord>([...(known ?? new Map()), ...loaded]);
   const introById = new Map(intros.map((i) => [i.id, i]));
   return rows.map((r) => {
@@ -104,8 +105,25 @@ export async function shapeMessages(
   });
 }
 
+/**
+ * How a read loads member records: from the rows (the default; what a write's answer, inside its
+ * transaction, must see) or, on the list routes, through the read model (`readModelMembers`).
+ */
+type LoadMembers = (ids: number[]) => Promise<Map<number, MemberRecord>>;
+const readModelMembers =
+  (deps: Deps): LoadMembers =>
+  (ids) =>
+    cachedMembersByIds(deps, ids);
+
 /** The conversations as `viewerId` sees them, in the given order. */
-export async function conversationViews(deps: Deps, db: Runner, viewerId: number, convs: ConvRow[], now: Date): Promise<ApiConversation[]> {
+export async function conversationViews(
+  deps: Deps,
+  db: Runner,
+  viewerId: number,
+  convs: ConvRow[],
+  now: Date,
+  load: LoadMembers = (ids) => membersByIds(db, ids),
+): Promise<ApiConversation[]> {
   if (convs.length === 0) return [];
   const ids = convs.map((c) => c.id);
   const participants = [...new Set(convs.flatMap((c) => [c.starterId, c.recipientId]))];
@@ -115,7 +133,7 @@ export async function conversationViews(deps: Deps, db: Runner, viewerId: number
     .from(conversationMembers)
     .where(and(inArray(conversationMembers.memberId, participants), inArray(conversationMembers.conversationId, ids)));
   const side = new Map(sides.map((s) => [`${s.conversationId}:${s.memberId}`, s]));
-  const people = await membersByIds(db, participants);
+  const people = await load(participants);
   const withLast = convs.filter((c) => c.lastMessageId !== null);
   const lastRows = withLast.length
     ? await db
@@ -134,7 +152,7 @@ export async function conversationViews(deps: Deps, db: Runner, viewerId: number
           ),
         )
     : [];
-  const shaped = await shapeMessages(deps, db, viewerId, lastRows, now, people);
+  const shaped = await shapeMessages(deps, db, viewerId, lastRows, now, people, load);
   const lastById = new Map(shaped.map((m) => [Number(m.id), m]));
   return convs.map((c) =>
     viewOf(deps, viewerId, c, (id) => side.get(`${c.id}:${id}`), people, c.lastMessageId !== null ? (lastById.get(c.lastMessageId) ?? null) : null, now),
@@ -250,6 +268,7 @@ export async function listConversations(
     memberId,
     page.map((r) => r.conv),
     now,
+    readModelMembers(deps),
   );
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last ? encodeListCursor(last.side.lastActivityAt, last.side.lastMessageId ?? 0) : null;
@@ -275,7 +294,7 @@ export async function listMessages(
     .orderBy(desc(messages.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const items = await shapeMessages(deps, db, memberId, page, now);
+  const items = await shapeMessages(deps, db, memberId, page, now, undefined, readModelMembers(deps));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? String(last.id) : null };
 }
