@@ -57,6 +57,29 @@ export function counterColumns(v: number, now: Date): SQL {
       ${monthly('"group"', 'conversations_month')} as grp`;
 }
 
+/** The rolling windows' counts a counter row gives, which the history must give too (`historyColumns`). */
+export const WINDOW_COUNTS = ['inv7', 'inv7_oldest', 'notes', 'idk', 'idk_oldest', 'msg1m', 'msg1m_oldest'] as const;
+
+/**
+ * The counts of `WINDOW_COUNTS` for member `v` at `now` from their history (count(*) over their
+ * invitations and messages): what the counter row must agree with, for `liaison verify` and the
+ * tests. (Conversations started are left out: a thread keeps only its current starter and channel.)
+ */
+export function historyColumns(v: number, now: Date): SQL {
+  const month = startOfMonthUTC(now);
+  const week = before(now, INVITATION_WINDOW_MS);
+  const days90 = before(now, IDK_REPORT_WINDOW_MS);
+  const minute = before(now, MESSAGE_RATE_WINDOW_MS);
+  return sql`
+      (select count(*) from invitations where from_id = ${v} and created_at > ${week})::int as inv7,
+      (select min(created_at) from invitations where from_id = ${v} and created_at > ${week}) as inv7_oldest,
+      (select count(*) from invitations where from_id = ${v} and note is not null and created_at >= ${month})::int as notes,
+      (select count(*) from invitations where from_id = ${v} and reported_at > ${days90})::int as idk,
+      (select min(reported_at) from invitations where from_id = ${v} and reported_at > ${days90}) as idk_oldest,
+      (select count(*) from messages where sender_id = ${v} and created_at > ${minute})::int as msg1m,
+      (select min(created_at) from messages where sender_id = ${v} and created_at > ${minute}) as msg1m_oldest`;
+}
+
 /**
  * The write that counts `b` for member `v` at `now`: one upsert of their counter row, which trims
  * each window it appends to. Defer it with `Uow.later` (a verb counts a member once: two upserts of

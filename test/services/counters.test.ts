@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/store/db.js';
-import { counterColumns } from '../../src/services/counters.js';
+import { counterColumns, historyColumns, WINDOW_COUNTS } from '../../src/services/counters.js';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, idOf, type User } from '../helpers/messaging.js';
 
@@ -24,25 +24,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** What count(*) over the member's history says at `now` (the old quota statement's counts). */
-function fromHistory(v: number, now: Date) {
-  const week = new Date(now.getTime() - 7 * DAY);
-  const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const days90 = new Date(now.getTime() - 90 * DAY);
-  const minute = new Date(now.getTime() - 60_000);
-  return sql`
-      (select count(*) from invitations where from_id = ${v} and created_at > ${week})::int as inv7,
-      (select min(created_at) from invitations where from_id = ${v} and created_at > ${week}) as inv7_oldest,
-      (select count(*) from invitations where from_id = ${v} and note is not null and created_at >= ${month})::int as notes,
-      (select count(*) from invitations where from_id = ${v} and reported_at > ${days90})::int as idk,
-      (select min(reported_at) from invitations where from_id = ${v} and reported_at > ${days90}) as idk_oldest,
-      (select count(*) from messages where sender_id = ${v} and created_at > ${minute})::int as msg1m,
-      (select min(created_at) from messages where sender_id = ${v} and created_at > ${minute}) as msg1m_oldest`;
-}
-
 const normal = (r: Record<string, unknown>) =>
   Object.fromEntries(
-    ['inv7', 'inv7_oldest', 'notes', 'idk', 'idk_oldest', 'msg1m', 'msg1m_oldest'].map((k) => {
+    WINDOW_COUNTS.map((k) => {
       const x = r[k];
       return [
         k,
@@ -115,7 +99,7 @@ describe(`member counter rows (${storageKind})`, () => {
           for (const p of people) {
             const v = idOf(p);
             const [rows] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, sql`select ${counterColumns(v, now)}`);
-            const [hist] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, sql`select ${fromHistory(v, now)}`);
+            const [hist] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, sql`select ${historyColumns(v, now)}`);
             expect(normal(rows), `member ${v} after ${JSON.stringify(s)} at ${now.toISOString()}`).toEqual(normal(hist));
           }
         }
