@@ -17,6 +17,7 @@ import {
   lockMembers,
   memberById,
   memberByLogin,
+  withFields,
   mergeSettings,
   settingsColumns,
   type MemberRecord,
@@ -311,11 +312,12 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   if (action === 'deactivate' && m.status !== 'active') throw new AppError(409, 'conflict', 'the account is not active');
   if (action === 'reactivate' && m.status !== 'deactivated') throw new AppError(409, 'conflict', 'the account is not deactivated');
   await u.tx.update(members).set({ status: next }).where(eq(members.id, memberId));
-  await writeSearchWords(u.tx, [{ ...m, status: next }], { replace: true });
+  const changed = withFields(m, { status: next });
+  await writeSearchWords(u.tx, [changed], { replace: true });
   if (next === 'closed') {
     await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
     await detachClosedMember(u, memberId);
   }
   await u.emit('member.status', [memberId], { memberId, status: next });
-  return { ...m, status: next };
+  return changed;
 }
