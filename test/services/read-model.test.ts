@@ -5,6 +5,7 @@
  * alone ends what counters say.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/services/accounts.js';
 import { MemberCache, membersNamed } from '../../src/services/cache.js';
 import { quotaRowValidUntil } from '../../src/services/facts.js';
 import type { MemberRecord } from '../../src/services/records.js';
@@ -102,14 +103,15 @@ describe('MemberCache (pure)', () => {
   it('sessions end with a revocation, also one read before it', () => {
     const c = new MemberCache();
     const s = { memberId: 1, sessionId: 's', lastUsedAt: 0 };
+    const h = hashToken('a token');
     const before = c.sessionStamp();
     c.onEvents([{ type: 'sessions.revoked', memberIds: [1], payload: { memberId: 1 } }]);
-    c.putSession('h', s, before);
-    expect(c.session('h')).toBeUndefined();
-    c.putSession('h', s, c.sessionStamp());
-    expect(c.session('h')).toBe(s);
+    c.putSession(h, s, before);
+    expect(c.session(h)).toBeUndefined();
+    c.putSession(h, s, c.sessionStamp());
+    expect(c.session(h)).toMatchObject(s);
     c.onEvents([{ type: 'sessions.revoked', memberIds: [1], payload: { memberId: 1 } }]);
-    expect(c.session('h')).toBeUndefined();
+    expect(c.session(h)).toBeUndefined();
   });
 
   it('is bounded: least recently used entries go first; the generation map stays bounded too', () => {
@@ -127,6 +129,56 @@ describe('MemberCache (pure)', () => {
     expect((c as unknown as { gens: { size: number } }).gens.size).toBeLessThanOrEqual(100);
     // clearing the generation map made every earlier entry stale (it can no longer tell)
     expect(c.member(1)).toBeUndefined();
+  });
+
+  it('the handle index follows the member entries: eviction, a new handle, a handle taken over, invalidation', () => {
+    const c = new MemberCache({ maxEntries: 10 });
+    c.put(member(1, 'Alice'), c.stamp());
+    expect(c.memberByHandle('ALICE')?.id).toBe(1);
+    // a new handle: the old one names nobody cached any more
+    c.put(member(1, 'alice2'), c.stamp());
+    expect(c.memberByHandle('alice')).toBeUndefined();
+    expect(c.memberByHandle('alice2')?.id).toBe(1);
+    // the old handle taken by another member: theirs, and member 1's eviction later leaves it
+    c.put(member(2, 'alice'), c.stamp());
+    expect(c.memberByHandle('alice')?.id).toBe(2);
+    c.invalidate(1);
+    expect(c.memberByHandle('alice2')).toBeUndefined();
+    expect(c.memberByHandle('alice')?.id).toBe(2);
+    // evicted members leave the index with their entries (a lookup by handle counts as a use)
+    for (let i = 3; i <= 30; i++) {
+      c.memberByHandle('alice');
+      c.put(member(i), c.stamp());
+    }
+    const index = (c as unknown as { byHandle: Map<string, { value: MemberRecord }> }).byHandle;
+    const byId = (c as unknown as { byId: { peek(id: number): unknown } }).byId;
+    expect(index.size).toBeLessThanOrEqual(10);
+    for (const [handle, e] of index) expect(byId.peek(e.value.id), handle).toBe(e);
+    expect(c.memberByHandle('alice')?.id).toBe(2);
+    expect(c.memberByHandle('m3')).toBeUndefined();
+    // a read model of one entry: a new entry evicted at once takes its handle with it
+    const one = new MemberCache({ maxEntries: 1 });
+    one.put(member(1), one.stamp());
+    one.member(1);
+    one.put(member(2), one.stamp());
+    expect(one.memberByHandle('m2')).toBeUndefined();
+    expect(one.memberByHandle('m1')?.id).toBe(1);
+  });
+
+  it('sessions are kept by the bytes of their token hash; held() names them by the hash; anything else is not cached', () => {
+    const c = new MemberCache();
+    const h = hashToken('a token');
+    c.putSession(h, { memberId: 1, sessionId: 's', lastUsedAt: 5 }, c.sessionStamp());
+    expect(c.session(h)).toMatchObject({ memberId: 1, sessionId: 's', lastUsedAt: 5 });
+    expect(c.session(hashToken('another token'))).toBeUndefined();
+    expect(c.held(0).map((x) => (x.kind === 'session' ? x.tokenHash : x.kind))).toEqual([h]);
+    c.putSession('not a hash', { memberId: 2, sessionId: 't', lastUsedAt: 5 }, c.sessionStamp());
+    c.putSession(h.toUpperCase(), { memberId: 3, sessionId: 'u', lastUsedAt: 5 }, c.sessionStamp());
+    expect(c.session('not a hash')).toBeUndefined();
+    expect(c.session(h.toUpperCase())).toBeUndefined();
+    expect(c.session(h)?.memberId).toBe(1);
+    c.dropSession(h);
+    expect(c.session(h)).toBeUndefined();
   });
 
   it('the TTL is a backstop', () => {
