@@ -23,7 +23,7 @@ import type { MemberRecord } from './records.js';
  * per entry cost 40 bytes, and the Lru's node another 40).
  */
 interface Stamped {
-  /** wall-clock ms when it was read (the TTL backstop) */
+  /** when it was read, in ms on the read model's clock (MemberCache.now: the TTL backstop) */
   at: number;
   /** the generation when the read that filled it began */
   stamp: number;
@@ -34,8 +34,6 @@ interface Stamped {
 interface Entry<T> extends Stamped {
   value: T;
 }
-
-const entry = <T>(value: T, stamp: number): Entry<T> => ({ value, at: Date.now(), stamp, hit: false });
 
 /** A session as the read cache keeps it: whose it is, its public id, and when it was last used. */
 export interface CachedSession {
@@ -157,6 +155,16 @@ class Lru<K, E extends Stamped> {
     return this.m.entries();
   }
 }
+
+/** How far the read model's clock runs before it moves its base (MemberCache.now): 2^29 ms, a small integer on every V8. */
+const REBASE_MS = 2 ** 29;
+
+/**
+ * `n` (an integer) as a small integer where it is one: arithmetic on wall-clock times answers a heap
+ * number even when the result is small, and one heap number stored in a field makes V8 keep that
+ * field as a separate 16-byte box in every object of the shape from then on.
+ */
+const small = (n: number) => (n >= -REBASE_MS && n < REBASE_MS ? n | 0 : n);
 
 /** The pair a graph event is about (connections, follows, blocks) and a page's admin. */
 const PAIR_KEYS = ['a', 'b', 'follower', 'followee', 'blocker', 'blocked', 'adminId'] as const;
@@ -306,8 +314,43 @@ export class MemberCache {
     return this.gens.stamp();
   }
 
+  /**
+   * The entries' clock: wall-clock ms since `base`, which moves to now once that passes REBASE_MS
+   * (about six days), so that an entry's read time stays a small integer, held in the entry itself
+   * (a wall-clock ms is past 2^31: a heap number of 16 bytes of its own, an entry each). The move
+   * takes every entry's time with it and drops those past their TTL: a walk over the read model
+   * once in six days.
+   */
+  private base = Date.now();
+  private now(): number {
+    const t = Date.now() - this.base;
+    if (t >= -REBASE_MS && t < REBASE_MS) return t | 0;
+    this.rebase(t);
+    return small(Date.now() - this.base);
+  }
+
+  private rebase(by: number): void {
+    this.base += by;
+    const move = <K, E extends Stamped>(lru: Lru<K, E>, dropped?: (e: E) => void) => {
+      for (const [k, e] of lru.entries())
+        if (by - e.at >= this.ttlMs) {
+          lru.delete(k);
+          dropped?.(e);
+        } else e.at = small(e.at - by);
+    };
+    move(this.byId, (e) => this.unindex(e));
+    move(this.absent);
+    move(this.sessions);
+    move(this.rosters);
+    move(this.quotas);
+  }
+
+  private entry<T>(value: T, stamp: number): Entry<T> {
+    return { value, at: this.now(), stamp, hit: false };
+  }
+
   private young(e: { at: number }): boolean {
-    return Date.now() - e.at < this.ttlMs;
+    return Date.now() - this.base - e.at < this.ttlMs;
   }
 
   /** Drops the handle index's pointer to `e`, if it still points to it. */
@@ -365,7 +408,7 @@ export class MemberCache {
       this.put(m, stamp);
       return;
     }
-    if (createdStamp === this.createdGen) this.absent.set(handle.toLowerCase(), entry(true as const, createdStamp));
+    if (createdStamp === this.createdGen) this.absent.set(handle.toLowerCase(), this.entry(true as const, createdStamp));
   }
 
   /** The stamp for a "names nobody" read (see putHandle). */
@@ -379,7 +422,7 @@ export class MemberCache {
     this.absent.delete(key);
     const old = this.byId.peek(m.id);
     if (old) this.unindex(old);
-    const e = entry(m, stamp);
+    const e = this.entry(m, stamp);
     // indexed first: should making room evict the new entry itself, it leaves the index with it
     this.byHandle.set(key, e);
     this.byId.set(m.id, e);
@@ -400,7 +443,7 @@ export class MemberCache {
   putSession(tokenHash: string, s: CachedSession, sessionStamp: number): void {
     const key = sessionKey(tokenHash);
     if (key === undefined || !this.sessionGens.unchanged(sessionStamp, s.memberId)) return;
-    const e: SessionEntry = { memberId: s.memberId, sessionId: s.sessionId, lastUsedAt: s.lastUsedAt, at: Date.now(), stamp: sessionStamp, hit: false };
+    const e: SessionEntry = { memberId: s.memberId, sessionId: s.sessionId, lastUsedAt: s.lastUsedAt, at: this.now(), stamp: sessionStamp, hit: false };
     this.sessions.set(key, e);
   }
 
@@ -413,7 +456,7 @@ export class MemberCache {
 
   putRoster(v: number, roster: RosterEntry, stamp: number): void {
     if (!this.gens.unchanged(stamp, v)) return;
-    this.rosters.set(v, entry(roster, stamp));
+    this.rosters.set(v, this.entry(roster, stamp));
   }
 
   /** The viewer's counter rows, if cached, unchanged and still right at `now` (ms). */
@@ -425,7 +468,7 @@ export class MemberCache {
 
   putQuota(v: number, rows: QuotaRows, stamp: number): void {
     if (!this.gens.unchanged(stamp, v)) return;
-    this.quotas.set(v, entry(rows, stamp));
+    this.quotas.set(v, this.entry(rows, stamp));
   }
 
   /** Ends every cached session of a member (password change, sessions revoked, status change). */

@@ -181,6 +181,34 @@ describe('MemberCache (pure)', () => {
     expect(c.session(h)).toBeUndefined();
   });
 
+  it("the entries' clock moves its base every 2^29 ms: entries keep their age, those past their TTL go", () => {
+    const day = 86_400_000;
+    const c = new MemberCache({ ttlMs: 8 * day });
+    const inner = c as unknown as { base: number; byId: { peek(id: number): { at: number } | undefined }; byHandle: Map<string, unknown> };
+    c.put(member(1), c.stamp());
+    c.put(member(2), c.stamp());
+    const h = hashToken('a token');
+    c.putSession(h, { memberId: 1, sessionId: 's', lastUsedAt: 5 }, c.sessionStamp());
+    // seven days pass (the base is moved back instead): member 2's entry was read nine days ago
+    inner.base -= 7 * day;
+    inner.byId.peek(2)!.at -= 2 * day;
+    expect(c.member(1)?.id).toBe(1);
+    expect(c.member(2)).toBeUndefined();
+    c.put(member(3), c.stamp()); // the clock is past 2^29 ms: its base moves to now
+    expect(Date.now() - inner.base).toBeLessThan(60_000);
+    expect(inner.byId.peek(3)!.at).toBeLessThan(60_000);
+    expect(inner.byId.peek(1)!.at).toBeLessThanOrEqual(-7 * day);
+    expect(inner.byId.peek(1)!.at).toBeGreaterThan(-7 * day - 60_000);
+    expect(c.member(1)?.id).toBe(1);
+    expect(c.session(h)?.memberId).toBe(1);
+    expect(inner.byId.peek(2)).toBeUndefined();
+    expect(inner.byHandle.has('m2')).toBe(false);
+    // and a day later member 1's entry, read eight days ago, is past its TTL
+    inner.base -= day;
+    expect(c.member(1)).toBeUndefined();
+    expect(c.member(3)?.id).toBe(3);
+  });
+
   it('the TTL is a backstop', () => {
     const c = new MemberCache({ ttlMs: 0 });
     c.put(member(1), c.stamp());
