@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import { seed } from '../src/cli/seed.js';
 import { resolvePolicy } from '../src/policy/policy.js';
 import { hashToken, newSessionId, newToken } from '../src/services/accounts.js';
-import { MemberCache } from '../src/services/cache.js';
+import { MemberCache, sessionKeyOfHash } from '../src/services/cache.js';
 import type { Deps } from '../src/services/context.js';
 import { loadRoster, quotasOfViewer } from '../src/services/facts.js';
 import { membersByIds } from '../src/services/members.js';
@@ -55,7 +55,11 @@ export async function runReadModel(): Promise<string> {
   for (let i = 0; i < ids.length; i += 5000) for (const rec of (await membersByIds(store.db, ids.slice(i, i + 5000))).values()) m.put(rec, m.stamp());
   // a session for every member (cheap to make; the figure is steadier over 100,000 entries than 2,000)
   for (const v of ids)
-    models.sessions!.putSession(hashToken(newToken()), { memberId: v, sessionId: newSessionId(), lastUsedAt: Date.now() }, models.sessions!.sessionStamp());
+    models.sessions!.putSession(
+      sessionKeyOfHash(hashToken(newToken())),
+      { memberId: v, sessionId: newSessionId(), lastUsedAt: Date.now() },
+      models.sessions!.sessionStamp(),
+    );
   for (const v of viewers) models.rosters!.putRoster(v, await loadRoster(deps, store.db, v, now), models.rosters!.stamp());
   for (const v of viewers) await quotasOfViewer(deps, store.db, m.member(v)!, now, models.counters!);
   await store.close();

@@ -46,14 +46,25 @@ export interface CachedSession {
 interface SessionEntry extends CachedSession, Stamped {}
 
 /**
- * A token hash (64 hex digits, as the sessions table keeps it) as the read model keys its session:
- * its 32 bytes as a 32-character string (48 bytes of heap; the hex string takes 80). Undefined for
- * anything else: such a session is not cached.
+ * What the read model keys a session by: the 32 bytes of its token's hash as a 32-character string
+ * (48 bytes of heap; the hash's 64 hex digits, as the sessions table keeps it, take 80). Made from
+ * the hash's bytes where the request has them (sessionKey: no more work than the hex), from the hex
+ * where a row gives it (sessionKeyOfHash).
  */
-function sessionKey(tokenHash: string): string | undefined {
-  return tokenHash.length === 64 && /^[0-9a-f]{64}$/.test(tokenHash) ? Buffer.from(tokenHash, 'hex').toString('latin1') : undefined;
+export type SessionKey = string & { readonly __sessionKey: true };
+
+export function sessionKey(digest: Buffer): SessionKey {
+  if (digest.length !== 32) throw new Error('a session key is made of a 32-byte hash');
+  return digest.toString('latin1') as SessionKey;
 }
-const tokenHashOf = (key: string) => Buffer.from(key, 'latin1').toString('hex');
+
+/** The key of a token hash as the sessions table keeps it (64 lower-case hex digits; anything else throws). */
+export function sessionKeyOfHash(tokenHash: string): SessionKey {
+  if (!/^[0-9a-f]{64}$/.test(tokenHash)) throw new Error('a token hash is 64 lower-case hex digits');
+  return sessionKey(Buffer.from(tokenHash, 'hex'));
+}
+
+const tokenHashOf = (key: SessionKey) => Buffer.from(key, 'latin1').toString('hex');
 
 /** The raw rows behind a pair's relationship facts, read from the viewer's side. */
 export interface PairRows {
@@ -277,7 +288,7 @@ export class MemberCache {
   /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
   private absent: Lru<string, Entry<true>>;
   /** by sessionKey (the token hash's bytes) */
-  private sessions: Lru<string, SessionEntry>;
+  private sessions: Lru<SessionKey, SessionEntry>;
   private rosters: Lru<number, Entry<RosterEntry>>;
   private quotas: Lru<number, Entry<QuotaRows>>;
 
@@ -428,10 +439,9 @@ export class MemberCache {
     this.byId.set(m.id, e);
   }
 
-  session(tokenHash: string): CachedSession | undefined {
+  session(key: SessionKey): CachedSession | undefined {
     this.trace?.('session');
-    const key = sessionKey(tokenHash);
-    const e = key === undefined ? undefined : this.sessions.get(key);
+    const e = this.sessions.get(key);
     return this.liveSession(e) ? e : undefined;
   }
 
@@ -440,9 +450,8 @@ export class MemberCache {
     return this.sessionGens.stamp();
   }
 
-  putSession(tokenHash: string, s: CachedSession, sessionStamp: number): void {
-    const key = sessionKey(tokenHash);
-    if (key === undefined || !this.sessionGens.unchanged(sessionStamp, s.memberId)) return;
+  putSession(key: SessionKey, s: CachedSession, sessionStamp: number): void {
+    if (!this.sessionGens.unchanged(sessionStamp, s.memberId)) return;
     const e: SessionEntry = { memberId: s.memberId, sessionId: s.sessionId, lastUsedAt: s.lastUsedAt, at: this.now(), stamp: sessionStamp, hit: false };
     this.sessions.set(key, e);
   }
@@ -519,10 +528,8 @@ export class MemberCache {
         return this.byId.peek(h.id) === h.ref && this.recordGens.unchanged((h.ref as Stamped).stamp, h.id);
       case 'handle':
         return this.absent.peek(h.handle) === h.ref && (h.ref as Stamped).stamp === this.createdGen;
-      case 'session': {
-        const key = sessionKey(h.tokenHash);
-        return key !== undefined && this.sessions.peek(key) === h.ref && this.sessionGens.unchanged((h.ref as Stamped).stamp, h.value.memberId);
-      }
+      case 'session':
+        return this.sessions.peek(sessionKeyOfHash(h.tokenHash)) === h.ref && this.sessionGens.unchanged((h.ref as Stamped).stamp, h.value.memberId);
       case 'roster':
         return this.rosters.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Stamped).stamp, h.id);
       case 'counters':
@@ -531,9 +538,8 @@ export class MemberCache {
   }
 
   /** Forgets one session (signed out or idle here; the revocation's event ends it on every instance). */
-  dropSession(tokenHash: string): void {
-    const key = sessionKey(tokenHash);
-    if (key !== undefined) this.sessions.delete(key);
+  dropSession(key: SessionKey): void {
+    this.sessions.delete(key);
   }
 
   /** Everything cached about a member (and every pair with them) is stale from now on. */

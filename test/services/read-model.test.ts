@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/services/accounts.js';
-import { MemberCache, membersNamed } from '../../src/services/cache.js';
+import { MemberCache, membersNamed, sessionKeyOfHash } from '../../src/services/cache.js';
 import { quotaRowValidUntil } from '../../src/services/facts.js';
 import type { MemberRecord } from '../../src/services/records.js';
 import { BusGroup } from '../../src/realtime/bus.js';
@@ -103,7 +103,7 @@ describe('MemberCache (pure)', () => {
   it('sessions end with a revocation, also one read before it', () => {
     const c = new MemberCache();
     const s = { memberId: 1, sessionId: 's', lastUsedAt: 0 };
-    const h = hashToken('a token');
+    const h = sessionKeyOfHash(hashToken('a token'));
     const before = c.sessionStamp();
     c.onEvents([{ type: 'sessions.revoked', memberIds: [1], payload: { memberId: 1 } }]);
     c.putSession(h, s, before);
@@ -165,18 +165,19 @@ describe('MemberCache (pure)', () => {
     expect(one.memberByHandle('m1')?.id).toBe(1);
   });
 
-  it('sessions are kept by the bytes of their token hash; held() names them by the hash; anything else is not cached', () => {
+  it('sessions are kept by the bytes of their token hash; held() names them by the hash', () => {
     const c = new MemberCache();
-    const h = hashToken('a token');
+    const hash = hashToken('a token');
+    const h = sessionKeyOfHash(hash);
+    expect(h.length).toBe(32);
     c.putSession(h, { memberId: 1, sessionId: 's', lastUsedAt: 5 }, c.sessionStamp());
     expect(c.session(h)).toMatchObject({ memberId: 1, sessionId: 's', lastUsedAt: 5 });
-    expect(c.session(hashToken('another token'))).toBeUndefined();
-    expect(c.held(0).map((x) => (x.kind === 'session' ? x.tokenHash : x.kind))).toEqual([h]);
-    c.putSession('not a hash', { memberId: 2, sessionId: 't', lastUsedAt: 5 }, c.sessionStamp());
-    c.putSession(h.toUpperCase(), { memberId: 3, sessionId: 'u', lastUsedAt: 5 }, c.sessionStamp());
-    expect(c.session('not a hash')).toBeUndefined();
-    expect(c.session(h.toUpperCase())).toBeUndefined();
-    expect(c.session(h)?.memberId).toBe(1);
+    expect(c.session(sessionKeyOfHash(hashToken('another token')))).toBeUndefined();
+    const held = c.held(0);
+    expect(held.map((x) => (x.kind === 'session' ? x.tokenHash : x.kind))).toEqual([hash]);
+    expect(c.stillHeld(held[0])).toBe(true);
+    // only a token hash as the sessions table keeps it makes a key
+    for (const bad of ['not a hash', hash.toUpperCase(), hash.slice(1), `${hash}0`]) expect(() => sessionKeyOfHash(bad), bad).toThrow();
     c.dropSession(h);
     expect(c.session(h)).toBeUndefined();
   });
@@ -187,7 +188,7 @@ describe('MemberCache (pure)', () => {
     const inner = c as unknown as { base: number; byId: { peek(id: number): { at: number } | undefined }; byHandle: Map<string, unknown> };
     c.put(member(1), c.stamp());
     c.put(member(2), c.stamp());
-    const h = hashToken('a token');
+    const h = sessionKeyOfHash(hashToken('a token'));
     c.putSession(h, { memberId: 1, sessionId: 's', lastUsedAt: 5 }, c.sessionStamp());
     // seven days pass (the base is moved back instead): member 2's entry was read nine days ago
     inner.base -= 7 * day;
