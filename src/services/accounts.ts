@@ -11,12 +11,13 @@ import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, badRequest, conflict, unauthenticated } from './errors.js';
-import { cacheOf } from './cache.js';
+import { cacheOf, sessionKey, sessionKeyOfHash } from './cache.js';
 import {
   cachedMemberById,
   lockMembers,
   memberById,
   memberByLogin,
+  withFields,
   mergeSettings,
   settingsColumns,
   type MemberRecord,
@@ -29,6 +30,11 @@ const ARGON = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, p
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** The hash of a token as its bytes (hashToken: as hex). */
+function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }
 
 /** 256 random bits, URL-safe. Only its hash is stored. */
@@ -132,7 +138,7 @@ export async function login(deps: Deps, loginName: string, password: string) {
 }
 
 export async function logout(deps: Deps, token: string): Promise<void> {
-  cacheOf(deps).dropSession(hashToken(token));
+  cacheOf(deps).dropSession(sessionKey(tokenDigest(token)));
   await transact(deps, async (u) => {
     const gone = await u.tx
       .delete(sessions)
@@ -155,23 +161,26 @@ export interface Authenticated {
  * read model, which keeps the last use, so idle time is judged on every request.
  */
 export async function authenticateSession(deps: Deps, token: string, cached = false): Promise<Authenticated | null> {
-  const tokenHash = hashToken(token);
+  // the read model's key from the hash's bytes, the table's hex only on a miss
+  const digest = tokenDigest(token);
+  const key = sessionKey(digest);
   const cache = cacheOf(deps);
   const now = deps.clock.now().getTime();
   if (cached) {
-    const s = cache.session(tokenHash);
+    const s = cache.session(key);
     if (s !== undefined && s.lastUsedAt >= idleCutoff(deps, now) && now - s.lastUsedAt < SESSION_TOUCH_MS) {
       const m = await cachedMemberById(deps, s.memberId);
       if (m && m.status !== 'closed') return { member: m, sessionId: s.sessionId };
     }
   }
   const db = deps.store.db;
+  const tokenHash = digest.toString('hex');
   const sessionStamp = cache.sessionStamp();
   const row = (await sessionsByTokenHash(db, [tokenHash])).get(tokenHash);
   if (!row) return null;
   let lastUsedAt = row.lastUsedAt.getTime();
   if (lastUsedAt < idleCutoff(deps, now)) {
-    cache.dropSession(tokenHash);
+    cache.dropSession(key);
     await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
     return null;
   }
@@ -184,7 +193,7 @@ export async function authenticateSession(deps: Deps, token: string, cached = fa
   }
   const m = cached ? await cachedMemberById(deps, row.memberId) : await memberById(db, row.memberId);
   if (!m || m.status === 'closed') return null;
-  if (cached) cache.putSession(tokenHash, { memberId: m.id, sessionId: row.id, lastUsedAt }, sessionStamp);
+  if (cached) cache.putSession(key, { memberId: m.id, sessionId: row.id, lastUsedAt }, sessionStamp);
   return { member: m, sessionId: row.id };
 }
 
@@ -237,7 +246,7 @@ export async function revokeSession(u: Uow, memberId: number, id: string): Promi
     .where(and(eq(sessions.memberId, memberId), eq(sessions.id, id)))
     .returning({ tokenHash: sessions.tokenHash });
   if (gone.length === 0) return false;
-  for (const g of gone) cacheOf(u.deps).dropSession(g.tokenHash);
+  for (const g of gone) cacheOf(u.deps).dropSession(sessionKeyOfHash(g.tokenHash));
   await u.emit('sessions.revoked', [memberId], { memberId, sessionIds: [id] });
   return true;
 }
@@ -259,7 +268,7 @@ export async function changePassword(deps: Deps, member: MemberRecord, keepSessi
       .delete(sessions)
       .where(and(eq(sessions.memberId, member.id), keepSessionId !== undefined ? ne(sessions.id, keepSessionId) : undefined))
       .returning({ id: sessions.id, tokenHash: sessions.tokenHash });
-    for (const e of ended) cacheOf(deps).dropSession(e.tokenHash);
+    for (const e of ended) cacheOf(deps).dropSession(sessionKeyOfHash(e.tokenHash));
     await u.emit('sessions.revoked', [member.id], { memberId: member.id, sessionIds: ended.map((e) => e.id), keep: keepSessionId ?? null });
   });
 }
@@ -311,11 +320,12 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   if (action === 'deactivate' && m.status !== 'active') throw new AppError(409, 'conflict', 'the account is not active');
   if (action === 'reactivate' && m.status !== 'deactivated') throw new AppError(409, 'conflict', 'the account is not deactivated');
   await u.tx.update(members).set({ status: next }).where(eq(members.id, memberId));
-  await writeSearchWords(u.tx, [{ ...m, status: next }], { replace: true });
+  const changed = withFields(m, { status: next });
+  await writeSearchWords(u.tx, [changed], { replace: true });
   if (next === 'closed') {
     await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
     await detachClosedMember(u, memberId);
   }
   await u.emit('member.status', [memberId], { memberId, status: next });
-  return { ...m, status: next };
+  return changed;
 }

@@ -18,20 +18,53 @@ import type { Deps, BusEvent } from './context.js';
 import { concerned, num } from './event-members.js';
 import type { MemberRecord } from './records.js';
 
-interface Entry<T> {
-  value: T;
-  /** wall-clock ms when it was read (the TTL backstop) */
+/**
+ * What every entry carries besides its value, in the entry itself (one object an entry: a wrapper
+ * per entry cost 40 bytes, and the Lru's node another 40).
+ */
+interface Stamped {
+  /** when it was read, in ms on the read model's clock (MemberCache.now: the TTL backstop) */
   at: number;
   /** the generation when the read that filled it began */
   stamp: number;
+  /** used since the Lru last looked (its second chance) */
+  hit: boolean;
+}
+
+interface Entry<T> extends Stamped {
+  value: T;
 }
 
 /** A session as the read cache keeps it: whose it is, its public id, and when it was last used. */
 export interface CachedSession {
-  memberId: number;
-  sessionId: string;
-  lastUsedAt: number;
+  readonly memberId: number;
+  readonly sessionId: string;
+  readonly lastUsedAt: number;
 }
+
+/** A session's entry: the session's fields in the entry itself (what `session` answers). */
+interface SessionEntry extends CachedSession, Stamped {}
+
+/**
+ * What the read model keys a session by: the 32 bytes of its token's hash as a 32-character string
+ * (48 bytes of heap; the hash's 64 hex digits, as the sessions table keeps it, take 80). Made from
+ * the hash's bytes where the request has them (sessionKey: no more work than the hex), from the hex
+ * where a row gives it (sessionKeyOfHash).
+ */
+export type SessionKey = string & { readonly __sessionKey: true };
+
+export function sessionKey(digest: Buffer): SessionKey {
+  if (digest.length !== 32) throw new Error('a session key is made of a 32-byte hash');
+  return digest.toString('latin1') as SessionKey;
+}
+
+/** The key of a token hash as the sessions table keeps it (64 lower-case hex digits; anything else throws). */
+export function sessionKeyOfHash(tokenHash: string): SessionKey {
+  if (!/^[0-9a-f]{64}$/.test(tokenHash)) throw new Error('a token hash is 64 lower-case hex digits');
+  return sessionKey(Buffer.from(tokenHash, 'hex'));
+}
+
+const tokenHashOf = (key: SessionKey) => Buffer.from(key, 'latin1').toString('hex');
 
 /** The raw rows behind a pair's relationship facts, read from the viewer's side. */
 export interface PairRows {
@@ -76,45 +109,51 @@ export interface QuotaRows {
  * every hit cost a tenth of a profile view's time); when full, the oldest tenth of the unmarked
  * entries goes, and marked ones met on the way are moved to the young end with their mark cleared.
  */
-class Lru<K, V> {
-  private m = new Map<K, { v: V; hit: boolean }>();
-  constructor(private readonly max: number) {}
+class Lru<K, E extends Stamped> {
+  private m = new Map<K, E>();
+  /** `onEvict`: told of each entry the Lru drops to make room (not of those deleted or replaced) */
+  constructor(
+    private readonly max: number,
+    private readonly onEvict?: (k: K, e: E) => void,
+  ) {}
   get size(): number {
     return this.m.size;
   }
-  get(k: K): V | undefined {
-    const n = this.m.get(k);
-    if (n === undefined) return undefined;
-    n.hit = true;
-    return n.v;
+  get(k: K): E | undefined {
+    const e = this.m.get(k);
+    if (e !== undefined) e.hit = true;
+    return e;
   }
-  peek(k: K): V | undefined {
-    return this.m.get(k)?.v;
+  peek(k: K): E | undefined {
+    return this.m.get(k);
   }
-  set(k: K, v: V): void {
-    const n = this.m.get(k);
-    if (n !== undefined) {
-      n.v = v;
-      n.hit = true;
+  /** A new entry for `k`: in the place of the one it replaces, marked as used, or as the youngest. */
+  set(k: K, e: E): void {
+    if (this.m.has(k)) {
+      e.hit = true;
+      this.m.set(k, e);
       return;
     }
-    this.m.set(k, { v, hit: false });
+    this.m.set(k, e);
     if (this.m.size > this.max) this.evict();
   }
   private evict(): void {
     let n = Math.max(1, Math.ceil(this.max / 10));
     // two passes at most: the first clears the marks it meets (all of them, if everything was hit)
     for (let pass = 0; pass < 2 && n > 0; pass++) {
-      const again: [K, { v: V; hit: boolean }][] = [];
-      for (const [k, node] of this.m) {
+      const again: [K, E][] = [];
+      for (const [k, e] of this.m) {
         if (n <= 0) break;
         this.m.delete(k);
-        if (node.hit) {
-          node.hit = false;
-          again.push([k, node]);
-        } else n--;
+        if (e.hit) {
+          e.hit = false;
+          again.push([k, e]);
+        } else {
+          n--;
+          this.onEvict?.(k, e);
+        }
       }
-      for (const [k, node] of again) this.m.set(k, node);
+      for (const [k, e] of again) this.m.set(k, e);
     }
   }
   delete(k: K): void {
@@ -123,10 +162,20 @@ class Lru<K, V> {
   clear(): void {
     this.m.clear();
   }
-  *entries(): IterableIterator<[K, V]> {
-    for (const [k, n] of this.m) yield [k, n.v];
+  entries(): IterableIterator<[K, E]> {
+    return this.m.entries();
   }
 }
+
+/** How far the read model's clock runs before it moves its base (MemberCache.now): 2^29 ms, a small integer on every V8. */
+const REBASE_MS = 2 ** 29;
+
+/**
+ * `n` (an integer) as a small integer where it is one: arithmetic on wall-clock times answers a heap
+ * number even when the result is small, and one heap number stored in a field makes V8 keep that
+ * field as a separate 16-byte box in every object of the shape from then on.
+ */
+const small = (n: number) => (n >= -REBASE_MS && n < REBASE_MS ? n | 0 : n);
 
 /** The pair a graph event is about (connections, follows, blocks) and a page's admin. */
 const PAIR_KEYS = ['a', 'b', 'follower', 'followee', 'blocker', 'blocked', 'adminId'] as const;
@@ -230,11 +279,16 @@ export class MemberCache {
   readonly ttlMs: number;
   readonly maxEntries: number;
   private byId: Lru<number, Entry<MemberRecord>>;
-  /** handle (lower case) → id; the member's own entry decides whether it is live */
-  private byHandle: Lru<string, number>;
+  /**
+   * handle (lower case) → the entry of the member it names, the same object as byId's: kept in step
+   * with byId (an entry leaves both), so it is as bounded; the entry decides whether it is live. The
+   * key is the record's own handle string when that is lower case already (toLowerCase answers it).
+   */
+  private byHandle = new Map<string, Entry<MemberRecord>>();
   /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
   private absent: Lru<string, Entry<true>>;
-  private sessions: Lru<string, Entry<CachedSession>>;
+  /** by sessionKey (the token hash's bytes) */
+  private sessions: Lru<SessionKey, SessionEntry>;
   private rosters: Lru<number, Entry<RosterEntry>>;
   private quotas: Lru<number, Entry<QuotaRows>>;
 
@@ -255,8 +309,7 @@ export class MemberCache {
     this.ttlMs = opts.ttlMs ?? 60_000;
     this.maxEntries = opts.maxEntries ?? 200_000;
     const n = this.maxEntries;
-    this.byId = new Lru(n);
-    this.byHandle = new Lru(n);
+    this.byId = new Lru(n, (_id, e) => this.unindex(e));
     this.absent = new Lru(Math.max(1, Math.ceil(n / 10)));
     this.sessions = new Lru(n);
     this.rosters = new Lru(Math.max(1, Math.ceil(n / 10)));
@@ -272,8 +325,49 @@ export class MemberCache {
     return this.gens.stamp();
   }
 
+  /**
+   * The entries' clock: wall-clock ms since `base`, which moves to now once that passes REBASE_MS
+   * (about six days), so that an entry's read time stays a small integer, held in the entry itself
+   * (a wall-clock ms is past 2^31: a heap number of 16 bytes of its own, an entry each). The move
+   * takes every entry's time with it and drops those past their TTL: a walk over the read model
+   * once in six days.
+   */
+  private base = Date.now();
+  private now(): number {
+    const t = Date.now() - this.base;
+    if (t >= -REBASE_MS && t < REBASE_MS) return t | 0;
+    this.rebase(t);
+    return small(Date.now() - this.base);
+  }
+
+  private rebase(by: number): void {
+    this.base += by;
+    const move = <K, E extends Stamped>(lru: Lru<K, E>, dropped?: (e: E) => void) => {
+      for (const [k, e] of lru.entries())
+        if (by - e.at >= this.ttlMs) {
+          lru.delete(k);
+          dropped?.(e);
+        } else e.at = small(e.at - by);
+    };
+    move(this.byId, (e) => this.unindex(e));
+    move(this.absent);
+    move(this.sessions);
+    move(this.rosters);
+    move(this.quotas);
+  }
+
+  private entry<T>(value: T, stamp: number): Entry<T> {
+    return { value, at: this.now(), stamp, hit: false };
+  }
+
   private young(e: { at: number }): boolean {
-    return Date.now() - e.at < this.ttlMs;
+    return Date.now() - this.base - e.at < this.ttlMs;
+  }
+
+  /** Drops the handle index's pointer to `e`, if it still points to it. */
+  private unindex(e: Entry<MemberRecord>): void {
+    const key = e.value.handle.toLowerCase();
+    if (this.byHandle.get(key) === e) this.byHandle.delete(key);
   }
 
   private live<T>(e: Entry<T> | undefined, ...ids: number[]): e is Entry<T> {
@@ -291,8 +385,8 @@ export class MemberCache {
     return e !== undefined && this.young(e) && e.stamp === this.createdGen;
   }
 
-  private liveSession(e: Entry<CachedSession> | undefined): e is Entry<CachedSession> {
-    return e !== undefined && this.young(e) && this.sessionGens.unchanged(e.stamp, e.value.memberId);
+  private liveSession(e: SessionEntry | undefined): e is SessionEntry {
+    return e !== undefined && this.young(e) && this.sessionGens.unchanged(e.stamp, e.memberId);
   }
 
   private liveQuota(e: Entry<QuotaRows> | undefined, v: number, now: number): e is Entry<QuotaRows> {
@@ -313,10 +407,10 @@ export class MemberCache {
     this.trace?.('handle');
     const key = handle.toLowerCase();
     if (this.liveAbsent(this.absent.get(key))) return null;
-    const id = this.byHandle.get(key);
-    if (id === undefined) return undefined;
-    const m = this.byId.get(id);
-    return this.liveRecord(m, id) && m.value.handle.toLowerCase() === key ? m.value : undefined;
+    const e = this.byHandle.get(key);
+    if (e === undefined) return undefined;
+    e.hit = true; // used, as byId.get would mark it
+    return this.liveRecord(e, e.value.id) ? e.value : undefined;
   }
 
   /** Caches what a handle names: a member, or nobody (`stamp` taken before the read). */
@@ -325,7 +419,7 @@ export class MemberCache {
       this.put(m, stamp);
       return;
     }
-    if (createdStamp === this.createdGen) this.absent.set(handle.toLowerCase(), { value: true, at: Date.now(), stamp: createdStamp });
+    if (createdStamp === this.createdGen) this.absent.set(handle.toLowerCase(), this.entry(true as const, createdStamp));
   }
 
   /** The stamp for a "names nobody" read (see putHandle). */
@@ -335,16 +429,20 @@ export class MemberCache {
 
   put(m: MemberRecord, stamp: number): void {
     if (!this.recordGens.unchanged(stamp, m.id)) return;
-    const at = Date.now();
-    this.absent.delete(m.handle.toLowerCase());
-    this.byId.set(m.id, { value: m, at, stamp });
-    this.byHandle.set(m.handle.toLowerCase(), m.id);
+    const key = m.handle.toLowerCase();
+    this.absent.delete(key);
+    const old = this.byId.peek(m.id);
+    if (old) this.unindex(old);
+    const e = this.entry(m, stamp);
+    // indexed first: should making room evict the new entry itself, it leaves the index with it
+    this.byHandle.set(key, e);
+    this.byId.set(m.id, e);
   }
 
-  session(tokenHash: string): CachedSession | undefined {
+  session(key: SessionKey): CachedSession | undefined {
     this.trace?.('session');
-    const e = this.sessions.get(tokenHash);
-    return this.liveSession(e) ? e.value : undefined;
+    const e = this.sessions.get(key);
+    return this.liveSession(e) ? e : undefined;
   }
 
   /** The stamp for a session read (see putSession). */
@@ -352,9 +450,10 @@ export class MemberCache {
     return this.sessionGens.stamp();
   }
 
-  putSession(tokenHash: string, s: CachedSession, sessionStamp: number): void {
+  putSession(key: SessionKey, s: CachedSession, sessionStamp: number): void {
     if (!this.sessionGens.unchanged(sessionStamp, s.memberId)) return;
-    this.sessions.set(tokenHash, { value: s, at: Date.now(), stamp: sessionStamp });
+    const e: SessionEntry = { memberId: s.memberId, sessionId: s.sessionId, lastUsedAt: s.lastUsedAt, at: this.now(), stamp: sessionStamp, hit: false };
+    this.sessions.set(key, e);
   }
 
   /** Viewer v's pair rows with everyone, if cached and nothing of v changed since (see Roster). */
@@ -366,7 +465,7 @@ export class MemberCache {
 
   putRoster(v: number, roster: RosterEntry, stamp: number): void {
     if (!this.gens.unchanged(stamp, v)) return;
-    this.rosters.set(v, { value: roster, at: Date.now(), stamp });
+    this.rosters.set(v, this.entry(roster, stamp));
   }
 
   /** The viewer's counter rows, if cached, unchanged and still right at `now` (ms). */
@@ -378,7 +477,7 @@ export class MemberCache {
 
   putQuota(v: number, rows: QuotaRows, stamp: number): void {
     if (!this.gens.unchanged(stamp, v)) return;
-    this.quotas.set(v, { value: rows, at: Date.now(), stamp });
+    this.quotas.set(v, this.entry(rows, stamp));
   }
 
   /** Ends every cached session of a member (password change, sessions revoked, status change). */
@@ -413,7 +512,7 @@ export class MemberCache {
     const out: HeldEntry[] = [];
     for (const [id, e] of this.byId.entries()) if (this.liveRecord(e, id)) out.push({ kind: 'member', id, value: e.value, ref: e });
     for (const [handle, e] of this.absent.entries()) if (this.liveAbsent(e)) out.push({ kind: 'handle', handle, ref: e });
-    for (const [tokenHash, e] of this.sessions.entries()) if (this.liveSession(e)) out.push({ kind: 'session', tokenHash, value: e.value, ref: e });
+    for (const [key, e] of this.sessions.entries()) if (this.liveSession(e)) out.push({ kind: 'session', tokenHash: tokenHashOf(key), value: e, ref: e });
     for (const [id, e] of this.rosters.entries()) if (this.live(e, id)) out.push({ kind: 'roster', id, value: e.value, ref: e });
     for (const [id, e] of this.quotas.entries()) if (this.liveQuota(e, id, now)) out.push({ kind: 'counters', id, value: e.value, ref: e });
     return out;
@@ -426,21 +525,21 @@ export class MemberCache {
   stillHeld(h: HeldEntry): boolean {
     switch (h.kind) {
       case 'member':
-        return this.byId.peek(h.id) === h.ref && this.recordGens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+        return this.byId.peek(h.id) === h.ref && this.recordGens.unchanged((h.ref as Stamped).stamp, h.id);
       case 'handle':
-        return this.absent.peek(h.handle) === h.ref && (h.ref as Entry<unknown>).stamp === this.createdGen;
+        return this.absent.peek(h.handle) === h.ref && (h.ref as Stamped).stamp === this.createdGen;
       case 'session':
-        return this.sessions.peek(h.tokenHash) === h.ref && this.sessionGens.unchanged((h.ref as Entry<unknown>).stamp, h.value.memberId);
+        return this.sessions.peek(sessionKeyOfHash(h.tokenHash)) === h.ref && this.sessionGens.unchanged((h.ref as Stamped).stamp, h.value.memberId);
       case 'roster':
-        return this.rosters.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+        return this.rosters.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Stamped).stamp, h.id);
       case 'counters':
-        return this.quotas.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Entry<unknown>).stamp, h.id);
+        return this.quotas.peek(h.id) === h.ref && this.gens.unchanged((h.ref as Stamped).stamp, h.id);
     }
   }
 
   /** Forgets one session (signed out or idle here; the revocation's event ends it on every instance). */
-  dropSession(tokenHash: string): void {
-    this.sessions.delete(tokenHash);
+  dropSession(key: SessionKey): void {
+    this.sessions.delete(key);
   }
 
   /** Everything cached about a member (and every pair with them) is stale from now on. */
@@ -448,7 +547,7 @@ export class MemberCache {
     this.invalidateRows(id);
     this.recordGens.bump(id);
     const e = this.byId.peek(id);
-    if (e) this.byHandle.delete(e.value.handle.toLowerCase());
+    if (e) this.unindex(e);
     this.byId.delete(id);
   }
 

@@ -1,7 +1,7 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
 import { memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { Tier } from '../policy/policy.js';
+import { TIERS, type Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS } from '../policy/notifications.js';
@@ -131,21 +131,78 @@ export function internSettings(s: SettingsRow): SettingsRow {
   return frozen;
 }
 
+/**
+ * The words a record keeps from a short list (kind, status, tier) as the list's own strings: the
+ * driver makes a new string for each row, and the read model would keep one of each per member.
+ */
+function word<T extends string>(list: readonly T[], v: unknown): T {
+  for (const w of list) if (w === v) return w;
+  return v as T;
+}
+const KINDS = ['person', 'page'] as const;
+const STATUSES = ['active', 'deactivated', 'closed'] as const;
+
+/**
+ * A member record as the loaders make it: plain fields, `createdAt` made from `createdMs` when read
+ * (on the prototype: no field of its own). A copy with some fields changed: `withFields`, not a
+ * spread (a spread leaves the getter behind).
+ */
+class LoadedMember implements MemberRecord {
+  id: number;
+  handle: string;
+  kind: MemberRecord['kind'];
+  name: string;
+  headline: string;
+  about: string;
+  email: string | null;
+  status: MemberRecord['status'];
+  restricted: boolean;
+  bulkFlagged: boolean;
+  createdMs: number;
+  tier: Tier;
+  tierUntil: Date | null;
+  settings: SettingsRow;
+  constructor(m: Omit<MemberRecord, 'createdAt'>) {
+    this.id = m.id;
+    this.handle = m.handle;
+    this.kind = m.kind;
+    this.name = m.name;
+    this.headline = m.headline;
+    this.about = m.about;
+    this.email = m.email;
+    this.status = m.status;
+    this.restricted = m.restricted;
+    this.bulkFlagged = m.bulkFlagged;
+    this.createdMs = m.createdMs;
+    this.tier = m.tier;
+    this.tierUntil = m.tierUntil;
+    this.settings = m.settings;
+  }
+  get createdAt(): Date {
+    return new Date(this.createdMs);
+  }
+}
+
+/** A copy of a record with some fields changed (`createdAt` kept: see LoadedMember). */
+export function withFields(m: MemberRecord, changes: Partial<Omit<MemberRecord, 'createdAt'>>): MemberRecord {
+  return new LoadedMember({ ...m, ...changes });
+}
+
 function fromRow(r: Row): MemberRecord {
   const s = r.s_primaryAction === null || r.s_primaryAction === undefined;
-  return {
+  return new LoadedMember({
     id: r.id as number,
     handle: r.handle as string,
-    kind: r.kind as MemberRecord['kind'],
+    kind: word(KINDS, r.kind),
     name: r.name as string,
     headline: r.headline as string,
     about: r.about as string,
     email: r.email as string | null,
-    status: r.status as MemberRecord['status'],
+    status: word(STATUSES, r.status),
     restricted: r.restricted as boolean,
     bulkFlagged: r.bulkFlagged as boolean,
-    createdAt: r.createdAt as Date,
-    tier: ((r.tier as string | null) ?? 'free') as Tier,
+    createdMs: (r.createdAt as Date).getTime(),
+    tier: word(TIERS, (r.tier as string | null) ?? 'free'),
     tierUntil: (r.tierUntil as Date | null) ?? null,
     settings: internSettings(
       s
@@ -168,7 +225,7 @@ function fromRow(r: Row): MemberRecord {
             notifications: notificationsFrom(r.s_notificationsOff),
           },
     ),
-  };
+  });
 }
 
 function base(db: Runner) {

@@ -7,7 +7,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelReport } from '../../src/contract/index.js';
-import { cacheOf, MemberCache } from '../../src/services/cache.js';
+import { hashToken } from '../../src/services/accounts.js';
+import { cacheOf, MemberCache, sessionKeyOfHash } from '../../src/services/cache.js';
 import type { MemberRecord } from '../../src/services/records.js';
 import { verifyReadModel, type VerifyReport } from '../../src/services/cache-verify.js';
 import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
@@ -25,7 +26,7 @@ describe('MemberCache.held and stillHeld (pure)', () => {
     c.putRoster(1, new Map(), c.stamp());
     c.putQuota(1, { row: {}, readAt: 1000, validUntil: 5000 }, c.stamp());
     c.putQuota(2, { row: {}, readAt: 1000, validUntil: 2000 }, c.stamp());
-    c.putSession('hash', { memberId: 1, sessionId: 's', lastUsedAt: 0 }, c.sessionStamp());
+    c.putSession(sessionKeyOfHash(hashToken('a token')), { memberId: 1, sessionId: 's', lastUsedAt: 0 }, c.sessionStamp());
     c.putHandle('nobody', null, c.stamp(), c.createdStamp());
     const held = c.held(3000);
     // member 2's counter row stopped being right at 2000: not served, not held

@@ -5,7 +5,8 @@
  * alone ends what counters say.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemberCache, membersNamed } from '../../src/services/cache.js';
+import { hashToken } from '../../src/services/accounts.js';
+import { MemberCache, membersNamed, sessionKeyOfHash } from '../../src/services/cache.js';
 import { quotaRowValidUntil } from '../../src/services/facts.js';
 import type { MemberRecord } from '../../src/services/records.js';
 import { BusGroup } from '../../src/realtime/bus.js';
@@ -102,14 +103,15 @@ describe('MemberCache (pure)', () => {
   it('sessions end with a revocation, also one read before it', () => {
     const c = new MemberCache();
     const s = { memberId: 1, sessionId: 's', lastUsedAt: 0 };
+    const h = sessionKeyOfHash(hashToken('a token'));
     const before = c.sessionStamp();
     c.onEvents([{ type: 'sessions.revoked', memberIds: [1], payload: { memberId: 1 } }]);
-    c.putSession('h', s, before);
-    expect(c.session('h')).toBeUndefined();
-    c.putSession('h', s, c.sessionStamp());
-    expect(c.session('h')).toBe(s);
+    c.putSession(h, s, before);
+    expect(c.session(h)).toBeUndefined();
+    c.putSession(h, s, c.sessionStamp());
+    expect(c.session(h)).toMatchObject(s);
     c.onEvents([{ type: 'sessions.revoked', memberIds: [1], payload: { memberId: 1 } }]);
-    expect(c.session('h')).toBeUndefined();
+    expect(c.session(h)).toBeUndefined();
   });
 
   it('is bounded: least recently used entries go first; the generation map stays bounded too', () => {
@@ -127,6 +129,85 @@ describe('MemberCache (pure)', () => {
     expect((c as unknown as { gens: { size: number } }).gens.size).toBeLessThanOrEqual(100);
     // clearing the generation map made every earlier entry stale (it can no longer tell)
     expect(c.member(1)).toBeUndefined();
+  });
+
+  it('the handle index follows the member entries: eviction, a new handle, a handle taken over, invalidation', () => {
+    const c = new MemberCache({ maxEntries: 10 });
+    c.put(member(1, 'Alice'), c.stamp());
+    expect(c.memberByHandle('ALICE')?.id).toBe(1);
+    // a new handle: the old one names nobody cached any more
+    c.put(member(1, 'alice2'), c.stamp());
+    expect(c.memberByHandle('alice')).toBeUndefined();
+    expect(c.memberByHandle('alice2')?.id).toBe(1);
+    // the old handle taken by another member: theirs, and member 1's eviction later leaves it
+    c.put(member(2, 'alice'), c.stamp());
+    expect(c.memberByHandle('alice')?.id).toBe(2);
+    c.invalidate(1);
+    expect(c.memberByHandle('alice2')).toBeUndefined();
+    expect(c.memberByHandle('alice')?.id).toBe(2);
+    // evicted members leave the index with their entries (a lookup by handle counts as a use)
+    for (let i = 3; i <= 30; i++) {
+      c.memberByHandle('alice');
+      c.put(member(i), c.stamp());
+    }
+    const index = (c as unknown as { byHandle: Map<string, { value: MemberRecord }> }).byHandle;
+    const byId = (c as unknown as { byId: { peek(id: number): unknown } }).byId;
+    expect(index.size).toBeLessThanOrEqual(10);
+    for (const [handle, e] of index) expect(byId.peek(e.value.id), handle).toBe(e);
+    expect(c.memberByHandle('alice')?.id).toBe(2);
+    expect(c.memberByHandle('m3')).toBeUndefined();
+    // a read model of one entry: a new entry evicted at once takes its handle with it
+    const one = new MemberCache({ maxEntries: 1 });
+    one.put(member(1), one.stamp());
+    one.member(1);
+    one.put(member(2), one.stamp());
+    expect(one.memberByHandle('m2')).toBeUndefined();
+    expect(one.memberByHandle('m1')?.id).toBe(1);
+  });
+
+  it('sessions are kept by the bytes of their token hash; held() names them by the hash', () => {
+    const c = new MemberCache();
+    const hash = hashToken('a token');
+    const h = sessionKeyOfHash(hash);
+    expect(h.length).toBe(32);
+    c.putSession(h, { memberId: 1, sessionId: 's', lastUsedAt: 5 }, c.sessionStamp());
+    expect(c.session(h)).toMatchObject({ memberId: 1, sessionId: 's', lastUsedAt: 5 });
+    expect(c.session(sessionKeyOfHash(hashToken('another token')))).toBeUndefined();
+    const held = c.held(0);
+    expect(held.map((x) => (x.kind === 'session' ? x.tokenHash : x.kind))).toEqual([hash]);
+    expect(c.stillHeld(held[0])).toBe(true);
+    // only a token hash as the sessions table keeps it makes a key
+    for (const bad of ['not a hash', hash.toUpperCase(), hash.slice(1), `${hash}0`]) expect(() => sessionKeyOfHash(bad), bad).toThrow();
+    c.dropSession(h);
+    expect(c.session(h)).toBeUndefined();
+  });
+
+  it("the entries' clock moves its base every 2^29 ms: entries keep their age, those past their TTL go", () => {
+    const day = 86_400_000;
+    const c = new MemberCache({ ttlMs: 8 * day });
+    const inner = c as unknown as { base: number; byId: { peek(id: number): { at: number } | undefined }; byHandle: Map<string, unknown> };
+    c.put(member(1), c.stamp());
+    c.put(member(2), c.stamp());
+    const h = sessionKeyOfHash(hashToken('a token'));
+    c.putSession(h, { memberId: 1, sessionId: 's', lastUsedAt: 5 }, c.sessionStamp());
+    // seven days pass (the base is moved back instead): member 2's entry was read nine days ago
+    inner.base -= 7 * day;
+    inner.byId.peek(2)!.at -= 2 * day;
+    expect(c.member(1)?.id).toBe(1);
+    expect(c.member(2)).toBeUndefined();
+    c.put(member(3), c.stamp()); // the clock is past 2^29 ms: its base moves to now
+    expect(Date.now() - inner.base).toBeLessThan(60_000);
+    expect(inner.byId.peek(3)!.at).toBeLessThan(60_000);
+    expect(inner.byId.peek(1)!.at).toBeLessThanOrEqual(-7 * day);
+    expect(inner.byId.peek(1)!.at).toBeGreaterThan(-7 * day - 60_000);
+    expect(c.member(1)?.id).toBe(1);
+    expect(c.session(h)?.memberId).toBe(1);
+    expect(inner.byId.peek(2)).toBeUndefined();
+    expect(inner.byHandle.has('m2')).toBe(false);
+    // and a day later member 1's entry, read eight days ago, is past its TTL
+    inner.base -= day;
+    expect(c.member(1)).toBeUndefined();
+    expect(c.member(3)?.id).toBe(3);
   });
 
   it('the TTL is a backstop', () => {
