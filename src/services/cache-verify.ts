@@ -25,7 +25,7 @@ import { invitationExpiryCutoff } from '../policy/index.js';
 import { SESSION_TOUCH_MS, sessionsByTokenHash } from './accounts.js';
 import { cacheOf, type HeldEntry, type RosterEntry, type RosterPair } from './cache.js';
 import type { Deps } from './context.js';
-import { loadQuotaRow, loadRoster } from './facts.js';
+import { compactQuotaRow, loadQuotaRow, loadRoster } from './facts.js';
 import { memberByHandle, membersByIds } from './members.js';
 
 export interface VerifyOptions {
@@ -153,10 +153,8 @@ async function look(deps: Deps, entries: HeldEntry[]): Promise<[HeldEntry, Outco
   }
 
   for (const h of of('counters')) {
-    const table = await loadQuotaRow(db, h.id, now);
-    // the cached row may carry a pair's columns too (read in one statement with them): only the counters count
-    const cached = Object.fromEntries(Object.keys(table).map((k) => [k, h.value.row[k]]));
-    judge(h, () => diff('counters', h.id, null, '', cached, table));
+    const table = compactQuotaRow(await loadQuotaRow(db, h.id, now));
+    judge(h, () => diff('counters', h.id, null, '', h.value.row, table));
   }
   return out;
 }

@@ -15,7 +15,7 @@ import {
   MESSAGE_RATE_WINDOW_MS,
   startOfNextMonthUTC,
 } from '../policy/index.js';
-import { counterColumns } from './counters.js';
+import { counterColumns, WINDOW_COUNTS } from './counters.js';
 import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
@@ -271,9 +271,35 @@ export function quotaRowValidUntil(r: Record<string, unknown>, now: Date): numbe
   return Math.min(...ends);
 }
 
+/** The columns of a counter row (`quotaColumns`): the counts and the InMail ledger's. */
+const QUOTA_KEYS = [
+  ...WINDOW_COUNTS,
+  'noncon',
+  'grp',
+  'ledger_tier',
+  'ledger_purchased',
+  'ledger_last_month',
+  'ledger_sub_tier',
+  'ledger_sub_until',
+  'ledger_sub_changed',
+] as const;
+
+/**
+ * A counter row as the read model keeps it: its own columns only (a row read with a pair's columns
+ * leaves those out), instants as milliseconds (a Date costs about 100 bytes; `rowDate` reads both).
+ */
+export function compactQuotaRow(r: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of QUOTA_KEYS) {
+    const x = r[k];
+    out[k] = x instanceof Date ? x.getTime() : x;
+  }
+  return out;
+}
+
 /** Keeps a viewer's counter row read at `now` in the read model, for as long as it stays right. */
 function rememberQuota(cache: MemberCache | undefined, v: number, row: Record<string, unknown>, now: Date, stamp: number): void {
-  cache?.putQuota(v, { row, readAt: now.getTime(), validUntil: quotaRowValidUntil(row, now) }, stamp);
+  cache?.putQuota(v, { row: compactQuotaRow(row), readAt: now.getTime(), validUntil: quotaRowValidUntil(row, now) }, stamp);
 }
 
 const inmailFacts = (p: { tier: number; purchased: number }) => ({ inmailBalance: p.tier + p.purchased, inmailPurchased: p.purchased });
