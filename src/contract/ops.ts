@@ -5,8 +5,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { literals } from './schemas.js';
 
-/** The kinds of entries of an instance's read model (docs/architecture.md, src/services/cache.ts). */
-export const READ_MODEL_KINDS = ['member', 'handle', 'session', 'roster', 'counters'] as const;
+/**
+ * The kinds of entries of an instance's read model (docs/architecture.md, src/services/cache.ts),
+ * and `counter_rows`: the counter rows (member_counters) of the members whose counters it holds,
+ * against the history they count (both tables, one snapshot).
+ */
+export const READ_MODEL_KINDS = ['member', 'handle', 'session', 'roster', 'counters', 'counter_rows'] as const;
 export const ReadModelKind = literals(READ_MODEL_KINDS);
 export type ReadModelKind = Static<typeof ReadModelKind>;
 
@@ -45,7 +49,14 @@ export const ReadModelReport = Type.Object(
     /** how long it took, the second look at suspected differences included */
     ms: Type.Integer({ minimum: 0 }),
     kinds: Type.Object(
-      { member: ReadModelCount, handle: ReadModelCount, session: ReadModelCount, roster: ReadModelCount, counters: ReadModelCount },
+      {
+        member: ReadModelCount,
+        handle: ReadModelCount,
+        session: ReadModelCount,
+        roster: ReadModelCount,
+        counters: ReadModelCount,
+        counter_rows: ReadModelCount,
+      },
       { additionalProperties: false },
     ),
     /** at most `limit` of them, the first found */

@@ -12,7 +12,10 @@
  *   the last minute) are checked;
  * - roster: the viewer's pair rows with everyone, an invitation that expired since its read dropped
  *   (the read path drops it at use);
- * - counters: the viewer's counter row, while it is still in use (until it stops being right).
+ * - counters: the viewer's counter row, while it is still in use (until it stops being right);
+ * - counter_rows: for the same viewers, their row in member_counters against count(*) over the
+ *   history it counts (src/services/counters.ts historyColumns; both read in one statement, one
+ *   snapshot): the verbs keep the rows, and this is where a verb that forgot one would show.
  *
  * An entry whose member an event made stale while it was being checked is being refreshed, not
  * wrong: it is skipped and counted as such. A difference found is looked at again after `settleMs`
@@ -20,12 +23,15 @@
  * (bus or catch-up) makes the entry stale by then, and it is skipped too; what still differs is
  * reported. Read-only: it fills nothing and marks nothing as used.
  */
-import type { ReadModelCount, ReadModelDifference, ReadModelKind, ReadModelReport } from '../contract/index.js';
+import { READ_MODEL_KINDS, type ReadModelCount, type ReadModelDifference, type ReadModelKind, type ReadModelReport } from '../contract/index.js';
 import { invitationExpiryCutoff } from '../policy/index.js';
 import { SESSION_TOUCH_MS, sessionsByTokenHash } from './accounts.js';
 import { cacheOf, type HeldEntry, type RosterEntry, type RosterPair } from './cache.js';
 import type { Deps } from './context.js';
 import { compactQuotaRow, loadQuotaRow, loadRoster } from './facts.js';
+import { counterColumns, historyColumns, WINDOW_COUNTS } from './counters.js';
+import { sql } from 'drizzle-orm';
+import { selectRows } from '../store/db.js';
 import { memberByHandle, membersByIds } from './members.js';
 
 export interface VerifyOptions {
@@ -52,9 +58,7 @@ export async function verifyReadModel(deps: Deps, opts: VerifyOptions = {}): Pro
   const limit = opts.limit ?? 100;
   const start = deps.clock.now();
   const held = cache.held(start.getTime()).filter((h) => inUse(h, start.getTime()));
-  const kinds = Object.fromEntries(
-    (['member', 'handle', 'session', 'roster', 'counters'] as const).map((k) => [k, { checked: 0, differing: 0, skipped: 0 }]),
-  ) as Record<ReadModelKind, ReadModelCount>;
+  const kinds = Object.fromEntries(READ_MODEL_KINDS.map((k) => [k, { checked: 0, differing: 0, skipped: 0 }])) as Record<ReadModelKind, ReadModelCount>;
 
   const suspects: HeldEntry[] = [];
   for (const [h, out] of await look(deps, held)) {
@@ -65,6 +69,18 @@ export async function verifyReadModel(deps: Deps, opts: VerifyOptions = {}): Pro
 
   const differences: Diff[] = [];
   let listedAll = true;
+  // the counter rows against their history: tables against tables, no second look
+  for (const h of held) {
+    if (h.kind !== 'counters') continue;
+    const out = await counterRowDiff(deps, h.id, start);
+    kinds.counter_rows.checked++;
+    if (out.length === 0) continue;
+    kinds.counter_rows.differing++;
+    for (const d of out) {
+      if (differences.length < limit) differences.push(d);
+      else listedAll = false;
+    }
+  }
   if (suspects.length) {
     await (opts.settle ?? (() => new Promise<void>((r) => setTimeout(r, opts.settleMs ?? 3000))))();
     for (const [h, out] of await look(deps, suspects)) {
@@ -160,6 +176,17 @@ async function look(deps: Deps, entries: HeldEntry[]): Promise<[HeldEntry, Outco
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Member `v`'s counter row against the history it counts, at `now`, in one snapshot (`cached` is the row's count). */
+async function counterRowDiff(deps: Deps, v: number, now: Date): Promise<Diff[]> {
+  const [r] = await selectRows<{ rows: Record<string, unknown>; hist: Record<string, unknown> }>(
+    deps.store.db,
+    sql`select (select row_to_json(x) from (select ${counterColumns(v, now)}) x) as rows, (select row_to_json(y) from (select ${historyColumns(v, now)}) y) as hist`,
+  );
+  const pick = (o: Record<string, unknown>) =>
+    Object.fromEntries(WINDOW_COUNTS.map((k) => [k, o[k] === null ? null : typeof o[k] === 'string' ? new Date(o[k]).toISOString() : o[k]]));
+  return diff('counter_rows', v, null, '', pick(r.rows), pick(r.hist));
+}
 
 /** JSON-comparable form: dates as ISO strings, maps as objects, keys sorted, undefined fields left out. */
 function plain(v: unknown): unknown {

@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadModelReport } from '../../src/contract/index.js';
+import { READ_MODEL_KINDS, type ReadModelReport } from '../../src/contract/index.js';
 import { hashToken } from '../../src/services/accounts.js';
 import { cacheOf, MemberCache, sessionKeyOfHash } from '../../src/services/cache.js';
 import type { MemberRecord } from '../../src/services/records.js';
@@ -15,7 +15,7 @@ import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../help
 import { connect, idOf, type User } from '../helpers/messaging.js';
 import { collect, exitOf, runCli } from '../helpers/process.js';
 
-const kinds = ['member', 'handle', 'session', 'roster', 'counters'] as const;
+const kinds = READ_MODEL_KINDS;
 const total = (r: VerifyReport, k: 'checked' | 'differing' | 'skipped') => kinds.reduce((n, kind) => n + r.kinds[kind][k], 0);
 const noWait = { settle: () => Promise.resolve() };
 
@@ -133,6 +133,9 @@ describe(`liaison verify on one instance (${storageKind})`, () => {
     await db.execute(sql`delete from sessions where member_id = ${idOf(b)}`);
     await db.execute(sql`insert into inmail_ledger (member_id, kind, pool, amount) values (${idOf(c)}, 'purchase', 'purchased', 5)`);
     await db.execute(sql`insert into member_handles (handle, member_id) values ('nobody_by_that_name', ${idOf(d)})`);
+    // a second invitation counted that c never sent: c's counter row disagrees with c's history
+    await db.execute(sql`insert into member_counters (member_id, invitations_at) values (${idOf(c)}, array[${h.clock.now()}::timestamptz, ${h.clock.now()}::timestamptz])
+      on conflict (member_id) do update set invitations_at = excluded.invitations_at`);
 
     const r = await verifyReadModel(h.inst.deps, noWait);
     const found = r.differences.map((x) => `${x.kind} ${x.handle} ${x.field}`);
@@ -147,6 +150,8 @@ describe(`liaison verify on one instance (${storageKind})`, () => {
     expect(found).toContain(`counters ${c.handle} ledger_purchased`);
     expect(r.differences.find((x) => x.field === 'ledger_purchased')).toMatchObject({ cached: 0, table: 5 });
     expect(found).toContain(`handle nobody_by_that_name names`);
+    expect(found).toContain(`counter_rows ${c.handle} inv7`);
+    expect(r.differences.find((x) => x.kind === 'counter_rows' && x.field === 'inv7')).toMatchObject({ cached: 2, table: 1 });
     for (const k of kinds) expect(r.kinds[k].differing, k).toBeGreaterThan(0);
     expect(r.truncated).toBe(false);
     // bounded: all counted, `limit` listed
@@ -160,6 +165,9 @@ describe(`liaison verify on one instance (${storageKind})`, () => {
     expect(bad.out).toMatch(/\d+ entries differ from the tables/);
     expect(bad.out).toContain(`member ${c.member.id} @${c.handle}  headline: cached "", table "Written behind its back"`);
     expect(bad.out).toContain(`handle ${idOf(d)} @nobody_by_that_name  names: cached null, table "member ${idOf(d)}"`);
+    expect(bad.out).toContain(`counter_rows ${c.member.id} @${c.handle}  inv7: cached 2, table 1`);
+    // the counter row put back (the next tests expect nothing but what they change)
+    await db.execute(sql`update member_counters set invitations_at = invitations_at[1:1] where member_id = ${idOf(c)}`);
   }, 60_000);
 
   it('an entry whose member an event makes stale while it is checked is skipped, not reported', async () => {
