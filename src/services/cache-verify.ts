@@ -23,15 +23,15 @@
  * (bus or catch-up) makes the entry stale by then, and it is skipped too; what still differs is
  * reported. Read-only: it fills nothing and marks nothing as used.
  */
+import { sql } from 'drizzle-orm';
 import { READ_MODEL_KINDS, type ReadModelCount, type ReadModelDifference, type ReadModelKind, type ReadModelReport } from '../contract/index.js';
 import { invitationExpiryCutoff } from '../policy/index.js';
+import { selectRows } from '../store/db.js';
 import { SESSION_TOUCH_MS, sessionsByTokenHash } from './accounts.js';
 import { cacheOf, type HeldEntry, type RosterEntry, type RosterPair } from './cache.js';
 import type { Deps } from './context.js';
 import { compactQuotaRow, loadQuotaRow, loadRoster } from './facts.js';
 import { counterColumns, historyColumns, WINDOW_COUNTS } from './counters.js';
-import { sql } from 'drizzle-orm';
-import { selectRows } from '../store/db.js';
 import { memberByHandle, membersByIds } from './members.js';
 
 export interface VerifyOptions {

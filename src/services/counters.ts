@@ -57,8 +57,14 @@ export function counterColumns(v: number, now: Date): SQL {
       ${monthly('"group"', 'conversations_month')} as grp`;
 }
 
-/** The rolling windows' counts a counter row gives, which the history must give too (`historyColumns`). */
+/**
+ * The counts of counterColumns that the history gives too (`historyColumns`): invitations, notes,
+ * reports and messages; not the conversations started (see historyColumns).
+ */
 export const WINDOW_COUNTS = ['inv7', 'inv7_oldest', 'notes', 'idk', 'idk_oldest', 'msg1m', 'msg1m_oldest'] as const;
+
+/** The names of counterColumns' columns. */
+export const COUNTER_KEYS = [...WINDOW_COUNTS, 'noncon', 'grp'] as const;
 
 /**
  * The counts of `WINDOW_COUNTS` for member `v` at `now` from their history (count(*) over their

@@ -15,11 +15,11 @@ import {
   MESSAGE_RATE_WINDOW_MS,
   startOfNextMonthUTC,
 } from '../policy/index.js';
-import { counterColumns, WINDOW_COUNTS } from './counters.js';
+import { COUNTER_KEYS, counterColumns } from './counters.js';
 import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
-import { balancesFromRow, ledgerColumns } from './inmail.js';
+import { balancesFromRow, LEDGER_KEYS, ledgerColumns } from './inmail.js';
 import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry, type RosterPair } from './cache.js';
 import { apiStatus, cachedMembersByIds, membersByIds, type MemberRecord } from './members.js';
 
@@ -272,17 +272,7 @@ export function quotaRowValidUntil(r: Record<string, unknown>, now: Date): numbe
 }
 
 /** The columns of a counter row (`quotaColumns`): the counts and the InMail ledger's. */
-const QUOTA_KEYS = [
-  ...WINDOW_COUNTS,
-  'noncon',
-  'grp',
-  'ledger_tier',
-  'ledger_purchased',
-  'ledger_last_month',
-  'ledger_sub_tier',
-  'ledger_sub_until',
-  'ledger_sub_changed',
-] as const;
+const QUOTA_KEYS = [...COUNTER_KEYS, ...LEDGER_KEYS] as const;
 
 /**
  * A counter row as the read model keeps it: its own columns only (a row read with a pair's columns

@@ -38,6 +38,9 @@ export interface LedgerFacts {
 
 const monthKey = (d: Date) => `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 
+/** The names of ledgerColumns' columns. */
+export const LEDGER_KEYS = ['ledger_tier', 'ledger_purchased', 'ledger_last_month', 'ledger_sub_tier', 'ledger_sub_until', 'ledger_sub_changed'] as const;
+
 /** Columns of the ledger facts of `memberId`, to fold into a larger SELECT (read back with ledgerFromRow). */
 export function ledgerColumns(memberId: number) {
   return sql`(select coalesce(sum(l.amount) filter (where l.pool = 'tier'), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_tier,

@@ -188,11 +188,11 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
     await notify(u, { recipient: other, kind: 'invitation.accepted', actor: viewer, invitationId: id });
   } else if (action === 'ignore' || action === 'report') {
     // A report counts against the sender once an invitation: reporting it again keeps the first.
-    const reported = action === 'report' && row.reportedAt === null ? { reportedAt: now } : {};
-    if ('reportedAt' in reported) u.later(countersBump(row.fromId, now, { reported: true }));
+    const firstReport = action === 'report' && row.reportedAt === null;
+    if (firstReport) u.later(countersBump(row.fromId, now, { reported: true }));
     [next] = await tx
       .update(invitations)
-      .set({ status: 'ignored', respondedAt: now, ...reported })
+      .set({ status: 'ignored', respondedAt: now, ...(firstReport ? { reportedAt: now } : {}) })
       .where(byId)
       .returning();
     // Internal (never on the stream: the sender is told nothing): the read models of both sides,

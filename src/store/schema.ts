@@ -159,29 +159,27 @@ export const subscriptions = pgTable('subscriptions', {
  * (trimmed at each write: at most the quota's size), calendar months a month and a count. No row:
  * nothing counted yet (seeded and imported members start without one).
  */
+/** A rolling window's instants: a timestamptz[] column, empty by default. */
+const instants = (name: string) =>
+  ts(name)
+    .array()
+    .notNull()
+    .default(sql`'{}'`);
+
 export const memberCounters = pgTable('member_counters', {
   memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
     .references(() => members.id),
   /** when each invitation sent in the last 7 days was sent */
-  invitationsAt: ts('invitations_at')
-    .array()
-    .notNull()
-    .default(sql`'{}'`),
+  invitationsAt: instants('invitations_at'),
   /** the calendar month (its first instant, UTC) `notes` counts in */
   notesMonth: ts('notes_month'),
   /** invitations sent with a note in `notes_month` */
   notes: integer('notes').notNull().default(0),
   /** when each of the member's invitations reported "I don't know this person" in the last 90 days was reported */
-  reportedAt: ts('reported_at')
-    .array()
-    .notNull()
-    .default(sql`'{}'`),
+  reportedAt: instants('reported_at'),
   /** when each message sent in the last minute was sent */
-  messagesAt: ts('messages_at')
-    .array()
-    .notNull()
-    .default(sql`'{}'`),
+  messagesAt: instants('messages_at'),
   /** the calendar month `non_connection` and `group` count in */
   conversationsMonth: ts('conversations_month'),
   /** conversations started with a non-connection (channel other than direct) in `conversations_month` */
