@@ -24,7 +24,7 @@ export interface Config {
   /** When set, GET /metrics answers only to `Authorization: Bearer <this>` (LIAISON_METRICS_TOKEN). */
   metricsToken?: string;
   /** PostgreSQL pool and its limits while serving (docs/OPERATIONS.md); unset = the defaults of src/server.ts */
-  db?: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number };
+  db?: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number; preparedStatements?: number };
   /** Requests handled at once; beyond it 503 service_unavailable at once (load shedding). 0 = no limit. */
   maxInFlight?: number;
   /** The read model's bounds: entries of each kind (LIAISON_CACHE_MEMBERS) and the backstop age (LIAISON_CACHE_TTL_MS). */
@@ -109,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       poolSize: intVar(env, 'LIAISON_DB_POOL_SIZE', 1, 1000),
       statementTimeoutMs: intVar(env, 'LIAISON_DB_STATEMENT_TIMEOUT_MS', 0, 3_600_000),
       connectTimeoutMs: intVar(env, 'LIAISON_DB_CONNECT_TIMEOUT_MS', 0, 600_000),
+      preparedStatements: intVar(env, 'LIAISON_DB_PREPARED_STATEMENTS', 0, 100_000),
     },
     maxInFlight: intVar(env, 'LIAISON_MAX_IN_FLIGHT', 0, 1_000_000),
     cache: {

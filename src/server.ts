@@ -47,7 +47,7 @@ export interface StartOptions {
  * most 2 s for a pooled connection, the server ends a transaction idle for 10 s. Beyond them the
  * request answers 503 service_unavailable with Retry-After instead of hanging.
  */
-export const DB_DEFAULTS = { poolSize: 10, statementTimeoutMs: 5000, connectTimeoutMs: 2000, idleInTransactionTimeoutMs: 10_000 };
+export const DB_DEFAULTS = { poolSize: 10, statementTimeoutMs: 5000, connectTimeoutMs: 2000, idleInTransactionTimeoutMs: 10_000, preparedStatements: 256 };
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<Instance> {
   const store = await openStore({
@@ -57,6 +57,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     statementTimeoutMs: config.db?.statementTimeoutMs ?? DB_DEFAULTS.statementTimeoutMs,
     connectTimeoutMs: config.db?.connectTimeoutMs ?? DB_DEFAULTS.connectTimeoutMs,
     idleInTransactionTimeoutMs: DB_DEFAULTS.idleInTransactionTimeoutMs,
+    preparedStatements: config.db?.preparedStatements ?? DB_DEFAULTS.preparedStatements,
   });
   await store.migrate();
   // Lines logged before the app exists wait in `early.lines`; from then on they go to its logger.

@@ -16,6 +16,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { packageRoot } from '../util/paths.js';
 import { CopyIn } from './copy.js';
+import { preparingClient, statementNames } from './prepared.js';
 import { applyDistribution, type DistributionReport } from './distribution.js';
 import { storageUnavailableReason } from './faults.js';
 import * as schema from './schema.js';
@@ -114,6 +115,8 @@ export interface StoreOptions {
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
+  /** PostgreSQL: how many distinct statement texts each connection may keep prepared (src/store/prepared.ts); 0 or unset: none. */
+  preparedStatements?: number;
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -208,6 +211,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
     statement_timeout: opts.statementTimeoutMs ?? 0,
     idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 0,
     keepAlive: true,
+    ...(opts.preparedStatements ? { Client: preparingClient(statementNames(opts.preparedStatements)) } : {}),
   });
   pool.on('error', () => {
     /* an idle client died (server restart); the pool replaces it */
