@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openStore, selectRows, type Store } from '../../src/store/db.js';
 import { statementNames } from '../../src/store/prepared.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { scratchDatabase, storageKind } from '../helpers/harness.js';
 
 describe('statement names', () => {
@@ -35,6 +36,15 @@ describe('statement names', () => {
     for (let i = 0; i < 4; i++) n.nameFor(`filler ${i} $1`);
     expect(n.nameFor('x $1')).toBeUndefined();
     expect(n.nameFor('x $1')).toBeDefined();
+  });
+});
+
+describe('LIAISON_DB_PREPARED_STATEMENTS', () => {
+  it('sets how many texts a connection keeps prepared; 0 turns it off; anything else is refused', () => {
+    expect(loadConfig({ LIAISON_DB_PREPARED_STATEMENTS: '0' }).db?.preparedStatements).toBe(0);
+    expect(loadConfig({ LIAISON_DB_PREPARED_STATEMENTS: '64' }).db?.preparedStatements).toBe(64);
+    expect(loadConfig({}).db?.preparedStatements).toBeUndefined();
+    expect(() => loadConfig({ LIAISON_DB_PREPARED_STATEMENTS: 'many' })).toThrow(ConfigError);
   });
 });
 
