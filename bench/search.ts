@@ -20,10 +20,12 @@ import { sql } from 'drizzle-orm';
 import { resolvePolicy, searchWords } from '../src/policy/index.js';
 import type { Deps } from '../src/services/context.js';
 import { loadGraph } from '../src/services/graph.js';
-import { memberByHandle } from '../src/services/members.js';
+import { memberById } from '../src/services/members.js';
 import { search, searchCandidates } from '../src/services/profiles.js';
 import { openStore, rowsOf, type Store } from '../src/store/db.js';
 import { systemClock } from '../src/util/clock.js';
+import { loadConfig } from '../src/config.js';
+import { DB_DEFAULTS } from '../src/server.js';
 import { machine, pct, ratio, scratchDb, writeSection } from './lib.js';
 
 const SIZES = (process.env.BENCH_SEARCH_SIZES ?? '100000,1000000').split(',').map(Number);
@@ -215,7 +217,8 @@ async function main() {
     let dir = '';
     const db0 = STORE === 'postgres' ? await scratchDb('search') : null;
     if (!db0) dir = mkdtempSync(path.join(os.tmpdir(), 'liaison-search-'));
-    const store = await openStore({ databaseUrl: db0?.url ?? '', dataDir: dir });
+    // prepared statements as `liaison serve` has them (LIAISON_DB_PREPARED_STATEMENTS, default 256)
+    const store = await openStore({ databaseUrl: db0?.url ?? '', dataDir: dir, preparedStatements: loadConfig().db?.preparedStatements ?? DB_DEFAULTS.preparedStatements });
     try {
       await store.migrate();
       const db = store.db;
@@ -223,7 +226,9 @@ async function main() {
       console.log(`${size}: members ${loadS.toFixed(0)} s, words ${wordsS.toFixed(0)} s, indexes ${indexS.toFixed(0)} s`);
       const { graph } = await loadGraph(db);
       const deps: Deps = { store, policy: resolvePolicy({}), clock: systemClock, graph };
-      const viewer = (await memberByHandle(db, 'u1'))!;
+      // the load writes members only (no handle lookup rows): the viewer by its row
+      const [first] = rowsOf(await db.execute(sql`select id from members where handle = 'u1'`));
+      const viewer = (await memberById(db, Number(first.id)))!;
       const qs = queries(QUERIES, size);
       const now = new Date();
       if (EXPLAIN) {
