@@ -218,7 +218,11 @@ async function main() {
     const db0 = STORE === 'postgres' ? await scratchDb('search') : null;
     if (!db0) dir = mkdtempSync(path.join(os.tmpdir(), 'liaison-search-'));
     // prepared statements as `liaison serve` has them (LIAISON_DB_PREPARED_STATEMENTS, default 256)
-    const store = await openStore({ databaseUrl: db0?.url ?? '', dataDir: dir, preparedStatements: loadConfig().db?.preparedStatements ?? DB_DEFAULTS.preparedStatements });
+    const store = await openStore({
+      databaseUrl: db0?.url ?? '',
+      dataDir: dir,
+      preparedStatements: loadConfig().db?.preparedStatements ?? DB_DEFAULTS.preparedStatements,
+    });
     try {
       await store.migrate();
       const db = store.db;
