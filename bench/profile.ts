@@ -4,7 +4,7 @@
  * a small JSON, same machine, same run; on PostgreSQL and on embedded PGlite (the default a new user
  * runs). Then a short --cpu-prof run on PostgreSQL names where the time goes.
  * Env: BENCH_PROFILE_MEMBERS (100000), BENCH_PROFILE_DEGREE (20), BENCH_SECONDS (15),
- * BENCH_PROFILE_STORAGES (PostgreSQL,PGlite).
+ * BENCH_PROFILE_STORAGES (PostgreSQL,PGlite), BENCH_KEEP_PROF (keep bench/.prof).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -126,7 +126,7 @@ async function measure(
     await load(profiled.url, pickProfile, Math.min(10, SECONDS));
     await profiled.stop();
     costs = topCosts(profDir);
-    rmSync(profDir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP_PROF) rmSync(profDir, { recursive: true, force: true });
   }
   return { storage, ours, costs, connections: seeded.connections };
 }
