@@ -24,7 +24,9 @@ async function main() {
   const mk = async (h: string) =>
     Number(
       rowsOf<{ id: DbInt }>(
-        await db.execute(sql`insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id`),
+        // with the handle's lookup row, through which the export finds its member
+        await db.execute(sql`with m as (insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id)
+          insert into member_handles (handle, member_id) select ${h.toLowerCase()}, id from m returning member_id as id`),
       )[0].id,
     );
   const [big, small, other] = [await mk('bigexport'), await mk('smallexport'), await mk('peer')];

@@ -15,7 +15,9 @@
  * on the simple protocol; a Submittable (COPY) passes through.
  *
  * Named statements live on the server connection: a pooler in transaction mode in front of
- * PostgreSQL (PgBouncer before 1.21) would need `LIAISON_PREPARED=0` (docs/OPERATIONS.md).
+ * PostgreSQL (PgBouncer before 1.21) would need `LIAISON_DB_PREPARED_STATEMENTS=0` (docs/OPERATIONS.md). A
+ * statement's plan is PostgreSQL's to keep or redo: a schema change re-plans it (migrations run before
+ * an instance serves).
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
