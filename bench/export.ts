@@ -11,6 +11,7 @@ import { exportDocument } from '../src/services/export.js';
 import { loadGraph } from '../src/services/graph.js';
 import { memberByHandle } from '../src/services/members.js';
 import { openStore } from '../src/store/db.js';
+import { claimMemberKeysOf } from '../src/store/lookups.js';
 import { systemClock } from '../src/util/clock.js';
 import { machine, ratio, rowsOf, writeSection, type DbInt } from './lib.js';
 
@@ -24,12 +25,12 @@ async function main() {
   const mk = async (h: string) =>
     Number(
       rowsOf<{ id: DbInt }>(
-        // with the handle's lookup row, through which the export finds its member
-        await db.execute(sql`with m as (insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id)
-          insert into member_handles (handle, member_id) select ${h.toLowerCase()}, id from m returning member_id as id`),
+        await db.execute(sql`insert into members (handle, kind, name, email) values (${h}, 'person', ${h}, ${h + '@x.test'}) returning id`),
       )[0].id,
     );
   const [big, small, other] = [await mk('bigexport'), await mk('smallexport'), await mk('peer')];
+  // their handle and e-mail lookup rows, through which the export finds its member
+  await claimMemberKeysOf(db, [big, small, other]);
   const fill = async (owner: number, n: number) => {
     const conv = Number(
       rowsOf<{ id: DbInt }>(

@@ -152,13 +152,6 @@ export const subscriptions = pgTable('subscriptions', {
   changedAt: ts('changed_at').notNull().defaultNow(),
 });
 
-/**
- * Each member's counters behind the sender quotas (DOMAIN.md 3, 8; issue 17): written by the verb
- * that makes what they count, in its transaction, and read by the next one under the member's row
- * lock, so a quota never counts over history. Rolling windows keep the instants still inside them
- * (trimmed at each write: at most the quota's size), calendar months a month and a count. No row:
- * nothing counted yet (seeded and imported members start without one).
- */
 /** A rolling window's instants: a timestamptz[] column, empty by default. */
 const instants = (name: string) =>
   ts(name)
@@ -166,6 +159,13 @@ const instants = (name: string) =>
     .notNull()
     .default(sql`'{}'`);
 
+/**
+ * Each member's counters behind the sender quotas (DOMAIN.md 3, 8; issue 17): written by the verb
+ * that makes what they count, in its transaction, and read by the next one under the member's row
+ * lock, so a quota never counts over history. Rolling windows keep the instants still inside them
+ * (trimmed at each write: at most the quota's size), calendar months a month and a count. No row:
+ * nothing counted yet (seeded and imported members start without one).
+ */
 export const memberCounters = pgTable('member_counters', {
   memberId: bigint('member_id', { mode: 'number' })
     .primaryKey()
