@@ -14,6 +14,7 @@ import { errorReply } from './errors.js';
 import { acceptJson, refuseNul, SECURITY_HEADERS, securityHeaders } from './hardening.js';
 import { openApiDocument, openApiPages } from './openapi.js';
 import { authentication } from './auth.js';
+import { lazyChildLogger } from './logging.js';
 import { observe } from './observe.js';
 import type { RouteContext, TypedApp } from './plumbing.js';
 import { Metrics } from '../util/metrics.js';
@@ -42,6 +43,7 @@ export async function buildApp(opts: AppOptions) {
   const { config, deps } = opts;
   const app = Fastify({
     logger: opts.logger ?? false,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -2,7 +2,7 @@
 import { writeSearchWords } from '../store/search-words.js';
 import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
 import { detachClosedMember } from './relations.js';
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
 import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import { sessionIdleCutoff } from '../policy/index.js';
@@ -29,12 +29,12 @@ import { pgCode, pgConstraint, transact, type Uow } from './uow.js';
 const ARGON = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
-/** The hash of a token as its bytes (hashToken: as hex). */
+/** The hash of a token as its bytes (hashToken: as hex). crypto.hash: no Hash object per request. */
 function tokenDigest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /** 256 random bits, URL-safe. Only its hash is stored. */

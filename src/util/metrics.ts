@@ -1,21 +1,10 @@
 /** Prometheus metrics (prom-client): request counts and latency by route and status, plus domain counters. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
-    name: 'liaison_http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly latency = new Histogram({
-    name: 'liaison_http_request_duration_seconds',
-    help: 'HTTP request latency by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  /** Requests by method, route and status, and their latency: tallied per request, read at scrape time (RequestTallies). */
+  private readonly http = new RequestTallies(this.registry);
   readonly decisions = new Counter({
     name: 'liaison_decisions_total',
     help: 'Policy decisions by action and reason',
@@ -144,8 +133,82 @@ export class Metrics {
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    this.http.observe(method, route, status, seconds);
+  }
+}
+
+/** The latency histogram's buckets, in seconds. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface Tally {
+  labels: { method: string; route: string; status: string };
+  count: number;
+  sum: number;
+  /** observations per bucket (not cumulative); the last is above every bound (+Inf) */
+  buckets: number[];
+}
+
+/**
+ * liaison_http_requests_total and liaison_http_request_duration_seconds, as prom-client would expose
+ * them (a counter and a histogram by method, route and status), but tallied per request with one
+ * Map lookup: prom-client validates and hashes the labels on every inc and observe (twice a request,
+ * a few percent of a profile view's CPU: bench/RESULTS.md "Profile views"). The keys are bounded by
+ * the routes × methods × statuses the server answers (unknown paths share the route 'unknown').
+ */
+class RequestTallies {
+  private readonly tallies = new Map<string, Tally>();
+
+  constructor(registry: Registry) {
+    const tallies = () => [...this.tallies.values()];
+    const counter = {
+      name: 'liaison_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      type: 'counter',
+      get: () => ({
+        name: counter.name,
+        help: counter.help,
+        type: counter.type,
+        aggregator: 'sum',
+        values: tallies().map((t) => ({ labels: t.labels, value: t.count })),
+      }),
+      reset: () => this.tallies.clear(),
+    };
+    const name = 'liaison_http_request_duration_seconds';
+    const histogram = {
+      name,
+      help: 'HTTP request latency by method, route and status',
+      type: 'histogram',
+      get: () => ({
+        name,
+        help: histogram.help,
+        type: histogram.type,
+        aggregator: 'sum',
+        values: tallies().flatMap((t) => {
+          let acc = 0;
+          const bounds = [...LATENCY_BUCKETS, '+Inf' as const].map((le, i) => {
+            acc += t.buckets[i];
+            return { labels: { le, ...t.labels }, value: acc, metricName: `${name}_bucket` };
+          });
+          return [...bounds, { labels: t.labels, value: t.sum, metricName: `${name}_sum` }, { labels: t.labels, value: t.count, metricName: `${name}_count` }];
+        }),
+      }),
+      reset: () => this.tallies.clear(),
+    };
+    registry.registerMetric(counter as never);
+    registry.registerMetric(histogram as never);
+  }
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let t = this.tallies.get(key);
+    if (!t) {
+      t = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0) };
+      this.tallies.set(key, t);
+    }
+    t.count++;
+    t.sum += seconds;
+    let i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+    t.buckets[i]++;
   }
 }
