@@ -72,15 +72,17 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 
 /** Whether a string anywhere in a parsed value (keys included) holds U+0000; iterative. */
 export function hasNul(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
   const stack: unknown[] = [value];
   while (stack.length) {
     const v = stack.pop();
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return true;
     } else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
         if (k.includes('\u0000')) return true;
-        stack.push(x);
+        stack.push((v as Record<string, unknown>)[k]);
       }
     }
   }

@@ -29,11 +29,16 @@ export function shedAtTheDoor(server: Server, metrics: Metrics, maxInFlight = DE
   if (!maxInFlight) return;
   const inner = server.listeners('request') as Listener[];
   server.removeAllListeners('request');
-  let inFlight = 0;
+  // 'close' comes once for every response: finished, failed, or the client gone (one shared
+  // listener, no closure per request)
+  const done = () => {
+    metrics.inFlightNow--;
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (!EXEMPT.has(path)) {
-      if (inFlight >= maxInFlight) {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    if (!EXEMPT.has(q < 0 ? url : url.slice(0, q))) {
+      if (metrics.inFlightNow >= maxInFlight) {
         metrics.shed.inc();
         res.writeHead(503, {
           'content-type': 'application/json; charset=utf-8',
@@ -45,13 +50,8 @@ export function shedAtTheDoor(server: Server, metrics: Metrics, maxInFlight = DE
         res.end(BUSY);
         return;
       }
-      inFlight++;
-      metrics.inFlight.set(inFlight);
-      // 'close' comes once for every response: finished, failed, or the client gone
-      res.once('close', () => {
-        inFlight--;
-        metrics.inFlight.set(inFlight);
-      });
+      metrics.inFlightNow++;
+      res.on('close', done);
     }
     for (const l of inner) l.call(server, req, res);
   });

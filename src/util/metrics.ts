@@ -39,10 +39,15 @@ export class Metrics {
     help: 'Requests answered 503 at once because the instance had too many in flight (LIAISON_MAX_IN_FLIGHT)',
     registers: [this.registry],
   });
+  /** HTTP requests being handled now: kept by the door (src/http/pressure.ts), read at scrape time. */
+  inFlightNow = 0;
   readonly inFlight = new Gauge({
     name: 'liaison_http_in_flight',
     help: 'HTTP requests being handled now',
     registers: [this.registry],
+    collect: () => {
+      this.inFlight.set(this.inFlightNow);
+    },
   });
   readonly streamClosed = new Counter({
     name: 'liaison_stream_closed_total',
@@ -156,10 +161,11 @@ interface Tally {
  * the routes × methods × statuses the server answers (unknown paths share the route 'unknown').
  */
 class RequestTallies {
-  private readonly tallies = new Map<string, Tally>();
+  /** route → method → status → tally: the route and method strings are the router's own (hashed once), no key is built */
+  private readonly byRoute = new Map<string, Map<string, Map<number, Tally>>>();
 
   constructor(registry: Registry) {
-    const tallies = () => [...this.tallies.values()];
+    const tallies = () => [...this.byRoute.values()].flatMap((byMethod) => [...byMethod.values()].flatMap((byStatus) => [...byStatus.values()]));
     const counter = {
       name: 'liaison_http_requests_total',
       help: 'HTTP requests by method, route and status',
@@ -171,7 +177,7 @@ class RequestTallies {
         aggregator: 'sum',
         values: tallies().map((t) => ({ labels: t.labels, value: t.count })),
       }),
-      reset: () => this.tallies.clear(),
+      reset: () => this.byRoute.clear(),
     };
     const name = 'liaison_http_request_duration_seconds';
     const histogram = {
@@ -192,18 +198,21 @@ class RequestTallies {
           return [...bounds, { labels: t.labels, value: t.sum, metricName: `${name}_sum` }, { labels: t.labels, value: t.count, metricName: `${name}_count` }];
         }),
       }),
-      reset: () => this.tallies.clear(),
+      reset: () => this.byRoute.clear(),
     };
     registry.registerMetric(counter as never);
     registry.registerMetric(histogram as never);
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let t = this.tallies.get(key);
+    let byMethod = this.byRoute.get(route);
+    if (!byMethod) this.byRoute.set(route, (byMethod = new Map<string, Map<number, Tally>>()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, Tally>()));
+    let t = byStatus.get(status);
     if (!t) {
       t = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0) };
-      this.tallies.set(key, t);
+      byStatus.set(status, t);
     }
     t.count++;
     t.sum += seconds;
