@@ -1,5 +1,5 @@
 /** Metrics observed at the edge: every answer's route, status and time; the decisions behind sends and invitations. */
-import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preSerializationHookHandler } from 'fastify';
 import type { Metrics } from '../util/metrics.js';
 
 /** The routes whose answers are decisions, by what they decide: sends and invitations. */
@@ -12,19 +12,21 @@ const DECIDING: Record<string, string> = {
 export function observe(app: FastifyInstance, metrics: Metrics): void {
   // Domain counters observed at the edge, for every route that sends or invites: messages sent by
   // channel, and the decision behind each answer by reason (ok, or the refusal's code). A hook of
-  // those routes only (added as each is declared): every other answer skips it.
+  // those routes only (added as each is declared): every other answer skips it. It reads the answer
+  // before it is serialized (errors included: the error mapper sends an object too), so nothing is
+  // parsed back.
   const countDecision =
-    (action: string): onSendHookHandler =>
+    (action: string): preSerializationHookHandler<unknown> =>
     (_req, reply, payload, done) => {
-      if (typeof payload === 'string') countFrom(metrics, action, reply.statusCode, payload);
+      countFrom(metrics, action, reply.statusCode, payload);
       done(null, payload);
     };
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const action = methods.map((m) => DECIDING[`${m} ${route.url}`]).find(Boolean);
     if (!action) return;
-    const prev = route.onSend;
-    route.onSend = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), countDecision(action)];
+    const prev = route.preSerialization;
+    route.preSerialization = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), countDecision(action)];
   });
 
   // Every answer's method, route, status and time: a callback hook (no promise per request).
@@ -35,16 +37,13 @@ export function observe(app: FastifyInstance, metrics: Metrics): void {
 }
 
 /** Counts one deciding answer: ok (and the channel a message went through), or the refusal's code. */
-function countFrom(metrics: Metrics, action: string, status: number, payload: string): void {
-  try {
-    const body = JSON.parse(payload) as { message?: { channel?: string }; error?: { code?: string } };
-    if (status < 300) {
-      metrics.decisions.inc({ action, reason: 'ok' });
-      if (action === 'message' && body.message?.channel) metrics.messagesSent.inc({ channel: body.message.channel });
-    } else if ((status === 403 || status === 404 || status === 429) && body.error?.code) {
-      metrics.decisions.inc({ action, reason: body.error.code });
-    }
-  } catch {
-    /* not JSON: nothing to count */
+function countFrom(metrics: Metrics, action: string, status: number, payload: unknown): void {
+  const body = (payload ?? {}) as { message?: { channel?: unknown }; error?: { code?: unknown } };
+  if (status < 300) {
+    metrics.decisions.inc({ action, reason: 'ok' });
+    const channel = body.message?.channel;
+    if (action === 'message' && typeof channel === 'string') metrics.messagesSent.inc({ channel });
+  } else if ((status === 403 || status === 404 || status === 429) && typeof body.error?.code === 'string') {
+    metrics.decisions.inc({ action, reason: body.error.code });
   }
 }

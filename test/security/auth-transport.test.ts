@@ -272,6 +272,10 @@ describe('/metrics', () => {
     await connect(h, a, b);
     expect((await h.call('POST', '/v1/messages', { token: a.token, body: { to: b.handle, body: 'counted' } })).status).toBe(201);
     await h.call('GET', `/v1/members/${b.handle}/decisions/message`, { token: a.token });
+    // a refused send is counted by its reason
+    const stranger = await signUp(h);
+    const refused = await h.call('POST', '/v1/messages', { token: stranger.token, body: { to: b.handle, body: 'not counted as sent' } });
+    expect(refused.status).toBe(403);
     const base = await h.inst.app.listen({ port: 0, host: '127.0.0.1' });
     const s = await openStream(base, { token: a.token });
     const m = await h.call('GET', '/metrics');
@@ -280,6 +284,9 @@ describe('/metrics', () => {
     expect(m.text).toMatch(/liaison_http_request_duration_seconds_bucket\{le="[0-9.]+",method="POST",route="\/v1\/messages",status="201"\} \d+/);
     expect(m.text).toMatch(/liaison_messages_sent_total\{channel="direct"\} [1-9]/);
     expect(m.text).toMatch(/liaison_decisions_total\{action="message",reason="ok"\} [1-9]/);
+    expect(m.text).toMatch(
+      new RegExp(`liaison_decisions_total\\{action="message",reason="${(refused.body as { error: { code: string } }).error.code}"\\} 1\n`),
+    );
     expect(m.text).toMatch(/liaison_open_sockets [1-9]/);
   });
 });
