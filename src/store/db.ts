@@ -11,6 +11,7 @@ import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { buildFlat } from './flatten.js';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -142,7 +143,7 @@ async function openPglite(dataDir: string): Promise<Store> {
   const client = await PGlite.create(location, { extensions: { pg_trgm, fuzzystrmatch } });
   let observer: ((sql: string, params: unknown[]) => void) | null = null;
   const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
-  const db = drizzlePglite(client, { schema, logger }) as unknown as Db;
+  const db = buildFlat(drizzlePglite(client, { schema, logger })) as unknown as Db;
   return {
     kind: 'pglite',
     db,
@@ -227,7 +228,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
   });
   let observer: ((sql: string, params: unknown[]) => void) | null = null;
   const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
-  const db = drizzlePg(pool, { schema, logger }) as unknown as Db;
+  const db = buildFlat(drizzlePg(pool, { schema, logger })) as unknown as Db;
   let distributed = false;
   return Promise.resolve({
     kind: 'postgres',
@@ -268,7 +269,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       let broken = false;
       try {
         let onClient = drizzleByClient.get(client);
-        if (!onClient) drizzleByClient.set(client, (onClient = drizzlePg(client, { schema, logger }) as unknown as Db));
+        if (!onClient) drizzleByClient.set(client, (onClient = buildFlat(drizzlePg(client, { schema, logger })) as unknown as Db));
         return await onClient.transaction(fn as never);
       } catch (e) {
         // a cancelled statement or a serialization failure leaves the connection sound

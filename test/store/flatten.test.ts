@@ -1,0 +1,87 @@
+import { and, eq, gt, inArray, SQL, sql, StringChunk } from 'drizzle-orm';
+import { PgDialect, QueryBuilder } from 'drizzle-orm/pg-core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/policy/policy.js';
+import { countersBump, counterColumns, historyColumns } from '../../src/services/counters.js';
+import type { Deps } from '../../src/services/context.js';
+import { quotaColumns, relationshipColumns } from '../../src/services/facts.js';
+import { flattenSql } from '../../src/store/flatten.js';
+import { conversations, members, messages } from '../../src/store/schema.js';
+
+/** drizzle's own building, and ours: the same text, parameters and typings. */
+const dialect = new PgDialect();
+function same(q: SQL) {
+  const theirs = dialect.sqlToQuery(q);
+  const ours = dialect.sqlToQuery(flattenSql(q));
+  expect(ours).toEqual(theirs);
+  return ours;
+}
+
+const now = new Date('2026-11-30T21:30:00.123Z');
+const deps = { policy: DEFAULT_POLICY } as unknown as Deps;
+
+describe('flattened statements build as drizzle builds them', () => {
+  it('the facts and counter statements of a send and a profile view', () => {
+    const built = same(sql`select ${quotaColumns(7, now)}, ${relationshipColumns(deps, 7, 9, now)}`);
+    expect(built.params.length).toBeGreaterThan(20);
+    same(sql`select ${counterColumns(3, now)}`);
+    same(sql`select ${historyColumns(3, now)}`);
+    same(countersBump(3, now, { invitation: { note: true }, message: true, started: 'group', reported: true }));
+  });
+
+  it('query builders: tables, columns, typed parameters, arrays, joins, subqueries', () => {
+    const b = (x: { getSQL(): SQL }) => same(x.getSQL());
+    const qb = new QueryBuilder();
+    b(qb.select({ id: members.id, handle: members.handle }).from(members).where(eq(members.id, 4)));
+    b(
+      qb
+        .select()
+        .from(messages)
+        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+        .where(and(gt(messages.createdAt, now), inArray(messages.senderId, [1, 2])))
+        .limit(3),
+    );
+    b(sql`select ${members.id}, ${members.handle} from ${members} where ${eq(members.id, 4)}`);
+    b(sql`select * from ${messages} m where ${and(eq(messages.conversationId, 2), gt(messages.createdAt, now), inArray(messages.senderId, [1, 2, 3]))}`);
+    b(sql`update ${conversations} set ${sql.identifier('state')} = ${'open'} where id = any(${'{1,2}'}::bigint[]) and ${sql.raw('true')}`);
+    b(sql`select ${sql.join([sql`1`, sql`${2}`, sql.raw('3'), sql`${null}`, sql`${true}`], sql`, `)}, ${[4, 5, sql`6`]}, ${sql.placeholder('p')}`);
+    b(sql`select ${undefined}${sql``}${sql.empty()}x`);
+    b(sql`select ${new SQL([new StringChunk(['1', ' + ', '2']), sql` + ${3}`])}`);
+    // a template whose parameters are inlined stays as it is (drizzle inlines them)
+    const inlined = sql`select ${'a'}, ${1}`.inlineParams();
+    b(sql`select 0 union all ${inlined}`);
+  });
+
+  it('random trees of templates, text and parameters', () => {
+    const leaf = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }),
+      fc.string().map((s) => sql.raw(s.replace(/\$/g, ''))),
+      fc.string({ minLength: 1 }).map((s) => sql.identifier(s)),
+      fc.array(fc.integer(), { minLength: 1, maxLength: 3 }),
+    );
+    const tree = fc.letrec<{ node: SQL }>((tie) => ({
+      node: fc
+        .tuple(
+          fc.array(fc.string(), { minLength: 1, maxLength: 5 }),
+          fc.array(fc.oneof({ depthSize: 'small' }, leaf, tie('node')), { maxLength: 4 }),
+          fc.boolean(),
+        )
+        .map(([texts, values, inline]) => {
+          const strings = texts.slice(0, values.length + 1);
+          while (strings.length < values.length + 1) strings.push(' ');
+          const t = Object.assign([...strings], { raw: strings }) as unknown as TemplateStringsArray;
+          const q = sql(t, ...values.slice(0, strings.length - 1));
+          return inline && values.every((v) => typeof v !== 'object' || v === null) ? q.inlineParams() : q;
+        }),
+    })).node;
+    fc.assert(
+      fc.property(tree, (q) => void same(q)),
+      { numRuns: 500 },
+    );
+  });
+});
