@@ -607,7 +607,11 @@ export class GraphIndex {
       if (!this.idOrdered) ids.sort((x, y) => x - y);
       return ids.slice(0, k).map((x) => [x]);
     }
-    // 3rd degree: stamp the member's visible connections, walk the viewer's in id order.
+    // 3rd degree. With the viewer's reach cached: the member's visible connections in it, each
+    // with the viewer's connections it shares (a few short intersections).
+    const slot = this.vc === null ? -1 : this.vc.get(v);
+    if (slot >= 0) return this.introductionsInReach(v, m, ban, slot, k);
+    // Else stamp the member's visible connections, walk the viewer's in id order.
     const bits = this.bits;
     C.span(m);
     const B = this.bufferB(C.e - C.s);
@@ -769,7 +773,8 @@ export class GraphIndex {
       slot = this.buildViewer(v, ban);
       if (slot < 0) return this.thirdDegree(v, m, ban);
     }
-    // Has m a visible connection y adjacent to a visible connection of v?
+    // Has m a visible connection y adjacent to a visible connection of v? (inReach, inlined: the
+    // hot path of degree())
     const keys = vc.keys[slot];
     const dir = vc.dirs[slot];
     const sh = vc.shifts[slot];
@@ -796,6 +801,44 @@ export class GraphIndex {
       }
     }
     return false;
+  }
+
+  /** Whether y is in the cached reach of the viewer in `slot` (adjacent to a visible connection of theirs). */
+  private inReach(vc: ViewerCache, slot: number, y: number): boolean {
+    const dir = vc.dirs[slot];
+    const b = y >>> vc.shifts[slot];
+    if (b >= dir.length - 1) return false;
+    const f = y >>> vc.fshifts[slot];
+    if ((vc.filters[slot][f >>> 5] & (1 << (f & 31))) === 0) return false;
+    const keys = vc.keys[slot];
+    const qe = dir[b + 1];
+    for (let q = dir[b]; q < qe; q++) if (keys[q] === y) return true;
+    return false;
+  }
+
+  /**
+   * introductions() for a 3rd-degree member through the viewer's cached reach: every path v–x–y–m
+   * has y among m's visible connections in the reach, and x among the viewer's visible connections
+   * that y shares; the same paths, in the same (x, y) id order, as the walk over the viewer's
+   * connections.
+   */
+  private introductionsInReach(v: number, m: number, ban: Ban, slot: number, k: number): number[][] {
+    const vc = this.vc!;
+    const idOf = this.idOf;
+    const C = this.conn;
+    C.span(m);
+    const ys: number[] = [];
+    for (let p = C.s; p < C.e; p++) {
+      const y = C.arr[p];
+      if (this.inReach(vc, slot, y) && this.visible(y, ban)) ys.push(y);
+    }
+    const paths: number[][] = [];
+    for (const y of ys) {
+      const n = this.collectCommon(v, y, ban);
+      for (let i = 0; i < n; i++) paths.push([idOf[this.bufA[i]], idOf[y]]);
+    }
+    paths.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return paths.length > k ? paths.slice(0, k) : paths;
   }
 
   /**

@@ -132,6 +132,8 @@ function query(cached: GraphIndex, plain: GraphIndex, m: Model, v: number, w: nu
   same(cached.relation(v, w), { degree: d, mutualCount: mu }, `${label} cached relation(${v}, ${w})`);
   same(cached.degree(v, w), d, `${label} cached degree(${v}, ${w})`);
   same(cached.mutualCount(v, w), mu, `${label} cached mutualCount(${v}, ${w})`);
+  // introduction paths: through the viewer's cached reach when it has one (3rd degree), the same paths
+  for (const k of [1, 2, 5]) same(cached.introductions(v, w, k), m.paths(v, w).slice(0, k), `${label} cached introductions(${v}, ${w}, ${k})`);
 }
 
 /** Cached against uncached on every pair, twice (viewers admitted and, when idle, built in between). */
@@ -143,6 +145,7 @@ function sweep(cached: GraphIndex, plain: GraphIndex, ids: number[], label: stri
         same(cached.relation(v, w), plain.relation(v, w), `${label} relation(${v}, ${w}) round ${round}`);
         const d = plain.degree(v, w);
         same(cached.degree(v, w), d, `${label} degree(${v}, ${w}) round ${round}`);
+        same(cached.introductions(v, w, 2), plain.introductions(v, w, 2), `${label} introductions(${v}, ${w}) round ${round}`);
         if (d === 3) used.third++;
       }
     }
