@@ -832,13 +832,25 @@ export class GraphIndex {
       const y = C.arr[p];
       if (this.inReach(vc, slot, y) && this.visible(y, ban)) ys.push(y);
     }
-    const paths: number[][] = [];
+    // The k smallest (x, y) kept as they come (a dense neighbourhood has many paths: none is
+    // allocated unless it is among them).
+    const best: number[][] = [];
     for (const y of ys) {
       const n = this.collectCommon(v, y, ban);
-      for (let i = 0; i < n; i++) paths.push([idOf[this.bufA[i]], idOf[y]]);
+      const yId = idOf[y];
+      for (let i = 0; i < n; i++) {
+        const xId = idOf[this.bufA[i]];
+        if (best.length === k) {
+          const last = best[k - 1];
+          if (xId > last[0] || (xId === last[0] && yId > last[1])) continue;
+          best.pop();
+        }
+        let at = best.length;
+        while (at > 0 && (best[at - 1][0] > xId || (best[at - 1][0] === xId && best[at - 1][1] > yId))) at--;
+        best.splice(at, 0, [xId, yId]);
+      }
     }
-    paths.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    return paths.length > k ? paths.slice(0, k) : paths;
+    return best;
   }
 
   /**

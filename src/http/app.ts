@@ -43,7 +43,8 @@ export async function buildApp(opts: AppOptions) {
   const { config, deps } = opts;
   const app = Fastify({
     logger: opts.logger ?? false,
-    childLoggerFactory: lazyChildLogger,
+    // a lazy child only where there is a logger (without one Fastify makes no child at all)
+    ...(opts.logger ? { childLoggerFactory: lazyChildLogger } : {}),
     bodyLimit: 1024 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -14,7 +14,8 @@ export function observe(app: FastifyInstance, metrics: Metrics): void {
   // channel, and the decision behind each answer by reason (ok, or the refusal's code). A hook of
   // those routes only (added as each is declared): every other answer skips it. It reads the answer
   // before it is serialized (errors included: the error mapper sends an object too), so nothing is
-  // parsed back.
+  // parsed back. (An answer its schema then failed to serialize would be a 500 counted as its
+  // decision: none of these routes answers outside its schema.)
   const countDecision =
     (action: string): preSerializationHookHandler<unknown> =>
     (_req, reply, payload, done) => {

@@ -29,11 +29,6 @@ export function shedAtTheDoor(server: Server, metrics: Metrics, maxInFlight = DE
   if (!maxInFlight) return;
   const inner = server.listeners('request') as Listener[];
   server.removeAllListeners('request');
-  // 'close' comes once for every response: finished, failed, or the client gone (one shared
-  // listener, no closure per request)
-  const done = () => {
-    metrics.inFlightNow--;
-  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
     const q = url.indexOf('?');
@@ -51,7 +46,18 @@ export function shedAtTheDoor(server: Server, metrics: Metrics, maxInFlight = DE
         return;
       }
       metrics.inFlightNow++;
-      res.on('close', done);
+      // Counted out once, at the response's 'close' or the request's, whichever comes first: a
+      // response queued behind another on a pipelining connection gets no 'close' when the client
+      // goes (Node closes only the one in progress), while its request does (test/http/pressure.test.ts).
+      let counted = true;
+      const release = () => {
+        if (counted) {
+          counted = false;
+          metrics.inFlightNow--;
+        }
+      };
+      res.once('close', release);
+      req.once('close', release);
     }
     for (const l of inner) l.call(server, req, res);
   });

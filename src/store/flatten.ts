@@ -28,7 +28,7 @@ export function flattenSql(query: SQL): SQL {
   const walk = (chunks: readonly unknown[]) => {
     for (const c of chunks) {
       if (c instanceof StringChunk) {
-        text += c.value.length === 1 ? c.value[0] : c.value.join('');
+        text += c.value.length === 1 ? (c.value[0] ?? '') : c.value.join('');
       } else if (c instanceof SQL && !fields(c).shouldInlineParams) {
         walk(c.queryChunks);
       } else if (c !== undefined) {

@@ -48,6 +48,7 @@ describe('flattened statements build as drizzle builds them', () => {
     b(sql`select ${sql.join([sql`1`, sql`${2}`, sql.raw('3'), sql`${null}`, sql`${true}`], sql`, `)}, ${[4, 5, sql`6`]}, ${sql.placeholder('p')}`);
     b(sql`select ${undefined}${sql``}${sql.empty()}x`);
     b(sql`select ${new SQL([new StringChunk(['1', ' + ', '2']), sql` + ${3}`])}`);
+    b(sql`select 1${sql.raw(undefined as unknown as string)}${new SQL([new StringChunk([null as unknown as string])])}`);
     // a template whose parameters are inlined stays as it is (drizzle inlines them)
     const inlined = sql`select ${'a'}, ${1}`.inlineParams();
     b(sql`select 0 union all ${inlined}`);
