@@ -155,10 +155,11 @@ interface Tally {
 
 /**
  * liaison_http_requests_total and liaison_http_request_duration_seconds, as prom-client would expose
- * them (a counter and a histogram by method, route and status), but tallied per request with one
- * Map lookup: prom-client validates and hashes the labels on every inc and observe (twice a request,
- * a few percent of a profile view's CPU: bench/RESULTS.md "Profile views"). The keys are bounded by
- * the routes × methods × statuses the server answers (unknown paths share the route 'unknown').
+ * them (a counter and a histogram by method, route and status), but tallied per request in plain
+ * numbers behind three small Map lookups: prom-client validates and hashes the labels on every inc
+ * and observe (twice a request, a few percent of a profile view's CPU: bench/RESULTS.md "Profile
+ * views"). The keys are bounded by the routes × methods × statuses the server answers (Node's parser
+ * refuses unknown methods; unknown paths share the route 'unknown').
  */
 class RequestTallies {
   /** route → method → status → tally: the route and method strings are the router's own (hashed once), no key is built */
