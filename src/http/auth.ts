@@ -13,7 +13,7 @@ import type { Deps } from '../services/context.js';
 import { Refusal, unauthenticated } from '../services/errors.js';
 import { memberByLogin, type MemberRecord } from '../services/members.js';
 import { requireOwnOrigin, SAFE_METHODS } from './origin.js';
-import { credential } from './plumbing.js';
+import { credential, methodsOf, thenHook } from './plumbing.js';
 import { WindowLimiter } from './window-limiter.js';
 
 export type AuthMode = 'none' | 'member' | 'optional' | 'admin' | 'metrics';
@@ -100,12 +100,8 @@ export async function authentication(app: FastifyInstance, ctx: { config: Config
     if (wait > 0) throw tooMany(wait, 'too many sign-ups from your address: wait before trying again');
   };
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const limit = !methods.includes('POST') ? null : route.url === '/v1/sessions' ? loginLimit : route.url === '/v1/accounts' ? signupLimit : null;
-    if (limit) {
-      const prev = route.preHandler;
-      route.preHandler = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), limit];
-    }
+    const limit = !methodsOf(route).includes('POST') ? null : route.url === '/v1/sessions' ? loginLimit : route.url === '/v1/accounts' ? signupLimit : null;
+    if (limit) route.preHandler = thenHook(route.preHandler, limit);
   });
 
   app.addHook('onRequest', async (req, reply) => {

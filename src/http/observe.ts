@@ -1,6 +1,7 @@
 /** Metrics observed at the edge: every answer's route, status and time; the decisions behind sends and invitations. */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preSerializationHookHandler } from 'fastify';
 import type { Metrics } from '../util/metrics.js';
+import { methodsOf, thenHook } from './plumbing.js';
 
 /** The routes whose answers are decisions, by what they decide: sends and invitations. */
 const DECIDING: Record<string, string> = {
@@ -23,11 +24,10 @@ export function observe(app: FastifyInstance, metrics: Metrics): void {
       done(null, payload);
     };
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const action = methods.map((m) => DECIDING[`${m} ${route.url}`]).find(Boolean);
-    if (!action) return;
-    const prev = route.preSerialization;
-    route.preSerialization = [...(Array.isArray(prev) ? prev : prev ? [prev] : []), countDecision(action)];
+    const action = methodsOf(route)
+      .map((m) => DECIDING[`${m} ${route.url}`])
+      .find(Boolean);
+    if (action) route.preSerialization = thenHook(route.preSerialization, countDecision(action));
   });
 
   // Every answer's method, route, status and time: a callback hook (no promise per request).

@@ -47,6 +47,16 @@ export function credential(req: FastifyRequest): { token: string; via: 'header' 
   return c ? { token: c, via: 'cookie' } : undefined;
 }
 
+/** A route's hooks of one kind as declared (none, one or a list), with `hook` run after them (for onRoute). */
+export function thenHook<H>(declared: H | H[] | undefined, hook: NoInfer<H>): H[] {
+  return [...(Array.isArray(declared) ? declared : declared ? [declared] : []), hook];
+}
+
+/** The methods a route answers (for onRoute). */
+export function methodsOf(route: { method: string | string[] }): string[] {
+  return Array.isArray(route.method) ? route.method : [route.method];
+}
+
 export function send(reply: FastifyReply, out: { status: number; body: unknown }) {
   return reply.code(out.status).send(out.body);
 }
