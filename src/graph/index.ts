@@ -609,8 +609,9 @@ export class GraphIndex {
     }
     // 3rd degree. With the viewer's reach cached: the member's visible connections in it, each
     // with the viewer's connections it shares (a few short intersections).
-    const slot = this.vc === null ? -1 : this.vc.get(v);
-    if (slot >= 0) return this.introductionsInReach(v, m, ban, slot, k);
+    const vc = this.vc;
+    const slot = vc === null ? -1 : vc.get(v);
+    if (vc !== null && slot >= 0) return this.introductionsInReach(vc, slot, v, m, ban, k);
     // Else stamp the member's visible connections, walk the viewer's in id order.
     const bits = this.bits;
     C.span(m);
@@ -774,7 +775,7 @@ export class GraphIndex {
       if (slot < 0) return this.thirdDegree(v, m, ban);
     }
     // Has m a visible connection y adjacent to a visible connection of v? (inReach, inlined: the
-    // hot path of degree())
+    // hot path of degree(); calling it measured 0–20% slower a degree at 1M members)
     const keys = vc.keys[slot];
     const dir = vc.dirs[slot];
     const sh = vc.shifts[slot];
@@ -822,8 +823,7 @@ export class GraphIndex {
    * that y shares; the same paths, in the same (x, y) id order, as the walk over the viewer's
    * connections.
    */
-  private introductionsInReach(v: number, m: number, ban: Ban, slot: number, k: number): number[][] {
-    const vc = this.vc!;
+  private introductionsInReach(vc: ViewerCache, slot: number, v: number, m: number, ban: Ban, k: number): number[][] {
     const idOf = this.idOf;
     const C = this.conn;
     C.span(m);
