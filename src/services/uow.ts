@@ -8,11 +8,12 @@
  * when a verb emits more than EVENTS_PER_STATEMENT rows), when the verb calls `flush()` or when it
  * returns (before the commit). A verb defers only writes that
  * nothing later in it reads, and never two writes of the same row (the clauses of one statement all
- * see the rows as they were before it: a second update of a row would be lost).
+ * see the rows as they were before it: a second update of a row would be lost). On PostgreSQL the
+ * last of these statements carries the transaction's COMMIT (src/store/pipeline.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { events } from '../store/schema.js';
-import { selectRows, type Tx } from '../store/db.js';
+import { commitWithNext, selectRows, type Tx } from '../store/db.js';
 import { cacheOf } from './cache.js';
 import type { BusEvent, Deps } from './context.js';
 
@@ -45,7 +46,7 @@ export const EVENTS_PER_STATEMENT = 500;
  * The deferred writes and outbox rows of a verb: one statement (the writes and the first
  * EVENTS_PER_STATEMENT rows), then one per further batch of rows. Answers the events with their ids.
  */
-async function flushPending(tx: Tx, p: Pending, now: Date): Promise<BusEvent[]> {
+async function flushPending(tx: Tx, p: Pending, now: Date, last = false): Promise<BusEvent[]> {
   if (p.writes.length === 0 && p.events.length === 0) return [];
   const written: BusEvent[] = [];
   let writes = p.writes;
@@ -69,6 +70,8 @@ async function flushPending(tx: Tx, p: Pending, now: Date): Promise<BusEvent[]> 
           sql`, `,
         )
       : sql`1 as none`;
+    // the verb's last statement carries its COMMIT (PostgreSQL: one round trip less)
+    if (last && from + batch.length >= p.events.length) commitWithNext(tx);
     const [row] = await selectRows<Record<string, unknown>>(tx, sql`with ${sql.join(clauses, sql`, `)} select ${ids}`);
     batch.forEach((e, i) => written.push({ id: Number(row[`e${i}`]), ...e, createdAt: now.toISOString() }));
     writes = [];
@@ -130,7 +133,7 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
           },
         };
         const out = await fn(u);
-        await u.flush();
+        written.push(...(await flushPending(tx, pending, now, true)));
         return out;
       });
       if (written.length) {

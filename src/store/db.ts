@@ -17,7 +17,8 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { packageRoot } from '../util/paths.js';
 import { CopyIn } from './copy.js';
-import { preparingClient, statementNames } from './prepared.js';
+import { statementNames } from './prepared.js';
+import { pipeliningClient, type PipeClient, type PipeState } from './pipeline.js';
 import { applyDistribution, type DistributionReport } from './distribution.js';
 import { storageUnavailableReason } from './faults.js';
 import * as schema from './schema.js';
@@ -89,6 +90,18 @@ const MIGRATIONS = join(packageRoot(), 'drizzle');
 const HEALTHY_AFTER = new Set(['57014', '55P03', '40001', '40P01', 'pool_timeout']);
 /** A Drizzle instance per pooled connection (built once: the pool reuses its connections). */
 const drizzleByClient = new WeakMap<pg.PoolClient, Db>();
+/** A PostgreSQL transaction's pipelining state (src/store/pipeline.ts), by the transaction handed to the caller. */
+const pipes = new WeakMap<object, PipeState>();
+
+/**
+ * The transaction's next statement is its last: on PostgreSQL its COMMIT goes with it, and that
+ * statement's promise settles once the transaction has committed (src/store/pipeline.ts). Nothing
+ * may run in `tx` after it. PGlite (in the process: no round trip to save) commits as before.
+ */
+export function commitWithNext(tx: Tx): void {
+  const pipe = pipes.get(tx);
+  if (pipe) pipe.commitNext = true;
+}
 const MIGRATION_LOCK = 7_424_201; // advisory lock id: one migrator at a time across instances
 /**
  * Ids are bigint (int8): both drivers answer them as JS numbers (ids stay far below 2^53), in
@@ -212,7 +225,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
     statement_timeout: opts.statementTimeoutMs ?? 0,
     idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 0,
     keepAlive: true,
-    ...(opts.preparedStatements ? { Client: preparingClient(statementNames(opts.preparedStatements)) } : {}),
+    Client: pipeliningClient(opts.preparedStatements ? statementNames(opts.preparedStatements) : undefined),
   });
   pool.on('error', () => {
     /* an idle client died (server restart); the pool replaces it */
@@ -270,13 +283,18 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       try {
         let onClient = drizzleByClient.get(client);
         if (!onClient) drizzleByClient.set(client, (onClient = buildFlat(drizzlePg(client, { schema, logger })) as unknown as Db));
-        return await onClient.transaction(fn as never);
+        const pipe = ((client as unknown as PipeClient).pipe = { begin: false, commitNext: false, committed: false });
+        return await onClient.transaction(async (tx) => {
+          pipes.set(tx, pipe);
+          return fn(tx);
+        });
       } catch (e) {
         // a cancelled statement or a serialization failure leaves the connection sound
         const reason = storageUnavailableReason(e);
         broken = reason !== undefined && !HEALTHY_AFTER.has(reason);
         throw e;
       } finally {
+        (client as unknown as PipeClient).pipe = null;
         client.release(broken || unqueryable(client));
       }
     },

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/store/db.js';
+import { roundTrips } from '../../src/store/pipeline.js';
 import { memberById, membersFromJson, membersJsonColumn } from '../../src/services/members.js';
 import { harness, recordStatements, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect } from '../helpers/messaging.js';
@@ -44,10 +45,13 @@ describe(`a send's round trips (${storageKind})`, () => {
     expect((await post(a.token, b.handle, 'one')).status).toBe(201);
     expect((await post(b.token, a.handle, 'two')).status).toBe(201);
     rec.clear();
+    const trips = roundTrips.count;
     const third = await post(a.token, b.handle, 'three');
     expect(third.status).toBe(201);
     const inside = insideTransaction(rec.list);
     expect(inside, inside.join('\n---\n')).toHaveLength(3);
+    // on the wire (PostgreSQL): BEGIN goes with the locks and COMMIT with the writes (src/store/pipeline.ts)
+    if (storageKind === 'postgres') expect(roundTrips.count - trips).toBe(3);
     expect(inside[0]).toMatch(/pg_advisory_xact_lock/);
     expect(inside[2]).toMatch(/^with w0 as \(insert into "messages"/);
     // and what it answered is what the conversation reads back

@@ -1,0 +1,168 @@
+/**
+ * The pool's connections on PostgreSQL: named statements (prepared.ts) and a transaction's BEGIN
+ * and COMMIT sent with its first and its last statement.
+ *
+ * A transaction through the data layer costs BEGIN, its statements, and COMMIT: two round trips
+ * more than its statements, each a write to the socket that wakes the server's backend and a read
+ * that waits for it (bench/RESULTS.md "Message sends": the socket writes were a third of the
+ * server's CPU in a send). Here BEGIN is held until the transaction's first statement and goes
+ * with it, and the statement the caller names as the last (`commitWithNext`, the unit of work's
+ * final flush: src/services/uow.ts) carries the COMMIT: one message sequence of the extended
+ * protocol each, ended by one Sync, so that PostgreSQL runs them as one unit. An error in any of
+ * them makes PostgreSQL skip the rest up to the Sync: a statement never runs outside the
+ * transaction when BEGIN failed, and COMMIT never runs after a statement that failed (the caller
+ * then rolls back, as before). The statement's promise settles when COMMIT has answered:
+ * whoever awaits it knows the rows are durable, and a failed COMMIT rejects it.
+ *
+ * Only inside `Store.transaction` (the client's `pipe` state set); bulk loads and everything else
+ * run statement by statement as pg sends them.
+ */
+import pg from 'pg';
+import type { StatementNames } from './prepared.js';
+
+/** What a transaction has held back or already sent (null outside Store.transaction). */
+export interface PipeState {
+  /** BEGIN not sent yet: it goes with the next statement. */
+  begin: boolean;
+  /** The next statement is the transaction's last: COMMIT goes with it. */
+  commitNext: boolean;
+  /** COMMIT went with a statement and answered: the transaction has ended. */
+  committed: boolean;
+}
+
+/** The parts of pg's protocol connection a pipelined query writes with (pg 8: lib/connection.js). */
+interface Wire {
+  parse(m: { text: string; name?: string }): void;
+  bind(m?: Record<string, unknown>): void;
+  execute(m?: { portal?: string; rows?: number }): void;
+  sync(): void;
+  parsedStatements: Record<string, string>;
+}
+
+interface ResultLike {
+  command?: string;
+}
+
+/** pg's Query as a pipelined query overrides it (pg 8: lib/query.js). */
+interface QueryInternals {
+  name?: string;
+  portal: string;
+  callback?: (err: Error | null, res?: unknown) => void;
+  _results: ResultLike | ResultLike[];
+  _canceledDueToError: Error | false;
+  prepare(connection: Wire): void;
+  hasBeenParsed(connection: Wire): boolean;
+  handleError(err: Error, connection: Wire): void;
+  handleReadyForQuery(connection: Wire): void;
+}
+const PgQuery = pg.Query as unknown as new (config: unknown, values?: unknown) => QueryInternals;
+
+/** A statement without parameters, unnamed, with no description asked: its CommandComplete only. */
+function bare(wire: Wire, text: string): void {
+  wire.parse({ text });
+  wire.bind();
+  wire.execute();
+}
+
+/** One statement with BEGIN before it, COMMIT after it, or both, up to one Sync. */
+class PipelinedQuery extends PgQuery {
+  private parsedBefore = false;
+  constructor(
+    config: unknown,
+    values: unknown,
+    private readonly begin: boolean,
+    private readonly commit: boolean,
+  ) {
+    super(config, values);
+  }
+  requiresPreparation(): boolean {
+    return true; // the extended protocol: several statements up to one Sync
+  }
+  override prepare(wire: Wire): void {
+    // pg marks a named statement parsed at the first ParseComplete, which is BEGIN's here
+    this.parsedBefore = this.hasBeenParsed(wire);
+    if (this.begin) bare(wire, 'begin');
+    super.prepare(wire);
+  }
+  /** pg's: Execute, then Sync; here COMMIT between them. */
+  _getRows(wire: Wire): void {
+    wire.execute({ portal: this.portal });
+    if (this.commit) bare(wire, 'commit');
+    wire.sync();
+  }
+  override handleError(err: Error, wire: Wire): void {
+    if (this.name && !this.parsedBefore) delete wire.parsedStatements[this.name];
+    super.handleError(err, wire);
+  }
+  override handleReadyForQuery(wire: Wire): void {
+    // the results in order: BEGIN's, the statement's, COMMIT's
+    const all = Array.isArray(this._results) ? this._results : [this._results];
+    if (this.commit && all[all.length - 1]?.command !== 'COMMIT' && !this._canceledDueToError)
+      this._canceledDueToError = new Error('the transaction did not commit');
+    this._results = all[this.begin ? 1 : 0];
+    super.handleReadyForQuery(wire);
+  }
+}
+
+/** A settled answer for a statement that was held back (BEGIN) or already sent (COMMIT). */
+const answered = (command: string) => Promise.resolve({ command, rowCount: null, oid: null, rows: [], fields: [] });
+
+/** Statements handed to the server by this process's pool connections, one round trip each (a pipelined BEGIN or COMMIT adds none): tests count them. */
+export const roundTrips = { count: 0 };
+
+export type PipeClient = pg.Client & { pipe: PipeState | null };
+
+/** The pool's Client class: statements named by `names` (when given), and a transaction's BEGIN and COMMIT pipelined. */
+export function pipeliningClient(names?: StatementNames): typeof pg.Client {
+  class LiaisonClient extends pg.Client {
+    pipe: PipeState | null = null;
+  }
+  const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
+  // pg's query has many overloads; the arguments pass through as they came, a config object named
+  LiaisonClient.prototype.query = function (this: LiaisonClient, ...args: unknown[]) {
+    const send = (a: unknown[]) => {
+      roundTrips.count++;
+      return query.apply(this, a);
+    };
+    const [config, values] = args;
+    if (config === null || typeof config !== 'object' || 'submit' in config) return send(args);
+    const c = config as pg.QueryConfig;
+    const params = c.values ?? (Array.isArray(values) ? values : undefined);
+    if (names && typeof c.text === 'string' && c.name === undefined && params !== undefined && params.length > 0) {
+      const name = names.nameFor(c.text);
+      if (name !== undefined) args[0] = { ...c, name };
+    }
+    const pipe = this.pipe;
+    if (pipe === null || typeof args[args.length - 1] === 'function') return send(args);
+    const text = c.text;
+    if (pipe.committed) {
+      // drizzle's own COMMIT (or its ROLLBACK, had the caller failed after the last statement): the transaction has ended
+      if (text === 'commit' || text === 'rollback') return answered(text.toUpperCase());
+      throw new Error(`a statement after the transaction's last (it has committed): ${text.slice(0, 60)}`);
+    }
+    if (text === 'begin') {
+      pipe.begin = true;
+      return answered('BEGIN');
+    }
+    if (text === 'commit' || text === 'rollback') {
+      pipe.commitNext = false;
+      if (!pipe.begin) return send(args);
+      // nothing was sent: there is no transaction to end
+      pipe.begin = false;
+      return answered(text.toUpperCase());
+    }
+    if (!pipe.begin && !pipe.commitNext) return send(args);
+    const commit = pipe.commitNext;
+    const q = new PipelinedQuery(args[0], params, pipe.begin, commit);
+    pipe.begin = pipe.commitNext = false;
+    return new Promise((resolve, reject) => {
+      q.callback = (err, res) => {
+        if (err) return reject(err);
+        if (commit) pipe.committed = true;
+        resolve(res);
+      };
+      send([q]);
+    });
+  } as typeof pg.Client.prototype.query;
+  return LiaisonClient;
+}

@@ -1,0 +1,148 @@
+/**
+ * A transaction's BEGIN and COMMIT sent with its first and last statements (src/store/pipeline.ts):
+ * fewer round trips, and the same transaction — a statement never runs outside it, a failure
+ * anywhere commits nothing, and the last statement's promise settles only once COMMIT answered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { commitWithNext, openStore, selectRows, type Store, type Tx } from '../../src/store/db.js';
+import { roundTrips } from '../../src/store/pipeline.js';
+import { scratchDatabase, storageKind } from '../helpers/harness.js';
+
+describe.skipIf(storageKind !== 'postgres')('BEGIN and COMMIT pipelined on PostgreSQL', () => {
+  let store: Store;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    const db = await scratchDatabase();
+    drop = db.drop;
+    // one connection: every statement below shares it, so a transaction left open would show
+    store = await openStore({ databaseUrl: db.url, dataDir: '', poolSize: 1, preparedStatements: 8 });
+    await store.db.execute(sql`create table t (id int not null, constraint t_once unique (id) deferrable initially deferred)`);
+    await store.db.execute(sql`create table u (id int not null, constraint u_once unique (id))`);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await drop?.();
+  });
+
+  const ids = async () => (await selectRows<{ id: number }>(store.db, sql`select id from t order by id`)).map((r) => r.id);
+  const insert = (tx: Tx, id: number) => tx.execute(sql`insert into t (id) values (${id})`);
+  /** What a rejected promise failed with: PostgreSQL's message (drizzle wraps it) or the error's own. */
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (e: Error & { cause?: Error }) => e.cause?.message ?? e.message,
+    );
+  const counted = async <T>(fn: () => Promise<T>) => {
+    const before = roundTrips.count;
+    const out = await fn();
+    return { out, trips: roundTrips.count - before };
+  };
+
+  it('BEGIN goes with the first statement and COMMIT with the last: two statements, two round trips, both committed', async () => {
+    await store.db.execute(sql`truncate t`);
+    const { trips } = await counted(() =>
+      store.transaction(async (tx) => {
+        await insert(tx, 1);
+        commitWithNext(tx);
+        await insert(tx, 2);
+      }),
+    );
+    expect(trips).toBe(2);
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it('without commitWithNext COMMIT is its own round trip; a transaction with no statement sends nothing', async () => {
+    await store.db.execute(sql`truncate t`);
+    expect((await counted(() => store.transaction((tx) => insert(tx, 3)))).trips).toBe(2);
+    expect(await ids()).toEqual([3]);
+    expect((await counted(() => store.transaction(() => Promise.resolve(7)))).trips).toBe(0);
+  });
+
+  it('the statements run inside one transaction: they see one snapshot and txid', async () => {
+    const rows = await store.transaction(async (tx) => {
+      const [a] = await selectRows<{ x: string }>(tx, sql`select txid_current()::text as x, ${1}::int as one`);
+      commitWithNext(tx);
+      const [b] = await selectRows<{ x: string }>(tx, sql`select txid_current()::text as x, ${2}::int as two`);
+      return [a.x, b.x];
+    });
+    expect(rows[0]).toBe(rows[1]);
+  });
+
+  it('a failing first statement: nothing runs outside the transaction, nothing commits, the connection serves on', async () => {
+    await store.db.execute(sql`truncate t`);
+    expect(
+      await failure(
+        store.transaction(async (tx) => {
+          await tx.execute(sql`insert into t (id) values (${1} / 0)`);
+        }),
+      ),
+    ).toMatch(/division by zero/);
+    expect(
+      await failure(
+        store.transaction(async (tx) => {
+          await insert(tx, 1);
+          commitWithNext(tx);
+          await tx.execute(sql`insert into t (id) values (${1} / 0)`);
+        }),
+      ),
+    ).toMatch(/division by zero/);
+    expect(await ids()).toEqual([]);
+    // the one connection is idle and usable: a new transaction commits
+    await store.transaction(async (tx) => {
+      commitWithNext(tx);
+      await insert(tx, 5);
+    });
+    expect(await ids()).toEqual([5]);
+  });
+
+  it('COMMIT failing (a deferred constraint) rejects the last statement: nothing committed, nothing acknowledged', async () => {
+    await store.db.execute(sql`truncate t`);
+    let lastAnswered = false;
+    expect(
+      await failure(
+        store.transaction(async (tx) => {
+          await insert(tx, 9);
+          commitWithNext(tx);
+          await insert(tx, 9); // accepted by the statement; the unique constraint is checked at COMMIT
+          lastAnswered = true;
+        }),
+      ),
+    ).toMatch(/t_once/);
+    expect(lastAnswered).toBe(false);
+    expect(await ids()).toEqual([]);
+  });
+
+  it('nothing may run after the statement that committed', async () => {
+    await store.db.execute(sql`truncate t`);
+    expect(
+      await failure(
+        store.transaction(async (tx) => {
+          commitWithNext(tx);
+          await insert(tx, 1);
+          await insert(tx, 2);
+        }),
+      ),
+    ).toMatch(/after the transaction's last/);
+    expect(await ids()).toEqual([1]);
+  });
+
+  it('a named statement that failed to parse with BEGIN is parsed again next time (not taken for prepared)', async () => {
+    const read = () => store.transaction((tx) => selectRows(tx, sql`select id from later where id = ${1}`));
+    // named at its second sighting (prepared.ts); each time the transaction's first statement, after BEGIN
+    for (let i = 0; i < 3; i++) expect(await failure(read())).toMatch(/relation "later" does not exist/);
+    await store.db.execute(sql`create table later (id int)`);
+    expect(await read()).toEqual([]);
+  });
+
+  it('a savepoint inside works as before (a unique violation caught, the transaction goes on)', async () => {
+    await store.db.execute(sql`truncate u`);
+    await store.transaction(async (tx) => {
+      await tx.execute(sql`insert into u (id) values (${1})`);
+      expect(await failure(tx.transaction((sp) => sp.execute(sql`insert into u (id) values (${1})`)))).toMatch(/u_once/);
+      commitWithNext(tx);
+      await tx.execute(sql`insert into u (id) values (${2})`);
+    });
+    expect((await selectRows<{ id: number }>(store.db, sql`select id from u order by id`)).map((r) => r.id)).toEqual([1, 2]);
+  });
+});
