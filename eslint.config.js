@@ -18,6 +18,24 @@ export default tseslint.config(
     },
   },
   {
+    // The services build statements with the cheaper `sql` tag (src/store/sql.ts), not drizzle's.
+    files: ['src/services/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'drizzle-orm',
+              importNames: ['sql'],
+              message: "import { sql } from src/store/sql.ts (the same templates, built without drizzle's per-chunk table test)",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['web/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -8,7 +8,8 @@
  * rows are purged (src/services/housekeeping.ts).
  */
 import { createHash } from 'node:crypto';
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, eq, gte, lt } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../services/context.js';
 import { AppError, badRequest, conflict, unauthenticated } from '../services/errors.js';

@@ -4,7 +4,8 @@ import { claimMemberKeys, memberIdByEmail, memberIdByHandle } from '../store/loo
 import { detachClosedMember } from './relations.js';
 import { hash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { sessionIdleCutoff } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';

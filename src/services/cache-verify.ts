@@ -23,7 +23,7 @@
  * (bus or catch-up) makes the entry stale by then, and it is skipped too; what still differs is
  * reported. Read-only: it fills nothing and marks nothing as used.
  */
-import { sql } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { READ_MODEL_KINDS, type ReadModelCount, type ReadModelDifference, type ReadModelKind, type ReadModelReport } from '../contract/index.js';
 import { invitationExpiryCutoff } from '../policy/index.js';
 import { selectRows } from '../store/db.js';

@@ -11,7 +11,8 @@
  * reports received (once an invitation), messages sent, conversations started (a new thread, or one
  * begun again after it ended) on a channel other than direct, and on the group channel.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { IDK_REPORT_WINDOW_MS, INVITATION_WINDOW_MS, MESSAGE_RATE_WINDOW_MS, startOfMonthUTC } from '../policy/index.js';
 import type { Channel } from '../policy/types.js';
 

@@ -4,7 +4,8 @@
  * whatever the size of the history. Members hidden from the exporting member (blocked either way,
  * deactivated, closed) appear as "a former member": their handle and name are not exported.
  */
-import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, or } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import type { Runner } from '../store/db.js';
 import { rowsOf } from '../store/db.js';
 import {

@@ -5,7 +5,8 @@
  * On read paths (`cached`): from the instance's read model (src/services/cache.ts) where it can, the
  * viewer's roster of pair rows and counter row loaded on a miss.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
 import {
   IDK_REPORT_WINDOW_MS,

@@ -2,7 +2,7 @@
  * The graph index as the services use it: built from the tables at start, then kept fresh by the
  * committed events (this instance's right after commit; other instances' through the bus).
  */
-import { sql } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { GraphIndex } from '../graph/index.js';
 import { selectRows, type Runner } from '../store/db.js';
 import type { BusEvent } from './context.js';

@@ -3,7 +3,8 @@
  * The policy decides (src/policy/groups.ts); this module counts and writes. Only approved members
  * are in group_members, which the graph index follows (the group channel counts them alone).
  */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { groupPermission, joinOutcome, mayRemoveFromGroup, type GroupPlace, type JoinPolicy } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { groupMembers, groupRequests, groups } from '../store/schema.js';

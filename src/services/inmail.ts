@@ -15,7 +15,7 @@
  * - Grant periods are unique per member (`YYYY-MM`, `start:<iso>`, `upgrade:<iso>`): writing one
  *   twice is a no-op, so concurrent writers cannot grant twice.
  */
-import { sql } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { grantInmailCredits, inmailRefund, monthlyGrantDates, spendPool, type CreditPool, type Policy, type Tier, type TierHolder } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { rowsOf, rowDate, rowDateOf } from '../store/db.js';

@@ -4,7 +4,8 @@
  * events. An ask vanishes for whoever may no longer see one of the other two (a block between any
  * two of the three, or a member deactivated or closed); the asker is never told why.
  */
-import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import {
   decideIntroductionAsk,
   decideIntroductionForward,

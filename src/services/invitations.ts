@@ -5,7 +5,8 @@
  * under concurrency, and invitation_open_pairs allows one open invitation per pair.
  */
 import { closeInvitationPairs, openInvitationPair } from '../store/lookups.js';
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { decideAcceptInvitation, decideInvitation, invitationExpired, invitationExpiryCutoff, noteOf } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { connections, follows, invitations } from '../store/schema.js';

@@ -1,6 +1,7 @@
 /** Loading members with their settings and subscription, and shaping them as API.md's Member. */
 import { memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { TIERS, type Tier } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';

@@ -10,7 +10,8 @@
  *      spend or refunds, the bulk flag, and the outbox events — all committed together.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import {
   BULK_WINDOW_MS,
   charCount,

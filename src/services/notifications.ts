@@ -18,7 +18,8 @@
  * both sit on the recipient's shard), and who may be seen is read apart, from members and blocks by
  * the actors' ids (visibleTo): no statement joins the recipient's rows to other members' rows.
  */
-import { and, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, lt, type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
 import { rowsOf, type Runner, rowDateOf } from '../store/db.js';
 import { notificationMarks, notifications, pageAdmins } from '../store/schema.js';

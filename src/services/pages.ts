@@ -1,7 +1,8 @@
 /** Pages (run by person admins) and groups (DOMAIN.md 1, 2). */
 import { claimMemberKeys } from '../store/lookups.js';
 import { writeSearchWords } from '../store/search-words.js';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import { AppError, conflict, notFound } from './errors.js';

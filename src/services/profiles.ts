@@ -3,7 +3,8 @@
  * "why can't I message X?" decision, search and suggestions. Degrees and mutuals come from the
  * graph index; members hidden from the viewer never appear.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { decideMessage } from '../policy/message.js';
 import { decideProfile } from '../policy/profile.js';
 import type { Decision } from '../policy/types.js';

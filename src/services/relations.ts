@@ -3,7 +3,8 @@
  * the open invitations and the message requests both ways; the blocked member is not told.
  */
 import { closeInvitationPairs, endConversationPair } from '../store/lookups.js';
-import { and, asc, eq, gt, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, or, type AnyColumn, type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
 import { blocks, connections, conversations, follows, groupMembers, groupRequests, invitations, pageAdmins } from '../store/schema.js';

@@ -11,7 +11,8 @@
  * see the rows as they were before it: a second update of a row would be lost). On PostgreSQL the
  * last of these statements carries the transaction's COMMIT (src/store/pipeline.ts).
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { events } from '../store/schema.js';
 import { commitWithNext, selectRows, type Tx } from '../store/db.js';
 import { cacheOf } from './cache.js';

@@ -11,7 +11,7 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { sql } from '../store/sql.js';
 import { decideUpload, HOUR_MS, UNATTACHED_TTL_MS, type Policy } from '../policy/index.js';
 import { rowsOf, type Runner, rowDate } from '../store/db.js';
 import { textArray } from '../store/bulk.js';

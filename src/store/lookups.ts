@@ -4,7 +4,8 @@
  * the guarded row writes its lookup row in the same transaction, through these functions. On Citus
  * each statement here is routed to one shard (by the handle, the e-mail, or the pair's smaller id).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { sql } from './sql.js';
 import { rowsOf, type Runner } from './db.js';
 import { conversationLivePairs, invitationOpenPairs, memberEmails, memberHandles } from './schema.js';
 

@@ -11,7 +11,8 @@
  * no statement here reads another table (on Citus each is planned on the coordinator and its rows
  * routed to the shards of their member and of each word).
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL } from 'drizzle-orm';
+import { sql } from './sql.js';
 import type { Runner } from './db.js';
 
 /** What the words come from: the member row as written. */

@@ -1,19 +1,21 @@
 import { and, eq, gt, inArray, SQL, sql, StringChunk } from 'drizzle-orm';
-import { PgDialect, QueryBuilder } from 'drizzle-orm/pg-core';
+import { PgDialect, pgSchema, pgTable, QueryBuilder } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/policy/policy.js';
 import { countersBump, counterColumns, historyColumns } from '../../src/services/counters.js';
 import type { Deps } from '../../src/services/context.js';
 import { quotaColumns, relationshipColumns } from '../../src/services/facts.js';
-import { flattenSql } from '../../src/store/flatten.js';
+import { buildFlat } from '../../src/store/flatten.js';
+import { sql as ourSql } from '../../src/store/sql.js';
 import { conversations, members, messages } from '../../src/store/schema.js';
 
 /** drizzle's own building, and ours: the same text, parameters and typings. */
 const dialect = new PgDialect();
+const ourDialect = buildFlat({ dialect: new PgDialect() }).dialect;
 function same(q: SQL) {
   const theirs = dialect.sqlToQuery(q);
-  const ours = dialect.sqlToQuery(flattenSql(q));
+  const ours = ourDialect.sqlToQuery(q);
   expect(ours).toEqual(theirs);
   return ours;
 }
@@ -64,6 +66,12 @@ describe('flattened statements build as drizzle builds them', () => {
       fc.string().map((s) => sql.raw(s.replace(/\$/g, ''))),
       fc.string({ minLength: 1 }).map((s) => sql.identifier(s)),
       fc.array(fc.integer(), { minLength: 1, maxLength: 3 }),
+      // drizzle's entities amid plain values: built by drizzle's code, numbered on from ours
+      fc.constantFrom<unknown>(members.id, conversations, messages.createdAt, sql.placeholder('p'), sql.param(now, messages.createdAt), sql.param(3)),
+      fc.array(fc.oneof(fc.integer(), fc.constant(sql`x`), fc.constant(members.handle), fc.constant(undefined)), { maxLength: 3 }),
+      // plain objects and buffers are parameters as they are
+      fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2, noNullPrototype: true }),
+      fc.uint8Array({ maxLength: 3 }).map((a) => Buffer.from(a)),
     );
     const tree = fc.letrec<{ node: SQL }>((tie) => ({
       node: fc
@@ -84,5 +92,39 @@ describe('flattened statements build as drizzle builds them', () => {
       fc.property(tree, (q) => void same(q)),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("the services' sql tag (src/store/sql.ts)", () => {
+  it('makes the template drizzle makes: the same chunks, used tables and fields; its helpers are drizzle’s', () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.constantFrom<unknown>(
+        members,
+        conversations,
+        messages.createdAt,
+        sql`nested ${1}`,
+        sql.raw('x'),
+        pgTable('t', {}, () => []),
+        pgSchema('s').table('u', {}),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 5 }), fc.array(value, { maxLength: 4 }), (texts, values) => {
+        const strings = texts.slice(0, values.length + 1);
+        while (strings.length < values.length + 1) strings.push('');
+        const t = Object.assign([...strings], { raw: strings }) as unknown as TemplateStringsArray;
+        const params = values.slice(0, strings.length - 1);
+        expect(ourSql(t, ...(params as never[]))).toEqual(sql(t, ...(params as never[])));
+      }),
+      { numRuns: 300 },
+    );
+    expect(ourSql.raw).toBe(sql.raw);
+    expect(ourSql.join).toBe(sql.join);
+    expect(ourSql.empty).toBe(sql.empty);
+    expect(ourSql``).toEqual(sql``);
   });
 });

@@ -7,7 +7,8 @@
  * and request verbs on the same pair are serialized without locking either member for long.
  */
 
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import { sql } from '../../store/sql.js';
 import { selectRows, type Runner } from '../../store/db.js';
 import { conversationMembers, conversations, messages } from '../../store/schema.js';
 import { isPageAdmin } from '../pages.js';

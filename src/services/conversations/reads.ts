@@ -7,7 +7,8 @@
  * and request verbs on the same pair are serialized without locking either member for long.
  */
 
-import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { sql } from '../../store/sql.js';
 import { showReadReceipts } from '../../policy/index.js';
 import { type Runner } from '../../store/db.js';
 import { attachments, conversationMembers, conversations, introductions, messageAttachments, messages } from '../../store/schema.js';

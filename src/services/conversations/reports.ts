@@ -7,7 +7,8 @@
  * and request verbs on the same pair are serialized without locking either member for long.
  */
 
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { sql } from '../../store/sql.js';
 import { REPORT_WINDOW_MS, reportCounts, shouldRestrict } from '../../policy/index.js';
 import { rowsOf, type Runner } from '../../store/db.js';
 import { conversationMembers, events, members, messages, reports } from '../../store/schema.js';
