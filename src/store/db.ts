@@ -283,7 +283,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
       try {
         let onClient = drizzleByClient.get(client);
         if (!onClient) drizzleByClient.set(client, (onClient = buildFlat(drizzlePg(client, { schema, logger })) as unknown as Db));
-        const pipe = ((client as unknown as PipeClient).pipe = { begin: false, commitNext: false, committed: false });
+        const pipe = ((client as unknown as PipeClient).pipe = { begin: false, commitNext: false, ended: false, committed: false });
         return await onClient.transaction(async (tx) => {
           pipes.set(tx, pipe);
           return fn(tx);

@@ -26,17 +26,19 @@ export interface PipeState {
   begin: boolean;
   /** The next statement is the transaction's last: COMMIT goes with it. */
   commitNext: boolean;
-  /** COMMIT went with a statement and answered: the transaction has ended. */
+  /** COMMIT has been sent with a statement: nothing more may run in this transaction. */
+  ended: boolean;
+  /** …and it answered: the transaction has committed. */
   committed: boolean;
 }
 
 /** The parts of pg's protocol connection a pipelined query writes with (pg 8: lib/connection.js). */
 interface Wire {
-  parse(m: { text: string; name?: string }): void;
+  parse(m: { text: string; name?: string; types?: unknown[] }): void;
   bind(m?: Record<string, unknown>): void;
   execute(m?: { portal?: string; rows?: number }): void;
   sync(): void;
-  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
 }
 
 interface ResultLike {
@@ -46,13 +48,14 @@ interface ResultLike {
 /** pg's Query as a pipelined query overrides it (pg 8: lib/query.js). */
 interface QueryInternals {
   name?: string;
+  text: string;
+  types?: unknown[];
   portal: string;
   callback?: (err: Error | null, res?: unknown) => void;
   _results: ResultLike | ResultLike[];
   _canceledDueToError: Error | false;
   prepare(connection: Wire): void;
   hasBeenParsed(connection: Wire): boolean;
-  handleError(err: Error, connection: Wire): void;
   handleReadyForQuery(connection: Wire): void;
 }
 const PgQuery = pg.Query as unknown as new (config: unknown, values?: unknown) => QueryInternals;
@@ -64,9 +67,15 @@ function bare(wire: Wire, text: string): void {
   wire.execute();
 }
 
-/** One statement with BEGIN before it, COMMIT after it, or both, up to one Sync. */
+/**
+ * One statement with BEGIN before it, COMMIT after it, or both, up to one Sync. A named statement
+ * not yet prepared on the connection is parsed first, before BEGIN: pg takes the first
+ * ParseComplete of a query for its statement's, so its bookkeeping of what the connection has
+ * prepared stays right whichever message fails (a Parse outside a transaction block is allowed;
+ * BEGIN then opens the block for what follows). An unnamed statement is parsed after BEGIN (BEGIN's
+ * own Parse would replace it).
+ */
 class PipelinedQuery extends PgQuery {
-  private parsedBefore = false;
   constructor(
     config: unknown,
     values: unknown,
@@ -79,9 +88,13 @@ class PipelinedQuery extends PgQuery {
     return true; // the extended protocol: several statements up to one Sync
   }
   override prepare(wire: Wire): void {
-    // pg marks a named statement parsed at the first ParseComplete, which is BEGIN's here
-    this.parsedBefore = this.hasBeenParsed(wire);
-    if (this.begin) bare(wire, 'begin');
+    if (this.begin) {
+      if (this.name && !this.hasBeenParsed(wire)) {
+        wire.parse({ text: this.text, name: this.name, types: this.types });
+        wire.submittedNamedStatements[this.name] = this.text; // as pg's prepare records it: it then sends no second Parse
+      }
+      bare(wire, 'begin');
+    }
     super.prepare(wire);
   }
   /** pg's: Execute, then Sync; here COMMIT between them. */
@@ -90,15 +103,12 @@ class PipelinedQuery extends PgQuery {
     if (this.commit) bare(wire, 'commit');
     wire.sync();
   }
-  override handleError(err: Error, wire: Wire): void {
-    if (this.name && !this.parsedBefore) delete wire.parsedStatements[this.name];
-    super.handleError(err, wire);
-  }
   override handleReadyForQuery(wire: Wire): void {
-    // the results in order: BEGIN's, the statement's, COMMIT's
+    // the results in order: BEGIN's, the statement's, COMMIT's (each ends with its CommandComplete)
     const all = Array.isArray(this._results) ? this._results : [this._results];
-    if (this.commit && all[all.length - 1]?.command !== 'COMMIT' && !this._canceledDueToError)
-      this._canceledDueToError = new Error('the transaction did not commit');
+    const expected = (this.begin ? 1 : 0) + 1 + (this.commit ? 1 : 0);
+    if (!this._canceledDueToError && (all.length !== expected || (this.commit && all[expected - 1]?.command !== 'COMMIT')))
+      this._canceledDueToError = new Error(this.commit ? 'the transaction did not commit' : 'the statement was not answered as sent');
     this._results = all[this.begin ? 1 : 0];
     super.handleReadyForQuery(wire);
   }
@@ -125,36 +135,41 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
       return query.apply(this, a);
     };
     const [config, values] = args;
-    if (config === null || typeof config !== 'object' || 'submit' in config) return send(args);
+    const pipe = this.pipe;
+    const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+    if (config === null || typeof config !== 'object' || 'submit' in config || typeof args[args.length - 1] === 'function') {
+      // a text, a Submittable (COPY), a callback: as pg runs them, never before a held BEGIN nor after COMMIT
+      if (pipe && (pipe.begin || pipe.ended))
+        throw new Error(`a statement that cannot go with the transaction's BEGIN or after its COMMIT: ${String(text).slice(0, 60)}`);
+      return send(args);
+    }
     const c = config as pg.QueryConfig;
-    const params = c.values ?? (Array.isArray(values) ? values : undefined);
+    // pg binds the second argument's values when there is one
+    const params = Array.isArray(values) ? values : c.values;
     if (names && typeof c.text === 'string' && c.name === undefined && params !== undefined && params.length > 0) {
       const name = names.nameFor(c.text);
       if (name !== undefined) args[0] = { ...c, name };
     }
-    const pipe = this.pipe;
-    if (pipe === null || typeof args[args.length - 1] === 'function') return send(args);
-    const text = c.text;
-    if (pipe.committed) {
-      // drizzle's own COMMIT (or its ROLLBACK, had the caller failed after the last statement): the transaction has ended
-      if (text === 'commit' || text === 'rollback') return answered(text.toUpperCase());
-      throw new Error(`a statement after the transaction's last (it has committed): ${text.slice(0, 60)}`);
-    }
-    if (text === 'begin') {
-      pipe.begin = true;
-      return answered('BEGIN');
-    }
+    if (pipe === null) return send(args);
     if (text === 'commit' || text === 'rollback') {
       pipe.commitNext = false;
+      // drizzle's own COMMIT (or its ROLLBACK, had the caller failed after the last statement): the transaction has ended
+      if (pipe.committed) return answered(text.toUpperCase());
       if (!pipe.begin) return send(args);
       // nothing was sent: there is no transaction to end
       pipe.begin = false;
       return answered(text.toUpperCase());
     }
+    if (pipe.ended) throw new Error(`a statement after the transaction's last (its COMMIT is sent): ${c.text.slice(0, 60)}`);
+    if (text === 'begin') {
+      pipe.begin = true;
+      return answered('BEGIN');
+    }
     if (!pipe.begin && !pipe.commitNext) return send(args);
     const commit = pipe.commitNext;
     const q = new PipelinedQuery(args[0], params, pipe.begin, commit);
     pipe.begin = pipe.commitNext = false;
+    if (commit) pipe.ended = true;
     return new Promise((resolve, reject) => {
       q.callback = (err, res) => {
         if (err) return reject(err);

@@ -135,6 +135,51 @@ describe.skipIf(storageKind !== 'postgres')('BEGIN and COMMIT pipelined on Postg
     expect(await read()).toEqual([]);
   });
 
+  it('a named statement that failed when it ran, first or last in its transaction, runs again as prepared (no second Parse refused)', async () => {
+    await store.db.execute(sql`truncate t`);
+    // named at their second sighting (prepared.ts): the third run binds the prepared statements
+    for (let i = 0; i < 3; i++) {
+      expect(await failure(store.transaction((tx) => tx.execute(sql`insert into t (id) values (${i} / 0)`)))).toMatch(/division by zero/);
+      expect(
+        await failure(
+          store.transaction(async (tx) => {
+            await insert(tx, 1);
+            commitWithNext(tx);
+            await tx.execute(sql`insert into t (id) values (${i} / 0 + 1)`);
+          }),
+        ),
+      ).toMatch(/division by zero/);
+    }
+    expect(await ids()).toEqual([]);
+  });
+
+  it('a statement sent while the one carrying COMMIT is in flight is refused, not run outside the transaction', async () => {
+    await store.db.execute(sql`truncate t`);
+    expect(
+      await failure(
+        store.transaction(async (tx) => {
+          commitWithNext(tx);
+          await Promise.all([insert(tx, 1), insert(tx, 2)]);
+        }),
+      ),
+    ).toMatch(/after the transaction's last/);
+    expect(await ids()).toEqual([1]);
+  });
+
+  it('a plain text query while BEGIN is held is refused (it would run outside the transaction)', async () => {
+    await store.db.execute(sql`truncate t`);
+    // drizzle always sends a query config; a caller reaching the connection itself could send text
+    const client = (tx: Tx) => (tx as unknown as { session: { client: { query(text: string): Promise<unknown> } } }).session.client;
+    expect(await failure(store.transaction((tx) => client(tx).query('select 1')))).toMatch(/cannot go with the transaction's BEGIN/);
+    // after the first statement it runs as pg runs it, inside the transaction
+    expect(
+      await store.transaction(async (tx) => {
+        await insert(tx, 1);
+        return ((await client(tx).query('select 2 as n')) as { rows: { n: number }[] }).rows[0].n;
+      }),
+    ).toBe(2);
+  });
+
   it('a savepoint inside works as before (a unique violation caught, the transaction goes on)', async () => {
     await store.db.execute(sql`truncate u`);
     await store.transaction(async (tx) => {
