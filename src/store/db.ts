@@ -18,7 +18,7 @@ import pg from 'pg';
 import { packageRoot } from '../util/paths.js';
 import { CopyIn } from './copy.js';
 import { statementNames } from './prepared.js';
-import { pipeliningClient, type PipeClient, type PipeState } from './pipeline.js';
+import { freshPipe, pipeliningClient, roundTrips, type PipeClient, type PipeState } from './pipeline.js';
 import { applyDistribution, type DistributionReport } from './distribution.js';
 import { storageUnavailableReason } from './faults.js';
 import * as schema from './schema.js';
@@ -279,11 +279,12 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      const pipe = freshPipe();
       let broken = false;
       try {
         let onClient = drizzleByClient.get(client);
         if (!onClient) drizzleByClient.set(client, (onClient = buildFlat(drizzlePg(client, { schema, logger })) as unknown as Db));
-        const pipe = ((client as unknown as PipeClient).pipe = { begin: false, commitNext: false, ended: false, committed: false });
+        (client as unknown as PipeClient).pipe = pipe;
         return await onClient.transaction(async (tx) => {
           pipes.set(tx, pipe);
           return fn(tx);
@@ -295,6 +296,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         throw e;
       } finally {
         (client as unknown as PipeClient).pipe = null;
+        roundTrips.transactions?.push({ first: pipe.first ?? '', trips: pipe.trips });
         client.release(broken || unqueryable(client));
       }
     },

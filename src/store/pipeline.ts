@@ -30,6 +30,9 @@ export interface PipeState {
   ended: boolean;
   /** …and it answered: the transaction has committed. */
   committed: boolean;
+  /** Round trips this transaction made, and the text of the first (tests read them: `roundTrips.transactions`). */
+  trips: number;
+  first: string | null;
 }
 
 /** The parts of pg's protocol connection a pipelined query writes with (pg 8: lib/connection.js). */
@@ -118,7 +121,14 @@ class PipelinedQuery extends PgQuery {
 const answered = (command: string) => Promise.resolve({ command, rowCount: null, oid: null, rows: [], fields: [] });
 
 /** Statements handed to the server by this process's pool connections, one round trip each (a pipelined BEGIN or COMMIT adds none): tests count them. */
-export const roundTrips = { count: 0 };
+export const roundTrips = {
+  count: 0,
+  /** When a test sets an array here: each transaction's round trips, recorded as it ends (src/store/db.ts). */
+  transactions: null as { first: string; trips: number }[] | null,
+};
+
+/** A transaction's pipelining state as it starts. */
+export const freshPipe = (): PipeState => ({ begin: false, commitNext: false, ended: false, committed: false, trips: 0, first: null });
 
 export type PipeClient = pg.Client & { pipe: PipeState | null };
 
@@ -130,13 +140,17 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
   const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
   // pg's query has many overloads; the arguments pass through as they came, a config object named
   LiaisonClient.prototype.query = function (this: LiaisonClient, ...args: unknown[]) {
-    const send = (a: unknown[]) => {
-      roundTrips.count++;
-      return query.apply(this, a);
-    };
     const [config, values] = args;
     const pipe = this.pipe;
     const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
+    const send = (a: unknown[]) => {
+      roundTrips.count++;
+      if (pipe) {
+        pipe.trips++;
+        pipe.first ??= String(text);
+      }
+      return query.apply(this, a);
+    };
     if (config === null || typeof config !== 'object' || 'submit' in config || typeof args[args.length - 1] === 'function') {
       // a text, a Submittable (COPY), a callback: as pg runs them, never before a held BEGIN nor after COMMIT
       if (pipe && (pipe.begin || pipe.ended))
