@@ -16,7 +16,6 @@ import { SQL, StringChunk } from 'drizzle-orm';
 interface SqlFields {
   queryChunks: unknown[];
   shouldInlineParams: boolean;
-  usedTables: string[];
 }
 const fields = (q: SQL) => q as unknown as SqlFields;
 
@@ -71,10 +70,6 @@ export function buildQuery(query: SQL, base: BuildConfig): Built {
         text += c.value.length === 1 ? (c.value[0] ?? '') : c.value.join('');
       } else if (c instanceof SQL && !fields(c).shouldInlineParams) {
         walk(c.queryChunks);
-      } else if (c === null || (typeof c !== 'object' && typeof c !== 'function') || (typeof c === 'object' && !Array.isArray(c) && plainValue(c))) {
-        text += escapeParam(index.value++, c);
-        params.push(c);
-        (typings ??= []).push('none');
       } else if (Array.isArray(c)) {
         // drizzle lists an array's items in parentheses, each built as a chunk of its own
         text += '(';
@@ -83,6 +78,10 @@ export function buildQuery(query: SQL, base: BuildConfig): Built {
           walk([c[k]]);
         }
         text += ')';
+      } else if (c === null || (typeof c !== 'object' && typeof c !== 'function') || (typeof c === 'object' && plainValue(c))) {
+        text += escapeParam(index.value++, c);
+        params.push(c);
+        (typings ??= []).push('none');
       } else {
         const part = (query as unknown as SourceBuilder).buildQueryFromSourceParams([c], config);
         text += part.sql;

@@ -5,14 +5,15 @@
  * analyses and plans that text on every execution; for a send's statement that reads every row it
  * decides from (5 KB of SQL, some twenty subqueries) that is most of what the statement costs the
  * server (bench/RESULTS.md "Message sends": 2.2 ms unnamed against 0.9 ms prepared, measured by
- * running it in a loop). The pool's connections here name a statement the second time its text is
- * seen, so each connection parses it once and reuses it after.
+ * running it in a loop). The pool's connections (src/store/pipeline.ts, its Client class) name a
+ * statement the second time its text is seen, so each connection parses it once and reuses it after.
  *
  * Bounded: statements whose text carries values (an `in (…)` list of varying length) are as many
  * texts as there are shapes; at most `maxNames` texts get a name, and the texts counted while
  * waiting for their second sighting are forgotten in bulk past `maxSeen`. A text never named runs
- * unnamed, as before. Statements without parameters (BEGIN, COMMIT, several statements in one) stay
- * on the simple protocol; a Submittable (COPY) passes through.
+ * unnamed, as before. Statements without parameters (several statements in one) stay on the simple
+ * protocol unless they go with a transaction's BEGIN or COMMIT (pipeline.ts); a Submittable (COPY)
+ * passes through.
  *
  * Named statements live on the server connection: a pooler in transaction mode in front of
  * PostgreSQL (PgBouncer before 1.21) would need `LIAISON_DB_PREPARED_STATEMENTS=0` (docs/OPERATIONS.md). A
@@ -20,7 +21,6 @@
  * an instance serves).
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
 
 export interface StatementNames {
   /** The name for this text, or undefined to run it unnamed. */
@@ -51,24 +51,4 @@ export function statementNames(maxNames = 256, maxSeen = 4096): StatementNames {
       return names.size;
     },
   };
-}
-
-/** A pg Client class whose parameterized statements are named by `names` (the pool's `Client` option). */
-export function preparingClient(names: StatementNames): typeof pg.Client {
-  class PreparingClient extends pg.Client {}
-  const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
-  // pg's query has many overloads; the arguments pass through as they came, a config object named
-  PreparingClient.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const [config, values] = args;
-    if (config !== null && typeof config === 'object' && !('submit' in config)) {
-      const c = config as pg.QueryConfig;
-      const params = c.values ?? (Array.isArray(values) ? values : undefined);
-      if (typeof c.text === 'string' && c.name === undefined && params !== undefined && params.length > 0) {
-        const name = names.nameFor(c.text);
-        if (name !== undefined) args[0] = { ...c, name };
-      }
-    }
-    return query.apply(this, args);
-  } as typeof pg.Client.prototype.query;
-  return PreparingClient;
 }
