@@ -17,6 +17,7 @@
 import type { Deps, BusEvent } from './context.js';
 import { concerned, num } from './event-members.js';
 import type { MemberRecord } from './records.js';
+import { PackedMember } from './packed-member.js';
 
 /**
  * What every entry carries besides its value, in the entry itself (one object an entry: a wrapper
@@ -278,13 +279,13 @@ export interface CacheOptions {
 export class MemberCache {
   readonly ttlMs: number;
   readonly maxEntries: number;
-  private byId: Lru<number, Entry<MemberRecord>>;
+  private byId: Lru<number, PackedMember>;
   /**
    * handle (lower case) → the entry of the member it names, the same object as byId's: kept in step
    * with byId (an entry leaves both), so it is as bounded; the entry decides whether it is live. The
    * key is the record's own handle string when that is lower case already (toLowerCase answers it).
    */
-  private byHandle = new Map<string, Entry<MemberRecord>>();
+  private byHandle = new Map<string, PackedMember>();
   /** Handles looked up and found to name nobody: an unknown handle is cached like a member. */
   private absent: Lru<string, Entry<true>>;
   /** by sessionKey (the token hash's bytes) */
@@ -365,8 +366,8 @@ export class MemberCache {
   }
 
   /** Drops the handle index's pointer to `e`, if it still points to it. */
-  private unindex(e: Entry<MemberRecord>): void {
-    const key = e.value.handle.toLowerCase();
+  private unindex(e: PackedMember): void {
+    const key = e.handle.toLowerCase();
     if (this.byHandle.get(key) === e) this.byHandle.delete(key);
   }
 
@@ -376,7 +377,7 @@ export class MemberCache {
     return true;
   }
 
-  private liveRecord(e: Entry<MemberRecord> | undefined, id: number): e is Entry<MemberRecord> {
+  private liveRecord(e: PackedMember | undefined, id: number): e is PackedMember {
     return e !== undefined && this.young(e) && this.recordGens.unchanged(e.stamp, id);
   }
 
@@ -396,7 +397,7 @@ export class MemberCache {
   member(id: number): MemberRecord | undefined {
     this.trace?.('member');
     const e = this.byId.get(id);
-    return this.liveRecord(e, id) ? e.value : undefined;
+    return this.liveRecord(e, id) ? e.record() : undefined;
   }
 
   /**
@@ -410,7 +411,7 @@ export class MemberCache {
     const e = this.byHandle.get(key);
     if (e === undefined) return undefined;
     e.hit = true; // used, as byId.get would mark it
-    return this.liveRecord(e, e.value.id) ? e.value : undefined;
+    return this.liveRecord(e, e.id) ? e.record() : undefined;
   }
 
   /** Caches what a handle names: a member, or nobody (`stamp` taken before the read). */
@@ -433,7 +434,9 @@ export class MemberCache {
     this.absent.delete(key);
     const old = this.byId.peek(m.id);
     if (old) this.unindex(old);
-    const e = this.entry(m, stamp);
+    const e = new PackedMember(m);
+    e.at = this.now();
+    e.stamp = stamp;
     // indexed first: should making room evict the new entry itself, it leaves the index with it
     this.byHandle.set(key, e);
     this.byId.set(m.id, e);
@@ -510,7 +513,7 @@ export class MemberCache {
    */
   held(now: number): HeldEntry[] {
     const out: HeldEntry[] = [];
-    for (const [id, e] of this.byId.entries()) if (this.liveRecord(e, id)) out.push({ kind: 'member', id, value: e.value, ref: e });
+    for (const [id, e] of this.byId.entries()) if (this.liveRecord(e, id)) out.push({ kind: 'member', id, value: e.record(), ref: e });
     for (const [handle, e] of this.absent.entries()) if (this.liveAbsent(e)) out.push({ kind: 'handle', handle, ref: e });
     for (const [key, e] of this.sessions.entries()) if (this.liveSession(e)) out.push({ kind: 'session', tokenHash: tokenHashOf(key), value: e, ref: e });
     for (const [id, e] of this.rosters.entries()) if (this.live(e, id)) out.push({ kind: 'roster', id, value: e.value, ref: e });

@@ -2,13 +2,13 @@
 import { memberIdByEmail, memberIdByHandle } from '../store/lookups.js';
 import { eq, inArray } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
-import { TIERS, type Tier } from '../policy/policy.js';
+import { TIERS } from '../policy/policy.js';
 import { effectiveTier } from '../policy/tier.js';
 import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS } from '../policy/notifications.js';
 import { rowDate, selectRows, type Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
-import type { ApiMember, MemberRecord } from './records.js';
+import { LoadedMember, MEMBER_KINDS, MEMBER_STATUSES, type ApiMember, type MemberRecord } from './records.js';
 import type { Deps } from './context.js';
 import { members, settings, subscriptions } from '../store/schema.js';
 
@@ -140,49 +140,6 @@ function word<T extends string>(list: readonly T[], v: unknown): T {
   for (const w of list) if (w === v) return w;
   return v as T;
 }
-const KINDS = ['person', 'page'] as const;
-const STATUSES = ['active', 'deactivated', 'closed'] as const;
-
-/**
- * A member record as the loaders make it: plain fields, `createdAt` made from `createdMs` when read
- * (on the prototype: no field of its own). A copy with some fields changed: `withFields`, not a
- * spread (a spread leaves the getter behind).
- */
-class LoadedMember implements MemberRecord {
-  id: number;
-  handle: string;
-  kind: MemberRecord['kind'];
-  name: string;
-  headline: string;
-  about: string;
-  email: string | null;
-  status: MemberRecord['status'];
-  restricted: boolean;
-  bulkFlagged: boolean;
-  createdMs: number;
-  tier: Tier;
-  tierUntil: Date | null;
-  settings: SettingsRow;
-  constructor(m: Omit<MemberRecord, 'createdAt'>) {
-    this.id = m.id;
-    this.handle = m.handle;
-    this.kind = m.kind;
-    this.name = m.name;
-    this.headline = m.headline;
-    this.about = m.about;
-    this.email = m.email;
-    this.status = m.status;
-    this.restricted = m.restricted;
-    this.bulkFlagged = m.bulkFlagged;
-    this.createdMs = m.createdMs;
-    this.tier = m.tier;
-    this.tierUntil = m.tierUntil;
-    this.settings = m.settings;
-  }
-  get createdAt(): Date {
-    return new Date(this.createdMs);
-  }
-}
 
 /** A copy of a record with some fields changed (`createdAt` kept: see LoadedMember). */
 export function withFields(m: MemberRecord, changes: Partial<Omit<MemberRecord, 'createdAt'>>): MemberRecord {
@@ -194,12 +151,12 @@ function fromRow(r: Row): MemberRecord {
   return new LoadedMember({
     id: r.id as number,
     handle: r.handle as string,
-    kind: word(KINDS, r.kind),
+    kind: word(MEMBER_KINDS, r.kind),
     name: r.name as string,
     headline: r.headline as string,
     about: r.about as string,
     email: r.email as string | null,
-    status: word(STATUSES, r.status),
+    status: word(MEMBER_STATUSES, r.status),
     restricted: r.restricted as boolean,
     bulkFlagged: r.bulkFlagged as boolean,
     createdMs: (r.createdAt as Date).getTime(),

@@ -8,15 +8,19 @@ import type { Settings } from '../policy/types.js';
 
 type SettingsRow = Settings;
 
+/** The words of a record's kind and status, in a fixed order (the loaders keep these very strings; the read model packs their index). */
+export const MEMBER_KINDS = ['person', 'page'] as const;
+export const MEMBER_STATUSES = ['active', 'deactivated', 'closed'] as const;
+
 export interface MemberRecord {
   id: number;
   handle: string;
-  kind: 'person' | 'page';
+  kind: (typeof MEMBER_KINDS)[number];
   name: string;
   headline: string;
   about: string;
   email: string | null;
-  status: 'active' | 'deactivated' | 'closed';
+  status: (typeof MEMBER_STATUSES)[number];
   restricted: boolean;
   bulkFlagged: boolean;
   /** When the account was made, in ms: what the record keeps (a number costs the read model 16 bytes a member, a Date 112). */
@@ -27,6 +31,47 @@ export interface MemberRecord {
   tier: Tier;
   tierUntil: Date | null;
   settings: SettingsRow;
+}
+
+/**
+ * A member record as the loaders make it: plain fields, `createdAt` made from `createdMs` when read
+ * (on the prototype: no field of its own). A copy with some fields changed: `withFields`, not a
+ * spread (a spread leaves the getter behind).
+ */
+export class LoadedMember implements MemberRecord {
+  id: number;
+  handle: string;
+  kind: MemberRecord['kind'];
+  name: string;
+  headline: string;
+  about: string;
+  email: string | null;
+  status: MemberRecord['status'];
+  restricted: boolean;
+  bulkFlagged: boolean;
+  createdMs: number;
+  tier: Tier;
+  tierUntil: Date | null;
+  settings: SettingsRow;
+  constructor(m: Omit<MemberRecord, 'createdAt'>) {
+    this.id = m.id;
+    this.handle = m.handle;
+    this.kind = m.kind;
+    this.name = m.name;
+    this.headline = m.headline;
+    this.about = m.about;
+    this.email = m.email;
+    this.status = m.status;
+    this.restricted = m.restricted;
+    this.bulkFlagged = m.bulkFlagged;
+    this.createdMs = m.createdMs;
+    this.tier = m.tier;
+    this.tierUntil = m.tierUntil;
+    this.settings = m.settings;
+  }
+  get createdAt(): Date {
+    return new Date(this.createdMs);
+  }
 }
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { READ_MODEL_KINDS, type ReadModelReport } from '../../src/contract/index.js';
 import { hashToken } from '../../src/services/accounts.js';
 import { cacheOf, MemberCache, sessionKeyOfHash } from '../../src/services/cache.js';
-import type { MemberRecord } from '../../src/services/records.js';
+import { memberRecord } from '../helpers/members.js';
 import { verifyReadModel, type VerifyReport } from '../../src/services/cache-verify.js';
 import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, idOf, type User } from '../helpers/messaging.js';
@@ -22,7 +22,7 @@ const noWait = { settle: () => Promise.resolve() };
 describe('MemberCache.held and stillHeld (pure)', () => {
   it('held lists the entries a read would be served from; stillHeld turns false once their member changes or the entry is replaced', () => {
     const c = new MemberCache();
-    c.put({ id: 1, handle: 'one' } as unknown as MemberRecord, c.stamp());
+    c.put(memberRecord(1, 'one'), c.stamp());
     c.putRoster(1, new Map(), c.stamp());
     c.putQuota(1, { row: {}, readAt: 1000, validUntil: 5000 }, c.stamp());
     c.putQuota(2, { row: {}, readAt: 1000, validUntil: 2000 }, c.stamp());
@@ -44,7 +44,7 @@ describe('MemberCache.held and stillHeld (pure)', () => {
     c.onEvents([{ type: 'member.created', memberIds: [3], payload: { memberId: 3 } }]);
     expect(held.filter((h) => c.stillHeld(h))).toEqual([]);
     // a new read of the same key is another entry: the one checked is no longer the one served
-    c.put({ id: 1, handle: 'one' } as unknown as MemberRecord, c.stamp());
+    c.put(memberRecord(1, 'one'), c.stamp());
     expect(c.stillHeld(held.find((h) => h.kind === 'member')!)).toBe(false);
     expect(c.held(3000).map((h) => h.kind)).toEqual(['member']);
   });

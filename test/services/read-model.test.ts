@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/services/accounts.js';
 import { MemberCache, membersNamed, sessionKeyOfHash } from '../../src/services/cache.js';
 import { quotaRowValidUntil } from '../../src/services/facts.js';
-import type { MemberRecord } from '../../src/services/records.js';
+import { memberRecord } from '../helpers/members.js';
 import { BusGroup } from '../../src/realtime/bus.js';
 import { startServer, type Instance } from '../../src/server.js';
 import { resolvePolicy } from '../../src/policy/policy.js';
@@ -16,7 +16,7 @@ import { ManualClock } from '../../src/util/clock.js';
 import { ADMIN_TOKEN, harness, recordStatements, scratchDatabase, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, makeGroup, send, type User } from '../helpers/messaging.js';
 
-const member = (id: number, handle = `m${id}`) => ({ id, handle }) as unknown as MemberRecord;
+const member = (id: number, handle = `m${id}`) => memberRecord(id, handle);
 
 describe('MemberCache (pure)', () => {
   it('an entry filled by a read that began before an invalidation is never kept', () => {
@@ -150,10 +150,10 @@ describe('MemberCache (pure)', () => {
       c.memberByHandle('alice');
       c.put(member(i), c.stamp());
     }
-    const index = (c as unknown as { byHandle: Map<string, { value: MemberRecord }> }).byHandle;
+    const index = (c as unknown as { byHandle: Map<string, { id: number }> }).byHandle;
     const byId = (c as unknown as { byId: { peek(id: number): unknown } }).byId;
     expect(index.size).toBeLessThanOrEqual(10);
-    for (const [handle, e] of index) expect(byId.peek(e.value.id), handle).toBe(e);
+    for (const [handle, e] of index) expect(byId.peek(e.id), handle).toBe(e);
     expect(c.memberByHandle('alice')?.id).toBe(2);
     expect(c.memberByHandle('m3')).toBeUndefined();
     // a read model of one entry: a new entry evicted at once takes its handle with it
