@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { namingPglite } from './pglite-named.js';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
@@ -134,7 +135,7 @@ export interface StoreOptions {
 }
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts.dataDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts.dataDir, opts.preparedStatements);
 }
 
 /** `p`, or false once `ms` have passed. */
@@ -146,7 +147,7 @@ function within(p: Promise<boolean>, ms: number): Promise<boolean> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-async function openPglite(dataDir: string): Promise<Store> {
+async function openPglite(dataDir: string, preparedStatements = 0): Promise<Store> {
   let location = dataDir;
   if (!dataDir.startsWith('memory://')) {
     mkdirSync(dataDir, { recursive: true });
@@ -156,7 +157,9 @@ async function openPglite(dataDir: string): Promise<Store> {
   const client = await PGlite.create(location, { extensions: { pg_trgm, fuzzystrmatch } });
   let observer: ((sql: string, params: unknown[]) => void) | null = null;
   const logger = { logQuery: (q: string, params: unknown[]) => observer?.(q, params) };
-  const db = buildFlat(drizzlePglite(client, { schema, logger })) as unknown as Db;
+  // repeated statements in transactions prepared once (src/store/pglite-named.ts)
+  const named = namingPglite(client, preparedStatements ? statementNames(preparedStatements) : undefined);
+  const db = buildFlat(drizzlePglite({ client: named as unknown as PGlite, schema, logger })) as unknown as Db;
   return {
     kind: 'pglite',
     db,
