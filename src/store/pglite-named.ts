@@ -10,10 +10,10 @@
  * in one call) and then runs it in one call (Bind, Describe portal, Execute, Sync), its answer read
  * by PGlite's own parser with the same parsers and serializers as `query`.
  *
- * Statements outside a transaction, with a blob (COPY) or with parameter types given go through
- * `query` unchanged. A failing statement fails as it would unnamed: PostgreSQL skips the rest up to
- * the Sync, which every call carries, and the error is PGlite's DatabaseError; a statement whose
- * Parse failed is not recorded as prepared. Named statements outlive the transaction that made them
+ * Statements outside a transaction, without parameters (as on PostgreSQL), with a blob (COPY) or
+ * with parameter types given go through `query` unchanged. A failing statement fails as it would
+ * unnamed: PostgreSQL skips the rest up to the Sync, which every call carries, and the error is
+ * PGlite's DatabaseError; a statement whose Parse failed is closed and not recorded as prepared. Named statements outlive the transaction that made them
  * (they belong to the one backend), which is what makes them pay.
  */
 import { parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
@@ -91,7 +91,7 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
     Object.create(tx, {
       query: {
         value<T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
-          const name = params && !options?.blob && !options?.paramTypes ? names?.nameFor(text) : undefined;
+          const name = params?.length && !options?.blob && !options?.paramTypes ? names?.nameFor(text) : undefined;
           return name === undefined ? tx.query<T>(text, params, options) : run<T>(tx, text, params!, options, name);
         },
       },
