@@ -166,6 +166,8 @@ async function openPglite(dataDir: string, preparedStatements = 0): Promise<Stor
     distributed: false,
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: MIGRATIONS });
+      // statements prepared before the schema changed would be planned for the old one
+      await named.forget();
       return { citus: false, applied: [] };
     },
     async ping(timeoutMs = 1000) {

@@ -16,7 +16,7 @@
  * PGlite's DatabaseError; a statement whose Parse failed is closed and not recorded as prepared. Named statements outlive the transaction that made them
  * (they belong to the one backend), which is what makes them pay.
  */
-import { parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
+import { messages, parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
 import type { StatementNames } from './prepared.js';
 
 const { serialize } = protocol;
@@ -41,12 +41,23 @@ export interface NamingPglite {
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** how many statements are prepared (tests) */
   readonly prepared: number;
+  /** Drops every prepared statement (after a schema change: a parameter's type may have changed too). */
+  forget(): Promise<void>;
 }
 
 export function namingPglite(client: PGlite, names: StatementNames | undefined): NamingPglite {
   /** text → its name and parameter types, once prepared on the backend */
   const prepared = new Map<string, { name: string; types: number[] }>();
   const opts = { syncToFs: false };
+
+  /** Closes a statement on the backend (closing one that is not there is no error; allowed in a failed transaction). */
+  const close = (name: string) => client.execProtocolStream(concat([serialize.close({ type: 'S', name }), serialize.sync()]), opts).catch(() => undefined);
+
+  /** A failure as PGlite's `query` reports it: PostgreSQL's error with the statement and its parameters. */
+  function reported(e: unknown, text: string, params: unknown[], options: QueryOptions | undefined): unknown {
+    if (e instanceof messages.DatabaseError) Object.assign(e, { query: text, params, queryOptions: options });
+    return e;
+  }
 
   async function run<T>(tx: Transaction, text: string, params: unknown[], options: QueryOptions | undefined, name: string): Promise<Results<T>> {
     if (tx.closed) throw new Error('Transaction is closed');
@@ -60,9 +71,9 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
             opts,
           );
         } catch (e) {
-          // whatever the Parse left on the backend goes (closing a statement that is not there is no error)
-          await client.execProtocolStream(concat([serialize.close({ type: 'S', name }), serialize.sync()]), opts).catch(() => undefined);
-          throw e;
+          // whatever the Parse left on the backend goes
+          await close(name);
+          throw reported(e, text, params, options);
         }
         st = { name, types: parse.parseDescribeStatementResults(described) };
         prepared.set(text, st);
@@ -75,15 +86,28 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
         // eslint-disable-next-line @typescript-eslint/no-base-to-string
         return s ? s(v) : String(v);
       });
-      const messages = await client.execProtocolStream(
-        concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
-        opts,
-      );
+      let answer;
+      try {
+        answer = await client.execProtocolStream(
+          concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
+          opts,
+        );
+      } catch (e) {
+        // A statement whose plan no longer fits the schema (a column added or retyped: "cached plan
+        // must not change result type") or that the backend no longer has is prepared again next
+        // time; this run fails, as a statement does on PostgreSQL when the schema changes under it.
+        const code = (e as { code?: unknown }).code;
+        if (code === '0A000' || code === '26000') {
+          await close(name);
+          prepared.delete(text);
+        }
+        throw reported(e, text, params, options);
+      }
       // PGlite's parser copies its whole table of parsers (some 200 types) into a new object when a
       // query brings parsers of its own, as drizzle's always do; the few it brings go on top of the
       // table instead
       const parsers = options?.parsers ? Object.assign(Object.create(client.parsers) as typeof client.parsers, options.parsers) : client.parsers;
-      return parse.parseResults(messages, parsers, options?.parsers ? { ...options, parsers: undefined } : options)[0] as Results<T>;
+      return parse.parseResults(answer, parsers, options?.parsers ? { ...options, parsers: undefined } : options)[0] as Results<T>;
     });
   }
 
@@ -102,6 +126,10 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
     transaction: (fn) => client.transaction((tx) => fn(namingTx(tx))),
     get prepared() {
       return prepared.size;
+    },
+    async forget() {
+      prepared.clear();
+      await client.exec('deallocate all');
     },
   };
 }

@@ -17,8 +17,11 @@
  *
  * Named statements live on the server connection: a pooler in transaction mode in front of
  * PostgreSQL (PgBouncer before 1.21) would need `LIAISON_DB_PREPARED_STATEMENTS=0` (docs/OPERATIONS.md). A
- * statement's plan is PostgreSQL's to keep or redo: a schema change re-plans it (migrations run before
- * an instance serves).
+ * statement's plan is PostgreSQL's to keep or redo: a schema change re-plans it, except one that
+ * changes the statement's result columns, which fails it ("cached plan must not change result
+ * type", 0A000) on every connection that prepared it. Migrations run before an instance serves and
+ * only add columns, which change no statement's result but a `select *` (docs/OPERATIONS.md, upgrades).
+ * PGlite's named statements (pglite-named.ts) are prepared again after such a failure.
  */
 import { createHash } from 'node:crypto';
 

@@ -153,6 +153,23 @@ describe.skipIf(storageKind === 'postgres')('prepared statements on PGlite', () 
     });
   });
 
+  it('a named statement whose plan the schema outgrew fails once, then is prepared again; its errors name the statement', async () => {
+    await named.db.execute(sql`create table grows (id int primary key, label text)`);
+    await named.db.execute(sql`insert into grows values (1, 'a')`);
+    const read = sql`select * from grows where id = ${1}`;
+    for (let i = 0; i < 3; i++) expect(await named.transaction((tx) => selectRows(tx, read))).toEqual([{ id: 1, label: 'a' }]);
+    await named.db.execute(sql`alter table grows add column extra int`);
+    const err = await named
+      .transaction((tx) => selectRows(tx, read))
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(pgCode(err)).toBe('0A000');
+    expect((err as { cause?: { query?: string; params?: unknown[] } }).cause).toMatchObject({ query: expect.stringContaining('grows'), params: [1] });
+    expect(await named.transaction((tx) => selectRows(tx, read))).toEqual([{ id: 1, label: 'a', extra: null }]);
+  });
+
   it('a transaction that ended refuses its statements', async () => {
     let kept: Parameters<Parameters<Store['transaction']>[0]>[0] | undefined;
     await named.transaction(async (tx) => {
