@@ -17,6 +17,7 @@ import {
   startOfNextMonthUTC,
 } from '../policy/index.js';
 import { COUNTER_KEYS, counterColumns } from './counters.js';
+import { TIERS } from '../policy/policy.js';
 import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
@@ -273,19 +274,57 @@ export function quotaRowValidUntil(r: Record<string, unknown>, now: Date): numbe
 }
 
 /** The columns of a counter row (`quotaColumns`): the counts and the InMail ledger's. */
-const QUOTA_KEYS = [...COUNTER_KEYS, ...LEDGER_KEYS] as const;
+export const QUOTA_KEYS = [...COUNTER_KEYS, ...LEDGER_KEYS] as const;
 
 /**
  * A counter row as the read model keeps it: its own columns only (a row read with a pair's columns
  * leaves those out), instants as milliseconds (a Date costs about 100 bytes; `rowDate` reads both).
  */
 export function compactQuotaRow(r: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of QUOTA_KEYS) {
-    const x = r[k];
-    out[k] = x instanceof Date ? x.getTime() : x;
+  return new CounterRow(r) as unknown as Record<string, unknown>;
+}
+
+type QuotaKey = (typeof QUOTA_KEYS)[number];
+const instant = (x: unknown) => (x instanceof Date ? x.getTime() : x);
+
+/**
+ * A counter row's columns as fields of one class (kept in the object itself: a row built key by key
+ * kept most of them in a separate array), instants as milliseconds, its tier one of the list's own
+ * strings (the driver makes a new one each row). Implements every key of QUOTA_KEYS, so a key added there must be added here.
+ */
+class CounterRow implements Record<QuotaKey, unknown> {
+  inv7: unknown;
+  inv7_oldest: unknown;
+  notes: unknown;
+  idk: unknown;
+  idk_oldest: unknown;
+  msg1m: unknown;
+  msg1m_oldest: unknown;
+  noncon: unknown;
+  grp: unknown;
+  ledger_tier: unknown;
+  ledger_purchased: unknown;
+  ledger_last_month: unknown;
+  ledger_sub_tier: unknown;
+  ledger_sub_until: unknown;
+  ledger_sub_changed: unknown;
+  constructor(r: Record<string, unknown>) {
+    this.inv7 = instant(r.inv7);
+    this.inv7_oldest = instant(r.inv7_oldest);
+    this.notes = instant(r.notes);
+    this.idk = instant(r.idk);
+    this.idk_oldest = instant(r.idk_oldest);
+    this.msg1m = instant(r.msg1m);
+    this.msg1m_oldest = instant(r.msg1m_oldest);
+    this.noncon = instant(r.noncon);
+    this.grp = instant(r.grp);
+    this.ledger_tier = instant(r.ledger_tier);
+    this.ledger_purchased = instant(r.ledger_purchased);
+    this.ledger_last_month = instant(r.ledger_last_month);
+    this.ledger_sub_tier = TIERS.find((t) => t === r.ledger_sub_tier) ?? instant(r.ledger_sub_tier);
+    this.ledger_sub_until = instant(r.ledger_sub_until);
+    this.ledger_sub_changed = instant(r.ledger_sub_changed);
   }
-  return out;
 }
 
 /** Keeps a viewer's counter row read at `now` in the read model, for as long as it stays right. */
