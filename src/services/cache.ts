@@ -388,7 +388,7 @@ export class MemberCache {
     if (this.byHandle.get(key) === e) this.byHandle.delete(key);
   }
 
-  private live<T>(e: Entry<T> | undefined, ...ids: number[]): e is Entry<T> {
+  private live<E extends Stamped>(e: E | undefined, ...ids: number[]): e is E {
     if (!e || !this.young(e)) return false;
     for (const id of ids) if (!this.gens.unchanged(e.stamp, id)) return false;
     return true;
@@ -408,7 +408,7 @@ export class MemberCache {
   }
 
   private liveQuota(e: QuotaEntry | undefined, v: number, now: number): e is QuotaEntry {
-    return e !== undefined && this.young(e) && this.gens.unchanged(e.stamp, v) && now >= e.readAt && now < e.validUntil;
+    return this.live(e, v) && now >= e.readAt && now < e.validUntil;
   }
 
   member(id: number): MemberRecord | undefined {

@@ -24,6 +24,7 @@ import type { Deps } from './context.js';
 import { balancesFromRow, LEDGER_KEYS, ledgerColumns } from './inmail.js';
 import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry, type RosterPair } from './cache.js';
 import { apiStatus, cachedMembersByIds, membersByIds, type MemberRecord } from './members.js';
+import { word } from './records.js';
 
 export function toMemberFacts(deps: Deps, m: MemberRecord, connectionCount?: number): MemberFacts {
   return {
@@ -288,9 +289,10 @@ type QuotaKey = (typeof QUOTA_KEYS)[number];
 const instant = (x: unknown) => (x instanceof Date ? x.getTime() : x);
 
 /**
- * A counter row's columns as fields of one class (kept in the object itself: a row built key by key
- * kept most of them in a separate array), instants as milliseconds, its tier one of the list's own
- * strings (the driver makes a new one each row). Implements every key of QUOTA_KEYS, so a key added there must be added here.
+ * A counter row's columns as fields of one class (declared, so each instance holds them in itself: a
+ * row built key by key kept most of them in a separate array), instants as milliseconds, its tier
+ * one of the list's own strings (the driver makes a new one each row). Implements every key of
+ * QUOTA_KEYS, so a key added there must be declared here.
  */
 class CounterRow implements Record<QuotaKey, unknown> {
   inv7: unknown;
@@ -309,21 +311,8 @@ class CounterRow implements Record<QuotaKey, unknown> {
   ledger_sub_until: unknown;
   ledger_sub_changed: unknown;
   constructor(r: Record<string, unknown>) {
-    this.inv7 = instant(r.inv7);
-    this.inv7_oldest = instant(r.inv7_oldest);
-    this.notes = instant(r.notes);
-    this.idk = instant(r.idk);
-    this.idk_oldest = instant(r.idk_oldest);
-    this.msg1m = instant(r.msg1m);
-    this.msg1m_oldest = instant(r.msg1m_oldest);
-    this.noncon = instant(r.noncon);
-    this.grp = instant(r.grp);
-    this.ledger_tier = instant(r.ledger_tier);
-    this.ledger_purchased = instant(r.ledger_purchased);
-    this.ledger_last_month = instant(r.ledger_last_month);
-    this.ledger_sub_tier = TIERS.find((t) => t === r.ledger_sub_tier) ?? instant(r.ledger_sub_tier);
-    this.ledger_sub_until = instant(r.ledger_sub_until);
-    this.ledger_sub_changed = instant(r.ledger_sub_changed);
+    for (const k of QUOTA_KEYS) this[k] = instant(r[k]);
+    this.ledger_sub_tier = word(TIERS, this.ledger_sub_tier);
   }
 }
 

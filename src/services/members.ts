@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../policy/types.js';
 import { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS } from '../policy/notifications.js';
 import { rowDate, selectRows, type Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
-import { LoadedMember, MEMBER_KINDS, MEMBER_STATUSES, type ApiMember, type MemberRecord } from './records.js';
+import { LoadedMember, MEMBER_KINDS, MEMBER_STATUSES, word, type ApiMember, type MemberRecord } from './records.js';
 import type { Deps } from './context.js';
 import { members, settings, subscriptions } from '../store/schema.js';
 
@@ -130,15 +130,6 @@ export function internSettings(s: SettingsRow): SettingsRow {
   const frozen = deepFreeze(s);
   settingsSeen.set(key, frozen);
   return frozen;
-}
-
-/**
- * The words a record keeps from a short list (kind, status, tier) as the list's own strings: the
- * driver makes a new string for each row, and the read model would keep one of each per member.
- */
-function word<T extends string>(list: readonly T[], v: unknown): T {
-  for (const w of list) if (w === v) return w;
-  return v as T;
 }
 
 /** A copy of a record with some fields changed (`createdAt` kept: see LoadedMember). */

@@ -15,9 +15,6 @@
 import { TIERS } from '../policy/policy.js';
 import { LoadedMember, MEMBER_KINDS, MEMBER_STATUSES, type MemberRecord } from './records.js';
 
-const KINDS = MEMBER_KINDS;
-const STATUSES = MEMBER_STATUSES;
-
 /**
  * Bits of `bits`: kind (1), status (2), tier (2), restricted, bulk-flagged, no e-mail, the read
  * model's mark of use (`hit`), then the creation time's low 21 bits: 30 bits in all, a small
@@ -57,8 +54,8 @@ export class PackedMember {
     this.id = m.id;
     this.handle = m.handle;
     const email = m.email ?? '';
-    const kind = KINDS.indexOf(m.kind);
-    const status = STATUSES.indexOf(m.status);
+    const kind = MEMBER_KINDS.indexOf(m.kind);
+    const status = MEMBER_STATUSES.indexOf(m.status);
     const tier = (TIERS as readonly string[]).indexOf(m.tier);
     const packs =
       m.name.length <= LEN_MAX &&
@@ -114,12 +111,12 @@ export class PackedMember {
     return new LoadedMember({
       id: this.id,
       handle: this.handle,
-      kind: KINDS[(b >>> KIND) & 1],
+      kind: MEMBER_KINDS[(b >>> KIND) & 1],
       name: t.slice(0, name),
       headline: t.slice(name, headline),
       about: t.slice(email),
       email: b & NO_EMAIL ? null : t.slice(headline, email),
-      status: STATUSES[(b >>> STATUS) & 3],
+      status: MEMBER_STATUSES[(b >>> STATUS) & 3],
       restricted: (b & RESTRICTED) !== 0,
       bulkFlagged: (b & BULK) !== 0,
       createdMs: this.createdHigh * LOW + (b >>> CREATED_LOW),

@@ -12,6 +12,15 @@ type SettingsRow = Settings;
 export const MEMBER_KINDS = ['person', 'page'] as const;
 export const MEMBER_STATUSES = ['active', 'deactivated', 'closed'] as const;
 
+/**
+ * The words a record keeps from a short list (kind, status, tier) as the list's own strings: the
+ * driver makes a new string for each row, and the read model would keep one of each per member.
+ */
+export function word<T extends string>(list: readonly T[], v: unknown): T {
+  for (const w of list) if (w === v) return w;
+  return v as T;
+}
+
 export interface MemberRecord {
   id: number;
   handle: string;

@@ -13,25 +13,14 @@
  * Statements outside a transaction, without parameters (as on PostgreSQL), with a blob (COPY) or
  * with parameter types given go through `query` unchanged. A failing statement fails as it would
  * unnamed: PostgreSQL skips the rest up to the Sync, which every call carries, and the error is
- * PGlite's DatabaseError; a statement whose Parse failed is closed and not recorded as prepared. Named statements outlive the transaction that made them
- * (they belong to the one backend), which is what makes them pay.
+ * PGlite's DatabaseError; a statement whose Parse failed is closed and not recorded as prepared.
+ * Named statements outlive the transaction that made them (they belong to the one backend), which
+ * is what makes them pay.
  */
 import { messages, parse, protocol, type PGlite, type QueryOptions, type Results, type Transaction } from '@electric-sql/pglite';
 import type { StatementNames } from './prepared.js';
 
 const { serialize } = protocol;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 type QueryFn = <T>(text: string, params?: unknown[], options?: QueryOptions) => Promise<Results<T>>;
 
@@ -51,7 +40,8 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
   const opts = { syncToFs: false };
 
   /** Closes a statement on the backend (closing one that is not there is no error; allowed in a failed transaction). */
-  const close = (name: string) => client.execProtocolStream(concat([serialize.close({ type: 'S', name }), serialize.sync()]), opts).catch(() => undefined);
+  const close = (name: string) =>
+    client.execProtocolStream(Buffer.concat([serialize.close({ type: 'S', name }), serialize.sync()]), opts).catch(() => undefined);
 
   /** A failure as PGlite's `query` reports it: PostgreSQL's error with the statement and its parameters. */
   function reported(e: unknown, text: string, params: unknown[], options: QueryOptions | undefined): unknown {
@@ -67,7 +57,7 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
         let described;
         try {
           described = await client.execProtocolStream(
-            concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+            Buffer.concat([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
             opts,
           );
         } catch (e) {
@@ -89,7 +79,7 @@ export function namingPglite(client: PGlite, names: StatementNames | undefined):
       let answer;
       try {
         answer = await client.execProtocolStream(
-          concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
+          Buffer.concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
           opts,
         );
       } catch (e) {
