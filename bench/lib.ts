@@ -126,6 +126,26 @@ export async function startChild(script: string, env: Record<string, string>, no
   };
 }
 
+/**
+ * CPU seconds used so far by every PostgreSQL process on this machine (backends and background
+ * workers, from /proc; Linux). 0 when none is visible (PostgreSQL on another machine): callers then
+ * report nothing.
+ */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('postgres')) continue;
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(stat[11]) + Number(stat[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
 /** CPU seconds and RSS of a process, from /proc (Linux). */
 export function procStats(pid: number): { cpuSeconds: number; systemSeconds: number; rssMiB: number } {
   try {

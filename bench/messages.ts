@@ -13,7 +13,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { createClient } from '../src/client/index.js';
-import { machine, pct, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
+import { machine, pct, postgresCpuSeconds, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
@@ -21,7 +21,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const POOL = 10;
 const log = (...a: unknown[]) => console.log(`[bench:messages ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99: number; total: number }> {
+async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99: number; total: number; pgMsPerTx: number }> {
   const pool = new pg.Pool({ connectionString: url, max: POOL });
   await pool.query(
     'create table if not exists bench_raw (id bigint generated always as identity primary key, conversation_id bigint not null, sender_id int not null, body text not null, created_at timestamptz not null default now())',
@@ -43,11 +43,13 @@ async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99:
     }
   };
   const t0 = performance.now();
+  const pg0 = postgresCpuSeconds();
   await Promise.all(Array.from({ length: CONNECTIONS }, (_, w) => worker(w)));
+  const pgCpu = postgresCpuSeconds() - pg0;
   const secs = (performance.now() - t0) / 1000;
   await pool.end();
   lat.sort((a, b) => a - b);
-  return { rps: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), total: lat.length };
+  return { rps: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), total: lat.length, pgMsPerTx: (1000 * pgCpu) / Math.max(lat.length, 1) };
 }
 
 interface Measured {
@@ -59,6 +61,8 @@ interface Measured {
   non2xx: number;
   /** the server's CPU (user + system) per send during the measured run */
   cpuMsPerSend: number;
+  /** PostgreSQL's CPU (every process of it on this machine) per send; 0 on PGlite or when not visible */
+  pgMsPerSend: number;
   costs: string[];
 }
 
@@ -121,13 +125,16 @@ async function measure(storage: Measured['storage'], policyFile: string, cleanup
     await sends(server.url, senders, 3);
     log(`${storage}: sends for ${SECONDS} s…`);
     const before = procStats(server.pid);
+    const pg0 = storage === 'PostgreSQL' ? postgresCpuSeconds() : 0;
     const ours = await sends(server.url, senders, SECONDS);
+    const pgCpu = storage === 'PostgreSQL' ? postgresCpuSeconds() - pg0 : 0;
     const after = procStats(server.pid);
     const cpu = after.cpuSeconds - before.cpuSeconds;
     const system = after.systemSeconds - before.systemSeconds;
     const cpuMsPerSend = (1000 * cpu) / Math.max(ours.requests.total, 1);
+    const pgMsPerSend = (1000 * pgCpu) / Math.max(ours.requests.total, 1);
     log(
-      `${storage}: ${ours.requests.average} req/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms non-2xx ${ours.non2xx}; server CPU ${cpuMsPerSend.toFixed(2)} ms a send (${((100 * system) / Math.max(cpu, 0.01)).toFixed(0)}% of it in the kernel)`,
+      `${storage}: ${ours.requests.average} req/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms non-2xx ${ours.non2xx}; server CPU ${cpuMsPerSend.toFixed(2)} ms a send (${((100 * system) / Math.max(cpu, 0.01)).toFixed(0)}% of it in the kernel)${pgMsPerSend > 0 ? `, PostgreSQL's CPU ${pgMsPerSend.toFixed(2)} ms a send` : ''}`,
     );
     await server.stop();
     server = undefined;
@@ -154,6 +161,7 @@ async function measure(storage: Measured['storage'], policyFile: string, cleanup
       errors: ours.errors + ours.timeouts,
       non2xx: ours.non2xx,
       cpuMsPerSend,
+      pgMsPerSend,
       costs,
     };
   } finally {
@@ -173,7 +181,7 @@ async function main() {
     cleanups.push(db.drop);
     log(`raw INSERT transactions for ${SECONDS} s…`);
     const raw = await rawInserts(db.url);
-    log(`raw: ${raw.rps.toFixed(0)} tx/s p50 ${raw.p50.toFixed(2)} ms p99 ${raw.p99.toFixed(2)} ms`);
+    log(`raw: ${raw.rps.toFixed(0)} tx/s p50 ${raw.p50.toFixed(2)} ms p99 ${raw.p99.toFixed(2)} ms; PostgreSQL's CPU ${raw.pgMsPerTx.toFixed(3)} ms a transaction`);
     const rows = runs.flatMap((m) => {
       const r = m.rps / raw.rps;
       const p99r = m.p99 / Math.max(raw.p99, 0.001);
@@ -182,6 +190,12 @@ async function main() {
         `| ${m.storage}: latency p50 | ${m.p50} ms | ${raw.p50.toFixed(2)} ms | ${ratio(m.p50 / Math.max(raw.p50, 0.001))} | |`,
         `| ${m.storage}: latency p99 | ${m.p99} ms | ${raw.p99.toFixed(2)} ms | ${ratio(p99r)} | ≤ 5× ${p99r <= 5 ? '(met)' : '(MISSED)'} |`,
         `| ${m.storage}: server CPU a send | ${m.cpuMsPerSend.toFixed(2)} ms | | | |`,
+        ...(m.pgMsPerSend > 0 && raw.pgMsPerTx > 0
+          ? [
+              `| ${m.storage}: PostgreSQL's CPU a send (all its processes) | ${m.pgMsPerSend.toFixed(2)} ms | ${raw.pgMsPerTx.toFixed(3)} ms | ${ratio(m.pgMsPerSend / raw.pgMsPerTx)} | |`,
+              `| ${m.storage}: ceiling with a server costing nothing (${os.cpus().length} cores ÷ PostgreSQL's CPU a send) | ${((os.cpus().length * 1000) / m.pgMsPerSend).toFixed(0)}/s | ${raw.rps.toFixed(0)} | ${((100 * (os.cpus().length * 1000)) / m.pgMsPerSend / raw.rps).toFixed(0)}% | |`,
+            ]
+          : []),
         `| ${m.storage}: errors / non-2xx | ${m.errors} / ${m.non2xx} | | | 0 |`,
       ];
     });
