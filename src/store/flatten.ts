@@ -5,12 +5,14 @@
  * matches, a Date parameter ten), and merges one small result object per chunk. A send's
  * statements are trees of a few hundred chunks, nested five deep, and building them was about a
  * fifth of the server's CPU in a send (bench/RESULTS.md "Message sends"). `buildQuery` builds them
- * in one walk with plain `instanceof` and `typeof` tests, and leaves drizzle's entities (tables,
- * columns, identifiers, encoded parameters, placeholders, templates whose parameters are inlined)
- * to drizzle's own code, chunk by chunk. The text, parameters and typings are the same as drizzle's
+ * in one walk with plain `instanceof` and `typeof` tests: text, nested templates, arrays, plain
+ * values, and the entities a service's statements hold (tables and columns in no schema, parameters
+ * encoded by their column, each column's typing asked of the dialect once); the rest (identifiers,
+ * placeholders, tables in a schema, templates whose parameters are inlined, …) goes to drizzle's
+ * own code, chunk by chunk. The text, parameters and typings are the same as drizzle's
  * (test/store/flatten.test.ts compares them).
  */
-import { SQL, StringChunk } from 'drizzle-orm';
+import { Column, Param, Placeholder, SQL, StringChunk, Table } from 'drizzle-orm';
 
 /** What drizzle keeps on a template beyond its chunks (its declarations mark them private or internal). */
 interface SqlFields {
@@ -22,6 +24,10 @@ const fields = (q: SQL) => q as unknown as SqlFields;
 /** The building configuration drizzle's dialect hands a template (PgDialect.sqlToQuery). */
 interface BuildConfig {
   escapeParam: (num: number, value: unknown) => string;
+  escapeName?: (name: string) => string;
+  casing?: { getColumnCasing(column: Column): string };
+  prepareTyping?: (encoder: unknown) => unknown;
+  invokeSource?: unknown;
   paramStartIndex?: { value: number };
   inlineParams?: boolean;
   [more: string]: unknown;
@@ -46,13 +52,32 @@ function plainValue(c: object): boolean {
   return typeof (c as { getSQL?: unknown }).getSQL !== 'function' && Object.getPrototypeOf(c) !== null;
 }
 
+/** What drizzle keeps on a table under its symbols (its declarations mark them internal). */
+type TableFields = Record<symbol, unknown>;
+const NAME = (Table as unknown as { Symbol: { Name: symbol } }).Symbol.Name;
+const SCHEMA = (Table as unknown as { Symbol: { Schema: symbol } }).Symbol.Schema;
+
+/** A table's name as drizzle writes it in a statement, when it is in no schema (an alias too: its own name); else undefined. */
+function plainTableName(t: Table): string | undefined {
+  const f = t as unknown as TableFields;
+  return f[SCHEMA] === undefined ? (f[NAME] as string) : undefined;
+}
+
+/** Each encoder's (column's) typing, as the dialect's prepareTyping answers it (it tests the encoder's class against seven). */
+const typingOf = new WeakMap<object, unknown>();
+function typing(prepare: (encoder: unknown) => unknown, encoder: object): unknown {
+  let t = typingOf.get(encoder);
+  if (t === undefined) typingOf.set(encoder, (t = prepare(encoder)));
+  return t;
+}
+
 /**
  * A statement's text, parameters and typings, as drizzle's own building answers them
  * (test/store/flatten.test.ts compares the two), in one walk: text and nested templates are
  * joined, arrays listed, plain values bound as parameters, each with plain `instanceof` and
- * `typeof` tests; drizzle's entities (a table, a column, a parameter with an encoder, a template
- * whose parameters are inlined, …) are built by drizzle's code, one chunk at a time, numbering their
- * parameters on from ours.
+ * `typeof` tests, and so are tables, columns and encoded parameters as drizzle writes them; its
+ * other entities (a placeholder, a table in a schema, a template whose parameters are inlined, …)
+ * are built by drizzle's code, one chunk at a time, numbering their parameters on from ours.
  */
 export function buildQuery(query: SQL, base: BuildConfig): Built {
   if (fields(query).shouldInlineParams) return (query as unknown as { toQuery(c: BuildConfig): Built }).toQuery(base);
@@ -82,6 +107,20 @@ export function buildQuery(query: SQL, base: BuildConfig): Built {
         text += escapeParam(index.value++, c);
         params.push(c);
         (typings ??= []).push('none');
+      } else if (c instanceof Table && config.escapeName && plainTableName(c) !== undefined) {
+        text += config.escapeName(plainTableName(c)!);
+      } else if (c instanceof Column && config.escapeName && config.casing && config.invokeSource !== 'indexes' && plainTableName(c.table) !== undefined) {
+        // a column of a plain table: "table"."column"
+        text += config.escapeName(plainTableName(c.table)!) + '.' + config.escapeName(config.casing.getColumnCasing(c));
+      } else if (c instanceof Param && !(c.value instanceof Placeholder) && config.prepareTyping) {
+        // a parameter with its column's encoder (query builders' values): the driver's value, the column's typing
+        const value: unknown = c.value === null ? null : c.encoder.mapToDriverValue(c.value);
+        if (value instanceof SQL) walk([value]);
+        else {
+          text += escapeParam(index.value++, value);
+          params.push(value);
+          (typings ??= []).push(typing(config.prepareTyping, c.encoder as object));
+        }
       } else {
         const part = (query as unknown as SourceBuilder).buildQueryFromSourceParams([c], config);
         text += part.sql;
@@ -100,11 +139,11 @@ interface WithDialect {
 
 /** The configuration PgDialect.sqlToQuery hands a template's toQuery (drizzle-orm/pg-core/dialect.js). */
 interface DialectFields {
-  casing: unknown;
-  escapeName: unknown;
+  casing: BuildConfig['casing'];
+  escapeName: BuildConfig['escapeName'];
   escapeParam: BuildConfig['escapeParam'];
   escapeString: unknown;
-  prepareTyping: unknown;
+  prepareTyping: BuildConfig['prepareTyping'];
 }
 
 /** Makes a drizzle database build its statements with buildQuery (every query and builder of it goes through its dialect). */

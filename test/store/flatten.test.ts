@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, SQL, sql, StringChunk } from 'drizzle-orm';
-import { PgDialect, pgSchema, pgTable, QueryBuilder } from 'drizzle-orm/pg-core';
+import { alias, integer, PgDialect, pgSchema, pgTable, QueryBuilder } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/policy/policy.js';
@@ -8,7 +8,7 @@ import type { Deps } from '../../src/services/context.js';
 import { quotaColumns, relationshipColumns } from '../../src/services/facts.js';
 import { buildFlat } from '../../src/store/flatten.js';
 import { sql as ourSql } from '../../src/store/sql.js';
-import { conversations, members, messages } from '../../src/store/schema.js';
+import { conversations, events, memberCounters, members, messages } from '../../src/store/schema.js';
 
 /** drizzle's own building, and ours: the same text, parameters and typings. */
 const dialect = new PgDialect();
@@ -21,6 +21,9 @@ function same(q: SQL) {
 }
 
 const now = new Date('2026-11-30T21:30:00.123Z');
+/** tables and columns built apart from plain ones: an alias, a table in a schema */
+const other = alias(members, 'm2');
+const inSchema = pgSchema('s').table('u', { id: integer('id') });
 const deps = { policy: DEFAULT_POLICY } as unknown as Deps;
 
 describe('flattened statements build as drizzle builds them', () => {
@@ -68,6 +71,16 @@ describe('flattened statements build as drizzle builds them', () => {
       fc.array(fc.integer(), { minLength: 1, maxLength: 3 }),
       // drizzle's entities amid plain values: built by drizzle's code, numbered on from ours
       fc.constantFrom<unknown>(members.id, conversations, messages.createdAt, sql.placeholder('p'), sql.param(now, messages.createdAt), sql.param(3)),
+      // tables, columns and encoded parameters of each kind: plain, aliased, in a schema; json, instants, text, null
+      fc.constantFrom<unknown>(other, other.id, inSchema, inSchema.id, events, events.payload, memberCounters.messagesAt),
+      fc.constantFrom<unknown>(
+        sql.param({ a: [1, 'b'] }, events.payload),
+        sql.param([now, now], memberCounters.messagesAt),
+        sql.param(null, messages.createdAt),
+        sql.param('x', members.handle),
+        sql.param(7, inSchema.id),
+        sql.param(sql.placeholder('q'), members.id),
+      ),
       fc.array(fc.oneof(fc.integer(), fc.constant(sql`x`), fc.constant(members.handle), fc.constant(undefined)), { maxLength: 3 }),
       // plain objects and buffers are parameters as they are
       fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2, noNullPrototype: true }),
