@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { createClient } from '../src/client/index.js';
 import { createCitusDatabase } from '../src/store/citus-database.js';
 import { packageRoot } from '../src/util/paths.js';
 
@@ -205,4 +206,24 @@ export function topCosts(dir: string, n = 10): string[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([k, v]) => `${((100 * v) / total).toFixed(1)}% ${k}`);
+}
+
+/**
+ * `n` connected pairs signed up through the typed client (eight pairs at a time; the server's
+ * sign-up limit lifted by the caller's policy): both directions of each pair, as a sender's token and
+ * the other's handle.
+ */
+export async function connectedPairs(url: string, n: number): Promise<{ token: string; to: string }[]> {
+  const senders: { token: string; to: string }[] = [];
+  const pair = async (i: number) => {
+    const anon = createClient({ baseUrl: url });
+    const a = await anon.postAccounts({ body: { handle: `ba${i}`, name: `A ${i}`, email: `ba${i}@bench.test`, password: 'bench-password-1' } });
+    const b = await anon.postAccounts({ body: { handle: `bb${i}`, name: `B ${i}`, email: `bb${i}@bench.test`, password: 'bench-password-1' } });
+    if (!a.token || !b.token) throw new Error('sign-up answered no token');
+    const inv = await createClient({ baseUrl: url, token: a.token }).postInvitations({ body: { to: `bb${i}` } });
+    await createClient({ baseUrl: url, token: b.token }).postInvitationsByIdAccept({ params: { id: inv.id } });
+    senders.push({ token: a.token, to: `bb${i}` }, { token: b.token, to: `ba${i}` });
+  };
+  for (let i = 0; i < n; i += 8) await Promise.all(Array.from({ length: Math.min(8, n - i) }, (_, k) => pair(i + k)));
+  return senders;
 }

@@ -12,8 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { createClient } from '../src/client/index.js';
-import { machine, pct, postgresCpuSeconds, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
+import { connectedPairs, machine, pct, postgresCpuSeconds, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
@@ -66,21 +65,6 @@ interface Measured {
   costs: string[];
 }
 
-/** Connected pairs signed up through the typed client; each member sends to the other. */
-async function pairs(url: string): Promise<{ token: string; to: string }[]> {
-  const senders: { token: string; to: string }[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const anon = createClient({ baseUrl: url });
-    const a = await anon.postAccounts({ body: { handle: `ba${i}`, name: `A ${i}`, email: `ba${i}@bench.test`, password: 'bench-password-1' } });
-    const b = await anon.postAccounts({ body: { handle: `bb${i}`, name: `B ${i}`, email: `bb${i}@bench.test`, password: 'bench-password-1' } });
-    if (!a.token || !b.token) throw new Error('sign-up answered no token');
-    const inv = await createClient({ baseUrl: url, token: a.token }).postInvitations({ body: { to: `bb${i}` } });
-    await createClient({ baseUrl: url, token: b.token }).postInvitationsByIdAccept({ params: { id: inv.id } });
-    senders.push({ token: a.token, to: `bb${i}` }, { token: b.token, to: `ba${i}` });
-  }
-  return senders;
-}
-
 function sends(url: string, senders: { token: string; to: string }[], seconds: number) {
   let n = 0;
   return autocannon({
@@ -121,7 +105,7 @@ async function measure(storage: Measured['storage'], policyFile: string, cleanup
   let server: Child | undefined = await startChild(main, env);
   try {
     log(`${storage}: creating ${PAIRS} connected pairs…`);
-    const senders = await pairs(server.url);
+    const senders = await connectedPairs(server.url, PAIRS);
     await sends(server.url, senders, 3);
     log(`${storage}: sends for ${SECONDS} s…`);
     const before = procStats(server.pid);
@@ -181,7 +165,9 @@ async function main() {
     cleanups.push(db.drop);
     log(`raw INSERT transactions for ${SECONDS} s…`);
     const raw = await rawInserts(db.url);
-    log(`raw: ${raw.rps.toFixed(0)} tx/s p50 ${raw.p50.toFixed(2)} ms p99 ${raw.p99.toFixed(2)} ms; PostgreSQL's CPU ${raw.pgMsPerTx.toFixed(3)} ms a transaction`);
+    log(
+      `raw: ${raw.rps.toFixed(0)} tx/s p50 ${raw.p50.toFixed(2)} ms p99 ${raw.p99.toFixed(2)} ms; PostgreSQL's CPU ${raw.pgMsPerTx.toFixed(3)} ms a transaction`,
+    );
     const rows = runs.flatMap((m) => {
       const r = m.rps / raw.rps;
       const p99r = m.p99 / Math.max(raw.p99, 0.001);

@@ -58,9 +58,27 @@ const NAME = (Table as unknown as { Symbol: { Name: symbol } }).Symbol.Name;
 const SCHEMA = (Table as unknown as { Symbol: { Schema: symbol } }).Symbol.Schema;
 
 /** A table's name as drizzle writes it in a statement, when it is in no schema (an alias too: its own name); else undefined. */
-function plainTableName(t: Table): string | undefined {
-  const f = t as unknown as TableFields;
+function plainTableName(t: object): string | undefined {
+  const f = t as TableFields;
   return f[SCHEMA] === undefined ? (f[NAME] as string) : undefined;
+}
+
+/**
+ * A table, or a column of a table, in no schema as drizzle writes it in a statement ("table",
+ * "table"."column"); undefined for anything else (drizzle's own code builds it).
+ */
+function tableOrColumnText(c: object, config: BuildConfig): string | undefined {
+  const { escapeName, casing } = config;
+  if (!escapeName) return undefined;
+  if (c instanceof Table) {
+    const name = plainTableName(c);
+    return name === undefined ? undefined : escapeName(name);
+  }
+  if (c instanceof Column && casing && config.invokeSource !== 'indexes') {
+    const name = plainTableName(c.table as object);
+    return name === undefined ? undefined : escapeName(name) + '.' + escapeName(casing.getColumnCasing(c as Column));
+  }
+  return undefined;
 }
 
 /** Each encoder's (column's) typing, as the dialect's prepareTyping answers it (it tests the encoder's class against seven). */
@@ -87,6 +105,7 @@ export function buildQuery(query: SQL, base: BuildConfig): Built {
   let text = '';
   const params: unknown[] = [];
   let typings: unknown[] | undefined;
+  let entity: string | undefined;
   const walk = (chunks: readonly unknown[]) => {
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i];
@@ -107,11 +126,8 @@ export function buildQuery(query: SQL, base: BuildConfig): Built {
         text += escapeParam(index.value++, c);
         params.push(c);
         (typings ??= []).push('none');
-      } else if (c instanceof Table && config.escapeName && plainTableName(c) !== undefined) {
-        text += config.escapeName(plainTableName(c)!);
-      } else if (c instanceof Column && config.escapeName && config.casing && config.invokeSource !== 'indexes' && plainTableName(c.table) !== undefined) {
-        // a column of a plain table: "table"."column"
-        text += config.escapeName(plainTableName(c.table)!) + '.' + config.escapeName(config.casing.getColumnCasing(c));
+      } else if ((entity = tableOrColumnText(c, config)) !== undefined) {
+        text += entity;
       } else if (c instanceof Param && !(c.value instanceof Placeholder) && config.prepareTyping) {
         // a parameter with its column's encoder (query builders' values): the driver's value, the column's typing
         const value: unknown = c.value === null ? null : c.encoder.mapToDriverValue(c.value);

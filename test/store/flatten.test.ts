@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, SQL, sql, StringChunk } from 'drizzle-orm';
-import { alias, integer, PgDialect, pgSchema, pgTable, QueryBuilder } from 'drizzle-orm/pg-core';
+import { alias, customType, integer, PgDialect, pgSchema, pgTable, QueryBuilder } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/policy/policy.js';
@@ -24,6 +24,9 @@ const now = new Date('2026-11-30T21:30:00.123Z');
 /** tables and columns built apart from plain ones: an alias, a table in a schema */
 const other = alias(members, 'm2');
 const inSchema = pgSchema('s').table('u', { id: integer('id') });
+/** a column whose encoder answers a template (its value goes in as a statement part, parameters and all) */
+const upper = customType<{ data: string }>({ dataType: () => 'text', toDriver: (v) => sql`upper(${v})` });
+const shouting = pgTable('shouting', { word: upper('word') });
 const deps = { policy: DEFAULT_POLICY } as unknown as Deps;
 
 describe('flattened statements build as drizzle builds them', () => {
@@ -80,6 +83,7 @@ describe('flattened statements build as drizzle builds them', () => {
         sql.param('x', members.handle),
         sql.param(7, inSchema.id),
         sql.param(sql.placeholder('q'), members.id),
+        sql.param('hey', shouting.word),
       ),
       fc.array(fc.oneof(fc.integer(), fc.constant(sql`x`), fc.constant(members.handle), fc.constant(undefined)), { maxLength: 3 }),
       // plain objects and buffers are parameters as they are
