@@ -3,7 +3,9 @@
  * 127.0.0.1) against the ceiling of raw single-row INSERT transactions on the same PostgreSQL with
  * the same pool size (10), in the same run; on PostgreSQL and on embedded PGlite, with the server's CPU
  * per send and (PostgreSQL) a --cpu-prof run naming where the time goes. Env: BENCH_SECONDS (15),
- * BENCH_PAIRS (40), BENCH_MESSAGES_STORAGES (PostgreSQL,PGlite), BENCH_CPU_PROF (1; 0 skips the profile).
+ * BENCH_PAIRS (40), BENCH_MESSAGES_NETWORK (20000: members seeded first, so that the tables and the
+ * planner's statistics have a network's size, as in the issue's own measurement), BENCH_MESSAGES_STORAGES
+ * (PostgreSQL,PGlite), BENCH_CPU_PROF (1; 0 skips the profile).
  * The bench lifts the per-sender rate limit through LIAISON_POLICY (messagesPerMinute) so the
  * server, not the spam rule, is what is measured.
  */
@@ -12,11 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { seed } from '../src/cli/seed.js';
+import { openStore } from '../src/store/db.js';
 import { connectedPairs, machine, pct, postgresCpuSeconds, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const NETWORK = Number(process.env.BENCH_MESSAGES_NETWORK ?? 20_000);
 const POOL = 10;
 const log = (...a: unknown[]) => console.log(`[bench:messages ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
@@ -102,6 +107,13 @@ async function measure(storage: Measured['storage'], policyFile: string, cleanup
     env = { LIAISON_DATA_DIR: dir };
   }
   env.LIAISON_POLICY = policyFile;
+  if (NETWORK > 0) {
+    log(`${storage}: seeding a network of ${NETWORK} members…`);
+    const store = await openStore(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL, dataDir: 'memory://' } : { dataDir: env.LIAISON_DATA_DIR });
+    await store.migrate();
+    await seed(store, { members: NETWORK, avgDegree: 10, seed: 7, prefix: 'net' });
+    await store.close();
+  }
   let server: Child | undefined = await startChild(main, env);
   try {
     log(`${storage}: creating ${PAIRS} connected pairs…`);
@@ -194,7 +206,7 @@ async function main() {
           .map((x) => x.toFixed(1))
           .join(
             ', ',
-          )}. ${storages.join(' and ')} (PostgreSQL on 127.0.0.1, pool ${POOL} on both sides; PGlite in the server's process on the local disk); ${CONNECTIONS} concurrent clients × ${SECONDS} s after 3 s of warm-up; ${PAIRS} connected pairs sending direct messages (each send: policy decision, conversation, message, counters, outbox event, in one transaction). The baseline is raw single-row INSERT transactions (BEGIN, INSERT, COMMIT) on the same PostgreSQL with the same pool size, from the bench process.`,
+          )}. ${storages.join(' and ')} (PostgreSQL on 127.0.0.1, pool ${POOL} on both sides; PGlite in the server's process on the local disk); ${CONNECTIONS} concurrent clients × ${SECONDS} s after 3 s of warm-up; ${PAIRS} connected pairs sending direct messages${NETWORK > 0 ? ` in a seeded network of ${NETWORK.toLocaleString('en-US')} members (average degree 10)` : ''} (each send: policy decision, conversation, message, counters, outbox event, in one transaction). The baseline is raw single-row INSERT transactions (BEGIN, INSERT, COMMIT) on the same PostgreSQL with the same pool size, from the bench process.`,
         '',
         '| figure | POST /v1/messages (201, committed) | raw single-row INSERT transaction (ceiling) | ratio | target |',
         '|---|---|---|---|---|',

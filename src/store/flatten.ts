@@ -42,14 +42,21 @@ interface Built {
 /** drizzle's builder for one list of chunks (SQL.buildQueryFromSourceParams; internal in its declarations). */
 type SourceBuilder = { buildQueryFromSourceParams(chunks: unknown[], config: BuildConfig): Built };
 
+/** drizzle's mark of its entity classes (drizzle-orm/entity.js: `is()` reads it from the constructor). */
+const ENTITY_KIND = Symbol.for('drizzle:entityKind');
+
 /**
  * A value drizzle binds as a parameter as it is: an object that is none of drizzle's entities
- * (tables, columns, names, encoded parameters, placeholders, views, subqueries, aliases: each has
- * `getSQL`) nor anything else with `getSQL`. An object without a prototype goes to drizzle, which
- * refuses it.
+ * (tables, columns, names, encoded parameters, placeholders, views, subqueries, aliases: their
+ * classes carry drizzle's mark; a subquery or view seen through a selection's proxy has no `getSQL`,
+ * so the mark on its prototype is what tells it) nor anything else with `getSQL`. An object without a prototype goes
+ * to drizzle, which refuses it.
  */
 function plainValue(c: object): boolean {
-  return typeof (c as { getSQL?: unknown }).getSQL !== 'function' && Object.getPrototypeOf(c) !== null;
+  if (typeof (c as { getSQL?: unknown }).getSQL === 'function') return false;
+  // the prototype's constructor, not `c.constructor`: a selection's proxy answers fields of its own
+  const proto = Object.getPrototypeOf(c) as { constructor?: { [ENTITY_KIND]?: unknown } } | null;
+  return proto !== null && proto.constructor?.[ENTITY_KIND] === undefined;
 }
 
 /** What drizzle keeps on a table under its symbols (its declarations mark them internal). */
@@ -81,11 +88,17 @@ function tableOrColumnText(c: object, config: BuildConfig): string | undefined {
   return undefined;
 }
 
-/** Each encoder's (column's) typing, as the dialect's prepareTyping answers it (it tests the encoder's class against seven). */
-const typingOf = new WeakMap<object, unknown>();
-function typing(prepare: (encoder: unknown) => unknown, encoder: object): unknown {
-  let t = typingOf.get(encoder);
-  if (t === undefined) typingOf.set(encoder, (t = prepare(encoder)));
+/**
+ * Each encoder's (column's) typing, as a dialect's prepareTyping answers it (it tests the encoder's
+ * class against seven), kept per prepareTyping; an encoder that is not an object is asked each time.
+ */
+const typingsByDialect = new WeakMap<object, WeakMap<object, unknown>>();
+function typing(prepare: (encoder: unknown) => unknown, encoder: unknown): unknown {
+  if (typeof encoder !== 'object' || encoder === null) return prepare(encoder);
+  let of = typingsByDialect.get(prepare);
+  if (of === undefined) typingsByDialect.set(prepare, (of = new WeakMap()));
+  let t = of.get(encoder);
+  if (t === undefined) of.set(encoder, (t = prepare(encoder)));
   return t;
 }
 
@@ -135,7 +148,7 @@ export function buildQuery(query: SQL, base: BuildConfig): Built {
         else {
           text += escapeParam(index.value++, value);
           params.push(value);
-          (typings ??= []).push(typing(config.prepareTyping, c.encoder as object));
+          (typings ??= []).push(typing(config.prepareTyping, c.encoder));
         }
       } else {
         const part = (query as unknown as SourceBuilder).buildQueryFromSourceParams([c], config);

@@ -1,5 +1,5 @@
 import { and, eq, gt, inArray, SQL, sql, StringChunk } from 'drizzle-orm';
-import { alias, customType, integer, PgDialect, pgSchema, pgTable, QueryBuilder } from 'drizzle-orm/pg-core';
+import { alias, customType, integer, PgDialect, pgSchema, pgTable, pgView, QueryBuilder } from 'drizzle-orm/pg-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/policy/policy.js';
@@ -27,6 +27,9 @@ const inSchema = pgSchema('s').table('u', { id: integer('id') });
 /** a column whose encoder answers a template (its value goes in as a statement part, parameters and all) */
 const upper = customType<{ data: string }>({ dataType: () => 'text', toDriver: (v) => sql`upper(${v})` });
 const shouting = pgTable('shouting', { word: upper('word') });
+/** a subquery and a view, as a selection's proxy hands them on (no getSQL of their own there) */
+const sub = new QueryBuilder().select({ id: members.id }).from(members).as('sq');
+const view = pgView('v', { id: integer('id') }).existing();
 const deps = { policy: DEFAULT_POLICY } as unknown as Deps;
 
 describe('flattened statements build as drizzle builds them', () => {
@@ -76,6 +79,7 @@ describe('flattened statements build as drizzle builds them', () => {
       fc.constantFrom<unknown>(members.id, conversations, messages.createdAt, sql.placeholder('p'), sql.param(now, messages.createdAt), sql.param(3)),
       // tables, columns and encoded parameters of each kind: plain, aliased, in a schema; json, instants, text, null
       fc.constantFrom<unknown>(other, other.id, inSchema, inSchema.id, events, events.payload, memberCounters.messagesAt),
+      fc.constantFrom<unknown>(sub, sub.id, view, view.id),
       fc.constantFrom<unknown>(
         sql.param({ a: [1, 'b'] }, events.payload),
         sql.param([now, now], memberCounters.messagesAt),
@@ -84,6 +88,7 @@ describe('flattened statements build as drizzle builds them', () => {
         sql.param(7, inSchema.id),
         sql.param(sql.placeholder('q'), members.id),
         sql.param('hey', shouting.word),
+        sql.param(null, null as never),
       ),
       fc.array(fc.oneof(fc.integer(), fc.constant(sql`x`), fc.constant(members.handle), fc.constant(undefined)), { maxLength: 3 }),
       // plain objects and buffers are parameters as they are
