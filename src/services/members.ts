@@ -216,11 +216,11 @@ export async function membersByIds(db: Runner, ids: number[]): Promise<Map<numbe
 /**
  * The members `ids` as one JSON column of a larger statement (a send reads them with everything else
  * under its locks): the fields of `selection`, as `base` reads them, read back by membersFromJson.
- * The ids (a handful: a send's two or three) are a list of parameters, one each, not one array: the planner then knows how many rows
- * the generic plan of a prepared statement reads, as it does for its value-planned ones, and keeps
- * the generic plan after the first five runs; with an array (ten rows to the generic estimate) every
- * run of the whole statement was planned again once the tables had a network's size
- * (test/services/generic-plans.test.ts).
+ * The ids (a handful: a send's two or three) are a list of parameters, one each, not one array: the
+ * planner then knows how many rows the generic plan of a prepared statement reads, as it does for
+ * its value-planned ones, and keeps the generic plan after the first five runs; with an array (ten
+ * rows to the generic estimate) every run of the whole statement was planned again once the tables
+ * had a network's size (test/services/generic-plans.test.ts).
  */
 export function membersJsonColumn(ids: number[]) {
   const fields = sql.join(
