@@ -62,7 +62,8 @@ describe(`a send's statements on a generic plan at a network's size (${storageKi
   });
 
   it('every statement the connection prepared and ran more than five times: generic after the fifth', async () => {
-    // a mix beside the sends: profile views (the read model warm and not), invitations, inbox reads
+    // a mix beside the sends: profile views (the read model warm and not), invitations, message requests, inbox,
+    // requests and thread reads, notifications, the member's own page
     const people = await Promise.all(Array.from({ length: 8 }, () => signUp(h)));
     for (const [i, p] of people.entries()) {
       const other = people[(i + 1) % people.length];
@@ -70,6 +71,14 @@ describe(`a send's statements on a generic plan at a network's size (${storageKi
       await h.call('GET', `/v1/members/${other.handle}`, { token: p.token });
       await h.call('POST', '/v1/invitations', { token: p.token, body: { to: `gp${i + 20}` } });
       await h.call('GET', '/v1/conversations', { token: p.token });
+      await h.call('GET', '/v1/notifications', { token: p.token });
+      await h.call('POST', '/v1/messages', { token: p.token, body: { to: other.handle, body: `hi ${i}` } });
+    }
+    for (const p of people) {
+      const inbox = await h.call('GET', '/v1/conversations', { token: p.token });
+      for (const c of (inbox.body.items ?? []) as { id: string }[]) await h.call('GET', `/v1/conversations/${c.id}/messages`, { token: p.token });
+      await h.call('GET', '/v1/conversations?folder=requests', { token: p.token });
+      await h.call('GET', '/v1/me', { token: p.token });
     }
     // left planned for their values: a sign-up's and a profile edit's search words (src/store/search-words.ts),
     // one array of a batch's members each, on writes whose password hashing or words cost far more than a plan
