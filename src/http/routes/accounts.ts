@@ -57,7 +57,15 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
     // A replay answers first; then a taken handle or e-mail is refused before argon2 runs.
     const replay = await storedOutcome(deps, req);
     if (replay) return send(reply, replay);
-    await assertAvailable(deps.store.db, body.handle, body.email);
+    try {
+      await assertAvailable(deps.store.db, body.handle, body.email);
+    } catch (e) {
+      // The same request with the same key may have committed since the first look: its handle is
+      // then taken by this very request's account, and its stored answer is what to replay.
+      const committed = await storedOutcome(deps, req);
+      if (committed) return send(reply, committed);
+      throw e;
+    }
     const passwordHash = await hashPassword(body.password);
     const out = await runWrite(
       deps,
