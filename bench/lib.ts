@@ -127,6 +127,12 @@ export async function startChild(script: string, env: Record<string, string>, no
   };
 }
 
+/** A process's CPU ticks so far (user, system), from /proc/<pid>/stat (Linux); throws when it is gone. */
+function cpuTicks(pid: number | string): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(stat[11]), system: Number(stat[12]) };
+}
+
 /**
  * CPU seconds used so far by every PostgreSQL process on this machine (backends and background
  * workers, from /proc; Linux). 0 when none is visible (PostgreSQL on another machine): callers then
@@ -138,8 +144,8 @@ export function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(d)) continue;
     try {
       if (!readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('postgres')) continue;
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(stat[11]) + Number(stat[12]);
+      const t = cpuTicks(d);
+      ticks += t.user + t.system;
     } catch {
       // the process ended meanwhile
     }
@@ -150,11 +156,10 @@ export function postgresCpuSeconds(): number {
 /** CPU seconds and RSS of a process, from /proc (Linux). */
 export function procStats(pid: number): { cpuSeconds: number; systemSeconds: number; rssMiB: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    const ticks = Number(stat[11]) + Number(stat[12]);
+    const t = cpuTicks(pid);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { cpuSeconds: ticks / 100, systemSeconds: Number(stat[12]) / 100, rssMiB: rss / 1024 };
+    return { cpuSeconds: (t.user + t.system) / 100, systemSeconds: t.system / 100, rssMiB: rss / 1024 };
   } catch {
     return { cpuSeconds: NaN, systemSeconds: NaN, rssMiB: NaN };
   }
@@ -206,6 +211,18 @@ export function topCosts(dir: string, n = 10): string[] {
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([k, v]) => `${((100 * v) / total).toFixed(1)}% ${k}`);
+}
+
+/**
+ * The baseline of the send benchmarks: one raw single-row INSERT transaction (BEGIN, INSERT,
+ * COMMIT) into `bench_raw`, which RAW_TABLE makes.
+ */
+export const RAW_TABLE =
+  'create table if not exists bench_raw (id bigint generated always as identity primary key, conversation_id bigint not null, sender_id int not null, body text not null, created_at timestamptz not null default now())';
+export async function rawInsertTransaction(c: pg.PoolClient, conversation: number, sender: number): Promise<void> {
+  await c.query('begin');
+  await c.query('insert into bench_raw (conversation_id, sender_id, body) values ($1, $2, $3)', [conversation, sender, 'hello from the bench']);
+  await c.query('commit');
 }
 
 /**

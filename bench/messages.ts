@@ -16,7 +16,22 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { seed } from '../src/cli/seed.js';
 import { openStore } from '../src/store/db.js';
-import { connectedPairs, machine, pct, postgresCpuSeconds, procStats, ratio, ROOT, scratchDb, startChild, topCosts, writeSection, type Child } from './lib.js';
+import {
+  connectedPairs,
+  machine,
+  pct,
+  postgresCpuSeconds,
+  procStats,
+  ratio,
+  RAW_TABLE,
+  rawInsertTransaction,
+  ROOT,
+  scratchDb,
+  startChild,
+  topCosts,
+  writeSection,
+  type Child,
+} from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 40);
@@ -27,9 +42,7 @@ const log = (...a: unknown[]) => console.log(`[bench:messages ${new Date().toISO
 
 async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99: number; total: number; pgMsPerTx: number }> {
   const pool = new pg.Pool({ connectionString: url, max: POOL });
-  await pool.query(
-    'create table if not exists bench_raw (id bigint generated always as identity primary key, conversation_id bigint not null, sender_id int not null, body text not null, created_at timestamptz not null default now())',
-  );
+  await pool.query(RAW_TABLE);
   const lat: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   const worker = async (w: number) => {
@@ -37,9 +50,7 @@ async function rawInserts(url: string): Promise<{ rps: number; p50: number; p99:
       const t = performance.now();
       const c = await pool.connect();
       try {
-        await c.query('begin');
-        await c.query('insert into bench_raw (conversation_id, sender_id, body) values ($1, $2, $3)', [w, w, 'hello from the bench']);
-        await c.query('commit');
+        await rawInsertTransaction(c, w, w);
       } finally {
         c.release();
       }

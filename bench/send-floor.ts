@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient } from '../src/client/index.js';
-import { connectedPairs, machine, postgresCpuSeconds, ROOT, scratchDb, startChild, writeSection } from './lib.js';
+import { connectedPairs, machine, postgresCpuSeconds, RAW_TABLE, rawInsertTransaction, ROOT, scratchDb, startChild, writeSection } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const PAIRS = Number(process.env.BENCH_FLOOR_PAIRS ?? 128);
@@ -110,10 +110,9 @@ async function batch(c: pg.PoolClient, sends: Send[]): Promise<number> {
   return ms.length;
 }
 
+/** bench:messages' baseline transaction (bench/lib.ts). */
 async function raw(c: pg.PoolClient, m: Send): Promise<number> {
-  await c.query('begin');
-  await c.query('insert into bench_raw (conversation_id, sender_id, body) values ($1, $2, $3)', [m.conversation, m.sender, 'hello from the bench']);
-  await c.query('commit');
+  await rawInsertTransaction(c, m.conversation, m.sender);
   return 1;
 }
 
@@ -176,9 +175,7 @@ async function main() {
       { conversation: Number(c.id), sender: Number(c.s), recipient: Number(c.r) },
       { conversation: Number(c.id), sender: Number(c.r), recipient: Number(c.s) },
     ]);
-    await pool.query(
-      'create table bench_raw (id bigint generated always as identity primary key, conversation_id bigint not null, sender_id int not null, body text not null, created_at timestamptz not null default now())',
-    );
+    await pool.query(RAW_TABLE);
     const runs: Run[][] = [];
     for (let round = 0; round < 2; round++)
       runs.push([
