@@ -104,7 +104,8 @@ function replayOf(row: { requestHash: string; statusCode: number | null; respons
 
 /**
  * The answer stored for the request's Idempotency-Key, if it has one in force: what runWrite would
- * replay. Sign-up asks first, so a replay is not refused by the checks made before its write.
+ * replay. Sign-up asks when its check before the write finds the handle or e-mail taken, so a
+ * replay is not refused by that check.
  */
 export async function storedOutcome(deps: Deps, req: FastifyRequest, opts: WriteOptions = {}): Promise<Outcome | null> {
   const scoped = keyOf(req);

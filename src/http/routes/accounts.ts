@@ -54,16 +54,15 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
       email: req.body.email.trim(),
       ...(req.body.headline !== undefined ? { headline: cleanLine(req.body.headline) } : {}),
     };
-    // A replay answers first; then a taken handle or e-mail is refused before argon2 runs.
-    const replay = await storedOutcome(deps, req);
-    if (replay) return send(reply, replay);
+    // A taken handle or e-mail is refused before argon2 runs, unless this request's Idempotency-Key
+    // has a stored answer: then the account that took them is this request's own (committed before
+    // or while this one ran), and the answer is replayed. (A replay whose handle is free again goes
+    // on to the write, which replays it too.)
     try {
       await assertAvailable(deps.store.db, body.handle, body.email);
     } catch (e) {
-      // The same request with the same key may have committed since the first look: its handle is
-      // then taken by this very request's account, and its stored answer is what to replay.
-      const committed = await storedOutcome(deps, req);
-      if (committed) return send(reply, committed);
+      const replay = await storedOutcome(deps, req);
+      if (replay) return send(reply, replay);
       throw e;
     }
     const passwordHash = await hashPassword(body.password);
