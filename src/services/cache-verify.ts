@@ -31,7 +31,7 @@ import { SESSION_TOUCH_MS, sessionsByTokenHash } from './accounts.js';
 import { cacheOf, type HeldEntry, type RosterEntry, type RosterPair } from './cache.js';
 import type { Deps } from './context.js';
 import { compactQuotaRow, loadQuotaRow, loadRoster } from './facts.js';
-import { counterColumns, historyColumns, WINDOW_COUNTS } from './counters.js';
+import { counterColumns, historyColumns, selectJoined, WINDOW_COUNTS } from './counters.js';
 import { memberByHandle, membersByIds } from './members.js';
 
 export interface VerifyOptions {
@@ -181,7 +181,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 async function counterRowDiff(deps: Deps, v: number, now: Date): Promise<Diff[]> {
   const [r] = await selectRows<{ rows: Record<string, unknown>; hist: Record<string, unknown> }>(
     deps.store.db,
-    sql`select (select row_to_json(x) from (select ${counterColumns(v, now)}) x) as rows, (select row_to_json(y) from (select ${historyColumns(v, now)}) y) as hist`,
+    sql`select (select row_to_json(x) from (${selectJoined(counterColumns(v, now))}) x) as rows, (select row_to_json(y) from (select ${historyColumns(v, now)}) y) as hist`,
   );
   const pick = (o: Record<string, unknown>) =>
     Object.fromEntries(WINDOW_COUNTS.map((k) => [k, o[k] === null ? null : typeof o[k] === 'string' ? new Date(o[k]).toISOString() : o[k]]));

@@ -30,32 +30,53 @@ export interface CounterBump {
   started?: Channel;
 }
 
-/** One rolling window's instants, from `col` of the counter row `c`. */
-function inWindow(v: number, col: SQL, after: Date) {
-  return sql`from member_counters c, unnest(${col}) t where c.member_id = ${v} and t > ${after}`;
+/** Columns read through joins: `columns` for a select list, `joins` for its from clause (`fromJoins`). */
+export interface JoinedColumns {
+  columns: SQL;
+  joins: SQL;
+}
+
+/**
+ * The from clause of a statement whose select list holds JoinedColumns: one row, with each part's
+ * row (or nulls) joined to it.
+ */
+export const fromJoins = (...parts: JoinedColumns[]) =>
+  sql`from (select) as one ${sql.join(
+    parts.map((p) => p.joins),
+    sql` `,
+  )}`;
+
+/** A statement of one row: the parts' columns. */
+export const selectJoined = (...parts: JoinedColumns[]) =>
+  sql`select ${sql.join(
+    parts.map((p) => p.columns),
+    sql`, `,
+  )} ${fromJoins(...parts)}`;
+
+/** One rolling window's instants, from `col` of the counter row `mc`: count and oldest. */
+function inWindow(col: string, after: Date, name: string) {
+  const t = sql`from unnest(mc.${sql.raw(col)}) t where t > ${after}`;
+  return sql`(select count(*) ${t})::int as ${sql.raw(name)}, (select min(t) ${t}) as ${sql.raw(`${name}_oldest`)}`;
 }
 
 /**
  * The quota counts of member `v` at `now`, as the columns the facts statements read (the same names
- * and meanings as QuotaFacts' counts: src/services/facts.ts quotasFromRow). No row: all zero.
+ * and meanings as QuotaFacts' counts: src/services/facts.ts quotasFromRow). No row: all zero. Their
+ * counter row is read once (a join), its windows counted from its arrays.
  */
-export function counterColumns(v: number, now: Date): SQL {
+export function counterColumns(v: number, now: Date): JoinedColumns {
   const month = startOfMonthUTC(now);
-  const inv = inWindow(v, sql`c.invitations_at`, before(now, INVITATION_WINDOW_MS));
-  const idk = inWindow(v, sql`c.reported_at`, before(now, IDK_REPORT_WINDOW_MS));
-  const msg = inWindow(v, sql`c.messages_at`, before(now, MESSAGE_RATE_WINDOW_MS));
-  const monthly = (count: string, monthCol: string) =>
-    sql`coalesce((select case when ${sql.raw(monthCol)} = ${month} then ${sql.raw(count)} else 0 end from member_counters where member_id = ${v}), 0)::int`;
-  return sql`
-      (select count(*) ${inv})::int as inv7,
-      (select min(t) ${inv}) as inv7_oldest,
-      ${monthly('notes', 'notes_month')} as notes,
-      (select count(*) ${idk})::int as idk,
-      (select min(t) ${idk}) as idk_oldest,
-      (select count(*) ${msg})::int as msg1m,
-      (select min(t) ${msg}) as msg1m_oldest,
-      ${monthly('non_connection', 'conversations_month')} as noncon,
-      ${monthly('"group"', 'conversations_month')} as grp`;
+  const monthly = (count: string, monthCol: string, name: string) =>
+    sql`case when mc.${sql.raw(monthCol)} = ${month} then mc.${sql.raw(count)} else 0 end as ${sql.raw(name)}`;
+  const joins = sql`left join lateral (select
+      ${inWindow('invitations_at', before(now, INVITATION_WINDOW_MS), 'inv7')},
+      ${monthly('notes', 'notes_month', 'notes')},
+      ${inWindow('reported_at', before(now, IDK_REPORT_WINDOW_MS), 'idk')},
+      ${inWindow('messages_at', before(now, MESSAGE_RATE_WINDOW_MS), 'msg1m')},
+      ${monthly('non_connection', 'conversations_month', 'noncon')},
+      ${monthly('"group"', 'conversations_month', 'grp')}
+    from member_counters mc where mc.member_id = ${v}) as counter_row on true`;
+  return { columns: COUNTER_SELECT, joins };
 }
 
 /**
@@ -66,6 +87,9 @@ export const WINDOW_COUNTS = ['inv7', 'inv7_oldest', 'notes', 'idk', 'idk_oldest
 
 /** The names of counterColumns' columns. */
 export const COUNTER_KEYS = [...WINDOW_COUNTS, 'noncon', 'grp'] as const;
+
+/** counterColumns' select list: the counts 0 when the member has no counter row, the instants null. */
+const COUNTER_SELECT = sql.raw(COUNTER_KEYS.map((c) => (c.endsWith('_oldest') ? `counter_row.${c}` : `coalesce(counter_row.${c}, 0)::int as ${c}`)).join(', '));
 
 /**
  * The counts of `WINDOW_COUNTS` for member `v` at `now` from their history (count(*) over their

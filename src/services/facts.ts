@@ -16,7 +16,7 @@ import {
   MESSAGE_RATE_WINDOW_MS,
   startOfNextMonthUTC,
 } from '../policy/index.js';
-import { COUNTER_KEYS, counterColumns } from './counters.js';
+import { COUNTER_KEYS, counterColumns, fromJoins, selectJoined, type JoinedColumns } from './counters.js';
 import { TIERS } from '../policy/policy.js';
 import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
@@ -250,9 +250,10 @@ async function relationshipFromRows(
 }
 
 /** The viewer's counter row: the quota counts (their counter row, src/services/counters.ts) and the InMail ledger's sums. */
-export function quotaColumns(v: number, now: Date) {
-  return sql`${counterColumns(v, now)},
-      ${ledgerColumns(v)}`;
+export function quotaColumns(v: number, now: Date): JoinedColumns {
+  const counters = counterColumns(v, now);
+  const ledger = ledgerColumns(v);
+  return { columns: sql`${counters.columns}, ${ledger.columns}`, joins: sql`${counters.joins} ${ledger.joins}` };
 }
 
 /**
@@ -357,7 +358,7 @@ async function quotaRowOf(db: Runner, v: number, now: Date, cache?: MemberCache)
 
 /** The viewer's counter row at `now` (one statement): what the read model keeps (QuotaRows). */
 export async function loadQuotaRow(db: Runner, v: number, now: Date): Promise<Record<string, unknown>> {
-  const res = await selectRows<Record<string, unknown>>(db, sql`select ${quotaColumns(v, now)}`);
+  const res = await selectRows<Record<string, unknown>>(db, selectJoined(quotaColumns(v, now)));
   return res[0];
 }
 
@@ -422,8 +423,9 @@ export async function gatherFacts(
   if (!quotaRow || !pair) {
     const stamp = cache?.stamp() ?? 0;
     // One round trip: what is missing of the viewer's counters and the pair's relationship, together.
-    const cols = [...(quotaRow ? [] : [quotaColumns(v, now)]), ...(pair ? [] : [relationshipColumns(deps, v, m, now)])];
-    const [row] = await selectRows<Record<string, unknown>>(db, sql`select ${sql.join(cols, sql`, `)}`);
+    const quota = quotaRow ? [] : [quotaColumns(v, now)];
+    const cols = [...quota.map((q) => q.columns), ...(pair ? [] : [relationshipColumns(deps, v, m, now)])];
+    const [row] = await selectRows<Record<string, unknown>>(db, sql`select ${sql.join(cols, sql`, `)} ${fromJoins(...quota)}`);
     if (!quotaRow) {
       quotaRow = row;
       rememberQuota(cache, v, row, now, stamp);

@@ -20,6 +20,7 @@ import { grantInmailCredits, inmailRefund, monthlyGrantDates, spendPool, type Cr
 import type { Runner } from '../store/db.js';
 import { rowsOf, rowDate, rowDateOf } from '../store/db.js';
 import { inmailLedger } from '../store/schema.js';
+import { selectJoined, type JoinedColumns } from './counters.js';
 import type { MemberRecord } from './members.js';
 
 export interface Pools {
@@ -41,14 +42,19 @@ const monthKey = (d: Date) => `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 
 /** The names of ledgerColumns' columns. */
 export const LEDGER_KEYS = ['ledger_tier', 'ledger_purchased', 'ledger_last_month', 'ledger_sub_tier', 'ledger_sub_until', 'ledger_sub_changed'] as const;
 
-/** Columns of the ledger facts of `memberId`, to fold into a larger SELECT (read back with ledgerFromRow). */
-export function ledgerColumns(memberId: number) {
-  return sql`(select coalesce(sum(l.amount) filter (where l.pool = 'tier'), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_tier,
-    (select coalesce(sum(l.amount) filter (where l.pool = 'purchased'), 0) from inmail_ledger l where l.member_id = ${memberId})::int as ledger_purchased,
-    (select max(l.period) from inmail_ledger l where l.member_id = ${memberId} and l.kind = 'grant' and l.period ~ '^[0-9]{4}-[0-9]{2}$') as ledger_last_month,
-    (select s.tier from subscriptions s where s.member_id = ${memberId}) as ledger_sub_tier,
-    (select s.until from subscriptions s where s.member_id = ${memberId}) as ledger_sub_until,
-    (select s.changed_at from subscriptions s where s.member_id = ${memberId}) as ledger_sub_changed`;
+/**
+ * Columns of the ledger facts of `memberId`, to fold into a larger SELECT with its joins (read back
+ * with ledgerFromRow): the member's ledger rows summed in one pass, their subscription row once.
+ */
+export function ledgerColumns(memberId: number): JoinedColumns {
+  return {
+    columns: sql`ledger_sums.ledger_tier, ledger_sums.ledger_purchased, ledger_sums.ledger_last_month, subscription.tier as ledger_sub_tier, subscription.until as ledger_sub_until, subscription.changed_at as ledger_sub_changed`,
+    joins: sql`cross join lateral (select coalesce(sum(l.amount) filter (where l.pool = 'tier'), 0)::int as ledger_tier,
+        coalesce(sum(l.amount) filter (where l.pool = 'purchased'), 0)::int as ledger_purchased,
+        max(l.period) filter (where l.kind = 'grant' and l.period ~ '^[0-9]{4}-[0-9]{2}$') as ledger_last_month
+      from inmail_ledger l where l.member_id = ${memberId}) as ledger_sums
+      left join lateral (select s.tier, s.until, s.changed_at from subscriptions s where s.member_id = ${memberId}) as subscription on true`,
+  };
 }
 
 export function ledgerFromRow(r: Record<string, unknown>, member: Pick<MemberRecord, 'kind'>): LedgerFacts {
@@ -87,7 +93,7 @@ export function balancesFromRow(r: Record<string, unknown>, member: Pick<MemberR
 }
 
 async function ledgerFacts(db: Runner, member: MemberRecord): Promise<LedgerFacts> {
-  const [row] = rowsOf(await db.execute(sql`select ${ledgerColumns(member.id)}`));
+  const [row] = rowsOf(await db.execute(selectJoined(ledgerColumns(member.id))));
   return ledgerFromRow(row ?? {}, member);
 }
 

@@ -46,7 +46,7 @@ import {
 } from './conversations/index.js';
 import { AppError, badRequest, Refusal, unauthenticated } from './errors.js';
 import { refusal } from './decisions.js';
-import { countersBump } from './counters.js';
+import { countersBump, fromJoins } from './counters.js';
 import { factsFromRows, factsWithoutPair, quotaColumns, relationshipColumns, withIntroductions } from './facts.js';
 import { ensureGrants, refundOnReply, spendCredit } from './inmail.js';
 import { notify, notifyGrant, notifyPageAdmins } from './notifications.js';

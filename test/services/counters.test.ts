@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { selectRows } from '../../src/store/db.js';
-import { counterColumns, historyColumns, WINDOW_COUNTS } from '../../src/services/counters.js';
+import { counterColumns, historyColumns, selectJoined, WINDOW_COUNTS } from '../../src/services/counters.js';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, idOf, type User } from '../helpers/messaging.js';
 
@@ -98,7 +98,7 @@ describe(`member counter rows (${storageKind})`, () => {
           const now = h.clock.now();
           for (const p of people) {
             const v = idOf(p);
-            const [rows] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, sql`select ${counterColumns(v, now)}`);
+            const [rows] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, selectJoined(counterColumns(v, now)));
             const [hist] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, sql`select ${historyColumns(v, now)}`);
             expect(normal(rows), `member ${v} after ${JSON.stringify(s)} at ${now.toISOString()}`).toEqual(normal(hist));
           }
@@ -121,7 +121,7 @@ describe(`member counter rows (${storageKind})`, () => {
     h.clock.advance(DAY);
     const again = await h.call('POST', `/v1/invitations/${inv.body.id}/report`, { token: b.token });
     expect([200, 409]).toContain(again.status);
-    const [row] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, sql`select ${counterColumns(idOf(a), h.clock.now())}`);
+    const [row] = await selectRows<Record<string, unknown>>(h.inst.deps.store.db, selectJoined(counterColumns(idOf(a), h.clock.now())));
     expect(Number(row.idk)).toBe(1);
     expect(new Date(row.idk_oldest as string).getTime()).toBe(first.getTime());
   });
