@@ -24,7 +24,7 @@ import {
   requestFolder,
   sameTextKey,
 } from '../policy/index.js';
-import { rowDate, selectRows, type Tx } from '../store/db.js';
+import { rowDate, runWithNext, selectRows, type Tx } from '../store/db.js';
 import { claimConversationPair, liveConversationId, setConversationPair } from '../store/lookups.js';
 import type { PairRows } from './cache.js';
 import type { Deps } from './context.js';
@@ -129,14 +129,18 @@ export async function deliverIntroduction(
   return (await deliver(u, { member: asker, author: asker }, target, { body }, { intro: { id: introductionId, via } })) as SendResult;
 }
 
-/** The pair's lock, then the sender's row (one round trip; in that order, as every verb on a pair takes them). */
+/**
+ * The pair's lock, then the sender's row (in that order, as every verb on a pair takes them), sent
+ * with the send's read (runWithNext: one round trip for both, the read's snapshot taken after the
+ * locks are held).
+ */
 async function lockForSend(tx: Tx, senderId: number, recipientId: number | null): Promise<void> {
   if (recipientId === null || recipientId === senderId) {
     await lockMembers(tx, [senderId]);
     return;
   }
   // The select list is evaluated left to right: the advisory lock is held before the row is asked for.
-  await selectRows(
+  await runWithNext(
     tx,
     sql`select pg_advisory_xact_lock(${Math.min(senderId, recipientId)}::int, ${Math.max(senderId, recipientId)}::int),
                   (select id from ${members} where id = ${senderId} for no key update) as locked`,
@@ -251,11 +255,12 @@ async function readForSend(
           case when not exists (select 1 from c) then nextval(pg_get_serial_sequence('conversations', 'id')) end as new_conversation_id`,
       ];
   }
+  const quota = quotaColumns(s, now);
   const [row] = await selectRows<Record<string, unknown>>(
     tx,
-    sql`${conv}select ${membersJsonColumn([s, a, ...(r !== null ? [r] : [])])} as people, ${quotaColumns(s, now)}
+    sql`${conv}select ${membersJsonColumn([s, a, ...(r !== null ? [r] : [])])} as people, ${quota.columns}
       ${pair ? sql`, ${relationshipColumns(deps, s, r, now)}` : sql``}${cols}${session}${bulk},
-      nextval(pg_get_serial_sequence('messages', 'id')) as message_id`,
+      nextval(pg_get_serial_sequence('messages', 'id')) as message_id ${fromJoins(quota)}`,
   );
   let read: ConvRead = { conv: null, sides: new Map(), inmailFromOther: false };
   if (pair) {

@@ -92,7 +92,7 @@ const HEALTHY_AFTER = new Set(['57014', '55P03', '40001', '40P01', 'pool_timeout
 /** A Drizzle instance per pooled connection (built once: the pool reuses its connections). */
 const drizzleByClient = new WeakMap<pg.PoolClient, Db>();
 /** A PostgreSQL transaction's pipelining state (src/store/pipeline.ts), by the transaction handed to the caller. */
-const pipes = new WeakMap<object, PipeState>();
+const pipes = new WeakMap<object, { pipe: PipeState; log: (sql: string, params: unknown[]) => void }>();
 
 /**
  * The transaction's next statement is its last: on PostgreSQL its COMMIT goes with it, and that
@@ -100,8 +100,29 @@ const pipes = new WeakMap<object, PipeState>();
  * may run in `tx` after it. PGlite (in the process: no round trip to save) commits as before.
  */
 export function commitWithNext(tx: Tx): void {
-  const pipe = pipes.get(tx);
-  if (pipe) pipe.commitNext = true;
+  const p = pipes.get(tx);
+  if (p) p.pipe.commitNext = true;
+}
+/**
+ * Runs `query` in `tx` — on PostgreSQL not now but with the transaction's next statement, in the
+ * same round trip (src/store/pipeline.ts `held`): for a statement whose answer the caller does not
+ * read (a lock), followed by one it does. Its error, if any, is the next statement's. Its
+ * parameters must be numbers, strings, booleans or null. PGlite (no round trip to save) runs it now.
+ */
+export async function runWithNext(tx: Tx, query: SQL): Promise<void> {
+  const p = pipes.get(tx);
+  if (!p) {
+    await tx.execute(query);
+    return;
+  }
+  const { sql: text, params } = (tx as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect.sqlToQuery(query);
+  const values = params.map((v) => {
+    if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
+    throw new Error(`a statement held for the next takes numbers, strings, booleans or null: ${text.slice(0, 60)}`);
+  });
+  p.log(text, values); // logged as it is handed over, as drizzle logs the others
+  p.pipe.first ??= text;
+  p.pipe.held.push({ text, values });
 }
 const MIGRATION_LOCK = 7_424_201; // advisory lock id: one migrator at a time across instances
 /**
@@ -291,7 +312,7 @@ function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
         if (!onClient) drizzleByClient.set(client, (onClient = buildFlat(drizzlePg(client, { schema, logger })) as unknown as Db));
         (client as unknown as PipeClient).pipe = pipe;
         return await onClient.transaction(async (tx) => {
-          pipes.set(tx, pipe);
+          pipes.set(tx, { pipe, log: (q, params) => logger.logQuery(q, params) });
           return fn(tx);
         });
       } catch (e) {

@@ -24,6 +24,12 @@ import type { StatementNames } from './prepared.js';
 export interface PipeState {
   /** BEGIN not sent yet: it goes with the next statement. */
   begin: boolean;
+  /**
+   * Statements held back to go before the next one, in the same message sequence (`holdForNext`):
+   * each runs, and the next one's snapshot is taken after it (each Bind takes its own), as if sent
+   * one by one; an error in one skips the rest, the next statement's promise rejects with it.
+   */
+  held: HeldStatement[];
   /** The next statement is the transaction's last: COMMIT goes with it. */
   commitNext: boolean;
   /** COMMIT has been sent with a statement: nothing more may run in this transaction. */
@@ -35,10 +41,17 @@ export interface PipeState {
   first: string | null;
 }
 
+/** A statement held back to go with the next (its parameters numbers, strings, booleans or null). */
+export interface HeldStatement {
+  text: string;
+  values: readonly (number | string | boolean | null)[];
+}
+
 /** The parts of pg's protocol connection a pipelined query writes with (pg 8: lib/connection.js). */
 interface Wire {
   parse(m: { text: string; name?: string; types?: unknown[] }): void;
   bind(m?: Record<string, unknown>): void;
+  describe(m: { type: 'P' | 'S'; name?: string }): void;
   execute(m?: { portal?: string; rows?: number }): void;
   sync(): void;
   submittedNamedStatements: Record<string, string>;
@@ -78,11 +91,20 @@ function bare(wire: Wire, text: string): void {
  * BEGIN then opens the block for what follows). An unnamed statement is parsed after BEGIN (BEGIN's
  * own Parse would replace it).
  */
+/** A held statement, unnamed, described (its rows, if any, parse as a result of their own, set aside). */
+function held(wire: Wire, h: HeldStatement): void {
+  wire.parse({ text: h.text });
+  wire.bind({ values: h.values.map((v) => (v === null ? null : String(v))) });
+  wire.describe({ type: 'P' });
+  wire.execute();
+}
+
 class PipelinedQuery extends PgQuery {
   constructor(
     config: unknown,
     values: unknown,
     private readonly begin: boolean,
+    private readonly before: HeldStatement[],
     private readonly commit: boolean,
   ) {
     super(config, values);
@@ -91,13 +113,15 @@ class PipelinedQuery extends PgQuery {
     return true; // the extended protocol: several statements up to one Sync
   }
   override prepare(wire: Wire): void {
-    if (this.begin) {
+    if (this.begin || this.before.length > 0) {
+      // before any other Parse (see above), whether BEGIN goes too or only held statements
       if (this.name && !this.hasBeenParsed(wire)) {
         wire.parse({ text: this.text, name: this.name, types: this.types });
         wire.submittedNamedStatements[this.name] = this.text; // as pg's prepare records it: it then sends no second Parse
       }
-      bare(wire, 'begin');
     }
+    if (this.begin) bare(wire, 'begin');
+    for (const h of this.before) held(wire, h);
     super.prepare(wire);
   }
   /** pg's: Execute, then Sync; here COMMIT between them. */
@@ -107,12 +131,13 @@ class PipelinedQuery extends PgQuery {
     wire.sync();
   }
   override handleReadyForQuery(wire: Wire): void {
-    // the results in order: BEGIN's, the statement's, COMMIT's (each ends with its CommandComplete)
+    // the results in order: BEGIN's, the held statements', the statement's, COMMIT's (each ends with its CommandComplete)
     const all = Array.isArray(this._results) ? this._results : [this._results];
-    const expected = (this.begin ? 1 : 0) + 1 + (this.commit ? 1 : 0);
+    const own = (this.begin ? 1 : 0) + this.before.length;
+    const expected = own + 1 + (this.commit ? 1 : 0);
     if (!this._canceledDueToError && (all.length !== expected || (this.commit && all[expected - 1]?.command !== 'COMMIT')))
       this._canceledDueToError = new Error(this.commit ? 'the transaction did not commit' : 'the statement was not answered as sent');
-    this._results = all[this.begin ? 1 : 0];
+    this._results = all[own];
     super.handleReadyForQuery(wire);
   }
 }
@@ -128,7 +153,7 @@ export const roundTrips = {
 };
 
 /** A transaction's pipelining state as it starts. */
-export const freshPipe = (): PipeState => ({ begin: false, commitNext: false, ended: false, committed: false, trips: 0, first: null });
+export const freshPipe = (): PipeState => ({ begin: false, held: [], commitNext: false, ended: false, committed: false, trips: 0, first: null });
 
 export type PipeClient = pg.Client & { pipe: PipeState | null };
 
@@ -153,7 +178,7 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
     };
     if (config === null || typeof config !== 'object' || 'submit' in config || typeof args[args.length - 1] === 'function') {
       // a text, a Submittable (COPY), a callback: as pg runs them, never before a held BEGIN nor after COMMIT
-      if (pipe && (pipe.begin || pipe.ended))
+      if (pipe && (pipe.begin || pipe.held.length > 0 || pipe.ended))
         throw new Error(`a statement that cannot go with the transaction's BEGIN or after its COMMIT: ${String(text).slice(0, 60)}`);
       return send(args);
     }
@@ -167,6 +192,7 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
     if (pipe === null) return send(args);
     if (text === 'commit' || text === 'rollback') {
       pipe.commitNext = false;
+      pipe.held = []; // held statements (locks) nothing followed: the transaction ends without them
       // drizzle's own COMMIT (or its ROLLBACK, had the caller failed after the last statement): the transaction has ended
       if (pipe.committed) return answered(text.toUpperCase());
       if (!pipe.begin) return send(args);
@@ -179,10 +205,11 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
       pipe.begin = true;
       return answered('BEGIN');
     }
-    if (!pipe.begin && !pipe.commitNext) return send(args);
+    if (!pipe.begin && !pipe.commitNext && pipe.held.length === 0) return send(args);
     const commit = pipe.commitNext;
-    const q = new PipelinedQuery(args[0], params, pipe.begin, commit);
+    const q = new PipelinedQuery(args[0], params, pipe.begin, pipe.held, commit);
     pipe.begin = pipe.commitNext = false;
+    pipe.held = [];
     if (commit) pipe.ended = true;
     return new Promise((resolve, reject) => {
       q.callback = (err, res) => {

@@ -5,16 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { commitWithNext, openStore, selectRows, type Store, type Tx } from '../../src/store/db.js';
+import pg from 'pg';
+import { commitWithNext, openStore, runWithNext, selectRows, type Store, type Tx } from '../../src/store/db.js';
 import { roundTrips } from '../../src/store/pipeline.js';
 import { scratchDatabase, storageKind } from '../helpers/harness.js';
 
 describe.skipIf(storageKind !== 'postgres')('BEGIN and COMMIT pipelined on PostgreSQL', () => {
   let store: Store;
   let drop: () => Promise<void>;
+  let url: string;
   beforeAll(async () => {
     const db = await scratchDatabase();
     drop = db.drop;
+    url = db.url;
     // one connection: every statement below shares it, so a transaction left open would show
     store = await openStore({ databaseUrl: db.url, dataDir: '', poolSize: 1, preparedStatements: 8 });
     await store.db.execute(sql`create table t (id int not null, constraint t_once unique (id) deferrable initially deferred)`);
@@ -189,5 +192,67 @@ describe.skipIf(storageKind !== 'postgres')('BEGIN and COMMIT pipelined on Postg
       await tx.execute(sql`insert into u (id) values (${2})`);
     });
     expect((await selectRows<{ id: number }>(store.db, sql`select id from u order by id`)).map((r) => r.id)).toEqual([1, 2]);
+  });
+
+  describe('a statement held for the next (runWithNext)', () => {
+    it('goes with the next statement, BEGIN and COMMIT in one round trip; its rows are set aside, the next answers its own', async () => {
+      await store.db.execute(sql`truncate t`);
+      const { out, trips } = await counted(() =>
+        store.transaction(async (tx) => {
+          await runWithNext(tx, sql`select ${1}::int as held, ${'x'}::text as s, ${true}::bool as b, ${null}::int as n`);
+          await runWithNext(tx, sql`insert into t (id) values (${5})`);
+          commitWithNext(tx);
+          return selectRows<{ id: number }>(tx, sql`select id, ${2}::int as two from t`);
+        }),
+      );
+      expect(trips).toBe(1);
+      expect(out).toEqual([{ id: 5, two: 2 }]);
+      expect(await ids()).toEqual([5]);
+    });
+
+    it("the next statement's snapshot is taken after the held one ran: a lock waited for shows the writer's commit", async () => {
+      await store.db.execute(sql`truncate t`);
+      await store.db.execute(sql`insert into t (id) values (1)`);
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query('select pg_advisory_xact_lock(42)');
+        await other.query('insert into t (id) values (2)');
+        const reading = store.transaction(async (tx) => {
+          await runWithNext(tx, sql`select pg_advisory_xact_lock(${42})`);
+          return (await selectRows<{ id: number }>(tx, sql`select id from t where id > ${0} order by id`)).map((r) => r.id);
+        });
+        await new Promise((r) => setTimeout(r, 200));
+        await other.query('commit');
+        expect(await reading).toEqual([1, 2]);
+      } finally {
+        await other.end();
+      }
+    });
+
+    it('a held statement that fails: the next statement rejects with its error and does not run; nothing commits', async () => {
+      await store.db.execute(sql`truncate t`);
+      expect(
+        await failure(
+          store.transaction(async (tx) => {
+            await runWithNext(tx, sql`select ${1}::int / 0`);
+            commitWithNext(tx);
+            await insert(tx, 9);
+          }),
+        ),
+      ).toMatch(/division by zero/);
+      expect(await ids()).toEqual([]);
+      // the connection serves on
+      await store.transaction((tx) => insert(tx, 3));
+      expect(await ids()).toEqual([3]);
+    });
+
+    it('held statements nothing followed are dropped with the transaction; a parameter of another kind is refused', async () => {
+      await store.db.execute(sql`truncate t`);
+      expect((await counted(() => store.transaction((tx) => runWithNext(tx, sql`insert into t (id) values (${1})`)))).trips).toBe(0);
+      expect(await ids()).toEqual([]);
+      expect(await failure(store.transaction((tx) => runWithNext(tx, sql`select ${new Date(0)}::timestamptz`)))).toMatch(/numbers, strings/);
+    });
   });
 });
