@@ -45,12 +45,15 @@ export interface PipeState {
 export interface HeldStatement {
   text: string;
   values: readonly (number | string | boolean | null)[];
+  /** its name (prepared.ts), set as it is sent */
+  name?: string;
 }
 
 /** The parts of pg's protocol connection a pipelined query writes with (pg 8: lib/connection.js). */
 interface Wire {
   parse(m: { text: string; name?: string; types?: unknown[] }): void;
   bind(m?: Record<string, unknown>): void;
+  close(m: { type: 'S'; name: string }): void;
   describe(m: { type: 'P' | 'S'; name?: string }): void;
   execute(m?: { portal?: string; rows?: number }): void;
   sync(): void;
@@ -91,10 +94,19 @@ function bare(wire: Wire, text: string): void {
  * BEGIN then opens the block for what follows). An unnamed statement is parsed after BEGIN (BEGIN's
  * own Parse would replace it).
  */
-/** A held statement, unnamed, described (its rows, if any, parse as a result of their own, set aside). */
-function held(wire: Wire, h: HeldStatement): void {
-  wire.parse({ text: h.text });
-  wire.bind({ values: h.values.map((v) => (v === null ? null : String(v))) });
+/**
+ * A held statement, described (its rows, if any, parse as a result of their own, set aside). A named
+ * one not known to be prepared on the connection (`prepared`) is closed and parsed again: closing a
+ * statement that does not exist is no error, and a sequence that failed leaves unknown whether its
+ * Parse went through.
+ */
+function held(wire: Wire, h: HeldStatement, prepared: Map<string, string>): void {
+  if (h.name === undefined) wire.parse({ text: h.text });
+  else if (prepared.get(h.name) !== h.text) {
+    wire.close({ type: 'S', name: h.name });
+    wire.parse({ text: h.text, name: h.name });
+  }
+  wire.bind({ statement: h.name ?? '', values: h.values.map((v) => (v === null ? null : String(v))) });
   wire.describe({ type: 'P' });
   wire.execute();
 }
@@ -106,6 +118,7 @@ class PipelinedQuery extends PgQuery {
     private readonly begin: boolean,
     private readonly before: HeldStatement[],
     private readonly commit: boolean,
+    private readonly prepared: Map<string, string>,
   ) {
     super(config, values);
   }
@@ -121,7 +134,7 @@ class PipelinedQuery extends PgQuery {
       }
     }
     if (this.begin) bare(wire, 'begin');
-    for (const h of this.before) held(wire, h);
+    for (const h of this.before) held(wire, h, this.prepared);
     super.prepare(wire);
   }
   /** pg's: Execute, then Sync; here COMMIT between them. */
@@ -161,6 +174,8 @@ export type PipeClient = pg.Client & { pipe: PipeState | null };
 export function pipeliningClient(names?: StatementNames): typeof pg.Client {
   class LiaisonClient extends pg.Client {
     pipe: PipeState | null = null;
+    /** held statements prepared on this connection: name → text */
+    heldPrepared = new Map<string, string>();
   }
   const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
   // pg's query has many overloads; the arguments pass through as they came, a config object named
@@ -207,12 +222,21 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
     }
     if (!pipe.begin && !pipe.commitNext && pipe.held.length === 0) return send(args);
     const commit = pipe.commitNext;
-    const q = new PipelinedQuery(args[0], params, pipe.begin, pipe.held, commit);
+    const before = pipe.held;
+    if (names)
+      for (const h of before) {
+        // a name of their own (the same text run by drizzle is another statement, in pg's bookkeeping)
+        const name = names.nameFor(h.text);
+        h.name = name === undefined ? undefined : `h${name}`;
+      }
+    const q = new PipelinedQuery(args[0], params, pipe.begin, before, commit, this.heldPrepared);
     pipe.begin = pipe.commitNext = false;
     pipe.held = [];
     if (commit) pipe.ended = true;
     return new Promise((resolve, reject) => {
       q.callback = (err, res) => {
+        // every message before the Sync went through, or one failed: whether a Parse did is unknown then
+        for (const h of before) if (h.name !== undefined) err ? this.heldPrepared.delete(h.name) : this.heldPrepared.set(h.name, h.text);
         if (err) return reject(err);
         if (commit) pipe.committed = true;
         resolve(res);

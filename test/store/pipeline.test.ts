@@ -248,6 +248,24 @@ describe.skipIf(storageKind !== 'postgres')('BEGIN and COMMIT pipelined on Postg
       expect(await ids()).toEqual([3]);
     });
 
+    it('one seen again is prepared once on the connection, under a name of its own; after a failed sequence it is prepared again', async () => {
+      const lockThen = (n: number, next: ReturnType<typeof sql>) =>
+        store.transaction(async (tx) => {
+          await runWithNext(tx, sql`select pg_advisory_xact_lock(${n}::int, ${77}::int) as held_lock`);
+          return selectRows<{ x: number }>(tx, next);
+        });
+      for (let i = 0; i < 4; i++) expect(await lockThen(i, sql`select ${i}::int as x`)).toEqual([{ x: i }]);
+      const prepared = async () =>
+        (await selectRows<{ name: string }>(store.db, sql`select name from pg_prepared_statements where statement like ${'%held_lock%'}`)).map((r) => r.name);
+      expect(await prepared()).toEqual([expect.stringMatching(/^h/)]);
+      // the sequence fails after the held statement ran: whether its Parse went through is unknown to the client
+      expect(await failure(lockThen(5, sql`select ${1}::int / 0 as x`))).toMatch(/division by zero/);
+      // closed and parsed again (a second Parse of an existing name would fail)
+      expect(await lockThen(6, sql`select ${6}::int as x`)).toEqual([{ x: 6 }]);
+      expect(await lockThen(7, sql`select ${7}::int as x`)).toEqual([{ x: 7 }]);
+      expect(await prepared()).toHaveLength(1);
+    });
+
     it('held statements nothing followed are dropped with the transaction; a parameter of another kind is refused', async () => {
       await store.db.execute(sql`truncate t`);
       expect((await counted(() => store.transaction((tx) => runWithNext(tx, sql`insert into t (id) values (${1})`)))).trips).toBe(0);
