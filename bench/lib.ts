@@ -6,6 +6,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { createClient } from '../src/client/index.js';
 import { createCitusDatabase } from '../src/store/citus-database.js';
+import { selectRows, type Store } from '../src/store/db.js';
+import { sql } from '../src/store/sql.js';
 import { packageRoot } from '../src/util/paths.js';
 
 export const ROOT = packageRoot();
@@ -188,6 +190,36 @@ export async function openSessions(dbUrl: string, handles: string[]): Promise<st
   } finally {
     await c.end();
   }
+}
+
+/**
+ * `n` pairs of members connected in a seeded network, no member in two pairs, each side signed in
+ * straight in the database (bench setup only): both sides send, each to the other.
+ */
+export async function seededPairs(store: Store, n: number): Promise<{ token: string; to: string }[]> {
+  const { hashToken, newToken } = await import('../src/services/accounts.js');
+  const rows = await selectRows<{ a: number; b: number; ha: string; hb: string }>(
+    store.db,
+    sql`select c.a, c.b, ma.handle as ha, mb.handle as hb from connections c join members ma on ma.id = c.a join members mb on mb.id = c.b
+        order by c.a, c.b limit ${n * 50}`,
+  );
+  const used = new Set<number>();
+  const senders: { token: string; to: string }[] = [];
+  for (const r of rows) {
+    if (senders.length >= 2 * n) break;
+    if (used.has(r.a) || used.has(r.b)) continue;
+    used.add(r.a).add(r.b);
+    for (const [id, to] of [
+      [r.a, r.hb],
+      [r.b, r.ha],
+    ] as const) {
+      const token = newToken();
+      await store.db.execute(sql`insert into sessions (token_hash, member_id) values (${hashToken(token)}, ${id})`);
+      senders.push({ token, to });
+    }
+  }
+  if (senders.length < 2 * n) throw new Error(`the seeded network has ${senders.length / 2} disjoint connected pairs, not ${n}`);
+  return senders;
 }
 
 /** The functions with the most self time in the first .cpuprofile of `dir` (percent of samples). */
