@@ -236,7 +236,11 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
     return new Promise((resolve, reject) => {
       q.callback = (err, res) => {
         // every message before the Sync went through, or one failed: whether a Parse did is unknown then
-        for (const h of before) if (h.name !== undefined) err ? this.heldPrepared.delete(h.name) : this.heldPrepared.set(h.name, h.text);
+        for (const h of before) {
+          if (h.name === undefined) continue;
+          if (err) this.heldPrepared.delete(h.name);
+          else this.heldPrepared.set(h.name, h.text);
+        }
         if (err) return reject(err);
         if (commit) pipe.committed = true;
         resolve(res);
