@@ -106,8 +106,9 @@ export function commitWithNext(tx: Tx): void {
 /**
  * Runs `query` in `tx` — on PostgreSQL not now but with the transaction's next statement, in the
  * same round trip (src/store/pipeline.ts `held`): for a statement whose answer the caller does not
- * read (a lock), followed by one it does. Its error, if any, is the next statement's. Its
- * parameters must be numbers, strings, booleans or null. PGlite (no round trip to save) runs it now.
+ * read (a lock), followed by one it does. Its error, if any, is the next statement's; a COMMIT
+ * with one still held is refused (nothing commits), a rollback drops it. Its parameters must be
+ * numbers, strings, booleans or null. PGlite (no round trip to save) runs it now.
  */
 export async function runWithNext(tx: Tx, query: SQL): Promise<void> {
   const p = pipes.get(tx);

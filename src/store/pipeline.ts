@@ -25,7 +25,7 @@ export interface PipeState {
   /** BEGIN not sent yet: it goes with the next statement. */
   begin: boolean;
   /**
-   * Statements held back to go before the next one, in the same message sequence (`holdForNext`):
+   * Statements held back to go before the next one, in the same message sequence (`runWithNext`):
    * each runs, and the next one's snapshot is taken after it (each Bind takes its own), as if sent
    * one by one; an error in one skips the rest, the next statement's promise rejects with it.
    */
@@ -87,14 +87,6 @@ function bare(wire: Wire, text: string): void {
 }
 
 /**
- * One statement with BEGIN before it, COMMIT after it, or both, up to one Sync. A named statement
- * not yet prepared on the connection is parsed first, before BEGIN: pg takes the first
- * ParseComplete of a query for its statement's, so its bookkeeping of what the connection has
- * prepared stays right whichever message fails (a Parse outside a transaction block is allowed;
- * BEGIN then opens the block for what follows). An unnamed statement is parsed after BEGIN (BEGIN's
- * own Parse would replace it).
- */
-/**
  * A held statement, described (its rows, if any, parse as a result of their own, set aside). A named
  * one not known to be prepared on the connection (`prepared`) is closed and parsed again: closing a
  * statement that does not exist is no error, and a sequence that failed leaves unknown whether its
@@ -111,6 +103,14 @@ function held(wire: Wire, h: HeldStatement, prepared: Map<string, string>): void
   wire.execute();
 }
 
+/**
+ * One statement with BEGIN before it, COMMIT after it, or both, up to one Sync. A named statement
+ * not yet prepared on the connection is parsed first, before BEGIN: pg takes the first
+ * ParseComplete of a query for its statement's, so its bookkeeping of what the connection has
+ * prepared stays right whichever message fails (a Parse outside a transaction block is allowed;
+ * BEGIN then opens the block for what follows). An unnamed statement is parsed after BEGIN (BEGIN's
+ * own Parse would replace it).
+ */
 class PipelinedQuery extends PgQuery {
   constructor(
     config: unknown,
@@ -207,7 +207,9 @@ export function pipeliningClient(names?: StatementNames): typeof pg.Client {
     if (pipe === null) return send(args);
     if (text === 'commit' || text === 'rollback') {
       pipe.commitNext = false;
-      pipe.held = []; // held statements (locks) nothing followed: the transaction ends without them
+      const unsent = pipe.held.length;
+      pipe.held = []; // held statements nothing followed: a rollback drops them, a commit is refused
+      if (text === 'commit' && unsent > 0) throw new Error('a statement held for the next (runWithNext) with none after it: the transaction is not committed');
       // drizzle's own COMMIT (or its ROLLBACK, had the caller failed after the last statement): the transaction has ended
       if (pipe.committed) return answered(text.toUpperCase());
       if (!pipe.begin) return send(args);

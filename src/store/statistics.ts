@@ -16,14 +16,14 @@ export const MIN_PAGES = 8;
 
 /** Analyzes the application's tables that grew past GROWTH since their last ANALYZE; answers their names. */
 export async function analyzeGrown(db: Db): Promise<string[]> {
-  const grown = await selectRows<{ name: string }>(
+  const grown = await selectRows<{ name: string; qualified: string }>(
     db,
-    sql`select format('%I', c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    sql`select c.relname as name, format('%I.%I', n.nspname, c.relname) as qualified from pg_class c join pg_namespace n on n.oid = c.relnamespace
          where n.nspname = 'public' and c.relkind = 'r'
            and pg_relation_size(c.oid) / current_setting('block_size')::int > greatest(c.relpages, 0) * ${GROWTH}::float8 + ${MIN_PAGES}
          order by c.relname`,
   );
-  // each name quoted by format('%I') from the catalog
-  for (const { name } of grown) await db.execute(sql.raw(`analyze ${name}`));
+  // names from the catalog, quoted by format('%I'), with their schema (whatever the search_path)
+  for (const { qualified } of grown) await db.execute(sql.raw(`analyze ${qualified}`));
   return grown.map((g) => g.name);
 }

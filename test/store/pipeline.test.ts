@@ -266,11 +266,48 @@ describe.skipIf(storageKind !== 'postgres')('BEGIN and COMMIT pipelined on Postg
       expect(await prepared()).toHaveLength(1);
     });
 
-    it('held statements nothing followed are dropped with the transaction; a parameter of another kind is refused', async () => {
+    it("one held after statements already sent goes with the next (no BEGIN in that trip); its failure is the next one's", async () => {
       await store.db.execute(sql`truncate t`);
-      expect((await counted(() => store.transaction((tx) => runWithNext(tx, sql`insert into t (id) values (${1})`)))).trips).toBe(0);
+      const { out, trips } = await counted(() =>
+        store.transaction(async (tx) => {
+          await insert(tx, 1);
+          await runWithNext(tx, sql`insert into t (id) values (${2})`);
+          const seen = await selectRows<{ id: number }>(tx, sql`select id from t where id > ${0} order by id`);
+          await runWithNext(tx, sql`select ${1}::int / 0`);
+          return { seen: seen.map((r) => r.id), after: await failure(tx.execute(sql`select ${1}::int as x`)) };
+        }),
+      );
+      expect(out).toEqual({ seen: [1, 2], after: expect.stringMatching(/division by zero/) });
+      expect(trips).toBe(4); // BEGIN + insert; held + select; held + select (failed); COMMIT (answered as ROLLBACK)
+      expect(await ids()).toEqual([]);
+    });
+
+    it('a COMMIT with a held statement nothing followed is refused (nothing commits); a rollback drops it; a parameter of another kind is refused', async () => {
+      await store.db.execute(sql`truncate t`);
+      expect(await failure(store.transaction((tx) => runWithNext(tx, sql`insert into t (id) values (${1})`)))).toMatch(/none after it/);
+      expect(
+        await failure(
+          store.transaction(async (tx) => {
+            await insert(tx, 2);
+            await runWithNext(tx, sql`insert into t (id) values (${3})`);
+          }),
+        ),
+      ).toMatch(/none after it/);
+      expect(await ids()).toEqual([]);
+      const { trips } = await counted(() =>
+        failure(
+          store.transaction(async (tx) => {
+            await runWithNext(tx, sql`insert into t (id) values (${1})`);
+            throw new Error('the caller gave up');
+          }),
+        ),
+      );
+      expect(trips).toBe(0);
       expect(await ids()).toEqual([]);
       expect(await failure(store.transaction((tx) => runWithNext(tx, sql`select ${new Date(0)}::timestamptz`)))).toMatch(/numbers, strings/);
+      // the connection serves on
+      await store.transaction((tx) => insert(tx, 4));
+      expect(await ids()).toEqual([4]);
     });
   });
 });

@@ -41,6 +41,15 @@ describe(`statistics of tables that grew (${storageKind})`, () => {
     expect(await analyzeGrown(store.db)).toEqual(['grows']);
     expect(await reltuples()).toBe(9000);
   });
+
+  it('a name that needs quoting is analyzed too, whatever the search_path', async () => {
+    await store.db.execute(sql`insert into "Stays Small" select g from generate_series(2, 20000) g`);
+    await store.transaction(async (tx) => {
+      await tx.execute(sql`set local search_path = pg_catalog`);
+      expect(await analyzeGrown(tx)).toEqual(['Stays Small']);
+    });
+    expect(await analyzeGrown(store.db)).toEqual([]);
+  });
 });
 
 describe(`the housekeeping pass analyzes on PGlite only (${storageKind})`, () => {
