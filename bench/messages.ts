@@ -112,7 +112,7 @@ function sends(url: string, senders: { token: string; to: string }[], run: { sec
   });
 }
 
-/** One storage: the pairs, 3 s of warm-up, the measured run with the server's CPU, then (PostgreSQL) a profiled run. */
+/** One storage: the pairs, the warm-up, the measured run with the server's CPU, then (PostgreSQL) a profiled run. */
 async function measure(storage: Measured['storage'], policyFile: string, cleanups: (() => Promise<void>)[]): Promise<Measured> {
   const main = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
   let env: Record<string, string>;
@@ -244,7 +244,7 @@ async function main() {
           .map((x) => x.toFixed(1))
           .join(
             ', ',
-          )}. ${storages.join(' and ')} (PostgreSQL on 127.0.0.1, pool ${POOL} on both sides; PGlite in the server's process on the local disk); ${CONNECTIONS} concurrent clients × ${SECONDS} s after 3 s of warm-up; ${PAIRS} connected pairs sending direct messages${NETWORK > 0 ? ` in a seeded network of ${NETWORK.toLocaleString('en-US')} members (average degree 10)` : ''} (each send: policy decision, conversation, message, counters, outbox event, in one transaction). The baseline is raw single-row INSERT transactions (BEGIN, INSERT, COMMIT) on the same PostgreSQL with the same pool size, from the bench process.`,
+          )}. ${storages.join(' and ')} (PostgreSQL on 127.0.0.1, pool ${POOL} on both sides; PGlite in the server's process on the local disk); ${CONNECTIONS} concurrent clients × ${SECONDS} s after a warm-up (every sender's first message, ${process.env.BENCH_ANALYZE === '0' ? '' : 'the tables analyzed and the server restarted, every sender once more, '}then 3 s); ${PAIRS} connected pairs sending direct messages${NETWORK > 0 ? ` in a seeded network of ${NETWORK.toLocaleString('en-US')} members (average degree 10)` : ''} (each send: policy decision, conversation, message, counters, outbox event, in one transaction). The baseline is raw single-row INSERT transactions (BEGIN, INSERT, COMMIT) on the same PostgreSQL with the same pool size, from the bench process.`,
         '',
         '| figure | POST /v1/messages (201, committed) | raw single-row INSERT transaction (ceiling) | ratio | target |',
         '|---|---|---|---|---|',
