@@ -22,16 +22,20 @@ const groupQuotaLeft = (c: Ctx) => !exhausted(c.quotas.groupConversationsThisMon
  * The viewer writes back into a thread the member started that landed in the viewer's inbox (an
  * InMail, Open Profile, an open inbox) and that is not accepted yet: that reply lets the member in
  * (DOMAIN.md 5.1), so it travels as `direct`. A request must be accepted first (`request_not_accepted`).
+ * Not a thread begun between connections (its channel `direct`): it carries no channel of its own,
+ * so once the two are not connected, writing into it needs a channel like a first message.
  */
 const isReply = (c: Ctx) => {
   const conv = c.rel.conversation;
-  return conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open';
+  return conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct';
 };
 
 /** This message accepts the conversation (DOMAIN.md 5.1): a reply while the two are not connected. */
 export function replyAccepts(facts: Facts): boolean {
   const conv = facts.relationship.conversation;
-  return facts.relationship.degree !== 1 && conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open';
+  return (
+    facts.relationship.degree !== 1 && conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct'
+  );
 }
 
 /** DOMAIN.md 5.1: the pair is connected, or the conversation is accepted (or this reply accepts it). */

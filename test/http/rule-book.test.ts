@@ -60,6 +60,16 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
     const after = await reply(h, a, cid, 'still friends?');
     expect(after.status).toBe(403);
     expect(after.body.error.code).toBe('not_in_reach');
+    // nor the other side: a thread begun between connections is no reply channel once they are not
+    // (found by a member trying the server: B wrote back as `direct`, and that accepted the thread)
+    const decision = await h.call('GET', `/v1/members/${a.handle}/decisions/message`, { token: b.token });
+    expect(decision.status).toBe(200);
+    expect(decision.body).toMatchObject({ allowed: false, reason: 'not_in_reach' });
+    for (const attempt of [await reply(h, b, cid, 'still there?'), await send(h, b, a, 'hello?')]) {
+      expect(attempt.status).toBe(403);
+      expect(attempt.body.error.code).toBe('not_in_reach');
+    }
+    expect((await reply(h, a, cid, 'and now?')).status).toBe(403);
     // block and unblock: the old thread is gone for both and stays gone
     await connect(h, a, b);
     expect((await reply(h, a, cid, 'back again')).status).toBe(201);

@@ -681,8 +681,17 @@ export class Model {
       t.channel = d.channel;
       t.ignoredBy = null;
     } else if (t.starter !== s) {
-      // The recipient writes back: while the two are not connected this accepts it (DOMAIN.md 5.1).
-      if (!connectedNow) t.accepted = true;
+      // The recipient writes back: while the two are not connected a reply accepts it (DOMAIN.md
+      // 5.1). A thread begun between connections carries no channel of its own: once they are not
+      // connected, writing into it takes a channel like a first message, and the thread is theirs.
+      if (!connectedNow && (t.accepted || d.channel === 'direct')) t.accepted = true;
+      else if (!connectedNow) {
+        t.starter = s;
+        t.state = d.delivery === 'request' ? 'request' : 'open';
+        t.followUps = 0;
+        t.channel = d.channel;
+        t.ignoredBy = null;
+      }
     } else if (!t.accepted && !connectedNow) {
       // The starter writes again into a thread not accepted: the channel that applies now, in the
       // same thread (DOMAIN.md 5.1). On a pending request that is a follow-up; otherwise a new
