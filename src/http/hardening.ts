@@ -108,8 +108,38 @@ export function acceptJson(app: FastifyInstance): void {
       done(e, undefined);
       return;
     }
-    void defaultJson(req, body as string, done);
+    // A lone UTF-16 surrogate can only come from a JSON escape (\ud800): PostgreSQL's jsonb refuses
+    // one (the outbox event of a message holding it failed its send with a 500), and text columns
+    // store it as U+FFFD. Every string of such a body is made well-formed here, U+FFFD for each.
+    if (!LONE_SURROGATE_ESCAPE.test(body as string)) return void defaultJson(req, body as string, done);
+    void defaultJson(req, body as string, (err, value) => (err ? done(err, undefined) : done(null, wellFormed(value))));
   });
+}
+
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `value` with every lone surrogate in its strings (keys included) replaced by U+FFFD; iterative. */
+export function wellFormed(value: unknown): unknown {
+  const fix = (x: string) => x.replace(LONE_SURROGATE, '\uFFFD');
+  if (typeof value === 'string') return fix(value);
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    for (const k of Object.keys(v)) {
+      const o = v as Record<string, unknown>;
+      let x = o[k];
+      if (typeof x === 'string') x = o[k] = fix(x);
+      else stack.push(x);
+      const key = fix(k);
+      if (key !== k) {
+        o[key] = x;
+        delete o[k];
+      }
+    }
+  }
+  return value;
 }
 
 /**

@@ -49,6 +49,12 @@ describe('GET /v1/stream', () => {
     await expect(openStream(base, {}, { cookie: `liaison_token=${a.token}`, origin: 'http://elsewhere.example' })).rejects.toMatchObject({ status: 403 });
     const m = await h.call('GET', '/metrics');
     expect(m.text).toMatch(/liaison_open_sockets \d+/);
+    // a plain GET, no upgrade: a 400 in the contract's error shape (was an empty 404)
+    for (const token of [a.token, undefined]) {
+      const plain = await h.call('GET', `/v1/stream${token ? `?token=${token}` : ''}`);
+      expect(plain.status).toBe(400);
+      expect(plain.body.error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/WebSocket/) });
+    }
   });
 
   it('delivers invitation.received and invitation.accepted to every socket of the members, never internal events', async () => {

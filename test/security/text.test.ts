@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, type Harness } from '../helpers/harness.js';
+import { connect, reply, send, setTier } from '../helpers/messaging.js';
+import { wellFormed } from '../../src/http/hardening.js';
 
 let h: Harness;
 let seq = 0;
@@ -105,5 +107,40 @@ describe('bidi overrides, embeddings and isolates are removed', () => {
     const only = await upload(a.token, '\u202E\u2066');
     expect(only.status).toBe(201);
     expect(only.body.name).toBe('file');
+  });
+});
+
+/**
+ * A lone UTF-16 surrogate (only a JSON escape can carry one: "\\ud800") in a message's body or an
+ * InMail's subject was a 500 (PostgreSQL's jsonb refuses it in the outbox event; found by a member
+ * trying the server). Every string of a JSON body is made well-formed when parsed: U+FFFD for each,
+ * as PostgreSQL's text columns already stored them in names and headlines.
+ */
+describe('lone surrogates in a JSON body are U+FFFD, never a 500', () => {
+  it('in a message, a reply and an InMail subject', async () => {
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    const first = await send(h, a, b, 'a\ud800b');
+    expect(first.status).toBe(201);
+    expect(first.body.message.body).toBe('a\uFFFDb');
+    const again = await reply(h, b, first.body.conversation.id, 'x\udc00\ud83d\ude00y\ud83d');
+    expect(again.status).toBe(201);
+    expect(again.body.body ?? again.body.message?.body).toBe('x\uFFFD\ud83d\ude00y\uFFFD');
+    await setTier(h, a, 'career');
+    const inmail = await send(h, a, c, 'hello', { channel: 'inmail', subject: 'a\ud800b' });
+    expect(inmail.status).toBe(201);
+    expect(inmail.body.message.subject).toBe('a\uFFFDb');
+    const read = await h.call('GET', `/v1/conversations/${first.body.conversation.id}/messages`, { token: a.token });
+    expect(read.status).toBe(200);
+    expect(read.body.items.map((m: { body: string }) => m.body)).toEqual(expect.arrayContaining(['a\uFFFDb', 'x\uFFFD\ud83d\ude00y\uFFFD']));
+  });
+
+  it('wellFormed: strings and keys at any depth; pairs kept', () => {
+    expect(wellFormed({ 'k\ud800': ['\udfff', { x: 'ok\ud83d\ude00' }], n: 1, z: null })).toEqual({
+      'k\uFFFD': ['\uFFFD', { x: 'ok\ud83d\ude00' }],
+      n: 1,
+      z: null,
+    });
+    expect(wellFormed('\ud800\ud800\udc00')).toBe('\uFFFD\ud800\udc00');
   });
 });

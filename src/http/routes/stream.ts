@@ -47,6 +47,8 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
         querystring: StreamQuery,
       },
       preValidation: async (req) => {
+        // a plain GET (no upgrade) would get @fastify/websocket's empty 404: a 400 in the contract's shape
+        if (!req.ws) throw badRequest('the stream is a WebSocket: open it with an `Upgrade: websocket` request');
         if (!rt || rt.hub.isDraining) throw new AppError(503, 'service_unavailable', 'the stream is not available here: reconnect', { retryAfter: 1 });
         const q = req.query as { since?: string };
         if (q.since !== undefined && q.since !== '' && parseSince(q.since) === undefined) throw badRequest('since: not an event id', { field: 'since' });
