@@ -465,7 +465,12 @@ async function deliver(
     const accepts = replyAccepts(facts);
     if (conv.state === 'request' || accepts) {
       Object.assign(convSet, { state: 'open', ...(accepts ? { accepted: true } : {}) });
-      if (conv.state === 'request') for (const id of [sender.id, rcpt.id]) sideSets.set(id, { folder: 'inbox' });
+      if (conv.state === 'request') {
+        sideSets.set(sender.id, { folder: 'inbox' });
+        // a request the recipient ignored comes back with the message that opens it, as a new
+        // request from the sender would (ignored, the message reached no one: found by a member)
+        sideSets.set(rcpt.id, { folder: 'inbox', ignored: false });
+      }
       conv = { ...conv, state: 'open', accepted: conv.accepted || accepts };
     }
   } else if (conv.starterId !== sender.id) {

@@ -86,6 +86,30 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
     expect(fresh.body.error.code).toBe('not_in_reach');
   });
 
+  it('2b. a request ignored, then the two connect: the next message reaches the inbox (it was lost)', async () => {
+    const [ann, bob, cy] = [await signUp(h), await signUp(h), await signUp(h)];
+    await setTier(h, ann, 'career');
+    await connect(h, ann, cy);
+    await connect(h, cy, bob);
+    const req = await send(h, ann, bob, 'hello from afar');
+    expect(req.status).toBe(201);
+    expect(req.body.conversation.state).toBe('request');
+    const cid = req.body.conversation.id;
+    expect((await h.call('POST', `/v1/conversations/${cid}/ignore`, { token: bob.token })).status).toBe(200);
+    await connect(h, bob, ann);
+    const decision = await h.call('GET', `/v1/members/${bob.handle}/decisions/message`, { token: ann.token });
+    expect(decision.body).toMatchObject({ allowed: true, channel: 'direct', delivery: 'inbox' });
+    const now = await send(h, ann, bob, 'connected now');
+    expect(now.status).toBe(201);
+    expect(now.body.message.channel).toBe('direct');
+    const inbox = await folder(h, bob, 'inbox');
+    expect(inbox.map((c) => c.id)).toContain(now.body.conversation.id);
+    const read = await h.call('GET', `/v1/conversations/${now.body.conversation.id}/messages`, { token: bob.token });
+    expect(read.status).toBe(200);
+    expect(read.body.items.map((m: { body: string }) => m.body)).toContain('connected now');
+    expect((await me(bob)).unread.inbox).toBeGreaterThan(0);
+  });
+
   it('5. a closed account holds no cap place: its connections go at once', async () => {
     const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
     await connect(h, a, b);

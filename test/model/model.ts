@@ -708,8 +708,10 @@ export class Model {
         t.ignoredBy = null;
       }
     } else if (t.state === 'request' && connectedNow) {
-      // The two connected while a request was pending: it opens.
+      // The two connected while a request was pending: it opens, in the recipient's inbox even if
+      // they had ignored it (as a new request from the sender brings it back).
       t.state = 'open';
+      t.ignoredBy = null;
     }
     if (connectedNow && t.state === 'request') t.state = 'open';
     // A reply refunds every InMail of the thread the other side sent in the last 90 days (to its pool).
