@@ -119,12 +119,13 @@ function routeOf(c: Ctx, attempt: MessageAttempt): Route | null {
 /**
  * The recipient's "who may message me" setting applies to every message except in a conversation
  * they accepted (acceptance holds whatever either side's settings say later), a reply to a thread
- * they started, and messages to pages.
+ * they started on a channel of its own (one begun between connections has none: writing into it is
+ * like a first message), and messages to pages.
  */
 function settingsApply(c: MessageCtx): boolean {
   if (c.member.kind === 'page') return false;
   const conv = c.rel.conversation;
-  return conv === null || (!conv.accepted && conv.startedBy === 'viewer');
+  return conv === null || (!conv.accepted && (conv.startedBy === 'viewer' || conv.channel === 'direct'));
 }
 
 function settingsAllow(c: Ctx): boolean {

@@ -110,6 +110,34 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
     expect((await me(bob)).unread.inbox).toBeGreaterThan(0);
   });
 
+  it('2c. a request the two wrote in once connected is a thread between connections: no reply channel after, and settings apply', async () => {
+    const [ann, bob, cy] = [await signUp(h), await signUp(h), await signUp(h)];
+    await setTier(h, ann, 'career');
+    await connect(h, ann, cy);
+    await connect(h, cy, bob);
+    const req = await send(h, ann, bob, 'hello from afar');
+    expect(req.body.message.channel).toBe('tier_reach');
+    const cid = req.body.conversation.id;
+    await connect(h, ann, bob);
+    expect((await reply(h, bob, cid, 'now we are connected')).status).toBe(201);
+    expect((await h.call('DELETE', `/v1/connections/${ann.handle}`, { token: bob.token })).status).toBe(204);
+    // bob (free, 2nd degree) has no channel to ann: his write is no reply to her old request
+    const after = await reply(h, bob, cid, 'still there?');
+    expect(after.status).toBe(403);
+    expect(after.body.error.code).toBe('not_in_reach');
+    // with a tier that reaches her, ann's own setting decides, as for a first message
+    await setTier(h, bob, 'career');
+    await settings(h, ann, { messagesFrom: 'connections' });
+    const decided = await h.call('GET', `/v1/members/${ann.handle}/decisions/message`, { token: bob.token });
+    expect(decided.body).toMatchObject({ allowed: false, reason: 'recipient_settings' });
+    expect((await send(h, bob, ann, 'hello?')).body.error.code).toBe('recipient_settings');
+    await settings(h, ann, { messagesFrom: 'anyone' });
+    const theirs = await send(h, bob, ann, 'hello again');
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.message.channel).toBe('tier_reach');
+    expect(theirs.body.conversation).toMatchObject({ id: cid, state: 'request', accepted: false });
+  });
+
   it('5. a closed account holds no cap place: its connections go at once', async () => {
     const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
     await connect(h, a, b);

@@ -714,6 +714,8 @@ export class Model {
       t.ignoredBy = null;
     }
     if (connectedNow && t.state === 'request') t.state = 'open';
+    // Written into between connections, a thread not accepted keeps no channel of its own (DOMAIN.md 5.1).
+    if (connectedNow && !t.accepted && d.channel === 'direct') t.channel = 'direct';
     // A reply refunds every InMail of the thread the other side sent in the last 90 days (to its pool).
     for (const msg of t.messages) {
       if (msg.from === r && msg.inmail && !msg.inmail.refunded && this.now.getTime() - msg.at.getTime() <= this.policy.inmailRefundDays * DAY) {
