@@ -2,7 +2,7 @@
  * Who may message whom (DOMAIN.md 5): the denials in order, the first free channel, the delivery,
  * and InMail only when the sender asks for it.
  */
-import type { Facts, MessageAttempt } from './facts.js';
+import type { ConversationFacts, Facts, MessageAttempt } from './facts.js';
 import { decideInvitation } from './invitation.js';
 import { exhausted, MESSAGE_RATE_WINDOW_MS, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
@@ -25,17 +25,23 @@ const groupQuotaLeft = (c: Ctx) => !exhausted(c.quotas.groupConversationsThisMon
  * Not a thread begun between connections (its channel `direct`): it carries no channel of its own,
  * so once the two are not connected, writing into it needs a channel like a first message.
  */
-const isReply = (c: Ctx) => {
-  const conv = c.rel.conversation;
-  return conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct';
-};
+const repliesInto = (conv: ConversationFacts | null) =>
+  conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct';
+const isReply = (c: Ctx) => repliesInto(c.rel.conversation);
 
 /** This message accepts the conversation (DOMAIN.md 5.1): a reply while the two are not connected. */
 export function replyAccepts(facts: Facts): boolean {
+  return facts.relationship.degree !== 1 && repliesInto(facts.relationship.conversation);
+}
+
+/**
+ * DOMAIN.md 5.1: a thread not accepted that the two write in while connected is a thread between
+ * connections (its channel becomes `direct`): a request or an InMail it began as is no reply
+ * channel once they are not.
+ */
+export function becomesBetweenConnections(facts: Facts, channel: Channel): boolean {
   const conv = facts.relationship.conversation;
-  return (
-    facts.relationship.degree !== 1 && conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct'
-  );
+  return facts.relationship.degree === 1 && channel === 'direct' && conv !== null && !conv.accepted && conv.channel !== 'direct';
 }
 
 /** DOMAIN.md 5.1: the pair is connected, or the conversation is accepted (or this reply accepts it). */

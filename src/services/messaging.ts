@@ -20,6 +20,7 @@ import {
   decideReply,
   deny,
   isBulkSending,
+  becomesBetweenConnections,
   replyAccepts,
   requestFolder,
   sameTextKey,
@@ -463,9 +464,7 @@ async function deliver(
   } else if (channel === 'direct' || intro) {
     // Connected, accepted, or this reply lets the other side in (isReply: DOMAIN.md 5.1).
     const accepts = replyAccepts(facts);
-    // Written into between connections, a thread not accepted is one between connections: it keeps
-    // no channel of its own for when they are not (a request or an InMail it began as included).
-    if (rel.degree === 1 && !conv.accepted && channel === 'direct' && conv.channel !== 'direct') {
+    if (becomesBetweenConnections(facts, channel)) {
       convSet.channel = 'direct';
       conv = { ...conv, channel: 'direct' };
     }

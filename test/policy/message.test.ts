@@ -1,6 +1,16 @@
 /** DOMAIN.md 5: the first free channel, its delivery, InMail on request only, and the unlock paths. */
 import { describe, expect, it } from 'vitest';
-import { applicableChannels, decideFollowUp, decideMessage, decideReply, resolvePolicy, type Channel, type Delivery } from '../../src/policy/index.js';
+import {
+  applicableChannels,
+  becomesBetweenConnections,
+  decideFollowUp,
+  decideMessage,
+  decideReply,
+  replyAccepts,
+  resolvePolicy,
+  type Channel,
+  type Delivery,
+} from '../../src/policy/index.js';
 import { facts, lapsed, NEXT_MONTH, NOW, paid, selfFacts, type FactsOver } from './fixtures.js';
 
 const REQ_OFF = { settings: { messageRequests: 'off' as const } };
@@ -295,5 +305,30 @@ describe('policy numbers flow into message decisions', () => {
   it('messages to a connection are not new conversations with non-connections', () => {
     const f = facts({ viewer: { bulkFlagged: true }, rel: { degree: 1 }, quotas: { nonConnectionConversationsThisMonth: 500 } });
     expect(decideMessage(f, {}, NOW).allowed).toBe(true);
+  });
+});
+
+describe('a thread between connections carries no channel of its own (DOMAIN.md 5.1)', () => {
+  const thread = (channel: Channel, over: { accepted?: boolean; startedBy?: 'viewer' | 'member' } = {}) => ({
+    state: 'open' as const,
+    startedBy: over.startedBy ?? ('member' as const),
+    channel,
+    followUps: 0,
+    accepted: over.accepted ?? false,
+  });
+  it("a reply into the member's thread accepts it only out of network, and never into one begun between connections", () => {
+    expect(replyAccepts(facts({ rel: { degree: 2, conversation: thread('inmail') } }))).toBe(true);
+    expect(replyAccepts(facts({ rel: { degree: 1, conversation: thread('inmail') } }))).toBe(false);
+    expect(replyAccepts(facts({ rel: { degree: 2, conversation: thread('direct') } }))).toBe(false);
+    expect(replyAccepts(facts({ rel: { degree: 2, conversation: thread('inmail', { accepted: true }) } }))).toBe(false);
+    expect(decideMessage(facts({ rel: { degree: null, conversation: thread('direct') } }), { body: 'hi' }, NOW).reason).toBe('not_in_reach');
+  });
+  it('a direct message between connections makes a thread not accepted one between connections', () => {
+    expect(becomesBetweenConnections(facts({ rel: { degree: 1, conversation: thread('tier_reach') } }), 'direct')).toBe(true);
+    expect(becomesBetweenConnections(facts({ rel: { degree: 1, conversation: thread('inmail', { startedBy: 'viewer' }) } }), 'direct')).toBe(true);
+    expect(becomesBetweenConnections(facts({ rel: { degree: 1, conversation: thread('direct') } }), 'direct')).toBe(false);
+    expect(becomesBetweenConnections(facts({ rel: { degree: 1, conversation: thread('tier_reach', { accepted: true }) } }), 'direct')).toBe(false);
+    expect(becomesBetweenConnections(facts({ rel: { degree: 2, conversation: thread('tier_reach') } }), 'direct')).toBe(false);
+    expect(becomesBetweenConnections(facts({ rel: { degree: 1, conversation: null } }), 'direct')).toBe(false);
   });
 });

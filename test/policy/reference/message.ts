@@ -2,7 +2,7 @@
  * Who may message whom (DOMAIN.md 5): the denials in order, the first free channel, the delivery,
  * and InMail only when the sender asks for it.
  */
-import type { Facts, MessageAttempt } from '../../../src/policy/facts.js';
+import type { ConversationFacts, Facts, MessageAttempt } from '../../../src/policy/facts.js';
 import { decideInvitation } from './invitation.js';
 import { exhausted, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/policy/policy.js';
@@ -26,17 +26,13 @@ const groupQuotaLeft = (c: Ctx) => !exhausted(c.quotas.groupConversationsThisMon
  * Not a thread begun between connections (its channel `direct`): it carries no channel of its own,
  * so once the two are not connected, writing into it needs a channel like a first message.
  */
-const isReply = (c: Ctx) => {
-  const conv = c.rel.conversation;
-  return conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct';
-};
+const repliesInto = (conv: ConversationFacts | null) =>
+  conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct';
+const isReply = (c: Ctx) => repliesInto(c.rel.conversation);
 
 /** This message accepts the conversation (DOMAIN.md 5.1): a reply while the two are not connected. */
 export function replyAccepts(facts: Facts): boolean {
-  const conv = facts.relationship.conversation;
-  return (
-    facts.relationship.degree !== 1 && conv !== null && !conv.accepted && conv.startedBy === 'member' && conv.state === 'open' && conv.channel !== 'direct'
-  );
+  return facts.relationship.degree !== 1 && repliesInto(facts.relationship.conversation);
 }
 
 /** DOMAIN.md 5.1: the pair is connected, or the conversation is accepted (or this reply accepts it). */
