@@ -117,11 +117,10 @@ export function acceptJson(app: FastifyInstance): void {
 }
 
 const LONE_SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** `value` with every lone surrogate in its strings (keys included) replaced by U+FFFD; iterative. */
+/** `value` with every lone surrogate in its strings (keys included) replaced by U+FFFD (`toWellFormed`); iterative. */
 export function wellFormed(value: unknown): unknown {
-  const fix = (x: string) => x.replace(LONE_SURROGATE, '\uFFFD');
+  const fix = (x: string) => x.toWellFormed();
   if (typeof value === 'string') return fix(value);
   const stack: unknown[] = [value];
   while (stack.length) {
