@@ -86,15 +86,21 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
     expect(fresh.body.error.code).toBe('not_in_reach');
   });
 
-  it('2b. a request ignored, then the two connect: the next message reaches the inbox (it was lost)', async () => {
+  /** ann (career) writes to bob, 2nd degree through cy: a tier_reach request. */
+  const requestFromAfar = async () => {
     const [ann, bob, cy] = [await signUp(h), await signUp(h), await signUp(h)];
     await setTier(h, ann, 'career');
     await connect(h, ann, cy);
     await connect(h, cy, bob);
     const req = await send(h, ann, bob, 'hello from afar');
     expect(req.status).toBe(201);
+    expect(req.body.message.channel).toBe('tier_reach');
     expect(req.body.conversation.state).toBe('request');
-    const cid = req.body.conversation.id;
+    return { ann, bob, cid: req.body.conversation.id as string };
+  };
+
+  it('2b. a request ignored, then the two connect: the next message reaches the inbox (it was lost)', async () => {
+    const { ann, bob, cid } = await requestFromAfar();
     expect((await h.call('POST', `/v1/conversations/${cid}/ignore`, { token: bob.token })).status).toBe(200);
     await connect(h, bob, ann);
     const decision = await h.call('GET', `/v1/members/${bob.handle}/decisions/message`, { token: ann.token });
@@ -111,13 +117,7 @@ describe(`the running system obeys the rule book (${storageKind})`, () => {
   });
 
   it('2c. a request the two wrote in once connected is a thread between connections: no reply channel after, and settings apply', async () => {
-    const [ann, bob, cy] = [await signUp(h), await signUp(h), await signUp(h)];
-    await setTier(h, ann, 'career');
-    await connect(h, ann, cy);
-    await connect(h, cy, bob);
-    const req = await send(h, ann, bob, 'hello from afar');
-    expect(req.body.message.channel).toBe('tier_reach');
-    const cid = req.body.conversation.id;
+    const { ann, bob, cid } = await requestFromAfar();
     await connect(h, ann, bob);
     expect((await reply(h, bob, cid, 'now we are connected')).status).toBe(201);
     expect((await h.call('DELETE', `/v1/connections/${ann.handle}`, { token: bob.token })).status).toBe(204);
