@@ -194,16 +194,18 @@ export class Viewer {
     readonly urls: () => string[],
     readonly rec: Recorder,
     readonly gapMs = 50,
+    /** what is read (default: the profile of the next handle) and the Recorder's label for it */
+    readonly read: { path: (handle: string) => string; label: string } = { path: (h) => `/v1/members/${h}`, label: 'profile' },
   ) {}
   start(): this {
     this.done = (async () => {
       for (let i = 0; !this.stopped; i++) {
         const urls = this.urls();
-        const r = await call(urls[i % urls.length]!, 'GET', `/v1/members/${this.handles[i % this.handles.length]}`, {
+        const r = await call(urls[i % urls.length]!, 'GET', this.read.path(this.handles[i % this.handles.length]!), {
           token: this.who.token,
           timeoutMs: 15_000,
         });
-        this.rec.add('profile', r);
+        this.rec.add(this.read.label, r);
         await sleep(this.gapMs);
       }
     })();

@@ -234,6 +234,17 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
         30,
       ).start(),
     );
+    // and searches pinned to each instance: a search reads `members` every time (the read model
+    // does not answer it), so each pool runs dry whichever instance the senders and viewers hit
+    // (with senders and viewers alone, one instance's /readyz once stayed 200 throughout)
+    const searchers = [A.url, B.url].flatMap((url) =>
+      Array.from({ length: 8 }, (_, i) =>
+        new Viewer(pairs[i % 3]!.from, pairs.map((q) => q.to.handle), () => [url], rec, 30, {
+          path: (h) => `/v1/search/members?q=${encodeURIComponent(h)}`,
+          label: 'search',
+        }).start(),
+      ),
+    );
     const ready = [new ReadyWatch(A.url).start(), new ReadyWatch(B.url).start()];
     await sleep(1500);
     const locker = new pg.Client({ connectionString: dbUrl });
@@ -249,7 +260,7 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
       await locker.end();
     }
     await sleep(3000);
-    await Promise.all([...senders, ...viewers].map((x) => x.stop()));
+    await Promise.all([...senders, ...viewers, ...searchers].map((x) => x.stop()));
     await Promise.all(ready.map((r) => r.stop()));
     const summary = rec.summary();
     console.log(
