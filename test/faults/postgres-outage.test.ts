@@ -239,10 +239,17 @@ describe.skipIf(!enabled)('PostgreSQL outage under load (own cluster, two instan
     // (with senders and viewers alone, one instance's /readyz once stayed 200 throughout)
     const searchers = [A.url, B.url].flatMap((url) =>
       Array.from({ length: 8 }, (_, i) =>
-        new Viewer(pairs[i % 3]!.from, pairs.map((q) => q.to.handle), () => [url], rec, 30, {
-          path: (h) => `/v1/search/members?q=${encodeURIComponent(h)}`,
-          label: 'search',
-        }).start(),
+        new Viewer(
+          pairs[i % 3]!.from,
+          pairs.map((q) => q.to.handle),
+          () => [url],
+          rec,
+          30,
+          {
+            path: (h) => `/v1/search/members?q=${encodeURIComponent(h)}`,
+            label: 'search',
+          },
+        ).start(),
       ),
     );
     const ready = [new ReadyWatch(A.url).start(), new ReadyWatch(B.url).start()];
