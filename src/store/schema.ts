@@ -542,6 +542,12 @@ export const reports = pgTable(
     reporterId: bigint('reporter_id', { mode: 'number' })
       .notNull()
       .references(() => members.id),
+    /**
+     * The person who made the report when it was made as a page they administer (null: the
+     * reporter themself): distinct reporters toward restriction are distinct persons, so that one
+     * person's pages count once (found by a reviewer: three new pages restricted a member).
+     */
+    authorId: bigint('author_id', { mode: 'number' }),
     reportedId: bigint('reported_id', { mode: 'number' })
       .notNull()
       .references(() => members.id),

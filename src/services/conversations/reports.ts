@@ -43,7 +43,8 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
                                             and m.created_at <= ${u.now}) as wrote`),
   );
   const counts = reportCounts({ reason, reportedWroteToReporter: wrote?.wrote === true, reporterSince: actor.author.createdAt }, u.now, u.deps.policy);
-  await u.tx.insert(reports).values({ reporterId: me, reportedId: reported, conversationId: id, reason, counts, createdAt: u.now });
+  const authorId = actor.author.id !== me ? actor.author.id : null; // a page's report: the person who made it
+  await u.tx.insert(reports).values({ reporterId: me, authorId, reportedId: reported, conversationId: id, reason, counts, createdAt: u.now });
   if (conv.state === 'request' && conv.recipientId === me && actor.member.kind !== 'page') {
     await u.tx
       .update(conversationMembers)
@@ -56,10 +57,11 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
     await lockMembers(u.tx, [reported]);
     const since = new Date(u.now.getTime() - REPORT_WINDOW_MS);
     // every reporter's reports of the member (reports sit with their reporter: a deliberate
-    // multi-shard read on Citus), then the member's own row
+    // multi-shard read on Citus), distinct persons (a page's report counts as the person who made
+    // it: one person's pages are one reporter), then the member's own row
     const [row] = rowsOf(
       await u.tx.execute(sql`
-      select count(distinct r.reporter_id)::int as n
+      select count(distinct coalesce(r.author_id, r.reporter_id))::int as n
         from ${reports} r
        where r.reported_id = ${reported} and r.counts and r.created_at > ${since}
          and r.created_at > coalesce(${lastClearedSql(reported)}, '-infinity'::timestamptz)
