@@ -196,6 +196,25 @@ export async function dropRequestNotifications(u: Uow, memberId: number, convers
 }
 
 /**
+ * A block: what each side was notified of by the other is gone for good (DOMAIN.md 6: unblocking
+ * restores nothing). Their actor rows go, and the groups left with no actor at all (not those of
+ * kinds without one, which have none to lose).
+ */
+export async function dropNotificationsBetween(u: Uow, a: number, b: number): Promise<void> {
+  for (const [me, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const hit = rowsOf(await u.tx.execute(sql`delete from notification_actors where member_id = ${me} and actor_id = ${other} returning notification_id`)).map(
+      (r) => Number(r.notification_id),
+    );
+    if (hit.length === 0) continue;
+    await u.tx.execute(sql`delete from notifications n where n.member_id = ${me} and n.id = any(${idList(hit)}::bigint[])
+      and not exists (select 1 from notification_actors na where na.member_id = ${me} and na.notification_id = n.id)`);
+  }
+}
+
+/**
  * The actors of deleted groups. On one PostgreSQL their key to the group cascades; on Citus that key
  * (not on the distribution column) is not kept, so the actors are deleted here on every storage.
  */

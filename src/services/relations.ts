@@ -16,6 +16,7 @@ import { gatherFacts } from './facts.js';
 import { cachedMemberByHandle, lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
 import { unlessHidden } from './hidden.js';
+import { dropNotificationsBetween } from './notifications.js';
 import { recipientUnavailable } from '../policy/types.js';
 
 /**
@@ -125,9 +126,12 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
     .returning();
   if (conn.length) await u.emit('connection.removed', [viewer.id], { a, b });
   await dropFollows(u, viewer.id, m.id);
+  // Open invitations end both ways: the blocker's own as withdrawn (they took it back: inviting again
+  // after an unblock waits out the withdrawal cooldown, as a withdrawal would; a block and an unblock
+  // were a way around it, found by a reviewer), the other side's as expired.
   const expired = await tx
     .update(invitations)
-    .set({ status: 'expired', respondedAt: now })
+    .set({ status: sql`case when ${invitations.fromId} = ${viewer.id} then 'withdrawn' else 'expired' end`, respondedAt: now })
     .where(
       and(
         sql`least(${invitations.fromId}, ${invitations.toId}) = ${a}::int`,
@@ -137,6 +141,8 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
     )
     .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });
   await closeInvitationPairs(tx, expired);
+  // What each was notified of by the other goes too, for good (an unblock brought it back: found by a member).
+  await dropNotificationsBetween(u, viewer.id, m.id);
   // Their conversation ends for both, for good: unblocking restores nothing (DOMAIN.md 6); a new
   // message after an unblock starts a new thread and needs a channel like a first one.
   await tx

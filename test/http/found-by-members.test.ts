@@ -46,4 +46,43 @@ describe(`found by members and reviewers (${storageKind})`, () => {
     me = await as(victim).call('GET', '/v1/me');
     expect(me.body.member.status, 'three persons').toBe('restricted');
   });
+  it('DOMAIN.md 6: unblocking restores nothing, not even the notifications the block hid', async () => {
+    h = await harness();
+    const a = await signUp(h);
+    const b = await signUp(h);
+    const c = await signUp(h);
+    await connect(h, b, a); // a was told b invited them, b that a accepted
+    await connect(h, c, a);
+    const kinds = async (who: { token: string }) =>
+      ((await as(who).call('GET', '/v1/notifications')).body.items as { kind: string; actors: { handle: string }[] }[]).flatMap((n) =>
+        n.actors.map((x) => `${n.kind} ${x.handle}`),
+      );
+    expect(await kinds(a)).toContain(`invitation.received ${b.handle}`);
+    expect(await kinds(b)).toContain(`invitation.accepted ${a.handle}`);
+    expect((await as(a).call('POST', '/v1/blocks', { handle: b.handle })).status).toBe(201);
+    expect((await as(a).call('DELETE', `/v1/blocks/${b.handle}`)).status).toBe(204);
+    expect((await kinds(a)).filter((k) => k.includes(b.handle))).toEqual([]);
+    expect((await kinds(b)).filter((k) => k.includes(a.handle))).toEqual([]);
+    expect(await kinds(a), 'the others stay').toContain(`invitation.received ${c.handle}`);
+    const me = await as(a).call('GET', '/v1/me');
+    expect(me.body.unread.notifications).toBe(1);
+  });
+
+  it('DOMAIN.md 3: blocking and unblocking is no way around the withdrawal cooldown', async () => {
+    h = await harness();
+    const a = await signUp(h);
+    const b = await signUp(h);
+    const inv = await as(a).call('POST', '/v1/invitations', { to: b.handle });
+    expect(inv.status).toBe(201);
+    expect((await as(b).call('POST', `/v1/invitations/${inv.body.id}/ignore`)).status).toBe(200);
+    expect((await as(a).call('POST', '/v1/invitations', { to: b.handle })).body.error?.code).toBe('invitation_pending');
+    expect((await as(a).call('POST', '/v1/blocks', { handle: b.handle })).status).toBe(201);
+    later(3 * DAY); // past the re-block cooldown, within the withdrawal one
+    expect((await as(a).call('DELETE', `/v1/blocks/${b.handle}`)).status).toBe(204);
+    const again = await as(a).call('POST', '/v1/invitations', { to: b.handle });
+    expect(again.status, again.text).toBe(403);
+    expect(again.body.error.code).toBe('withdraw_cooldown');
+    later(19 * DAY);
+    expect((await as(a).call('POST', '/v1/invitations', { to: b.handle })).status).toBe(201);
+  });
 });
