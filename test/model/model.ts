@@ -577,7 +577,8 @@ export class Model {
     this.follows.delete(dir(b, a));
     for (const inv of this.invitations)
       if (((inv.from === a && inv.to === b) || (inv.from === b && inv.to === a)) && (inv.status === 'pending' || inv.status === 'ignored')) {
-        inv.status = 'expired';
+        // the blocker's own invitation is taken back (the withdrawal cooldown applies after an unblock)
+        inv.status = inv.from === a ? 'withdrawn' : 'expired';
         inv.respondedAt = new Date(this.now);
       }
     for (const t of this.threads)
