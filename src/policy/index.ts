@@ -65,6 +65,7 @@ export {
   introductionExpired,
   introductionExpiryCutoff,
   introductionsPausedUntil,
+  forwardReadsAsDone,
   INTRODUCTION_DECLINE_WINDOW_MS,
   INTRODUCTION_DECLINES_TO_PAUSE,
   INTRODUCTION_PAUSE_MS,

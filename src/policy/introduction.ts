@@ -5,7 +5,7 @@
  */
 import type { Facts, MemberFacts } from './facts.js';
 import { exhausted, longerThan, waitNextMonth, waitUntil } from './limits.js';
-import { connectUnlock } from './message.js';
+import { connectUnlock, NEW_CONVERSATION_RULES } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { ACTOR_RULES, decideWith, firstDenial, isHidden, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
@@ -135,8 +135,10 @@ export function decideIntroductionForward(
 
 /**
  * How the forwarded introduction reaches C (facts from A to C): the message denials that guard C
- * (A not active, C hidden, C's "who may message me"), then channel `introduction`, always a request
- * (tier reach plays no part; C accepts or ignores it like any request).
+ * (A not active, C hidden, C's "who may message me"), the limits on A starting a conversation with
+ * a non-connection (a bulk flag, the monthly number: the forward starts one, found by a reviewer),
+ * then channel `introduction`, always a request (tier reach plays no part; C accepts or ignores it
+ * like any request).
  */
 export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   return decideWith(facts, now, policy, SENDER_TARGET_RULES, (c) => {
@@ -144,6 +146,19 @@ export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Poli
     const d = c.rel.degree;
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2))
       return { allowed: false, reason: 'recipient_settings', unlock: [] };
+    const limited = firstDenial(NEW_CONVERSATION_RULES, { ...c, newNonConnection: c.rel.conversation === null && d !== 1 });
+    if (limited) return limited;
     return allow({ channel: 'introduction', delivery: d === 1 || c.rel.conversation?.accepted === true ? 'inbox' : 'request' });
   });
+}
+
+/**
+ * A delivery refused for what only A and the operators may know (A restricted, flagged, at their
+ * monthly limit; A and C hidden from each other): to B the forward reads as any other, and nothing
+ * reaches C (DOMAIN.md 1, 6, 11). Other refusals (C's "who may message me") are B's answer.
+ */
+export function forwardReadsAsDone(d: Decision): boolean {
+  return (
+    !d.allowed && (d.reason === 'sender_restricted' || d.reason === 'recipient_unavailable' || d.reason === 'bulk_flagged' || d.reason === 'monthly_limit')
+  );
 }

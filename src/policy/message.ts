@@ -190,6 +190,19 @@ function creditUnlocks(c: Ctx): Unlock[] {
 const newInmail = (c: MessageCtx) => c.route?.inmail === true;
 
 /**
+ * The limits on starting a conversation with a non-connection (DOMAIN.md 5: a bulk flag stops
+ * them, and the monthly number), for a message and for a forwarded introduction alike.
+ */
+export const NEW_CONVERSATION_RULES: readonly DenialRule<Ctx & { newNonConnection: boolean }>[] = [
+  { reason: 'bulk_flagged', when: (c) => c.newNonConnection && c.viewer.bulkFlagged === true, unlock: connectUnlock },
+  {
+    reason: 'monthly_limit',
+    when: (c) => c.newNonConnection && exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth),
+    unlock: (c) => addConnect(c, waitNextMonth(c.now)),
+  },
+];
+
+/**
  * The message denials after sender, self and visibility, in DOMAIN.md order: the recipient's
  * setting; the request rules; the size and rate limits; the new-conversation limits; reach; and,
  * for an explicit InMail, acceptance and credits.
@@ -207,12 +220,7 @@ export const MESSAGE_RULES: readonly DenialRule<MessageCtx>[] = [
     reason: 'awaiting_response',
     when: (c) => c.pending === 'own' && exhausted(c.rel.conversation!.followUps, c.policy.followUpsWhilePending),
   },
-  { reason: 'bulk_flagged', when: (c) => c.newNonConnection && c.viewer.bulkFlagged === true, unlock: connectUnlock },
-  {
-    reason: 'monthly_limit',
-    when: (c) => c.newNonConnection && exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth),
-    unlock: (c) => addConnect(c, waitNextMonth(c.now)),
-  },
+  ...NEW_CONVERSATION_RULES,
   {
     // The group channel would carry it but its monthly quota is used up.
     reason: 'monthly_limit',

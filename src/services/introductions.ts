@@ -9,6 +9,7 @@ import { sql } from '../store/sql.js';
 import {
   decideIntroductionAsk,
   decideIntroductionForward,
+  forwardReadsAsDone,
   introductionExpired,
   introductionExpiryCutoff,
   INTRODUCTION_DECLINE_WINDOW_MS,
@@ -211,7 +212,7 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   // a block between A and C hides the introduction from C, and who blocked whom is never inferable
   // (DOMAIN.md 6, 11). To B the forward reads as any other; nothing reaches C.
   const sent = await deliverIntroduction(u, asker, target, body, row.id, via).catch((e: unknown) => {
-    if (e instanceof Refusal && (e.decision.reason === 'sender_restricted' || e.decision.reason === 'recipient_unavailable')) return null;
+    if (e instanceof Refusal && forwardReadsAsDone(e.decision)) return null;
     throw e;
   });
   const [next] = await tx

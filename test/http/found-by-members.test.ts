@@ -85,4 +85,44 @@ describe(`found by members and reviewers (${storageKind})`, () => {
     later(19 * DAY);
     expect((await as(a).call('POST', '/v1/invitations', { to: b.handle })).status).toBe(201);
   });
+  it("DOMAIN.md 5, 11: a forward is a new conversation with a non-connection, which the asker's bulk flag or monthly number stops (to B it reads as done)", async () => {
+    h = await harness({ policy: { bulkRecipientsThreshold: 2 } });
+    const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    await connect(h, b, d);
+    const askC = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle, note: 'hello' });
+    expect(askC.status, askC.text).toBe(201);
+    for (let i = 0; i < 2; i++) {
+      const x = await signUp(h);
+      expect((await as(x).call('PATCH', '/v1/me/settings', { messageRequests: 'off' })).status).toBe(200);
+      expect((await as(a).call('POST', '/v1/messages', { to: x.handle, body: 'Buy now' })).status).toBe(201);
+    }
+    expect((await as(a).call('POST', '/v1/messages', { to: c.handle, body: 'hi' })).body.error?.code, 'a is flagged').toBe('bulk_flagged');
+    const fwd = await as(b).call('POST', `/v1/introductions/${askC.body.id}/forward`, { note: 'meet' });
+    expect(fwd.status, fwd.text).toBe(200);
+    expect(fwd.body.status).toBe('forwarded');
+    const requests = await as(c).call('GET', '/v1/conversations?folder=requests');
+    expect(requests.body.items, 'nothing reached c').toEqual([]);
+    expect((await as(c).call('GET', '/v1/notifications')).body.items.map((n: { kind: string }) => n.kind)).not.toContain('introduction.forwarded');
+  });
+
+  it('DOMAIN.md 5, 11: the monthly number of new conversations with non-connections holds for a forwarded introduction', async () => {
+    h = await harness({ policy: { nonConnectionConversationsPerMonth: 1 } });
+    const [a, b, c, x] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
+    expect(ask.status, ask.text).toBe(201);
+    expect((await as(x).call('PATCH', '/v1/me/settings', { messageRequests: 'off' })).status).toBe(200);
+    expect((await as(a).call('POST', '/v1/messages', { to: x.handle, body: 'one new conversation' })).status).toBe(201);
+    const fwd = await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, {});
+    expect(fwd.status, fwd.text).toBe(200);
+    expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toEqual([]);
+    later(31 * DAY); // next month: a new ask, forwarded, reaches c
+    const again = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
+    expect(again.status, again.text).toBe(201);
+    expect((await as(b).call('POST', `/v1/introductions/${again.body.id}/forward`, {})).status).toBe(200);
+    expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toHaveLength(1);
+  });
 });

@@ -849,7 +849,8 @@ export class Model {
 
   /**
    * How a forward reaches C (A to C): 'silent' when nothing may reach C and B must not learn why
-   * (A restricted, A and C blocked either way, C gone: the forward reads as any other); a denial
+   * (A restricted, bulk-flagged or at their monthly number of new conversations with non-connections;
+   * A and C blocked either way, C gone: the forward reads as any other); a denial
    * for C's "who may message me"; else channel `introduction`, a request unless the two are
    * connected or their conversation is accepted (tier reach plays no part).
    */
@@ -858,6 +859,11 @@ export class Model {
     const from = this.m(c).settings.messagesFrom;
     const d = this.degree(a, c);
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2)) return { kind: 'denied', reason: 'recipient_settings' };
+    // A new conversation with a non-connection, which A's bulk flag or monthly number stops: silent too (only A may know).
+    if (d !== 1 && this.conversationFacts(a, c) === null) {
+      if (this.m(a).bulkFlagged) return { kind: 'silent' };
+      if (this.quotaFacts(a).nonConnectionConversationsThisMonth >= this.policy.nonConnectionConversationsPerMonth) return { kind: 'silent' };
+    }
     return { kind: 'ok', delivery: d === 1 || this.conversationFacts(a, c)?.accepted === true ? 'inbox' : 'request' };
   }
 

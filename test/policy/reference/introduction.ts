@@ -144,6 +144,12 @@ export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Poli
     const d = c.rel.degree;
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2))
       return { allowed: false, reason: 'recipient_settings', unlock: [] };
+    // the forward starts a conversation with a non-connection: a bulk flag and the monthly number stop it
+    if (c.rel.conversation === null && d !== 1) {
+      if (c.viewer.bulkFlagged === true) return { allowed: false, reason: 'bulk_flagged', unlock: connectUnlock(c) };
+      if (exhausted(c.quotas.nonConnectionConversationsThisMonth, c.policy.nonConnectionConversationsPerMonth))
+        return { allowed: false, reason: 'monthly_limit', unlock: [...waitNextMonth(c.now), ...connectUnlock(c)] };
+    }
     return allow({ channel: 'introduction', delivery: d === 1 || c.rel.conversation?.accepted === true ? 'inbox' : 'request' });
   });
 }
