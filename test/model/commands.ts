@@ -486,6 +486,14 @@ function record(m: Model, a: number, b: number, note: string | null, res: Res) {
   C.member(res.body.from, m.view(a, a), `${what}: invitation.from`, res);
 }
 
+/** `a` invites `b` and `b` accepts (each step checked against the model). */
+async function connectPair(m: Model, r: Real, a: number, b: number): Promise<void> {
+  await invite(m, r, a, b, 'none', false, false);
+  const inv = m.invitations.find((x) => x.from === a && x.to === b && x.status === 'pending' && !m.expired(x));
+  if (!inv || m.m(b).status === 'closed') return;
+  await respondTo(m, r, inv, 'accept');
+}
+
 /** An invitation and its acceptance in one command (both steps compared): networks grow faster. */
 export class Connect extends Cmd {
   constructor(
@@ -498,11 +506,7 @@ export class Connect extends Cmd {
     const a = actor(m, this.a);
     if (a === undefined) return;
     const free = m.members.filter((x) => x.i !== a && x.status === 'active' && !m.connected(a, x.i) && !m.openInvitation(a, x.i) && !m.blockedEither(a, x.i));
-    const b = free.length && this.b !== 7 ? free[this.b % free.length]!.i : target(m, a, this.b);
-    await invite(m, r, a, b, 'none', false, false);
-    const inv = m.invitations.find((x) => x.from === a && x.to === b && x.status === 'pending' && !m.expired(x));
-    if (!inv || m.m(b).status === 'closed') return;
-    await respondTo(m, r, inv, 'accept');
+    await connectPair(m, r, a, free.length && this.b !== 7 ? free[this.b % free.length]!.i : target(m, a, this.b));
   }
   toString() {
     return `connect(m${this.a} -> m${this.b}: invite, accept)`;
@@ -588,6 +592,30 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
   if (action === 'report') inv.reportedAt = new Date(m.now);
 }
 
+/** DELETE /v1/connections/:handle by `a`, checked against the model. */
+async function removeConnection(m: Model, r: Real, a: number, b: number): Promise<void> {
+  const res = await call(r, 'DELETE', `/v1/connections/${m.m(b).handle}`, tok(m, a));
+  const what = `remove connection ${H(m, a)} - ${H(m, b)}`;
+  if (inactive(m, a, res, what)) return;
+  if (m.m(b).status === 'deactivated' && m.connected(a, b)) {
+    // LENIENT: the connection is kept while b is deactivated (DOMAIN.md 1) but b does not exist
+    // for a (DOMAIN.md 4.2): removing it may be refused as not found, or done.
+    C.status(res, [204, 404], undefined, what);
+    if (res.status === 204) m.disconnect(a, b);
+    return;
+  }
+  if (a === b || !m.exists(a, b) || !m.connected(a, b)) return C.status(res, 404, undefined, `${what}: not connected`);
+  C.status(res, 204, undefined, what);
+  const thread = m.liveThread(a, b);
+  if (thread) stat('remove a connection with a thread');
+  m.disconnect(a, b);
+  // Acceptance ends with the connection (DOMAIN.md 5.1): how may they write now?
+  if (thread) {
+    await checkWhy(m, r, a, b, 'after removing the connection: ');
+    await checkWhy(m, r, b, a, 'after removing the connection: ');
+  }
+}
+
 export class RemoveConnection extends Cmd {
   constructor(
     readonly k: number,
@@ -614,30 +642,36 @@ export class RemoveConnection extends Cmd {
       b = anyMember(m, this.b);
     }
     if (a === undefined) return;
-    const res = await call(r, 'DELETE', `/v1/connections/${m.m(b).handle}`, tok(m, a));
-    const what = `remove connection ${H(m, a)} - ${H(m, b)}`;
-    if (inactive(m, a, res, what)) return;
-    if (m.m(b).status === 'deactivated' && m.connected(a, b)) {
-      // LENIENT: the connection is kept while b is deactivated (DOMAIN.md 1) but b does not exist
-      // for a (DOMAIN.md 4.2): removing it may be refused as not found, or done.
-      C.status(res, [204, 404], undefined, what);
-      if (res.status === 204) m.disconnect(a, b);
-      return;
-    }
-    if (a === b || !m.exists(a, b) || !m.connected(a, b)) return C.status(res, 404, undefined, `${what}: not connected`);
-    C.status(res, 204, undefined, what);
-    const thread = m.liveThread(a, b);
-    if (thread) stat('remove a connection with a thread');
-    m.disconnect(a, b);
-    // Acceptance ends with the connection (DOMAIN.md 5.1): how may they write now?
-    if (thread) {
-      await checkWhy(m, r, a, b, 'after removing the connection: ');
-      await checkWhy(m, r, b, a, 'after removing the connection: ');
-    }
+    await removeConnection(m, r, a, b);
   }
   toString() {
     return `removeConnection(#${this.k}${this.flip ? ' flipped' : ''} or m${this.a} - m${this.b})`;
   }
+}
+
+/** POST /v1/blocks by `a` against `b`, checked against the model. */
+async function blockPair(m: Model, r: Real, a: number, b: number): Promise<void> {
+  const res = await call(r, 'POST', '/v1/blocks', { ...tok(m, a), body: { handle: m.m(b).handle } });
+  const what = `block ${H(m, a)} -> ${H(m, b)}`;
+  if (inactive(m, a, res, what)) return;
+  if (a !== b && m.hasBlocked(a, b)) {
+    // LENIENT: blocking again someone already blocked: idempotent 201, or the member who no longer exists (404).
+    return C.status(res, [201, 404], undefined, `${what} (already blocked)`);
+  }
+  const d = m.blockDecision(a, b);
+  if (!d.allowed) return C.denial(res, d, what, { notFoundAlike: true });
+  C.status(res, 201, undefined, what);
+  if (m.liveThread(a, b)) stat('block with a thread');
+  m.block(a, b);
+  await checkIntroListsOf(m, r, a, b, 'after a block: ');
+  // The blocked side's attachments of their threads stop existing for the other (DOMAIN.md 6).
+  for (const att of m.attachments)
+    for (const id of att.threads) {
+      const t = m.thread(id)!;
+      if (!((t.a === a && t.b === b) || (t.a === b && t.b === a))) continue;
+      const other = att.uploader === t.a ? t.b : t.a;
+      if (m.m(other).status === 'active') await checkFetch(m, r, att, other, 'after a block: ');
+    }
 }
 
 export class Block extends Cmd {
@@ -650,31 +684,28 @@ export class Block extends Cmd {
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = this.b % 2 ? related(m, a, this.b) : target(m, a, this.b);
-    const res = await call(r, 'POST', '/v1/blocks', { ...tok(m, a), body: { handle: m.m(b).handle } });
-    const what = `block ${H(m, a)} -> ${H(m, b)}`;
-    if (inactive(m, a, res, what)) return;
-    if (a !== b && m.hasBlocked(a, b)) {
-      // LENIENT: blocking again someone already blocked: idempotent 201, or the member who no longer exists (404).
-      return C.status(res, [201, 404], undefined, `${what} (already blocked)`);
-    }
-    const d = m.blockDecision(a, b);
-    if (!d.allowed) return C.denial(res, d, what, { notFoundAlike: true });
-    C.status(res, 201, undefined, what);
-    if (m.liveThread(a, b)) stat('block with a thread');
-    m.block(a, b);
-    await checkIntroListsOf(m, r, a, b, 'after a block: ');
-    // The blocked side's attachments of their threads stop existing for the other (DOMAIN.md 6).
-    for (const att of m.attachments)
-      for (const id of att.threads) {
-        const t = m.thread(id)!;
-        if (!((t.a === a && t.b === b) || (t.a === b && t.b === a))) continue;
-        const other = att.uploader === t.a ? t.b : t.a;
-        if (m.m(other).status === 'active') await checkFetch(m, r, att, other, 'after a block: ');
-      }
+    await blockPair(m, r, a, this.b % 2 ? related(m, a, this.b) : target(m, a, this.b));
   }
   toString() {
     return `block(m${this.a} -> m${this.b})`;
+  }
+}
+
+/** DELETE /v1/blocks/:handle by `a` against `b`, checked against the model. */
+async function unblockPair(m: Model, r: Real, a: number, b: number): Promise<void> {
+  const res = await call(r, 'DELETE', `/v1/blocks/${m.m(b).handle}`, tok(m, a));
+  const what = `unblock ${H(m, a)} -> ${H(m, b)}`;
+  if (inactive(m, a, res, what)) return;
+  if (!m.hasBlocked(a, b)) return C.status(res, 404, undefined, `${what}: not blocked`);
+  C.status(res, 204, undefined, what);
+  m.unblock(a, b);
+  // Unblocking restores nothing (DOMAIN.md 6): no old thread, a new message needs a channel.
+  if (m.threads.some((t) => t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)))) {
+    stat('unblock after a thread');
+    if (m.isActive(b) && !m.hasBlocked(b, a)) {
+      await checkWhy(m, r, a, b, 'after an unblock: ');
+      await checkWhy(m, r, b, a, 'after an unblock: ');
+    }
   }
 }
 
@@ -696,20 +727,7 @@ export class Unblock extends Cmd {
       b = anyMember(m, this.b);
     }
     if (a === undefined || m.m(a).status === 'closed') return;
-    const res = await call(r, 'DELETE', `/v1/blocks/${m.m(b).handle}`, tok(m, a));
-    const what = `unblock ${H(m, a)} -> ${H(m, b)}`;
-    if (inactive(m, a, res, what)) return;
-    if (!m.hasBlocked(a, b)) return C.status(res, 404, undefined, `${what}: not blocked`);
-    C.status(res, 204, undefined, what);
-    m.unblock(a, b);
-    // Unblocking restores nothing (DOMAIN.md 6): no old thread, a new message needs a channel.
-    if (m.threads.some((t) => t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)))) {
-      stat('unblock after a thread');
-      if (m.isActive(b) && !m.hasBlocked(b, a)) {
-        await checkWhy(m, r, a, b, 'after an unblock: ');
-        await checkWhy(m, r, b, a, 'after an unblock: ');
-      }
-    }
+    await unblockPair(m, r, a, b);
   }
   toString() {
     return `unblock(#${this.k} or m${this.a} -> m${this.b})`;
@@ -897,6 +915,70 @@ async function afterMessage(m: Model, r: Real, s: number, rcpt: number, t: MThre
   if (refundsAfter > refundsBefore) await checkMe(m, r, rcpt, `${what}: the refunded credits`);
 }
 
+interface SendShape {
+  body: number;
+  inmail: boolean;
+  subject: boolean;
+  attach: boolean;
+  retry: boolean;
+}
+
+/** POST /v1/messages from `a` to `b`, checked against the model's decision and applied to it. */
+async function sendOnce(m: Model, r: Real, a: number, b: number, o: SendShape): Promise<void> {
+  const what = `send ${H(m, a)} -> ${H(m, b)}`;
+  let att: MAttachment | null = null;
+  if (o.attach) {
+    att = await upload(m, r, a, o.retry);
+    if (m.m(a).status === 'deactivated') return;
+  }
+  const text = BODIES[o.body < 6 ? o.body : o.body >= 14 ? o.body - 8 : o.body % 6]!;
+  const subject = o.subject ? (o.body % 3 === 2 ? 's'.repeat(m.policy.inmailSubjectMaxChars + 1) : 'About your work') : undefined;
+  const req: Record<string, unknown> = { to: m.m(b).handle, body: text };
+  if (o.inmail) req.channel = 'inmail';
+  if (subject !== undefined) req.subject = subject;
+  if (att) req.attachments = [att.id];
+  const headers = o.retry ? { 'idempotency-key': randomBytes(8).toString('hex') } : undefined;
+  const res = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
+  if (inactive(m, a, res, what)) return;
+  if (text.trim() === '' && !att) return C.status(res, 400, 'invalid_request', `${what}: a blank body`);
+  const d = m.messageDecision(a, b, { channel: o.inmail ? 'inmail' : undefined, body: text, subject: subject ?? null });
+  if (!d.allowed) return C.denial(res, d, what);
+  if (subject !== undefined && subject.length > m.policy.inmailSubjectMaxChars) {
+    // A subject too long is a size rule of its own even when the channel is free (API.md 400 too_long).
+    return C.status(res, 400, 'too_long', `${what}: subject too long`);
+  }
+  C.status(res, 201, undefined, what);
+  stat(`send ${d.channel}/${d.delivery}`);
+  const before = m.threadSeenBy(a, b);
+  if (before && !before.accepted && before.starter === a && !m.connected(a, b)) stat('send: starter again into a thread not accepted');
+  C.eq(res.body.message?.channel, d.channel, `${what}: channel`, res);
+  const gone = m.threads.filter((t) => t.gone && t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)));
+  const convId = String(res.body.conversation?.id);
+  if (before && convId !== before.id) C.fail(`${what}: the message continues thread ${before.id}`, before.id, convId, res);
+  if (!before && gone.some((t) => t.id === convId))
+    C.fail(`${what}: a thread gone after a block stays gone (DOMAIN.md 6): a new conversation`, 'a new id', convId, res);
+  const refundsBefore = before ? before.messages.filter((x) => x.inmail?.refunded).length : 0;
+  const t = m.applyMessage(
+    a,
+    b,
+    { channel: d.channel!, delivery: d.delivery!, inmail: d.cost !== undefined },
+    { message: String(res.body.message.id), thread: convId },
+    text,
+    att ? [att.id] : [],
+  );
+  checkConversation(m, a, t, res.body.conversation, `${what}: the sender's view`, res);
+  if (o.retry) {
+    const again = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
+    C.eq(
+      { status: again.status, message: again.body?.message?.id },
+      { status: 201, message: res.body.message.id },
+      `${what}: a retry with the same Idempotency-Key`,
+      again,
+    );
+  }
+  await afterMessage(m, r, a, b, t, refundsBefore, d.cost !== undefined, what);
+}
+
 export class Send extends Cmd {
   constructor(
     readonly a: number,
@@ -913,59 +995,7 @@ export class Send extends Cmd {
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    const b = this.rel ? related(m, a, this.b) : target(m, a, this.b);
-    const what = `send ${H(m, a)} -> ${H(m, b)}`;
-    let att: MAttachment | null = null;
-    if (this.attach) {
-      att = await upload(m, r, a, this.retry);
-      if (m.m(a).status === 'deactivated') return;
-    }
-    const text = BODIES[this.body < 6 ? this.body : this.body >= 14 ? this.body - 8 : this.body % 6]!;
-    const subject = this.subject ? (this.body % 3 === 2 ? 's'.repeat(m.policy.inmailSubjectMaxChars + 1) : 'About your work') : undefined;
-    const req: Record<string, unknown> = { to: m.m(b).handle, body: text };
-    if (this.inmail) req.channel = 'inmail';
-    if (subject !== undefined) req.subject = subject;
-    if (att) req.attachments = [att.id];
-    const headers = this.retry ? { 'idempotency-key': randomBytes(8).toString('hex') } : undefined;
-    const res = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
-    if (inactive(m, a, res, what)) return;
-    if (text.trim() === '' && !att) return C.status(res, 400, 'invalid_request', `${what}: a blank body`);
-    const d = m.messageDecision(a, b, { channel: this.inmail ? 'inmail' : undefined, body: text, subject: subject ?? null });
-    if (!d.allowed) return C.denial(res, d, what);
-    if (subject !== undefined && subject.length > m.policy.inmailSubjectMaxChars) {
-      // A subject too long is a size rule of its own even when the channel is free (API.md 400 too_long).
-      return C.status(res, 400, 'too_long', `${what}: subject too long`);
-    }
-    C.status(res, 201, undefined, what);
-    stat(`send ${d.channel}/${d.delivery}`);
-    const before = m.threadSeenBy(a, b);
-    if (before && !before.accepted && before.starter === a && !m.connected(a, b)) stat('send: starter again into a thread not accepted');
-    C.eq(res.body.message?.channel, d.channel, `${what}: channel`, res);
-    const gone = m.threads.filter((t) => t.gone && t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)));
-    const convId = String(res.body.conversation?.id);
-    if (before && convId !== before.id) C.fail(`${what}: the message continues thread ${before.id}`, before.id, convId, res);
-    if (!before && gone.some((t) => t.id === convId))
-      C.fail(`${what}: a thread gone after a block stays gone (DOMAIN.md 6): a new conversation`, 'a new id', convId, res);
-    const refundsBefore = before ? before.messages.filter((x) => x.inmail?.refunded).length : 0;
-    const t = m.applyMessage(
-      a,
-      b,
-      { channel: d.channel!, delivery: d.delivery!, inmail: d.cost !== undefined },
-      { message: String(res.body.message.id), thread: convId },
-      text,
-      att ? [att.id] : [],
-    );
-    checkConversation(m, a, t, res.body.conversation, `${what}: the sender's view`, res);
-    if (this.retry) {
-      const again = await call(r, 'POST', '/v1/messages', { ...tok(m, a), body: req, headers });
-      C.eq(
-        { status: again.status, message: again.body?.message?.id },
-        { status: 201, message: res.body.message.id },
-        `${what}: a retry with the same Idempotency-Key`,
-        again,
-      );
-    }
-    await afterMessage(m, r, a, b, t, refundsBefore, d.cost !== undefined, what);
+    await sendOnce(m, r, a, this.rel ? related(m, a, this.b) : target(m, a, this.b), this);
   }
   toString() {
     const text = JSON.stringify(BODIES[this.body < 6 ? this.body : this.body >= 14 ? this.body - 8 : this.body % 6]!.slice(0, 12));
@@ -982,6 +1012,36 @@ function pickThread(m: Model, k: number): MThread | undefined {
   return list.length ? list[k % list.length] : undefined;
 }
 
+/** POST /v1/conversations/:id/messages by `a` into thread `t`, checked against the model. */
+async function replyOnce(m: Model, r: Real, t: MThread, a: number, bodyIndex: number): Promise<void> {
+  const o = m.other(t, a);
+  if (m.m(a).status === 'closed') return;
+  const text = BODIES[bodyIndex % 6]!;
+  const res = await call(r, 'POST', `/v1/conversations/${t.id}/messages`, { ...tok(m, a), body: { body: text } });
+  const what = `write into ${t.id} by ${H(m, a)}`;
+  if (inactive(m, a, res, what)) return;
+  if (t.gone || t.ignoredBy === a || !m.exists(a, o))
+    // LENIENT on the code: the conversation (404 not_found) or the member (recipient_unavailable) does not exist for the caller.
+    return C.status(res, 404, ['not_found', 'recipient_unavailable'], `${what}: a conversation that does not exist for the caller`);
+  const d = m.messageDecision(a, o, { body: text });
+  if (!d.allowed) {
+    stat(`reply denied ${d.reason}`);
+    return C.denial(res, d, what);
+  }
+  C.status(res, 201, undefined, what);
+  stat(`reply ${d.channel}${t.starter === a ? ' by the starter' : ' by the recipient'}${t.accepted ? ' (accepted)' : ''}`);
+  C.eq(
+    { channel: res.body.message?.channel, conversation: String(res.body.conversation?.id) },
+    { channel: d.channel, conversation: t.id },
+    `${what}: channel and thread`,
+    res,
+  );
+  const refundsBefore = t.messages.filter((x) => x.inmail?.refunded).length;
+  m.applyMessage(a, o, { channel: d.channel!, delivery: d.delivery!, inmail: false }, { message: String(res.body.message.id), thread: t.id }, text, []);
+  checkConversation(m, a, t, res.body.conversation, `${what}: the writer's view`, res);
+  await afterMessage(m, r, a, o, t, refundsBefore, false, what);
+}
+
 export class Reply extends Cmd {
   constructor(
     readonly k: number,
@@ -995,33 +1055,7 @@ export class Reply extends Cmd {
   }
   async exec(m: Model, r: Real) {
     const t = pickThread(m, this.k)!;
-    const a = this.side ? t.a : t.b;
-    const o = m.other(t, a);
-    if (m.m(a).status === 'closed') return;
-    const text = BODIES[this.body % 6]!;
-    const res = await call(r, 'POST', `/v1/conversations/${t.id}/messages`, { ...tok(m, a), body: { body: text } });
-    const what = `write into ${t.id} by ${H(m, a)}`;
-    if (inactive(m, a, res, what)) return;
-    if (t.gone || t.ignoredBy === a || !m.exists(a, o))
-      // LENIENT on the code: the conversation (404 not_found) or the member (recipient_unavailable) does not exist for the caller.
-      return C.status(res, 404, ['not_found', 'recipient_unavailable'], `${what}: a conversation that does not exist for the caller`);
-    const d = m.messageDecision(a, o, { body: text });
-    if (!d.allowed) {
-      stat(`reply denied ${d.reason}`);
-      return C.denial(res, d, what);
-    }
-    C.status(res, 201, undefined, what);
-    stat(`reply ${d.channel}${t.starter === a ? ' by the starter' : ' by the recipient'}${t.accepted ? ' (accepted)' : ''}`);
-    C.eq(
-      { channel: res.body.message?.channel, conversation: String(res.body.conversation?.id) },
-      { channel: d.channel, conversation: t.id },
-      `${what}: channel and thread`,
-      res,
-    );
-    const refundsBefore = t.messages.filter((x) => x.inmail?.refunded).length;
-    m.applyMessage(a, o, { channel: d.channel!, delivery: d.delivery!, inmail: false }, { message: String(res.body.message.id), thread: t.id }, text, []);
-    checkConversation(m, a, t, res.body.conversation, `${what}: the writer's view`, res);
-    await afterMessage(m, r, a, o, t, refundsBefore, false, what);
+    await replyOnce(m, r, t, this.side ? t.a : t.b, this.body);
   }
   toString() {
     return `reply(thread #${this.k}, ${this.side ? 'side a' : 'side b'}, ${JSON.stringify(BODIES[this.body % 6])})`;
@@ -1981,6 +2015,109 @@ export class ListIntros extends Cmd {
   }
 }
 
+/** A step of a pair's history (PairRun): who writes, answers, connects or parts. */
+export type PairStep =
+  | 'a writes'
+  | 'b writes'
+  | 'a inmail'
+  | 'b replies'
+  | 'a replies'
+  | 'b ignores'
+  | 'b accepts'
+  | 'connect'
+  | 'part'
+  | 'block'
+  | 'unblock'
+  | 'a buys credits'
+  | 'a goes premium';
+const PAIR_STEPS: PairStep[] = [
+  'a writes',
+  'a writes',
+  'b writes',
+  'a inmail',
+  'b replies',
+  'a replies',
+  'b ignores',
+  'b ignores',
+  'b accepts',
+  'connect',
+  'part',
+  'block',
+  'unblock',
+  'a buys credits',
+  'a goes premium',
+];
+
+/**
+ * One pair's history in one command: a run of requests, answers, InMails, connections made and
+ * removed, blocks and unblocks between the same two members, each step checked against the model.
+ * The generator alone rarely aims several commands at one pair (request, ignore, connect, message
+ * took a reviewer to find); this makes such histories common.
+ */
+export class PairRun extends Cmd {
+  constructor(
+    readonly a: number,
+    readonly b: number,
+    readonly steps: PairStep[],
+  ) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    const b = target(m, a, this.b);
+    if (a === b) return;
+    stat('pair run');
+    for (const [i, step] of this.steps.entries()) {
+      if (m.m(a).status === 'closed' || m.m(b).status === 'closed') return;
+      tick(m, r);
+      r.trace.push(`    ${step}`);
+      const t = m.liveThread(a, b);
+      switch (step) {
+        case 'a writes':
+        case 'b writes':
+        case 'a inmail': {
+          const [x, y] = step === 'b writes' ? [b, a] : [a, b];
+          await sendOnce(m, r, x, y, { body: i % 6, inmail: step === 'a inmail', subject: step === 'a inmail', attach: false, retry: false });
+          break;
+        }
+        case 'a replies':
+        case 'b replies':
+          if (t) await replyOnce(m, r, t, step === 'a replies' ? a : b, i);
+          break;
+        case 'b ignores':
+        case 'b accepts':
+          if (t) await conversationVerb(m, r, t, b, step === 'b ignores' ? 'ignore' : 'accept', 'other');
+          break;
+        case 'connect':
+          if (!m.connected(a, b) && !m.blockedEither(a, b)) await connectPair(m, r, i % 2 ? b : a, i % 2 ? a : b);
+          break;
+        case 'part':
+          if (m.connected(a, b)) await removeConnection(m, r, i % 2 ? b : a, i % 2 ? a : b);
+          break;
+        case 'block':
+          if (!m.blockedEither(a, b)) await blockPair(m, r, i % 2 ? b : a, i % 2 ? a : b);
+          break;
+        case 'a buys credits':
+          // (a's InMail then reaches b wherever no free channel does: a request b may ignore)
+          if (m.purchasesSupported !== false) await new Purchase(a, 2).exec(m, r);
+          break;
+        case 'a goes premium':
+          // (tier reach: a's message to a 2nd or 3rd degree b is a request)
+          await new SetTier(a, i % 2 ? 'career' : 'business', 'days400').exec(m, r);
+          break;
+        case 'unblock':
+          if (m.hasBlocked(a, b)) await unblockPair(m, r, a, b);
+          else if (m.hasBlocked(b, a)) await unblockPair(m, r, b, a);
+          break;
+      }
+    }
+  }
+  toString() {
+    return `pairRun(m${this.a} - m${this.b}: ${this.steps.join(', ')})`;
+  }
+}
+
 // ---------------------------------------------------------------- the arbitrary
 
 const idx = fc.nat({ max: 7 });
@@ -2154,6 +2291,10 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
             fc.boolean(),
           )
           .map(([kind, a, k, n, note, later]) => new IntroRun(kind, a, k, n, note, later)),
+      ),
+      c(
+        6,
+        fc.tuple(idx, idx, fc.array(fc.constantFrom(...PAIR_STEPS), { minLength: 2, maxLength: 8 })).map(([a, b, steps]) => new PairRun(a, b, steps)),
       ),
     ),
   ];
