@@ -5,7 +5,7 @@
  * under concurrency, and invitation_open_pairs allows one open invitation per pair.
  */
 import { closeInvitationPairs, openInvitationPair } from '../store/lookups.js';
-import { and, desc, eq, inArray, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, lte, or } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
 import { decideAcceptInvitation, decideInvitation, invitationExpired, invitationExpiryCutoff, noteOf } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
@@ -77,7 +77,8 @@ async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
         sql`least(${invitations.fromId}, ${invitations.toId}) = least(${a}::int, ${b}::int)`,
         sql`greatest(${invitations.fromId}, ${invitations.toId}) = greatest(${a}::int, ${b}::int)`,
         inArray(invitations.status, ['pending', 'ignored']),
-        lt(invitations.createdAt, sql`${expiryCutoff(u.deps, u.now)}`),
+        // expired by the policy's rule (at or before the cutoff: at the very instant too, or the slot stayed taken and the insert failed)
+        lte(invitations.createdAt, sql`${expiryCutoff(u.deps, u.now)}`),
       ),
     )
     .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });

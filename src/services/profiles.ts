@@ -245,16 +245,20 @@ function cmp(a: number[], b: number[]): number {
   return 0;
 }
 
-/** People you may know: 2nd degree, ranked by mutual connections; no pending or ignored invitations. */
+/**
+ * People you may know: 2nd degree, ranked by mutual connections; no pending invitation either way,
+ * nor an ignored one, whoever ignored it and however old (the two sides were treated apart: found by
+ * a reviewer), nor a member who reported the viewer's invitation.
+ */
 export async function suggestions(deps: Deps, db: Runner, viewer: MemberRecord, now: Date, page: { cursor?: number; limit: number }) {
   const cutoff = expiryCutoff(deps, now);
   const rows = await selectRows<{ id: unknown }>(
     db,
     sql`
     select to_id as id from invitations where from_id = ${viewer.id}
-      and ((status in ('pending','ignored') and created_at > ${cutoff}) or status = 'ignored' or reported_at is not null)
+      and ((status = 'pending' and created_at > ${cutoff}) or status = 'ignored' or reported_at is not null)
     union
-    select from_id as id from invitations where to_id = ${viewer.id} and status in ('pending','ignored') and created_at > ${cutoff}
+    select from_id as id from invitations where to_id = ${viewer.id} and ((status = 'pending' and created_at > ${cutoff}) or status = 'ignored')
   `,
   );
   const excluded = new Set(rows.map((r) => Number(r.id)));

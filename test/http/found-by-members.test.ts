@@ -125,4 +125,30 @@ describe(`found by members and reviewers (${storageKind})`, () => {
     expect((await as(b).call('POST', `/v1/introductions/${again.body.id}/forward`, {})).status).toBe(200);
     expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toHaveLength(1);
   });
+  it('DOMAIN.md 3: inviting again at the very instant the old invitation expires is a new invitation, not a 500', async () => {
+    h = await harness();
+    const [a, b] = [await signUp(h), await signUp(h)];
+    const inv = await as(a).call('POST', '/v1/invitations', { to: b.handle });
+    expect(inv.status).toBe(201);
+    h.clock.set(new Date(Date.parse(inv.body.createdAt) + 180 * DAY));
+    const again = await as(a).call('POST', '/v1/invitations', { to: b.handle });
+    expect(again.status, again.text).toBe(201);
+  });
+
+  it('DOMAIN.md 10: suggestions skip a member with an ignored invitation either way, however old', async () => {
+    h = await harness();
+    const [a, b, m] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, m);
+    await connect(h, b, m);
+    const suggested = async (who: { token: string }) =>
+      ((await as(who).call('GET', '/v1/suggestions')).body.items as { member: { handle: string } }[]).map((x) => x.member.handle);
+    expect(await suggested(a)).toContain(b.handle);
+    const inv = await as(b).call('POST', '/v1/invitations', { to: a.handle });
+    expect((await as(a).call('POST', `/v1/invitations/${inv.body.id}/ignore`)).status).toBe(200);
+    for (const wait of [0, 181 * DAY]) {
+      later(wait);
+      expect(await suggested(a), 'a ignored b').not.toContain(b.handle);
+      expect(await suggested(b), 'b was ignored by a').not.toContain(a.handle);
+    }
+  });
 });
