@@ -577,7 +577,12 @@ async function deliver(
     const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
     if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null) throw refusal(deny('no_inmail_credits'), now);
   }
-  if (!startedNow && read.conv.inmailFromOther) await refundOnReply(tx, conv.id, sender.id, now, policy);
+  if (!startedNow && read.conv.inmailFromOther) {
+    // The InMail's sender's monthly grants due are written before their refund: a grant is capped on
+    // the balance before it, which a refund written first would have raised (a credit lost: found by a reviewer).
+    await ensureGrants(tx, rcpt, now, policy, (g) => notifyGrant(u, rcpt, g.amount));
+    await refundOnReply(tx, conv.id, sender.id, now, policy);
+  }
   if (toNonConnection && !sender.bulkFlagged && !intro) {
     if (read.row.bulk_n !== undefined) {
       // the count read with the rows, and this message

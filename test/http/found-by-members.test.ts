@@ -3,7 +3,7 @@
  * failed before its fix): what a member did, and what DOMAIN.md says should have happened.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, makePage } from '../helpers/messaging.js';
 
 const DAY = 86_400_000;
@@ -150,5 +150,27 @@ describe(`found by members and reviewers (${storageKind})`, () => {
       expect(await suggested(a), 'a ignored b').not.toContain(b.handle);
       expect(await suggested(b), 'b was ignored by a').not.toContain(a.handle);
     }
+  });
+  it('DOMAIN.md 5: a refund on a reply comes after the monthly grants due: the balance is the same whether or not the sender looked on the 1st', async () => {
+    const finals: number[] = [];
+    for (const lookOnTheFirst of [false, true]) {
+      await h?.close();
+      h = await harness({ now: '2026-03-10T12:00:00Z' });
+      const [s, r] = [await signUp(h), await signUp(h)];
+      expect((await h.call('PUT', `/v1/admin/members/${s.handle}/subscription`, { token: ADMIN_TOKEN, body: { tier: 'career', until: null } })).status).toBe(
+        200,
+      );
+      h.clock.set(new Date('2026-05-31T12:00:00Z'));
+      const im = await as(s).call('POST', '/v1/messages', { to: r.handle, body: 'hello', subject: 'a job', channel: 'inmail' });
+      expect(im.status, im.text).toBe(201);
+      expect(im.body.message.channel).toBe('inmail');
+      h.clock.set(new Date('2026-06-01T08:00:00Z'));
+      if (lookOnTheFirst) await as(s).call('GET', '/v1/me');
+      h.clock.set(new Date('2026-06-02T12:00:00Z'));
+      const reply = await as(r).call('POST', `/v1/conversations/${im.body.conversation.id}/messages`, { body: 'thanks' });
+      expect(reply.status, reply.text).toBe(201);
+      finals.push((await as(s).call('GET', '/v1/me')).body.quotas.inmailCredits);
+    }
+    expect(finals[0]).toBe(finals[1]);
   });
 });
