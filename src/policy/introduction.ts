@@ -7,7 +7,7 @@ import type { Facts, MemberFacts } from './facts.js';
 import { exhausted, longerThan, waitNextMonth, waitUntil } from './limits.js';
 import { connectUnlock, NEW_CONVERSATION_RULES } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
-import { ACTOR_RULES, decideWith, firstDenial, isHidden, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { decideWith, firstDenial, isHidden, SENDER_RULES, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
 import { allow, type Decision, type Unlock } from './types.js';
 import { mayIntroduceThrough } from './visibility.js';
@@ -115,8 +115,10 @@ export interface ForwardFacts {
 }
 
 /**
- * May B forward an ask (facts from B to C)? B not deactivated or closed; the ask vanishes (404, as
- * `recipient_unavailable`) when A or C no longer exists for B; B must still be connected to C.
+ * May B forward an ask (facts from B to C)? B not restricted (a forward carries B's note to C, and a
+ * restricted member may not send messages: DOMAIN.md 1; declining stays open to them), deactivated
+ * or closed; the ask vanishes (404, as `recipient_unavailable`) when A or C no longer exists for B;
+ * B must still be connected to C.
  */
 export function decideIntroductionForward(
   facts: Facts,
@@ -125,7 +127,7 @@ export function decideIntroductionForward(
   now: Date,
   policy: Policy = DEFAULT_POLICY,
 ): Decision {
-  return decideWith(facts, now, policy, ACTOR_RULES, (c) => {
+  return decideWith(facts, now, policy, SENDER_RULES, (c) => {
     if (fwd.askerHidden || fwd.targetHidden || isHidden(facts)) return { allowed: false, reason: 'recipient_unavailable', unlock: [] };
     if (!fwd.viaConnectedToMember) return { allowed: false, reason: 'not_in_reach', unlock: [] };
     if (longerThan(note, c.policy.noteMaxChars)) return { allowed: false, reason: 'note_too_long', unlock: [] };

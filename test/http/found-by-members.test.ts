@@ -173,4 +173,18 @@ describe(`found by members and reviewers (${storageKind})`, () => {
     }
     expect(finals[0]).toBe(finals[1]);
   });
+  it('DOMAIN.md 1: a restricted member may not forward an introduction (it carries their note to the target); declining stays open', async () => {
+    h = await harness();
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
+    expect(ask.status, ask.text).toBe(201);
+    expect((await h.call('POST', `/v1/admin/members/${b.handle}/restrict`, { token: ADMIN_TOKEN })).status).toBe(200);
+    const fwd = await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, { note: 'BUY CHEAP PILLS' });
+    expect(fwd.status, fwd.text).toBe(403);
+    expect(fwd.body.error.code).toBe('sender_restricted');
+    expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toEqual([]);
+    expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/decline`)).status).toBe(200);
+  });
 });

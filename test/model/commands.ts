@@ -1889,6 +1889,11 @@ async function answerIntro(m: Model, r: Real, x: MIntro, b: number, verb: 'forwa
     stat('decline');
     return checkIntro(m, b, x, res.body, what, res);
   }
+  // DOMAIN.md 1: a restricted member may not send messages, and a forward carries B's note to C.
+  if (m.m(b).restricted) {
+    stat('forward refused sender_restricted');
+    return C.status(res, 403, 'sender_restricted', `${what}: a restricted introducer`);
+  }
   // DOMAIN.md 11: only while C is still B's connection.
   if (!m.connected(b, x.target)) {
     stat('forward refused not_in_reach');

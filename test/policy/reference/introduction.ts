@@ -7,7 +7,7 @@ import type { Facts, MemberFacts } from '../../../src/policy/facts.js';
 import { exhausted, longerThan, waitNextMonth, waitUntil } from './limits.js';
 import { connectUnlock } from './message.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/policy/policy.js';
-import { ACTOR_RULES, decideWith, firstDenial, isHidden, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
+import { decideWith, firstDenial, isHidden, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
 import { allow, type Decision, type Unlock } from './types.js';
 import { mayIntroduceThrough } from '../../../src/policy/visibility.js';
@@ -125,7 +125,7 @@ export function decideIntroductionForward(
   now: Date,
   policy: Policy = DEFAULT_POLICY,
 ): Decision {
-  return decideWith(facts, now, policy, ACTOR_RULES, (c) => {
+  return decideWith(facts, now, policy, SENDER_RULES, (c) => {
     if (fwd.askerHidden || fwd.targetHidden || isHidden(facts)) return { allowed: false, reason: 'recipient_unavailable', unlock: [] };
     if (!fwd.viaConnectedToMember) return { allowed: false, reason: 'not_in_reach', unlock: [] };
     if (longerThan(note, c.policy.noteMaxChars)) return { allowed: false, reason: 'note_too_long', unlock: [] };
