@@ -60,13 +60,16 @@ export function noteOf(note: string | null | undefined): string | null {
 
 /**
  * What "the same text" means for bulk detection (DOMAIN.md 5): case, all whitespace and invisible
- * characters (Unicode format characters: zero-width spaces, direction marks and overrides) ignored.
+ * characters ignored: Unicode format characters (zero-width spaces, direction marks and overrides)
+ * and every other character Unicode says to render invisibly (Default_Ignorable_Code_Point:
+ * variation selectors, the combining grapheme joiner, Hangul fillers; a member slipped past the
+ * bulk rule with those).
  */
 export function sameTextKey(text: string): string {
   return text
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\s\p{Cf}]+/gu, '');
+    .replace(/[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu, '');
 }
 
 /** A pending invitation expires `invitationExpiryDays` after it was sent. */

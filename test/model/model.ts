@@ -172,12 +172,12 @@ export function nextMonthStart(t: Date): Date {
   return new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
 }
 
-/** DOMAIN.md 5: "the same text" ignores case, all whitespace and invisible (format) characters. */
+/** DOMAIN.md 5: "the same text" ignores case, all whitespace and invisible characters (format characters, default ignorables). */
 export function textKey(text: string): string {
   return text
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\s\p{Cf}]+/gu, '');
+    .replace(/[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu, '');
 }
 
 export function levenshtein(a: string, b: string): number {
