@@ -304,9 +304,3 @@ export function messageDecision(facts: Facts, attempt: MessageAttempt, now: Date
 export function decideReply(facts: Facts, attempt: Omit<MessageAttempt, 'channel'>, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
   return decideMessage(facts, { body: attempt.body, subject: attempt.subject }, now, policy);
 }
-
-/**
- * A follow-up on the viewer's own pending request: `awaiting_response` once
- * `followUpsWhilePending` follow-ups were sent. The same answer as `decideReply`.
- */
-export const decideFollowUp = decideReply;

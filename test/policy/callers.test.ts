@@ -30,7 +30,6 @@ const INTERNAL: Record<string, string> = {
   cheapestPaidTier: 'part of the unlocks',
   cheapestTierReaching: 'part of the unlocks',
   cheapestTierWithCredits: 'part of the unlocks',
-  decideFollowUp: 'alias of decideReply',
   hasNote: 'read through noteOf',
   inmailBalanceCap: 'part of grantInmailCredits',
   isPremium: 'part of the tier rules',

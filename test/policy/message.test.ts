@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   applicableChannels,
   becomesBetweenConnections,
-  decideFollowUp,
   decideMessage,
   decideReply,
   replyAccepts,
@@ -239,13 +238,13 @@ describe('pending requests: reply and follow-up', () => {
     [1, false],
     [2, false],
   ])('after %i follow-ups, another is allowed: %s', (n, ok) => {
-    const d = decideFollowUp(own(n), { body: 'ping' }, NOW);
+    const d = decideReply(own(n), { body: 'ping' }, NOW);
     expect(d.allowed).toBe(ok);
     if (!ok) expect(d).toEqual({ allowed: false, reason: 'awaiting_response', unlock: [] });
   });
   it('followUpsWhilePending comes from the policy', () => {
-    expect(decideFollowUp(own(2), {}, NOW, resolvePolicy({ followUpsWhilePending: 3 })).allowed).toBe(true);
-    expect(decideFollowUp(own(0), {}, NOW, resolvePolicy({ followUpsWhilePending: 0 })).reason).toBe('awaiting_response');
+    expect(decideReply(own(2), {}, NOW, resolvePolicy({ followUpsWhilePending: 3 })).allowed).toBe(true);
+    expect(decideReply(own(0), {}, NOW, resolvePolicy({ followUpsWhilePending: 0 })).reason).toBe('awaiting_response');
   });
   it('a reply never becomes an InMail', () => {
     const f = facts({ viewer: paid('career'), rel: { degree: 3 }, quotas: { inmailBalance: 5 } });
