@@ -9,7 +9,7 @@ export * from './facts.js';
 export { cheapestPaidTier, cheapestTierReaching, cheapestTierWithCredits, effectiveTier, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
 export type { TierHolder } from './tier.js';
 export { startOfMonthUTC, startOfNextMonthUTC, charCount, DAY_MS, HOUR_MS, MINUTE_MS, sessionIdleCutoff } from './time.js';
-export { isHidden, isSelf } from './rules.js';
+export { isHidden, isSelf, memberExists } from './rules.js';
 export {
   attachmentTooLarge,
   hasNote,

@@ -51,8 +51,18 @@ export function firstDenial<C>(rules: readonly DenialRule<C>[], c: C): Decision 
   return null;
 }
 
-export function isInactive(m: MemberFacts): boolean {
+export function isInactive(m: Pick<MemberFacts, 'status'>): boolean {
   return m.status === 'deactivated' || m.status === 'closed';
+}
+
+/**
+ * Whether a member exists for a viewer (DOMAIN.md 4.2, 6): not deactivated, not closed, and no block
+ * between the two either way. The one rule every verb, listing, notification and stream frame asks
+ * before it shows or acts on a member (`isHidden` is the same rule over a decision's facts); the
+ * caller says whether a block stands between them (the graph index or the rows it read).
+ */
+export function memberExists(m: { status: string }, blockedEitherWay: boolean): boolean {
+  return m.status !== 'deactivated' && m.status !== 'closed' && !blockedEitherWay;
 }
 
 /** The viewer and the member are the same member. */
@@ -65,8 +75,7 @@ export function isSelf(f: Facts): boolean {
  * deactivated or closed. All these answer alike: `recipient_unavailable`, no unlock.
  */
 export function isHidden(f: Facts): boolean {
-  const m = f.member;
-  return m === null || isInactive(m) || f.relationship.blockedByViewer || f.relationship.blockedByMember;
+  return f.member === null || !memberExists(f.member, f.relationship.blockedByViewer || f.relationship.blockedByMember);
 }
 
 /** Sender not active (DOMAIN.md 5, first denial): restricted, then deactivated or closed. */

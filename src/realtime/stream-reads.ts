@@ -20,6 +20,17 @@ interface CacheEntry<T> {
 
 export type ConvSides = { starterId: number; recipientId: number; state: string; ignoredBy: Set<number> } | null;
 
+/** The conversation an event is about: its own, or a notification's subject (a request the viewer may have ignored since). */
+function conversationOf(ev: BusEvent): number | undefined {
+  const p = ev.payload as { conversationId?: unknown; notification?: { subject?: { conversationId?: unknown } } };
+  return num(p.conversationId) ?? num(p.notification?.subject?.conversationId);
+}
+
+/** The page a notification is about (a request to a page its admins are told of). */
+function pageOf(ev: BusEvent): number | undefined {
+  return num((ev.payload as { notification?: { subject?: { page?: { id?: unknown } } } }).notification?.subject?.page?.id);
+}
+
 export class StreamReads {
   private readonly convCache = new Map<number, CacheEntry<ConvSides>>();
   private readonly memberCache = new Map<number, CacheEntry<MemberRecord | null>>();
@@ -52,8 +63,9 @@ export class StreamReads {
   /**
    * What a replay may still show, judged now (issue 15): events delivered at the time may be about a
    * member who has since deactivated or closed, or in a request the viewer has since ignored; the
-   * REST lists no longer show those, so neither does the replay. (Blocks: `visible`.) Two queries a
-   * page of events.
+   * REST lists no longer show those, so neither does the replay: nor a notification about such a
+   * request, nor one about a page the member no longer administers (found by a member replaying
+   * with ?since=0). (Blocks: `visible`.) Two queries a page of events.
    */
   async replayFilter(subIds: Set<number>, evs: BusEvent[]): Promise<(subId: number, ev: BusEvent) => boolean> {
     if (evs.length === 0) return () => true;
@@ -62,7 +74,7 @@ export class StreamReads {
     const convIds = new Set<number>();
     for (const ev of evs) {
       for (const id of concerned(ev)) ids.add(id);
-      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
+      const conv = conversationOf(ev);
       if (conv !== undefined) convIds.add(conv);
     }
     const gone = new Set(
@@ -93,7 +105,11 @@ export class StreamReads {
     );
     return (subId, ev) => {
       for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
-      const conv = num((ev.payload as { conversationId?: unknown }).conversationId);
+      // a notification about a page's conversation, for an admin: only while they still run the page
+      // (subIds: the member and the pages they administer now)
+      const page = pageOf(ev);
+      if (page !== undefined && !subIds.has(page)) return false;
+      const conv = conversationOf(ev);
       return conv === undefined || !ignored.has(`${conv}:${subId}`);
     };
   }

@@ -23,6 +23,7 @@ import {
 import type { Deps } from './context.js';
 import { membersByIds, type MemberRecord } from './members.js';
 import { memberFor, SELF, memberAs } from './projection.js';
+import { existsFor } from './hidden.js';
 
 const BATCH = 500;
 export const FORMER_MEMBER = { handle: null, name: 'a former member' } as const;
@@ -44,7 +45,7 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     for (const id of new Set(ids)) {
       const m = people.get(id);
       if (id === me.id) out.set(id, memberAs(me, SELF, now));
-      else if (!m || m.status !== 'active' || deps.graph.isBlockedEitherWay(me.id, id)) out.set(id, FORMER_MEMBER);
+      else if (!existsFor(deps, me.id, m)) out.set(id, FORMER_MEMBER);
       else out.set(id, memberFor(deps, me.id, m, now));
     }
     return out;

@@ -16,6 +16,7 @@ import type { Uow } from './uow.js';
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Group as ApiGroup } from '../contract/index.js';
+import { existsFor } from './hidden.js';
 export type { ApiGroup };
 
 function personOnly(viewer: MemberRecord): void {
@@ -113,7 +114,7 @@ export async function setJoinPolicy(u: Uow, viewer: MemberRecord, groupId: numbe
 /** A person by handle, visible to the admin (the same "not found" for hidden ones). */
 async function personFor(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
   const m = await memberByHandle(u.tx, handle);
-  if (!m || m.status !== 'active' || (m.id !== viewer.id && u.deps.graph.isBlockedEitherWay(viewer.id, m.id))) throw notFound('no such member');
+  if (!existsFor(u.deps, viewer.id, m)) throw notFound('no such member');
   return m;
 }
 
@@ -197,7 +198,7 @@ export async function listGroupPeople(
     for (const r of rows) {
       cursor = r.id;
       const m = byId.get(r.id);
-      if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id))) continue;
+      if (!existsFor(deps, viewer.id, m)) continue;
       items.push(memberFor(deps, viewer.id, m, now));
       if (items.length === page.limit) return { items, nextCursor: rows.length > page.limit || r !== rows[rows.length - 1] ? String(r.id) : null };
     }

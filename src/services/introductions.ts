@@ -33,13 +33,14 @@ type Row = typeof introductions.$inferSelect;
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Introduction as ApiIntroduction } from '../contract/index.js';
+import { existsFor } from './hidden.js';
 export type { ApiIntroduction };
 
 const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 
 /** A member that exists for the viewer: active, no block either way. */
 function exists(deps: Deps, viewerId: number, m: MemberRecord | undefined | null): m is MemberRecord {
-  return !!m && m.status === 'active' && (m.id === viewerId || !deps.graph.isBlockedEitherWay(viewerId, m.id));
+  return existsFor(deps, viewerId, m);
 }
 
 function statusOf(row: Row, now: Date, deps: Deps): ApiIntroduction['status'] {

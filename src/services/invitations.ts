@@ -23,6 +23,7 @@ import { recipientUnavailable } from '../policy/types.js';
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Invitation as ApiInvitation } from '../contract/index.js';
+import { existsFor } from './hidden.js';
 export type { ApiInvitation };
 
 type Row = typeof invitations.$inferSelect;
@@ -87,7 +88,7 @@ async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
 
 /** A member that exists for the viewer (not unknown, deactivated, closed, or blocked either way). */
 function visibleTo(deps: Deps, viewer: MemberRecord, m: MemberRecord | null): m is MemberRecord {
-  return !!m && m.status === 'active' && !deps.graph.isBlockedEitherWay(viewer.id, m.id);
+  return existsFor(deps, viewer.id, m);
 }
 
 export async function sendInvitation(

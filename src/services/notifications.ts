@@ -35,6 +35,7 @@ export const ACTORS_SHOWN = 3;
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Notification as ApiNotification } from '../contract/index.js';
+import { existsFor } from './hidden.js';
 export type { ApiNotification };
 
 type GroupRow = typeof notifications.$inferSelect;
@@ -97,7 +98,7 @@ export interface NotifyInput {
 export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | null> {
   const { recipient, actor, kind } = n;
   if (recipient.kind !== 'person' || recipient.status !== 'active') return null;
-  const actorHidden = actor ? actor.status !== 'active' || u.deps.graph.isBlockedEitherWay(recipient.id, actor.id) : null;
+  const actorHidden = actor ? !existsFor(u.deps, recipient.id, actor) : null;
   const facts = {
     settings: recipient.settings,
     actorHidden,

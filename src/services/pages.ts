@@ -8,6 +8,7 @@ import type { Runner } from '../store/db.js';
 import { AppError, conflict, notFound } from './errors.js';
 import { lockMembers, memberByHandle, memberById, membersByIds, type MemberRecord } from './members.js';
 import { pgCode, type Uow } from './uow.js';
+import { existsFor } from './hidden.js';
 
 function personOnly(viewer: MemberRecord): void {
   if (viewer.kind !== 'person') throw new AppError(403, 'forbidden', 'only persons may do this', { unlock: [] });
@@ -71,8 +72,7 @@ export async function administeredPage(db: Runner, viewer: MemberRecord, handle:
 export async function invitePageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string, adminHandle: string) {
   const page = await administeredPage(u.tx, viewer, pageHandle);
   const person = await memberByHandle(u.tx, adminHandle);
-  if (!person || person.kind !== 'person' || person.status !== 'active' || u.deps.graph.isBlockedEitherWay(viewer.id, person.id))
-    throw notFound('no such member');
+  if (!existsFor(u.deps, viewer.id, person) || person.kind !== 'person') throw notFound('no such member');
   if (await isPageAdmin(u.tx, page.id, person.id)) throw conflict('this member already administers the page', { field: 'handle' });
   const added = await u.tx
     .insert(pageAdminInvitations)

@@ -15,7 +15,7 @@ import { notFound } from './errors.js';
 import { gatherFacts } from './facts.js';
 import { cachedMemberByHandle, lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
-import { unlessHidden } from './hidden.js';
+import { existsFor, unlessHidden } from './hidden.js';
 import { dropNotificationsBetween } from './notifications.js';
 import { recipientUnavailable } from '../policy/types.js';
 
@@ -25,7 +25,7 @@ import { recipientUnavailable } from '../policy/types.js';
  */
 export async function visibleMember(deps: Deps, db: Runner | null, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
   const m = db ? await memberByHandle(db, handle) : await cachedMemberByHandle(deps, handle);
-  if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.isBlockedEitherWay(viewer.id, m.id))) throw notFound('no such member');
+  if (!existsFor(deps, viewer.id, m)) throw notFound('no such member');
   return m;
 }
 
@@ -62,7 +62,7 @@ async function dropFollows(u: Uow, x: number, y: number): Promise<void> {
 
 export async function follow(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
   const m = await memberByHandle(u.tx, handle);
-  const visible = m && m.status === 'active' && !u.deps.graph.isBlockedEitherWay(viewer.id, m.id) ? m : null;
+  const visible = existsFor(u.deps, viewer.id, m) ? m : null;
   const { facts } = await gatherFacts(u.deps, u.tx, viewer, m && m.id === viewer.id ? m : visible, u.now);
   enforce(decideFollow(facts, u.now, u.deps.policy), u.now);
   if (!visible) throw refusal(recipientUnavailable(), u.now);

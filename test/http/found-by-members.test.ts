@@ -8,7 +8,7 @@ import { connect, makePage } from '../helpers/messaging.js';
 
 const DAY = 86_400_000;
 
-describe(`found by members and reviewers (${storageKind})`, () => {
+describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 }, () => {
   let h: Harness;
   afterEach(async () => {
     await h?.close();

@@ -135,6 +135,38 @@ describe('GET /v1/stream', () => {
     expect(await s2.quiet(300)).toEqual([]);
   });
 
+  it('replays no notification about a request the member has since ignored, nor about a page they no longer run (found by a member)', async () => {
+    const a = await signUp(h);
+    const b = await signUp(h);
+    const x = await signUp(h);
+    // a's request to b (a shared group carries it), then b ignores it
+    const g = await h.call('POST', '/v1/groups', { token: a.token, body: { name: 'replay group' } });
+    expect(g.status, g.text).toBe(201);
+    expect((await h.call('POST', `/v1/groups/${g.body.id}/members`, { token: b.token })).status).toBeLessThan(300);
+    const req = await sendMessage(a, b.handle, 'a request b will ignore');
+    expect((await h.call('POST', `/v1/conversations/${req.conversation.id}/ignore`, { token: b.token })).status).toBe(200);
+    // a page a runs with b as admin; x writes to it; a removes b
+    const page = `pg_replay_${a.handle}`.slice(0, 30);
+    expect((await h.call('POST', '/v1/pages', { token: a.token, body: { handle: page, name: 'Replay page' } })).status).toBe(201);
+    expect((await h.call('POST', `/v1/pages/${page}/admins`, { token: a.token, body: { handle: b.handle } })).status).toBe(201);
+    expect((await h.call('POST', `/v1/pages/${page}/admins/me/accept`, { token: b.token })).status).toBe(200);
+    await sendMessage(x, page, 'to the page');
+    expect((await h.call('DELETE', `/v1/pages/${page}/admins/${b.handle}`, { token: a.token })).status).toBe(204);
+    const rest = await h.call('GET', '/v1/notifications', { token: b.token });
+    const shown = (rest.body.items as { kind: string }[]).map((n) => n.kind);
+    expect(shown).not.toContain('request.received');
+    expect(shown).not.toContain('page.request');
+    // and one the replay must carry, last: an invitation from x
+    expect((await h.call('POST', '/v1/invitations', { token: x.token, body: { to: b.handle } })).status).toBe(201);
+    const s = await stream({ token: b.token, since: '0' });
+    await s.next((f) => f.type === 'notification.created' && f.data.notification.kind === 'invitation.received');
+    await s.quiet(300);
+    const frames = s.frames;
+    const kinds = frames.filter((f) => f.type === 'notification.created').map((f) => f.data.notification.kind as string);
+    expect(kinds).not.toContain('request.received');
+    expect(kinds).not.toContain('page.request');
+  });
+
   it('typing: only from a participant, only when both have typing indicators on, with a resumable id', async () => {
     const a = await signUp(h);
     const b = await signUp(h);

@@ -19,6 +19,7 @@ import { badRequest } from '../errors.js';
 import { cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from '../members.js';
 import { conversationFor, goneFor, otherOf, parseId, type ConvRow, type MemberSide, type MessageRow } from './pair.js';
 import type { Message as ApiMessage, Conversation as ApiConversation } from '../../contract/index.js';
+import { existsFor } from '../hidden.js';
 
 /** A message with its sender as the reader may see them (the projection). */
 export function toApiMessage(m: MessageRow, sender: ApiMember, atts: ApiAttachment[]): ApiMessage {
@@ -98,7 +99,7 @@ export async function shapeMessages(
     const via = intro ? senders.get(intro.viaId) : undefined;
     // the introducer is named only to a reader for whom they still exist (DOMAIN.md 6: blocks hide
     // introductions as everything else; deactivated and closed members are hidden)
-    if (intro && via && via.status === 'active' && (via.id === readerId || !deps.graph.isBlockedEitherWay(readerId, via.id))) {
+    if (intro && existsFor(deps, readerId, via)) {
       msg.introducedBy = memberFor(deps, readerId, via, now);
       msg.introduction = { note: intro.note, forwardNote: intro.forwardNote };
     }
