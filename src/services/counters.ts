@@ -147,7 +147,9 @@ export function countersBump(v: number, now: Date, b: CounterBump): SQL {
   if (b.message) appendTo('messages_at', MESSAGE_RATE_WINDOW_MS);
   if (b.started !== undefined && b.started !== 'direct') {
     addInMonth('non_connection', 'conversations_month', 1);
-    if (b.started === 'group') addInMonth('"group"', 'conversations_month', 1);
+    // the group count too, 0 when this one is not a group's: the month column moves for both (a
+    // group count of last month read as this month's once another conversation began it: found by a reviewer)
+    addInMonth('"group"', 'conversations_month', b.started === 'group' ? 1 : 0);
     monthOf('conversations_month');
   }
   if (!cols.length) throw new Error('countersBump: nothing to count');

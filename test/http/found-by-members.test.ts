@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
-import { connect, makePage } from '../helpers/messaging.js';
+import { connect, makeGroup, makePage, settings } from '../helpers/messaging.js';
 
 const DAY = 86_400_000;
 
@@ -186,5 +186,25 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(fwd.body.error.code).toBe('sender_restricted');
     expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toEqual([]);
     expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/decline`)).status).toBe(200);
+  });
+  it("DOMAIN.md 5: the group channel's monthly number starts again on the 1st, whatever conversation begins the month", async () => {
+    h = await harness({ now: '2026-03-20T12:00:00Z', policy: { groupConversationsPerMonth: 2 } });
+    const s = await signUp(h);
+    const rs = [await signUp(h), await signUp(h), await signUp(h)];
+    await makeGroup(h, [s, ...rs]);
+    const stranger = await signUp(h);
+    await settings(h, stranger, { messageRequests: 'off' });
+    for (const r of rs.slice(0, 2)) {
+      const x = await as(s).call('POST', '/v1/messages', { to: r.handle, body: `hello ${r.handle}` });
+      expect(x.status, x.text).toBe(201);
+      expect(x.body.message.channel).toBe('group');
+    }
+    expect((await as(s).call('POST', '/v1/messages', { to: rs[2]!.handle, body: 'a third' })).status, "march's number used").toBe(429);
+    h.clock.set(new Date('2026-04-02T12:00:00Z'));
+    const open = await as(s).call('POST', '/v1/messages', { to: stranger.handle, body: 'an open inbox first' });
+    expect(open.body.message?.channel, open.text).toBe('open_inbox');
+    const g = await as(s).call('POST', '/v1/messages', { to: rs[2]!.handle, body: 'april' });
+    expect(g.status, g.text).toBe(201);
+    expect(g.body.message.channel).toBe('group');
   });
 });
