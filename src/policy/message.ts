@@ -6,6 +6,7 @@ import type { ConversationFacts, Facts, MessageAttempt } from './facts.js';
 import { decideInvitation } from './invitation.js';
 import { exhausted, MESSAGE_RATE_WINDOW_MS, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
+import { startOfNextMonthUTC } from './time.js';
 import { context, firstDenial, SENDER_TARGET_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { cheapestTierReaching, cheapestTierWithCredits, effectiveTier, spendableCredits, tierRank, tierReaches } from './tier.js';
 import { INMAIL_COST, type Channel, type Decision, type Delivery, type Unlock } from './types.js';
@@ -180,9 +181,13 @@ function addReach(c: Ctx, out: Unlock[]): Unlock[] {
   return addIntroductions(c, addConnect(c, addInmail(c, addUpgrade(c, out))));
 }
 
-/** Ways to get an InMail credit: the next monthly grant, or a tier that grants credits. */
+/**
+ * Ways to get an InMail credit: the next monthly grant, when the tier still lasts on the 1st (one
+ * ending before it grants nothing then: found by a reviewer), or a tier that grants credits.
+ */
 function creditUnlocks(c: Ctx): Unlock[] {
-  if (c.viewerTier !== 'free' && c.policy.inmailMonthlyCredits[c.viewerTier] > 0) return waitNextMonth(c.now);
+  const then = effectiveTier(c.viewer, startOfNextMonthUTC(c.now));
+  if (then !== 'free' && c.policy.inmailMonthlyCredits[then] > 0) return waitNextMonth(c.now);
   const tier = cheapestTierWithCredits(c.policy);
   return tier === null ? [] : [{ kind: 'upgrade', tier }];
 }

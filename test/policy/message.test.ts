@@ -150,6 +150,16 @@ describe('InMail: only when asked, only when nothing free reaches', () => {
     expect(d.reason).toBe('no_inmail_credits');
     expect(d.unlock).toEqual([{ kind: 'upgrade', tier: 'career' }, { kind: 'upgrade', tier: 'business' }, { kind: 'connect' }]);
   });
+  it('no credits left: wait for the 1st only when the tier still lasts then (a tier ending before it is renewed instead)', () => {
+    const spent = (tierUntil: Date) => facts({ viewer: { tier: 'career', tierUntil }, rel: { degree: 3 }, quotas: { inmailBalance: 0 } });
+    const lasting = decideMessage(spent(new Date('2025-05-01T00:00:00Z')), { channel: 'inmail' }, NOW);
+    expect(lasting.reason).toBe('no_inmail_credits');
+    expect(lasting.unlock[0]).toEqual({ kind: 'wait', until: NEXT_MONTH });
+    const ending = decideMessage(spent(new Date('2025-03-20T00:00:00Z')), { channel: 'inmail' }, NOW);
+    expect(ending.reason).toBe('no_inmail_credits');
+    expect(ending.unlock).not.toContainEqual({ kind: 'wait', until: NEXT_MONTH });
+    expect(ending.unlock[0]).toEqual({ kind: 'upgrade', tier: 'career' });
+  });
   it('no credit anywhere in the policy: no upgrade offered for credits', () => {
     const policy = resolvePolicy({
       inmailMonthlyCredits: { free: 0, career: 0, business: 0, sales_navigator: 0 },

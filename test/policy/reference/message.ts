@@ -7,8 +7,8 @@ import { decideInvitation } from './invitation.js';
 import { exhausted, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/policy/policy.js';
 import { context, decideWith, firstDenial, SENDER_RULES, TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
-import { cheapestTierReaching, cheapestTierWithCredits, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
-import { MINUTE_MS } from './time.js';
+import { cheapestTierReaching, cheapestTierWithCredits, effectiveTier, isPremium, spendableCredits, tierRank, tierReaches } from './tier.js';
+import { MINUTE_MS, startOfNextMonthUTC } from './time.js';
 import { allow, INMAIL_COST, type Channel, type Decision, type Delivery, type Unlock } from './types.js';
 
 /** One free channel: it applies when `applies` holds. */
@@ -158,7 +158,9 @@ function reachUnlocks(c: Ctx): Unlock[] {
 
 /** Ways to get an InMail credit: the next monthly grant, or a tier that grants credits. */
 function creditUnlocks(c: Ctx): Unlock[] {
-  if (isPremium(c.viewer, c.now) && c.policy.inmailMonthlyCredits[c.viewerTier] > 0) return waitNextMonth(c.now);
+  // the next grant comes on the 1st only to a tier that still lasts then
+  const first = startOfNextMonthUTC(c.now);
+  if (isPremium(c.viewer, first) && c.policy.inmailMonthlyCredits[effectiveTier(c.viewer, first)] > 0) return waitNextMonth(c.now);
   const tier = cheapestTierWithCredits(c.policy);
   return tier === null ? [] : [{ kind: 'upgrade', tier }];
 }
