@@ -108,6 +108,17 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
   if (!notifies(kind, facts)) return null;
   const key = notificationGroupKey(kind, { conversationId: n.conversationId ?? null, pageId: n.page?.id ?? null }, u.now);
   const actorId = actor?.id ?? null;
+  // A group past retention that housekeeping has not deleted yet is gone already for the member:
+  // this event opens a new one, not the old group again with its old events (found by a reviewer).
+  const expired = rowsOf(
+    await u.tx.execute(sql`delete from notifications where member_id = ${recipient.id} and kind = ${kind} and group_key = ${key}
+      and updated_at <= ${notificationRetentionCutoff(u.now, u.deps.policy)} returning id`),
+  );
+  await dropActors(
+    u.tx,
+    recipient.id,
+    expired.map((r) => Number(r.id)),
+  );
   const [g] = rowsOf(
     await u.tx.execute(sql`
       insert into notifications as nt (member_id, kind, group_key, conversation_id, invitation_id, page_id, count, credits, seq, created_at, updated_at)

@@ -207,4 +207,17 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(g.status, g.text).toBe(201);
     expect(g.body.message.channel).toBe('group');
   });
+  it('DOMAIN.md 9: a notification kept 90 days does not come back with its old events when its group gets a new one', async () => {
+    h = await harness();
+    const admin = await signUp(h);
+    const [p1, p2] = [await signUp(h), await signUp(h)];
+    await makePage(h, 'pg_retention', [admin]);
+    expect((await as(p1).call('POST', '/v1/messages', { to: 'pg_retention', body: 'one' })).status).toBe(201);
+    later(91 * DAY);
+    expect((await as(admin).call('GET', '/v1/notifications')).body.items, 'gone after 90 days').toEqual([]);
+    expect((await as(p2).call('POST', '/v1/messages', { to: 'pg_retention', body: 'two' })).status).toBe(201);
+    const [n] = (await as(admin).call('GET', '/v1/notifications')).body.items as { count: number; actors: { handle: string }[] }[];
+    expect(n!.actors.map((x) => x.handle)).toEqual([p2.handle]);
+    expect(n!.count).toBe(1);
+  });
 });
