@@ -7,6 +7,12 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const STREAM_PATH = '/v1/stream';
 
+/** How the stream is described: the route's schema and its operation in the OpenAPI document. */
+export const STREAM_SUMMARY =
+  'Live events over a WebSocket (message.created, conversation.request, invitation.received, invitation.accepted, read, typing, introduction.asked, introduction.forwarded, notification.created)';
+export const STREAM_DESCRIPTION =
+  'Frames are `{ id, type, data }`. Reconnect with `?since=<last id>` to get what was missed. Close codes: 1012 the instance is restarting (reconnect, ideally elsewhere), 4008 slow consumer, 4003 account inactive. The client may send `{ "type": "typing", "conversationId", "as"?: page handle }`.';
+
 export const StreamQuery = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 200 })),
   since: Type.Optional(Type.String({ maxLength: 40 })),

@@ -4,6 +4,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { ErrorBody, STREAM_DESCRIPTION, STREAM_PATH, STREAM_SUMMARY, StreamQuery } from '../contract/index.js';
 import { DOCS_CSP } from './hardening.js';
 
 /** `GET /v1/members/:handle/mutuals` → `getMembersByHandleMutuals`: unique, stable, readable. */
@@ -43,7 +44,34 @@ export async function openApiDocument(app: FastifyInstance): Promise<void> {
       s.security ??= auth === 'none' ? [] : [{ bearer: [] }];
       return { schema: s, url };
     },
+    // The stream is a WebSocket route, which the document generator leaves out: described here from
+    // the contract (API.md: the document describes all of the API; found by a member reading it).
+    transformObject: (doc) => {
+      const o = (doc as { openapiObject: Record<string, unknown> & { paths?: Record<string, unknown> } }).openapiObject;
+      o.paths = { ...(o.paths ?? {}), [STREAM_PATH]: streamOperation() };
+      return o as never;
+    },
   });
+}
+
+/** GET /v1/stream as an OpenAPI operation: the upgrade, its query and its refusals. */
+function streamOperation() {
+  return {
+    get: {
+      operationId: 'getStream',
+      summary: STREAM_SUMMARY,
+      description: STREAM_DESCRIPTION,
+      tags: ['messaging'],
+      security: [{ bearer: [] }],
+      parameters: Object.entries(StreamQuery.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+      responses: {
+        101: { description: 'Switching Protocols: the WebSocket; frames are `{ id, type, data }`' },
+        400: { description: 'Not a WebSocket upgrade, or `since` is not an event id', content: { 'application/json': { schema: ErrorBody } } },
+        401: { description: 'No valid session', content: { 'application/json': { schema: ErrorBody } } },
+        403: { description: 'The session cookie from another origin', content: { 'application/json': { schema: ErrorBody } } },
+      },
+    },
+  };
 }
 
 /** swagger-ui at /docs, under its own CSP. */

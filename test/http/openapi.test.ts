@@ -32,5 +32,9 @@ describe('GET /v1/openapi.json', () => {
     expect(problems).toEqual([]);
     expect(ids.size).toBeGreaterThan(40);
     expect(doc.paths['/v1/members/{handle}'].get.operationId).toBe('getMembersByHandle');
+    // the WebSocket route too (the generator leaves it out): its query and its refusals
+    expect(doc.paths['/v1/stream'].get).toMatchObject({ operationId: 'getStream', security: [{ bearer: [] }] });
+    expect(doc.paths['/v1/stream'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['since', 'token']);
+    expect(Object.keys(doc.paths['/v1/stream'].get.responses)).toEqual(expect.arrayContaining(['101', '400', '401']));
   });
 });

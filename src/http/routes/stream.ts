@@ -13,7 +13,7 @@ import { AppError, badRequest, Refusal, unauthenticated } from '../../services/e
 import { deny } from '../../policy/index.js';
 import { credential, type RouteContext, type TypedApp } from '../plumbing.js';
 import { requireOwnOrigin } from '../origin.js';
-import { STREAM_PATH, StreamQuery } from '../../contract/stream.js';
+import { STREAM_DESCRIPTION, STREAM_PATH, STREAM_SUMMARY, StreamQuery } from '../../contract/stream.js';
 
 function tokenOf(req: FastifyRequest): { token: string; via: 'query' | 'header' | 'cookie' } | undefined {
   const q = (req.query as { token?: string } | undefined)?.token;
@@ -40,9 +40,8 @@ export async function streamRoutes(app: TypedApp, ctx: RouteContext) {
       websocket: true,
       config: { auth: 'none' },
       schema: {
-        summary: 'Live events over a WebSocket (message.created, conversation.request, invitation.received, invitation.accepted, read, typing)',
-        description:
-          'Frames are `{ id, type, data }`. Reconnect with `?since=<last id>` to get what was missed. Close codes: 1012 the instance is restarting (reconnect, ideally elsewhere), 4008 slow consumer, 4003 account inactive. The client may send `{ "type": "typing", "conversationId", "as"?: page handle }`.',
+        summary: STREAM_SUMMARY,
+        description: STREAM_DESCRIPTION,
         tags: ['messaging'],
         querystring: StreamQuery,
       },
