@@ -14,6 +14,16 @@ export function showReadReceipts(a: Settings, b: Settings): boolean {
   return a.readReceipts && b.readReceipts;
 }
 
+/**
+ * Whether what `readerId` read in a conversation is told to the other side: read receipts on for
+ * both, and not a request the reader has not answered yet. The sender of a request learns nothing
+ * before an answer (DOMAIN.md 5: an ignored request's sender "is told nothing and still sees it
+ * pending"; a receipt would tell them it was seen: found by a member).
+ */
+export function readIsTold(reader: Settings, other: Settings, conversation: { state: string; recipientId: number }, readerId: number): boolean {
+  return showReadReceipts(reader, other) && !(conversation.state === 'request' && conversation.recipientId === readerId);
+}
+
 /** What deciding whether to tell `other` that `actor` is typing in their conversation needs. */
 export interface TypingFacts {
   actorId: number;

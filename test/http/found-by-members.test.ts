@@ -220,4 +220,17 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(n!.actors.map((x) => x.handle)).toEqual([p2.handle]);
     expect(n!.count).toBe(1);
   });
+  it('DOMAIN.md 5: the sender of a request is told nothing before an answer, not even that it was read', async () => {
+    h = await harness();
+    const [a, b] = [await signUp(h), await signUp(h)];
+    await makeGroup(h, [a, b]);
+    const sent = await as(a).call('POST', '/v1/messages', { to: b.handle, body: 'a request' });
+    expect(sent.body.conversation?.state, sent.text).toBe('request');
+    const id = sent.body.conversation.id as string;
+    expect((await as(b).call('POST', `/v1/conversations/${id}/read`)).status).toBe(200);
+    expect((await as(a).call('GET', `/v1/conversations/${id}`)).body.readUpTo, 'not before an answer').toBeNull();
+    expect((await as(b).call('POST', `/v1/conversations/${id}/accept`)).status).toBe(200);
+    expect((await as(b).call('POST', `/v1/conversations/${id}/read`)).status).toBe(200);
+    expect((await as(a).call('GET', `/v1/conversations/${id}`)).body.readUpTo, 'once accepted').toBe(sent.body.message.id);
+  });
 });

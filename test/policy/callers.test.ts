@@ -38,6 +38,7 @@ const INTERNAL: Record<string, string> = {
   profileActions: 'part of decideProfile',
   quotaFacts: 'test fixture builder',
   showTypingIndicators: 'part of mayTellTyping',
+  showReadReceipts: 'part of readIsTold',
   spendableCredits: 'part of decideMessage',
   startOfNextMonthUTC: 'part of the wait unlocks',
   tierRank: 'part of the unlocks',

@@ -9,7 +9,7 @@
 
 import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import { sql } from '../../store/sql.js';
-import { showReadReceipts } from '../../policy/index.js';
+import { readIsTold } from '../../policy/index.js';
 import { type Runner } from '../../store/db.js';
 import { attachments, conversationMembers, conversations, introductions, messageAttachments, messages } from '../../store/schema.js';
 import { toApiAttachment, type ApiAttachment } from '../attachments.js';
@@ -176,7 +176,8 @@ export function viewOf(
   const theirs = sideOf(otherId);
   const me = people.get(viewerId);
   const other = people.get(otherId);
-  const receipts = me !== undefined && other !== undefined && showReadReceipts(me.settings, other.settings);
+  // what the other side read, as their receipts tell it (readIsTold: they are the reader)
+  const receipts = me !== undefined && other !== undefined && readIsTold(other.settings, me.settings, c, otherId);
   return {
     id: String(c.id),
     participants: [people.get(c.starterId)!, people.get(c.recipientId)!].map((m) => memberFor(deps, viewerId, m, now)),

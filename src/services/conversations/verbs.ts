@@ -8,7 +8,7 @@
  */
 
 import { and, eq } from 'drizzle-orm';
-import { decideIgnoreRequest, showReadReceipts } from '../../policy/index.js';
+import { decideIgnoreRequest, readIsTold } from '../../policy/index.js';
 import { conversationMembers, conversations } from '../../store/schema.js';
 import { dropRequestNotifications } from '../notifications.js';
 import { conflict } from '../errors.js';
@@ -71,7 +71,7 @@ export async function markRead(u: Uow, actor: Actor, id: number): Promise<ApiCon
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   const otherId = otherOf(conv, me);
   const other = await memberById(u.tx, otherId);
-  if (other && showReadReceipts(actor.member.settings, other.settings) && theirs && !theirs.ignored && conv.lastMessageId !== null) {
+  if (other && readIsTold(actor.member.settings, other.settings, conv, me) && theirs && !theirs.ignored && conv.lastMessageId !== null) {
     await u.emit('read', [otherId], {
       conversationId: String(id),
       memberId: String(me),
