@@ -61,8 +61,8 @@ export function isInactive(m: Pick<MemberFacts, 'status'>): boolean {
  * before it shows or acts on a member (`isHidden` is the same rule over a decision's facts); the
  * caller says whether a block stands between them (the graph index or the rows it read).
  */
-export function memberExists(m: { status: string }, blockedEitherWay: boolean): boolean {
-  return m.status !== 'deactivated' && m.status !== 'closed' && !blockedEitherWay;
+export function memberExists(m: Pick<MemberFacts, 'status'>, blockedEitherWay: boolean): boolean {
+  return !isInactive(m) && !blockedEitherWay;
 }
 
 /** The viewer and the member are the same member. */

@@ -9,7 +9,7 @@ import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
 import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
-import { concerned, num, rowToEvent } from './frames.js';
+import { at, concerned, num, rowToEvent } from './frames.js';
 
 const DURABLE_EXTERNAL = STREAM_EVENT_TYPES.filter((t) => t !== 'typing');
 
@@ -22,13 +22,12 @@ export type ConvSides = { starterId: number; recipientId: number; state: string;
 
 /** The conversation an event is about: its own, or a notification's subject (a request the viewer may have ignored since). */
 function conversationOf(ev: BusEvent): number | undefined {
-  const p = ev.payload as { conversationId?: unknown; notification?: { subject?: { conversationId?: unknown } } };
-  return num(p.conversationId) ?? num(p.notification?.subject?.conversationId);
+  return num(at(ev.payload, 'conversationId')) ?? num(at(ev.payload, 'notification', 'subject', 'conversationId'));
 }
 
 /** The page a notification is about (a request to a page its admins are told of). */
 function pageOf(ev: BusEvent): number | undefined {
-  return num((ev.payload as { notification?: { subject?: { page?: { id?: unknown } } } }).notification?.subject?.page?.id);
+  return num(at(ev.payload, 'notification', 'subject', 'page', 'id'));
 }
 
 export class StreamReads {

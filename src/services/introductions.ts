@@ -15,6 +15,7 @@ import {
   INTRODUCTION_DECLINE_WINDOW_MS,
   INTRODUCTION_PAUSE_MS,
   noteOf,
+  startOfMonthUTC,
   type Decision,
 } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
@@ -35,13 +36,6 @@ type Row = typeof introductions.$inferSelect;
 import type { Introduction as ApiIntroduction } from '../contract/index.js';
 import { existsFor } from './hidden.js';
 export type { ApiIntroduction };
-
-const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-
-/** A member that exists for the viewer: active, no block either way. */
-function exists(deps: Deps, viewerId: number, m: MemberRecord | undefined | null): m is MemberRecord {
-  return existsFor(deps, viewerId, m);
-}
 
 function statusOf(row: Row, now: Date, deps: Deps): ApiIntroduction['status'] {
   if (row.status === 'forwarded') return 'forwarded';
@@ -85,11 +79,11 @@ async function expireLapsed(u: Uow, askerId: number, targetId: number): Promise<
 export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: string; via: string; note?: string | null }): Promise<ApiIntroduction> {
   const { deps, tx, now } = u;
   const [target, via] = [await memberByHandle(tx, input.to), await memberByHandle(tx, input.via)];
-  const visibleTarget = target && (target.id === asker.id || exists(deps, asker.id, target)) ? target : null;
+  const visibleTarget = target && (target.id === asker.id || existsFor(deps, asker.id, target)) ? target : null;
   await lockMembers(tx, [asker.id]);
   if (visibleTarget && visibleTarget.id !== asker.id) await expireLapsed(u, asker.id, visibleTarget.id);
   const { facts } = await gatherFacts(deps, tx, asker, visibleTarget, now);
-  const viaSeen = via && via.id !== asker.id && exists(deps, asker.id, via) ? via : null;
+  const viaSeen = via && via.id !== asker.id && existsFor(deps, asker.id, via) ? via : null;
   const counts = visibleTarget ? await askCounts(tx, asker.id, visibleTarget.id, viaSeen?.id ?? null, now, deps) : null;
   const others = visibleTarget && visibleTarget.id !== asker.id ? await otherVias(deps, tx, asker, visibleTarget, viaSeen?.id ?? null) : [];
   const note = noteOf(input.note);
@@ -137,7 +131,7 @@ async function askCounts(db: Runner, askerId: number, targetId: number, viaId: n
   const [month] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(introductions)
-    .where(and(eq(introductions.askerId, askerId), gte(introductions.createdAt, monthStart(now))));
+    .where(and(eq(introductions.askerId, askerId), gte(introductions.createdAt, startOfMonthUTC(now))));
   const declines =
     viaId === null
       ? []
@@ -164,7 +158,7 @@ async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: Me
   const byId = await membersByIds(db, ids);
   return ids.flatMap((id) => {
     const m = byId.get(id);
-    return m && exists(deps, asker.id, m) ? [m.handle] : [];
+    return m && existsFor(deps, asker.id, m) ? [m.handle] : [];
   });
 }
 
@@ -188,7 +182,7 @@ async function askForVia(u: Uow, via: MemberRecord, id: number) {
   const people = await membersByIds(u.tx, [row.askerId, row.targetId, via.id]);
   const asker = people.get(row.askerId);
   const target = people.get(row.targetId);
-  if (!exists(u.deps, via.id, asker) || !exists(u.deps, via.id, target)) throw notFound('no such introduction');
+  if (!existsFor(u.deps, via.id, asker) || !existsFor(u.deps, via.id, target)) throw notFound('no such introduction');
   if (statusOf(row, u.now, u.deps) !== 'asked') throw new AppError(409, 'conflict', 'this introduction is no longer open');
   return { row, asker, target, people };
 }
@@ -272,7 +266,7 @@ export async function listIntroductions(
     for (const r of rows) {
       cursor = r.id;
       const others = [r.askerId, r.viaId, r.targetId].filter((id) => id !== viewer.id);
-      if (!others.every((id) => exists(deps, viewer.id, people.get(id)))) continue;
+      if (!others.every((id) => existsFor(deps, viewer.id, people.get(id)))) continue;
       items.push(toApi(deps, r, people, viewer.id, now));
       if (items.length === page.limit) {
         const more = rows.length === batch || r !== rows[rows.length - 1];

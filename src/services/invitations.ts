@@ -86,11 +86,6 @@ async function expireLapsed(u: Uow, a: number, b: number): Promise<void> {
   await closeInvitationPairs(u.tx, expired);
 }
 
-/** A member that exists for the viewer (not unknown, deactivated, closed, or blocked either way). */
-function visibleTo(deps: Deps, viewer: MemberRecord, m: MemberRecord | null): m is MemberRecord {
-  return existsFor(deps, viewer.id, m);
-}
-
 export async function sendInvitation(
   u: Uow,
   viewer: MemberRecord,
@@ -173,7 +168,7 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
   const from = members.get(row.fromId)!;
   const to = members.get(row.toId)!;
   const other = members.get(otherId)!;
-  if (!visibleTo(deps, viewer, other)) throw notFound('no such invitation');
+  if (!existsFor(deps, viewer.id, other)) throw notFound('no such invitation');
   const status = statusFor(deps, row, viewer.id, now);
   // The recipient no longer sees an invitation it ignored; only a pending one can be answered.
   const open = action === 'withdraw' ? status === 'pending' : row.status === 'pending' || (action === 'report' && row.status === 'ignored');
@@ -250,7 +245,7 @@ export async function listInvitations(
       cursor = r.id;
       const otherId = direction === 'received' ? r.fromId : r.toId;
       const other = byId.get(otherId) ?? null;
-      if (!visibleTo(deps, viewer, other)) continue;
+      if (!existsFor(deps, viewer.id, other)) continue;
       const from = direction === 'received' ? other : viewer;
       const to = direction === 'received' ? viewer : other;
       items.push(toApiInvitation(deps, r, from, to, viewer.id, now));
