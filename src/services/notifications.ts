@@ -210,19 +210,37 @@ export async function dropRequestNotifications(u: Uow, memberId: number, convers
 /**
  * A block: what each side was notified of by the other is gone for good (DOMAIN.md 6: unblocking
  * restores nothing). Their actor rows go, and the groups left with no actor at all (not those of
- * kinds without one, which have none to lose).
+ * kinds without one, which have none to lose); and each side's notifications about the
+ * conversations the block ended (`ended`), whoever their actors.
  */
-export async function dropNotificationsBetween(u: Uow, a: number, b: number): Promise<void> {
+export async function dropNotificationsBetween(u: Uow, a: number, b: number, ended: number[] = []): Promise<void> {
   for (const [me, other] of [
     [a, b],
     [b, a],
   ] as const) {
+    if (ended.length) {
+      const gone = rowsOf(
+        await u.tx.execute(sql`delete from notifications where member_id = ${me} and conversation_id = any(${idList(ended)}::bigint[]) returning id`),
+      );
+      await dropActors(
+        u.tx,
+        me,
+        gone.map((g) => Number(g.id)),
+      );
+    }
     const hit = rowsOf(await u.tx.execute(sql`delete from notification_actors where member_id = ${me} and actor_id = ${other} returning notification_id`)).map(
       (r) => Number(r.notification_id),
     );
     if (hit.length === 0) continue;
     await u.tx.execute(sql`delete from notifications n where n.member_id = ${me} and n.id = any(${idList(hit)}::bigint[])
       and not exists (select 1 from notification_actors na where na.member_id = ${me} and na.notification_id = n.id)`);
+    // A group that keeps other actors is where their last event put it, as if the blocked side's had
+    // never been: the list is newest first by that update (found by the model test: a group moved up
+    // by the blocked member's event sat above newer ones, dated by its older visible event).
+    await u.tx.execute(sql`update notifications n set seq = x.seq, updated_at = x.at
+      from (select na.notification_id, max(na.seq) as seq, max(na.at) as at from notification_actors na
+            where na.member_id = ${me} and na.notification_id = any(${idList(hit)}::bigint[]) group by na.notification_id) x
+      where n.member_id = ${me} and n.id = x.notification_id and n.seq > x.seq`);
   }
 }
 

@@ -141,15 +141,23 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
     )
     .returning({ id: invitations.id, fromId: invitations.fromId, toId: invitations.toId });
   await closeInvitationPairs(tx, expired);
-  // What each was notified of by the other goes too, for good (an unblock brought it back: found by a member).
-  await dropNotificationsBetween(u, viewer.id, m.id);
   // Their conversation ends for both, for good: unblocking restores nothing (DOMAIN.md 6); a new
   // message after an unblock starts a new thread and needs a channel like a first one.
-  await tx
+  const ended = await tx
     .update(conversations)
     .set({ endedAt: now, accepted: false })
-    .where(and(pairSql(conversations.starterId, conversations.recipientId, a, b), isNull(conversations.endedAt)));
+    .where(and(pairSql(conversations.starterId, conversations.recipientId, a, b), isNull(conversations.endedAt)))
+    .returning({ id: conversations.id });
   await endConversationPair(tx, a, b);
+  // What each was notified of by the other goes too, for good (an unblock brought it back: found by a
+  // member), and what either was notified of about the conversation that ended (a forwarded
+  // introduction names its introducer, not the other side: found by the model test).
+  await dropNotificationsBetween(
+    u,
+    viewer.id,
+    m.id,
+    ended.map((c) => c.id),
+  );
   // Only the blocker's own sockets hear of it; the graph of every instance applies it.
   await u.emit('block.added', [viewer.id], { blocker: viewer.id, blocked: m.id });
   return m;

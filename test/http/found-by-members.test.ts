@@ -187,6 +187,52 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toEqual([]);
     expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/decline`)).status).toBe(200);
   });
+  it('DOMAIN.md 6, 9: a block ends the conversation a forwarded introduction began, and the notification about it with it (found by the model test)', async () => {
+    h = await harness();
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
+    expect(ask.status, ask.text).toBe(201);
+    expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, {})).status).toBe(200);
+    const about = async () =>
+      ((await as(c).call('GET', '/v1/notifications')).body.items as { kind: string; subject?: { conversationId?: string } }[]).filter(
+        (n) => n.kind === 'introduction.forwarded',
+      );
+    const [told] = await about();
+    expect(told?.subject?.conversationId, 'c was told of the introduction').toBeDefined();
+    // c blocks the asker: the conversation is gone for both; its notification names b, whom c did not block
+    expect((await as(c).call('POST', '/v1/blocks', { handle: a.handle })).status).toBe(201);
+    expect((await as(c).call('GET', `/v1/conversations/${told!.subject!.conversationId}`)).status).toBe(404);
+    expect(await about(), 'no notification about a conversation the block ended').toEqual([]);
+    expect((await as(c).call('DELETE', `/v1/blocks/${a.handle}`)).status).toBe(204);
+    expect(await about(), 'nor after an unblock').toEqual([]);
+  });
+  it('API.md: notifications stay newest first when a block takes the event that moved a group up (found by the model test)', async () => {
+    h = await harness();
+    const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const invite = async (from: { token: string }, to: { handle: string }) => {
+      const r = await as(from).call('POST', '/v1/invitations', { to: to.handle });
+      expect(r.status, r.text).toBe(201);
+      return r.body.id as string;
+    };
+    const first = await invite(a, c);
+    const second = await invite(a, b);
+    expect((await as(c).call('POST', `/v1/invitations/${first}/accept`)).status).toBe(200); // a's "accepted" group: c
+    later(60_000);
+    await invite(d, a); // a's "received" group, newer
+    later(60_000);
+    expect((await as(b).call('POST', `/v1/invitations/${second}/accept`)).status).toBe(200); // b joins the "accepted" group, moving it up
+    const list = async () => ((await as(a).call('GET', '/v1/notifications')).body.items as { kind: string; createdAt: string }[]).map((n) => n.kind);
+    expect(await list()).toEqual(['invitation.accepted', 'invitation.received']);
+    expect((await as(a).call('POST', '/v1/blocks', { handle: b.handle })).status).toBe(201);
+    const items = (await as(a).call('GET', '/v1/notifications')).body.items as { kind: string; createdAt: string }[];
+    expect(
+      items.map((n) => n.kind),
+      'the group is where c alone put it',
+    ).toEqual(['invitation.received', 'invitation.accepted']);
+    expect([...items.map((n) => n.createdAt)].sort().reverse()).toEqual(items.map((n) => n.createdAt));
+  });
   it("DOMAIN.md 5: the group channel's monthly number starts again on the 1st, whatever conversation begins the month", async () => {
     h = await harness({ now: '2026-03-20T12:00:00Z', policy: { groupConversationsPerMonth: 2 } });
     const s = await signUp(h);

@@ -167,6 +167,26 @@ describe('GET /v1/stream', () => {
     expect(kinds).not.toContain('page.request');
   });
 
+  it('replays nothing about a conversation a block has ended since: not its messages, not the notification of the introduction that began it', async () => {
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
+    expect(ask.status, ask.text).toBe(201);
+    expect((await h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    expect((await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: a.handle } })).status).toBe(201);
+    // and one the replay must carry, last: an invitation from b's side of the network
+    const x = await signUp(h);
+    expect((await h.call('POST', '/v1/invitations', { token: x.token, body: { to: c.handle } })).status).toBe(201);
+    const s = await stream({ token: c.token, since: '0' });
+    await s.next((f) => f.type === 'notification.created' && f.data.notification.kind === 'invitation.received');
+    await s.quiet(300);
+    const kinds = s.frames.map((f) => (f.type === 'notification.created' ? `notification ${f.data.notification.kind}` : f.type));
+    expect(kinds).not.toContain('notification introduction.forwarded');
+    expect(kinds).not.toContain('message.created');
+    expect(kinds).not.toContain('conversation.request');
+  });
+
   it('typing: only from a participant, only when both have typing indicators on, with a resumable id', async () => {
     const a = await signUp(h);
     const b = await signUp(h);
