@@ -131,6 +131,104 @@ export async function checkMe(m: Model, r: Real, i: number, what: string): Promi
   );
 }
 
+// ---------------------------------------------------------------- notifications (DOMAIN.md 9)
+
+const CONVERSATION_KINDS = new Set(['request.received', 'inmail.received', 'introduction.forwarded']);
+
+/**
+ * GET /v1/notifications as v, against the model's events (`m.notes`). What the list shows: every
+ * actor shown exists for v (nothing a hidden member did, nothing from the other side of a block) and
+ * stands for an event of that kind the model has (nothing made up, nothing a block or an ignore took
+ * away came back); a conversation named exists for v (not one a block ended, not a request v ignored);
+ * nothing older than the retention. What it must show: every event of the last `notificationRetentionDays`
+ * whose actor exists for v and whose conversation is still there, in a group of its kind (its actor
+ * among those shown, or the group counting more than it shows). Grants are left out (the server
+ * writes them when the ledger is next touched).
+ */
+export async function checkNotifications(m: Model, r: Real, v: number, why = ''): Promise<void> {
+  if (m.m(v).status !== 'active') return;
+  const res = await call(r, 'GET', '/v1/notifications?limit=100', tok(m, v));
+  const what = `${why}notifications of ${H(m, v)}`;
+  C.status(res, 200, undefined, what);
+  const items = res.body.items as any[];
+  const cutoff = m.now.getTime() - m.policy.notificationRetentionDays * DAY;
+  const byHandle = new Map(m.members.map((x) => [x.handle, x.i]));
+  const live = (id: string | undefined) => {
+    const t = id === undefined ? undefined : m.thread(id);
+    return t !== undefined && !t.gone;
+  };
+  let previous = Infinity;
+  for (const it of items) {
+    const at = Date.parse(it.createdAt);
+    const label = `${what}: ${it.kind} ${it.id}`;
+    if (!(at > cutoff)) C.fail(`${label}: within ${m.policy.notificationRetentionDays} days`, `after ${new Date(cutoff).toISOString()}`, it.createdAt, res);
+    // LENIENT: a group keeps the place its last event gave it when that event's actor is hidden for
+    // a while (deactivated), though it shows the date of its newest visible event (README "Notifications").
+    if (at > previous && m.members.every((x) => x.status === 'active'))
+      C.fail(
+        `${what}: newest first`,
+        'createdAt not increasing',
+        items.map((x) => x.createdAt),
+        res,
+      );
+    previous = at;
+    if (it.kind === 'credits.granted') continue;
+    const actors = (it.actors as any[]).map((a) => byHandle.get(a.handle));
+    if (actors.length === 0 || actors.length > 3 || it.count < actors.length)
+      C.fail(`${label}: one to three actors, count at least as many`, '1..3 actors', { actors: actors.length, count: it.count }, res);
+    const conversation = it.subject?.conversationId as string | undefined;
+    if (CONVERSATION_KINDS.has(it.kind) !== (conversation !== undefined))
+      C.fail(`${label}: subject.conversationId`, CONVERSATION_KINDS.has(it.kind) ? 'present' : 'absent', it.subject, res);
+    if (conversation !== undefined) {
+      const t = m.thread(conversation);
+      if (!t || (t.gone && t.goneBy === 'block'))
+        C.fail(`${label}: about a conversation that exists for them (DOMAIN.md 6)`, 'a live conversation', t ? 'one a block ended' : 'unknown', res);
+      if (t.ignoredBy === v && it.kind !== 'introduction.forwarded') C.fail(`${label}: nothing about a request they ignored (DOMAIN.md 9)`, 'absent', it, res);
+    }
+    for (const [n, x] of actors.entries()) {
+      if (x === undefined) C.fail(`${label}: actor ${n} a member of the run`, 'known', it.actors[n], res);
+      if (!m.exists(v, x)) C.fail(`${label}: nothing a hidden member did (DOMAIN.md 9)`, `${H(m, x)} hidden from ${H(m, v)}`, 'shown', res);
+      C.member(it.actors[n], m.view(v, x), `${label}: actor ${H(m, x)}`, res);
+      const backed = m.notes.some((e) => e.to === v && e.kind === it.kind && e.actor === x && (conversation === undefined || e.thread === conversation));
+      if (!backed)
+        C.fail(`${label}: an event of the rule book behind actor ${H(m, x)}`, 'an event', 'none (made up, or one a block or an ignore took away)', res);
+    }
+  }
+  for (const e of m.notes) {
+    if (e.to !== v || e.at.getTime() <= cutoff || !m.exists(v, e.actor)) continue;
+    if (e.thread !== null && (!live(e.thread) || m.thread(e.thread)!.ignoredBy === v)) continue;
+    stat(`notification expected: ${e.kind}`);
+    const shown = items.some(
+      (it) =>
+        it.kind === e.kind &&
+        (e.thread === null || it.subject?.conversationId === e.thread) &&
+        ((it.actors as any[]).some((a) => a.handle === m.m(e.actor).handle) || it.count > it.actors.length),
+    );
+    if (!shown)
+      C.fail(
+        `${what}: ${e.kind} by ${H(m, e.actor)}${e.thread ? ` about conversation ${e.thread}` : ''} at ${e.at.toISOString()}`,
+        'listed',
+        items.map((it) => `${it.kind} ${(it.actors as any[]).map((a) => a.handle).join(',')} ${it.subject?.conversationId ?? ''} x${it.count}`),
+        res,
+      );
+  }
+}
+
+/** GET /v1/notifications as a member, compared with the model's events. */
+export class Notifications extends Cmd {
+  constructor(readonly a: number) {
+    super();
+  }
+  async exec(m: Model, r: Real) {
+    const a = actor(m, this.a);
+    if (a === undefined) return;
+    await checkNotifications(m, r, a);
+  }
+  toString() {
+    return `notifications(m${this.a})`;
+  }
+}
+
 // ---------------------------------------------------------------- accounts
 
 export async function signUp(m: Model, r: Real): Promise<void> {
@@ -446,6 +544,7 @@ async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKin
       theirs.status = 'accepted';
       theirs.respondedAt = new Date(m.now);
       m.connect(a, b);
+      m.notify(b, 'invitation.accepted', a);
       await afterConnect(m, r, a, b);
     } else {
       theirs.status = 'expired';
@@ -457,6 +556,7 @@ async function invite(m: Model, r: Real, a: number, b: number, noteKind: NoteKin
     theirs.status = 'accepted';
     theirs.respondedAt = new Date(m.now);
     m.connect(a, b);
+    m.notify(b, 'invitation.accepted', a);
     await afterConnect(m, r, a, b);
   } else {
     C.status(res, 201, undefined, what);
@@ -480,6 +580,7 @@ function record(m: Model, a: number, b: number, note: string | null, res: Res) {
     reportedAt: null,
   };
   m.invitations.push(inv);
+  m.notify(b, 'invitation.received', a);
   const what = `invite ${H(m, a)} -> ${H(m, b)}`;
   C.eq({ note: res.body.note, status: res.body.status }, { note, status: 'pending' }, `${what}: invitation`, res);
   C.member(res.body.to, m.view(a, b), `${what}: invitation.to`, res);
@@ -582,6 +683,7 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
     inv.status = 'accepted';
     inv.respondedAt = new Date(m.now);
     m.connect(a, o);
+    m.notify(o, 'invitation.accepted', a);
     await afterConnect(m, r, a, o);
     return;
   }
@@ -664,6 +766,7 @@ async function blockPair(m: Model, r: Real, a: number, b: number): Promise<void>
   if (m.liveThread(a, b)) stat('block with a thread');
   m.block(a, b);
   await checkIntroListsOf(m, r, a, b, 'after a block: ');
+  for (const x of [a, b]) await checkNotifications(m, r, x, 'after a block: ');
   // The blocked side's attachments of their threads stop existing for the other (DOMAIN.md 6).
   for (const att of m.attachments)
     for (const id of att.threads) {
@@ -699,6 +802,8 @@ async function unblockPair(m: Model, r: Real, a: number, b: number): Promise<voi
   if (!m.hasBlocked(a, b)) return C.status(res, 404, undefined, `${what}: not blocked`);
   C.status(res, 204, undefined, what);
   m.unblock(a, b);
+  // Unblocking restores nothing (DOMAIN.md 6): not what either side was notified of by the other.
+  for (const x of [a, b]) await checkNotifications(m, r, x, 'after an unblock: ');
   // Unblocking restores nothing (DOMAIN.md 6): no old thread, a new message needs a channel.
   if (m.threads.some((t) => t.goneBy === 'block' && ((t.a === a && t.b === b) || (t.a === b && t.b === a)))) {
     stat('unblock after a thread');
@@ -1121,7 +1226,7 @@ async function conversationVerb(
     t.accepted = true;
   } else {
     C.status(res, 200, undefined, what);
-    t.ignoredBy = a;
+    m.ignoreRequest(t, a);
     return;
   }
   checkConversation(m, a, t, res.body, what, res);
@@ -1629,6 +1734,7 @@ async function askOnce(m: Model, r: Real, a: number, via: number, c: number, not
     thread: null,
   };
   m.intros.push(x);
+  m.notify(via, 'introduction.asked', a);
   checkIntro(m, a, x, res.body, what, res);
   return { ask: x };
 }
@@ -1981,7 +2087,7 @@ async function deliverIntro(m: Model, r: Real, x: MIntro, delivery: 'inbox' | 'r
     { message: String(item.lastMessage?.id), thread: id },
     x.note ?? `${m.m(x.via).name} introduced us.`,
     [],
-    { introduction: true },
+    { introduction: true, via: x.via },
   );
   x.thread = t.id;
   stat(`introduction delivered ${delivery}${live ? ' into an existing thread' : ''}`);
@@ -2256,6 +2362,10 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       c(
         1,
         idx.map((a) => new Me(a)),
+      ),
+      c(
+        2,
+        idx.map((a) => new Notifications(a)),
       ),
       c(
         3,

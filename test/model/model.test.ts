@@ -131,7 +131,15 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
         });
       } catch (e) {
         if (lastFailure) console.error(`[model] the trace of the shrunk sequence:\n${(lastFailure as string[]).join('\n')}`);
-        throw e;
+        // The error itself names the seed, the path and the shrunk trace's end, so a CI log's summary
+        // (which prints the start of each failure's message) is enough to replay it.
+        const message = e instanceof Error ? e.message : String(e);
+        const replay = `LIAISON_MODEL_SEED=${SEED} LIAISON_MODEL_PATH=${/path: "([^"]*)"/.exec(message)?.[1] ?? '?'} (${storageKind})`;
+        // fast-check keeps the command's own error (the mismatch) as the cause
+        const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : (message.split('\n').find((l) => l.startsWith('Got error')) ?? '');
+        const mismatch = cause.split('\n').slice(0, 2).join('\n');
+        const trace = lastFailure ? (lastFailure as string[]).slice(-12) : [];
+        throw new Error(`${message.split('\n')[0]}; replay with ${replay}\n${mismatch.slice(0, 600)}\ntrace's end:\n${trace.join('\n')}\n\n${message}`);
       } finally {
         if (env('LIAISON_MODEL_STATS'))
           console.log(

@@ -126,6 +126,17 @@ export interface MAttachment {
   threads: Set<string>;
 }
 
+/** The kinds of notification the model follows (DOMAIN.md 9; grants are written lazily by the server: not followed). */
+export type NoteKind = 'invitation.received' | 'invitation.accepted' | 'request.received' | 'inmail.received' | 'introduction.asked' | 'introduction.forwarded';
+/** One event DOMAIN.md 9 says member `to` is notified of, caused by `actor`; `thread`: the conversation it is about. */
+export interface MNote {
+  to: number;
+  kind: NoteKind;
+  actor: number;
+  at: Date;
+  thread: string | null;
+}
+
 /** An ask for an introduction (DOMAIN.md 11): A (asker) asks B (via) to introduce them to C (target). */
 export interface MIntro {
   id: string;
@@ -223,6 +234,8 @@ export class Model {
   groups: MGroup[] = [];
   attachments: MAttachment[] = [];
   intros: MIntro[] = [];
+  /** The notifications' events (DOMAIN.md 9), those a block or an ignore took away removed. */
+  notes: MNote[] = [];
   /** Feature switches found on the server (older servers lack a route). */
   purchasesSupported: boolean | undefined = undefined;
   readonly acceptedInPolicy: boolean;
@@ -569,8 +582,27 @@ export class Model {
     if (t) t.accepted = false;
   }
 
+  /**
+   * DOMAIN.md 9: member `to` is notified of an event by `actor`, unless they are not active, the
+   * actor is hidden from them (blocked either way, not active: "nothing a hidden member did"), it is
+   * their own, or they turned the kind off.
+   */
+  notify(to: number, kind: NoteKind, actor: number, thread: string | null = null): void {
+    if (to === actor || !this.isActive(to) || !this.exists(to, actor)) return;
+    if ((this.m(to).settings.notifications as Record<string, boolean> | undefined)?.[kind] === false) return;
+    this.notes.push({ to, kind, actor, at: new Date(this.now), thread });
+  }
+
+  /** v ignores (or reports) a request they received: gone for them, and so is what notified them of it (DOMAIN.md 9). */
+  ignoreRequest(t: MThread, v: number): void {
+    t.ignoredBy = v;
+    this.notes = this.notes.filter((n) => !(n.to === v && n.thread === t.id && (n.kind === 'request.received' || n.kind === 'inmail.received')));
+  }
+
   /** Blocking (DOMAIN.md 6): connection, follows, open invitations, every thread of the pair gone. */
   block(a: number, b: number): void {
+    // what each side was notified of by the other is gone for good (an unblock restores nothing)
+    this.notes = this.notes.filter((n) => !((n.to === a && n.actor === b) || (n.to === b && n.actor === a)));
     this.blocks.set(dir(a, b), { active: true, createdAt: new Date(this.now), unblockedAt: null });
     this.connections.delete(pair(a, b));
     this.follows.delete(dir(a, b));
@@ -643,7 +675,7 @@ export class Model {
     ids: { message: string; thread: string },
     body: string,
     attachments: string[],
-    opts: { introduction?: boolean } = {},
+    opts: { introduction?: boolean; via?: number } = {},
   ): MThread {
     const connectedNow = this.connected(s, r);
     let t = this.threadSeenBy(s, r);
@@ -760,6 +792,18 @@ export class Model {
       );
       if (rcpts.size >= this.policy.bulkRecipientsThreshold) sender.bulkFlagged = true;
     }
+    // DOMAIN.md 9: a forwarded introduction (from the introducer), an InMail, a message request; not
+    // a message into a request the recipient ignored (it stays out of their sight).
+    if (t.ignoredBy !== r) {
+      const kind = opts.introduction
+        ? 'introduction.forwarded'
+        : d.channel === 'inmail'
+          ? 'inmail.received'
+          : d.delivery === 'request'
+            ? 'request.received'
+            : null;
+      if (kind) this.notify(r, kind, opts.introduction && opts.via !== undefined ? opts.via : s, t.id);
+    }
     return t;
   }
 
@@ -771,7 +815,7 @@ export class Model {
     const counts = (reason === 'spam' || reason === 'harassment') && wrote && age >= this.reportMinAccountAgeDays * DAY;
     const rep: MReport = { reporter, reported, thread: t.id, at: new Date(this.now), counts };
     this.reports.push(rep);
-    if (t.state === 'request' && t.starter !== reporter) t.ignoredBy = reporter;
+    if (t.state === 'request' && t.starter !== reporter) this.ignoreRequest(t, reporter);
     const target = this.m(reported);
     if (counts && !target.restricted) {
       const since = this.now.getTime() - 30 * DAY;
