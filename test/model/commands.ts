@@ -145,8 +145,8 @@ const CONVERSATION_KINDS = new Set(['request.received', 'inmail.received', 'intr
  * among those shown, or the group counting more than it shows). Grants are left out (the server
  * writes them when the ledger is next touched).
  */
-export async function checkNotifications(m: Model, r: Real, v: number, why = ''): Promise<void> {
-  if (m.m(v).status !== 'active') return;
+export async function checkNotifications(m: Model, r: Real, v: number, why = ''): Promise<any[]> {
+  if (m.m(v).status !== 'active') return [];
   const res = await call(r, 'GET', '/v1/notifications?limit=100', tok(m, v));
   const what = `${why}notifications of ${H(m, v)}`;
   C.status(res, 200, undefined, what);
@@ -194,6 +194,9 @@ export async function checkNotifications(m: Model, r: Real, v: number, why = '')
         C.fail(`${label}: an event of the rule book behind actor ${H(m, x)}`, 'an event', 'none (made up, or one a block or an ignore took away)', res);
     }
   }
+  // GET /v1/me counts the unread ones the list shows (API.md `unread.notifications`)
+  const me = await call(r, 'GET', '/v1/me', tok(m, v));
+  C.eq(me.body.unread?.notifications, items.filter((it) => it.read === false).length, `${what}: GET /v1/me unread.notifications, as the list shows them`, me);
   for (const e of m.notes) {
     if (e.to !== v || e.at.getTime() <= cutoff || !m.exists(v, e.actor)) continue;
     if (e.thread !== null && (!live(e.thread) || m.thread(e.thread)!.ignoredBy === v)) continue;
@@ -212,20 +215,41 @@ export async function checkNotifications(m: Model, r: Real, v: number, why = '')
         res,
       );
   }
+  return items;
 }
 
-/** GET /v1/notifications as a member, compared with the model's events. */
+/**
+ * GET /v1/notifications as a member, compared with the model's events; with `read`, then POST
+ * /v1/notifications/read up to the read-th of the list: it and everything below it read, those above
+ * as they were (API.md: "everything up to that notification", the list's order).
+ */
 export class Notifications extends Cmd {
-  constructor(readonly a: number) {
+  constructor(
+    readonly a: number,
+    readonly read: number | null,
+  ) {
     super();
   }
   async exec(m: Model, r: Real) {
     const a = actor(m, this.a);
     if (a === undefined) return;
-    await checkNotifications(m, r, a);
+    const items = await checkNotifications(m, r, a);
+    if (this.read === null || items.length === 0) return;
+    const k = this.read % items.length;
+    const res = await call(r, 'POST', '/v1/notifications/read', { ...tok(m, a), body: { upTo: items[k].id } });
+    C.status(res, 204, undefined, `read notifications of ${H(m, a)} up to ${items[k].id}`);
+    stat('notifications read');
+    const after = await checkNotifications(m, r, a, `after reading up to ${items[k].id}: `);
+    const expected = new Map(items.map((it, n) => [it.id, n >= k ? true : it.read]));
+    C.eq(
+      after.filter((it) => expected.has(it.id)).map((it) => `${it.id} ${it.read}`),
+      after.filter((it) => expected.has(it.id)).map((it) => `${it.id} ${expected.get(it.id)}`),
+      `read notifications of ${H(m, a)} up to ${items[k].id}: read flags`,
+      res,
+    );
   }
   toString() {
-    return `notifications(m${this.a})`;
+    return `notifications(m${this.a}${this.read === null ? '' : `, read up to #${this.read}`})`;
   }
 }
 
@@ -2365,7 +2389,7 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       ),
       c(
         2,
-        idx.map((a) => new Notifications(a)),
+        fc.tuple(idx, fc.option(fc.nat({ max: 5 }))).map(([a, k]) => new Notifications(a, k)),
       ),
       c(
         3,

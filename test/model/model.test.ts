@@ -11,7 +11,8 @@
  *   LIAISON_MODEL_RUNS      sequences to run at most (default 400; nightly e.g. 100000)
  *   LIAISON_MODEL_COMMANDS  at most this many commands a sequence (default 60)
  *   LIAISON_MODEL_SECONDS   stop generating new sequences after this long (default 150)
- *   LIAISON_MODEL_SEED, LIAISON_MODEL_PATH   replay a failure (printed when one is found)
+ *   LIAISON_MODEL_SEED, LIAISON_MODEL_PATH, LIAISON_MODEL_REPLAY   replay a failure (all three printed
+ *                          when one is found; REPLAY is fast-check's replayPath of the commands run)
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
@@ -62,6 +63,7 @@ const MAX_COMMANDS = Number(env('LIAISON_MODEL_COMMANDS') ?? 60);
 const SECONDS = Number(env('LIAISON_MODEL_SECONDS') ?? 150);
 const SEED = env('LIAISON_MODEL_SEED') !== undefined ? Number(env('LIAISON_MODEL_SEED')) : randomBytes(4).readUInt32BE(0) | 0;
 const PATH = env('LIAISON_MODEL_PATH');
+const REPLAY = env('LIAISON_MODEL_REPLAY');
 
 /** A token per sequence, never the same twice in a process (handles are a word and this token). */
 const TOKEN_BASE = randomBytes(4).readUInt32BE(0) % 36 ** 5;
@@ -94,7 +96,7 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
       if (!purchases) console.log('[model] this server has no POST /v1/admin/members/:handle/inmail-credits: purchases are not exercised');
       console.log(`[model] ${storageKind}: seed ${SEED}${PATH ? ` path ${PATH}` : ''}, ${RUNS} runs of at most ${MAX_COMMANDS} commands, ${SECONDS} s`);
       const property = fc.asyncProperty(
-        fc.commands(commandArbitraries(), { maxCommands: MAX_COMMANDS, size: 'max' }),
+        fc.commands(commandArbitraries(), { maxCommands: MAX_COMMANDS, size: 'max', ...(REPLAY ? { replayPath: REPLAY } : {}) }),
         fc.nat({ max: 40 * 24 * 60 }),
         async (cmds, offsetMinutes) => {
           // Every run starts later than anything before it (the server's clock only moves forward).
@@ -134,7 +136,8 @@ describe(`model-based test of the rule book (${storageKind})`, () => {
         // The error itself names the seed, the path and the shrunk trace's end, so a CI log's summary
         // (which prints the start of each failure's message) is enough to replay it.
         const message = e instanceof Error ? e.message : String(e);
-        const replay = `LIAISON_MODEL_SEED=${SEED} LIAISON_MODEL_PATH=${/path: "([^"]*)"/.exec(message)?.[1] ?? '?'} (${storageKind})`;
+        const replayPath = /replayPath="([^"]*)"/.exec(message)?.[1];
+        const replay = `LIAISON_MODEL_SEED=${SEED} LIAISON_MODEL_PATH=${/path: "([^"]*)"/.exec(message)?.[1] ?? '?'}${replayPath ? ` LIAISON_MODEL_REPLAY='${replayPath}'` : ''} (${storageKind})`;
         // fast-check keeps the command's own error (the mismatch) as the cause
         const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : (message.split('\n').find((l) => l.startsWith('Got error')) ?? '');
         const mismatch = cause.split('\n').slice(0, 2).join('\n');
