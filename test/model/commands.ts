@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { Settings, Tier } from '../../src/policy/index.js';
+import { NOTIFICATION_KINDS } from '../../src/contract/codes.js';
 import { ADMIN_TOKEN, type Harness, type Res } from '../helpers/harness.js';
 import * as C from './check.js';
 import { DAY, HOUR, MINUTE, type MAttachment, type MIntro, type MInvitation, Model, type MThread, nextMonthStart } from './model.js';
@@ -358,7 +359,18 @@ const SETTINGS_PATCHES: Partial<Settings>[] = [
   { primaryAction: 'message' },
   { primaryAction: 'follow' },
   { primaryAction: 'connect' },
+  // DOMAIN.md 9: each kind can be turned off (a whole map each time: what a partial one merges into is not under test)
+  { notifications: notificationSwitches('invitation.received') },
+  { notifications: notificationSwitches('request.received') },
+  { notifications: notificationSwitches('inmail.received') },
+  { notifications: notificationSwitches('introduction.forwarded') },
+  { notifications: notificationSwitches() },
 ];
+
+/** Every notification kind on, but `off`. */
+function notificationSwitches(off?: string): Settings['notifications'] {
+  return Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, k !== off])) as Settings['notifications'];
+}
 
 export class ChangeSettings extends Cmd {
   constructor(
@@ -2298,7 +2310,7 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       ),
       c(
         3,
-        fc.tuple(idx, fc.nat({ max: 14 }), fc.nat({ max: 14 })).map(([a, p, q]) => new ChangeSettings(a, p, q)),
+        fc.tuple(idx, fc.nat({ max: 19 }), fc.nat({ max: 19 })).map(([a, p, q]) => new ChangeSettings(a, p, q)),
       ),
       c(
         3,
