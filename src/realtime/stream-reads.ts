@@ -3,7 +3,7 @@
  * administers, pages of missed events for a replay, what a replay may still show, and the
  * conversation sides and members typing needs (short-lived caches the hub invalidates from events).
  */
-import { and, arrayOverlaps, asc, eq, gt, inArray, isNotNull, isNull, ne } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import type { BusEvent } from '../services/context.js';
 import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
@@ -65,8 +65,9 @@ export class StreamReads {
    * REST lists no longer show those, so neither does the replay: nor a notification about such a
    * request, nor one about a page the member no longer administers (found by a member replaying
    * with ?since=0), nor anything about a conversation a block has ended since (DOMAIN.md 6: gone
-   * for both; a forwarded introduction's notification names its introducer, not the blocked side).
-   * (Blocks between the viewer and an event's members: `visible`.) Three queries a page of events.
+   * for both) or whose other side is hidden now (a forwarded introduction's notification names its
+   * introducer, not the asker). (Blocks between the viewer and an event's members: `visible`.)
+   * Three queries a page of events.
    */
   async replayFilter(subIds: Set<number>, evs: BusEvent[]): Promise<(subId: number, ev: BusEvent) => boolean> {
     if (evs.length === 0) return () => true;
@@ -78,6 +79,17 @@ export class StreamReads {
       const conv = conversationOf(ev);
       if (conv !== undefined) convIds.add(conv);
     }
+    // The conversations' sides (their members count as concerned: a forwarded introduction's
+    // notification names its introducer, and is about the asker's request), and which have ended.
+    const convRows = convIds.size
+      ? await db
+          .select({ id: conversations.id, starterId: conversations.starterId, recipientId: conversations.recipientId, endedAt: conversations.endedAt })
+          .from(conversations)
+          .where(inArray(conversations.id, [...convIds]))
+      : [];
+    const sides = new Map(convRows.map((c) => [c.id, [c.starterId, c.recipientId]]));
+    for (const c of convRows) ids.add(c.starterId).add(c.recipientId);
+    const ended = new Set(convRows.filter((c) => c.endedAt !== null).map((c) => c.id));
     const gone = new Set(
       ids.size
         ? (
@@ -104,16 +116,6 @@ export class StreamReads {
           ).map((r) => `${r.conv}:${r.member}`)
         : [],
     );
-    const ended = new Set(
-      convIds.size
-        ? (
-            await db
-              .select({ id: conversations.id })
-              .from(conversations)
-              .where(and(inArray(conversations.id, [...convIds]), isNotNull(conversations.endedAt)))
-          ).map((r) => r.id)
-        : [],
-    );
     return (subId, ev) => {
       for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
       // a notification about a page's conversation, for an admin: only while they still run the page
@@ -121,7 +123,9 @@ export class StreamReads {
       const page = pageOf(ev);
       if (page !== undefined && !subIds.has(page)) return false;
       const conv = conversationOf(ev);
-      return conv === undefined || (!ignored.has(`${conv}:${subId}`) && !ended.has(conv));
+      if (conv === undefined) return true;
+      if (ignored.has(`${conv}:${subId}`) || ended.has(conv)) return false;
+      return !(sides.get(conv) ?? []).some((id) => id !== subId && gone.has(id));
     };
   }
 

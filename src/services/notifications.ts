@@ -18,7 +18,7 @@
  * both sit on the recipient's shard), and who may be seen is read apart, from members and blocks by
  * the actors' ids (visibleTo): no statement joins the recipient's rows to other members' rows.
  */
-import { and, eq, lt, type SQL } from 'drizzle-orm';
+import { eq, lt, type SQL } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
 import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
 import { rowsOf, type Runner, rowDateOf } from '../store/db.js';
@@ -194,17 +194,28 @@ export async function notifyPageAdmins(
   }
 }
 
-/** Notifications about a request the member ignored or deleted are gone with it (nothing about an ignored request). */
-export async function dropRequestNotifications(u: Uow, memberId: number, conversationId: number): Promise<void> {
-  const gone = rowsOf(
-    await u.tx.execute(sql`delete from notifications where member_id = ${memberId} and conversation_id = ${conversationId}
-      and kind in ('request.received', 'inmail.received') returning id`),
-  );
-  await dropActors(
-    u.tx,
-    memberId,
-    gone.map((g) => Number(g.id)),
-  );
+/**
+ * Notifications about a request the member ignored or deleted are gone with it (nothing about an
+ * ignored request): a message request, an InMail, a forwarded introduction (DOMAIN.md 11: C ignores
+ * it like any request; found by a member).
+ */
+export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord, 'id' | 'kind'>, conversationId: number): Promise<void> {
+  // a page's request deleted by one of its admins: what each admin was told of it goes (found by a member)
+  const owners =
+    member.kind === 'page'
+      ? (await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, member.id))).map((a) => a.id)
+      : [member.id];
+  for (const owner of owners) {
+    const gone = rowsOf(
+      await u.tx.execute(sql`delete from notifications where member_id = ${owner} and conversation_id = ${conversationId}
+        and kind in ('request.received', 'inmail.received', 'introduction.forwarded', 'page.request') returning id`),
+    );
+    await dropActors(
+      u.tx,
+      owner,
+      gone.map((g) => Number(g.id)),
+    );
+  }
 }
 
 /**
@@ -313,7 +324,9 @@ function shape(
     ...(Object.keys(subject).length ? { subject } : {}),
     ...(kind === 'credits.granted' ? { credits: g.credits } : {}),
     createdAt: v.at.toISOString(),
-    read: v.seq <= mark,
+    // read by the group's place in the list, as the list orders them and the read mark counts
+    // (the newest visible event's would read a group listed above the one read up to: found by a member)
+    read: g.seq <= mark,
   };
 }
 
@@ -336,13 +349,30 @@ export function groupsPageSql(memberId: number, cutoff: Date, beforeSeq: number 
 
 /**
  * The actors of some of the member's groups, newest first (primary key of notification_actors:
- * member_id, notification_id, actor_id); `aboveSeq`: only those updated after it.
+ * member_id, notification_id, actor_id).
  */
-export function groupActorsSql(memberId: number, groupIds: number[], aboveSeq?: number): SQL {
+export function groupActorsSql(memberId: number, groupIds: number[]): SQL {
   return sql`select na.notification_id, na.actor_id, na.count, na.seq, na.at from notification_actors na
      where na.member_id = ${memberId} and na.notification_id = any(${idList(groupIds)}::bigint[])
-       ${aboveSeq !== undefined ? sql`and na.seq > ${aboveSeq}` : sql``}
      order by na.seq desc`;
+}
+
+/**
+ * A forwarded introduction is about the asker's request to the viewer, though its actor is the
+ * introducer: the asker of each such group, by conversation (a conversation a block ended has none).
+ */
+async function introductionAskers(db: Runner, viewerId: number, groups: { kind: string; conversationId: number | null }[]): Promise<Map<number, number>> {
+  const ids = groups.filter((g) => g.kind === 'introduction.forwarded' && g.conversationId !== null).map((g) => g.conversationId!);
+  if (ids.length === 0) return new Map();
+  const live = rowsOf(await db.execute(liveConversationsSql(ids)));
+  return new Map(live.map((c) => [Number(c.id), Number(c.starter_id) === viewerId ? Number(c.recipient_id) : Number(c.starter_id)]));
+}
+
+/** Shown while its conversation is there and its asker exists for the viewer (nothing a hidden member did: found by a member). */
+function introductionShown(g: { kind: string; conversationId: number | null }, askers: Map<number, number>, seen: Set<number>): boolean {
+  if (g.kind !== 'introduction.forwarded' || g.conversationId === null) return true;
+  const asker = askers.get(g.conversationId);
+  return asker !== undefined && seen.has(asker);
 }
 
 /** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
@@ -350,6 +380,7 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
   if (groups.length === 0) return [];
   const withActors = groups.filter((g) => !ACTORLESS.has(g.kind));
   const visible = new Map<number, Visible>();
+  const hiddenIntro = new Set<number>();
   if (withActors.length) {
     // what the visible actors of each group add up to: count, last update, the newest ACTORS_SHOWN
     const rows = rowsOf(
@@ -360,9 +391,11 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
         ),
       ),
     );
-    const seen = (await visibleTo(db, viewerId, new Set(rows.map((r) => Number(r.actor_id))))).actors;
+    const askers = await introductionAskers(db, viewerId, withActors);
+    const seen = (await visibleTo(db, viewerId, new Set([...rows.map((r) => Number(r.actor_id)), ...askers.values()]))).actors;
+    for (const g of withActors) if (!introductionShown(g, askers, seen)) hiddenIntro.add(g.id);
     for (const r of rows) {
-      if (!seen.has(Number(r.actor_id))) continue;
+      if (!seen.has(Number(r.actor_id)) || hiddenIntro.has(Number(r.notification_id))) continue;
       const id = Number(r.notification_id);
       const at = rowDateOf(r.at);
       const v = visible.get(id);
@@ -433,11 +466,14 @@ export async function listNotifications(
  * forward.
  */
 export async function markNotificationsRead(u: Uow, viewer: MemberRecord, upTo: number): Promise<void> {
-  const [g] = await u.tx
-    .select({ seq: notifications.seq })
-    .from(notifications)
-    .where(and(eq(notifications.id, upTo), eq(notifications.memberId, viewer.id)));
-  if (!g) throw notFound('no such notification');
+  const [g] = rowsOf(
+    await u.tx.execute(sql`select * from notifications n where n.id = ${upTo} and n.member_id = ${viewer.id} and ${stillAdminSql(viewer.id)}`),
+  ).map(groupFromRow);
+  // One the list does not show (all its actors hidden from the caller, past retention) is no such
+  // notification either: a 204 there and a 404 for one a block deleted told a block from a
+  // deactivation (found by a member).
+  const shown = g && g.updatedAt > notificationRetentionCutoff(u.now, u.deps.policy) && (await shapeGroups(u.deps, u.tx, viewer.id, [g], 0, u.now)).length > 0;
+  if (!g || !shown) throw notFound('no such notification');
   await u.tx
     .insert(notificationMarks)
     .values({ memberId: viewer.id, readSeq: g.seq })
@@ -468,13 +504,16 @@ export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now
           groupActorsSql(
             memberId,
             withActors.map((g) => Number(g.id)),
-            Number(groups[0].mark),
           ),
         ),
       )
     : [];
   const sides = rowsOf(await db.execute(unreadSidesSql(memberId)));
-  const live = sides.length ? rowsOf(await db.execute(liveConversationsSql(sides.map((r) => Number(r.conversation_id))))) : [];
+  const intros = withActors.map((g) => ({ kind: String(g.kind), conversationId: g.conversation_id == null ? null : Number(g.conversation_id) }));
+  const convIds = [
+    ...new Set([...sides.map((r) => Number(r.conversation_id)), ...intros.filter((g) => g.conversationId !== null).map((g) => g.conversationId!)]),
+  ];
+  const live = convIds.length ? rowsOf(await db.execute(liveConversationsSql(convIds))) : [];
   const other = new Map(live.map((c) => [Number(c.id), Number(c.starter_id) === memberId ? Number(c.recipient_id) : Number(c.starter_id)]));
   const seen = await visibleTo(
     db,
@@ -484,7 +523,10 @@ export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now
   );
   const shown = new Set(actors.filter((a) => seen.actors.has(Number(a.actor_id))).map((a) => Number(a.notification_id)));
   const notifications = groups.filter(
-    (g) => (g.kind === 'credits.granted' || shown.has(Number(g.id))) && (g.page_id === null || g.page_id === undefined || seen.pages.has(Number(g.page_id))),
+    (g) =>
+      (g.kind === 'credits.granted' || shown.has(Number(g.id))) &&
+      (g.page_id === null || g.page_id === undefined || seen.pages.has(Number(g.page_id))) &&
+      introductionShown({ kind: String(g.kind), conversationId: g.conversation_id == null ? null : Number(g.conversation_id) }, other, seen.actors),
   ).length;
   const folders = { inbox: 0, requests: 0, filtered: 0 } as Record<string, number>;
   for (const side of sides) {
@@ -498,7 +540,7 @@ export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now
 export function unreadGroupsSql(memberId: number, cutoff: Date): SQL {
   return sql`
     with mark as (select coalesce((select read_seq from notification_marks where member_id = ${memberId}), 0) as s)
-    select n.id, n.kind, n.page_id, mark.s as mark from notifications n, mark
+    select n.id, n.kind, n.page_id, n.conversation_id, mark.s as mark from notifications n, mark
      where n.member_id = ${memberId} and n.seq > mark.s and n.updated_at > ${cutoff} and ${stillAdminSql(memberId)}`;
 }
 

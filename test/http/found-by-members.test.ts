@@ -233,6 +233,87 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     ).toEqual(['invitation.received', 'invitation.accepted']);
     expect([...items.map((n) => n.createdAt)].sort().reverse()).toEqual(items.map((n) => n.createdAt));
   });
+  describe('notifications (found by a member probing DOMAIN.md 9)', () => {
+    /** a asks b to introduce them to c, b forwards: c is told (introduction.forwarded, about a's request). */
+    const forwarded = async () => {
+      h = await harness();
+      const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+      await connect(h, a, b);
+      await connect(h, b, c);
+      const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
+      expect(ask.status, ask.text).toBe(201);
+      expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, {})).status).toBe(200);
+      const told = async () => {
+        const items = (await as(c).call('GET', '/v1/notifications')).body.items as { kind: string; subject?: { conversationId?: string } }[];
+        const unread = (await as(c).call('GET', '/v1/me')).body.unread.notifications as number;
+        return { intro: items.filter((n) => n.kind === 'introduction.forwarded'), unread, all: items.length };
+      };
+      const first = await told();
+      expect(first.intro).toHaveLength(1);
+      return { a, b, c, told, conversation: first.intro[0]!.subject!.conversationId! };
+    };
+    it('DOMAIN.md 9, 11: a forwarded introduction the target ignores takes its notification with it, like any request', async () => {
+      const { c, told, conversation } = await forwarded();
+      expect((await as(c).call('POST', `/v1/conversations/${conversation}/ignore`)).status).toBe(200);
+      const after = await told();
+      expect(after.intro).toEqual([]);
+      expect(after.unread).toBe(after.all);
+    });
+    it('DOMAIN.md 9: a forwarded introduction from an asker who deactivated is not shown (nothing a hidden member did), and comes back with them', async () => {
+      const { a, told } = await forwarded();
+      expect((await as(a).call('POST', '/v1/me/deactivate')).status).toBe(200);
+      const after = await told();
+      expect(after.intro).toEqual([]);
+      expect(after.unread).toBe(after.all);
+      expect((await as(a).call('POST', '/v1/me/reactivate')).status).toBe(200);
+      expect((await told()).intro).toHaveLength(1);
+    });
+    it('DOMAIN.md 6: reading up to a notification hidden by a deactivation answers as for one a block deleted (404 both)', async () => {
+      h = await harness();
+      const [m1, m2, x1, x2] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+      const idOf = async (who: { token: string }) => ((await as(who).call('GET', '/v1/notifications')).body.items as { id: string }[])[0]!.id;
+      expect((await as(x1).call('POST', '/v1/invitations', { to: m1.handle })).status).toBe(201);
+      expect((await as(x2).call('POST', '/v1/invitations', { to: m2.handle })).status).toBe(201);
+      const [n1, n2] = [await idOf(m1), await idOf(m2)];
+      expect((await as(x1).call('POST', '/v1/me/deactivate')).status).toBe(200);
+      expect((await as(x2).call('POST', '/v1/blocks', { handle: m2.handle })).status).toBe(201);
+      const r1 = await as(m1).call('POST', '/v1/notifications/read', { upTo: n1 });
+      const r2 = await as(m2).call('POST', '/v1/notifications/read', { upTo: n2 });
+      expect([r1.status, r1.body?.error?.code]).toEqual([r2.status, r2.body?.error?.code]);
+      expect(r1.status).toBe(404);
+    });
+    it('API.md: reading up to a notification reads it and those below it, not a group listed above whose newest event is by a member deactivated since', async () => {
+      h = await harness();
+      const [m, a, z, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+      expect((await as(a).call('POST', '/v1/invitations', { to: m.handle })).status).toBe(201); // m's "received" group: a
+      later(60_000);
+      const inv = await as(m).call('POST', '/v1/invitations', { to: z.handle });
+      expect((await as(z).call('POST', `/v1/invitations/${inv.body.id}/accept`)).status).toBe(200); // m's "accepted" group: z
+      later(60_000);
+      expect((await as(d).call('POST', '/v1/invitations', { to: m.handle })).status).toBe(201); // d moves "received" up
+      expect((await as(d).call('POST', '/v1/me/deactivate')).status).toBe(200);
+      const list = async () => (await as(m).call('GET', '/v1/notifications')).body.items as { id: string; kind: string; read: boolean }[];
+      const before = await list();
+      expect(before.map((n) => n.kind)).toEqual(['invitation.received', 'invitation.accepted']);
+      expect((await as(m).call('POST', '/v1/notifications/read', { upTo: before[1]!.id })).status).toBe(204);
+      const after = await list();
+      expect(after.map((n) => `${n.kind} ${n.read}`)).toEqual(['invitation.received false', 'invitation.accepted true']);
+      expect((await as(m).call('GET', '/v1/me')).body.unread.notifications).toBe(1);
+    });
+    it("DOMAIN.md 5, 9: a page's request an admin deletes takes every admin's notification of it", async () => {
+      h = await harness();
+      const [x, y, s] = [await signUp(h), await signUp(h), await signUp(h)];
+      await makePage(h, 'pg_deleted', [x, y]);
+      const sent = await as(s).call('POST', '/v1/messages', { to: 'pg_deleted', body: 'hello page' });
+      expect(sent.status, sent.text).toBe(201);
+      const pageRequests = async (who: { token: string }) =>
+        ((await as(who).call('GET', '/v1/notifications')).body.items as { kind: string }[]).filter((n) => n.kind === 'page.request');
+      expect(await pageRequests(x)).toHaveLength(1);
+      expect((await as(x).call('DELETE', `/v1/conversations/${sent.body.conversation.id}?as=pg_deleted`)).status).toBe(204);
+      expect(await pageRequests(x)).toEqual([]);
+      expect(await pageRequests(y)).toEqual([]);
+    });
+  });
   it("DOMAIN.md 5: the group channel's monthly number starts again on the 1st, whatever conversation begins the month", async () => {
     h = await harness({ now: '2026-03-20T12:00:00Z', policy: { groupConversationsPerMonth: 2 } });
     const s = await signUp(h);

@@ -184,7 +184,7 @@ export async function checkNotifications(m: Model, r: Real, v: number, why = '')
       const t = m.thread(conversation);
       if (!t || (t.gone && t.goneBy === 'block'))
         C.fail(`${label}: about a conversation that exists for them (DOMAIN.md 6)`, 'a live conversation', t ? 'one a block ended' : 'unknown', res);
-      if (t.ignoredBy === v && it.kind !== 'introduction.forwarded') C.fail(`${label}: nothing about a request they ignored (DOMAIN.md 9)`, 'absent', it, res);
+      if (t.ignoredBy === v) C.fail(`${label}: nothing about a request they ignored (DOMAIN.md 9)`, 'absent', it, res);
     }
     for (const [n, x] of actors.entries()) {
       if (x === undefined) C.fail(`${label}: actor ${n} a member of the run`, 'known', it.actors[n], res);

@@ -596,7 +596,7 @@ export class Model {
   /** v ignores (or reports) a request they received: gone for them, and so is what notified them of it (DOMAIN.md 9). */
   ignoreRequest(t: MThread, v: number): void {
     t.ignoredBy = v;
-    this.notes = this.notes.filter((n) => !(n.to === v && n.thread === t.id && (n.kind === 'request.received' || n.kind === 'inmail.received')));
+    this.notes = this.notes.filter((n) => !(n.to === v && n.thread === t.id));
   }
 
   /** Blocking (DOMAIN.md 6): connection, follows, open invitations, every thread of the pair gone. */

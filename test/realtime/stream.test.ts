@@ -187,6 +187,23 @@ describe('GET /v1/stream', () => {
     expect(kinds).not.toContain('conversation.request');
   });
 
+  it("replays no forwarded introduction's notification while its asker is hidden (it names the introducer; found by a member)", async () => {
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
+    expect(ask.status, ask.text).toBe(201);
+    expect((await h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    expect((await h.call('POST', '/v1/me/deactivate', { token: a.token })).status).toBe(200);
+    const x = await signUp(h);
+    expect((await h.call('POST', '/v1/invitations', { token: x.token, body: { to: c.handle } })).status).toBe(201);
+    const s = await stream({ token: c.token, since: '0' });
+    await s.next((f) => f.type === 'notification.created' && f.data.notification.kind === 'invitation.received');
+    await s.quiet(300);
+    const kinds = s.frames.filter((f) => f.type === 'notification.created').map((f) => f.data.notification.kind as string);
+    expect(kinds).not.toContain('introduction.forwarded');
+  });
+
   it('typing: only from a participant, only when both have typing indicators on, with a resumable id', async () => {
     const a = await signUp(h);
     const b = await signUp(h);

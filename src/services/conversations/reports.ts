@@ -50,7 +50,7 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
       .update(conversationMembers)
       .set({ ignored: true, hidden: true, unread: 0 })
       .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
-    await dropRequestNotifications(u, me, id);
+    await dropRequestNotifications(u, actor.member, id);
     await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
   }
   if (counts) {

@@ -54,7 +54,7 @@ export async function ignoreRequest(u: Uow, actor: Actor, id: number): Promise<A
     .update(conversationMembers)
     .set({ ignored: true, hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
-  await dropRequestNotifications(u, me, id);
+  await dropRequestNotifications(u, actor.member, id);
   // Internal: the sockets stop relaying typing into it at once (src/realtime/stream.ts).
   await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
   const view = await conversationView(u.deps, u.tx, me, conv, u.now);
@@ -90,7 +90,7 @@ export async function hideConversation(u: Uow, actor: Actor, id: number): Promis
     .update(conversationMembers)
     .set(dropRequest ? { hidden: true, ignored: true, unread: 0 } : { hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
-  if (dropRequest) await dropRequestNotifications(u, me, id);
+  if (dropRequest) await dropRequestNotifications(u, actor.member, id);
   if (dropRequest) await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
 }
 
