@@ -17,6 +17,29 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     call: (method: string, url: string, body?: unknown) => h.call(method, url, { token: who.token, body }),
   });
   const later = (ms: number) => h.clock.set(new Date(h.clock.now().getTime() + ms));
+  /** A fresh network: a asks b (their connection) to introduce them to c (b's). */
+  const askIntro = async () => {
+    h = await harness();
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
+    expect(ask.status, ask.text).toBe(201);
+    return { a, b, c, ask: ask.body.id as string };
+  };
+  /** askIntro, and b forwards: c is told (introduction.forwarded, about a's request); `told` reads c's notifications again. */
+  const forwarded = async () => {
+    const { a, b, c, ask } = await askIntro();
+    expect((await as(b).call('POST', `/v1/introductions/${ask}/forward`, {})).status).toBe(200);
+    const told = async () => {
+      const items = (await as(c).call('GET', '/v1/notifications')).body.items as { kind: string; subject?: { conversationId?: string } }[];
+      const unread = (await as(c).call('GET', '/v1/me')).body.unread.notifications as number;
+      return { intro: items.filter((n) => n.kind === 'introduction.forwarded'), unread, all: items.length };
+    };
+    const first = await told();
+    expect(first.intro).toHaveLength(1);
+    return { a, b, c, told, conversation: first.intro[0]!.subject!.conversationId! };
+  };
 
   it('DOMAIN.md 5: three reports restrict only when three distinct persons make them (one person reporting as three pages counts once)', async () => {
     h = await harness();
@@ -174,39 +197,22 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(finals[0]).toBe(finals[1]);
   });
   it('DOMAIN.md 1: a restricted member may not forward an introduction (it carries their note to the target); declining stays open', async () => {
-    h = await harness();
-    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
-    await connect(h, a, b);
-    await connect(h, b, c);
-    const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
-    expect(ask.status, ask.text).toBe(201);
+    const { b, c, ask } = await askIntro();
     expect((await h.call('POST', `/v1/admin/members/${b.handle}/restrict`, { token: ADMIN_TOKEN })).status).toBe(200);
-    const fwd = await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, { note: 'BUY CHEAP PILLS' });
+    const fwd = await as(b).call('POST', `/v1/introductions/${ask}/forward`, { note: 'BUY CHEAP PILLS' });
     expect(fwd.status, fwd.text).toBe(403);
     expect(fwd.body.error.code).toBe('sender_restricted');
     expect((await as(c).call('GET', '/v1/conversations?folder=requests')).body.items).toEqual([]);
-    expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/decline`)).status).toBe(200);
+    expect((await as(b).call('POST', `/v1/introductions/${ask}/decline`)).status).toBe(200);
   });
   it('DOMAIN.md 6, 9: a block ends the conversation a forwarded introduction began, and the notification about it with it (found by the model test)', async () => {
-    h = await harness();
-    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
-    await connect(h, a, b);
-    await connect(h, b, c);
-    const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
-    expect(ask.status, ask.text).toBe(201);
-    expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, {})).status).toBe(200);
-    const about = async () =>
-      ((await as(c).call('GET', '/v1/notifications')).body.items as { kind: string; subject?: { conversationId?: string } }[]).filter(
-        (n) => n.kind === 'introduction.forwarded',
-      );
-    const [told] = await about();
-    expect(told?.subject?.conversationId, 'c was told of the introduction').toBeDefined();
+    const { a, c, told, conversation } = await forwarded();
     // c blocks the asker: the conversation is gone for both; its notification names b, whom c did not block
     expect((await as(c).call('POST', '/v1/blocks', { handle: a.handle })).status).toBe(201);
-    expect((await as(c).call('GET', `/v1/conversations/${told!.subject!.conversationId}`)).status).toBe(404);
-    expect(await about(), 'no notification about a conversation the block ended').toEqual([]);
+    expect((await as(c).call('GET', `/v1/conversations/${conversation}`)).status).toBe(404);
+    expect((await told()).intro, 'no notification about a conversation the block ended').toEqual([]);
     expect((await as(c).call('DELETE', `/v1/blocks/${a.handle}`)).status).toBe(204);
-    expect(await about(), 'nor after an unblock').toEqual([]);
+    expect((await told()).intro, 'nor after an unblock').toEqual([]);
   });
   it('API.md: notifications stay newest first when a block takes the event that moved a group up (found by the model test)', async () => {
     h = await harness();
@@ -234,24 +240,6 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect([...items.map((n) => n.createdAt)].sort().reverse()).toEqual(items.map((n) => n.createdAt));
   });
   describe('notifications (found by a member probing DOMAIN.md 9)', () => {
-    /** a asks b to introduce them to c, b forwards: c is told (introduction.forwarded, about a's request). */
-    const forwarded = async () => {
-      h = await harness();
-      const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
-      await connect(h, a, b);
-      await connect(h, b, c);
-      const ask = await as(a).call('POST', '/v1/introductions', { to: c.handle, via: b.handle });
-      expect(ask.status, ask.text).toBe(201);
-      expect((await as(b).call('POST', `/v1/introductions/${ask.body.id}/forward`, {})).status).toBe(200);
-      const told = async () => {
-        const items = (await as(c).call('GET', '/v1/notifications')).body.items as { kind: string; subject?: { conversationId?: string } }[];
-        const unread = (await as(c).call('GET', '/v1/me')).body.unread.notifications as number;
-        return { intro: items.filter((n) => n.kind === 'introduction.forwarded'), unread, all: items.length };
-      };
-      const first = await told();
-      expect(first.intro).toHaveLength(1);
-      return { a, b, c, told, conversation: first.intro[0]!.subject!.conversationId! };
-    };
     it('DOMAIN.md 9, 11: a forwarded introduction the target ignores takes its notification with it, like any request', async () => {
       const { c, told, conversation } = await forwarded();
       expect((await as(c).call('POST', `/v1/conversations/${conversation}/ignore`)).status).toBe(200);

@@ -24,6 +24,17 @@ async function sendMessage(from: { token: string }, to: string, body: string) {
   return r.body as { message: { id: string; conversationId: string }; conversation: { id: string } };
 }
 
+/** a asks b to introduce them to c, and b forwards: c has a request from a and a notification naming b. */
+async function forwardedIntro() {
+  const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+  await connect(h, a, b);
+  await connect(h, b, c);
+  const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
+  expect(ask.status, ask.text).toBe(201);
+  expect((await h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+  return { a, b, c };
+}
+
 const isMsg = (body: string) => (f: Frame) => f.type === 'message.created' && f.data.message?.body === body;
 
 beforeAll(async () => {
@@ -168,12 +179,7 @@ describe('GET /v1/stream', () => {
   });
 
   it('replays nothing about a conversation a block has ended since: not its messages, not the notification of the introduction that began it', async () => {
-    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
-    await connect(h, a, b);
-    await connect(h, b, c);
-    const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
-    expect(ask.status, ask.text).toBe(201);
-    expect((await h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    const { a, c } = await forwardedIntro();
     expect((await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: a.handle } })).status).toBe(201);
     // and one the replay must carry, last: an invitation from b's side of the network
     const x = await signUp(h);
@@ -188,12 +194,7 @@ describe('GET /v1/stream', () => {
   });
 
   it("replays no forwarded introduction's notification while its asker is hidden (it names the introducer; found by a member)", async () => {
-    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
-    await connect(h, a, b);
-    await connect(h, b, c);
-    const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
-    expect(ask.status, ask.text).toBe(201);
-    expect((await h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    const { a, c } = await forwardedIntro();
     expect((await h.call('POST', '/v1/me/deactivate', { token: a.token })).status).toBe(200);
     const x = await signUp(h);
     expect((await h.call('POST', '/v1/invitations', { token: x.token, body: { to: c.handle } })).status).toBe(201);
