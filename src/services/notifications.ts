@@ -22,7 +22,7 @@ import { eq, lt, type SQL } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
 import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
 import { rowsOf, type Runner, rowDateOf } from '../store/db.js';
-import { notificationMarks, notifications, pageAdmins } from '../store/schema.js';
+import { conversations, notificationMarks, notifications, pageAdmins } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { notFound } from './errors.js';
 import { ensureGrants, grantsDue } from './inmail.js';
@@ -200,22 +200,33 @@ export async function notifyPageAdmins(
  * it like any request; found by a member).
  */
 export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord, 'id' | 'kind'>, conversationId: number): Promise<void> {
-  // a page's request deleted by one of its admins: what each admin was told of it goes (found by a member)
-  const owners =
-    member.kind === 'page'
-      ? (await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, member.id))).map((a) => a.id)
-      : [member.id];
-  for (const owner of owners) {
-    const gone = rowsOf(
-      await u.tx.execute(sql`delete from notifications where member_id = ${owner} and conversation_id = ${conversationId}
-        and kind in ('request.received', 'inmail.received', 'introduction.forwarded', 'page.request') returning id`),
-    );
-    await dropActors(
-      u.tx,
-      owner,
-      gone.map((g) => Number(g.id)),
-    );
+  if (member.kind === 'page') {
+    // A page's request deleted by one of its admins: its sender leaves each admin's page.request
+    // group (grouped by page: the group may hold other senders' requests; found by a member and a reviewer).
+    const [conv] = await u.tx
+      .select({ starterId: conversations.starterId, recipientId: conversations.recipientId })
+      .from(conversations)
+      .where(eq(conversations.id, conversationId));
+    const sender = conv ? (conv.starterId === member.id ? conv.recipientId : conv.starterId) : null;
+    if (sender === null) return;
+    const admins = await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, member.id));
+    for (const admin of admins) {
+      const groups = rowsOf(
+        await u.tx.execute(sql`select id from notifications where member_id = ${admin.id} and kind = 'page.request' and page_id = ${member.id}`),
+      ).map((g) => Number(g.id));
+      await dropActorFrom(u, admin.id, sender, groups);
+    }
+    return;
   }
+  const gone = rowsOf(
+    await u.tx.execute(sql`delete from notifications where member_id = ${member.id} and conversation_id = ${conversationId}
+      and kind in ('request.received', 'inmail.received', 'introduction.forwarded') returning id`),
+  );
+  await dropActors(
+    u.tx,
+    member.id,
+    gone.map((g) => Number(g.id)),
+  );
 }
 
 /**
@@ -239,20 +250,29 @@ export async function dropNotificationsBetween(u: Uow, a: number, b: number, end
         gone.map((g) => Number(g.id)),
       );
     }
-    const hit = rowsOf(await u.tx.execute(sql`delete from notification_actors where member_id = ${me} and actor_id = ${other} returning notification_id`)).map(
-      (r) => Number(r.notification_id),
-    );
-    if (hit.length === 0) continue;
-    await u.tx.execute(sql`delete from notifications n where n.member_id = ${me} and n.id = any(${idList(hit)}::bigint[])
-      and not exists (select 1 from notification_actors na where na.member_id = ${me} and na.notification_id = n.id)`);
-    // A group that keeps other actors is where their last event put it, as if the blocked side's had
-    // never been: the list is newest first by that update (found by the model test: a group moved up
-    // by the blocked member's event sat above newer ones, dated by its older visible event).
-    await u.tx.execute(sql`update notifications n set seq = x.seq, updated_at = x.at
-      from (select na.notification_id, max(na.seq) as seq, max(na.at) as at from notification_actors na
-            where na.member_id = ${me} and na.notification_id = any(${idList(hit)}::bigint[]) group by na.notification_id) x
-      where n.member_id = ${me} and n.id = x.notification_id and n.seq > x.seq`);
+    await dropActorFrom(u, me, other);
   }
+}
+
+/**
+ * Takes `actor`'s events out of `me`'s groups (all, or those of `groupIds`): a group left with no
+ * actor goes, and one that keeps other actors goes back where their last event put it, as if the
+ * removed ones had never been (the list is newest first by that update; found by the model test: a
+ * group moved up by a blocked member's event sat above newer ones, dated by its older visible event).
+ */
+async function dropActorFrom(u: Uow, me: number, actor: number, groupIds?: number[]): Promise<void> {
+  if (groupIds && groupIds.length === 0) return;
+  const only = groupIds ? sql` and notification_id = any(${idList(groupIds)}::bigint[])` : sql``;
+  const hit = rowsOf(
+    await u.tx.execute(sql`delete from notification_actors where member_id = ${me} and actor_id = ${actor}${only} returning notification_id`),
+  ).map((r) => Number(r.notification_id));
+  if (hit.length === 0) return;
+  await u.tx.execute(sql`delete from notifications n where n.member_id = ${me} and n.id = any(${idList(hit)}::bigint[])
+    and not exists (select 1 from notification_actors na where na.member_id = ${me} and na.notification_id = n.id)`);
+  await u.tx.execute(sql`update notifications n set seq = x.seq, updated_at = x.at
+    from (select na.notification_id, max(na.seq) as seq, max(na.at) as at from notification_actors na
+          where na.member_id = ${me} and na.notification_id = any(${idList(hit)}::bigint[]) group by na.notification_id) x
+    where n.member_id = ${me} and n.id = x.notification_id and n.seq > x.seq`);
 }
 
 /**
@@ -324,9 +344,9 @@ function shape(
     ...(Object.keys(subject).length ? { subject } : {}),
     ...(kind === 'credits.granted' ? { credits: g.credits } : {}),
     createdAt: v.at.toISOString(),
-    // read by the group's place in the list, as the list orders them and the read mark counts
-    // (the newest visible event's would read a group listed above the one read up to: found by a member)
-    read: g.seq <= mark,
+    // read by its newest visible event: an event by a member hidden since neither keeps it unread
+    // nor counts (README "Notifications": such a group keeps its place in the list)
+    read: v.seq <= mark,
   };
 }
 
@@ -349,11 +369,12 @@ export function groupsPageSql(memberId: number, cutoff: Date, beforeSeq: number 
 
 /**
  * The actors of some of the member's groups, newest first (primary key of notification_actors:
- * member_id, notification_id, actor_id).
+ * member_id, notification_id, actor_id); `aboveSeq`: only those updated after it.
  */
-export function groupActorsSql(memberId: number, groupIds: number[]): SQL {
+export function groupActorsSql(memberId: number, groupIds: number[], aboveSeq?: number): SQL {
   return sql`select na.notification_id, na.actor_id, na.count, na.seq, na.at from notification_actors na
      where na.member_id = ${memberId} and na.notification_id = any(${idList(groupIds)}::bigint[])
+       ${aboveSeq !== undefined ? sql`and na.seq > ${aboveSeq}` : sql``}
      order by na.seq desc`;
 }
 
@@ -504,12 +525,15 @@ export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now
           groupActorsSql(
             memberId,
             withActors.map((g) => Number(g.id)),
+            Number(groups[0].mark),
           ),
         ),
       )
     : [];
   const sides = rowsOf(await db.execute(unreadSidesSql(memberId)));
-  const intros = withActors.map((g) => ({ kind: String(g.kind), conversationId: g.conversation_id == null ? null : Number(g.conversation_id) }));
+  const intros = withActors
+    .filter((g) => g.kind === 'introduction.forwarded')
+    .map((g) => ({ kind: String(g.kind), conversationId: g.conversation_id == null ? null : Number(g.conversation_id) }));
   const convIds = [
     ...new Set([...sides.map((r) => Number(r.conversation_id)), ...intros.filter((g) => g.conversationId !== null).map((g) => g.conversationId!)]),
   ];

@@ -581,9 +581,11 @@ describe.skipIf(!!citusUrl)(`notifications: indexed reads (${storageKind})`, () 
       const plan = await explain(read);
       expect(plan.scans, plan.text).toEqual([]);
     }
-    // the unread counts: the groups above the mark (their actors: as above), the unread sides with their conversations
+    // the unread counts: the groups above the mark with their actors, the unread sides with their conversations
     const groups = await explain(unreadGroupsSql(me, cutoff));
     expect(groups.scans, groups.text).toEqual([]);
+    const above = await explain(groupActorsSql(me, ids, 1));
+    expect(above.scans, above.text).toEqual([]);
     const sides = await explain(unreadSidesSql(me));
     expect(sides.scans, sides.text).toEqual([]);
     const live = await explain(liveConversationsSql((await q(h, `select id from conversations order by id limit 20`)).map((r) => Number(r.id))));
