@@ -43,8 +43,18 @@ export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './p
 export { retryAfterSeconds } from './types.js';
 export { mayIntroduceThrough, seesLimitedProfile, seesRestriction } from './visibility.js';
 export type { Onlooker } from './visibility.js';
-export { allNotificationsOn, isNotificationKind, NOTIFICATION_KINDS, notificationGroupKey, notificationRetentionCutoff, notifies } from './notifications.js';
-export type { NotificationFacts, NotificationKind } from './notifications.js';
+export {
+  aboutOtherThanActor,
+  allNotificationsOn,
+  isNotificationKind,
+  NOTIFICATION_KINDS,
+  notificationGroupKey,
+  notificationRetentionCutoff,
+  notifies,
+  REQUEST_NOTIFICATION_KINDS,
+  shownAboutConversation,
+} from './notifications.js';
+export type { ConversationNow, NotificationFacts, NotificationKind } from './notifications.js';
 export { matchingRequestFilter, REQUEST_FILTERS, requestFolder } from './filters.js';
 export type { RequestFilter, RequestFilterFacts } from './filters.js';
 export {

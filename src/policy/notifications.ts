@@ -65,3 +65,38 @@ export function notificationGroupKey(kind: NotificationKind, subject: { conversa
 export function notificationRetentionCutoff(now: Date, policy: Pick<Policy, 'notificationRetentionDays'>): Date {
   return new Date(now.getTime() - policy.notificationRetentionDays * DAY_MS);
 }
+
+/**
+ * The kinds a message request takes with it when its recipient ignores or deletes it (DOMAIN.md 9:
+ * nothing about an ignored request): the request, an InMail, and a forwarded introduction (its
+ * actor is the introducer, but it is about the asker's request).
+ */
+export const REQUEST_NOTIFICATION_KINDS = ['request.received', 'inmail.received', 'introduction.forwarded'] as const satisfies readonly NotificationKind[];
+
+/**
+ * A notification whose actor is not the member it is about: a forwarded introduction names its
+ * introducer, but is the asker's request (DOMAIN.md 11). Its actor being visible is not enough to
+ * show it: `shownAboutConversation` decides, from the conversation's other side.
+ */
+export function aboutOtherThanActor(kind: string): boolean {
+  return kind === 'introduction.forwarded';
+}
+
+/** The conversation a notification or a replayed event is about, as its reader stands to it now. */
+export interface ConversationNow {
+  /** not ended (a block ends a thread for both: DOMAIN.md 6) */
+  live: boolean;
+  /** the member on its other side exists for the reader (not blocked either way, deactivated or closed) */
+  otherSideVisible: boolean;
+  /** the reader ignored it (a request) */
+  ignoredByReader: boolean;
+}
+
+/**
+ * Whether what is about a conversation is still shown to its reader (DOMAIN.md 9: nothing a hidden
+ * member did, nothing about an ignored request; DOMAIN.md 6: a thread a block ended is gone for
+ * both). `null`: no such conversation.
+ */
+export function shownAboutConversation(c: ConversationNow | null | undefined): boolean {
+  return !!c && c.live && c.otherSideVisible && !c.ignoredByReader;
+}

@@ -9,6 +9,7 @@ import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
 import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
+import { shownAboutConversation } from '../policy/index.js';
 import { at, concerned, num, rowToEvent } from './frames.js';
 
 const DURABLE_EXTERNAL = STREAM_EVENT_TYPES.filter((t) => t !== 'typing');
@@ -124,8 +125,14 @@ export class StreamReads {
       if (page !== undefined && !subIds.has(page)) return false;
       const conv = conversationOf(ev);
       if (conv === undefined) return true;
-      if (ignored.has(`${conv}:${subId}`) || ended.has(conv)) return false;
-      return !(sides.get(conv) ?? []).some((id) => id !== subId && gone.has(id));
+      const side = sides.get(conv);
+      return shownAboutConversation(
+        side && {
+          live: !ended.has(conv),
+          otherSideVisible: !side.some((id) => id !== subId && gone.has(id)),
+          ignoredByReader: ignored.has(`${conv}:${subId}`),
+        },
+      );
     };
   }
 

@@ -20,7 +20,15 @@
  */
 import { eq, lt, type SQL } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
-import { notificationGroupKey, notificationRetentionCutoff, notifies, type NotificationKind } from '../policy/index.js';
+import {
+  aboutOtherThanActor,
+  notificationGroupKey,
+  notificationRetentionCutoff,
+  notifies,
+  REQUEST_NOTIFICATION_KINDS,
+  shownAboutConversation,
+  type NotificationKind,
+} from '../policy/index.js';
 import { rowsOf, type Runner, rowDateOf } from '../store/db.js';
 import { conversations, notificationMarks, notifications, pageAdmins } from '../store/schema.js';
 import type { Deps } from './context.js';
@@ -220,7 +228,10 @@ export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord
   }
   const gone = rowsOf(
     await u.tx.execute(sql`delete from notifications where member_id = ${member.id} and conversation_id = ${conversationId}
-      and kind in ('request.received', 'inmail.received', 'introduction.forwarded') returning id`),
+      and kind in (${sql.join(
+        REQUEST_NOTIFICATION_KINDS.map((k) => sql`${k}`),
+        sql`, `,
+      )}) returning id`),
   );
   await dropActors(
     u.tx,
@@ -379,21 +390,21 @@ export function groupActorsSql(memberId: number, groupIds: number[], aboveSeq?: 
 }
 
 /**
- * A forwarded introduction is about the asker's request to the viewer, though its actor is the
- * introducer: the asker of each such group, by conversation (a conversation a block ended has none).
+ * The member each group is about, where its actor is someone else (aboutOtherThanActor: a forwarded
+ * introduction's asker), by conversation; a conversation a block ended has none.
  */
 async function introductionAskers(db: Runner, viewerId: number, groups: { kind: string; conversationId: number | null }[]): Promise<Map<number, number>> {
-  const ids = groups.filter((g) => g.kind === 'introduction.forwarded' && g.conversationId !== null).map((g) => g.conversationId!);
+  const ids = groups.filter((g) => aboutOtherThanActor(g.kind) && g.conversationId !== null).map((g) => g.conversationId!);
   if (ids.length === 0) return new Map();
   const live = rowsOf(await db.execute(liveConversationsSql(ids)));
   return new Map(live.map((c) => [Number(c.id), Number(c.starter_id) === viewerId ? Number(c.recipient_id) : Number(c.starter_id)]));
 }
 
-/** Shown while its conversation is there and its asker exists for the viewer (nothing a hidden member did: found by a member). */
+/** Whether a group is shown as far as the member it is about goes (the policy's shownAboutConversation; ignored requests' notifications are deleted). */
 function introductionShown(g: { kind: string; conversationId: number | null }, askers: Map<number, number>, seen: Set<number>): boolean {
-  if (g.kind !== 'introduction.forwarded' || g.conversationId === null) return true;
+  if (!aboutOtherThanActor(g.kind) || g.conversationId === null) return true;
   const asker = askers.get(g.conversationId);
-  return asker !== undefined && seen.has(asker);
+  return shownAboutConversation(asker === undefined ? null : { live: true, otherSideVisible: seen.has(asker), ignoredByReader: false });
 }
 
 /** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
@@ -532,7 +543,7 @@ export async function unreadCounts(deps: Deps, db: Runner, memberId: number, now
     : [];
   const sides = rowsOf(await db.execute(unreadSidesSql(memberId)));
   const intros = withActors
-    .filter((g) => g.kind === 'introduction.forwarded')
+    .filter((g) => aboutOtherThanActor(String(g.kind)))
     .map((g) => ({ kind: String(g.kind), conversationId: g.conversation_id == null ? null : Number(g.conversation_id) }));
   const convIds = [
     ...new Set([...sides.map((r) => Number(r.conversation_id)), ...intros.filter((g) => g.conversationId !== null).map((g) => g.conversationId!)]),

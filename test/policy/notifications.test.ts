@@ -1,6 +1,7 @@
 /** DOMAIN.md 9 as tables: which events notify, how notifications group, how long they are kept, and the request filters. */
 import { describe, expect, it } from 'vitest';
 import {
+  aboutOtherThanActor,
   allNotificationsOn,
   DEFAULT_POLICY,
   DEFAULT_SETTINGS,
@@ -10,7 +11,10 @@ import {
   notificationGroupKey,
   notificationRetentionCutoff,
   notifies,
+  REQUEST_NOTIFICATION_KINDS,
   requestFolder,
+  shownAboutConversation,
+  type ConversationNow,
   type NotificationFacts,
   type NotificationKind,
   type RequestFilterFacts,
@@ -59,6 +63,25 @@ describe('notifies', () => {
     ['a hidden actor in requests', 'request.received', { ...base, actorHidden: true, requestFolder: 'requests' }, false],
   ])('%s', (_name, kind, facts, expected) => {
     expect(notifies(kind, facts)).toBe(expected);
+  });
+});
+
+describe('what a conversation takes with it (DOMAIN.md 9, 6, 11)', () => {
+  it('an ignored request takes the request, InMail and forwarded introduction kinds, nothing else', () => {
+    expect([...REQUEST_NOTIFICATION_KINDS].sort()).toEqual(['inmail.received', 'introduction.forwarded', 'request.received']);
+  });
+  it('only a forwarded introduction is about someone other than its actor', () => {
+    expect(NOTIFICATION_KINDS.filter(aboutOtherThanActor)).toEqual(['introduction.forwarded']);
+  });
+  const live: ConversationNow = { live: true, otherSideVisible: true, ignoredByReader: false };
+  it.each<[string, ConversationNow | null, boolean]>([
+    ['a live conversation whose other side the reader sees', live, true],
+    ['ended by a block', { ...live, live: false }, false],
+    ['its other side deactivated, closed or blocked', { ...live, otherSideVisible: false }, false],
+    ['a request the reader ignored', { ...live, ignoredByReader: true }, false],
+    ['no such conversation', null, false],
+  ])('%s', (_name, c, expected) => {
+    expect(shownAboutConversation(c)).toBe(expected);
   });
 });
 
