@@ -7,7 +7,7 @@ import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-or
 import type { BusEvent } from '../services/context.js';
 import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
-import { conversationMembers, conversations, events, members, pageAdmins } from '../store/schema.js';
+import { conversationMembers, conversations, events, invitations, members, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
 import { shownAboutConversation } from '../policy/index.js';
 import { at, concerned, num, rowToEvent } from './frames.js';
@@ -24,6 +24,16 @@ export type ConvSides = { starterId: number; recipientId: number; state: string;
 /** The conversation an event is about: its own, or a notification's subject (a request the viewer may have ignored since). */
 function conversationOf(ev: BusEvent): number | undefined {
   return num(at(ev.payload, 'conversationId')) ?? num(at(ev.payload, 'notification', 'subject', 'conversationId'));
+}
+
+/**
+ * The invitation an event is about: an `invitation.received`, or the notification of one (its
+ * subject names the invitation of the event that wrote it).
+ */
+function invitationOf(ev: BusEvent): number | undefined {
+  if (ev.type === 'invitation.received') return num(at(ev.payload, 'invitation', 'id'));
+  if (at(ev.payload, 'notification', 'kind') === 'invitation.received') return num(at(ev.payload, 'notification', 'subject', 'invitationId'));
+  return undefined;
 }
 
 /** The page a notification is about (a request to a page its admins are told of). */
@@ -67,19 +77,34 @@ export class StreamReads {
    * request, nor one about a page the member no longer administers (found by a member replaying
    * with ?since=0), nor anything about a conversation a block has ended since (DOMAIN.md 6: gone
    * for both) or whose other side is hidden now (a forwarded introduction's notification names its
-   * introducer, not the asker). (Blocks between the viewer and an event's members: `visible`.)
-   * Three queries a page of events.
+   * introducer, not the asker), nor an invitation the recipient ignored or its sender withdrew since.
+   * (Blocks between the viewer and an event's members: `visible`.) Up to four queries a page of events.
    */
   async replayFilter(subIds: Set<number>, evs: BusEvent[]): Promise<(subId: number, ev: BusEvent) => boolean> {
     if (evs.length === 0) return () => true;
     const db = this.db;
     const ids = new Set<number>();
     const convIds = new Set<number>();
+    const invitationIds = new Set<number>();
     for (const ev of evs) {
       for (const id of concerned(ev)) ids.add(id);
       const conv = conversationOf(ev);
       if (conv !== undefined) convIds.add(conv);
+      const inv = invitationOf(ev);
+      if (inv !== undefined) invitationIds.add(inv);
     }
+    // Invitations the recipient has ignored or their sender withdrawn since: neither the list of
+    // invitations nor the notifications show them any more.
+    const answered = new Set(
+      invitationIds.size
+        ? (
+            await db
+              .select({ id: invitations.id })
+              .from(invitations)
+              .where(and(inArray(invitations.id, [...invitationIds]), inArray(invitations.status, ['ignored', 'withdrawn'])))
+          ).map((r) => r.id)
+        : [],
+    );
     // The conversations' sides (their members count as concerned: a forwarded introduction's
     // notification names its introducer, and is about the asker's request), and which have ended.
     const convRows = convIds.size
@@ -121,6 +146,8 @@ export class StreamReads {
       for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
       // a notification about a page's conversation, for an admin: only while they still run the page
       // (subIds: the member and the pages they administer now)
+      const inv = invitationOf(ev);
+      if (inv !== undefined && answered.has(inv)) return false;
       const page = pageOf(ev);
       if (page !== undefined && !subIds.has(page)) return false;
       const conv = conversationOf(ev);

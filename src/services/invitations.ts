@@ -16,7 +16,7 @@ import { AppError, notFound } from './errors.js';
 import { connectionCounts, gatherFacts } from './facts.js';
 import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
-import { notify } from './notifications.js';
+import { dropInvitationNotifications, notify } from './notifications.js';
 import type { Uow } from './uow.js';
 import { countersBump } from './counters.js';
 import { recipientUnavailable } from '../policy/types.js';
@@ -193,12 +193,14 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
       .set({ status: 'ignored', respondedAt: now, ...(firstReport ? { reportedAt: now } : {}) })
       .where(byId)
       .returning();
+    await dropInvitationNotifications(u, row.toId, row.fromId);
     // Internal (never on the stream: the sender is told nothing): the read models of both sides,
     // and the sender's counters (a report counts against the sender), are stale from here.
     await u.emit('invitation.ignored', [otherId, viewer.id], { invitationId: String(id) });
   } else {
     [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(byId).returning();
     await closeInvitationPairs(tx, [next!]);
+    await dropInvitationNotifications(u, row.toId, row.fromId);
     await u.emit('invitation.withdrawn', [otherId, viewer.id], { invitationId: String(id) });
   }
   return toApiInvitation(deps, next!, from, to, viewer.id, now);

@@ -216,14 +216,7 @@ export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord
       .from(conversations)
       .where(eq(conversations.id, conversationId));
     const sender = conv ? (conv.starterId === member.id ? conv.recipientId : conv.starterId) : null;
-    if (sender === null) return;
-    const admins = await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, member.id));
-    for (const admin of admins) {
-      const groups = rowsOf(
-        await u.tx.execute(sql`select id from notifications where member_id = ${admin.id} and kind = 'page.request' and page_id = ${member.id}`),
-      ).map((g) => Number(g.id));
-      await dropActorFrom(u, admin.id, sender, groups);
-    }
+    if (sender !== null) await dropFromPageRequests(u, member.id, sender);
     return;
   }
   const gone = rowsOf(
@@ -241,16 +234,49 @@ export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord
 }
 
 /**
+ * An invitation the recipient ignored (or reported), or its sender withdrew: its sender leaves the
+ * recipient's `invitation.received` groups (DOMAIN.md 9: nothing notifies about an ignored request;
+ * a withdrawn invitation is no longer there to answer). One pending invitation a pair: the sender's
+ * events in those groups are this invitation's.
+ */
+export async function dropInvitationNotifications(u: Uow, recipientId: number, senderId: number): Promise<void> {
+  const groups = rowsOf(await u.tx.execute(sql`select id from notifications where member_id = ${recipientId} and kind = 'invitation.received'`)).map((g) =>
+    Number(g.id),
+  );
+  await dropActorFrom(u, recipientId, senderId, groups);
+}
+
+/** `sender` leaves each admin's page.request group of `pageId` (grouped by page: the group may hold other senders' requests). */
+async function dropFromPageRequests(u: Uow, pageId: number, sender: number): Promise<void> {
+  const admins = await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, pageId));
+  for (const admin of admins) {
+    const groups = rowsOf(
+      await u.tx.execute(sql`select id from notifications where member_id = ${admin.id} and kind = 'page.request' and page_id = ${pageId}`),
+    ).map((g) => Number(g.id));
+    await dropActorFrom(u, admin.id, sender, groups);
+  }
+}
+
+/**
  * A block: what each side was notified of by the other is gone for good (DOMAIN.md 6: unblocking
- * restores nothing). Their actor rows go, and the groups left with no actor at all (not those of
+ * restores nothing). Their actor rows go (a page's: from its admins' page.request groups), and the groups left with no actor at all (not those of
  * kinds without one, which have none to lose); and each side's notifications about the
  * conversations the block ended (`ended`), whoever their actors.
  */
-export async function dropNotificationsBetween(u: Uow, a: number, b: number, ended: number[] = []): Promise<void> {
-  for (const [me, other] of [
-    [a, b],
-    [b, a],
+export async function dropNotificationsBetween(
+  u: Uow,
+  sideA: Pick<MemberRecord, 'id' | 'kind'>,
+  sideB: Pick<MemberRecord, 'id' | 'kind'>,
+  ended: number[] = [],
+): Promise<void> {
+  for (const [mine, theirs] of [
+    [sideA, sideB],
+    [sideB, sideA],
   ] as const) {
+    const [me, other] = [mine.id, theirs.id];
+    // a page's requests notify its admins (grouped by page): a member blocking the page, or the
+    // page blocking them, takes that member's requests out of them (the replay already dropped them)
+    if (mine.kind === 'page') await dropFromPageRequests(u, me, other);
     if (ended.length) {
       const gone = rowsOf(
         await u.tx.execute(sql`delete from notifications where member_id = ${me} and conversation_id = any(${idList(ended)}::bigint[]) returning id`),

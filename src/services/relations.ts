@@ -154,8 +154,8 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
   // introduction names its introducer, not the other side: found by the model test).
   await dropNotificationsBetween(
     u,
-    viewer.id,
-    m.id,
+    viewer,
+    m,
     ended.map((c) => c.id),
   );
   // Only the blocker's own sockets hear of it; the graph of every instance applies it.

@@ -292,6 +292,41 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
       expect((await as(y).call('DELETE', `/v1/conversations/${second}?as=pg_deleted`)).status).toBe(204);
       for (const admin of [x, y]) expect(await senders(admin)).toEqual([]);
     });
+    it('DOMAIN.md 3, 9: an invitation the recipient ignores, or its sender withdraws, takes its notification with it', async () => {
+      h = await harness();
+      const [b, a, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+      const ids: Record<string, string> = {};
+      for (const from of [a, c, d]) {
+        const sent = await as(from).call('POST', '/v1/invitations', { to: b.handle });
+        expect(sent.status, sent.text).toBe(201);
+        ids[from.handle] = sent.body.id;
+      }
+      const inviters = async () =>
+        ((await as(b).call('GET', '/v1/notifications')).body.items as { kind: string; actors: { handle: string }[] }[])
+          .filter((n) => n.kind === 'invitation.received')
+          .flatMap((n) => n.actors.map((x) => x.handle))
+          .sort();
+      expect(await inviters()).toEqual([a.handle, c.handle, d.handle].sort());
+      expect((await as(b).call('POST', `/v1/invitations/${ids[a.handle]}/ignore`)).status).toBe(200);
+      expect(await inviters(), 'ignored: gone').toEqual([c.handle, d.handle].sort());
+      expect((await as(c).call('POST', `/v1/invitations/${ids[c.handle]}/withdraw`)).status).toBe(200);
+      expect(await inviters(), 'withdrawn: gone').toEqual([d.handle]);
+      expect((await as(b).call('GET', '/v1/me')).body.unread.notifications).toBe(1);
+    });
+    it("DOMAIN.md 6, 9: a member who blocks a page takes their request out of every admin's notifications (the replay already dropped it)", async () => {
+      h = await harness();
+      const [x, y, s, t] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+      await makePage(h, 'pg_blocked', [x, y]);
+      for (const from of [s, t]) expect((await as(from).call('POST', '/v1/messages', { to: 'pg_blocked', body: 'hello page' })).status).toBe(201);
+      const senders = async (who: { token: string }) =>
+        ((await as(who).call('GET', '/v1/notifications')).body.items as { kind: string; actors: { handle: string }[] }[])
+          .filter((n) => n.kind === 'page.request')
+          .flatMap((n) => n.actors.map((a) => a.handle));
+      expect((await senders(x)).sort()).toEqual([s.handle, t.handle].sort());
+      const blocked = await as(s).call('POST', '/v1/blocks', { handle: 'pg_blocked' });
+      expect(blocked.status, blocked.text).toBe(201);
+      for (const admin of [x, y]) expect(await senders(admin), "the blocker's request goes, the other sender's stays").toEqual([t.handle]);
+    });
   });
   it("DOMAIN.md 5: the group channel's monthly number starts again on the 1st, whatever conversation begins the month", async () => {
     h = await harness({ now: '2026-03-20T12:00:00Z', policy: { groupConversationsPerMonth: 2 } });

@@ -185,6 +185,8 @@ export async function checkNotifications(m: Model, r: Real, v: number, why = '')
       if (!t || (t.gone && t.goneBy === 'block'))
         C.fail(`${label}: about a conversation that exists for them (DOMAIN.md 6)`, 'a live conversation', t ? 'one a block ended' : 'unknown', res);
       if (t.ignoredBy === v) C.fail(`${label}: nothing about a request they ignored (DOMAIN.md 9)`, 'absent', it, res);
+      if (it.kind === 'introduction.forwarded' && !m.exists(v, t.a === v ? t.b : t.a))
+        C.fail(`${label}: nothing a hidden member did (the asker; DOMAIN.md 9, 11)`, 'absent', it, res);
     }
     for (const [n, x] of actors.entries()) {
       if (x === undefined) C.fail(`${label}: actor ${n} a member of the run`, 'known', it.actors[n], res);
@@ -201,6 +203,10 @@ export async function checkNotifications(m: Model, r: Real, v: number, why = '')
   for (const e of m.notes) {
     if (e.to !== v || e.at.getTime() <= cutoff || !m.exists(v, e.actor)) continue;
     if (e.thread !== null && (!live(e.thread) || m.thread(e.thread)!.ignoredBy === v)) continue;
+    // about the member on the conversation's other side (a forwarded introduction's asker, not its
+    // actor): shown only while they exist for the reader (DOMAIN.md 9: nothing a hidden member did)
+    const t = e.thread !== null ? m.thread(e.thread)! : undefined;
+    if (t && !m.exists(v, t.a === v ? t.b : t.a)) continue;
     stat(`notification expected: ${e.kind}`);
     const shown = items.some(
       (it) =>
@@ -704,6 +710,7 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
     C.eq(res.body.status, 'withdrawn', `${what}: status`, res);
     inv.status = 'withdrawn';
     inv.respondedAt = new Date(m.now);
+    m.dropInvitationNote(inv);
     return;
   }
   if (inv.status === 'ignored' && !expired) {
@@ -731,6 +738,7 @@ async function respondTo(m: Model, r: Real, inv: MInvitation, action: 'accept' |
   inv.status = 'ignored';
   inv.respondedAt = new Date(m.now);
   if (action === 'report') inv.reportedAt = new Date(m.now);
+  m.dropInvitationNote(inv);
 }
 
 /** DELETE /v1/connections/:handle by `a`, checked against the model. */

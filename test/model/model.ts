@@ -593,6 +593,11 @@ export class Model {
     this.notes.push({ to, kind, actor, at: new Date(this.now), thread });
   }
 
+  /** An invitation ignored, reported or withdrawn: the recipient's note of it goes (DOMAIN.md 9: nothing notifies about an ignored request). */
+  dropInvitationNote(inv: MInvitation): void {
+    this.notes = this.notes.filter((n) => !(n.to === inv.to && n.actor === inv.from && n.kind === 'invitation.received'));
+  }
+
   /** v ignores (or reports) a request they received: gone for them, and so is what notified them of it (DOMAIN.md 9). */
   ignoreRequest(t: MThread, v: number): void {
     t.ignoredBy = v;

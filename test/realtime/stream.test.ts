@@ -178,6 +178,33 @@ describe('GET /v1/stream', () => {
     expect(kinds).not.toContain('page.request');
   });
 
+  it('replays no invitation the member has since ignored, nor one its sender withdrew, nor their notifications (as the lists show them)', async () => {
+    const b = await signUp(h);
+    const [a, c, x] = [await signUp(h), await signUp(h), await signUp(h)];
+    const invite = async (from: { token: string }) => {
+      const r = await h.call('POST', '/v1/invitations', { token: from.token, body: { to: b.handle } });
+      expect(r.status, r.text).toBe(201);
+      return r.body.id as string;
+    };
+    const ignored = await invite(a);
+    const withdrawn = await invite(c);
+    expect((await h.call('POST', `/v1/invitations/${ignored}/ignore`, { token: b.token })).status).toBe(200);
+    expect((await h.call('POST', `/v1/invitations/${withdrawn}/withdraw`, { token: c.token })).status).toBe(200);
+    // and one the replay must carry, last
+    const kept = await invite(x);
+    const s = await stream({ token: b.token, since: '0' });
+    await s.next((f) => f.type === 'notification.created' && f.data.notification.subject?.invitationId === kept);
+    await s.quiet(300);
+    const named = s.frames
+      .map((f) =>
+        f.type === 'invitation.received' ? f.data.invitation.id : f.type === 'notification.created' ? f.data.notification.subject?.invitationId : undefined,
+      )
+      .filter((id) => id !== undefined);
+    expect(named).toContain(kept);
+    expect(named).not.toContain(ignored);
+    expect(named).not.toContain(withdrawn);
+  });
+
   it('replays nothing about a conversation a block has ended since: not its messages, not the notification of the introduction that began it', async () => {
     const { a, c } = await forwardedIntro();
     expect((await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: a.handle } })).status).toBe(201);
