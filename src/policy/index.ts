@@ -13,6 +13,7 @@ export { isHidden, isSelf, memberExists } from './rules.js';
 export {
   attachmentTooLarge,
   hasNote,
+  isBlank,
   invitationExpired,
   invitationExpiryCutoff,
   isBulkSending,

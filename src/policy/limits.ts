@@ -50,7 +50,15 @@ export function messageTooLong(attempt: { body?: string; subject?: string | null
 
 /** A note is attached when it has any non-blank character (DOMAIN.md 3: a note of only whitespace is no note). */
 export function hasNote(note: string | null | undefined): note is string {
-  return note !== undefined && note !== null && note.trim() !== '';
+  return note !== undefined && note !== null && !isBlank(note);
+}
+
+/**
+ * A text of only whitespace (every Unicode White_Space character: `String.prototype.trim` keeps
+ * U+0085 NEXT LINE; found by a member), or empty: no note, no message body.
+ */
+export function isBlank(text: string): boolean {
+  return /^[\s\p{White_Space}]*$/u.test(text);
 }
 
 /** The note as stored: `null` when it is no note. */
@@ -66,10 +74,14 @@ export function noteOf(note: string | null | undefined): string | null {
  * bulk rule with those).
  */
 export function sameTextKey(text: string): string {
+  // Whitespace and invisibles go before the case does: lower-casing a capital sigma depends on
+  // whether a letter follows it (Σ → ς at a word's end), so where the spaces fell changed the letters;
+  // upper then lower case folds ς and σ (and ß and SS) alike (found by a member).
   return text
     .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[\s\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu, '');
+    .replace(/[\s\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]+/gu, '')
+    .toUpperCase()
+    .toLowerCase();
 }
 
 /** A pending invitation expires `invitationExpiryDays` after it was sent. */

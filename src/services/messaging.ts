@@ -19,6 +19,7 @@ import {
   decideMessage,
   decideReply,
   deny,
+  isBlank,
   isBulkSending,
   becomesBetweenConnections,
   replyAccepts,
@@ -76,7 +77,7 @@ export function bodyHash(text: string): string {
 
 function validateInput(input: SendInput) {
   const hasAttachments = (input.attachments?.length ?? 0) > 0;
-  if (input.body.trim() === '' && !hasAttachments) throw badRequest('body: must not be blank', { field: 'body' });
+  if (isBlank(input.body) && !hasAttachments) throw badRequest('body: must not be blank', { field: 'body' });
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   isBulkSending,
   monthlyGrantDates,
   noteOf,
+  isBlank,
   reportCounts,
   sameTextKey,
   shouldRestrict,
@@ -129,6 +130,10 @@ describe('reports, notes and "the same text"', () => {
     expect(noteOf('')).toBeNull();
     expect(noteOf(null)).toBeNull();
     expect(noteOf(' hi ')).toBe(' hi ');
+    // every Unicode White_Space character (trim keeps U+0085 NEXT LINE: found by a member)
+    expect(noteOf(' \u0085 \u00A0\u2028\u3000')).toBeNull();
+    expect(isBlank('\u0085')).toBe(true);
+    expect(isBlank('\u0085x')).toBe(false);
   });
   it('the same text ignores case, all whitespace and invisible characters', () => {
     const k = sameTextKey('Hello  World');
@@ -138,6 +143,12 @@ describe('reports, notes and "the same text"', () => {
     // invisible characters that are not format characters (a member got past the bulk rule with them)
     for (const c of ['\u034F', '\uFE0F', '\u3164', '\u115F', '\u17B5', '\u180B']) expect(sameTextKey(`Hello${c} World${c.repeat(3)}`)).toBe(k);
     expect(sameTextKey('Hello Word')).not.toBe(k);
+    expect(sameTextKey('Hello\u0085World'), 'U+0085 is whitespace').toBe(k);
+    // a capital sigma lower-cases by what follows it: where the spaces fall must not change the letters
+    expect(sameTextKey('ΟΔΟΣ ΟΔΟΣ')).toBe(sameTextKey('ΟΔΟΣΟΔΟΣ'));
+    expect(sameTextKey('ΟΔΟΣ')).toBe(sameTextKey('οδοσ'));
+    expect(sameTextKey('οδος')).toBe(sameTextKey('ΟΔΟΣ'));
+    expect(sameTextKey('Straße')).toBe(sameTextKey('STRASSE'));
   });
 });
 
