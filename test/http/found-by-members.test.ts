@@ -91,6 +91,17 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(me.body.unread.notifications).toBe(1);
   });
 
+  for (const action of ['deactivate', 'close'] as const)
+    it(`DOMAIN.md 4.2: blocking again does not tell the blocker that the member ${action}d since`, async () => {
+      h = await harness();
+      const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+      for (const x of [b, c]) expect((await as(a).call('POST', '/v1/blocks', { handle: x.handle })).status).toBe(201);
+      expect((await as(b).call('POST', `/v1/me/${action}`)).status).toBe(200);
+      const again = await as(a).call('POST', '/v1/blocks', { handle: b.handle });
+      const control = await as(a).call('POST', '/v1/blocks', { handle: c.handle });
+      expect([again.status, again.body.member?.status]).toEqual([control.status, control.body.member?.status]);
+      expect(control.body.member.status).toBe('active');
+    });
   it('DOMAIN.md 3: blocking and unblocking is no way around the withdrawal cooldown', async () => {
     h = await harness();
     const a = await signUp(h);

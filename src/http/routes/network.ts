@@ -73,8 +73,9 @@ export function networkRoutes(app: TypedApp, ctx: RouteContext): void {
     const m = me(req);
     const out = await runWrite(deps, req, async (u) => ({
       status: 201,
-      // the blocked member no longer exists for the blocker: the name-only view
-      body: { member: memberAs(await block(u, m, req.body.handle), { kind: 'member', degree: null }, u.now), blocked: true },
+      // the blocked member no longer exists for the blocker: the name-only view, `active` as a block
+      // finds them (blocking again must not tell that they deactivated or closed since: found by a member)
+      body: { member: { ...memberAs(await block(u, m, req.body.handle), { kind: 'member', degree: null }, u.now), status: 'active' as const }, blocked: true },
     }));
     return send(reply, out);
   });
