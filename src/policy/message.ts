@@ -183,12 +183,12 @@ function addReach(c: Ctx, out: Unlock[]): Unlock[] {
 
 /**
  * Ways to get an InMail credit: the next monthly grant, when the tier still lasts on the 1st (one
- * ending before it grants nothing then: found by a reviewer), or a tier that grants credits.
+ * ending before it grants nothing then: found by a reviewer), or a tier whose start or upgrade grants them now.
  */
 function creditUnlocks(c: Ctx): Unlock[] {
   const then = effectiveTier(c.viewer, startOfNextMonthUTC(c.now));
   if (then !== 'free' && c.policy.inmailMonthlyCredits[then] > 0) return waitNextMonth(c.now);
-  const tier = cheapestTierWithCredits(c.policy);
+  const tier = cheapestTierWithCredits(effectiveTier(c.viewer, c.now), c.policy);
   return tier === null ? [] : [{ kind: 'upgrade', tier }];
 }
 

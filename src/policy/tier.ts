@@ -42,10 +42,18 @@ export function cheapestTierReaching(degree: Degree, policy: Policy): Tier | nul
   return null;
 }
 
-/** The cheapest tier granting InMail credits every month; `null` when none does. */
-export function cheapestTierWithCredits(policy: Policy): Tier | null {
+/**
+ * The cheapest tier whose move from `current` (the member's tier now) grants InMail credits at once
+ * (DOMAIN.md 5): from free (or a lapsed tier) any tier with a monthly amount starts; from a paid tier
+ * only an upgrade to a larger monthly amount (a renewal or a downgrade grants nothing: offering one
+ * was an unlock that unlocked nothing, found by a member); `null` when none does.
+ */
+export function cheapestTierWithCredits(current: Tier, policy: Policy): Tier | null {
   const credits = policy.inmailMonthlyCredits;
-  for (let i = 0; i < TIERS.length; i++) if (credits[TIERS[i]] > 0) return TIERS[i];
+  for (let i = 0; i < TIERS.length; i++) {
+    const t = TIERS[i];
+    if (credits[t] > 0 && (current === 'free' || (i > tierRank(current) && credits[t] > credits[current]))) return t;
+  }
   return null;
 }
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
-import { connect, makeGroup, makePage, settings } from '../helpers/messaging.js';
+import { connect, credits, makeGroup, makePage, send, setTier, settings } from '../helpers/messaging.js';
 
 const DAY = 86_400_000;
 
@@ -102,6 +102,44 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
       expect([again.status, again.body.member?.status]).toEqual([control.status, control.body.member?.status]);
       expect(control.body.member.status).toBe('active');
     });
+  it('DOMAIN.md 5, 8: out of credits with a business tier ending before the 1st, every upgrade offered grants credits (career, a downgrade, granted nothing)', async () => {
+    h = await harness({ policy: { messagesPerMinute: 1000 } });
+    h.clock.set(new Date('2026-03-10T12:00:00Z'));
+    const a = await signUp(h);
+    await setTier(h, a, 'business', '2026-03-25T00:00:00Z');
+    const targets = [];
+    for (let i = 0; i < 16; i++) targets.push(await signUp(h));
+    for (let i = 0; i < 15; i++) expect((await send(h, a, targets[i]!, `inmail ${i}`, { channel: 'inmail', subject: 's' })).status).toBe(201);
+    expect(await credits(h, a)).toBe(0);
+    const refused = await send(h, a, targets[15]!, 'one more', { channel: 'inmail', subject: 's' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('no_inmail_credits');
+    const upgrades = (refused.body.error.unlock as { kind: string; tier?: string }[]).filter((u) => u.kind === 'upgrade');
+    expect(upgrades.length).toBeGreaterThan(0);
+    for (const u of upgrades) {
+      await setTier(h, a, u.tier!, '2026-12-31T00:00:00Z'); // the operator does what the unlock says
+      expect(await credits(h, a), `"upgrade to ${u.tier}" offered to a business member: still no credit`).toBeGreaterThan(0);
+    }
+  });
+
+  it('DOMAIN.md 5, 8: the same for a career tier ending before the 1st (renewing career granted nothing)', async () => {
+    h = await harness({ policy: { messagesPerMinute: 1000 } });
+    h.clock.set(new Date('2026-03-10T12:00:00Z'));
+    const a = await signUp(h);
+    await setTier(h, a, 'career', '2026-03-25T00:00:00Z');
+    const targets = [];
+    for (let i = 0; i < 6; i++) targets.push(await signUp(h));
+    for (let i = 0; i < 5; i++) expect((await send(h, a, targets[i]!, `inmail ${i}`, { channel: 'inmail', subject: 's' })).status).toBe(201);
+    const refused = await send(h, a, targets[5]!, 'one more', { channel: 'inmail', subject: 's' });
+    expect(refused.body.error.code).toBe('no_inmail_credits');
+    const upgrades = (refused.body.error.unlock as { kind: string; tier?: string }[]).filter((u) => u.kind === 'upgrade');
+    expect(upgrades.length).toBeGreaterThan(0);
+    for (const u of upgrades) {
+      await setTier(h, a, u.tier!, '2026-12-31T00:00:00Z');
+      expect(await credits(h, a), `"upgrade to ${u.tier}" offered to a career member: still no credit`).toBeGreaterThan(0);
+    }
+  });
+
   it('DOMAIN.md 3: blocking and unblocking is no way around the withdrawal cooldown', async () => {
     h = await harness();
     const a = await signUp(h);

@@ -158,7 +158,9 @@ describe('InMail: only when asked, only when nothing free reaches', () => {
     const ending = decideMessage(spent(new Date('2025-03-20T00:00:00Z')), { channel: 'inmail' }, NOW);
     expect(ending.reason).toBe('no_inmail_credits');
     expect(ending.unlock).not.toContainEqual({ kind: 'wait', until: NEXT_MONTH });
-    expect(ending.unlock[0]).toEqual({ kind: 'upgrade', tier: 'career' });
+    // renewing career grants nothing (DOMAIN.md 5: a renewal grants nothing): the upgrade to a larger monthly amount does
+    expect(ending.unlock[0]).toEqual({ kind: 'upgrade', tier: 'business' });
+    expect(ending.unlock).not.toContainEqual({ kind: 'upgrade', tier: 'career' });
   });
   it('no credit anywhere in the policy: no upgrade offered for credits', () => {
     const policy = resolvePolicy({

@@ -1,6 +1,7 @@
 /** DOMAIN.md 1 (tiers lapse at their end date) and the tier helpers. */
 import { describe, expect, it } from 'vitest';
 import {
+  TIERS,
   cheapestPaidTier,
   cheapestTierReaching,
   cheapestTierWithCredits,
@@ -43,8 +44,22 @@ describe('reach and credits', () => {
   it('follows the policy', () => {
     expect(cheapestTierReaching(3, resolvePolicy({ tierReach: { business: 2 } }))).toBe('sales_navigator');
     expect(cheapestTierReaching(3, resolvePolicy({ tierReach: { business: 2, sales_navigator: 2 } }))).toBe(null);
-    expect(cheapestTierWithCredits(DEFAULT_POLICY)).toBe('career');
-    expect(cheapestTierWithCredits(resolvePolicy({ inmailMonthlyCredits: { career: 0 } }))).toBe('business');
+    expect(cheapestTierWithCredits('free', DEFAULT_POLICY)).toBe('career');
+    expect(cheapestTierWithCredits('free', resolvePolicy({ inmailMonthlyCredits: { career: 0 } }))).toBe('business');
+    // from a paid tier only an upgrade to a larger monthly amount grants (DOMAIN.md 5): a renewal or a downgrade grants nothing
+    const m = DEFAULT_POLICY.inmailMonthlyCredits;
+    for (const [i, current] of TIERS.entries()) {
+      const t = cheapestTierWithCredits(current, DEFAULT_POLICY);
+      if (current === 'free') continue;
+      if (t !== null) expect(TIERS.indexOf(t) > i && m[t] > m[current], `${current} -> ${t}`).toBe(true);
+      else
+        expect(
+          TIERS.slice(i + 1).some((x) => m[x] > m[current]),
+          `${current}: nothing grants more`,
+        ).toBe(false);
+    }
+    expect(cheapestTierWithCredits('career', DEFAULT_POLICY)).not.toBe('career');
+    expect(cheapestTierWithCredits('business', DEFAULT_POLICY)).not.toBe('career');
     expect(cheapestPaidTier()).toBe('career');
   });
   it('spendable credits: none on a free or lapsed tier, never negative', () => {

@@ -161,7 +161,7 @@ function creditUnlocks(c: Ctx): Unlock[] {
   // the next grant comes on the 1st only to a tier that still lasts then
   const first = startOfNextMonthUTC(c.now);
   if (isPremium(c.viewer, first) && c.policy.inmailMonthlyCredits[effectiveTier(c.viewer, first)] > 0) return waitNextMonth(c.now);
-  const tier = cheapestTierWithCredits(c.policy);
+  const tier = cheapestTierWithCredits(effectiveTier(c.viewer, c.now), c.policy);
   return tier === null ? [] : [{ kind: 'upgrade', tier }];
 }
 

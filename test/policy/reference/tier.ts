@@ -39,9 +39,14 @@ export function cheapestTierReaching(degree: Degree, policy: Policy): Tier | nul
   return TIERS.find((t) => tierReaches(t, degree, policy)) ?? null;
 }
 
-/** The cheapest tier granting InMail credits every month; `null` when none does. */
-export function cheapestTierWithCredits(policy: Policy): Tier | null {
-  return TIERS.find((t) => policy.inmailMonthlyCredits[t] > 0) ?? null;
+/**
+ * The cheapest tier a member on `current` may move to and be granted InMail credits at once: a start
+ * (from free) or an upgrade to a larger monthly amount; `null` when none does.
+ */
+export function cheapestTierWithCredits(current: Tier, policy: Policy): Tier | null {
+  const m = policy.inmailMonthlyCredits;
+  const grants = (t: Tier) => m[t] > 0 && (current === 'free' || (TIERS.indexOf(t) > TIERS.indexOf(current) && m[t] > m[current]));
+  return TIERS.find(grants) ?? null;
 }
 
 /** The cheapest paid tier (paid tiers have no note limit). */
