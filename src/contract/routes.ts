@@ -413,7 +413,8 @@ export const routes = {
     body: Type.Object(
       {
         to: HandleRef,
-        note: Type.Optional(Type.Union([Type.String({ maxLength: 20000 }), Type.Null()])),
+        // bounded by the policy's note limit (`note_too_long`), not the schema (see MessageBody)
+        note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
         email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
       },
       { additionalProperties: false },

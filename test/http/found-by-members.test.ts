@@ -140,6 +140,22 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     }
   });
 
+  it('DOMAIN.md (numbers are policy), API.md 400: a size rule answers its own code at any length, and a looser policy applies', async () => {
+    h = await harness();
+    const [a, b] = [await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    const c = await signUp(h);
+    const note = await as(a).call('POST', '/v1/invitations', { to: c.handle, note: 'x'.repeat(20_001) });
+    expect([note.status, note.body.error?.code]).toEqual([400, 'note_too_long']);
+    const body = await as(a).call('POST', '/v1/messages', { to: b.handle, body: 'x'.repeat(100_001) });
+    expect([body.status, body.body.error?.code]).toEqual([400, 'too_long']);
+    await h.close();
+    h = await harness({ policy: { noteMaxChars: 30_000, messageMaxChars: 150_000 } });
+    const [x, y, z] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, x, y);
+    expect((await as(x).call('POST', '/v1/invitations', { to: z.handle, note: 'x'.repeat(25_000) })).status).toBe(201);
+    expect((await as(x).call('POST', '/v1/messages', { to: y.handle, body: 'x'.repeat(120_000) })).status).toBe(201);
+  });
   it('DOMAIN.md 3: blocking and unblocking is no way around the withdrawal cooldown', async () => {
     h = await harness();
     const a = await signUp(h);
