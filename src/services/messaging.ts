@@ -578,8 +578,10 @@ async function deliver(
     const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
     if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null) throw refusal(deny('no_inmail_credits'), now);
   }
-  if (!startedNow && read.conv.inmailFromOther) {
-    // The InMail's sender's monthly grants due are written before their refund: a grant is capped on
+  if (read.conv.inmailFromOther) {
+    // A message into the thread that holds the other side's InMails is a reply to them (DOMAIN.md 5),
+    // a thread begun again in it too (the recipient had ignored a later request in it: it comes back
+    // with its messages; found by a member). The InMail's sender's monthly grants due are written before their refund: a grant is capped on
     // the balance before it, which a refund written first would have raised (a credit lost: found by a reviewer).
     await ensureGrants(tx, rcpt, now, policy, (g) => notifyGrant(u, rcpt, g.amount));
     await refundOnReply(tx, conv.id, sender.id, now, policy);

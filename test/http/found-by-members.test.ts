@@ -156,6 +156,30 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect((await as(x).call('POST', '/v1/invitations', { to: z.handle, note: 'x'.repeat(25_000) })).status).toBe(201);
     expect((await as(x).call('POST', '/v1/messages', { to: y.handle, body: 'x'.repeat(120_000) })).status).toBe(201);
   });
+  it('DOMAIN.md 5: the InMail recipient writing into the thread that holds it (after ignoring a later request in it) is a reply: the credit comes back', async () => {
+    h = await harness();
+    h.clock.set(new Date('2026-03-10T12:00:00Z'));
+    const [a, b, m, x] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    await setTier(h, a, 'business');
+    const inmail = await send(h, a, b, 'inmail', { channel: 'inmail', subject: 's' });
+    expect(inmail.status).toBe(201);
+    expect(await credits(h, a)).toBe(14);
+    // a and b become 3rd degree; a's next message is a tier_reach request in the same thread, which b ignores
+    await connect(h, a, m);
+    await connect(h, m, x);
+    await connect(h, x, b);
+    const req = await send(h, a, b, 'via reach');
+    expect(req.body.conversation).toMatchObject({ id: inmail.body.conversation.id, state: 'request' });
+    expect((await h.call('POST', `/v1/conversations/${req.body.conversation.id}/ignore`, { token: b.token })).status).toBe(200);
+    // the same day, b writes to a: the message goes into the same thread, under a's InMail
+    await setTier(h, b, 'business');
+    const w = await send(h, b, a, 'writing to a');
+    expect(w.status).toBe(201);
+    expect(w.body.conversation.id).toBe(inmail.body.conversation.id);
+    const thread = await h.call('GET', `/v1/conversations/${w.body.conversation.id}/messages`, { token: b.token });
+    expect(thread.body.items.map((i: { channel: string }) => i.channel)).toContain('inmail');
+    expect(await credits(h, a)).toBe(15);
+  });
   it('DOMAIN.md 3: blocking and unblocking is no way around the withdrawal cooldown', async () => {
     h = await harness();
     const a = await signUp(h);
