@@ -47,6 +47,7 @@ export type { Onlooker } from './visibility.js';
 export {
   aboutOtherThanActor,
   allNotificationsOn,
+  invitationStillTold,
   isNotificationKind,
   NOTIFICATION_KINDS,
   notificationGroupKey,

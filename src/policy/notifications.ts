@@ -100,3 +100,12 @@ export interface ConversationNow {
 export function shownAboutConversation(c: ConversationNow | null | undefined): boolean {
   return !!c && c.live && c.otherSideVisible && !c.ignoredByReader;
 }
+
+/**
+ * Whether an invitation is still told of (its `invitation.received`): while it is pending, or once
+ * accepted; one ignored, reported, withdrawn or expired is not (DOMAIN.md 9: nothing notifies about
+ * an ignored request; a withdrawn or expired one is no longer there to answer).
+ */
+export function invitationStillTold(status: string): boolean {
+  return status === 'pending' || status === 'accepted';
+}

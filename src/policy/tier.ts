@@ -45,14 +45,14 @@ export function cheapestTierReaching(degree: Degree, policy: Policy): Tier | nul
 /**
  * The cheapest tier whose move from `current` (the member's tier now) grants InMail credits at once
  * (DOMAIN.md 5): from free (or a lapsed tier) any tier with a monthly amount starts; from a paid tier
- * only an upgrade to a larger monthly amount (a renewal or a downgrade grants nothing: offering one
+ * only a tier with a larger monthly amount, as tierChangeGrant grants (a renewal or a downgrade grants nothing: offering one
  * was an unlock that unlocked nothing, found by a member); `null` when none does.
  */
 export function cheapestTierWithCredits(current: Tier, policy: Policy): Tier | null {
   const credits = policy.inmailMonthlyCredits;
   for (let i = 0; i < TIERS.length; i++) {
     const t = TIERS[i];
-    if (credits[t] > 0 && (current === 'free' || (i > tierRank(current) && credits[t] > credits[current]))) return t;
+    if (credits[t] > 0 && (current === 'free' || credits[t] > credits[current])) return t;
   }
   return null;
 }

@@ -9,7 +9,7 @@ import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
 import { conversationMembers, conversations, events, invitations, members, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
-import { shownAboutConversation } from '../policy/index.js';
+import { invitationStillTold, shownAboutConversation } from '../policy/index.js';
 import { at, concerned, num, rowToEvent } from './frames.js';
 
 const DURABLE_EXTERNAL = STREAM_EVENT_TYPES.filter((t) => t !== 'typing');
@@ -27,13 +27,18 @@ function conversationOf(ev: BusEvent): number | undefined {
 }
 
 /**
- * The invitation an event is about: an `invitation.received`, or the notification of one (its
- * subject names the invitation of the event that wrote it).
+ * The invitation an event is about, with its sender (the table's distribution column): an
+ * `invitation.received`, or the notification of one (its subject names the invitation of the event
+ * that wrote it, its newest actor that invitation's sender).
  */
-function invitationOf(ev: BusEvent): number | undefined {
-  if (ev.type === 'invitation.received') return num(at(ev.payload, 'invitation', 'id'));
-  if (at(ev.payload, 'notification', 'kind') === 'invitation.received') return num(at(ev.payload, 'notification', 'subject', 'invitationId'));
-  return undefined;
+function invitationOf(ev: BusEvent): { id: number; from: number } | undefined {
+  const [id, from] =
+    ev.type === 'invitation.received'
+      ? [num(at(ev.payload, 'invitation', 'id')), num(at(ev.payload, 'invitation', 'from', 'id'))]
+      : at(ev.payload, 'notification', 'kind') === 'invitation.received'
+        ? [num(at(ev.payload, 'notification', 'subject', 'invitationId')), num(at(ev.payload, 'notification', 'actors', '0', 'id'))]
+        : [undefined, undefined];
+  return id !== undefined && from !== undefined ? { id, from } : undefined;
 }
 
 /** The page a notification is about (a request to a page its admins are told of). */
@@ -86,23 +91,29 @@ export class StreamReads {
     const ids = new Set<number>();
     const convIds = new Set<number>();
     const invitationIds = new Set<number>();
+    const inviters = new Set<number>();
     for (const ev of evs) {
       for (const id of concerned(ev)) ids.add(id);
       const conv = conversationOf(ev);
       if (conv !== undefined) convIds.add(conv);
       const inv = invitationOf(ev);
-      if (inv !== undefined) invitationIds.add(inv);
+      if (inv !== undefined) {
+        invitationIds.add(inv.id);
+        inviters.add(inv.from);
+      }
     }
-    // Invitations the recipient has ignored or their sender withdrawn since: neither the list of
-    // invitations nor the notifications show them any more.
+    // Invitations no longer told of (ignored, reported, withdrawn, expired since: the policy's
+    // invitationStillTold): neither the list of invitations nor the notifications show them any more.
     const answered = new Set(
       invitationIds.size
         ? (
             await db
-              .select({ id: invitations.id })
+              .select({ id: invitations.id, status: invitations.status })
               .from(invitations)
-              .where(and(inArray(invitations.id, [...invitationIds]), inArray(invitations.status, ['ignored', 'withdrawn'])))
-          ).map((r) => r.id)
+              .where(and(inArray(invitations.fromId, [...inviters]), inArray(invitations.id, [...invitationIds])))
+          )
+            .filter((r) => !invitationStillTold(r.status))
+            .map((r) => r.id)
         : [],
     );
     // The conversations' sides (their members count as concerned: a forwarded introduction's
@@ -147,7 +158,7 @@ export class StreamReads {
       // a notification about a page's conversation, for an admin: only while they still run the page
       // (subIds: the member and the pages they administer now)
       const inv = invitationOf(ev);
-      if (inv !== undefined && answered.has(inv)) return false;
+      if (inv !== undefined && answered.has(inv.id)) return false;
       const page = pageOf(ev);
       if (page !== undefined && !subIds.has(page)) return false;
       const conv = conversationOf(ev);

@@ -193,14 +193,14 @@ async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept
       .set({ status: 'ignored', respondedAt: now, ...(firstReport ? { reportedAt: now } : {}) })
       .where(byId)
       .returning();
-    await dropInvitationNotifications(u, row.toId, row.fromId);
+    await dropInvitationNotifications(u, row);
     // Internal (never on the stream: the sender is told nothing): the read models of both sides,
     // and the sender's counters (a report counts against the sender), are stale from here.
     await u.emit('invitation.ignored', [otherId, viewer.id], { invitationId: String(id) });
   } else {
     [next] = await tx.update(invitations).set({ status: 'withdrawn', respondedAt: now }).where(byId).returning();
     await closeInvitationPairs(tx, [next!]);
-    await dropInvitationNotifications(u, row.toId, row.fromId);
+    await dropInvitationNotifications(u, row);
     await u.emit('invitation.withdrawn', [otherId, viewer.id], { invitationId: String(id) });
   }
   return toApiInvitation(deps, next!, from, to, viewer.id, now);

@@ -235,15 +235,15 @@ export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord
 
 /**
  * An invitation the recipient ignored (or reported), or its sender withdrew: its sender leaves the
- * recipient's `invitation.received` groups (DOMAIN.md 9: nothing notifies about an ignored request;
- * a withdrawn invitation is no longer there to answer). One pending invitation a pair: the sender's
- * events in those groups are this invitation's.
+ * recipient's `invitation.received` groups written since it was sent (DOMAIN.md 9: nothing notifies
+ * about an ignored request; a withdrawn invitation is no longer there to answer). Groups are by UTC
+ * day: an earlier invitation of the pair, accepted before, keeps its own (found by a reviewer).
  */
-export async function dropInvitationNotifications(u: Uow, recipientId: number, senderId: number): Promise<void> {
-  const groups = rowsOf(await u.tx.execute(sql`select id from notifications where member_id = ${recipientId} and kind = 'invitation.received'`)).map((g) =>
-    Number(g.id),
-  );
-  await dropActorFrom(u, recipientId, senderId, groups);
+export async function dropInvitationNotifications(u: Uow, inv: { toId: number; fromId: number; createdAt: Date }): Promise<void> {
+  const groups = rowsOf(
+    await u.tx.execute(sql`select id from notifications where member_id = ${inv.toId} and kind = 'invitation.received' and updated_at >= ${inv.createdAt}`),
+  ).map((g) => Number(g.id));
+  await dropActorFrom(u, inv.toId, inv.fromId, groups);
 }
 
 /** `sender` leaves each admin's page.request group of `pageId` (grouped by page: the group may hold other senders' requests). */

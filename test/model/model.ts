@@ -593,9 +593,14 @@ export class Model {
     this.notes.push({ to, kind, actor, at: new Date(this.now), thread });
   }
 
-  /** An invitation ignored, reported or withdrawn: the recipient's note of it goes (DOMAIN.md 9: nothing notifies about an ignored request). */
+  /**
+   * An invitation ignored, reported or withdrawn: the recipient's note of it goes (DOMAIN.md 9:
+   * nothing notifies about an ignored request). Notes group by UTC day: the sender's notes of that
+   * day and after go (an earlier invitation of the pair on the same day shares the group).
+   */
   dropInvitationNote(inv: MInvitation): void {
-    this.notes = this.notes.filter((n) => !(n.to === inv.to && n.actor === inv.from && n.kind === 'invitation.received'));
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    this.notes = this.notes.filter((n) => !(n.to === inv.to && n.actor === inv.from && n.kind === 'invitation.received' && day(n.at) >= day(inv.createdAt)));
   }
 
   /** v ignores (or reports) a request they received: gone for them, and so is what notified them of it (DOMAIN.md 9). */

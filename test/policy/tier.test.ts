@@ -10,6 +10,7 @@ import {
   isPremium,
   resolvePolicy,
   spendableCredits,
+  tierChangeGrant,
   type Degree,
   type Tier,
 } from '../../src/policy/index.js';
@@ -48,18 +49,28 @@ describe('reach and credits', () => {
     expect(cheapestTierWithCredits('free', resolvePolicy({ inmailMonthlyCredits: { career: 0 } }))).toBe('business');
     // from a paid tier only an upgrade to a larger monthly amount grants (DOMAIN.md 5): a renewal or a downgrade grants nothing
     const m = DEFAULT_POLICY.inmailMonthlyCredits;
-    for (const [i, current] of TIERS.entries()) {
+    for (const current of TIERS) {
       const t = cheapestTierWithCredits(current, DEFAULT_POLICY);
       if (current === 'free') continue;
-      if (t !== null) expect(TIERS.indexOf(t) > i && m[t] > m[current], `${current} -> ${t}`).toBe(true);
-      else
+      // what the unlock offers is a change the grant rule grants for (tierChangeGrant), and the cheapest
+      if (t !== null)
         expect(
-          TIERS.slice(i + 1).some((x) => m[x] > m[current]),
-          `${current}: nothing grants more`,
-        ).toBe(false);
+          tierChangeGrant({ kind: 'person', tier: current, tierUntil: null }, { kind: 'person', tier: t, tierUntil: null }, NOW, DEFAULT_POLICY),
+          `${current} -> ${t}`,
+        ).toBe('upgrade');
+      const granting = TIERS.filter(
+        (x) => tierChangeGrant({ kind: 'person', tier: current, tierUntil: null }, { kind: 'person', tier: x, tierUntil: null }, NOW, DEFAULT_POLICY) !== null,
+      );
+      expect(t, `${current}: the cheapest that grants`).toBe(granting[0] ?? null);
     }
     expect(cheapestTierWithCredits('career', DEFAULT_POLICY)).not.toBe('career');
     expect(cheapestTierWithCredits('business', DEFAULT_POLICY)).not.toBe('career');
+    // the grant's rule, not the tiers' order: a policy where career grants more than business
+    const odd = resolvePolicy({ inmailMonthlyCredits: { career: 20, business: 15 } });
+    expect(cheapestTierWithCredits('business', odd)).toBe('career');
+    expect(tierChangeGrant({ kind: 'person', tier: 'business', tierUntil: null }, { kind: 'person', tier: 'career', tierUntil: null }, NOW, odd)).toBe(
+      'upgrade',
+    );
     expect(cheapestPaidTier()).toBe('career');
   });
   it('spendable credits: none on a free or lapsed tier, never negative', () => {

@@ -41,11 +41,11 @@ export function cheapestTierReaching(degree: Degree, policy: Policy): Tier | nul
 
 /**
  * The cheapest tier a member on `current` may move to and be granted InMail credits at once: a start
- * (from free) or an upgrade to a larger monthly amount; `null` when none does.
+ * (from free) or a change to a larger monthly amount; `null` when none does.
  */
 export function cheapestTierWithCredits(current: Tier, policy: Policy): Tier | null {
   const m = policy.inmailMonthlyCredits;
-  const grants = (t: Tier) => m[t] > 0 && (current === 'free' || (TIERS.indexOf(t) > TIERS.indexOf(current) && m[t] > m[current]));
+  const grants = (t: Tier) => m[t] > 0 && (current === 'free' || m[t] > m[current]);
   return TIERS.find(grants) ?? null;
 }
 
