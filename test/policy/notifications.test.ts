@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   aboutOtherThanActor,
   allNotificationsOn,
+  invitationStillTold,
   DEFAULT_POLICY,
   DEFAULT_SETTINGS,
   isNotificationKind,
@@ -72,6 +73,9 @@ describe('what a conversation takes with it (DOMAIN.md 9, 6, 11)', () => {
   });
   it('only a forwarded introduction is about someone other than its actor', () => {
     expect(NOTIFICATION_KINDS.filter(aboutOtherThanActor)).toEqual(['introduction.forwarded']);
+  });
+  it('an invitation is told of while pending or once accepted; not once ignored, reported, withdrawn or expired', () => {
+    expect(['pending', 'accepted', 'ignored', 'withdrawn', 'expired'].filter(invitationStillTold)).toEqual(['pending', 'accepted']);
   });
   const live: ConversationNow = { live: true, otherSideVisible: true, ignoredByReader: false };
   it.each<[string, ConversationNow | null, boolean]>([
