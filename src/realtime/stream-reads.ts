@@ -164,13 +164,13 @@ export class StreamReads {
       const conv = conversationOf(ev);
       if (conv === undefined) return true;
       const side = sides.get(conv);
-      return shownAboutConversation(
-        side && {
-          live: !ended.has(conv),
-          otherSideVisible: !side.some((id) => id !== subId && gone.has(id)),
-          ignoredByReader: ignored.has(`${conv}:${subId}`),
-        },
-      );
+      // a conversation the tables do not hold (conversations are never deleted): nothing to judge it by
+      if (side === undefined) return true;
+      return shownAboutConversation({
+        live: !ended.has(conv),
+        otherSideVisible: !side.some((id) => id !== subId && gone.has(id)),
+        ignoredByReader: ignored.has(`${conv}:${subId}`),
+      });
     };
   }
 
