@@ -19,6 +19,7 @@ export {
   isBulkSending,
   BULK_WINDOW_MS,
   messageTooLong,
+  tooLongForAnyChannel,
   noteOf,
   REPORT_WINDOW_MS,
   INVITATION_WINDOW_MS,

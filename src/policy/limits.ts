@@ -48,6 +48,11 @@ export function messageTooLong(attempt: { body?: string; subject?: string | null
   return longerThan(attempt.body, policy.messageMaxChars);
 }
 
+/** A body longer than every channel allows (DOMAIN.md 5): refused `too_long` whatever the channel. */
+export function tooLongForAnyChannel(body: string, policy: Policy): boolean {
+  return longerThan(body, Math.max(policy.messageMaxChars, policy.inmailBodyMaxChars));
+}
+
 /** A note is attached when it has any non-blank character (DOMAIN.md 3: a note of only whitespace is no note). */
 export function hasNote(note: string | null | undefined): note is string {
   return note !== undefined && note !== null && !isBlank(note);

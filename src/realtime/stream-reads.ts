@@ -155,10 +155,10 @@ export class StreamReads {
     );
     return (subId, ev) => {
       for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
-      // a notification about a page's conversation, for an admin: only while they still run the page
-      // (subIds: the member and the pages they administer now)
       const inv = invitationOf(ev);
       if (inv !== undefined && answered.has(inv.id)) return false;
+      // a notification about a page's conversation, for an admin: only while they still run the page
+      // (subIds: the member and the pages they administer now)
       const page = pageOf(ev);
       if (page !== undefined && !subIds.has(page)) return false;
       const conv = conversationOf(ev);

@@ -21,7 +21,7 @@ import {
   deny,
   isBlank,
   isBulkSending,
-  messageTooLong,
+  tooLongForAnyChannel,
   becomesBetweenConnections,
   replyAccepts,
   requestFolder,
@@ -335,7 +335,7 @@ async function deliver(
   await lockForSend(tx, senderId, rid);
   // A body too long for any channel is refused by the decision below: not hashed (a 1 MiB body's
   // normalization held the locks for a tenth of a second; found by a reviewer).
-  const hash = messageTooLong({ body: input.body }, false, policy) && messageTooLong({ body: input.body }, true, policy) ? '' : bodyHash(input.body);
+  const hash = tooLongForAnyChannel(input.body, policy) ? '' : bodyHash(input.body);
   // Not connected as far as the graph knows: the bulk rule's count comes with the rows.
   const bulkHash = rid !== null && !intro && !actor.member.bulkFlagged && !deps.graph.isConnected(senderId, rid) ? hash : undefined;
   const read = await readForSend(deps, tx, { sender: senderId, recipient: rid, author: actor.author.id, replyTo, session: opts.session, bulkHash }, now);
@@ -584,8 +584,9 @@ async function deliver(
   if (read.conv.inmailFromOther) {
     // A message into the thread that holds the other side's InMails is a reply to them (DOMAIN.md 5),
     // a thread begun again in it too (the recipient had ignored a later request in it: it comes back
-    // with its messages; found by a member). The InMail's sender's monthly grants due are written before their refund: a grant is capped on
-    // the balance before it, which a refund written first would have raised (a credit lost: found by a reviewer).
+    // with its messages; found by a member). The InMail's sender's monthly grants due are written
+    // before their refund: a grant is capped on the balance before it, which a refund written first
+    // would have raised (a credit lost: found by a reviewer).
     await ensureGrants(tx, rcpt, now, policy, (g) => notifyGrant(u, rcpt, g.amount));
     await refundOnReply(tx, conv.id, sender.id, now, policy);
   }

@@ -240,21 +240,13 @@ export async function dropRequestNotifications(u: Uow, member: Pick<MemberRecord
  * day: an earlier invitation of the pair, accepted before, keeps its own (found by a reviewer).
  */
 export async function dropInvitationNotifications(u: Uow, inv: { toId: number; fromId: number; createdAt: Date }): Promise<void> {
-  const groups = rowsOf(
-    await u.tx.execute(sql`select id from notifications where member_id = ${inv.toId} and kind = 'invitation.received' and updated_at >= ${inv.createdAt}`),
-  ).map((g) => Number(g.id));
-  await dropActorFrom(u, inv.toId, inv.fromId, groups);
+  await dropActorFrom(u, inv.toId, inv.fromId, sql`kind = 'invitation.received' and updated_at >= ${inv.createdAt}`);
 }
 
 /** `sender` leaves each admin's page.request group of `pageId` (grouped by page: the group may hold other senders' requests). */
 async function dropFromPageRequests(u: Uow, pageId: number, sender: number): Promise<void> {
   const admins = await u.tx.select({ id: pageAdmins.memberId }).from(pageAdmins).where(eq(pageAdmins.pageId, pageId));
-  for (const admin of admins) {
-    const groups = rowsOf(
-      await u.tx.execute(sql`select id from notifications where member_id = ${admin.id} and kind = 'page.request' and page_id = ${pageId}`),
-    ).map((g) => Number(g.id));
-    await dropActorFrom(u, admin.id, sender, groups);
-  }
+  for (const admin of admins) await dropActorFrom(u, admin.id, sender, sql`kind = 'page.request' and page_id = ${pageId}`);
 }
 
 /**
@@ -292,14 +284,15 @@ export async function dropNotificationsBetween(
 }
 
 /**
- * Takes `actor`'s events out of `me`'s groups (all, or those of `groupIds`): a group left with no
+ * Takes `actor`'s events out of `me`'s groups (all, or those `groups` selects): a group left with no
  * actor goes, and one that keeps other actors goes back where their last event put it, as if the
  * removed ones had never been (the list is newest first by that update; found by the model test: a
  * group moved up by a blocked member's event sat above newer ones, dated by its older visible event).
  */
-async function dropActorFrom(u: Uow, me: number, actor: number, groupIds?: number[]): Promise<void> {
-  if (groupIds && groupIds.length === 0) return;
-  const only = groupIds ? sql` and notification_id = any(${idList(groupIds)}::bigint[])` : sql``;
+async function dropActorFrom(u: Uow, me: number, actor: number, groups?: SQL): Promise<void> {
+  // `groups`: which of `me`'s notification rows (a condition on them; all when absent), in the same
+  // statement (the two tables share their distribution column: one shard on Citus)
+  const only = groups ? sql` and notification_id in (select id from notifications where member_id = ${me} and ${groups})` : sql``;
   const hit = rowsOf(
     await u.tx.execute(sql`delete from notification_actors where member_id = ${me} and actor_id = ${actor}${only} returning notification_id`),
   ).map((r) => Number(r.notification_id));

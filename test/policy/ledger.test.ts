@@ -13,6 +13,7 @@ import {
   monthlyGrantDates,
   noteOf,
   isBlank,
+  tooLongForAnyChannel,
   reportCounts,
   sameTextKey,
   shouldRestrict,
@@ -134,6 +135,12 @@ describe('reports, notes and "the same text"', () => {
     expect(noteOf(' \u0085 \u00A0\u2028\u3000')).toBeNull();
     expect(isBlank('\u0085')).toBe(true);
     expect(isBlank('\u0085x')).toBe(false);
+  });
+  it('a body too long for every channel: past the longer of the message and InMail limits', () => {
+    const max = Math.max(P.messageMaxChars, P.inmailBodyMaxChars);
+    expect(tooLongForAnyChannel('x'.repeat(max), P)).toBe(false);
+    expect(tooLongForAnyChannel('x'.repeat(max + 1), P)).toBe(true);
+    expect(tooLongForAnyChannel('x'.repeat(max + 1), { ...P, inmailBodyMaxChars: max + 1 })).toBe(false);
   });
   it('the same text ignores case, all whitespace and invisible characters', () => {
     const k = sameTextKey('Hello  World');
