@@ -69,6 +69,23 @@ export interface RelationshipFacts {
    * service chooses how many to give; the policy offers all of them.
    */
   introductions: string[][];
+  /**
+   * For each path of `introductions` (same order), what the viewer's own asks say about asking its
+   * first step now (DOMAIN.md 11): a path whose ask would be refused (an ask to its next member
+   * open, asks paused by that step, the month's asks used up) is not offered as a way in. Absent:
+   * not gathered (the paths are offered as found).
+   */
+  introductionAsks?: AskState[];
+}
+
+/** The viewer's asks as they bear on one ask: to the path's next member, of its first step (DOMAIN.md 11). */
+export interface AskState {
+  /** An ask from the viewer about the same member is open (asked, not expired). */
+  openAsk: boolean;
+  /** Asks the viewer made this calendar month (UTC). */
+  asksThisMonth: number;
+  /** When the step asked declined asks from the viewer, newest last (the last 120 days are enough). */
+  declinesByVia: Date[];
 }
 
 /** The viewer's counters, computed by the service from timestamps and its `now`. */

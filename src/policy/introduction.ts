@@ -3,8 +3,9 @@
  * B's connections C (so C is 2nd degree to A). B forwards (C gets a message request from A on
  * channel `introduction`, showing B as the introducer) or declines; an unanswered ask expires.
  */
-import type { Facts, MemberFacts } from './facts.js';
-import { exhausted, longerThan, waitNextMonth, waitUntil } from './limits.js';
+import type { AskState, Facts, MemberFacts } from './facts.js';
+import { ASK_STATE_RULES } from './asks.js';
+import { longerThan } from './limits.js';
 import { connectUnlock, NEW_CONVERSATION_RULES } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { decideWith, firstDenial, isHidden, SENDER_RULES, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
@@ -12,13 +13,10 @@ import { DAY_MS } from './time.js';
 import { allow, type Decision, type Unlock } from './types.js';
 import { mayIntroduceThrough } from './visibility.js';
 
-/** DOMAIN.md 11's fixed numbers (API.md gives them no policy key): 3 declines in 30 days pause asks for 90 days. */
-export const INTRODUCTION_DECLINES_TO_PAUSE = 3;
-export const INTRODUCTION_DECLINE_WINDOW_MS = 30 * DAY_MS;
-export const INTRODUCTION_PAUSE_MS = 90 * DAY_MS;
+export { INTRODUCTION_DECLINES_TO_PAUSE, INTRODUCTION_DECLINE_WINDOW_MS, INTRODUCTION_PAUSE_MS, introductionsPausedUntil } from './asks.js';
 
 /** What the service counts for an ask, beyond the facts from A (viewer) to C (member). */
-export interface AskFacts {
+export interface AskFacts extends AskState {
   /** B as A sees them; null when unknown or hidden from A. */
   via: MemberFacts | null;
   /** B is connected to A, and B is connected to C. */
@@ -26,12 +24,6 @@ export interface AskFacts {
   viaConnectedToMember: boolean;
   /** B's degree from A's side and B's profileVisibility decide whether B may be named at all. */
   viaDegree: 1 | 2 | 3 | null;
-  /** An ask from A about C is open (asked, not expired). */
-  openAsk: boolean;
-  /** Asks A made this calendar month (UTC). */
-  asksThisMonth: number;
-  /** When B declined asks from A, newest last (the last 120 days are enough). */
-  declinesByVia: Date[];
   /** Other mutual connections of A and C that A could ask instead (handles), for the unlock. */
   otherVias: string[];
 }
@@ -39,21 +31,6 @@ export interface AskFacts {
 interface AskCtx extends Ctx {
   ask: AskFacts;
   note: string | null | undefined;
-}
-
-/** Until when B takes no asks from A: 90 days after the 3rd decline within 30 days; null when not paused. */
-export function introductionsPausedUntil(declines: Date[], now: Date): Date | null {
-  const sorted = [...declines].sort((a, b) => a.getTime() - b.getTime());
-  let until: Date | null = null;
-  for (let i = INTRODUCTION_DECLINES_TO_PAUSE - 1; i < sorted.length; i++) {
-    const first = sorted[i - (INTRODUCTION_DECLINES_TO_PAUSE - 1)];
-    const last = sorted[i];
-    if (last.getTime() - first.getTime() <= INTRODUCTION_DECLINE_WINDOW_MS) {
-      const end = new Date(last.getTime() + INTRODUCTION_PAUSE_MS);
-      if (end.getTime() > now.getTime() && (until === null || end > until)) until = end;
-    }
-  }
-  return until;
 }
 
 /** An ask is open for `introductionExpiryDays`; then it reads as not forwarded. */
@@ -79,17 +56,8 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
   { reason: 'not_in_reach', when: (c) => c.rel.degree !== 2 || !viaOk(c), unlock: otherPaths },
   { reason: 'recipient_settings', when: (c) => c.member.settings.messagesFrom === 'connections' },
   { reason: 'note_too_long', when: (c) => longerThan(c.note, c.policy.noteMaxChars) },
-  { reason: 'awaiting_response', when: (c) => c.ask.openAsk },
-  {
-    reason: 'introductions_paused',
-    when: (c) => introductionsPausedUntil(c.ask.declinesByVia, c.now) !== null,
-    unlock: (c) => [waitUntil(introductionsPausedUntil(c.ask.declinesByVia, c.now)!), ...otherPaths(c)],
-  },
-  {
-    reason: 'monthly_limit',
-    when: (c) => exhausted(c.ask.asksThisMonth, c.policy.introductionsPerMonth),
-    unlock: (c) => waitNextMonth(c.now),
-  },
+  // then the asker's own asks: one open ask per (A, C), B's pause after declines, the monthly limit
+  ...ASK_STATE_RULES,
 ];
 
 /**

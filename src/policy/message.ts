@@ -3,6 +3,7 @@
  * and InMail only when the sender asks for it.
  */
 import type { ConversationFacts, Facts, MessageAttempt } from './facts.js';
+import { askStatePasses } from './asks.js';
 import { decideInvitation } from './invitation.js';
 import { exhausted, MESSAGE_RATE_WINDOW_MS, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
@@ -172,7 +173,12 @@ function addIntroductions(c: Ctx, out: Unlock[]): Unlock[] {
   const d = c.rel.degree;
   if (d !== 2 && d !== 3) return out;
   const paths = c.rel.introductions;
-  for (let i = 0; i < paths.length; i++) out.push({ kind: 'introduction', via: paths[i].slice() });
+  const asks = c.rel.introductionAsks;
+  for (let i = 0; i < paths.length; i++) {
+    // a way in only if asking its first step would not be refused by the asker's own asks (found by a member)
+    if (asks?.[i] !== undefined && !askStatePasses(c, asks[i])) continue;
+    out.push({ kind: 'introduction', via: paths[i].slice() });
+  }
   return out;
 }
 

@@ -71,6 +71,8 @@ const tokenHashOf = (key: SessionKey) => Buffer.from(key, 'latin1').toString('he
 export interface PairRows {
   row: Record<string, unknown>;
   conversation: Record<string, unknown> | null;
+  /** the viewer's own asks, when the rows came from their roster (else read when introduction paths are offered) */
+  asks?: ViewerAsks;
 }
 
 /** What a viewer's roster knows of their pair with one member (absent fields: no such row). */
@@ -85,6 +87,21 @@ export interface RosterPair {
   blockedBy?: true;
   /** the live conversation, as liveConversationFacts answers it */
   conversation?: Record<string, unknown>;
+  /** the viewer's own introduction asks: on the viewer's own entry only (no pair of theirs has that key) */
+  asks?: ViewerAsks;
+}
+
+/**
+ * A viewer's own introduction asks (DOMAIN.md 11), as far as they decide which introduction paths
+ * are offered as a way in (src/policy/asks.ts): instants in ms.
+ */
+export interface ViewerAsks {
+  /** member asked about → when, for each ask still `asked` (expiry is applied at the facts' `now`) */
+  open: ReadonlyMap<number, number>;
+  /** introducer → when they declined the viewer's asks (the last 120 days) */
+  declines: ReadonlyMap<number, readonly number[]>;
+  /** when each ask made since the start of the month of the read was made */
+  made: readonly number[];
 }
 
 /**
@@ -238,6 +255,7 @@ export const ROWS_ONLY: ReadonlySet<string> = new Set([
   'group.joined',
   'group.left',
   'introduction.asked',
+  'introduction.declined',
   'introduction.forwarded',
 ]);
 

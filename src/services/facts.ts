@@ -7,13 +7,18 @@
  */
 import { type SQL } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
-import { relationshipFacts, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
+import { relationshipFacts, type AskState, type Facts, type MemberFacts, type QuotaFacts, type RelationshipFacts } from '../policy/facts.js';
 import {
   IDK_REPORT_WINDOW_MS,
+  INTRODUCTION_DECLINE_WINDOW_MS,
+  INTRODUCTION_PAUSE_MS,
   INVITATION_WINDOW_MS,
+  introductionExpiryCutoff,
+  introductionsPausedUntil,
   invitationExpiryCutoff,
   mayIntroduceThrough,
   MESSAGE_RATE_WINDOW_MS,
+  startOfMonthUTC,
   startOfNextMonthUTC,
 } from '../policy/index.js';
 import { COUNTER_KEYS, counterColumns, fromJoins, selectJoined, type JoinedColumns } from './counters.js';
@@ -22,7 +27,7 @@ import type { Channel } from '../policy/types.js';
 import { selectRows, type Runner, rowDate } from '../store/db.js';
 import type { Deps } from './context.js';
 import { balancesFromRow, LEDGER_KEYS, ledgerColumns } from './inmail.js';
-import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry, type RosterPair } from './cache.js';
+import { cacheOf, type MemberCache, type PairRows, type Roster, type RosterEntry, type RosterPair, type ViewerAsks } from './cache.js';
 import { apiStatus, cachedMembersByIds, membersByIds, type MemberRecord } from './members.js';
 import { word } from './records.js';
 
@@ -128,11 +133,12 @@ export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): 
       ${list(sql`select i.to_id as m, max(i.responded_at) as at from invitations i where i.from_id = ${v} and i.status = 'withdrawn' group by i.to_id`)} as withdrawn,
       ${list(sql`select b.blocked as m, b.unblocked_at as at from blocks b where b.blocker = ${v}`)} as blocks,
       ${list(sql`select b.blocker as m from blocks b where b.blocked = ${v} and b.unblocked_at is null`)} as blocked_by,
-      ${list(sql`select cm.conversation_id as id, cm.ignored from conversation_members cm where cm.member_id = ${v}`)} as sides`,
+      ${list(sql`select cm.conversation_id as id, cm.ignored from conversation_members cm where cm.member_id = ${v}`)} as sides,
+      ${list(asksSelect(deps, v, now))} as asks`,
   );
-  const lists = ['inv_out', 'inv_in', 'withdrawn', 'blocks', 'blocked_by', 'sides'].map((k) => jsonList(r[k]));
+  const lists = ['inv_out', 'inv_in', 'withdrawn', 'blocks', 'blocked_by', 'sides', 'asks'].map((k) => jsonList(r[k]));
   if (lists.some((l) => l.length > ROSTER_MAX)) return 'big';
-  const [invOut, invIn, withdrawn, blocks, blockedBy, sides] = lists;
+  const [invOut, invIn, withdrawn, blocks, blockedBy, sides, asks] = lists;
   const roster = new Map<number, RosterPair>();
   const at = (m: unknown): RosterPair => {
     const id = Number(m);
@@ -145,6 +151,7 @@ export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): 
   for (const w of withdrawn) at(w.m).lastWithdrawn = w.at;
   for (const b of blocks) at(b.m).block = b.at ?? null;
   for (const b of blockedBy) at(b.m).blockedBy = true;
+  if (asks.length) at(v).asks = viewerAsksFrom(asks, now);
   if (sides.length) {
     const ignored = new Map(sides.map((c) => [Number(c.id), c.ignored === true]));
     // by id: on Citus, conversations live by conversation id (another co-location group than the sides)
@@ -172,11 +179,69 @@ export async function loadRoster(deps: Deps, db: Runner, v: number, now: Date): 
 /** The roster of a viewer who shares no row with anyone (one object for all of them). */
 const NO_PAIRS: Roster = new Map();
 
+/**
+ * Viewer v's introduction asks that bear on offering a path (ViewerAsks): those still asked and not
+ * expired, those declined in the last 120 days (a pause lasts 90 days after a 3rd decline within 30),
+ * and every ask of this month (the monthly limit). By asker_id: one shard on Citus.
+ */
+function asksSelect(deps: Deps, v: number, now: Date): SQL {
+  const declinedSince = new Date(now.getTime() - INTRODUCTION_DECLINE_WINDOW_MS - INTRODUCTION_PAUSE_MS);
+  return sql`select i.via_id as via, i.target_id as target, i.status, i.created_at as "createdAt", i.responded_at as "respondedAt"
+               from introductions i
+              where i.asker_id = ${v}
+                and ((i.status = 'asked' and i.created_at > ${introductionExpiryCutoff(now, deps.policy)})
+                     or (i.status = 'declined' and i.responded_at >= ${declinedSince})
+                     or i.created_at >= ${startOfMonthUTC(now)})`;
+}
+
+const NO_ASKS: ViewerAsks = { open: new Map(), declines: new Map(), made: [] };
+
+function viewerAsksFrom(rows: Record<string, unknown>[], now: Date): ViewerAsks {
+  if (rows.length === 0) return NO_ASKS;
+  const open = new Map<number, number>();
+  const declines = new Map<number, number[]>();
+  const made: number[] = [];
+  const month = startOfMonthUTC(now).getTime();
+  for (const x of rows) {
+    const created = rowDate(x.createdAt)!.getTime();
+    if (x.status === 'asked') open.set(Number(x.target), Math.max(created, open.get(Number(x.target)) ?? created));
+    const responded = rowDate(x.respondedAt);
+    if (x.status === 'declined' && responded) {
+      const via = Number(x.via);
+      declines.set(via, [...(declines.get(via) ?? []), responded.getTime()]);
+    }
+    if (created >= month) made.push(created);
+  }
+  return { open, declines, made };
+}
+
+/** Viewer v's introduction asks (ViewerAsks), read now: one statement. */
+async function loadViewerAsks(deps: Deps, db: Runner, v: number, now: Date): Promise<ViewerAsks> {
+  const rows = await selectRows<Record<string, unknown>>(db, asksSelect(deps, v, now));
+  return viewerAsksFrom(rows, now);
+}
+
+/**
+ * What the viewer's asks say about asking a path's first step (`ids[0]`) about its next member (the
+ * member, or on a 3rd-degree path the step after it), at `now`: the policy decides (src/policy/asks.ts).
+ */
+function askStateOf(deps: Deps, asks: ViewerAsks, ids: number[], m: number, now: Date): AskState {
+  const next = ids.length > 1 ? ids[1] : m;
+  const askedAt = asks.open.get(next);
+  const month = startOfMonthUTC(now).getTime();
+  return {
+    openAsk: askedAt !== undefined && askedAt > introductionExpiryCutoff(now, deps.policy).getTime(),
+    asksThisMonth: asks.made.filter((t) => t >= month).length,
+    declinesByVia: (asks.declines.get(ids[0]) ?? []).map((t) => new Date(t)),
+  };
+}
+
 /** Viewer v's rows with m, from v's roster, in the shape the per-pair statement answers. */
-function pairFromRoster(roster: Roster, m: number): PairRows {
+function pairFromRoster(roster: Roster, v: number, m: number): PairRows {
   const p = roster.get(m);
   const conversation = p?.conversation ?? null;
   return {
+    asks: roster.get(v)?.asks ?? NO_ASKS,
     row: {
       inv: p?.invitation ?? null,
       last_withdrawn: p?.lastWithdrawn ?? null,
@@ -226,7 +291,9 @@ async function relationshipFromRows(
   const blockedByMember = r.blocked_by_member === true;
   const degree = connected ? 1 : deps.graph.degree(v, m);
   const blocked = blockedByViewer || blockedByMember;
-  const introductions = blocked ? [] : await introductionPaths(deps, db, v, m, degree, opts.introductions ?? 0, opts.cached === true);
+  const { paths: introductions, asks: introductionAsks } = blocked
+    ? NO_PATHS
+    : await introductionPaths(deps, db, v, m, degree, opts.introductions ?? 0, now, { cached: opts.cached === true, asks: rows.asks });
   const rel: RelationshipFacts = {
     degree: blocked ? null : degree,
     invitation: seen ? { direction: seen.fromId === v ? 'sent' : 'received' } : null,
@@ -245,6 +312,7 @@ async function relationshipFromRows(
     lastWithdrawnAt: rowDate(r.last_withdrawn),
     lastUnblockedAt: rowDate(r.last_unblocked),
     introductions,
+    ...(introductions.length > 0 ? { introductionAsks } : {}),
   };
   return { rel, invitation };
 }
@@ -362,21 +430,45 @@ export async function loadQuotaRow(db: Runner, v: number, now: Date): Promise<Re
   return res[0];
 }
 
+/** Introduction paths (handles) and, for each, what the viewer's asks say about asking its first step. */
+interface OfferedPaths {
+  paths: string[][];
+  asks: AskState[];
+}
+const NO_PATHS: OfferedPaths = { paths: [], asks: [] };
+
 /**
  * Up to `k` introduction paths from `v` to `m` (handles), for a 2nd- or 3rd-degree member: only
- * through members who are active and whose profileVisibility lets `v` see them (DOMAIN.md 7, 11).
+ * through members who are active and whose profileVisibility lets `v` see them (DOMAIN.md 7, 11),
+ * each with the state of the viewer's asks (`asks`: from the roster; read here when not given).
  */
-async function introductionPaths(deps: Deps, db: Runner, v: number, m: number, degree: number | null, k: number, cached = false): Promise<string[][]> {
-  if (k <= 0 || (degree !== 2 && degree !== 3)) return [];
-  const paths = deps.graph.introductions(v, m, k);
+async function introductionPaths(
+  deps: Deps,
+  db: Runner,
+  v: number,
+  m: number,
+  degree: number | null,
+  k: number,
+  now: Date,
+  opts: { cached?: boolean; asks?: ViewerAsks } = {},
+): Promise<OfferedPaths> {
+  if (k <= 0 || (degree !== 2 && degree !== 3)) return NO_PATHS;
+  const mine = opts.asks ?? (await loadViewerAsks(deps, db, v, now));
+  // as many more as introducers have declined the viewer's asks: a paused one goes last (below)
+  const paths = deps.graph.introductions(v, m, k + mine.declines.size);
   const ids = [...new Set(paths.flat())];
-  const byId = cached ? await cachedMembersByIds(deps, ids) : await membersByIds(db, ids);
+  const byId = opts.cached ? await cachedMembersByIds(deps, ids) : await membersByIds(db, ids);
   // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
   const offered = (id: number) => {
     const step = byId.get(id);
     return !!step && step.status === 'active' && mayIntroduceThrough(step.settings.profileVisibility, deps.graph.degree(v, id));
   };
-  return paths.filter((p) => p.every(offered)).map((p) => p.map((id) => byId.get(id)!.handle));
+  const kept = paths.filter((p) => p.every(offered));
+  if (kept.length === 0) return NO_PATHS;
+  // k paths, those whose first step has paused the viewer's asks last (the policy leaves them out)
+  const paused = (p: number[]) => mine.declines.has(p[0]) && introductionsPausedUntil(askStateOf(deps, mine, p, m, now).declinesByVia, now) !== null;
+  const chosen = [...kept.filter((p) => !paused(p)), ...kept.filter(paused)].slice(0, k);
+  return { paths: chosen.map((p) => p.map((id) => byId.get(id)!.handle)), asks: chosen.map((p) => askStateOf(deps, mine, p, m, now)) };
 }
 
 /**
@@ -384,11 +476,11 @@ async function introductionPaths(deps: Deps, db: Runner, v: number, m: number, d
  * without them first and needs them only to explain a denial (a send that goes through never pays
  * for them; they change unlock lists, never whether something is allowed).
  */
-export async function withIntroductions(deps: Deps, db: Runner, facts: Facts, v: number, m: number, k: number): Promise<Facts> {
+export async function withIntroductions(deps: Deps, db: Runner, facts: Facts, v: number, m: number, k: number, now: Date): Promise<Facts> {
   const rel = facts.relationship;
   if (rel.degree === null || rel.introductions.length > 0) return facts;
-  const introductions = await introductionPaths(deps, db, v, m, rel.degree, k);
-  return introductions.length === 0 ? facts : { ...facts, relationship: { ...rel, introductions } };
+  const offered = await introductionPaths(deps, db, v, m, rel.degree, k, now);
+  return offered.paths.length === 0 ? facts : { ...facts, relationship: { ...rel, introductions: offered.paths, introductionAsks: offered.asks } };
 }
 
 /**
@@ -417,7 +509,7 @@ export async function gatherFacts(
       roster = await loadRoster(deps, db, v, now);
       cache.putRoster(v, roster, stamp);
     }
-    if (roster !== 'big') pair = pairFromRoster(roster, m);
+    if (roster !== 'big') pair = pairFromRoster(roster, v, m);
   }
   let quotaRow = cache?.quota(v, now.getTime())?.row;
   if (!quotaRow || !pair) {

@@ -228,6 +228,9 @@ export async function declineIntroduction(u: Uow, via: MemberRecord, id: number)
     .set({ status: 'declined', respondedAt: u.now })
     .where(and(eq(introductions.id, row.id), eq(introductions.askerId, row.askerId)))
     .returning();
+  // Not a stream event (the asker is told only "not forwarded"): it ends the read model's rows of
+  // both, whose profile views offer paths through the introducer while no pause holds (src/policy/asks.ts).
+  await u.emit('introduction.declined', [row.askerId, via.id], { askerId: row.askerId, viaId: via.id });
   return toApi(u.deps, next, people, via.id, u.now);
 }
 

@@ -362,7 +362,7 @@ async function deliver(
         ? decideMessage(f, { body: input.body, subject, ...(wantsInmail ? { channel: 'inmail' as const } : {}) }, now, policy)
         : decideReply(f, { body: input.body, subject: null }, now, policy);
   let decision = decide(facts);
-  if (!decision.allowed && recipient) decision = decide(await withIntroductions(deps, tx, facts, sender.id, recipient.id, 3));
+  if (!decision.allowed && recipient) decision = decide(await withIntroductions(deps, tx, facts, sender.id, recipient.id, 3, now));
   if (!decision.allowed) {
     const field = decision.reason === 'too_long' ? (subject !== null && charCount(subject) > policy.inmailSubjectMaxChars ? 'subject' : 'body') : undefined;
     throw refusal(decision, now, field ? { field } : undefined);

@@ -209,4 +209,68 @@ describe(`introductions (${storageKind})`, () => {
     expect(await ids(c, 'requests')).toEqual([]);
     expect(await ids(a, 'inbox')).toEqual([]);
   });
+  it('an introduction is offered as a way in only through a member an ask could go to now (found by a member)', async () => {
+    h.clock.set('2027-01-05T10:00:00Z');
+    // A - B - C and A - D - C: C is 2nd degree to A, through B and D
+    const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    for (const [x, y] of [
+      [a, b],
+      [a, d],
+      [b, c],
+      [d, c],
+    ] as const)
+      await connect(h, x, y);
+    const vias = (unlock: any[]) =>
+      unlock
+        .filter((u) => u.kind === 'introduction')
+        .map((u) => u.via.join('>'))
+        .sort();
+    /** the introductions offered to A for C: by the "why" answer, the profile's message action and a refused send (read in a transaction) */
+    const offered = async () => {
+      const why = await h.call('GET', `/v1/members/${c.handle}/decisions/message`, { token: a.token });
+      const profile = await h.call('GET', `/v1/members/${c.handle}`, { token: a.token });
+      const send = await h.call('POST', '/v1/messages', { token: a.token, body: { to: c.handle, body: 'hello' } });
+      expect([why.body.reason, profile.body.actions.message.reason, send.status, send.body.error.code]).toEqual([
+        'not_in_reach',
+        'not_in_reach',
+        403,
+        'not_in_reach',
+      ]);
+      const all = [vias(why.body.unlock), vias(profile.body.actions.message.unlock), vias(send.body.error.unlock)];
+      expect(all[1]).toEqual(all[0]);
+      expect(all[2]).toEqual(all[0]);
+      return all[0];
+    };
+    const both = [b.handle, d.handle].sort();
+    expect(await offered()).toEqual(both);
+    // an ask about C is open: asking anyone about C again is refused (awaiting_response)
+    const first = await ask(a, c, b);
+    expect(first.status).toBe(201);
+    expect(await offered()).toEqual([]);
+    expect((await ask(a, c, d)).body.error.code).toBe('awaiting_response');
+    // B declines: both ways are open again
+    await h.call('POST', `/v1/introductions/${first.body.id}/decline`, { token: b.token });
+    expect(await offered()).toEqual(both);
+    // two more declines by B within 30 days: B takes no asks from A for 90 days, D still does
+    for (let i = 0; i < 2; i++) {
+      const t = await signUp(h);
+      await connect(h, b, t);
+      const r = await ask(a, t, b);
+      expect(r.status).toBe(201);
+      await h.call('POST', `/v1/introductions/${r.body.id}/decline`, { token: b.token });
+    }
+    expect((await ask(a, c, b)).body.error.code).toBe('introductions_paused');
+    expect(await offered()).toEqual([d.handle]);
+    // the month's asks used up (4 in this suite's policy): no ask goes anywhere until the 1st
+    const t = await signUp(h);
+    await connect(h, d, t);
+    expect((await ask(a, t, d)).status).toBe(201);
+    expect((await ask(a, c, d)).body.error.code).toBe('monthly_limit');
+    expect(await offered()).toEqual([]);
+    h.clock.set('2027-02-01T00:00:01Z');
+    expect(await offered()).toEqual([d.handle]);
+    // the pause ends 90 days after B's third decline
+    h.clock.set('2027-04-06T10:00:01Z');
+    expect(await offered()).toEqual(both);
+  });
 });

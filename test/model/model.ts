@@ -320,7 +320,16 @@ export class Model {
       for (const a of this.connectionsOf(v).filter((y) => y !== x && ok(y)))
         for (const b of this.connectionsOf(x).filter((y) => y !== v && ok(y))) if (a !== b && this.connected(a, b)) out.push([a, b]);
     }
-    return out.map((p) => p.map((y) => this.m(y).handle));
+    // a way in only where an ask to the path's first step about its next member would not be refused
+    // for the asker's own asks (open ask, pause, the month's number: DOMAIN.md 11)
+    return out.filter((p) => this.askable(v, p[0]!, p[1] ?? x)).map((p) => p.map((y) => this.m(y).handle));
+  }
+  /** Would A's own asks let them ask `via` about `target` now (askDecision's last three rules)? */
+  askable(a: number, via: number, target: number): boolean {
+    if (this.intros.some((i) => i.asker === a && i.target === target && this.introOpen(i))) return false;
+    if (this.introPausedUntil(a, via) !== null) return false;
+    const month = monthStart(this.now).getTime();
+    return this.intros.filter((i) => i.asker === a && i.createdAt.getTime() >= month).length < this.policy.introductionsPerMonth;
   }
   sharedGroups(a: number, b: number): number {
     return this.groups.filter((g) => g.members.has(a) && g.members.has(b)).length;

@@ -7,6 +7,7 @@ import {
   decideReply,
   replyAccepts,
   resolvePolicy,
+  type AskState,
   type Channel,
   type Delivery,
 } from '../../src/policy/index.js';
@@ -184,6 +185,15 @@ describe('InMail: only when asked, only when nothing free reaches', () => {
 });
 
 describe('unlock paths of not_in_reach', () => {
+  const ask = (over: Partial<AskState> = {}): AskState => ({ openAsk: false, asksThisMonth: 0, declinesByVia: [], ...over });
+  /** three declines within 30 days, the last a day ago: a pause until 89 days from now */
+  const threeDeclines = [20, 10, 1].map((days) => new Date(NOW.getTime() - days * 86_400_000));
+  const reach2 = (paths: string[][]) => [
+    { kind: 'upgrade', tier: 'career' },
+    { kind: 'inmail', credits: 1 },
+    { kind: 'connect' },
+    ...paths.map((via) => ({ kind: 'introduction', via })),
+  ];
   const rows: [string, FactsOver, unknown[]][] = [
     [
       'free, 2nd degree: career, InMail, connect, introductions',
@@ -217,6 +227,42 @@ describe('unlock paths of not_in_reach', () => {
       [{ kind: 'upgrade', tier: 'career' }],
     ],
     ['a page viewer cannot connect', { viewer: { kind: 'page' }, rel: { degree: null } }, [{ kind: 'inmail', credits: 1 }]],
+    // DOMAIN.md 11: a path is a way in only if asking its first step would go through (found by a member)
+    [
+      'an ask to the member open: no introduction',
+      { rel: { degree: 2, introductions: [['ann'], ['bo']], introductionAsks: [ask({ openAsk: true }), ask({ openAsk: true })] } },
+      reach2([]),
+    ],
+    [
+      'asks paused by one introducer: the other is offered',
+      { rel: { degree: 2, introductions: [['ann'], ['bo']], introductionAsks: [ask({ declinesByVia: threeDeclines }), ask()] } },
+      reach2([['bo']]),
+    ],
+    [
+      'two declines in 30 days do not pause',
+      { rel: { degree: 2, introductions: [['ann']], introductionAsks: [ask({ declinesByVia: threeDeclines.slice(1) })] } },
+      reach2([['ann']]),
+    ],
+    [
+      "the month's asks used up: no introduction",
+      { rel: { degree: 2, introductions: [['ann'], ['bo']], introductionAsks: [ask({ asksThisMonth: 10 }), ask({ asksThisMonth: 10 })] } },
+      reach2([]),
+    ],
+    ['one ask left this month: offered', { rel: { degree: 2, introductions: [['ann']], introductionAsks: [ask({ asksThisMonth: 9 })] } }, reach2([['ann']])],
+    [
+      '3rd degree: the first step paused',
+      {
+        rel: {
+          degree: 3,
+          introductions: [
+            ['ann', 'cy'],
+            ['bo', 'cy'],
+          ],
+          introductionAsks: [ask({ declinesByVia: threeDeclines }), ask()],
+        },
+      },
+      [{ kind: 'upgrade', tier: 'business' }, { kind: 'inmail', credits: 1 }, { kind: 'connect' }, { kind: 'introduction', via: ['bo', 'cy'] }],
+    ],
   ];
   it.each(rows)('%s', (_n, over, unlock) => {
     const d = decideMessage(facts(over), {}, NOW);

@@ -75,18 +75,45 @@ const rarely = fc.oneof({ arbitrary: fc.constant(false), weight: 7 }, { arbitrar
 const maybeAgo = (maxMs: number) => fc.option(fc.integer({ min: -1000, max: maxMs }).map((ms) => new Date(NOW.getTime() - ms)));
 const handleArb = fc.constantFrom('ann', 'bo', 'cy');
 
-const relArb: fc.Arbitrary<RelationshipFacts> = fc.record({
-  degree: fc.constantFrom<RelationshipFacts['degree']>(1, 2, 3, null),
-  invitation: fc.constantFrom<RelationshipFacts['invitation']>(null, null, { direction: 'sent' }, { direction: 'received' }),
-  blockedByViewer: rarely,
-  blockedByMember: rarely,
-  sharedGroups: fc.integer({ min: 0, max: 2 }),
-  conversation: conversationArb,
-  lastWithdrawnAt: maybeAgo(30 * DAY),
-  lastUnblockedAt: maybeAgo(72 * 3_600_000),
-  // duplicates on purpose: the unlocks keep one of each
-  introductions: fc.array(fc.array(handleArb, { minLength: 1, maxLength: 2 }), { maxLength: 3 }),
-});
+const relArb: fc.Arbitrary<RelationshipFacts> = fc.record(
+  {
+    degree: fc.constantFrom<RelationshipFacts['degree']>(1, 2, 3, null),
+    invitation: fc.constantFrom<RelationshipFacts['invitation']>(null, null, { direction: 'sent' }, { direction: 'received' }),
+    blockedByViewer: rarely,
+    blockedByMember: rarely,
+    sharedGroups: fc.integer({ min: 0, max: 2 }),
+    conversation: conversationArb,
+    lastWithdrawnAt: maybeAgo(30 * DAY),
+    lastUnblockedAt: maybeAgo(72 * 3_600_000),
+    // duplicates on purpose: the unlocks keep one of each
+    introductions: fc.array(fc.array(handleArb, { minLength: 1, maxLength: 2 }), { maxLength: 3 }),
+    // the asker's own asks for each path (fewer than the paths, or none: those are offered as found)
+    introductionAsks: fc.array(
+      fc.record({
+        openAsk: rarely,
+        asksThisMonth: fc.constantFrom(0, 9, 10),
+        declinesByVia: fc.array(
+          maybeAgo(130 * DAY).map((d) => d ?? NOW),
+          { maxLength: 4 },
+        ),
+      }),
+      { maxLength: 3 },
+    ),
+  },
+  {
+    requiredKeys: [
+      'degree',
+      'invitation',
+      'blockedByViewer',
+      'blockedByMember',
+      'sharedGroups',
+      'conversation',
+      'lastWithdrawnAt',
+      'lastUnblockedAt',
+      'introductions',
+    ],
+  },
+);
 
 const quotasArb = fc.record({
   invitationsLast7Days: fc.constantFrom(0, 99, 100),

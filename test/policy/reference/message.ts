@@ -3,6 +3,7 @@
  * and InMail only when the sender asks for it.
  */
 import type { ConversationFacts, Facts, MessageAttempt } from '../../../src/policy/facts.js';
+import { introductionsPausedUntil } from './introduction.js';
 import { decideInvitation } from './invitation.js';
 import { exhausted, messageTooLong, waitNextMonth, waitWindow } from './limits.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/policy/policy.js';
@@ -148,7 +149,15 @@ function inmailUnlock(c: Ctx): Unlock[] {
 function introductionUnlocks(c: Ctx): Unlock[] {
   const d = c.rel.degree;
   if (d !== 2 && d !== 3) return [];
-  return c.rel.introductions.map((via) => ({ kind: 'introduction', via: [...via] }));
+  // a path only when an ask to its first step would pass the asker's own-ask rules (DOMAIN.md 11)
+  const askable = (i: number) => {
+    const s = c.rel.introductionAsks?.[i];
+    return (
+      s === undefined ||
+      (!s.openAsk && introductionsPausedUntil(s.declinesByVia, c.now) === null && !exhausted(s.asksThisMonth, c.policy.introductionsPerMonth))
+    );
+  };
+  return c.rel.introductions.flatMap((via, i) => (askable(i) ? [{ kind: 'introduction' as const, via: [...via] }] : []));
 }
 
 /** Every way to reach a member no free channel reaches: upgrade, InMail, connect, introductions. */
