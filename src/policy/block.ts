@@ -45,3 +45,15 @@ export const IGNORE_RULES: readonly DenialRule<MemberFacts>[] = [
 export function decideIgnoreRequest(recipient: MemberFacts): Decision {
   return firstDenial(IGNORE_RULES, recipient) ?? allow();
 }
+
+/**
+ * Whether a received request the recipient deleted comes back with the sender's next message
+ * (DOMAIN.md 5). A member's delete is an ignore: gone for them, the sender told nothing, still seeing
+ * it pending, and their follow-up reaches no one. A page's requests cannot be ignored: an admin's
+ * delete takes it out of the page's folders, the sender may write again (their follow-up is theirs
+ * again) and that message brings the thread back to the page's requests as a new request (as an
+ * ignore, it swallowed every later message: found by two members).
+ */
+export function deletedRequestReturns(recipient: Pick<MemberFacts, 'kind'>): boolean {
+  return recipient.kind === 'page';
+}

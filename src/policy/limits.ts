@@ -60,10 +60,12 @@ export function hasNote(note: string | null | undefined): note is string {
 
 /**
  * A text of only whitespace (every Unicode White_Space character: `String.prototype.trim` keeps
- * U+0085 NEXT LINE; found by a member), or empty: no note, no message body.
+ * U+0085 NEXT LINE; found by a member) and invisible characters (Default_Ignorable_Code_Point: a
+ * zero-width space, a word joiner, a soft hyphen; found by two members), or empty: no note, no
+ * message body.
  */
 export function isBlank(text: string): boolean {
-  return /^[\s\p{White_Space}]*$/u.test(text);
+  return /^[\s\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u.test(text);
 }
 
 /** The note as stored: `null` when it is no note. */

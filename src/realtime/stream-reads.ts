@@ -166,10 +166,12 @@ export class StreamReads {
       const side = sides.get(conv);
       // a conversation the tables do not hold (conversations are never deleted): nothing to judge it by
       if (side === undefined) return true;
+      // the reader is the page when the event is a page's notification for one of its admins
+      const reader = page ?? subId;
       return shownAboutConversation({
         live: !ended.has(conv),
-        otherSideVisible: !side.some((id) => id !== subId && gone.has(id)),
-        ignoredByReader: ignored.has(`${conv}:${subId}`),
+        otherSideVisible: !side.some((id) => id !== reader && gone.has(id)),
+        ignoredByReader: ignored.has(`${conv}:${reader}`),
       });
     };
   }

@@ -112,9 +112,9 @@ export async function setJoinPolicy(u: Uow, viewer: MemberRecord, groupId: numbe
 }
 
 /** A person by handle, visible to the admin (the same "not found" for hidden ones). */
-async function personFor(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
+async function personFor(u: Uow, viewer: MemberRecord, handle: string, missing = 'no such member'): Promise<MemberRecord> {
   const m = await memberByHandle(u.tx, handle);
-  if (!existsFor(u.deps, viewer.id, m)) throw notFound('no such member');
+  if (!existsFor(u.deps, viewer.id, m)) throw notFound(missing);
   return m;
 }
 
@@ -124,23 +124,26 @@ async function personFor(u: Uow, viewer: MemberRecord, handle: string): Promise<
  * An admin learns nothing a member list would not show them: the answer is the same 404 when the
  * handle is unknown or not in this group.
  */
-async function groupPersonFor(u: Uow, handle: string): Promise<MemberRecord> {
+async function groupPersonFor(u: Uow, handle: string, missing = 'no such member of this group'): Promise<MemberRecord> {
   const m = await memberByHandle(u.tx, handle);
-  if (!m || m.status === 'closed') throw notFound('no such member of this group');
+  if (!m || m.status === 'closed') throw notFound(missing);
   return m;
 }
+
+/** What a request an admin cannot act on answers, whoever the handle names or hides (found by a member: the messages differed). */
+const NO_REQUEST = 'no such request';
 
 /** Admins: approve or decline a request to join. */
 export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: number, handle: string, approve: boolean): Promise<void> {
   await lockGroup(u, groupId);
   await require(u.tx, groupId, viewer.id, 'manage');
   // Approving adds someone the admin must be able to see; declining works whatever the blocks.
-  const m = approve ? await personFor(u, viewer, handle) : await groupPersonFor(u, handle);
+  const m = approve ? await personFor(u, viewer, handle, NO_REQUEST) : await groupPersonFor(u, handle, NO_REQUEST);
   const [req] = await u.tx
     .select()
     .from(groupRequests)
     .where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
-  if (!req) throw notFound('no such request');
+  if (!req) throw notFound(NO_REQUEST);
   if (approve) await addMember(u, groupId, m.id);
   else await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
 }

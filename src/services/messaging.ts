@@ -18,6 +18,7 @@ import {
   decideIntroductionDelivery,
   decideMessage,
   decideReply,
+  deletedRequestReturns,
   deny,
   isBlank,
   isBulkSending,
@@ -485,6 +486,10 @@ async function deliver(
   } else if (conv.starterId !== sender.id) {
     // The other side writes into a thread that is not accepted (after a removed connection): it is
     // theirs now, on the channel that applies.
+    conv = restart({ state, channel });
+    restarted = true;
+  } else if (conv.state === 'request' && delivery === 'request' && sides.get(rcpt.id)?.ignored === true && deletedRequestReturns(rcpt)) {
+    // A request a page's admin deleted: the sender's next message brings it back as a new request.
     conv = restart({ state, channel });
     restarted = true;
   } else if (conv.state === 'request' && delivery === 'request') {

@@ -450,4 +450,22 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect((await as(b).call('POST', `/v1/conversations/${id}/read`)).status).toBe(200);
     expect((await as(a).call('GET', `/v1/conversations/${id}`)).body.readUpTo, 'once accepted').toBe(sent.body.message.id);
   });
+  it('a note, a body or an introduction note of only invisible characters is no text: no note stored or counted, a blank body refused', async () => {
+    h = await harness({ policy: { notesPerMonthFree: 1 } });
+    const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const invisible = ' \u200b\u2060\ufeff ';
+    const inv = await as(a).call('POST', '/v1/invitations', { to: b.handle, note: invisible });
+    expect(inv.status, inv.text).toBe(201);
+    expect(inv.body.note).toBeNull();
+    // the month's one note is still there to use
+    const noted = await as(a).call('POST', '/v1/invitations', { to: c.handle, note: 'We met at the conference' });
+    expect(noted.status, noted.text).toBe(201);
+    const body = await as(a).call('POST', '/v1/messages', { to: d.handle, body: '\u200b' });
+    expect([body.status, body.body.error.code]).toEqual([400, 'invalid_request']);
+    expect((await as(b).call('POST', `/v1/invitations/${inv.body.id}/accept`)).status).toBe(200);
+    await connect(h, b, d);
+    const ask = await as(a).call('POST', '/v1/introductions', { to: d.handle, via: b.handle, note: invisible });
+    expect(ask.status, ask.text).toBe(201);
+    expect(ask.body.note).toBeNull();
+  });
 });

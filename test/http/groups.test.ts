@@ -86,4 +86,20 @@ describe(`groups (${storageKind})`, () => {
     const list = await call(owner, 'GET', `/v1/groups/${id}/members`);
     expect(list.body.items.find((m: { handle: string }) => m.handle === shy.handle).headline).toBe('');
   });
+  it('an admin answering a request learns nothing of a handle: unknown, closed, deactivated, blocking them or a stranger read alike (found by a member)', async () => {
+    const [owner, blocker, sleeper, closer, stranger] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const id = (await call(owner, 'POST', '/v1/groups', { name: 'Quiet group', joinPolicy: 'approval' })).body.id;
+    expect((await call(blocker, 'POST', '/v1/blocks', { handle: owner.handle })).status).toBe(201);
+    expect((await call(sleeper, 'POST', '/v1/me/deactivate')).status).toBe(200);
+    expect((await call(closer, 'POST', '/v1/me/close')).status).toBe(200);
+    for (const verb of ['decline', 'approve']) {
+      const answers = [];
+      for (const handle of ['nobody_here_at_all', closer.handle, sleeper.handle, blocker.handle, stranger.handle]) {
+        const r = await call(owner, 'POST', `/v1/groups/${id}/requests/${handle}/${verb}`);
+        answers.push([r.status, r.body.error]);
+      }
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size, JSON.stringify(answers)).toBe(1);
+      expect(answers[0]![0]).toBe(404);
+    }
+  });
 });

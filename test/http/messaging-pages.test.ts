@@ -67,18 +67,42 @@ describe(`messaging: pages (${storageKind})`, () => {
     expect((await folder(h, coAdmin, 'inbox', 'acme_corp'))[0]).toMatchObject({ id: cid, unread: 0 });
   });
 
-  it('an admin may delete a request: gone for the page, the sender still sees it pending', async () => {
+  it('an admin may delete a request: gone for the page, the sender still sees it pending, and their next message arrives as a new request (found by two members)', async () => {
     const owner = await signUp(h);
+    const coAdmin = await signUp(h);
     const customer = await signUp(h);
-    await makePage(h, 'beta_shop', [owner]);
+    await makePage(h, 'beta_shop', [owner, coAdmin]);
     const r = await send(h, customer, 'beta_shop', 'Hello?');
     const cid = r.body.conversation.id;
     const outsider = await signUp(h);
+    const pageRequests = async (u: typeof owner) => (await notifications(u)).filter((n: any) => n.kind === 'page.request');
+    const notifications = async (u: typeof owner) => (await h.call('GET', '/v1/notifications', { token: u.token })).body.items;
+    expect(await pageRequests(coAdmin)).toHaveLength(1);
     expect((await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: outsider.token })).status).toBe(404);
     expect((await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: owner.token })).status).toBe(204);
     expect(await folder(h, owner, 'requests', 'beta_shop')).toEqual([]);
+    expect(await pageRequests(coAdmin)).toEqual([]);
+    // the sender is told nothing
     expect((await h.call('GET', `/v1/conversations/${cid}`, { token: customer.token })).body.state).toBe('request');
+    // the "why" answer (read model) and the send agree: the sender may write again, and it reaches the page
+    const why = await h.call('GET', '/v1/members/beta_shop/decisions/message', { token: customer.token });
+    expect(why.body).toMatchObject({ allowed: true, channel: 'page', delivery: 'request' });
     expect((await reply(h, customer, cid, 'Anyone?')).status).toBe(201);
-    expect(await folder(h, owner, 'requests', 'beta_shop')).toEqual([]);
+    for (const adm of [owner, coAdmin]) {
+      const back = await folder(h, adm, 'requests', 'beta_shop');
+      expect(back.map((c) => [c.id, c.state, c.unread])).toEqual([[cid, 'request', 1]]);
+      expect(await pageRequests(adm)).toHaveLength(1);
+    }
+    // a follow-up while it waits, then no more (awaiting_response), until an admin deletes it again
+    expect((await send(h, customer, 'beta_shop', 'Still there?')).status).toBe(201);
+    expect((await send(h, customer, 'beta_shop', 'Hello??')).body.error.code).toBe('awaiting_response');
+    expect((await h.call('GET', '/v1/members/beta_shop/decisions/message', { token: customer.token })).body.reason).toBe('awaiting_response');
+    expect((await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: coAdmin.token })).status).toBe(204);
+    expect((await h.call('GET', '/v1/members/beta_shop/decisions/message', { token: customer.token })).body).toMatchObject({ allowed: true, channel: 'page' });
+    expect((await send(h, customer, 'beta_shop', 'One more try')).status).toBe(201);
+    expect((await folder(h, coAdmin, 'requests', 'beta_shop')).map((c) => c.id)).toEqual([cid]);
+    // the stream replays what the lists hold: the admins' page requests since the last delete only
+    await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: owner.token });
+    expect(await pageRequests(owner)).toEqual([]);
   });
 });

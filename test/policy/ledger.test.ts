@@ -135,6 +135,11 @@ describe('reports, notes and "the same text"', () => {
     expect(noteOf(' \u0085 \u00A0\u2028\u3000')).toBeNull();
     expect(isBlank('\u0085')).toBe(true);
     expect(isBlank('\u0085x')).toBe(false);
+    // invisible characters alone are no text either (found by two members)
+    for (const invisible of ['\u200b', ' \u200b\u2060 ', '\ufeff', '\u00ad', '\u200d\u200c', '\u3164'])
+      expect(isBlank(invisible), JSON.stringify(invisible)).toBe(true);
+    expect(isBlank('\u200bx')).toBe(false);
+    expect(isBlank('👩\u200d💻')).toBe(false);
   });
   it('a body too long for every channel: past the longer of the message and InMail limits', () => {
     const max = Math.max(P.messageMaxChars, P.inmailBodyMaxChars);

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, type Harness } from '../helpers/harness.js';
 import { connect } from '../helpers/network.js';
+import { makePage } from '../helpers/messaging.js';
 import { openStream, type Frame, type StreamClient } from './client.js';
 
 let h: Harness;
@@ -206,6 +207,25 @@ describe('GET /v1/stream', () => {
     expect(named).toContain(kept);
     expect(named).not.toContain(ignored);
     expect(named).not.toContain(withdrawn);
+  });
+
+  it('replays no page request an admin deleted, as the lists show none (found by a member)', async () => {
+    const [owner, customer, x] = [await signUp(h), await signUp(h), await signUp(h)];
+    const handle = `shop_${owner.handle}`.slice(0, 30);
+    await makePage(h, handle, [owner]);
+    const r = await h.call('POST', '/v1/messages', { token: customer.token, body: { to: handle, body: 'Hello?' } });
+    expect(r.status, r.text).toBe(201);
+    expect((await h.call('DELETE', `/v1/conversations/${r.body.conversation.id}?as=${handle}`, { token: owner.token })).status).toBe(204);
+    // and one the replay must carry, last
+    expect((await h.call('POST', '/v1/invitations', { token: x.token, body: { to: owner.handle } })).status).toBe(201);
+    const s = await stream({ token: owner.token, since: '0' });
+    await s.next((f) => f.type === 'notification.created' && f.data.notification.kind === 'invitation.received');
+    await s.quiet(300);
+    const kinds = s.frames.map((f) => (f.type === 'notification.created' ? `notification ${f.data.notification.kind}` : f.type));
+    expect(kinds).toContain('notification invitation.received');
+    expect(kinds).not.toContain('notification page.request');
+    expect(kinds).not.toContain('conversation.request');
+    expect(kinds).not.toContain('message.created');
   });
 
   it('replays nothing about a conversation a block has ended since: not its messages, not the notification of the introduction that began it', async () => {

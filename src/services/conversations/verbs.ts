@@ -8,7 +8,7 @@
  */
 
 import { and, eq } from 'drizzle-orm';
-import { decideIgnoreRequest, readIsTold } from '../../policy/index.js';
+import { decideIgnoreRequest, deletedRequestReturns, readIsTold } from '../../policy/index.js';
 import { conversationMembers, conversations } from '../../store/schema.js';
 import { dropRequestNotifications } from '../notifications.js';
 import { conflict } from '../errors.js';
@@ -81,17 +81,22 @@ export async function markRead(u: Uow, actor: Actor, id: number): Promise<ApiCon
   return conversationView(u.deps, u.tx, me, conv, u.now);
 }
 
-/** Hide a conversation (it comes back with the next message); deleting a received request also drops it for good. */
+/**
+ * Hide a conversation (it comes back with the next message); deleting a received request also drops
+ * it for good, or, for a page, until the sender writes again (deletedRequestReturns: their follow-up
+ * is theirs again, and src/services/messaging.ts begins the thread anew with it).
+ */
 export async function hideConversation(u: Uow, actor: Actor, id: number): Promise<void> {
   const me = actor.member.id;
   const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
   const dropRequest = conv.state === 'request' && conv.recipientId === me;
+  if (dropRequest && deletedRequestReturns(actor.member)) await u.tx.update(conversations).set({ followUps: 0 }).where(eq(conversations.id, id));
   await u.tx
     .update(conversationMembers)
     .set(dropRequest ? { hidden: true, ignored: true, unread: 0 } : { hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   if (dropRequest) await dropRequestNotifications(u, actor.member, id);
-  if (dropRequest) await u.emit('conversation.ignored', [me], { conversationId: String(id), memberId: me });
+  // Internal; a page's delete changed the sender's side of the pair too (their follow-up): their read model forgets it.
+  const named = dropRequest && deletedRequestReturns(actor.member) ? [me, otherOf(conv, me)] : [me];
+  if (dropRequest) await u.emit('conversation.ignored', named, { conversationId: String(id), memberId: me });
 }
-
-/** The instant an operator last cleared the member (unrestrict), from the outbox; null if never. */
