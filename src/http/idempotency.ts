@@ -30,11 +30,20 @@ class Replay extends Error {
   }
 }
 
+/** JSON with every object's keys in one order: the same body sent with its keys in another order is the same request (found by a member). */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v ?? null, (_k, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
 function requestHash(req: FastifyRequest, extra?: string): string {
   const h = createHash('sha256');
   if (extra !== undefined) h.update(extra + ' ');
-  h.update(req.method + ' ' + (req.routeOptions.url ?? req.url) + ' ' + JSON.stringify(req.params ?? {}) + ' ');
-  h.update(JSON.stringify(req.query ?? {}) + ' ' + JSON.stringify(req.body ?? null));
+  h.update(req.method + ' ' + (req.routeOptions.url ?? req.url) + ' ' + canonicalJson(req.params ?? {}) + ' ');
+  h.update(canonicalJson(req.query ?? {}) + ' ' + canonicalJson(req.body ?? null));
   return h.digest('hex');
 }
 

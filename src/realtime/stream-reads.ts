@@ -3,11 +3,11 @@
  * administers, pages of missed events for a replay, what a replay may still show, and the
  * conversation sides and members typing needs (short-lived caches the hub invalidates from events).
  */
-import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, gt, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import type { BusEvent } from '../services/context.js';
 import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
-import { conversationMembers, conversations, events, invitations, members, pageAdmins } from '../store/schema.js';
+import { conversationMembers, conversations, events, invitations, members, notifications, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
 import { invitationStillTold, shownAboutConversation } from '../policy/index.js';
 import { at, concerned, num, rowToEvent } from './frames.js';
@@ -39,6 +39,11 @@ function invitationOf(ev: BusEvent): { id: number; from: number } | undefined {
         ? [num(at(ev.payload, 'notification', 'subject', 'invitationId')), num(at(ev.payload, 'notification', 'actors', '0', 'id'))]
         : [undefined, undefined];
   return id !== undefined && from !== undefined ? { id, from } : undefined;
+}
+
+/** The notification a `notification.created` frame shows (its row's id). */
+function notificationOf(ev: BusEvent): number | undefined {
+  return ev.type === 'notification.created' ? num(at(ev.payload, 'notification', 'id')) : undefined;
 }
 
 /** The page a notification is about (a request to a page its admins are told of). */
@@ -92,8 +97,11 @@ export class StreamReads {
     const convIds = new Set<number>();
     const invitationIds = new Set<number>();
     const inviters = new Set<number>();
+    const notificationIds = new Set<number>();
     for (const ev of evs) {
       for (const id of concerned(ev)) ids.add(id);
+      const note = notificationOf(ev);
+      if (note !== undefined) notificationIds.add(note);
       const conv = conversationOf(ev);
       if (conv !== undefined) convIds.add(conv);
       const inv = invitationOf(ev);
@@ -137,24 +145,43 @@ export class StreamReads {
           ).map((r) => r.id)
         : [],
     );
-    const ignored = new Set(
-      convIds.size
+    // The readers' sides that ignored their conversation, or whose history begins at a message since
+    // (a thread they had ignored came back to them: what came before stays gone, as the lists show it).
+    const readerSides = convIds.size
+      ? await db
+          .select({
+            conv: conversationMembers.conversationId,
+            member: conversationMembers.memberId,
+            ignored: conversationMembers.ignored,
+            from: conversationMembers.historyFrom,
+          })
+          .from(conversationMembers)
+          .where(
+            and(
+              inArray(conversationMembers.conversationId, [...convIds]),
+              inArray(conversationMembers.memberId, [...subIds]),
+              or(eq(conversationMembers.ignored, true), isNotNull(conversationMembers.historyFrom)),
+            ),
+          )
+      : [];
+    const ignored = new Set(readerSides.filter((r) => r.ignored).map((r) => `${r.conv}:${r.member}`));
+    const historyFrom = new Map(readerSides.filter((r) => r.from !== null).map((r) => [`${r.conv}:${r.member}`, r.from!]));
+    // Notifications the lists no longer hold (a request ignored or deleted, an actor taken out of its
+    // group, past retention): their frames are not replayed.
+    const kept = new Set(
+      notificationIds.size
         ? (
             await db
-              .select({ conv: conversationMembers.conversationId, member: conversationMembers.memberId })
-              .from(conversationMembers)
-              .where(
-                and(
-                  inArray(conversationMembers.conversationId, [...convIds]),
-                  inArray(conversationMembers.memberId, [...subIds]),
-                  eq(conversationMembers.ignored, true),
-                ),
-              )
-          ).map((r) => `${r.conv}:${r.member}`)
+              .select({ id: notifications.id })
+              .from(notifications)
+              .where(and(inArray(notifications.memberId, [...subIds]), inArray(notifications.id, [...notificationIds])))
+          ).map((r) => r.id)
         : [],
     );
     return (subId, ev) => {
       for (const id of concerned(ev)) if (id !== subId && gone.has(id)) return false;
+      const note = notificationOf(ev);
+      if (note !== undefined && !kept.has(note)) return false;
       const inv = invitationOf(ev);
       if (inv !== undefined && answered.has(inv.id)) return false;
       // a notification about a page's conversation, for an admin: only while they still run the page
@@ -168,6 +195,9 @@ export class StreamReads {
       if (side === undefined) return true;
       // the reader is the page when the event is a page's notification for one of its admins
       const reader = page ?? subId;
+      const from = historyFrom.get(`${conv}:${reader}`);
+      const message = num(at(ev.payload, 'message', 'id'));
+      if (from !== undefined && message !== undefined && message < from) return false;
       return shownAboutConversation({
         live: !ended.has(conv),
         otherSideVisible: !side.some((id) => id !== reader && gone.has(id)),

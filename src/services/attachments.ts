@@ -281,9 +281,9 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
   );
   if (convs.size === 0) return null;
   const people = [...new Set([...convs.values()].flat())];
-  const sides = await selectRows<{ conversation_id: unknown; member_id: unknown; ignored: boolean }>(
+  const sides = await selectRows<{ conversation_id: unknown; member_id: unknown; ignored: boolean; history_from: unknown }>(
     db,
-    sql`select conversation_id, member_id, ignored from conversation_members
+    sql`select conversation_id, member_id, ignored, history_from from conversation_members
          where member_id = any(${ids(people)}::bigint[]) and conversation_id = any(${ids([...convs.keys()])}::bigint[])`,
   );
   // the other side must still exist for the viewer (DOMAIN.md 6: attachments stop existing too)
@@ -317,6 +317,8 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
       const member = Number(s.member_id);
       if (Number(s.conversation_id) !== Number(m.conversation_id) || (member !== a && member !== b)) return false;
       if (member === Number(m.recipient_id) && s.ignored) return false;
+      // a message from before this side's history began (what it had ignored) is gone for it
+      if (s.history_from !== null && s.history_from !== undefined && Number(m.id) < Number(s.history_from)) return false;
       return member === viewerId || administered.has(member);
     });
   });

@@ -158,7 +158,7 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
   for (;;) {
     // the member's sides, then their conversations by id (two groups on Citus: no join across them)
     const sides = await db
-      .select({ id: conversationMembers.conversationId, folder: conversationMembers.folder })
+      .select({ id: conversationMembers.conversationId, folder: conversationMembers.folder, historyFrom: conversationMembers.historyFrom })
       .from(conversationMembers)
       .where(and(eq(conversationMembers.memberId, me.id), gt(conversationMembers.conversationId, afterConv)))
       .orderBy(asc(conversationMembers.conversationId))
@@ -179,10 +179,10 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     );
     const convs = sides.flatMap((s) => {
       const conv = byId.get(s.id);
-      return conv ? [{ conv, folder: s.folder }] : [];
+      return conv ? [{ conv, folder: s.folder, historyFrom: s.historyFrom }] : [];
     });
     const w = await who(convs.flatMap((c) => [c.conv.starterId, c.conv.recipientId]));
-    for (const { conv, folder } of convs) {
+    for (const { conv, folder, historyFrom } of convs) {
       // Only a block ends a thread (and resets its acceptance): with a hidden participant the thread
       // reads alike whether they blocked, deactivated or closed, so the export never tells a block.
       const other = w.get(conv.starterId === me.id ? conv.recipientId : conv.starterId);
@@ -195,7 +195,8 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
       };
       yield (nConv++ ? ',' : '') + JSON.stringify(head).slice(0, -1) + ',"messages":[';
       let nMsg = 0;
-      let afterMsg = 0;
+      // what the member had ignored stays gone for them (conversation_members.history_from)
+      let afterMsg = historyFrom !== null ? historyFrom - 1 : 0;
       for (;;) {
         const msgs = await db
           .select()
@@ -259,7 +260,8 @@ export async function exportCounts(db: Runner, memberId: number): Promise<{ conv
   const [r] = rowsOf(
     await db.execute(sql`select
       (select count(*)::int from conversation_members where member_id = ${memberId}) as conversations,
-      (select count(*)::int from messages m join conversation_members cm on cm.conversation_id = m.conversation_id where cm.member_id = ${memberId}) as messages`),
+      (select count(*)::int from messages m join conversation_members cm on cm.conversation_id = m.conversation_id
+        where cm.member_id = ${memberId} and (cm.history_from is null or m.id >= cm.history_from)) as messages`),
   );
   return { conversations: Number(r?.conversations ?? 0), messages: Number(r?.messages ?? 0) };
 }

@@ -189,6 +189,7 @@ function convReadFrom(r: Record<string, unknown>): ConvRead {
       hidden: x.hidden === true,
       ignored: x.ignored === true,
       lastActivityAt: rowDate(x.last_activity_at)!,
+      historyFrom: x.history_from === null || x.history_from === undefined ? null : Number(x.history_from),
     });
   }
   return { conv, sides, inmailFromOther: r.inmail_from_other === true };
@@ -540,6 +541,7 @@ async function deliver(
         hidden: false,
         ignored: false,
         lastActivityAt: now,
+        historyFrom: null,
       },
       {
         conversationId: conv.id,
@@ -551,6 +553,7 @@ async function deliver(
         hidden: false,
         ignored: false,
         lastActivityAt: now,
+        historyFrom: null,
       },
     ];
     u.later(tx.insert(conversationMembers).values(fresh));
@@ -570,6 +573,10 @@ async function deliver(
   const recipientSees = theirsBefore !== undefined && (letsIn || !theirsBefore.ignored);
   if (recipientSees) sideSets.set(rcpt.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` });
   else sideSets.set(rcpt.id, {}); // an ignored side keeps its counts (a folder move above still applies)
+  // A side that had ignored the thread (deleted for them: DOMAIN.md 5) takes it back from this message
+  // on: what came before stays gone for them (found by two members: it came back with its history).
+  for (const id of [sender.id, rcpt.id])
+    if (sides.get(id)?.ignored === true && sideSets.get(id)?.ignored === false) sideSets.set(id, { historyFrom: message.id });
   for (const [memberId, set] of sideSets.entries()) {
     if (started || Object.keys(set).length === 0) continue; // a new thread's sides are written as they end up
     u.later(

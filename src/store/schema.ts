@@ -424,6 +424,12 @@ export const conversationMembers = pgTable(
     hidden: boolean('hidden').notNull().default(false),
     ignored: boolean('ignored').notNull().default(false),
     lastActivityAt: ts('last_activity_at').notNull().defaultNow(),
+    /**
+     * This side's history begins at this message: a request the member ignored (or a page deleted) is
+     * deleted for them (DOMAIN.md 5), so when the thread comes back to them (they write into it, or a
+     * page's sender writes again) the messages before it stay gone for this side. Null: all of it.
+     */
+    historyFrom: bigint('history_from', { mode: 'number' }),
   },
   (t) => [
     primaryKey({ columns: [t.conversationId, t.memberId] }),

@@ -61,6 +61,10 @@ describe(`conventions (${storageKind})`, () => {
     expect(second.status).toBe(201);
     // API.md: a replayed sign-up answers token null (no token is ever stored)
     expect(second.body).toEqual({ ...first.body, token: null });
+    // the same body with its keys in another order is the same request (found by a member)
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    const third = await h.call('POST', '/v1/accounts', { body: reordered, headers });
+    expect([third.status, third.body]).toEqual([201, { ...first.body, token: null }]);
     const other = await h.call('POST', '/v1/accounts', { body: { ...body, name: 'Changed' }, headers });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('conflict');

@@ -163,8 +163,11 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     const w = await send(h, b, a, 'writing to a');
     expect(w.status).toBe(201);
     expect(w.body.conversation.id).toBe(inmail.body.conversation.id);
-    const thread = await h.call('GET', `/v1/conversations/${w.body.conversation.id}/messages`, { token: b.token });
-    expect(thread.body.items.map((i: { channel: string }) => i.channel)).toContain('inmail');
+    // what b ignored is deleted for them, the InMail under it too (DOMAIN.md 5); a keeps the whole thread
+    const thread = async (u: { token: string }) =>
+      (await h.call('GET', `/v1/conversations/${w.body.conversation.id}/messages`, { token: u.token })).body.items.map((i: { channel: string }) => i.channel);
+    expect(await thread(b)).toEqual(['tier_reach']);
+    expect(await thread(a)).toEqual(['tier_reach', 'tier_reach', 'inmail']);
     expect(await credits(h, a)).toBe(15);
   });
   it('DOMAIN.md 3: blocking and unblocking is no way around the withdrawal cooldown', async () => {

@@ -88,6 +88,11 @@ describe(`messaging: pages (${storageKind})`, () => {
     const why = await h.call('GET', '/v1/members/beta_shop/decisions/message', { token: customer.token });
     expect(why.body).toMatchObject({ allowed: true, channel: 'page', delivery: 'request' });
     expect((await reply(h, customer, cid, 'Anyone?')).status).toBe(201);
+    // what the page deleted stays deleted for it; the sender keeps their whole thread
+    const bodies = async (u: typeof owner, as?: string) =>
+      (await h.call('GET', `/v1/conversations/${cid}/messages${as ? `?as=${as}` : ''}`, { token: u.token })).body.items.map((m: any) => m.body);
+    expect(await bodies(coAdmin, 'beta_shop')).toEqual(['Anyone?']);
+    expect(await bodies(customer)).toEqual(['Anyone?', 'Hello?']);
     for (const adm of [owner, coAdmin]) {
       const back = await folder(h, adm, 'requests', 'beta_shop');
       expect(back.map((c) => [c.id, c.state, c.unread])).toEqual([[cid, 'request', 1]]);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, type Harness } from '../helpers/harness.js';
 import { connect } from '../helpers/network.js';
-import { makePage } from '../helpers/messaging.js';
+import { makePage, setTier } from '../helpers/messaging.js';
 import { openStream, type Frame, type StreamClient } from './client.js';
 
 let h: Harness;
@@ -226,6 +226,28 @@ describe('GET /v1/stream', () => {
     expect(kinds).not.toContain('notification page.request');
     expect(kinds).not.toContain('conversation.request');
     expect(kinds).not.toContain('message.created');
+  });
+
+  it('a request the member ignored stays deleted for them when they write to its sender later: not listed, not replayed (found by two members)', async () => {
+    const [ann, bob, cy] = [await signUp(h), await signUp(h), await signUp(h)];
+    await setTier(h, ann, 'career');
+    await setTier(h, bob, 'career');
+    await connect(h, ann, cy);
+    await connect(h, cy, bob);
+    const first = await sendMessage(ann, bob.handle, 'hello from afar');
+    await sendMessage(ann, bob.handle, 'did you see my message?');
+    expect((await h.call('POST', `/v1/conversations/${first.conversation.id}/ignore`, { token: bob.token })).status).toBe(200);
+    const mine = await sendMessage(bob, ann.handle, 'hi ann, bob here');
+    const listed = async (u: { token: string }) =>
+      (await h.call('GET', `/v1/conversations/${mine.conversation.id}/messages`, { token: u.token })).body.items.map((m: { body: string }) => m.body);
+    expect(await listed(bob)).toEqual(['hi ann, bob here']);
+    expect(await listed(ann)).toEqual(['hi ann, bob here', 'did you see my message?', 'hello from afar']);
+    const s = await stream({ token: bob.token, since: '0' });
+    await s.next(isMsg('hi ann, bob here'));
+    await s.quiet(300);
+    const bodies = s.frames.filter((f) => f.type === 'message.created' || f.type === 'conversation.request').map((f) => `${f.type} ${f.data.message.body}`);
+    expect(bodies).toEqual(['message.created hi ann, bob here']);
+    expect(s.frames.filter((f) => f.type === 'notification.created').map((f) => f.data.notification.kind)).not.toContain('request.received');
   });
 
   it('replays nothing about a conversation a block has ended since: not its messages, not the notification of the introduction that began it', async () => {

@@ -7,7 +7,7 @@
  * and request verbs on the same pair are serialized without locking either member for long.
  */
 
-import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
 import { sql } from '../../store/sql.js';
 import { readIsTold } from '../../policy/index.js';
 import { type Runner } from '../../store/db.js';
@@ -288,12 +288,19 @@ export async function listMessages(
   limit: number,
   now: Date,
 ): Promise<{ items: ApiMessage[]; nextCursor: string | null }> {
-  await conversationFor(db, conversationId, memberId);
+  const { mine } = await conversationFor(db, conversationId, memberId);
   const before = cursor !== undefined ? parseId(cursor, 'cursor') : null;
   const rows = await db
     .select()
     .from(messages)
-    .where(and(eq(messages.conversationId, conversationId), before !== null ? lt(messages.id, before) : undefined))
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        before !== null ? lt(messages.id, before) : undefined,
+        // what this side had ignored stays gone for it (conversation_members.history_from)
+        mine.historyFrom !== null ? gte(messages.id, mine.historyFrom) : undefined,
+      ),
+    )
     .orderBy(desc(messages.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
