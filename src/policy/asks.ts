@@ -54,8 +54,8 @@ export const ASK_STATE_RULES: readonly DenialRule<AskStateCtx>[] = [
 ];
 
 /** Whether an ask in `state` would pass the asker's own-ask rules (a path worth offering as a way in). */
-export function askStatePasses(c: Ctx, state: AskState): boolean {
-  const ctx: AskStateCtx = { ...c, ask: state };
+export function askStatePasses(c: Pick<Ctx, 'now' | 'policy'>, state: AskState): boolean {
+  const ctx = { ...c, ask: state } as AskStateCtx;
   for (const rule of ASK_STATE_RULES) if (rule.when(ctx)) return false;
   return true;
 }

@@ -25,10 +25,10 @@
  */
 import { sql } from '../store/sql.js';
 import { READ_MODEL_KINDS, type ReadModelCount, type ReadModelDifference, type ReadModelKind, type ReadModelReport } from '../contract/index.js';
-import { invitationExpiryCutoff } from '../policy/index.js';
+import { INTRODUCTION_DECLINE_WINDOW_MS, INTRODUCTION_PAUSE_MS, introductionExpiryCutoff, invitationExpiryCutoff, startOfMonthUTC } from '../policy/index.js';
 import { selectRows } from '../store/db.js';
 import { SESSION_TOUCH_MS, sessionsByTokenHash } from './accounts.js';
-import { cacheOf, type HeldEntry, type RosterEntry, type RosterPair } from './cache.js';
+import { cacheOf, type HeldEntry, type RosterEntry, type RosterPair, type ViewerAsks } from './cache.js';
 import type { Deps } from './context.js';
 import { compactQuotaRow, loadQuotaRow, loadRoster } from './facts.js';
 import { counterColumns, historyColumns, selectJoined, WINDOW_COUNTS } from './counters.js';
@@ -238,9 +238,32 @@ function rosterAt(deps: Deps, r: RosterEntry, now: Date): 'big' | Map<number, Ro
       const { invitation: _expired, ...rest } = p;
       q = rest;
     }
+    // the viewer's asks as the facts read them at `now` (an ask expires, a month ends while cached)
+    if (q.asks) {
+      const asks = asksAt(deps, q.asks, now);
+      const { asks: _before, ...rest } = q;
+      q = asks.open.size + asks.declines.size + asks.made.length > 0 ? { ...rest, asks } : rest;
+    }
     if (Object.values(q).some((x) => x !== undefined)) out.set(m, q);
   }
   return out;
+}
+
+/** A viewer's asks with what `now` has put out of them: expired open asks, declines past 120 days, asks of an earlier month. */
+function asksAt(deps: Deps, a: ViewerAsks, now: Date): ViewerAsks {
+  const expiry = introductionExpiryCutoff(now, deps.policy).getTime();
+  const declinedSince = now.getTime() - INTRODUCTION_DECLINE_WINDOW_MS - INTRODUCTION_PAUSE_MS;
+  const month = startOfMonthUTC(now).getTime();
+  return {
+    open: new Map([...a.open].filter(([, at]) => at > expiry).sort(([x], [y]) => x - y)),
+    declines: new Map(
+      [...a.declines]
+        .map(([via, ts]): [number, number[]] => [via, ts.filter((t) => t >= declinedSince).sort((x, y) => x - y)])
+        .filter(([, ts]) => ts.length > 0)
+        .sort(([x], [y]) => x - y),
+    ),
+    made: a.made.filter((t) => t >= month).sort((x, y) => x - y),
+  };
 }
 
 function rosterDiff(deps: Deps, v: number, cachedRoster: RosterEntry, tableRoster: RosterEntry, now: Date): Diff[] {

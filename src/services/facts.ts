@@ -13,8 +13,8 @@ import {
   INTRODUCTION_DECLINE_WINDOW_MS,
   INTRODUCTION_PAUSE_MS,
   INVITATION_WINDOW_MS,
+  askStatePasses,
   introductionExpiryCutoff,
-  introductionsPausedUntil,
   invitationExpiryCutoff,
   mayIntroduceThrough,
   MESSAGE_RATE_WINDOW_MS,
@@ -216,7 +216,7 @@ function viewerAsksFrom(rows: Record<string, unknown>[], now: Date): ViewerAsks 
 }
 
 /** Viewer v's introduction asks (ViewerAsks), read now: one statement. */
-async function loadViewerAsks(deps: Deps, db: Runner, v: number, now: Date): Promise<ViewerAsks> {
+export async function loadViewerAsks(deps: Deps, db: Runner, v: number, now: Date): Promise<ViewerAsks> {
   const rows = await selectRows<Record<string, unknown>>(db, asksSelect(deps, v, now));
   return viewerAsksFrom(rows, now);
 }
@@ -454,8 +454,10 @@ async function introductionPaths(
 ): Promise<OfferedPaths> {
   if (k <= 0 || (degree !== 2 && degree !== 3)) return NO_PATHS;
   const mine = opts.asks ?? (await loadViewerAsks(deps, db, v, now));
-  // as many more as introducers have declined the viewer's asks: a paused one goes last (below)
-  const paths = deps.graph.introductions(v, m, k + mine.declines.size);
+  // more than k when the viewer's asks refuse some (a paused first step, an open ask about a 3rd
+  // degree's middle step): those go last (below), so that k askable ones come first where they exist
+  const extra = mine.declines.size + mine.open.size > 0 ? 3 * k + mine.declines.size : 0;
+  const paths = deps.graph.introductions(v, m, k + extra);
   const ids = [...new Set(paths.flat())];
   const byId = opts.cached ? await cachedMembersByIds(deps, ids) : await membersByIds(db, ids);
   // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
@@ -465,10 +467,11 @@ async function introductionPaths(
   };
   const kept = paths.filter((p) => p.every(offered));
   if (kept.length === 0) return NO_PATHS;
-  // k paths, those whose first step has paused the viewer's asks last (the policy leaves them out)
-  const paused = (p: number[]) => mine.declines.has(p[0]) && introductionsPausedUntil(askStateOf(deps, mine, p, m, now).declinesByVia, now) !== null;
-  const chosen = [...kept.filter((p) => !paused(p)), ...kept.filter(paused)].slice(0, k);
-  return { paths: chosen.map((p) => p.map((id) => byId.get(id)!.handle)), asks: chosen.map((p) => askStateOf(deps, mine, p, m, now)) };
+  // k paths, those the policy would not offer now (askStatePasses) last: it leaves them out
+  const states = new Map(kept.map((p) => [p, askStateOf(deps, mine, p, m, now)]));
+  const passes = (p: number[]) => askStatePasses({ now, policy: deps.policy }, states.get(p)!);
+  const chosen = [...kept.filter(passes), ...kept.filter((p) => !passes(p))].slice(0, k);
+  return { paths: chosen.map((p) => p.map((id) => byId.get(id)!.handle)), asks: chosen.map((p) => states.get(p)!) };
 }
 
 /**

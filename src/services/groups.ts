@@ -124,9 +124,9 @@ async function personFor(u: Uow, viewer: MemberRecord, handle: string, missing =
  * An admin learns nothing a member list would not show them: the answer is the same 404 when the
  * handle is unknown or not in this group.
  */
-async function groupPersonFor(u: Uow, handle: string, missing = 'no such member of this group'): Promise<MemberRecord> {
+async function groupPersonFor(u: Uow, handle: string): Promise<MemberRecord> {
   const m = await memberByHandle(u.tx, handle);
-  if (!m || m.status === 'closed') throw notFound(missing);
+  if (!m || m.status === 'closed') throw notFound('no such member of this group');
   return m;
 }
 
@@ -137,8 +137,10 @@ const NO_REQUEST = 'no such request';
 export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: number, handle: string, approve: boolean): Promise<void> {
   await lockGroup(u, groupId);
   await require(u.tx, groupId, viewer.id, 'manage');
-  // Approving adds someone the admin must be able to see; declining works whatever the blocks.
-  const m = approve ? await personFor(u, viewer, handle, NO_REQUEST) : await groupPersonFor(u, handle, NO_REQUEST);
+  // Only someone the admin can see: a request of a member hidden from them (blocked either way,
+  // deactivated) answers as no request does, the admin learns nothing of them (found by a reviewer:
+  // declining one answered 204), and it stays out of their list (GET .../requests) as before.
+  const m = await personFor(u, viewer, handle, NO_REQUEST);
   const [req] = await u.tx
     .select()
     .from(groupRequests)

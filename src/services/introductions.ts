@@ -17,13 +17,14 @@ import {
   noteOf,
   startOfMonthUTC,
   type Decision,
+  askStatePasses,
 } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { introductions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { enforce } from './decisions.js';
 import { AppError, notFound, Refusal } from './errors.js';
-import { gatherFacts, toMemberFacts } from './facts.js';
+import { gatherFacts, loadViewerAsks, toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import { deliverIntroduction } from './messaging.js';
 import { notify } from './notifications.js';
@@ -85,7 +86,7 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
   const { facts } = await gatherFacts(deps, tx, asker, visibleTarget, now);
   const viaSeen = via && via.id !== asker.id && existsFor(deps, asker.id, via) ? via : null;
   const counts = visibleTarget ? await askCounts(tx, asker.id, visibleTarget.id, viaSeen?.id ?? null, now, deps) : null;
-  const others = visibleTarget && visibleTarget.id !== asker.id ? await otherVias(deps, tx, asker, visibleTarget, viaSeen?.id ?? null) : [];
+  const others = visibleTarget && visibleTarget.id !== asker.id ? await otherVias(deps, tx, asker, visibleTarget, viaSeen?.id ?? null, now) : [];
   const note = noteOf(input.note);
   const d = decideIntroductionAsk(
     facts,
@@ -149,11 +150,17 @@ async function askCounts(db: Runner, askerId: number, targetId: number, viaId: n
   return { open: !!open, thisMonth: Number(month?.n ?? 0), declines: declines.flatMap((d) => (d.at ? [d.at] : [])) };
 }
 
-/** Other mutual connections A could ask (handles), for the unlock; only those A may see. */
-async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: MemberRecord, exclude: number | null): Promise<string[]> {
+/**
+ * Other mutual connections A could ask (handles), for the unlock: only those A may see, and not one
+ * who has paused A's asks (the policy's own-ask rules, as a path is offered: found by a reviewer).
+ */
+async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: MemberRecord, exclude: number | null, now: Date): Promise<string[]> {
+  const asks = await loadViewerAsks(deps, db, asker.id, now);
+  const askable = (id: number) =>
+    askStatePasses({ now, policy: deps.policy }, { openAsk: false, asksThisMonth: 0, declinesByVia: (asks.declines.get(id) ?? []).map((t) => new Date(t)) });
   const ids = deps.graph
-    .mutuals(asker.id, target.id, { limit: 4 })
-    .items.filter((id) => id !== exclude)
+    .mutuals(asker.id, target.id, { limit: 4 + asks.declines.size })
+    .items.filter((id) => id !== exclude && askable(id))
     .slice(0, 3);
   const byId = await membersByIds(db, ids);
   return ids.flatMap((id) => {
@@ -216,7 +223,15 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
     .where(and(eq(introductions.id, row.id), eq(introductions.askerId, row.askerId)))
     .returning();
   if (sent)
-    await u.emit('introduction.forwarded', [target.id], { introduction: toApi(deps, next, people, target.id, now), conversationId: sent.conversation.id });
+    await u.emit('introduction.forwarded', [target.id], {
+      introduction: toApi(deps, next, people, target.id, now),
+      conversationId: sent.conversation.id,
+      // the message it became: the stream's replay leaves it out for a side whose history begins later (history_from)
+      messageId: sent.message.id,
+    });
+  // Not a stream event: the asker's ask is no longer open, which their read model must learn (a
+  // forward that reaches no one reads as done: src/policy forwardReadsAsDone).
+  else await u.emit('introduction.declined', [row.askerId, via.id], { askerId: row.askerId, viaId: via.id });
   return toApi(deps, next, people, via.id, now);
 }
 

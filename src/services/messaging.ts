@@ -573,10 +573,13 @@ async function deliver(
   const recipientSees = theirsBefore !== undefined && (letsIn || !theirsBefore.ignored);
   if (recipientSees) sideSets.set(rcpt.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` });
   else sideSets.set(rcpt.id, {}); // an ignored side keeps its counts (a folder move above still applies)
-  // A side that had ignored the thread (deleted for them: DOMAIN.md 5) takes it back from this message
-  // on: what came before stays gone for them (found by two members: it came back with its history).
+  // A side that had ignored a thread it never wrote in (a request, deleted for them: DOMAIN.md 5)
+  // takes it back from this message on: what came before stays gone for them (found by two members:
+  // it came back with its history). A thread they had written in comes back whole: their own
+  // messages, and the conversation they took part in, are theirs (found by a reviewer).
   for (const id of [sender.id, rcpt.id])
-    if (sides.get(id)?.ignored === true && sideSets.get(id)?.ignored === false) sideSets.set(id, { historyFrom: message.id });
+    if (sides.get(id)?.ignored === true && sideSets.get(id)?.ignored === false && !(await wroteIn(tx, conv.id, id)))
+      sideSets.set(id, { historyFrom: message.id });
   for (const [memberId, set] of sideSets.entries()) {
     if (started || Object.keys(set).length === 0) continue; // a new thread's sides are written as they end up
     u.later(
@@ -649,6 +652,15 @@ async function deliver(
     view = await conversationView(deps, tx, sender.id, conv, now);
   } else view = viewOf(deps, sender.id, conv, (id) => (id === sender.id ? mine : theirsBefore), read.people, ownMessage, now);
   return { message: ownMessage, conversation: view };
+}
+
+/** Whether `memberId` has written in the conversation (this send's own message is not written yet). */
+async function wroteIn(tx: Tx, conversationId: number, memberId: number): Promise<boolean> {
+  const [r] = await selectRows<{ w: unknown }>(
+    tx,
+    sql`select exists(select 1 from ${messages} where conversation_id = ${conversationId} and sender_id = ${memberId}) as w`,
+  );
+  return r?.w === true;
 }
 
 /**

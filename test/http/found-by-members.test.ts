@@ -471,4 +471,44 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(ask.status, ask.text).toBe(201);
     expect(ask.body.note).toBeNull();
   });
+  it("a paused introducer's many paths do not crowd out an askable one: the 3rd-degree unlock still offers it (found by a reviewer)", async () => {
+    h = await harness();
+    const [a, x1, x2, m] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const ys = [];
+    for (let i = 0; i < 5; i++) ys.push(await signUp(h));
+    await connect(h, a, x1);
+    await connect(h, a, x2);
+    for (const y of ys.slice(0, 4)) await connect(h, x1, y);
+    await connect(h, x2, ys[4]!);
+    for (const y of ys) await connect(h, y, m);
+    // x1 declines three of a's asks: paused for 90 days
+    for (const y of ys.slice(0, 3)) {
+      const ask = await as(a).call('POST', '/v1/introductions', { to: y.handle, via: x1.handle });
+      expect(ask.status, ask.text).toBe(201);
+      expect((await as(x1).call('POST', `/v1/introductions/${ask.body.id}/decline`)).status).toBe(200);
+    }
+    const why = await as(a).call('GET', `/v1/members/${m.handle}/decisions/message`);
+    expect(why.body.reason).toBe('not_in_reach');
+    const vias = why.body.unlock.filter((u: { kind: string }) => u.kind === 'introduction').map((u: { via: string[] }) => u.via);
+    expect(vias).toEqual([[x2.handle, ys[4]!.handle]]);
+  });
+
+  it('a thread the member wrote in comes back whole after they ignored a later request in it (found by a reviewer)', async () => {
+    h = await harness();
+    const [a, b, m] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    const first = await send(h, b, a, 'my own words');
+    expect(first.status).toBe(201);
+    expect((await as(a).call('DELETE', `/v1/connections/${b.handle}`)).status).toBe(204);
+    await connect(h, a, m);
+    await connect(h, m, b);
+    await setTier(h, a, 'career');
+    const req = await send(h, a, b, 'a request now');
+    expect(req.body.conversation).toMatchObject({ id: first.body.conversation.id, state: 'request' });
+    expect((await as(b).call('POST', `/v1/conversations/${req.body.conversation.id}/ignore`)).status).toBe(200);
+    await setTier(h, b, 'career');
+    expect((await send(h, b, a, 'back again')).status).toBe(201);
+    const bodies = (await as(b).call('GET', `/v1/conversations/${first.body.conversation.id}/messages`)).body.items.map((i: { body: string }) => i.body);
+    expect(bodies).toEqual(['back again', 'a request now', 'my own words']);
+  });
 });

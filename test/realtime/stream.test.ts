@@ -250,6 +250,19 @@ describe('GET /v1/stream', () => {
     expect(s.frames.filter((f) => f.type === 'notification.created').map((f) => f.data.notification.kind)).not.toContain('request.received');
   });
 
+  it('a forwarded introduction the target ignored is not replayed once they write to its asker (found by a reviewer)', async () => {
+    const { a, c } = await forwardedIntro();
+    const conv = (await h.call('GET', '/v1/conversations?folder=requests', { token: c.token })).body.items[0];
+    expect((await h.call('POST', `/v1/conversations/${conv.id}/ignore`, { token: c.token })).status).toBe(200);
+    await setTier(h, c, 'career');
+    await sendMessage(c, a.handle, 'hello from c');
+    const s = await stream({ token: c.token, since: '0' });
+    await s.next(isMsg('hello from c'));
+    await s.quiet(300);
+    expect(s.frames.map((f) => f.type)).not.toContain('introduction.forwarded');
+    expect(s.frames.filter((f) => f.type === 'message.created').map((f) => f.data.message.body)).toEqual(['hello from c']);
+  });
+
   it('replays nothing about a conversation a block has ended since: not its messages, not the notification of the introduction that began it', async () => {
     const { a, c } = await forwardedIntro();
     expect((await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: a.handle } })).status).toBe(201);
