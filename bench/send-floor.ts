@@ -3,7 +3,8 @@
  * rows a direct message writes (the message, the conversation's last message, both sides, the
  * sender's counter row, the outbox event) under the send's locks, replayed from this process
  * with hand-written statements on the real schema, one send a transaction (as the server writes
- * them, in one statement of WITH clauses) and eight sends a transaction (shared statements). Beside
+ * them, in one statement of WITH clauses), eight sends a transaction each with its own statements, and
+ * eight sends a transaction with shared statements. Beside
  * them the raw single-row INSERT transaction of bench:messages. PostgreSQL's CPU (every process of
  * it, from /proc) a send is the figure: on a machine of two cores it bounds what any server could
  * reach, whatever it costs itself. Not part of `npm run bench` (issue 17's design question, not a
@@ -47,18 +48,12 @@ const payload = (m: Send, body: string) =>
 
 let serial = 0;
 
-/** One send a transaction: the pair's lock and the sender's row, then its rows in one statement (as src/services/uow.ts flushes them). */
-async function one(c: pg.PoolClient, m: Send): Promise<number> {
-  const body = `hello ${serial++}`;
-  await c.query('begin');
-  await c.query({
-    name: 'floor_lock',
-    text: 'select pg_advisory_xact_lock(least($1::int, $2::int), greatest($1::int, $2::int)), (select id from members where id = $1 for no key update) as locked',
-    values: [m.sender, m.recipient],
-  });
-  await c.query({
-    name: 'floor_one',
-    text: `with m as (insert into messages (conversation_id, sender_id, body, channel, body_hash, to_non_connection, recipient_id, created_at)
+/** The pair's lock and the sender's row, as the server takes them. */
+const LOCK_TEXT =
+  'select pg_advisory_xact_lock(least($1::int, $2::int), greatest($1::int, $2::int)), (select id from members where id = $1 for no key update) as locked';
+
+/** A send's rows in one statement of WITH clauses, as src/services/uow.ts flushes them. */
+const ONE_TEXT = `with m as (insert into messages (conversation_id, sender_id, body, channel, body_hash, to_non_connection, recipient_id, created_at)
                       values ($1, $2, $3, 'direct', md5($3), false, $4, now()) returning id),
       w2 as (update conversations set last_message_at = now(), last_message_id = (select id from m) where id = $1),
       w3 as (update conversation_members set last_activity_at = now(), last_message_id = (select id from m), hidden = false, unread = 0,
@@ -68,11 +63,41 @@ async function one(c: pg.PoolClient, m: Send): Promise<number> {
       w5 as (insert into member_counters as c (member_id, messages_at) values ($2, array[now()]) on conflict (member_id)
                do update set messages_at = array(select t from unnest(c.messages_at) t where t > now() - interval '1 minute') || now()),
       e as (insert into events (type, member_ids, payload, created_at) values ('message.created', array[$2::bigint, $4::bigint], $5::jsonb, now()) returning id)
-      select (select id from e)`,
+      select (select id from e)`;
+
+/** One send a transaction: the pair's lock and the sender's row, then its rows in one statement (as src/services/uow.ts flushes them). */
+async function one(c: pg.PoolClient, m: Send): Promise<number> {
+  const body = `hello ${serial++}`;
+  await c.query('begin');
+  await c.query({
+    name: 'floor_lock',
+    text: LOCK_TEXT,
+    values: [m.sender, m.recipient],
+  });
+  await c.query({
+    name: 'floor_one',
+    text: ONE_TEXT,
     values: [m.conversation, m.sender, body, m.recipient, payload(m, body)],
   });
   await c.query('commit');
   return 1;
+}
+
+/**
+ * Several sends (of distinct pairs) in one transaction, each with its own statements as `one` sends
+ * them (its lock, its rows): what sharing only the transaction (BEGIN, COMMIT, the WAL flush) saves,
+ * beside `batch`, which also shares the statements.
+ */
+async function sequential(c: pg.PoolClient, sends: Send[]): Promise<number> {
+  const ms = [...sends].sort((a, b) => Math.min(a.sender, a.recipient) - Math.min(b.sender, b.recipient) || a.conversation - b.conversation);
+  await c.query('begin');
+  for (const m of ms) {
+    const body = `hello ${serial++}`;
+    await c.query({ name: 'floor_lock', text: LOCK_TEXT, values: [m.sender, m.recipient] });
+    await c.query({ name: 'floor_one', text: ONE_TEXT, values: [m.conversation, m.sender, body, m.recipient, payload(m, body)] });
+  }
+  await c.query('commit');
+  return ms.length;
 }
 
 /** Several sends (of distinct pairs) in one transaction: the locks in two statements, the rows in one shared statement. */
@@ -181,6 +206,7 @@ async function main() {
       runs.push([
         await run(pool, 'raw single-row INSERT transaction', sends, (c, ms) => raw(c, ms[0]), 1),
         await run(pool, "a send's locks and rows, one send a transaction", sends, (c, ms) => one(c, ms[0]), 1),
+        await run(pool, `a send's locks and rows, ${BATCH} sends a transaction, each with its own statements`, sends, sequential, BATCH),
         await run(pool, `a send's locks and rows, ${BATCH} sends a transaction`, sends, batch, BATCH),
       ]);
     await pool.end();
@@ -190,7 +216,7 @@ async function main() {
     writeSection(
       'Message sends: what PostgreSQL spends on a send',
       [
-        `${machine()}. \`node dist/bench/send-floor.js\` (not part of \`npm run bench\`): the rows a direct message writes (the message, the conversation's last message, both sides, the sender's counter row, the outbox event) under the send's locks (the pair's advisory lock, the sender's row), replayed by ${WORKERS} clients of a pool of ${POOL} from the bench process with hand-written statements on the real schema (${PAIRS} connected pairs with a conversation each, made by the server; each client on conversations of its own). The send's read (the members, counters, pair rows and conversation, read under the locks) is not in it. PostgreSQL's CPU is that of every PostgreSQL process on the machine (/proc), divided by the sends; each figure the lower of two runs of ${SECONDS} s.`,
+        `${machine()}. \`node dist/bench/send-floor.js\` (not part of \`npm run bench\`): the rows a direct message writes (the message, the conversation's last message, both sides, the sender's counter row, the outbox event) under the send's locks (the pair's advisory lock, the sender's row), replayed by ${WORKERS} clients of a pool of ${POOL} from the bench process with hand-written statements on the real schema (${PAIRS} connected pairs with a conversation each, made by the server; each client on conversations of its own). Three ways: one send a transaction; ${BATCH} sends a transaction each with its own statements (sharing only BEGIN, COMMIT and the WAL flush); ${BATCH} sends a transaction with shared statements. The send's read (the members, counters, pair rows and conversation, read under the locks) is not in it. PostgreSQL's CPU is that of every PostgreSQL process on the machine (/proc), divided by the sends; each figure the lower of two runs of ${SECONDS} s.`,
         '',
         `| what | per second | PostgreSQL's CPU each | × the raw transaction's | ceiling on ${cores} cores if nothing else ran | as a share of the raw transactions measured |`,
         '|---|---|---|---|---|---|',

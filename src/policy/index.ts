@@ -73,7 +73,7 @@ export {
   INTRODUCTION_DECLINES_TO_PAUSE,
   INTRODUCTION_PAUSE_MS,
 } from './introduction.js';
-export { ASK_STATE_RULES, askStatePasses } from './asks.js';
+export { askStatePasses } from './asks.js';
 export type { AskFacts, ForwardFacts } from './introduction.js';
 export { groupPermission, joinOutcome, mayRemoveFromGroup } from './groups.js';
 export type { GroupPlace, JoinPolicy } from './groups.js';
