@@ -893,9 +893,10 @@ export class Model {
     if (!this.exists(a, c)) return deny('recipient_unavailable');
     if (this.connected(a, c)) return deny('already_connected');
     if (m.bulkFlagged) return deny('bulk_flagged', this.invitationDecision(a, c, {}).allowed ? [{ kind: 'connect' }] : []);
-    // Other mutual connections A could ask instead (LENIENT in number: see check.ts `unlocks`).
+    // Other mutual connections A could ask instead (LENIENT in number: see check.ts `unlocks`), not
+    // one who has paused A's asks (asking them would be refused too).
     const paths = this.mutuals(a, c)
-      .filter((y) => y !== via)
+      .filter((y) => y !== via && this.introPausedUntil(a, y) === null)
       .map((y) => ({ kind: 'introduction' as const, via: [this.m(y).handle] }));
     const viaOk = via !== a && this.exists(a, via) && this.connected(a, via) && this.connected(via, c);
     if (this.degree(a, c) !== 2 || !viaOk) return deny('not_in_reach', paths);
