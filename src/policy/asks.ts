@@ -7,6 +7,7 @@
  */
 import type { AskState } from './facts.js';
 import { exhausted, waitNextMonth, waitUntil } from './limits.js';
+import type { Policy } from './policy.js';
 import type { Ctx, DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
 import type { Unlock } from './types.js';
@@ -31,8 +32,10 @@ export function introductionsPausedUntil(declines: Date[], now: Date): Date | nu
   return until;
 }
 
-/** An ask's state, with the other mutual connections an ask could go to instead (handles: an unlock of the ask itself). */
-export interface AskStateCtx extends Ctx {
+/** What the own-ask rules read: the clock, the policy, an ask's state (with the other mutual connections it could go to instead: handles, an unlock of the ask itself). */
+export interface AskStateCtx {
+  now: Date;
+  policy: Policy;
   ask: AskState & { otherVias?: string[] };
 }
 
@@ -55,7 +58,7 @@ export const ASK_STATE_RULES: readonly DenialRule<AskStateCtx>[] = [
 
 /** Whether an ask in `state` would pass the asker's own-ask rules (a path worth offering as a way in). */
 export function askStatePasses(c: Pick<Ctx, 'now' | 'policy'>, state: AskState): boolean {
-  const ctx = { ...c, ask: state } as AskStateCtx;
+  const ctx: AskStateCtx = { now: c.now, policy: c.policy, ask: state };
   for (const rule of ASK_STATE_RULES) if (rule.when(ctx)) return false;
   return true;
 }

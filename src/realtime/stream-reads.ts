@@ -196,7 +196,7 @@ export class StreamReads {
       // the reader is the page when the event is a page's notification for one of its admins
       const reader = page ?? subId;
       const from = historyFrom.get(`${conv}:${reader}`);
-      const message = num(at(ev.payload, 'message', 'id')) ?? num(at(ev.payload, 'messageId'));
+      const message = num(at(ev.payload, 'message', 'id')) ?? num(at(ev.payload, 'messageId')) ?? num(at(ev.payload, 'lastReadMessageId'));
       if (from !== undefined && message !== undefined && message < from) return false;
       return shownAboutConversation({
         live: !ended.has(conv),

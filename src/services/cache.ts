@@ -256,6 +256,7 @@ export const ROWS_ONLY: ReadonlySet<string> = new Set([
   'group.left',
   'introduction.asked',
   'introduction.declined',
+  'introduction.closed',
   'introduction.forwarded',
 ]);
 

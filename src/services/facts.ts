@@ -225,7 +225,7 @@ export async function loadViewerAsks(deps: Deps, db: Runner, v: number, now: Dat
  * What the viewer's asks say about asking a path's first step (`ids[0]`) about its next member (the
  * member, or on a 3rd-degree path the step after it), at `now`: the policy decides (src/policy/asks.ts).
  */
-function askStateOf(deps: Deps, asks: ViewerAsks, ids: number[], m: number, now: Date): AskState {
+export function askStateOf(deps: Deps, asks: ViewerAsks, ids: number[], m: number, now: Date): AskState {
   const next = ids.length > 1 ? ids[1] : m;
   const askedAt = asks.open.get(next);
   const month = startOfMonthUTC(now).getTime();
@@ -430,6 +430,9 @@ export async function loadQuotaRow(db: Runner, v: number, now: Date): Promise<Re
   return res[0];
 }
 
+/** At most this many introduction paths are looked at to find k the viewer's asks allow. */
+const MAX_PATHS_LOOKED_AT = 256;
+
 /** Introduction paths (handles) and, for each, what the viewer's asks say about asking its first step. */
 interface OfferedPaths {
   paths: string[][];
@@ -454,24 +457,32 @@ async function introductionPaths(
 ): Promise<OfferedPaths> {
   if (k <= 0 || (degree !== 2 && degree !== 3)) return NO_PATHS;
   const mine = opts.asks ?? (await loadViewerAsks(deps, db, v, now));
-  // more than k when the viewer's asks refuse some (a paused first step, an open ask about a 3rd
-  // degree's middle step): those go last (below), so that k askable ones come first where they exist
-  const extra = mine.declines.size + mine.open.size > 0 ? 3 * k + mine.declines.size : 0;
-  const paths = deps.graph.introductions(v, m, k + extra);
-  const ids = [...new Set(paths.flat())];
-  const byId = opts.cached ? await cachedMembersByIds(deps, ids) : await membersByIds(db, ids);
-  // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
-  const offered = (id: number) => {
-    const step = byId.get(id);
-    return !!step && step.status === 'active' && mayIntroduceThrough(step.settings.profileVisibility, deps.graph.degree(v, id));
-  };
-  const kept = paths.filter((p) => p.every(offered));
-  if (kept.length === 0) return NO_PATHS;
-  // k paths, those the policy would not offer now (askStatePasses) last: it leaves them out
-  const states = new Map(kept.map((p) => [p, askStateOf(deps, mine, p, m, now)]));
-  const passes = (p: number[]) => askStatePasses({ now, policy: deps.policy }, states.get(p)!);
-  const chosen = [...kept.filter(passes), ...kept.filter((p) => !passes(p))].slice(0, k);
-  return { paths: chosen.map((p) => p.map((id) => byId.get(id)!.handle)), asks: chosen.map((p) => states.get(p)!) };
+  const ctx = { now, policy: deps.policy };
+  // Whether any path could pass the viewer's own-ask rules (not when the month's asks are used up, nor,
+  // for a 2nd-degree member, while an ask about them is open): else the first k do, all left out.
+  const own = askStateOf(deps, mine, [m], m, now);
+  const anyPasses = askStatePasses(ctx, { openAsk: degree === 2 && own.openAsk, asksThisMonth: own.asksThisMonth, declinesByVia: [] });
+  // Paths the viewer's asks refuse (a paused first step, an open ask about a 3rd degree's middle
+  // step) go last, and more are looked at until k pass or there are no more (found by reviewers:
+  // one paused step's many paths crowded out the askable ones).
+  for (let limit = k; ; limit *= 4) {
+    const paths = deps.graph.introductions(v, m, limit);
+    const ids = [...new Set(paths.flat())];
+    const byId = opts.cached ? await cachedMembersByIds(deps, ids) : await membersByIds(db, ids);
+    // A member is offered as a step only to viewers within their profileVisibility (DOMAIN.md 7).
+    const offered = (id: number) => {
+      const step = byId.get(id);
+      return !!step && step.status === 'active' && mayIntroduceThrough(step.settings.profileVisibility, deps.graph.degree(v, id));
+    };
+    const kept = paths.filter((p) => p.every(offered));
+    const states = new Map(kept.map((p) => [p, askStateOf(deps, mine, p, m, now)]));
+    const passes = (p: number[]) => askStatePasses(ctx, states.get(p)!);
+    const passing = kept.filter(passes);
+    if (anyPasses && passing.length < k && paths.length === limit && limit < MAX_PATHS_LOOKED_AT) continue;
+    if (kept.length === 0) return NO_PATHS;
+    const chosen = [...passing, ...kept.filter((p) => !passes(p))].slice(0, k);
+    return { paths: chosen.map((p) => p.map((id) => byId.get(id)!.handle)), asks: chosen.map((p) => states.get(p)!) };
+  }
 }
 
 /**

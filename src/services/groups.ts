@@ -119,7 +119,7 @@ async function personFor(u: Uow, viewer: MemberRecord, handle: string, missing =
 }
 
 /**
- * The member an admin removes or whose request they decline: found among the group's own people
+ * The member an admin removes: found among the group's own people
  * whatever blocks stand between them (a member who blocked every admin can still be removed: R3-4).
  * An admin learns nothing a member list would not show them: the answer is the same 404 when the
  * handle is unknown or not in this group.

@@ -24,7 +24,7 @@ import { introductions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { enforce } from './decisions.js';
 import { AppError, notFound, Refusal } from './errors.js';
-import { gatherFacts, loadViewerAsks, toMemberFacts } from './facts.js';
+import { askStateOf, gatherFacts, loadViewerAsks, toMemberFacts } from './facts.js';
 import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import { deliverIntroduction } from './messaging.js';
 import { notify } from './notifications.js';
@@ -156,8 +156,8 @@ async function askCounts(db: Runner, askerId: number, targetId: number, viaId: n
  */
 async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: MemberRecord, exclude: number | null, now: Date): Promise<string[]> {
   const asks = await loadViewerAsks(deps, db, asker.id, now);
-  const askable = (id: number) =>
-    askStatePasses({ now, policy: deps.policy }, { openAsk: false, asksThisMonth: 0, declinesByVia: (asks.declines.get(id) ?? []).map((t) => new Date(t)) });
+  // the same state a path to the target is offered on (an open ask about them, the month's asks, each one's pause)
+  const askable = (id: number) => askStatePasses({ now, policy: deps.policy }, askStateOf(deps, asks, [id], target.id, now));
   const ids = deps.graph
     .mutuals(asker.id, target.id, { limit: 4 + asks.declines.size })
     .items.filter((id) => id !== exclude && askable(id))
@@ -231,7 +231,7 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
     });
   // Not a stream event: the asker's ask is no longer open, which their read model must learn (a
   // forward that reaches no one reads as done: src/policy forwardReadsAsDone).
-  else await u.emit('introduction.declined', [row.askerId, via.id], { askerId: row.askerId, viaId: via.id });
+  else await u.emit('introduction.closed', [row.askerId, via.id], { askerId: row.askerId, viaId: via.id });
   return toApi(deps, next, people, via.id, now);
 }
 

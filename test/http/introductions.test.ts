@@ -248,6 +248,11 @@ describe(`introductions (${storageKind})`, () => {
     expect(first.status).toBe(201);
     expect(await offered()).toEqual([]);
     expect((await ask(a, c, d)).body.error.code).toBe('awaiting_response');
+    // and an ask through someone who cannot introduce them offers no one else while it is open (found by a reviewer)
+    const stranger = await signUp(h);
+    await connect(h, a, stranger);
+    const viaStranger = await ask(a, c, stranger);
+    expect([viaStranger.body.error.code, vias(viaStranger.body.error.unlock)]).toEqual(['not_in_reach', []]);
     // B declines: both ways are open again
     await h.call('POST', `/v1/introductions/${first.body.id}/decline`, { token: b.token });
     expect(await offered()).toEqual(both);

@@ -893,10 +893,10 @@ export class Model {
     if (!this.exists(a, c)) return deny('recipient_unavailable');
     if (this.connected(a, c)) return deny('already_connected');
     if (m.bulkFlagged) return deny('bulk_flagged', this.invitationDecision(a, c, {}).allowed ? [{ kind: 'connect' }] : []);
-    // Other mutual connections A could ask instead (LENIENT in number: see check.ts `unlocks`), not
-    // one who has paused A's asks (asking them would be refused too).
+    // Other mutual connections A could ask instead (LENIENT in number: see check.ts `unlocks`), only
+    // those A's own asks would let them ask now (`askable`: no open ask about C, no pause, asks left).
     const paths = this.mutuals(a, c)
-      .filter((y) => y !== via && this.introPausedUntil(a, y) === null)
+      .filter((y) => y !== via && this.askable(a, y, c))
       .map((y) => ({ kind: 'introduction' as const, via: [this.m(y).handle] }));
     const viaOk = via !== a && this.exists(a, via) && this.connected(a, via) && this.connected(via, c);
     if (this.degree(a, c) !== 2 || !viaOk) return deny('not_in_reach', paths);
