@@ -280,7 +280,7 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(dialogs).toEqual([]);
   }, 180_000);
 
-  it('declines: the asker reads "Not forwarded"; after three, the introducer is paused (with its date); another mutual; the monthly limit', async () => {
+  it('declines: the asker reads "Not forwarded"; after three, the introducer is paused and no longer offered; another mutual; the monthly limit', async () => {
     const pat = await e2e.member('pat', 'Pat Price');
     const iris = await e2e.member('iris', 'Iris Ito');
     const mo = await e2e.member('momo', 'Mo Mutual');
@@ -327,45 +327,41 @@ describe('warm introductions end to end (Chromium)', () => {
     expect(await mine.getByTestId('introduction-status').allTextContents()).toEqual(['Not forwarded', 'Not forwarded', 'Not forwarded']);
     expect(await mine.textContent()).not.toMatch(/declin/i);
 
-    // a 4th ask through Iris, from the compose screen's unlock (a link to the profile, the form open):
-    // refused, paused, with the date it lifts and the other mutual to ask
+    // a 4th ask: Iris has paused Pat's asks (three declines), so the compose screen's unlock no longer
+    // names her (it did, and the ask was then refused: found by a member), only the other mutual, Mo
     await go(pp, '#/messages/new?to=uma4');
     const decision = await visible(pp.getByTestId('compose-form').getByTestId('decision-message'));
     await expect.poll(() => decision.getAttribute('data-reason')).toBe('not_in_reach');
-    await decision.getByRole('link', { name: 'Ask Iris Ito for an introduction' }).click();
+    expect(await decision.getByRole('link', { name: 'Ask Iris Ito for an introduction' }).count()).toBe(0);
+    await decision.getByRole('link', { name: 'Ask Mo Mutual for an introduction' }).click();
     await visible(pp.locator('[data-testid="profile"][data-handle="uma4"]'));
     const panel = await visible(pp.getByTestId('introduction-panel'));
-    expect(await panel.getByRole('radio', { name: /Iris Ito/ }).isChecked()).toBe(true);
-    await panel.getByLabel('Your note (optional)').fill('Could you introduce me to Uma?');
-    await panel.getByRole('button', { name: 'Send ask' }).click();
-    const err = await visible(panel.getByTestId('error'));
-    expect(await err.getAttribute('data-code')).toBe('introductions_paused');
-    const errText = await err.textContent();
-    expect(errText).toContain('Iris Ito is not taking introduction requests from you for now. You can ask another mutual connection instead.');
-    expect(errText).not.toMatch(/declin/i);
-    // the declines were at 2026-03-10T12:00Z (the harness clock): 90 days later
-    expect(await textOf(err.getByTestId('unlock-wait'))).toBe('You can try again on June 8, 2026');
-    expect(errText).not.toMatch(/seconds/);
-    expect(await axeViolations(pp, '[data-testid="profile"]')).toEqual([]);
-    await axeScan(pp, 'profile: introductions paused');
-    await shot(pp, 'introduction-paused.png');
-    // the refusal offers the other mutual connection: it picks Mo in the form
-    await err.getByRole('button', { name: 'Ask Mo Mutual for an introduction' }).click();
     expect(await panel.getByRole('radio', { name: /Mo Mutual/ }).isChecked()).toBe(true);
-    await expect.poll(() => panel.getByTestId('error').count()).toBe(0);
+    expect(await panel.getByRole('radio', { name: /Iris Ito/ }).count()).toBe(0);
+    // asked through Iris all the same (an old link, the API): refused, paused until 90 days after the
+    // declines (at 2026-03-10T12:00Z, the harness clock), with no word of a decline
+    const paused = await e2e.h.call('POST', '/v1/introductions', { token: pat.token, body: { to: 'uma4', via: iris.handle } });
+    expect(paused.status).toBe(403);
+    expect(paused.body.error.code).toBe('introductions_paused');
+    expect(String(paused.body.error.unlock[0]?.until)).toMatch(/^2026-06-08T/);
+    expect(paused.body.error.message).not.toMatch(/declin/i);
+    await panel.getByLabel('Your note (optional)').fill('Could you introduce me to Uma?');
+    expect(await axeViolations(pp, '[data-testid="profile"]')).toEqual([]);
+    await axeScan(pp, 'profile: introduction through the mutual who takes asks');
+    await shot(pp, 'introduction-paused.png');
     await panel.getByRole('button', { name: 'Send ask' }).click();
     expect(await textOf(panel.getByTestId('introduction-sent'))).toContain('You asked Mo Mutual to introduce you to Uma 4.');
 
-    // that was the 4th ask this month (policy introductionsPerMonth: 4): the 5th waits for April
+    // that was the 4th ask this month (policy introductionsPerMonth: 4): no introduction is offered
+    // until April, and a 5th ask is refused with that date
     await go(pp, '#/profile/uma5');
     const d5 = await visible(pp.locator('[data-testid="profile"][data-handle="uma5"]').getByTestId('decision-message'));
-    await d5.getByRole('button', { name: 'Ask Mo Mutual for an introduction' }).click();
-    const p5 = await visible(pp.getByTestId('introduction-panel'));
-    await p5.getByRole('button', { name: 'Send ask' }).click();
-    const err5 = await visible(p5.getByTestId('error'));
-    expect(await err5.getAttribute('data-code')).toBe('monthly_limit');
-    expect(await err5.textContent()).toContain('You have asked for 4 introductions this month, the most allowed.');
-    expect(await textOf(err5.getByTestId('unlock-wait'))).toBe('You can try again on April 1, 2026');
+    await expect.poll(() => d5.getAttribute('data-reason')).toBe('not_in_reach');
+    expect(await d5.getByRole('button', { name: /for an introduction/ }).count()).toBe(0);
+    expect(await d5.getByRole('link', { name: /for an introduction/ }).count()).toBe(0);
+    const fifth = await e2e.h.call('POST', '/v1/introductions', { token: pat.token, body: { to: 'uma5', via: mo.handle } });
+    expect([fifth.status, fifth.body.error.code]).toEqual([429, 'monthly_limit']);
+    expect(fifth.body.error.unlock).toEqual([{ kind: 'wait', until: '2026-04-01T00:00:00.000Z' }]);
     expect(await cspViolations(pp)).toEqual([]);
   }, 180_000);
 });
