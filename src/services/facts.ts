@@ -476,11 +476,12 @@ async function introductionPaths(
     };
     const kept = paths.filter((p) => p.every(offered));
     const states = new Map(kept.map((p) => [p, askStateOf(deps, mine, p, m, now)]));
-    const passes = (p: number[]) => askStatePasses(ctx, states.get(p)!);
-    const passing = kept.filter(passes);
+    const passing = kept.filter((p) => askStatePasses(ctx, states.get(p)!));
     if (anyPasses && passing.length < k && paths.length === limit && limit < MAX_PATHS_LOOKED_AT) continue;
     if (kept.length === 0) return NO_PATHS;
-    const chosen = [...passing, ...kept.filter((p) => !passes(p))].slice(0, k);
+    const ok = new Set(passing);
+    const refused = kept.filter((p) => !ok.has(p));
+    const chosen = [...passing, ...refused].slice(0, k);
     return { paths: chosen.map((p) => p.map((id) => byId.get(id)!.handle)), asks: chosen.map((p) => states.get(p)!) };
   }
 }

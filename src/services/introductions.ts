@@ -4,7 +4,7 @@
  * events. An ask vanishes for whoever may no longer see one of the other two (a block between any
  * two of the three, or a member deactivated or closed); the asker is never told why.
  */
-import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
+import { and, desc, eq, lt, lte } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
 import {
   decideIntroductionAsk,
@@ -12,15 +12,13 @@ import {
   forwardReadsAsDone,
   introductionExpired,
   introductionExpiryCutoff,
-  INTRODUCTION_DECLINE_WINDOW_MS,
-  INTRODUCTION_PAUSE_MS,
   noteOf,
-  startOfMonthUTC,
   type Decision,
   askStatePasses,
 } from '../policy/index.js';
 import type { Runner } from '../store/db.js';
 import { introductions } from '../store/schema.js';
+import type { ViewerAsks } from './cache.js';
 import type { Deps } from './context.js';
 import { enforce } from './decisions.js';
 import { AppError, notFound, Refusal } from './errors.js';
@@ -85,8 +83,10 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
   if (visibleTarget && visibleTarget.id !== asker.id) await expireLapsed(u, asker.id, visibleTarget.id);
   const { facts } = await gatherFacts(deps, tx, asker, visibleTarget, now);
   const viaSeen = via && via.id !== asker.id && existsFor(deps, asker.id, via) ? via : null;
-  const counts = visibleTarget ? await askCounts(tx, asker.id, visibleTarget.id, viaSeen?.id ?? null, now, deps) : null;
-  const others = visibleTarget && visibleTarget.id !== asker.id ? await otherVias(deps, tx, asker, visibleTarget, viaSeen?.id ?? null, now) : [];
+  // the asker's own asks, read once (under their row lock): the ask's state through B, and who else could be asked
+  const asks = visibleTarget ? await loadViewerAsks(deps, tx, asker.id, now) : null;
+  const state = asks && visibleTarget ? askStateOf(deps, asks, viaSeen ? [viaSeen.id] : [], visibleTarget.id, now) : null;
+  const others = asks && visibleTarget && visibleTarget.id !== asker.id ? await otherVias(deps, tx, asker, visibleTarget, viaSeen?.id ?? null, asks, now) : [];
   const note = noteOf(input.note);
   const d = decideIntroductionAsk(
     facts,
@@ -95,9 +95,9 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
       viaConnectedToViewer: !!viaSeen && deps.graph.degree(asker.id, viaSeen.id) === 1,
       viaConnectedToMember: !!viaSeen && !!visibleTarget && deps.graph.degree(viaSeen.id, visibleTarget.id) === 1,
       viaDegree: viaSeen ? deps.graph.degree(asker.id, viaSeen.id) : null,
-      openAsk: counts?.open ?? false,
-      asksThisMonth: counts?.thisMonth ?? 0,
-      declinesByVia: counts?.declines ?? [],
+      openAsk: state?.openAsk ?? false,
+      asksThisMonth: state?.asksThisMonth ?? 0,
+      declinesByVia: state?.declinesByVia ?? [],
       otherVias: others,
     },
     note,
@@ -115,47 +115,19 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
   return toApi(deps, row, people, asker.id, now);
 }
 
-async function askCounts(db: Runner, askerId: number, targetId: number, viaId: number | null, now: Date, deps: Deps) {
-  const cutoff = introductionExpiryCutoff(now, deps.policy);
-  const [open] = await db
-    .select({ id: introductions.id })
-    .from(introductions)
-    .where(
-      and(
-        eq(introductions.askerId, askerId),
-        eq(introductions.targetId, targetId),
-        eq(introductions.status, 'asked'),
-        sql`${introductions.createdAt} > ${cutoff}`,
-      ),
-    )
-    .limit(1);
-  const [month] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(introductions)
-    .where(and(eq(introductions.askerId, askerId), gte(introductions.createdAt, startOfMonthUTC(now))));
-  const declines =
-    viaId === null
-      ? []
-      : await db
-          .select({ at: introductions.respondedAt })
-          .from(introductions)
-          .where(
-            and(
-              eq(introductions.askerId, askerId),
-              eq(introductions.viaId, viaId),
-              eq(introductions.status, 'declined'),
-              gte(introductions.respondedAt, new Date(now.getTime() - INTRODUCTION_DECLINE_WINDOW_MS - INTRODUCTION_PAUSE_MS)),
-            ),
-          );
-  return { open: !!open, thisMonth: Number(month?.n ?? 0), declines: declines.flatMap((d) => (d.at ? [d.at] : [])) };
-}
-
 /**
  * Other mutual connections A could ask (handles), for the unlock: only those A may see, and not one
  * who has paused A's asks (the policy's own-ask rules, as a path is offered: found by a reviewer).
  */
-async function otherVias(deps: Deps, db: Runner, asker: MemberRecord, target: MemberRecord, exclude: number | null, now: Date): Promise<string[]> {
-  const asks = await loadViewerAsks(deps, db, asker.id, now);
+async function otherVias(
+  deps: Deps,
+  db: Runner,
+  asker: MemberRecord,
+  target: MemberRecord,
+  exclude: number | null,
+  asks: ViewerAsks,
+  now: Date,
+): Promise<string[]> {
   // the same state a path to the target is offered on (an open ask about them, the month's asks, each one's pause)
   const askable = (id: number) => askStatePasses({ now, policy: deps.policy }, askStateOf(deps, asks, [id], target.id, now));
   const ids = deps.graph

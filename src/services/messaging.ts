@@ -598,8 +598,8 @@ async function deliver(
   }
   if (read.conv.inmailFromOther) {
     // A message into the thread that holds the other side's InMails is a reply to them (DOMAIN.md 5),
-    // a thread begun again in it too (the recipient had ignored a later request in it: it comes back
-    // with its messages; found by a member). The InMail's sender's monthly grants due are written
+    // a thread begun again in it too (the recipient had ignored a later request in it; found by a
+    // member). The InMail's sender's monthly grants due are written
     // before their refund: a grant is capped on the balance before it, which a refund written first
     // would have raised (a credit lost: found by a reviewer).
     await ensureGrants(tx, rcpt, now, policy, (g) => notifyGrant(u, rcpt, g.amount));

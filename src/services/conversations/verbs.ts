@@ -90,13 +90,13 @@ export async function hideConversation(u: Uow, actor: Actor, id: number): Promis
   const me = actor.member.id;
   const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
   const dropRequest = conv.state === 'request' && conv.recipientId === me;
-  if (dropRequest && deletedRequestReturns(actor.member)) await u.tx.update(conversations).set({ followUps: 0 }).where(eq(conversations.id, id));
+  const returns = dropRequest && deletedRequestReturns(actor.member);
+  if (returns) await u.tx.update(conversations).set({ followUps: 0 }).where(eq(conversations.id, id));
   await u.tx
     .update(conversationMembers)
     .set(dropRequest ? { hidden: true, ignored: true, unread: 0 } : { hidden: true, unread: 0 })
     .where(and(eq(conversationMembers.conversationId, id), eq(conversationMembers.memberId, me)));
   if (dropRequest) await dropRequestNotifications(u, actor.member, id);
   // Internal; a page's delete changed the sender's side of the pair too (their follow-up): their read model forgets it.
-  const named = dropRequest && deletedRequestReturns(actor.member) ? [me, otherOf(conv, me)] : [me];
-  if (dropRequest) await u.emit('conversation.ignored', named, { conversationId: String(id), memberId: me });
+  if (dropRequest) await u.emit('conversation.ignored', returns ? [me, otherOf(conv, me)] : [me], { conversationId: String(id), memberId: me });
 }
