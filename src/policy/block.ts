@@ -57,3 +57,16 @@ export function decideIgnoreRequest(recipient: MemberFacts): Decision {
 export function deletedRequestReturns(recipient: Pick<MemberFacts, 'kind'>): boolean {
   return recipient.kind === 'page';
 }
+
+/**
+ * What stays gone for a side that had ignored (or, a page, deleted) a request when the thread comes
+ * back to it with message `returnsAt` (DOMAIN.md 5: an ignored request is deleted for its
+ * recipient): the messages from the request's first (`requestFrom`, that side's
+ * `conversation_members.request_from`) up to the one that brings it back. What came before the
+ * request, their own messages and a conversation they had taken part in, stays theirs (found by a
+ * reviewer: a single lower bound either cut those or brought the ignored request back). A request
+ * whose first message is not known: everything before.
+ */
+export function deletedOnReturn(requestFrom: number | null, returnsAt: number): readonly [from: number | null, to: number] {
+  return [requestFrom, returnsAt];
+}

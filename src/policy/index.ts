@@ -40,7 +40,7 @@ export type { Ctx, Base, DenialRule } from './rules.js';
 export type { PrimaryCtx, PrimaryRule } from './profile.js';
 export { applicableChannels, becomesBetweenConnections, CHANNEL_RULES, DELIVERY, decideMessage, decideReply, replyAccepts, MESSAGE_RULES } from './message.js';
 export { decideFollow } from './follow.js';
-export { decideBlock, decideIgnoreRequest, deletedRequestReturns, BLOCK_RULES, IGNORE_RULES } from './block.js';
+export { decideBlock, decideIgnoreRequest, deletedOnReturn, deletedRequestReturns, BLOCK_RULES, IGNORE_RULES } from './block.js';
 export { decideProfile, primaryAction, profileActions, PRIMARY_RULES } from './profile.js';
 export { retryAfterSeconds } from './types.js';
 export { mayIntroduceThrough, seesLimitedProfile, seesRestriction } from './visibility.js';

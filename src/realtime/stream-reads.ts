@@ -3,10 +3,12 @@
  * administers, pages of missed events for a replay, what a replay may still show, and the
  * conversation sides and members typing needs (short-lived caches the hub invalidates from events).
  */
-import { and, arrayOverlaps, asc, eq, gt, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm';
 import type { BusEvent } from '../services/context.js';
 import { memberById, type MemberRecord } from '../services/members.js';
 import type { Db } from '../store/db.js';
+import { sql } from '../store/sql.js';
+import { inSpans } from '../store/spans.js';
 import { conversationMembers, conversations, events, invitations, members, notifications, pageAdmins } from '../store/schema.js';
 import { STREAM_EVENT_TYPES } from '../contract/stream.js';
 import { invitationStillTold, shownAboutConversation } from '../policy/index.js';
@@ -145,27 +147,27 @@ export class StreamReads {
           ).map((r) => r.id)
         : [],
     );
-    // The readers' sides that ignored their conversation, or whose history begins at a message since
-    // (a thread they had ignored came back to them: what came before stays gone, as the lists show it).
+    // The readers' sides that ignored their conversation, or with messages gone for them (a thread
+    // they had ignored came back to them: the request stays gone, as the lists show it).
     const readerSides = convIds.size
       ? await db
           .select({
             conv: conversationMembers.conversationId,
             member: conversationMembers.memberId,
             ignored: conversationMembers.ignored,
-            from: conversationMembers.historyFrom,
+            spans: conversationMembers.deletedSpans,
           })
           .from(conversationMembers)
           .where(
             and(
               inArray(conversationMembers.conversationId, [...convIds]),
               inArray(conversationMembers.memberId, [...subIds]),
-              or(eq(conversationMembers.ignored, true), isNotNull(conversationMembers.historyFrom)),
+              or(eq(conversationMembers.ignored, true), sql`${conversationMembers.deletedSpans} <> '{}'`),
             ),
           )
       : [];
     const ignored = new Set(readerSides.filter((r) => r.ignored).map((r) => `${r.conv}:${r.member}`));
-    const historyFrom = new Map(readerSides.filter((r) => r.from !== null).map((r) => [`${r.conv}:${r.member}`, r.from!]));
+    const deleted = new Map(readerSides.filter((r) => r.spans.length).map((r) => [`${r.conv}:${r.member}`, r.spans]));
     // Notifications the lists no longer hold (a request ignored or deleted, an actor taken out of its
     // group, past retention): their frames are not replayed.
     const kept = new Set(
@@ -195,9 +197,9 @@ export class StreamReads {
       if (side === undefined) return true;
       // the reader is the page when the event is a page's notification for one of its admins
       const reader = page ?? subId;
-      const from = historyFrom.get(`${conv}:${reader}`);
+      const spans = deleted.get(`${conv}:${reader}`);
       const message = num(at(ev.payload, 'message', 'id')) ?? num(at(ev.payload, 'messageId')) ?? num(at(ev.payload, 'lastReadMessageId'));
-      if (from !== undefined && message !== undefined && message < from) return false;
+      if (spans !== undefined && message !== undefined && inSpans(message, spans)) return false;
       return shownAboutConversation({
         live: !ended.has(conv),
         otherSideVisible: !side.some((id) => id !== reader && gone.has(id)),

@@ -4,6 +4,7 @@
  * images (PNG, JPEG, GIF, WebP), PDF, office documents (OOXML docx/xlsx/pptx, legacy OLE
  * doc/xls/ppt) and plain UTF-8 text. The file name a client gives is kept only as a display name.
  */
+import { inSpans, parseSpans } from '../store/spans.js';
 import { attachmentTooLarge, type Policy } from '../policy/index.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
@@ -281,9 +282,9 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
   );
   if (convs.size === 0) return null;
   const people = [...new Set([...convs.values()].flat())];
-  const sides = await selectRows<{ conversation_id: unknown; member_id: unknown; ignored: boolean; history_from: unknown }>(
+  const sides = await selectRows<{ conversation_id: unknown; member_id: unknown; ignored: boolean; deleted_spans: string | null }>(
     db,
-    sql`select conversation_id, member_id, ignored, history_from from conversation_members
+    sql`select conversation_id, member_id, ignored, deleted_spans::text from conversation_members
          where member_id = any(${ids(people)}::bigint[]) and conversation_id = any(${ids([...convs.keys()])}::bigint[])`,
   );
   // the other side must still exist for the viewer (DOMAIN.md 6: attachments stop existing too)
@@ -317,8 +318,8 @@ export async function attachmentForViewer(db: Runner, id: string, viewerId: numb
       const member = Number(s.member_id);
       if (Number(s.conversation_id) !== Number(m.conversation_id) || (member !== a && member !== b)) return false;
       if (member === Number(m.recipient_id) && s.ignored) return false;
-      // a message from before this side's history began (what it had ignored) is gone for it
-      if (s.history_from !== null && s.history_from !== undefined && Number(m.id) < Number(s.history_from)) return false;
+      // a message of a request this side had ignored is gone for it
+      if (inSpans(Number(m.id), parseSpans(s.deleted_spans))) return false;
       return member === viewerId || administered.has(member);
     });
   });

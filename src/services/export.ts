@@ -21,6 +21,7 @@ import {
   notifications,
 } from '../store/schema.js';
 import type { Deps } from './context.js';
+import { outsideSpans } from '../store/spans.js';
 import { membersByIds, type MemberRecord } from './members.js';
 import { memberFor, SELF, memberAs } from './projection.js';
 import { existsFor } from './hidden.js';
@@ -158,7 +159,7 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
   for (;;) {
     // the member's sides, then their conversations by id (two groups on Citus: no join across them)
     const sides = await db
-      .select({ id: conversationMembers.conversationId, folder: conversationMembers.folder, historyFrom: conversationMembers.historyFrom })
+      .select({ id: conversationMembers.conversationId, folder: conversationMembers.folder, deletedSpans: conversationMembers.deletedSpans })
       .from(conversationMembers)
       .where(and(eq(conversationMembers.memberId, me.id), gt(conversationMembers.conversationId, afterConv)))
       .orderBy(asc(conversationMembers.conversationId))
@@ -179,10 +180,10 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     );
     const convs = sides.flatMap((s) => {
       const conv = byId.get(s.id);
-      return conv ? [{ conv, folder: s.folder, historyFrom: s.historyFrom }] : [];
+      return conv ? [{ conv, folder: s.folder, deletedSpans: s.deletedSpans }] : [];
     });
     const w = await who(convs.flatMap((c) => [c.conv.starterId, c.conv.recipientId]));
-    for (const { conv, folder, historyFrom } of convs) {
+    for (const { conv, folder, deletedSpans } of convs) {
       // Only a block ends a thread (and resets its acceptance): with a hidden participant the thread
       // reads alike whether they blocked, deactivated or closed, so the export never tells a block.
       const other = w.get(conv.starterId === me.id ? conv.recipientId : conv.starterId);
@@ -195,13 +196,15 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
       };
       yield (nConv++ ? ',' : '') + JSON.stringify(head).slice(0, -1) + ',"messages":[';
       let nMsg = 0;
-      // what the member had ignored stays gone for them (conversation_members.history_from)
-      let afterMsg = historyFrom !== null ? historyFrom - 1 : 0;
+      let afterMsg = 0;
       for (;;) {
         const msgs = await db
           .select()
           .from(messages)
-          .where(and(eq(messages.conversationId, conv.id), gt(messages.id, afterMsg)))
+          .where(
+            // what the member had ignored stays gone for them (conversation_members.deleted_spans)
+            and(eq(messages.conversationId, conv.id), gt(messages.id, afterMsg), outsideSpans(messages.id, deletedSpans)),
+          )
           .orderBy(asc(messages.id))
           .limit(BATCH);
         if (msgs.length === 0) break;
@@ -261,7 +264,7 @@ export async function exportCounts(db: Runner, memberId: number): Promise<{ conv
     await db.execute(sql`select
       (select count(*)::int from conversation_members where member_id = ${memberId}) as conversations,
       (select count(*)::int from messages m join conversation_members cm on cm.conversation_id = m.conversation_id
-        where cm.member_id = ${memberId} and (cm.history_from is null or m.id >= cm.history_from)) as messages`),
+        where cm.member_id = ${memberId} and not (m.id <@ cm.deleted_spans)) as messages`),
   );
   return { conversations: Number(r?.conversations ?? 0), messages: Number(r?.messages ?? 0) };
 }

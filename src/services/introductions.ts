@@ -198,7 +198,7 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
     await u.emit('introduction.forwarded', [target.id], {
       introduction: toApi(deps, next, people, target.id, now),
       conversationId: sent.conversation.id,
-      // the message it became: the stream's replay leaves it out for a side whose history begins later (history_from)
+      // the message it became: the stream's replay leaves it out for a side it is gone for (deleted_spans)
       messageId: sent.message.id,
     });
   // Not a stream event: the asker's ask is no longer open, which their read model must learn (a

@@ -18,6 +18,7 @@ import {
   decideIntroductionDelivery,
   decideMessage,
   decideReply,
+  deletedOnReturn,
   deletedRequestReturns,
   deny,
   isBlank,
@@ -29,6 +30,7 @@ import {
   sameTextKey,
 } from '../policy/index.js';
 import { rowDate, runWithNext, selectRows, type Tx } from '../store/db.js';
+import { parseSpans } from '../store/spans.js';
 import { claimConversationPair, liveConversationId, setConversationPair } from '../store/lookups.js';
 import type { PairRows } from './cache.js';
 import type { Deps } from './context.js';
@@ -189,7 +191,8 @@ function convReadFrom(r: Record<string, unknown>): ConvRead {
       hidden: x.hidden === true,
       ignored: x.ignored === true,
       lastActivityAt: rowDate(x.last_activity_at)!,
-      historyFrom: x.history_from === null || x.history_from === undefined ? null : Number(x.history_from),
+      requestFrom: x.request_from === null || x.request_from === undefined ? null : Number(x.request_from),
+      deletedSpans: parseSpans(x.deleted_spans as string | null),
     });
   }
   return { conv, sides, inmailFromOther: r.inmail_from_other === true };
@@ -411,7 +414,7 @@ async function deliver(
     // follow-ups yet; the recipient's side moves to the folder the delivery names.
     const next = { starterId: sender.id, recipientId: rcpt.id, followUps: 0, accepted: false, ...set };
     Object.assign(convSet, next);
-    sideSets.set(rcpt.id, { folder: recipientFolder, ignored: false, hidden: false });
+    sideSets.set(rcpt.id, { folder: recipientFolder, ignored: false, hidden: false, ...(set.state === 'request' ? { requestFrom: read.messageId } : {}) });
     return { ...conv!, ...next };
   };
   /** a conversation this send starts, written with its message (round trip 3) */
@@ -450,7 +453,7 @@ async function deliver(
       .insert(conversationMembers)
       .values([
         { conversationId: conv.id, memberId: sender.id, folder: 'inbox', lastActivityAt: now },
-        { conversationId: conv.id, memberId: rcpt.id, folder: recipientFolder, lastActivityAt: now },
+        { conversationId: conv.id, memberId: rcpt.id, folder: recipientFolder, lastActivityAt: now, requestFrom: state === 'request' ? read.messageId : null },
       ])
       .onConflictDoNothing()
       .returning();
@@ -541,7 +544,8 @@ async function deliver(
         hidden: false,
         ignored: false,
         lastActivityAt: now,
-        historyFrom: null,
+        requestFrom: null,
+        deletedSpans: [],
       },
       {
         conversationId: conv.id,
@@ -553,7 +557,8 @@ async function deliver(
         hidden: false,
         ignored: false,
         lastActivityAt: now,
-        historyFrom: null,
+        requestFrom: state === 'request' ? message.id : null,
+        deletedSpans: [],
       },
     ];
     u.later(tx.insert(conversationMembers).values(fresh));
@@ -573,13 +578,16 @@ async function deliver(
   const recipientSees = theirsBefore !== undefined && (letsIn || !theirsBefore.ignored);
   if (recipientSees) sideSets.set(rcpt.id, { lastActivityAt: now, lastMessageId: message.id, hidden: false, unread: sql`${conversationMembers.unread} + 1` });
   else sideSets.set(rcpt.id, {}); // an ignored side keeps its counts (a folder move above still applies)
-  // A side that had ignored a thread it never wrote in (a request, deleted for them: DOMAIN.md 5)
-  // takes it back from this message on: what came before stays gone for them (found by two members:
-  // it came back with its history). A thread they had written in comes back whole: their own
-  // messages, and the conversation they took part in, are theirs (found by a reviewer).
-  for (const id of [sender.id, rcpt.id])
-    if (sides.get(id)?.ignored === true && sideSets.get(id)?.ignored === false && !(await wroteIn(tx, conv.id, id)))
-      sideSets.set(id, { historyFrom: message.id });
+  // A side that had ignored a request (deleted for them: DOMAIN.md 5) takes the thread back with this
+  // message: the request and what followed it unseen stay gone for them, what came before stays
+  // theirs (deletedOnReturn; found by two members and a reviewer).
+  for (const id of [sender.id, rcpt.id]) {
+    const before = sides.get(id);
+    if (before?.ignored === true && sideSets.get(id)?.ignored === false) {
+      const [from, to] = deletedOnReturn(before.requestFrom, message.id);
+      sideSets.set(id, { deletedSpans: sql`${conversationMembers.deletedSpans} + int8multirange(int8range(${from}, ${to}))` });
+    }
+  }
   for (const [memberId, set] of sideSets.entries()) {
     if (started || Object.keys(set).length === 0) continue; // a new thread's sides are written as they end up
     u.later(
@@ -652,15 +660,6 @@ async function deliver(
     view = await conversationView(deps, tx, sender.id, conv, now);
   } else view = viewOf(deps, sender.id, conv, (id) => (id === sender.id ? mine : theirsBefore), read.people, ownMessage, now);
   return { message: ownMessage, conversation: view };
-}
-
-/** Whether `memberId` has written in the conversation (this send's own message is not written yet). */
-async function wroteIn(tx: Tx, conversationId: number, memberId: number): Promise<boolean> {
-  const [r] = await selectRows<{ w: unknown }>(
-    tx,
-    sql`select exists(select 1 from ${messages} where conversation_id = ${conversationId} and sender_id = ${memberId}) as w`,
-  );
-  return r?.w === true;
 }
 
 /**

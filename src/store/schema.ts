@@ -6,7 +6,8 @@
  * and services lock the member rows a quota depends on (SELECT … FOR UPDATE, in id order).
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, customType, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { formatSpans, parseSpans, type Span } from './spans.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -406,6 +407,13 @@ export const conversations = pgTable(
   ],
 );
 
+/** Spans of message ids (int8multirange), read as `Span[]` (src/store/spans.ts). */
+const messageSpans = customType<{ data: Span[]; driverData: string }>({
+  dataType: () => 'int8multirange',
+  toDriver: (v) => formatSpans(v),
+  fromDriver: (v) => parseSpans(v),
+});
+
 /** Each side of a conversation: its folder, unread count, read mark, and whether it hid or ignored it. */
 export const conversationMembers = pgTable(
   'conversation_members',
@@ -424,12 +432,16 @@ export const conversationMembers = pgTable(
     hidden: boolean('hidden').notNull().default(false),
     ignored: boolean('ignored').notNull().default(false),
     lastActivityAt: ts('last_activity_at').notNull().defaultNow(),
+    /** The first message of the last request this side received in the thread (set when a request begins or begins again). */
+    requestFrom: bigint('request_from', { mode: 'number' }),
     /**
-     * This side's history begins at this message: a request the member ignored (or a page deleted) is
-     * deleted for them (DOMAIN.md 5), so when the thread comes back to them (they write into it, or a
-     * page's sender writes again) the messages before it stay gone for this side. Null: all of it.
+     * Messages gone for this side: a request the member ignored (or a page deleted) is deleted for
+     * them (DOMAIN.md 5), so when the thread comes back to them (they write into it, or the sender
+     * writes again) the request and what followed it unseen stay gone (deletedOnReturn, src/policy/block.ts).
      */
-    historyFrom: bigint('history_from', { mode: 'number' }),
+    deletedSpans: messageSpans('deleted_spans')
+      .notNull()
+      .default(sql`'{}'`),
   },
   (t) => [
     primaryKey({ columns: [t.conversationId, t.memberId] }),

@@ -163,10 +163,11 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     const w = await send(h, b, a, 'writing to a');
     expect(w.status).toBe(201);
     expect(w.body.conversation.id).toBe(inmail.body.conversation.id);
-    // what b ignored is deleted for them, the InMail under it too (DOMAIN.md 5); a keeps the whole thread
+    // the request b ignored is deleted for them (DOMAIN.md 5); the InMail, which reached their inbox
+    // before it, stays theirs (and what they write is the reply to it); a keeps the whole thread
     const thread = async (u: { token: string }) =>
       (await h.call('GET', `/v1/conversations/${w.body.conversation.id}/messages`, { token: u.token })).body.items.map((i: { channel: string }) => i.channel);
-    expect(await thread(b)).toEqual(['tier_reach']);
+    expect(await thread(b)).toEqual(['tier_reach', 'inmail']);
     expect(await thread(a)).toEqual(['tier_reach', 'tier_reach', 'inmail']);
     expect(await credits(h, a)).toBe(15);
   });
@@ -495,7 +496,10 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect(vias).toEqual([[x2.handle, ys[n]!.handle]]);
   });
 
-  it('a thread the member wrote in comes back whole after they ignored a later request in it (found by a reviewer)', async () => {
+  const bodiesOf = async (who: { token: string }, conversation: string) =>
+    ((await as(who).call('GET', `/v1/conversations/${conversation}/messages`)).body.items as { body: string }[]).map((i) => i.body);
+
+  it('DOMAIN.md 5: a thread the member wrote in comes back after they ignored a later request in it: their words, not the request (found by a reviewer)', async () => {
     h = await harness();
     const [a, b, m] = [await signUp(h), await signUp(h), await signUp(h)];
     await connect(h, a, b);
@@ -510,7 +514,31 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     expect((await as(b).call('POST', `/v1/conversations/${req.body.conversation.id}/ignore`)).status).toBe(200);
     await setTier(h, b, 'career');
     expect((await send(h, b, a, 'back again')).status).toBe(201);
-    const bodies = (await as(b).call('GET', `/v1/conversations/${first.body.conversation.id}/messages`)).body.items.map((i: { body: string }) => i.body);
-    expect(bodies).toEqual(['back again', 'a request now', 'my own words']);
+    expect(await bodiesOf(b, first.body.conversation.id)).toEqual(['back again', 'my own words']);
+    expect(await bodiesOf(a, first.body.conversation.id), 'its sender keeps the whole thread').toEqual(['back again', 'a request now', 'my own words']);
+  });
+
+  it('DOMAIN.md 5: an ignored request and its unseen follow-up stay gone when the two connect again; what the member had received before stays theirs', async () => {
+    h = await harness();
+    const [a, b, m] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    const first = await send(h, a, b, 'while connected');
+    const id = first.body.conversation.id as string;
+    expect((await as(a).call('DELETE', `/v1/connections/${b.handle}`)).status).toBe(204);
+    await connect(h, a, m);
+    await connect(h, m, b);
+    await setTier(h, a, 'career');
+    expect((await send(h, a, b, 'cold request')).body.conversation).toMatchObject({ id, state: 'request' });
+    expect((await as(b).call('POST', `/v1/conversations/${id}/ignore`)).status).toBe(200);
+    expect((await send(h, a, b, 'a nudge')).status).toBe(201);
+    later(60_000);
+    await connect(h, b, a);
+    expect((await send(h, a, b, 'connected again')).status).toBe(201);
+    expect(await bodiesOf(b, id)).toEqual(['connected again', 'while connected']);
+    expect(await bodiesOf(a, id)).toEqual(['connected again', 'a nudge', 'cold request', 'while connected']);
+    // and in b's export
+    const exported = await as(b).call('GET', '/v1/me/export');
+    const conv = (exported.body.conversations as { id: string; messages: { body: string }[] }[]).find((c) => c.id === id)!;
+    expect(conv.messages.map((x) => x.body)).toEqual(['while connected', 'connected again']);
   });
 });

@@ -221,4 +221,40 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
       { member_id: cid, inv: 0, notes: 0, idk: 0, msg: 1, non_connection: 1, group: 1, this_month: true },
     ]);
   });
+
+  it('0014: a side whose history began at history_from keeps those messages gone; each side knows where its last request began', async () => {
+    const old = migrationsUpTo('0013_side_history_from');
+    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
+    const { db, migrate } = await openDb();
+    await migrate(old);
+    const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
+    const member = async (handle: string) =>
+      Number((await q(sql`insert into members (handle, kind, name) values (${handle}, 'person', ${handle}) returning id`))[0]!.id);
+    const [ann, bob] = [await member('ann'), await member('bob')];
+    const conv = Number(
+      (await q(sql`insert into conversations (starter_id, recipient_id, state, channel) values (${ann}, ${bob}, 'request', 'tier_reach') returning id`))[0]!.id,
+    );
+    const say = async (from: number, to: number, body: string) =>
+      Number(
+        (
+          await q(
+            sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash) values (${conv}, ${from}, ${to}, ${body}, 'direct', 'h') returning id`,
+          )
+        )[0]!.id,
+      );
+    await say(ann, bob, 'one');
+    const bobs = await say(bob, ann, 'two');
+    const request = await say(ann, bob, 'three');
+    await say(ann, bob, 'four');
+    await q(sql`insert into conversation_members (conversation_id, member_id, folder, ignored, history_from) values
+      (${conv}, ${ann}, 'inbox', false, ${bobs}), (${conv}, ${bob}, 'requests', true, null)`);
+
+    await migrate(join(packageRoot(), 'drizzle'));
+    const rows = await q(sql`select member_id, request_from, deleted_spans::text as spans from conversation_members order by member_id`);
+    expect(rows.map((r: Record<string, unknown>) => [Number(r.member_id), r.request_from === null ? null : Number(r.request_from), r.spans])).toEqual([
+      [ann, null, `{(,${bobs})}`], // nothing came to ann after her last message
+      [bob, request, '{}'],
+    ]);
+    expect(await q(sql`select 1 from information_schema.columns where table_name = 'conversation_members' and column_name = 'history_from'`)).toEqual([]);
+  });
 });

@@ -7,7 +7,7 @@
  * and request verbs on the same pair are serialized without locking either member for long.
  */
 
-import { and, desc, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import { sql } from '../../store/sql.js';
 import { readIsTold } from '../../policy/index.js';
 import { type Runner } from '../../store/db.js';
@@ -17,6 +17,7 @@ import type { Deps } from '../context.js';
 import { memberFor } from '../projection.js';
 import { badRequest } from '../errors.js';
 import { cachedMembersByIds, membersByIds, type ApiMember, type MemberRecord } from '../members.js';
+import { outsideSpans } from '../../store/spans.js';
 import { conversationFor, goneFor, otherOf, parseId, type ConvRow, type MemberSide, type MessageRow } from './pair.js';
 import type { Message as ApiMessage, Conversation as ApiConversation } from '../../contract/index.js';
 import { existsFor } from '../hidden.js';
@@ -297,8 +298,8 @@ export async function listMessages(
       and(
         eq(messages.conversationId, conversationId),
         before !== null ? lt(messages.id, before) : undefined,
-        // what this side had ignored stays gone for it (conversation_members.history_from)
-        mine.historyFrom !== null ? gte(messages.id, mine.historyFrom) : undefined,
+        // what this side had ignored stays gone for it (conversation_members.deleted_spans)
+        outsideSpans(messages.id, mine.deletedSpans),
       ),
     )
     .orderBy(desc(messages.id))
