@@ -110,4 +110,15 @@ describe(`messaging: pages (${storageKind})`, () => {
     await h.call('DELETE', `/v1/conversations/${cid}?as=beta_shop`, { token: owner.token });
     expect(await pageRequests(owner)).toEqual([]);
   });
+
+  it('a page does not begin conversations: POST /v1/messages?as= is 400 and nothing goes out (it went out as the admin)', async () => {
+    const owner = await signUp(h);
+    const member = await signUp(h);
+    await makePage(h, 'gamma_co', [owner]);
+    const r = await h.call('POST', '/v1/messages?as=gamma_co', { token: owner.token, body: { to: member.handle, body: 'hello from the page' } });
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'as' } });
+    expect(await folder(h, member, 'requests')).toEqual([]);
+    expect(await folder(h, member, 'inbox')).toEqual([]);
+  });
 });
