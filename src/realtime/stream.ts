@@ -275,6 +275,9 @@ export class StreamHub {
         this.internal(ev);
         continue;
       }
+      // a message may begin its thread again (a request now, or back for a side that had ignored
+      // it): typing reads the conversation's sides and state again
+      if (ev.type === 'message.created') this.forgetConversation(ev.payload);
       if (this.clients.size === 0) continue;
       let frame: string | null = null;
       const done = new Set<Client>();
@@ -322,12 +325,11 @@ export class StreamHub {
         if (id !== undefined) this.reads.forgetMember(id);
         return;
       }
-      case 'conversation.ignored': {
+      case 'conversation.ignored':
+      case 'conversation.accepted':
         // typing checks the conversation's sides from a cache: forget it, the next signal reads them again
-        const conv = num(p.conversationId);
-        if (conv !== undefined) this.reads.forgetConversation(conv);
+        this.forgetConversation(p);
         return;
-      }
       case 'page.admin_removed': {
         const admin = num(p.adminId);
         const page = num(p.pageId);
@@ -347,6 +349,11 @@ export class StreamHub {
       default:
         return;
     }
+  }
+
+  private forgetConversation(payload: Record<string, unknown>): void {
+    const conv = num(payload.conversationId);
+    if (conv !== undefined) this.reads.forgetConversation(conv);
   }
 
   /** An ephemeral signal (typing), from this instance or another. */

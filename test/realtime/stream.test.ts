@@ -323,6 +323,27 @@ describe('GET /v1/stream', () => {
     expect(await again.quiet(200)).toEqual([]);
   });
 
+  it('typing follows the thread at once when a message begins it again: no typing from the recipient of the request it became', async () => {
+    const [a, b, m] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    const sent = await sendMessage(a, b.handle, 'while connected');
+    const convId = sent.conversation.id;
+    const sa = await stream({ token: a.token });
+    const sb = await stream({ token: b.token });
+    sb.send({ type: 'typing', conversationId: convId }); // the hub caches the thread as open
+    await sa.next((f) => f.type === 'typing');
+    expect((await h.call('DELETE', `/v1/connections/${b.handle}`, { token: a.token })).status).toBe(204);
+    await connect(h, a, m);
+    await connect(h, m, b);
+    await setTier(h, a, 'career');
+    const req = await sendMessage(a, b.handle, 'a request now');
+    expect(req.conversation).toMatchObject({ id: convId, state: 'request' });
+    await sb.next(isMsg('a request now'));
+    // the sender of a request is told nothing before an answer (DOMAIN.md 5), typing included
+    sb.send({ type: 'typing', conversationId: convId });
+    expect(await sa.quiet(300, (f) => f.type === 'typing')).toEqual([]);
+  });
+
   it('fans a page conversation out to every admin of the page', async () => {
     const a1 = await signUp(h);
     const a2 = await signUp(h);
