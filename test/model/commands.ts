@@ -1642,6 +1642,48 @@ export class ListConversations extends Cmd {
   }
 }
 
+/** GET /v1/conversations/:id/messages as one side: what DOMAIN.md 5 leaves them (an ignored request stays deleted for its recipient). */
+export class ListMessages extends Cmd {
+  constructor(
+    readonly k: number,
+    readonly side: boolean,
+  ) {
+    super();
+  }
+  override check(m: Readonly<Model>) {
+    return m.threads.length > 0;
+  }
+  async exec(m: Model, r: Real) {
+    const t = pickThread(m, this.k)!;
+    await checkMessages(m, r, t, this.side ? t.a : t.b);
+  }
+  toString() {
+    return `listMessages(thread #${this.k}, ${this.side ? 'side a' : 'side b'})`;
+  }
+}
+
+/** The messages of thread `t` as side `a` lists them, against the model. */
+async function checkMessages(m: Model, r: Real, t: MThread, a: number, why = ''): Promise<void> {
+  const o = m.other(t, a);
+  if (m.m(a).status === 'closed') return;
+  const res = await call(r, 'GET', `/v1/conversations/${t.id}/messages?limit=100`, tok(m, a));
+  const what = `${why}messages of ${t.id} as ${H(m, a)}`;
+  if (inactive(m, a, res, what)) return;
+  if (t.gone || t.ignoredBy === a || !m.exists(a, o)) return C.status(res, 404, 'not_found', `${what}: a conversation that does not exist for the caller`);
+  // LENIENT: a thread whose other side is deactivated or closed may be listed or not (the contract is silent).
+  if (!m.isActive(o)) return C.status(res, [200, 404], undefined, what);
+  C.status(res, 200, undefined, what);
+  const seen = m.messagesSeenBy(a, t.id);
+  const hidden = m.threads.filter((x) => x.id === t.id).reduce((n, x) => n + x.messages.length, 0) - seen.length;
+  stat(`list messages${hidden ? ' (some gone for the reader)' : ''}`);
+  C.eq(
+    (res.body.items as { id: unknown }[]).map((x) => String(x.id)),
+    seen.map((x) => x.id),
+    `${what}: message ids, newest first`,
+    res,
+  );
+}
+
 export class Me extends Cmd {
   constructor(readonly a: number) {
     super();
@@ -2270,6 +2312,9 @@ export class PairRun extends Cmd {
           break;
       }
     }
+    // what each side's thread now holds for them (DOMAIN.md 5: an ignored request stays deleted for its recipient)
+    const t = m.liveThread(a, b);
+    if (t) for (const x of [a, b]) await checkMessages(m, r, t, x, 'after the pair run: ');
   }
   toString() {
     return `pairRun(m${this.a} - m${this.b}: ${this.steps.join(', ')})`;
@@ -2409,6 +2454,10 @@ export function commandArbitraries(): fc.Arbitrary<fc.AsyncCommand<Model, Real>>
       c(
         1,
         idx.map((a) => new Me(a)),
+      ),
+      c(
+        2,
+        fc.tuple(idx, fc.boolean()).map(([k, side]) => new ListMessages(k, side)),
       ),
       c(
         2,

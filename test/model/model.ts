@@ -230,6 +230,13 @@ export class Model {
   blocks = new Map<string, MBlock>();
   invitations: MInvitation[] = [];
   threads: MThread[] = [];
+  /**
+   * DOMAIN.md 5: an ignored request is deleted for its recipient. Per thread id and side: where the
+   * last request that side received began (its first message's id), and the spans of message ids
+   * gone for it (from that first message to the one that brought the thread back to it).
+   */
+  requestFrom = new Map<string, number>();
+  deletedSpans = new Map<string, [number, number][]>();
   reports: MReport[] = [];
   groups: MGroup[] = [];
   attachments: MAttachment[] = [];
@@ -698,9 +705,14 @@ export class Model {
   ): MThread {
     const connectedNow = this.connected(s, r);
     let t = this.threadSeenBy(s, r);
+    /** sides that had ignored the thread and get it back with this message */
+    const back: number[] = [];
+    /** whether a request to r begins with this message */
+    let begun = false;
     if (!t) {
       // A thread the sender ignored (a request from r) no longer exists for the sender: it is replaced.
       const old = this.liveThread(s, r);
+      if (old?.ignoredBy === s) back.push(s);
       if (old) {
         old.gone = true;
         old.goneBy = 'replaced';
@@ -723,6 +735,7 @@ export class Model {
         messages: [],
       };
       this.threads.push(t);
+      begun = t.state === 'request';
     } else if (opts.introduction && d.delivery === 'request') {
       // A forwarded introduction is a new request from the asker in the pair's thread, whoever
       // started it and whatever it was (DOMAIN.md 11: it "reaches C as a message request from A").
@@ -731,7 +744,9 @@ export class Model {
       t.accepted = false;
       t.followUps = 0;
       t.channel = d.channel;
+      if (t.ignoredBy === r) back.push(r);
       t.ignoredBy = null;
+      begun = true;
     } else if (t.starter !== s) {
       // The recipient writes back: while the two are not connected a reply accepts it (DOMAIN.md
       // 5.1). A thread begun between connections carries no channel of its own: once they are not
@@ -742,7 +757,9 @@ export class Model {
         t.state = d.delivery === 'request' ? 'request' : 'open';
         t.followUps = 0;
         t.channel = d.channel;
+        if (t.ignoredBy === r) back.push(r);
         t.ignoredBy = null;
+        begun = t.state === 'request';
       }
     } else if (!t.accepted && !connectedNow) {
       // The starter writes again into a thread not accepted: the channel that applies now, in the
@@ -757,12 +774,15 @@ export class Model {
         t.state = d.delivery === 'request' ? 'request' : 'open';
         t.followUps = 0;
         t.channel = d.channel;
+        if (t.ignoredBy === r) back.push(r);
         t.ignoredBy = null;
+        begun = t.state === 'request';
       }
     } else if (t.state === 'request' && connectedNow) {
       // The two connected while a request was pending: it opens, in the recipient's inbox even if
       // they had ignored it (as a new request from the sender brings it back).
       t.state = 'open';
+      if (t.ignoredBy === r) back.push(r);
       t.ignoredBy = null;
     }
     if (connectedNow && t.state === 'request') t.state = 'open';
@@ -796,6 +816,12 @@ export class Model {
       attachments,
     };
     t.messages.push(msg);
+    // What a side that had ignored a request gets back: not the request, nor what followed it unseen.
+    for (const v of back) {
+      const key = `${t.id}:${v}`;
+      this.deletedSpans.set(key, [...(this.deletedSpans.get(key) ?? []), [this.requestFrom.get(key) ?? 0, Number(msg.id)]]);
+    }
+    if (begun) this.requestFrom.set(`${t.id}:${r}`, Number(msg.id));
     for (const a of attachments) this.attachments.find((x) => x.id === a)?.threads.add(t.id);
     // Bulk (DOMAIN.md 5): the same text to `bulkRecipientsThreshold` distinct non-connections in 24 hours.
     const sender = this.m(s);
@@ -934,6 +960,21 @@ export class Model {
   // ------------------------------------------------------------------ lists
 
   /** Whether attachment `a` may be fetched by member v: true, false, or 'either' where the contract leaves room. */
+  /** Whether message `msg` is gone for side `v` (a request v ignored, and what followed it unseen: DOMAIN.md 5). */
+  deletedFor(v: number, msg: MMessage): boolean {
+    const id = Number(msg.id);
+    return (this.deletedSpans.get(`${msg.thread}:${v}`) ?? []).some(([from, to]) => id >= from && id < to);
+  }
+
+  /** The messages of thread `id` as side `v` lists them, newest first (a replaced thread's messages are the same conversation's). */
+  messagesSeenBy(v: number, id: string): MMessage[] {
+    return this.threads
+      .filter((t) => t.id === id)
+      .flatMap((t) => t.messages)
+      .filter((msg) => !this.deletedFor(v, msg))
+      .sort((x, y) => Number(y.id) - Number(x.id));
+  }
+
   attachmentVisible(v: number, a: MAttachment): boolean | 'either' {
     // LENIENT: an upload no message carries may be removed a day after it was made (a choice of
     // the server, README "attachments"; the contract is silent on uploads never sent).
@@ -950,7 +991,8 @@ export class Model {
         either = true;
         continue;
       }
-      return true;
+      // only through a message of it that is not gone for v
+      if (this.threads.filter((x) => x.id === id).some((x) => x.messages.some((msg) => msg.attachments.includes(a.id) && !this.deletedFor(v, msg)))) return true;
     }
     return either ? 'either' : false;
   }
