@@ -992,7 +992,8 @@ export class Model {
         continue;
       }
       // only through a message of it that is not gone for v
-      if (this.threads.filter((x) => x.id === id).some((x) => x.messages.some((msg) => msg.attachments.includes(a.id) && !this.deletedFor(v, msg)))) return true;
+      if (this.threads.filter((x) => x.id === id).some((x) => x.messages.some((msg) => msg.attachments.includes(a.id) && !this.deletedFor(v, msg))))
+        return true;
     }
     return either ? 'either' : false;
   }
