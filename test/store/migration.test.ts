@@ -230,30 +230,51 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
     const member = async (handle: string) =>
       Number((await q(sql`insert into members (handle, kind, name) values (${handle}, 'person', ${handle}) returning id`))[0]!.id);
-    const [ann, bob] = [await member('ann'), await member('bob')];
-    const conv = Number(
-      (await q(sql`insert into conversations (starter_id, recipient_id, state, channel) values (${ann}, ${bob}, 'request', 'tier_reach') returning id`))[0]!.id,
-    );
-    const say = async (from: number, to: number, body: string) =>
+    const [ann, bob, cid] = [await member('ann'), await member('bob'), await member('cid')];
+    const thread = async (to: number) =>
+      Number(
+        (await q(sql`insert into conversations (starter_id, recipient_id, state, channel) values (${ann}, ${to}, 'request', 'tier_reach') returning id`))[0]!
+          .id,
+      );
+    const [withBob, withCid] = [await thread(bob), await thread(cid)];
+    const say = async (conv: number, from: number, to: number, body: string, nonConnection = true) =>
       Number(
         (
           await q(
-            sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash) values (${conv}, ${from}, ${to}, ${body}, 'direct', 'h') returning id`,
+            sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash, to_non_connection)
+                values (${conv}, ${from}, ${to}, ${body}, 'tier_reach', 'h', ${nonConnection}) returning id`,
           )
         )[0]!.id,
       );
-    await say(ann, bob, 'one');
-    const bobs = await say(bob, ann, 'two');
-    const request = await say(ann, bob, 'three');
-    await say(ann, bob, 'four');
+    // bob wrote, then ignored a later request of ann's
+    await say(withBob, ann, bob, 'one');
+    const bobs = await say(withBob, bob, ann, 'two');
+    const request = await say(withBob, ann, bob, 'three');
+    await say(withBob, ann, bob, 'four');
+    // cid never wrote: ignored a request, came back when the two connected (history_from), then
+    // ignored a later request (found by a reviewer: the first version took the first message of all)
+    await say(withCid, ann, cid, 'cold');
+    const back = await say(withCid, ann, cid, 'connected', false);
+    await say(withCid, ann, cid, 'still connected', false);
+    const later = await say(withCid, ann, cid, 'cold again');
     await q(sql`insert into conversation_members (conversation_id, member_id, folder, ignored, history_from) values
-      (${conv}, ${ann}, 'inbox', false, ${bobs}), (${conv}, ${bob}, 'requests', true, null)`);
+      (${withBob}, ${ann}, 'inbox', false, ${bobs}), (${withBob}, ${bob}, 'requests', true, null),
+      (${withCid}, ${ann}, 'inbox', false, null), (${withCid}, ${cid}, 'requests', true, ${back})`);
 
     await migrate(join(packageRoot(), 'drizzle'));
-    const rows = await q(sql`select member_id, request_from, deleted_spans::text as spans from conversation_members order by member_id`);
-    expect(rows.map((r: Record<string, unknown>) => [Number(r.member_id), r.request_from === null ? null : Number(r.request_from), r.spans])).toEqual([
-      [ann, null, `{(,${bobs})}`], // nothing came to ann after her last message
-      [bob, request, '{}'],
+    const rows = await q(sql`select conversation_id, member_id, request_from, deleted_spans::text as spans from conversation_members order by 1, 2`);
+    expect(
+      rows.map((r: Record<string, unknown>) => [
+        Number(r.conversation_id),
+        Number(r.member_id),
+        r.request_from === null ? null : Number(r.request_from),
+        r.spans,
+      ]),
+    ).toEqual([
+      [withBob, ann, null, `{(,${bobs})}`], // nothing came to ann after her last message
+      [withBob, bob, request, '{}'],
+      [withCid, ann, null, '{}'],
+      [withCid, cid, later, `{(,${back})}`],
     ]);
     expect(await q(sql`select 1 from information_schema.columns where table_name = 'conversation_members' and column_name = 'history_from'`)).toEqual([]);
   });
