@@ -21,7 +21,7 @@ import {
   notifications,
 } from '../store/schema.js';
 import type { Deps } from './context.js';
-import { outsideSpans } from '../store/spans.js';
+import { outsideSpans, type Span } from '../store/spans.js';
 import { membersByIds, type MemberRecord } from './members.js';
 import { memberFor, SELF, memberAs } from './projection.js';
 import { existsFor } from './hidden.js';
@@ -159,7 +159,13 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
   for (;;) {
     // the member's sides, then their conversations by id (two groups on Citus: no join across them)
     const sides = await db
-      .select({ id: conversationMembers.conversationId, folder: conversationMembers.folder, deletedSpans: conversationMembers.deletedSpans })
+      .select({
+        id: conversationMembers.conversationId,
+        folder: conversationMembers.folder,
+        deletedSpans: conversationMembers.deletedSpans,
+        ignored: conversationMembers.ignored,
+        requestFrom: conversationMembers.requestFrom,
+      })
       .from(conversationMembers)
       .where(and(eq(conversationMembers.memberId, me.id), gt(conversationMembers.conversationId, afterConv)))
       .orderBy(asc(conversationMembers.conversationId))
@@ -180,7 +186,8 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     );
     const convs = sides.flatMap((s) => {
       const conv = byId.get(s.id);
-      return conv ? [{ conv, folder: s.folder, deletedSpans: s.deletedSpans }] : [];
+      // a thread a block ended is gone for both (DOMAIN.md 6: unblocking restores nothing)
+      return conv && conv.endedAt === null ? [{ conv, folder: s.folder, deletedSpans: goneForSide(s) }] : [];
     });
     const w = await who(convs.flatMap((c) => [c.conv.starterId, c.conv.recipientId]));
     for (const { conv, folder, deletedSpans } of convs) {
@@ -258,13 +265,24 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
   yield '}';
 }
 
+/**
+ * The messages gone for a side: its deleted spans, and while it ignores a request, the request and
+ * what followed it (DOMAIN.md 5: deleted for the recipient; found by a reviewer).
+ */
+function goneForSide(s: { deletedSpans: Span[]; ignored: boolean; requestFrom: number | null }): Span[] {
+  return s.ignored ? [...s.deletedSpans, [s.requestFrom, Number.MAX_SAFE_INTEGER]] : s.deletedSpans;
+}
+
 /** Totals of the document (for the CLI's summary line). */
 export async function exportCounts(db: Runner, memberId: number): Promise<{ conversations: number; messages: number }> {
   const [r] = rowsOf(
     await db.execute(sql`select
-      (select count(*)::int from conversation_members where member_id = ${memberId}) as conversations,
+      (select count(*)::int from conversation_members cm join conversations c on c.id = cm.conversation_id
+        where cm.member_id = ${memberId} and c.ended_at is null) as conversations,
       (select count(*)::int from messages m join conversation_members cm on cm.conversation_id = m.conversation_id
-        where cm.member_id = ${memberId} and not (m.id <@ cm.deleted_spans)) as messages`),
+        join conversations c on c.id = cm.conversation_id
+        where cm.member_id = ${memberId} and c.ended_at is null and not (m.id <@ cm.deleted_spans)
+          and not (cm.ignored and m.id >= coalesce(cm.request_from, 0))) as messages`),
   );
   return { conversations: Number(r?.conversations ?? 0), messages: Number(r?.messages ?? 0) };
 }

@@ -58,4 +58,37 @@ describe(`export (${storageKind})`, () => {
     expect((await h.call('GET', '/v1/me/export', { token: u.token })).status).toBe(401);
     expect((await h.call('GET', '/v1/me/export')).status).toBe(401);
   });
+
+  const exported = async (who: { token: string }) => {
+    const r = await h.call('GET', '/v1/me/export', { token: who.token });
+    expect(r.status).toBe(200);
+    return { text: r.text, conversations: JSON.parse(r.text).conversations as { id: string; messages: { body: string }[] }[] };
+  };
+
+  it('DOMAIN.md 6: a conversation a block ended is gone from both exports, and stays gone after the unblock (found by a member)', async () => {
+    const [a, b] = [await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    const c = await send(h, a, b, 'before the block');
+    await reply(h, b, c.body.conversation.id, 'bob reply');
+    expect((await h.call('POST', '/v1/blocks', { token: b.token, body: { handle: a.handle } })).status).toBe(201);
+    for (const who of [a, b]) expect((await exported(who)).text.includes('bob reply')).toBe(false);
+    expect((await h.call('DELETE', `/v1/blocks/${a.handle}`, { token: b.token })).status).toBe(204);
+    for (const who of [a, b]) {
+      const doc = await exported(who);
+      expect(doc.conversations.map((x) => x.id)).not.toContain(c.body.conversation.id);
+      expect(doc.text.includes('before the block')).toBe(false);
+    }
+  });
+
+  it('DOMAIN.md 5: a request the member ignores is not in their export; its sender keeps it (found by a reviewer)', async () => {
+    const [a, b, m] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, m);
+    await connect(h, m, b);
+    await setTier(h, a, 'career');
+    const req = await send(h, a, b, 'a cold request');
+    expect(req.body.conversation.state).toBe('request');
+    expect((await h.call('POST', `/v1/conversations/${req.body.conversation.id}/ignore`, { token: b.token })).status).toBe(200);
+    expect((await exported(b)).text.includes('a cold request')).toBe(false);
+    expect((await exported(a)).text.includes('a cold request')).toBe(true);
+  });
 });
