@@ -28,6 +28,7 @@ export {
   reportCounts,
   sameTextKey,
   shouldRestrict,
+  distinctReporters,
   waitUntil,
 } from './limits.js';
 export { grantInmailCredits, inmailBalanceCap, inmailRefund, monthlyGrantDates, spendPool, tierChangeGrant } from './credits.js';

@@ -124,6 +124,36 @@ export const MESSAGE_RATE_WINDOW_MS = MINUTE_MS;
 /** The window in which reports count toward restriction (DOMAIN.md 5: "in 30 days"). */
 export const REPORT_WINDOW_MS = 30 * DAY_MS;
 
+/**
+ * How many distinct members made these reports (DOMAIN.md 5: "by 3 distinct members"). A page's
+ * report is made by a person for it: the page and the person are one reporter, so one person
+ * reporting as themself and as their pages counts once, and the admins of one page reporting as it
+ * count once (each alone would let one person, or one page with two helpers, restrict anyone who
+ * wrote to it: found by a member). The count is of groups of reporters joined through such reports.
+ */
+export function distinctReporters(reports: readonly { reporter: number; author: number | null }[]): number {
+  const parent = new Map<number, number>();
+  const root = (x: number): number => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const add = (x: number) => {
+    if (!parent.has(x)) parent.set(x, x);
+  };
+  for (const { reporter, author } of reports) {
+    add(reporter);
+    if (author !== null && author !== reporter) {
+      add(author);
+      parent.set(root(author), root(reporter));
+    }
+  }
+  let n = 0;
+  for (const [x] of parent) if (root(x) === x) n++;
+  return n;
+}
+
 /** Reports for spam or harassment by `reportsToRestrict` distinct members in 30 days restrict the member. */
 export function shouldRestrict(distinctReportersLast30Days: number, policy: Policy): boolean {
   return exhausted(distinctReportersLast30Days, policy.reportsToRestrict);

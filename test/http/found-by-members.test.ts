@@ -69,6 +69,26 @@ describe(`found by members and reviewers (${storageKind})`, { timeout: 60_000 },
     me = await as(victim).call('GET', '/v1/me');
     expect(me.body.member.status, 'three persons').toBe('restricted');
   });
+  it('DOMAIN.md 5: three admins reporting as one page are one reporter: one message to a page restricts no one (found by a member)', async () => {
+    h = await harness();
+    const [a1, a2, a3, x, y, z] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    later(8 * DAY); // every reporter's account is old enough
+    await makePage(h, 'pg_helpers', [a1, a2, a3]);
+    const sent = await as(x).call('POST', '/v1/messages', { to: 'pg_helpers', body: 'hello page' });
+    expect(sent.status, sent.text).toBe(201);
+    for (const admin of [a1, a2, a3]) {
+      const r = await as(admin).call('POST', `/v1/conversations/${sent.body.conversation.id}/report?as=pg_helpers`, { reason: 'spam' });
+      expect(r.status, r.text).toBe(200);
+    }
+    expect((await as(x).call('GET', '/v1/me')).body.member.status).not.toBe('restricted');
+    // two more members x wrote to, reporting: three distinct members
+    for (const who of [y, z]) {
+      await connect(h, who, x);
+      const s = await as(x).call('POST', '/v1/messages', { to: who.handle, body: `hi ${who.handle}` });
+      expect((await as(who).call('POST', `/v1/conversations/${s.body.conversation.id}/report`, { reason: 'spam' })).status).toBe(200);
+    }
+    expect((await as(x).call('GET', '/v1/me')).body.member.status).toBe('restricted');
+  });
   it('DOMAIN.md 6: unblocking restores nothing, not even the notifications the block hid', async () => {
     h = await harness();
     const a = await signUp(h);

@@ -17,6 +17,7 @@ import {
   reportCounts,
   sameTextKey,
   shouldRestrict,
+  distinctReporters,
   spendableCredits,
   spendPool,
   tierChangeGrant,
@@ -63,6 +64,18 @@ describe('expiry, bulk, restriction, attachments, two-sided settings', () => {
   it('10 recipients of the same text flag bulk; 3 reporters restrict', () => {
     expect([isBulkSending(9, P), isBulkSending(10, P)]).toEqual([false, true]);
     expect([shouldRestrict(2, P), shouldRestrict(3, P)]).toEqual([false, true]);
+  });
+  it('distinct reporters: a page and the persons who reported for it are one member', () => {
+    const own = (reporter: number) => ({ reporter, author: null });
+    const asPage = (page: number, person: number) => ({ reporter: page, author: person });
+    expect(distinctReporters([own(1), own(2), own(3)])).toBe(3);
+    // three admins of page 10 reporting as it: one reporter (found by a member)
+    expect(distinctReporters([asPage(10, 1), asPage(10, 2), asPage(10, 3)])).toBe(1);
+    // one person as themself and as three pages: one reporter
+    expect(distinctReporters([own(1), asPage(10, 1), asPage(11, 1), asPage(12, 1)])).toBe(1);
+    // a page's admin reporting alone too, beside two others
+    expect(distinctReporters([asPage(10, 1), own(1), own(2), asPage(11, 3)])).toBe(3);
+    expect(distinctReporters([])).toBe(0);
   });
   it('attachments up to 20 MB', () => {
     expect([attachmentTooLarge(20971520, P), attachmentTooLarge(20971521, P)]).toEqual([false, true]);

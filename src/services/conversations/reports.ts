@@ -9,7 +9,7 @@
 
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { sql } from '../../store/sql.js';
-import { REPORT_WINDOW_MS, reportCounts, shouldRestrict } from '../../policy/index.js';
+import { distinctReporters, REPORT_WINDOW_MS, reportCounts, shouldRestrict } from '../../policy/index.js';
 import { rowsOf, type Runner } from '../../store/db.js';
 import { conversationMembers, events, members, messages, reports } from '../../store/schema.js';
 import { dropRequestNotifications } from '../notifications.js';
@@ -57,18 +57,19 @@ export async function reportConversation(u: Uow, actor: Actor, id: number, reaso
     await lockMembers(u.tx, [reported]);
     const since = new Date(u.now.getTime() - REPORT_WINDOW_MS);
     // every reporter's reports of the member (reports sit with their reporter: a deliberate
-    // multi-shard read on Citus), distinct persons (a page's report counts as the person who made
-    // it: one person's pages are one reporter), then the member's own row
-    const [row] = rowsOf(
+    // multi-shard read on Citus), each reporter with the person who made a page's report (the
+    // policy counts distinct members: distinctReporters), then the member's own row
+    const rows = rowsOf(
       await u.tx.execute(sql`
-      select count(distinct coalesce(r.author_id, r.reporter_id))::int as n
+      select distinct r.reporter_id, r.author_id
         from ${reports} r
        where r.reported_id = ${reported} and r.counts and r.created_at > ${since}
          and r.created_at > coalesce(${lastClearedSql(reported)}, '-infinity'::timestamptz)
     `),
     );
+    const made = rows.map((r) => ({ reporter: Number(r.reporter_id), author: r.author_id === null ? null : Number(r.author_id) }));
     const [m] = await u.tx.select({ restricted: members.restricted }).from(members).where(eq(members.id, reported));
-    if (shouldRestrict(Number(row?.n ?? 0), u.deps.policy) && m?.restricted !== true) {
+    if (shouldRestrict(distinctReporters(made), u.deps.policy) && m?.restricted !== true) {
       await u.tx.update(members).set({ restricted: true }).where(eq(members.id, reported));
       await u.emit('member.restricted', [reported], { memberId: reported, restricted: true, by: 'reports' });
     }
