@@ -39,6 +39,8 @@ export const REASONS = [
   'request_not_accepted',
   /** DOMAIN.md 11: the asked member declined 3 asks from the asker within 30 days: no asks for 90 days. */
   'introductions_paused',
+  /** Not in API.md's list: a setting only a premium member may turn on (DOMAIN.md 7: `openProfile` (premium only)). */
+  'premium_only',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

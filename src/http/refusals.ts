@@ -41,6 +41,7 @@ export const REASON_HTTP_STATUS: Readonly<Record<Reason, number>> = Object.freez
   pages_cannot_ignore: 403,
   request_not_accepted: 403,
   introductions_paused: 403,
+  premium_only: 403,
 });
 
 /** The HTTP status for a decision. */
@@ -77,6 +78,7 @@ const MESSAGES: Readonly<Record<Exclude<Reason, 'ok'>, string>> = Object.freeze(
   pages_cannot_ignore: 'requests to a page cannot be ignored: accept or delete it',
   request_not_accepted: 'accept the message request before replying',
   introductions_paused: 'this member is not taking introduction requests from you for now',
+  premium_only: 'Open Profile is for premium members',
 });
 
 /** Seconds a 429 without a `wait` unlock tells the client to wait. */

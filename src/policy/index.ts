@@ -33,7 +33,7 @@ export {
 } from './limits.js';
 export { grantInmailCredits, inmailBalanceCap, inmailRefund, monthlyGrantDates, spendPool, tierChangeGrant } from './credits.js';
 export type { CreditPool } from './credits.js';
-export { mayTellTyping, readIsTold, showReadReceipts, showTypingIndicators, type TypingFacts } from './settings.js';
+export { decideSettingsChange, mayTellTyping, readIsTold, showReadReceipts, showTypingIndicators, type TypingFacts } from './settings.js';
 export { ACCEPT_RULES, decideAcceptInvitation, decideInvitation, INVITATION_RULES } from './invitation.js';
 export type { InvitationCtx } from './invitation.js';
 export type { MessageCtx, Route, ChannelRule } from './message.js';

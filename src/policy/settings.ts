@@ -1,5 +1,17 @@
 /** Settings that take both sides (DOMAIN.md 7). */
-import type { Settings } from './types.js';
+import { cheapestPaidTier, isPremium, type TierHolder } from './tier.js';
+import { allow, deny, type Decision, type Settings } from './types.js';
+
+/**
+ * A change of settings (PATCH /v1/me/settings): turning Open Profile on is for premium members
+ * (DOMAIN.md 7: `openProfile` (premium only)); the way to it is a paid tier. Turning it off, or a
+ * lapsed member's stored value, is left alone (it has no effect without a tier: the open_profile
+ * channel asks for one too).
+ */
+export function decideSettingsChange(member: TierHolder, change: { openProfile?: boolean }, now: Date): Decision {
+  if (change.openProfile === true && !isPremium(member, now)) return deny('premium_only', [{ kind: 'upgrade', tier: cheapestPaidTier() }]);
+  return allow();
+}
 
 /** Typing indicators are shown only when both sides have them on. */
 export function showTypingIndicators(a: Settings, b: Settings): boolean {

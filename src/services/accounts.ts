@@ -6,7 +6,8 @@ import { hash, randomBytes } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify, Algorithm } from '@node-rs/argon2';
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
-import { sessionIdleCutoff } from '../policy/index.js';
+import { decideSettingsChange, sessionIdleCutoff } from '../policy/index.js';
+import { enforce } from './decisions.js';
 import type { Runner } from '../store/db.js';
 import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
 import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
@@ -277,7 +278,9 @@ export async function changePassword(deps: Deps, member: MemberRecord, keepSessi
 export async function updateSettings(u: Uow, member: MemberRecord, patch: SettingsPatch): Promise<SettingsRow> {
   // Fresh under the member's lock: nested objects merge with what is stored, not with a cached read.
   await lockMembers(u.tx, [member.id]);
-  const current = (await memberById(u.tx, member.id))?.settings ?? member.settings;
+  const fresh = (await memberById(u.tx, member.id)) ?? member;
+  enforce(decideSettingsChange(fresh, patch, u.now), u.now);
+  const current = fresh.settings;
   const next = mergeSettings(current, patch);
   const cols = settingsColumns(next);
   await u.tx

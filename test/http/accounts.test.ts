@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
+import { ADMIN_TOKEN, admin, harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 
 describe(`accounts and sessions (${storageKind})`, () => {
   let h: Harness;
@@ -141,6 +141,22 @@ describe(`accounts and sessions (${storageKind})`, () => {
     expect(unknown.status).toBe(400);
     const meRes = await h.call('GET', '/v1/me', { token: a.token });
     expect(meRes.body.settings.messagesFrom).toBe('connections');
+  });
+
+  it('DOMAIN.md 7: Open Profile is premium only: a free member turning it on gets 403 premium_only with the upgrade, and nothing changes (found by a member)', async () => {
+    const a = await signUp(h);
+    const r = await h.call('PATCH', '/v1/me/settings', { token: a.token, body: { openProfile: true, readReceipts: false } });
+    expect(r.status, r.text).toBe(403);
+    expect(r.body.error).toMatchObject({ code: 'premium_only', unlock: [{ kind: 'upgrade', tier: 'career' }] });
+    expect((await h.call('GET', '/v1/me', { token: a.token })).body.settings).toMatchObject({ openProfile: false, readReceipts: true });
+    const up = await h.call('PUT', `/v1/admin/members/${a.handle}/subscription`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: { tier: 'career', until: null },
+    });
+    expect(up.status, up.text).toBe(200);
+    const on = await h.call('PATCH', '/v1/me/settings', { token: a.token, body: { openProfile: true } });
+    expect(on.status, on.text).toBe(200);
+    expect(on.body.settings.openProfile).toBe(true);
   });
 
   it('deactivate: may sign in, read settings, reactivate or close; nothing else', async () => {

@@ -397,6 +397,8 @@ export class ChangeSettings extends Cmd {
     if (a === undefined) return;
     const res = await call(r, 'PATCH', '/v1/me/settings', { ...tok(m, a), body: this.patch });
     if (inactive(m, a, res, 'settings')) return;
+    // DOMAIN.md 7: `openProfile` (premium only); the whole change is refused, nothing stored
+    if (this.patch.openProfile === true && !m.premium(a)) return C.status(res, 403, 'premium_only', `settings of ${H(m, a)}: Open Profile while free`);
     C.status(res, 200, undefined, `settings of ${H(m, a)}`);
     Object.assign(m.m(a).settings, this.patch);
     for (const [k, v] of Object.entries(this.patch)) C.eq(res.body.settings?.[k], v, `settings.${k} of ${H(m, a)}`, res);

@@ -11,6 +11,7 @@ import {
   decideInvitation,
   decideMessage,
   decideReply,
+  decideSettingsChange,
   REASONS,
   type Decision,
   type Reason,
@@ -190,7 +191,24 @@ const ROWS: Row[] = [
       ),
     unlock: [{ kind: 'wait', until: iso(new Date(NOW.getTime() + 90 * DAY)) }],
   },
+  {
+    reason: 'premium_only',
+    status: 403,
+    when: 'a free member turns Open Profile on',
+    decide: () => decideSettingsChange({ kind: 'person', tier: 'free', tierUntil: null }, { openProfile: true }, NOW),
+    unlock: [{ kind: 'upgrade', tier: 'career' }],
+  },
 ];
+
+describe('settings only premium members may turn on (DOMAIN.md 7)', () => {
+  it('Open Profile: on for a premium member, off for anyone, left alone when not in the change; a lapsed tier is free', () => {
+    const member = (tier: 'free' | 'career', tierUntil: Date | null) => ({ kind: 'person' as const, tier, tierUntil });
+    expect(decideSettingsChange(member('career', new Date(NOW.getTime() + DAY)), { openProfile: true }, NOW).allowed).toBe(true);
+    expect(decideSettingsChange(member('career', ago(DAY)), { openProfile: true }, NOW).reason).toBe('premium_only');
+    expect(decideSettingsChange(member('free', null), { openProfile: false }, NOW).allowed).toBe(true);
+    expect(decideSettingsChange(member('free', null), {}, NOW).allowed).toBe(true);
+  });
+});
 
 describe('every reason code is reachable', () => {
   it.each(ROWS)('$reason ($status): $when', (row) => {

@@ -95,6 +95,7 @@ export const REASON_TEXT: Record<ErrorCode | ClientCode, (p: Policy) => string> 
   pages_cannot_ignore: () => "Requests to a page can't be ignored. Accept or delete them.",
   request_not_accepted: () => 'Accept this message request before you reply to it.',
   introductions_paused: () => 'This member is not taking introduction requests from you for now. You can ask another mutual connection instead.',
+  premium_only: () => 'Open Profile comes with a premium plan.',
   // error codes (API.md "Conventions")
   invalid_request: () => 'Some of the information is not valid.',
   unauthenticated: () => 'Your session has ended. Please sign in again.',
