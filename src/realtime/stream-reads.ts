@@ -60,6 +60,8 @@ export class StreamReads {
   constructor(
     private readonly db: Db,
     private readonly options: { convCacheTtlMs: number; memberCacheTtlMs: number },
+    /** notifications last updated at or before this instant are past retention (the lists no longer show them) */
+    private readonly retentionCutoff: () => Date = () => new Date(0),
   ) {}
 
   async adminPages(memberId: number): Promise<number[]> {
@@ -176,7 +178,13 @@ export class StreamReads {
             await db
               .select({ id: notifications.id })
               .from(notifications)
-              .where(and(inArray(notifications.memberId, [...subIds]), inArray(notifications.id, [...notificationIds])))
+              .where(
+                and(
+                  inArray(notifications.memberId, [...subIds]),
+                  inArray(notifications.id, [...notificationIds]),
+                  gt(notifications.updatedAt, this.retentionCutoff()),
+                ),
+              )
           ).map((r) => r.id)
         : [],
     );

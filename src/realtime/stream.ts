@@ -11,7 +11,7 @@
  * counts typing signals. A client that keeps the last id it saw and reconnects with
  * `?since=<that id>` therefore resumes from the right durable event either way.
  */
-import { mayTellTyping } from '../policy/index.js';
+import { mayTellTyping, notificationRetentionCutoff } from '../policy/index.js';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../util/metrics.js';
 import type { BusEvent, Deps } from '../services/context.js';
@@ -94,7 +94,8 @@ export class StreamHub {
     private readonly notApplied: (id: number) => boolean = () => false,
   ) {
     this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
-    this.reads = new StreamReads(deps.store.db, this.options);
+    // a notification past retention is not replayed, as the list no longer shows it (before housekeeping purges it)
+    this.reads = new StreamReads(deps.store.db, this.options, () => notificationRetentionCutoff(deps.clock.now(), deps.policy));
     this.startHeartbeats();
   }
 

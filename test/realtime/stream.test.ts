@@ -179,6 +179,24 @@ describe('GET /v1/stream', () => {
     expect(kinds).not.toContain('page.request');
   });
 
+  it('replays no notification past retention (90 days), as the list shows none, even before housekeeping purges it', async () => {
+    const [b, x, y] = [await signUp(h), await signUp(h), await signUp(h)];
+    expect((await h.call('POST', '/v1/invitations', { token: x.token, body: { to: b.handle } })).status).toBe(201);
+    const old = (await h.call('GET', '/v1/notifications', { token: b.token })).body.items[0].id as string;
+    const start = h.clock.now();
+    h.clock.set(new Date(start.getTime() + 91 * 86_400_000));
+    try {
+      expect((await h.call('GET', '/v1/notifications', { token: b.token })).body.items).toEqual([]);
+      expect((await h.call('POST', '/v1/invitations', { token: y.token, body: { to: b.handle } })).status).toBe(201);
+      const s = await stream({ token: b.token, since: '0' });
+      await s.next((f) => f.type === 'notification.created' && f.data.notification.id !== old);
+      await s.quiet(300);
+      expect(s.frames.filter((f) => f.type === 'notification.created').map((f) => f.data.notification.id)).not.toContain(old);
+    } finally {
+      h.clock.set(start);
+    }
+  });
+
   it('replays no invitation the member has since ignored, nor one its sender withdrew, nor their notifications (as the lists show them)', async () => {
     const b = await signUp(h);
     const [a, c, x] = [await signUp(h), await signUp(h), await signUp(h)];
