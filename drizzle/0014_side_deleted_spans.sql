@@ -3,15 +3,16 @@ ALTER TABLE "conversation_members" ADD COLUMN "deleted_spans" "int8multirange" D
 -- A side whose history began at history_from: the messages before it stay gone for it.
 UPDATE "conversation_members" SET "deleted_spans" = int8multirange(int8range(NULL, "history_from")) WHERE "history_from" IS NOT NULL;--> statement-breakpoint
 -- Where each side's last request began, as close as the rows tell: the first message it received
--- after both its own last message and the last one it received between connections (never a
--- request), and not before its history began (from here on the send records it when a request
+-- after both its own last message and the last one it received that was no request (between
+-- connections, or on a channel that lands in the inbox), and not before its history began (from here on the send records it when a request
 -- begins). One pass over messages, as CTEs (on Citus, messages and conversation_members live
 -- apart: the CTEs are planned on their own and joined as intermediate results).
 WITH "bound" AS (
   SELECT "conversation_id", "member_id", max("last") AS "last" FROM (
     SELECT "conversation_id", "sender_id" AS "member_id", max("id") AS "last" FROM "messages" GROUP BY 1, 2
     UNION ALL
-    SELECT "conversation_id", "recipient_id", max("id") FROM "messages" WHERE NOT "to_non_connection" GROUP BY 1, 2
+    SELECT "conversation_id", "recipient_id", max("id") FROM "messages"
+    WHERE NOT "to_non_connection" OR "channel" IN ('direct', 'open_profile', 'inmail', 'open_inbox') GROUP BY 1, 2
   ) x GROUP BY 1, 2
 ), "first" AS (
   SELECT m."conversation_id", m."recipient_id" AS "member_id", min(m."id") AS "request_from"

@@ -12,7 +12,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../services/context.js';
-import { exportCounts, exportDocument } from '../services/export.js';
+import { exportDocument } from '../services/export.js';
 import { loadGraph } from '../services/graph.js';
 import { memberByHandle } from '../services/members.js';
 import { systemClock } from '../util/clock.js';
@@ -161,9 +161,9 @@ async function exportCmd(args: string[]) {
     const { graph } = await loadGraph(store.db);
     const deps: Deps = { store, policy: cfg.policy, clock: systemClock, graph };
     const out = values.out ? createWriteStream(values.out) : process.stdout;
-    await pipeline(Readable.from(exportDocument(deps, store.db, m, new Date())), out);
+    const c = { conversations: 0, messages: 0 };
+    await pipeline(Readable.from(exportDocument(deps, store.db, m, new Date(), c)), out);
     if (values.out) {
-      const c = await exportCounts(store.db, m.id);
       process.stderr.write(`exported ${values.member}: ${c.conversations} conversations, ${c.messages} messages to ${values.out}\n`);
     }
   } finally {

@@ -126,31 +126,35 @@ export const REPORT_WINDOW_MS = 30 * DAY_MS;
 
 /**
  * How many distinct members made these reports (DOMAIN.md 5: "by 3 distinct members"). A page's
- * report is made by a person for it: the page and the person are one reporter, so one person
- * reporting as themself and as their pages counts once, and the admins of one page reporting as it
- * count once (each alone would let one person, or one page with two helpers, restrict anyone who
- * wrote to it: found by a member). The count is of groups of reporters joined through such reports.
+ * report is made by a person for it: each reporter (a person, or a page) counts only with a person
+ * of its own who made one of its reports, no person twice. So one person reporting as themself and
+ * as their pages counts once, and the admins of one page reporting as it count once (each alone
+ * would let one person, or one page with two helpers, restrict anyone who wrote to it: found by a
+ * member). The count is the largest such pairing (a bipartite matching), so a further report never
+ * lowers it (found by a reviewer: joining reporters into groups did).
  */
 export function distinctReporters(reports: readonly { reporter: number; author: number | null }[]): number {
-  const parent = new Map<number, number>();
-  const root = (x: number): number => {
-    let r = x;
-    while (parent.get(r) !== r) r = parent.get(r)!;
-    parent.set(x, r);
-    return r;
-  };
-  const add = (x: number) => {
-    if (!parent.has(x)) parent.set(x, x);
-  };
+  const madeBy = new Map<number, Set<number>>();
   for (const { reporter, author } of reports) {
-    add(reporter);
-    if (author !== null && author !== reporter) {
-      add(author);
-      parent.set(root(author), root(reporter));
-    }
+    let people = madeBy.get(reporter);
+    if (!people) madeBy.set(reporter, (people = new Set()));
+    people.add(author ?? reporter);
   }
+  const pairedWith = new Map<number, number>(); // person -> the reporter counted with them
+  const pair = (reporter: number, seen: Set<number>): boolean => {
+    for (const person of madeBy.get(reporter)!) {
+      if (seen.has(person)) continue;
+      seen.add(person);
+      const other = pairedWith.get(person);
+      if (other === undefined || pair(other, seen)) {
+        pairedWith.set(person, reporter);
+        return true;
+      }
+    }
+    return false;
+  };
   let n = 0;
-  for (const [x] of parent) if (root(x) === x) n++;
+  for (const reporter of madeBy.keys()) if (pair(reporter, new Set())) n++;
   return n;
 }
 

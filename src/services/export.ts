@@ -21,7 +21,7 @@ import {
   notifications,
 } from '../store/schema.js';
 import type { Deps } from './context.js';
-import { outsideSpans, type Span } from '../store/spans.js';
+import { outsideSpans } from '../store/spans.js';
 import { membersByIds, type MemberRecord } from './members.js';
 import { memberFor, SELF, memberAs } from './projection.js';
 import { existsFor } from './hidden.js';
@@ -34,7 +34,14 @@ type Who = ReturnType<typeof memberAs> | typeof FORMER_MEMBER;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The document, piece by piece (each piece a string of JSON). */
-export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, now: Date): AsyncGenerator<string> {
+export async function* exportDocument(
+  deps: Deps,
+  db: Runner,
+  me: MemberRecord,
+  now: Date,
+  /** filled as the document is written: how many conversations and messages it holds (the CLI's summary line) */
+  tally: { conversations: number; messages: number } = { conversations: 0, messages: 0 },
+): AsyncGenerator<string> {
   const people = new Map<number, MemberRecord | null>();
   const who = async (ids: number[]): Promise<Map<number, Who>> => {
     const need = [...new Set(ids)].filter((id) => !people.has(id));
@@ -164,7 +171,6 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
         folder: conversationMembers.folder,
         deletedSpans: conversationMembers.deletedSpans,
         ignored: conversationMembers.ignored,
-        requestFrom: conversationMembers.requestFrom,
       })
       .from(conversationMembers)
       .where(and(eq(conversationMembers.memberId, me.id), gt(conversationMembers.conversationId, afterConv)))
@@ -186,8 +192,9 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     );
     const convs = sides.flatMap((s) => {
       const conv = byId.get(s.id);
-      // a thread a block ended is gone for both (DOMAIN.md 6: unblocking restores nothing)
-      return conv && conv.endedAt === null ? [{ conv, folder: s.folder, deletedSpans: goneForSide(s) }] : [];
+      // a thread a block ended is gone for both (DOMAIN.md 6: unblocking restores nothing); a request
+      // the member ignores is gone for them (DOMAIN.md 5), the whole thread as the lists show it
+      return conv && conv.endedAt === null && !s.ignored ? [{ conv, folder: s.folder, deletedSpans: s.deletedSpans }] : [];
     });
     const w = await who(convs.flatMap((c) => [c.conv.starterId, c.conv.recipientId]));
     for (const { conv, folder, deletedSpans } of convs) {
@@ -202,6 +209,7 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
         createdAt: conv.createdAt.toISOString(),
       };
       yield (nConv++ ? ',' : '') + JSON.stringify(head).slice(0, -1) + ',"messages":[';
+      tally.conversations++;
       let nMsg = 0;
       let afterMsg = 0;
       for (;;) {
@@ -217,6 +225,7 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
         if (msgs.length === 0) break;
         const senders = await who(msgs.map((m) => m.senderId));
         let piece = '';
+        tally.messages += msgs.length;
         for (const m of msgs) {
           afterMsg = m.id;
           piece +=
@@ -263,26 +272,4 @@ export async function* exportDocument(deps: Deps, db: Runner, me: MemberRecord, 
     }),
   );
   yield '}';
-}
-
-/**
- * The messages gone for a side: its deleted spans, and while it ignores a request, the request and
- * what followed it (DOMAIN.md 5: deleted for the recipient; found by a reviewer).
- */
-function goneForSide(s: { deletedSpans: Span[]; ignored: boolean; requestFrom: number | null }): Span[] {
-  return s.ignored ? [...s.deletedSpans, [s.requestFrom, Number.MAX_SAFE_INTEGER]] : s.deletedSpans;
-}
-
-/** Totals of the document (for the CLI's summary line). */
-export async function exportCounts(db: Runner, memberId: number): Promise<{ conversations: number; messages: number }> {
-  const [r] = rowsOf(
-    await db.execute(sql`select
-      (select count(*)::int from conversation_members cm join conversations c on c.id = cm.conversation_id
-        where cm.member_id = ${memberId} and c.ended_at is null) as conversations,
-      (select count(*)::int from messages m join conversation_members cm on cm.conversation_id = m.conversation_id
-        join conversations c on c.id = cm.conversation_id
-        where cm.member_id = ${memberId} and c.ended_at is null and not (m.id <@ cm.deleted_spans)
-          and not (cm.ignored and m.id >= coalesce(cm.request_from, 0))) as messages`),
-  );
-  return { conversations: Number(r?.conversations ?? 0), messages: Number(r?.messages ?? 0) };
 }

@@ -88,7 +88,13 @@ describe(`export (${storageKind})`, () => {
     const req = await send(h, a, b, 'a cold request');
     expect(req.body.conversation.state).toBe('request');
     expect((await h.call('POST', `/v1/conversations/${req.body.conversation.id}/ignore`, { token: b.token })).status).toBe(200);
-    expect((await exported(b)).text.includes('a cold request')).toBe(false);
+    const doc = await exported(b);
+    expect(doc.text.includes('a cold request')).toBe(false);
+    expect(
+      doc.conversations.map((x) => x.id),
+      'the thread, as the lists show it',
+    ).not.toContain(req.body.conversation.id);
+    expect(doc.text.includes(a.handle), 'nor its sender').toBe(false);
     expect((await exported(a)).text.includes('a cold request')).toBe(true);
   });
 });

@@ -76,6 +76,10 @@ describe('expiry, bulk, restriction, attachments, two-sided settings', () => {
     // a page's admin reporting alone too, beside two others
     expect(distinctReporters([asPage(10, 1), own(1), own(2), asPage(11, 3)])).toBe(3);
     expect(distinctReporters([])).toBe(0);
+    // three persons reporting, two of whom also report as a page they run: still three (a further
+    // report never lowers the count: found by a reviewer)
+    expect(distinctReporters([own(1), own(2), own(3), asPage(10, 1), asPage(10, 2)])).toBe(3);
+    expect(distinctReporters([asPage(10, 1), asPage(10, 2), own(1), own(2), own(3)])).toBe(3);
   });
   it('attachments up to 20 MB', () => {
     expect([attachmentTooLarge(20971520, P), attachmentTooLarge(20971521, P)]).toEqual([false, true]);

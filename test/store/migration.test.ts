@@ -230,19 +230,19 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
     const member = async (handle: string) =>
       Number((await q(sql`insert into members (handle, kind, name) values (${handle}, 'person', ${handle}) returning id`))[0]!.id);
-    const [ann, bob, cid] = [await member('ann'), await member('bob'), await member('cid')];
+    const [ann, bob, cid, dan] = [await member('ann'), await member('bob'), await member('cid'), await member('dan')];
     const thread = async (to: number) =>
       Number(
         (await q(sql`insert into conversations (starter_id, recipient_id, state, channel) values (${ann}, ${to}, 'request', 'tier_reach') returning id`))[0]!
           .id,
       );
-    const [withBob, withCid] = [await thread(bob), await thread(cid)];
-    const say = async (conv: number, from: number, to: number, body: string, nonConnection = true) =>
+    const [withBob, withCid, withDan] = [await thread(bob), await thread(cid), await thread(dan)];
+    const say = async (conv: number, from: number, to: number, body: string, nonConnection = true, channel = 'tier_reach') =>
       Number(
         (
           await q(
             sql`insert into messages (conversation_id, sender_id, recipient_id, body, channel, body_hash, to_non_connection)
-                values (${conv}, ${from}, ${to}, ${body}, 'tier_reach', 'h', ${nonConnection}) returning id`,
+                values (${conv}, ${from}, ${to}, ${body}, ${channel}, 'h', ${nonConnection}) returning id`,
           )
         )[0]!.id,
       );
@@ -257,6 +257,11 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     const back = await say(withCid, ann, cid, 'connected', false);
     await say(withCid, ann, cid, 'still connected', false);
     const later = await say(withCid, ann, cid, 'cold again');
+    // dan read an InMail in his inbox, then ignored a later request (found by a reviewer: the InMail was taken for the request)
+    await say(withDan, ann, dan, 'an inmail', true, 'inmail');
+    const danRequest = await say(withDan, ann, dan, 'a request');
+    await q(sql`insert into conversation_members (conversation_id, member_id, folder, ignored) values
+      (${withDan}, ${ann}, 'inbox', false), (${withDan}, ${dan}, 'requests', true)`);
     await q(sql`insert into conversation_members (conversation_id, member_id, folder, ignored, history_from) values
       (${withBob}, ${ann}, 'inbox', false, ${bobs}), (${withBob}, ${bob}, 'requests', true, null),
       (${withCid}, ${ann}, 'inbox', false, null), (${withCid}, ${cid}, 'requests', true, ${back})`);
@@ -275,6 +280,8 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
       [withBob, bob, request, '{}'],
       [withCid, ann, null, '{}'],
       [withCid, cid, later, `{(,${back})}`],
+      [withDan, ann, null, '{}'],
+      [withDan, dan, danRequest, '{}'],
     ]);
     expect(await q(sql`select 1 from information_schema.columns where table_name = 'conversation_members' and column_name = 'history_from'`)).toEqual([]);
   });
