@@ -5,9 +5,7 @@
  * deactivated, closed) appear as "a former member": their handle and name are not exported.
  */
 import { and, asc, desc, eq, gt, inArray, or } from 'drizzle-orm';
-import { sql } from '../store/sql.js';
 import type { Runner } from '../store/db.js';
-import { rowsOf } from '../store/db.js';
 import {
   blocks,
   connections,

@@ -10,7 +10,7 @@ import { selectRows } from '../../src/store/db.js';
 import { roundTrips } from '../../src/store/pipeline.js';
 import { memberById, membersFromJson, membersJsonColumn } from '../../src/services/members.js';
 import { harness, recordStatements, signUp, storageKind, type Harness } from '../helpers/harness.js';
-import { connect } from '../helpers/messaging.js';
+import { connect, setTier } from '../helpers/messaging.js';
 
 let h: Harness;
 let rec: ReturnType<typeof recordStatements>;
@@ -140,6 +140,7 @@ describe(`a send's round trips (${storageKind})`, () => {
   it("the send's member statement answers what memberById answers", async () => {
     const a = await signUp(h);
     const b = await signUp(h);
+    await setTier(h, b, 'career'); // Open Profile is premium only
     expect((await h.call('PATCH', '/v1/me/settings', { token: b.token, body: { openProfile: true, requestFilters: { newAccounts: true } } })).status).toBe(200);
     const ids = [Number(a.member.id), Number(b.member.id)];
     const [row] = await selectRows<Record<string, unknown>>(h.inst.store.db, sql`select ${membersJsonColumn(ids)} as people`);
