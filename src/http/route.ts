@@ -8,6 +8,7 @@ import { OptionalKind } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { routes, type BodyOf, type OperationId, type ParamsOf, type QueryOf, type ReplyOf, type RouteSpec } from '../contract/index.js';
 import type { TypedApp } from './plumbing.js';
+import { badRequest } from '../services/errors.js';
 
 export type RouteRequest<K extends OperationId> = FastifyRequest<{ Params: ParamsOf<K>; Querystring: QueryOf<K>; Body: BodyOf<K> }>;
 /** A handler answers the operation's success shape, or sends through `reply` itself. */
@@ -42,21 +43,28 @@ export function route<K extends OperationId>(
 ): void {
   const r: RouteSpec = routes[id];
   const { sessionCheckedInWrite, ...options } = extra;
+  const optionalBody = r.body !== undefined && OptionalKind in r.body;
+  // `?as=<page>` acts for a page only on the routes that name it (API.md: the conversation routes);
+  // a route whose contract has no query at all would take no notice of it and act as the person
+  // (a block, a deactivation, an invitation: found by a member), so it is refused there.
+  const refusesAs = r.querystring === undefined;
+  const preValidation =
+    optionalBody || refusesAs
+      ? (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+          if (refusesAs && (req.query as Record<string, unknown> | undefined)?.as !== undefined)
+            return done(badRequest('as: this route does not act for a page (?as= is for the conversation routes)', { field: 'as' }));
+          // A body the contract marks optional (`{ note? }` as a whole) may be left out: it reads as `{}`.
+          if (optionalBody && (req.body === undefined || req.body === null)) req.body = {};
+          done();
+        }
+      : undefined;
   app.route({
     method: r.method,
     url: r.path,
     config: { auth: r.auth, ...(r.allowInactive ? { allowInactive: true } : {}), ...(sessionCheckedInWrite ? { sessionCheckedInWrite: true } : {}) },
     schema: schemaOf(id),
     handler: handler as never,
-    // A body the contract marks optional (`{ note? }` as a whole) may be left out: it reads as `{}`.
-    ...(r.body && OptionalKind in r.body
-      ? {
-          preValidation: (req: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-            if (req.body === undefined || req.body === null) req.body = {};
-            done();
-          },
-        }
-      : {}),
+    ...(preValidation ? { preValidation } : {}),
     ...options,
   });
 }

@@ -111,7 +111,7 @@ describe(`messaging: pages (${storageKind})`, () => {
     expect(await pageRequests(owner)).toEqual([]);
   });
 
-  it('a page does not begin conversations: POST /v1/messages?as= is 400 and nothing goes out (it went out as the admin)', async () => {
+  it('a page does not begin conversations: POST /v1/messages?as= is 400 and nothing goes out (it went out as the admin); nor does a route without ?as= act as the person (found by a member)', async () => {
     const owner = await signUp(h);
     const member = await signUp(h);
     await makePage(h, 'gamma_co', [owner]);
@@ -120,5 +120,18 @@ describe(`messaging: pages (${storageKind})`, () => {
     expect(r.body.error).toMatchObject({ code: 'invalid_request', details: { field: 'as' } });
     expect(await folder(h, member, 'requests')).toEqual([]);
     expect(await folder(h, member, 'inbox')).toEqual([]);
+    // nor does any route without a page form act as the person instead: a block, a deactivation
+    for (const [method, url, body] of [
+      ['POST', '/v1/blocks?as=gamma_co', { handle: member.handle }],
+      ['POST', '/v1/me/deactivate?as=gamma_co', undefined],
+      ['POST', '/v1/invitations?as=gamma_co', { to: member.handle }],
+    ] as const) {
+      const x = await h.call(method, url, { token: owner.token, body });
+      expect(x.status, `${method} ${url}: ${x.text}`).toBe(400);
+      expect(x.body.error.details).toEqual({ field: 'as' });
+    }
+    expect((await h.call('GET', '/v1/blocks', { token: owner.token })).body.items).toEqual([]);
+    expect((await h.call('GET', '/v1/me', { token: owner.token })).body.member.status).toBe('active');
+    expect((await h.call('GET', '/v1/invitations?direction=sent', { token: owner.token })).body.items).toEqual([]);
   });
 });

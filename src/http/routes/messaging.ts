@@ -55,10 +55,6 @@ export async function messagingRoutes(app: TypedApp, ctx: RouteContext) {
     app,
     'postMessages',
     async (req, reply) => {
-      // A page writes only into the conversations members begin with it (API.md: the conversation
-      // routes act for a page with ?as=); sent here, the message would have gone out as the admin.
-      if ((req.query as Record<string, unknown> | undefined)?.as !== undefined)
-        throw badRequest('as: a page writes only into its conversations (POST /v1/conversations/:id/messages?as=<page>)', { field: 'as' });
       const caller = me(req);
       // whom the handle names, from the read model (before the transaction: a miss reads on its own connection)
       const known = await cachedMemberByHandle(deps, req.body.to);
