@@ -137,7 +137,6 @@ export const routes = {
     summary: "The caller's sessions in force, most recently used first",
     tags: ['accounts'],
     ...member,
-    allowInactive: true,
     response: { 200: listOf(Session), ...errorResponses },
   },
   deleteMeSessionsById: {
@@ -146,7 +145,6 @@ export const routes = {
     summary: 'End one of my sessions (by the id GET /v1/me/sessions gives)',
     tags: ['accounts'],
     ...member,
-    allowInactive: true,
     params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
     response: noContent,
   },
@@ -183,7 +181,6 @@ export const routes = {
     summary: 'The InMail ledger: grants, purchases, spends and refunds, newest first',
     tags: ['accounts'],
     ...member,
-    allowInactive: true,
     querystring: ListQuery,
     response: { 200: listOf(CreditEntry), ...errorResponses },
   },

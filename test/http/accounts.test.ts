@@ -171,6 +171,16 @@ describe(`accounts and sessions (${storageKind})`, () => {
     expect(patch.status).toBe(403);
     expect(patch.body.error.code).toBe('sender_inactive');
     expect((await h.call('POST', '/v1/me/deactivate', { token: a.token })).status).toBe(403);
+    // API.md: "only reactivate, read settings, export or close" (found by a member: these answered)
+    for (const [method, url] of [
+      ['GET', '/v1/me/sessions'],
+      ['DELETE', '/v1/me/sessions/1'],
+      ['GET', '/v1/me/credits'],
+    ] as const) {
+      const r = await h.call(method, url, { token: a.token });
+      expect(r.status, `${method} ${url}`).toBe(403);
+      expect(r.body.error.code).toBe('sender_inactive');
+    }
     const re = await h.call('POST', '/v1/me/reactivate', { token: a.token });
     expect(re.status).toBe(200);
     expect(re.body.member.status).toBe('active');
