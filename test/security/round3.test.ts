@@ -369,10 +369,12 @@ describe(`round 3: cursors of the new lists (${storageKind})`, () => {
 });
 
 describe(`round 3: export (${storageKind})`, () => {
-  // Finding R3-6 (fixed): a block ends the pair's thread (endedAt, accepted false); the blocked
-  // member's export said `ended: true` beside "a former member", unlike a thread with a member who
-  // deactivated or closed: the export told them they were blocked.
-  it('R3-6: a thread with a member who blocked me reads like one with a member who left', async () => {
+  // Finding R3-6 (fixed, then ruled by DOMAIN.md 6): a block ends the pair's thread; the blocked
+  // member's export said `ended: true` beside "a former member": it told them they were blocked.
+  // Since DOMAIN.md 6 ("old conversations stay gone for both", also after an unblock), a thread a
+  // block ended is in neither side's export, as it is in neither side's list; nothing in the
+  // export names the blocker. A thread with a member who left stays (the member took part in it).
+  it('R3-6: a thread a block ended is in neither export, and nothing names the blocker', async () => {
     const [me, blocker, leaver] = [await signUp(h), await signUp(h), await signUp(h)];
     await connect(h, me, blocker);
     await connect(h, me, leaver);
@@ -381,11 +383,12 @@ describe(`round 3: export (${storageKind})`, () => {
     await block(blocker, me);
     await h.call('POST', '/v1/me/deactivate', { token: leaver.token });
     const ex = await exportOf(me);
-    const shape = (c: any) => ({ ...c, id: 'x', createdAt: 'x', messages: c.messages.map((m: any) => ({ ...m, id: 'x', body: 'x', createdAt: 'x' })) });
-    expect(ex.conversations).toHaveLength(2);
-    expect(shape(ex.conversations[0])).toEqual(shape(ex.conversations[1]));
+    expect(ex.conversations).toHaveLength(1);
+    expect(ex.conversations[0].messages.map((m: any) => m.body)).toEqual(['hello 2']);
+    expect(JSON.stringify(ex.conversations[0])).not.toContain('ended');
     expect(JSON.stringify(ex)).not.toContain(blocker.handle);
-    // accepted requests (not connections): the block resets acceptance, deactivation does not
+    expect((await exportOf(blocker)).conversations).toHaveLength(0);
+    // accepted requests (not connections): the block ends one, deactivation does not
     const [me2, x, y] = [await signUp(h), await signUp(h), await signUp(h)];
     await makeGroup(h, [me2, x, y]);
     for (const o of [x, y]) {
@@ -396,8 +399,8 @@ describe(`round 3: export (${storageKind})`, () => {
     await block(x, me2);
     await h.call('POST', '/v1/me/deactivate', { token: y.token });
     const ex2 = await exportOf(me2);
-    expect(ex2.conversations).toHaveLength(2);
-    expect(shape(ex2.conversations[0])).toEqual(shape(ex2.conversations[1]));
+    expect(ex2.conversations.map((c: any) => c.messages.map((m: any) => m.body))).toEqual([[`hi from ${y.handle}`]]);
+    expect(JSON.stringify(ex2)).not.toContain(x.handle);
   });
 
   it('held: no handle, name or headline of hidden members; others see ignored invitations as pending', async () => {
