@@ -77,6 +77,8 @@ export interface ForwardFacts {
   open: boolean;
   /** B is still connected to C. */
   viaConnectedToMember: boolean;
+  /** B is still connected to A (DOMAIN.md 11: B is A's 1st-degree connection; found by a member: A had removed B). */
+  viaConnectedToAsker: boolean;
   /** A and C as B sees them (hidden: blocked either way with B, deactivated, closed). */
   askerHidden: boolean;
   targetHidden: boolean;
@@ -86,7 +88,7 @@ export interface ForwardFacts {
  * May B forward an ask (facts from B to C)? B not restricted (a forward carries B's note to C, and a
  * restricted member may not send messages: DOMAIN.md 1; declining stays open to them), deactivated
  * or closed; the ask vanishes (404, as `recipient_unavailable`) when A or C no longer exists for B;
- * B must still be connected to C.
+ * B must still be connected to C, and to A.
  */
 export function decideIntroductionForward(
   facts: Facts,
@@ -97,7 +99,7 @@ export function decideIntroductionForward(
 ): Decision {
   return decideWith(facts, now, policy, SENDER_RULES, (c) => {
     if (fwd.askerHidden || fwd.targetHidden || isHidden(facts)) return { allowed: false, reason: 'recipient_unavailable', unlock: [] };
-    if (!fwd.viaConnectedToMember) return { allowed: false, reason: 'not_in_reach', unlock: [] };
+    if (!fwd.viaConnectedToMember || !fwd.viaConnectedToAsker) return { allowed: false, reason: 'not_in_reach', unlock: [] };
     if (longerThan(note, c.policy.noteMaxChars)) return { allowed: false, reason: 'note_too_long', unlock: [] };
     return allow();
   });

@@ -174,7 +174,13 @@ export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number,
   const { facts } = await gatherFacts(deps, tx, via, target, now);
   const d: Decision = decideIntroductionForward(
     facts,
-    { open: true, viaConnectedToMember: deps.graph.degree(via.id, target.id) === 1, askerHidden: false, targetHidden: false },
+    {
+      open: true,
+      viaConnectedToMember: deps.graph.degree(via.id, target.id) === 1,
+      viaConnectedToAsker: deps.graph.degree(via.id, asker.id) === 1,
+      askerHidden: false,
+      targetHidden: false,
+    },
     note,
     now,
     deps.policy,

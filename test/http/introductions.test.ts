@@ -170,6 +170,24 @@ describe(`introductions (${storageKind})`, () => {
     expect((await ask(a, c, b)).status).toBe(201);
   });
 
+  it('B forwards only while A and C are both still their connections (DOMAIN.md 11; found by a member: A had removed B)', async () => {
+    const { a, b, c } = await triangle();
+    const r = await ask(a, c, b);
+    expect(r.status).toBe(201);
+    expect((await h.call('DELETE', `/v1/connections/${b.handle}`, { token: a.token })).status).toBe(204);
+    const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: { note: 'meet Ann' } });
+    expect(fwd.status).toBe(403);
+    expect(fwd.body.error.code).toBe('not_in_reach');
+    expect(await folder(h, c, 'requests')).toEqual([]);
+    // the other side: B removed C
+    const t2 = await triangle();
+    const r2 = await ask(t2.a, t2.c, t2.b);
+    expect((await h.call('DELETE', `/v1/connections/${t2.c.handle}`, { token: t2.b.token })).status).toBe(204);
+    const fwd2 = await h.call('POST', `/v1/introductions/${r2.body.id}/forward`, { token: t2.b.token, body: {} });
+    expect(fwd2.status).toBe(403);
+    expect(fwd2.body.error.code).toBe('not_in_reach');
+  });
+
   it('a block between any two of the three makes the ask vanish for whoever can no longer see the others', async () => {
     const { a, b, c } = await triangle();
     const r = await ask(a, c, b);

@@ -2091,10 +2091,10 @@ async function answerIntro(m: Model, r: Real, x: MIntro, b: number, verb: 'forwa
     stat('forward refused sender_restricted');
     return C.status(res, 403, 'sender_restricted', `${what}: a restricted introducer`);
   }
-  // DOMAIN.md 11: only while C is still B's connection.
-  if (!m.connected(b, x.target)) {
-    stat('forward refused not_in_reach');
-    return C.status(res, 403, 'not_in_reach', `${what}: the target is no longer the introducer's connection`);
+  // DOMAIN.md 11: only while C, and A, are still B's connections.
+  if (!m.connected(b, x.target) || !m.connected(b, x.asker)) {
+    stat(`forward refused not_in_reach (${m.connected(b, x.target) ? 'the asker' : 'the target'} parted)`);
+    return C.status(res, 403, 'not_in_reach', `${what}: the target or the asker is no longer the introducer's connection`);
   }
   const fwdNote = storedNote(note);
   if (fwdNote !== null && [...fwdNote].length > m.policy.noteMaxChars) return C.status(res, 400, 'note_too_long', `${what}: note too long`);

@@ -83,10 +83,11 @@ describe('the pause after declines', () => {
 });
 
 describe('forwarding and delivering', () => {
-  const fwd = { open: true, viaConnectedToMember: true, askerHidden: false, targetHidden: false };
+  const fwd = { open: true, viaConnectedToMember: true, viaConnectedToAsker: true, askerHidden: false, targetHidden: false };
   it('only while the target is still a connection and nobody is hidden', () => {
     expect(decideIntroductionForward(facts({ rel: { degree: 1 } }), fwd, null, NOW).allowed).toBe(true);
     expect(decideIntroductionForward(facts({ rel: { degree: 2 } }), { ...fwd, viaConnectedToMember: false }, null, NOW).reason).toBe('not_in_reach');
+    expect(decideIntroductionForward(facts({ rel: { degree: 1 } }), { ...fwd, viaConnectedToAsker: false }, null, NOW).reason).toBe('not_in_reach');
     expect(decideIntroductionForward(facts({ rel: { degree: 1 } }), { ...fwd, askerHidden: true }, null, NOW).reason).toBe('recipient_unavailable');
     expect(decideIntroductionForward(facts({ rel: { degree: 1 } }), fwd, 'y'.repeat(301), NOW).reason).toBe('note_too_long');
     expect(decideIntroductionForward(facts({ viewer: { status: 'deactivated' }, rel: { degree: 1 } }), fwd, null, NOW).reason).toBe('sender_inactive');
