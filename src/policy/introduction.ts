@@ -6,7 +6,7 @@
 import type { AskState, Facts, MemberFacts } from './facts.js';
 import { ASK_STATE_RULES } from './asks.js';
 import { longerThan } from './limits.js';
-import { connectUnlock, NEW_CONVERSATION_RULES } from './message.js';
+import { connectUnlock, NEW_CONVERSATION_RULES, ownRequestPending } from './message.js';
 import { DEFAULT_POLICY, type Policy } from './policy.js';
 import { decideWith, firstDenial, isHidden, SENDER_RULES, SENDER_TARGET_RULES, type Ctx, type DenialRule } from './rules.js';
 import { DAY_MS } from './time.js';
@@ -56,6 +56,9 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
   { reason: 'not_in_reach', when: (c) => c.rel.degree !== 2 || !viaOk(c), unlock: otherPaths },
   { reason: 'recipient_settings', when: (c) => c.member.settings.messagesFrom === 'connections' },
   { reason: 'note_too_long', when: (c) => longerThan(c.note, c.policy.noteMaxChars) },
+  // A's own request to C still waits for an answer: an introduction would bring it back past the
+  // one follow-up (DOMAIN.md 5; found by a member)
+  { reason: 'awaiting_response', when: (c) => ownRequestPending(c) },
   // then the asker's own asks: one open ask per (A, C), B's pause after declines, the monthly limit
   ...ASK_STATE_RULES,
 ];
@@ -64,7 +67,7 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
  * May A (viewer) ask B (`ask.via`) for an introduction to C (member)? Order: A not active
  * (restricted members send nothing), self and C hidden (`recipient_unavailable`), then ASK_RULES:
  * C already a connection, A flagged for bulk messaging, C not 2nd degree or B not a mutual connection A may see (`not_in_reach`,
- * with the other mutuals as unlocks), C's settings, the note's size, one open ask per (A, C),
+ * with the other mutuals as unlocks), C's settings, the note's size, A's own request to C waiting, one open ask per (A, C),
  * B's pause after declines, the monthly limit.
  */
 export function decideIntroductionAsk(facts: Facts, ask: AskFacts, note: string | null | undefined, now: Date, policy: Policy = DEFAULT_POLICY): Decision {
@@ -118,6 +121,8 @@ export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Poli
     const d = c.rel.degree;
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2))
       return { allowed: false, reason: 'recipient_settings', unlock: [] };
+    // A wrote to C while the ask was open and waits for an answer: the forward would be more than one follow-up
+    if (ownRequestPending(c)) return { allowed: false, reason: 'awaiting_response', unlock: [] };
     const limited = firstDenial(NEW_CONVERSATION_RULES, { ...c, newNonConnection: c.rel.conversation === null && d !== 1 });
     if (limited) return limited;
     return allow({ channel: 'introduction', delivery: d === 1 || c.rel.conversation?.accepted === true ? 'inbox' : 'request' });
@@ -126,11 +131,16 @@ export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Poli
 
 /**
  * A delivery refused for what only A and the operators may know (A restricted, flagged, at their
- * monthly limit; A and C hidden from each other): to B the forward reads as any other, and nothing
+ * monthly limit; A's own request to C waiting; A and C hidden from each other): to B the forward reads as any other, and nothing
  * reaches C (DOMAIN.md 1, 6, 11). Other refusals (C's "who may message me") are B's answer.
  */
 export function forwardReadsAsDone(d: Decision): boolean {
   return (
-    !d.allowed && (d.reason === 'sender_restricted' || d.reason === 'recipient_unavailable' || d.reason === 'bulk_flagged' || d.reason === 'monthly_limit')
+    !d.allowed &&
+    (d.reason === 'sender_restricted' ||
+      d.reason === 'recipient_unavailable' ||
+      d.reason === 'bulk_flagged' ||
+      d.reason === 'monthly_limit' ||
+      d.reason === 'awaiting_response')
   );
 }

@@ -105,6 +105,15 @@ function channelsOf(c: Ctx): Channel[] {
   return CHANNEL_RULES.filter((r) => r.applies(c)).map((r) => r.channel);
 }
 
+/**
+ * The viewer's own request to the member waits for an answer (one they ignored looks so to the
+ * viewer): an ask about them is refused (`awaiting_response`) and no introduction is offered, for an
+ * introduction would bring the request back past the follow-up rule (found by a member).
+ */
+export function ownRequestPending(c: Ctx): boolean {
+  return pendingOf(c) === 'own';
+}
+
 function pendingOf(c: Ctx): MessageCtx['pending'] {
   const conv = c.rel.conversation;
   if (conv === null || conv.state !== 'request' || conv.accepted || c.rel.degree === 1) return null;
@@ -171,7 +180,7 @@ function addInmail(c: Ctx, out: Unlock[]): Unlock[] {
 
 function addIntroductions(c: Ctx, out: Unlock[]): Unlock[] {
   const d = c.rel.degree;
-  if (d !== 2 && d !== 3) return out;
+  if ((d !== 2 && d !== 3) || (d === 2 && ownRequestPending(c))) return out;
   const paths = c.rel.introductions;
   const asks = c.rel.introductionAsks;
   for (let i = 0; i < paths.length; i++) {

@@ -1,7 +1,7 @@
 /** Warm introductions through the API (DOMAIN.md 11, API.md "Introductions"). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
-import { connect, count, folder, reply, settings, type User } from '../helpers/messaging.js';
+import { connect, count, folder, makeGroup, reply, settings, type User } from '../helpers/messaging.js';
 
 const DAY = 86_400_000;
 
@@ -186,6 +186,36 @@ describe(`introductions (${storageKind})`, () => {
     const fwd2 = await h.call('POST', `/v1/introductions/${r2.body.id}/forward`, { token: t2.b.token, body: {} });
     expect(fwd2.status).toBe(403);
     expect(fwd2.body.error.code).toBe('not_in_reach');
+  });
+
+  it("no introduction past the one follow-up: while the asker's own request waits (or was ignored), no ask, no path, and a forward reaches no one (found by a member)", async () => {
+    const { a, b, c } = await triangle();
+    const first = await ask(a, c, b);
+    expect((await h.call('POST', `/v1/introductions/${first.body.id}/forward`, { token: b.token, body: {} })).status).toBe(200);
+    const [req] = await folder(h, c, 'requests');
+    expect(req).toBeDefined();
+    // A's request waits: asking again is refused, and no introduction is offered as a way in
+    const again = await ask(a, c, b);
+    expect(again.status).toBe(403);
+    expect(again.body.error.code).toBe('awaiting_response');
+    const why = await h.call('GET', `/v1/members/${c.handle}/decisions/message`, { token: a.token });
+    expect((why.body.unlock ?? []).filter((x: any) => x.kind === 'introduction')).toEqual([]);
+    // C ignores it: to A it still waits
+    expect((await h.call('POST', `/v1/conversations/${req.id}/ignore`, { token: c.token })).status).toBe(200);
+    expect((await ask(a, c, b)).body.error?.code).toBe('awaiting_response');
+    expect(await folder(h, c, 'requests')).toEqual([]);
+    // an ask made before A wrote: A writes to C through a shared group meanwhile; the forward reads as done to B, nothing more reaches C
+    const t = await triangle();
+    const r = await ask(t.a, t.c, t.b);
+    expect(r.status).toBe(201);
+    await makeGroup(h, [t.a, t.c]);
+    const direct = await h.call('POST', '/v1/messages', { token: t.a.token, body: { to: t.c.handle, body: 'hello through our group' } });
+    expect(direct.status).toBe(201);
+    expect((await h.call('POST', '/v1/messages', { token: t.a.token, body: { to: t.c.handle, body: 'one follow-up' } })).status).toBe(201);
+    const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: t.b.token, body: {} });
+    expect(fwd.status).toBe(200);
+    const msgs = await h.call('GET', `/v1/conversations/${direct.body.conversation.id}/messages`, { token: t.c.token });
+    expect(msgs.body.items.map((m: any) => m.body)).toEqual(['one follow-up', 'hello through our group']);
   });
 
   it('a block between any two of the three makes the ask vanish for whoever can no longer see the others', async () => {

@@ -329,7 +329,14 @@ export class Model {
     }
     // a way in only where an ask to the path's first step about its next member would not be refused
     // for the asker's own asks (open ask, pause, the month's number: DOMAIN.md 11)
+    // and none to a 2nd-degree member while v's own request to them waits for an answer
+    if (d === 2 && this.ownRequestWaits(v, x)) return [];
     return out.filter((p) => this.askable(v, p[0]!, p[1] ?? x)).map((p) => p.map((y) => this.m(y).handle));
+  }
+  /** A's own request to C, not accepted, between non-connections (one C ignored looks so to A). */
+  ownRequestWaits(a: number, c: number): boolean {
+    const f = this.conversationFacts(a, c);
+    return f !== null && f.state === 'request' && !f.accepted && f.startedBy === 'viewer' && !this.connected(a, c);
   }
   /** Would A's own asks let them ask `via` about `target` now (askDecision's last three rules)? */
   askable(a: number, via: number, target: number): boolean {
@@ -928,6 +935,8 @@ export class Model {
     if (this.degree(a, c) !== 2 || !viaOk) return deny('not_in_reach', paths);
     if (this.m(c).settings.messagesFrom === 'connections') return deny('recipient_settings');
     if (note !== null && [...note].length > this.policy.noteMaxChars) return deny('note_too_long');
+    // an introduction would bring A's waiting request back past the one follow-up (DOMAIN.md 5)
+    if (this.ownRequestWaits(a, c)) return deny('awaiting_response');
     if (this.intros.some((x) => x.asker === a && x.target === c && this.introOpen(x))) return deny('awaiting_response');
     const paused = this.introPausedUntil(a, via);
     if (paused) return deny('introductions_paused', [{ kind: 'wait', until: paused.toISOString() }, ...paths]);
@@ -949,6 +958,8 @@ export class Model {
     const from = this.m(c).settings.messagesFrom;
     const d = this.degree(a, c);
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2)) return { kind: 'denied', reason: 'recipient_settings' };
+    // A wrote to C while the ask was open and waits for an answer: only A may know; nothing reaches C
+    if (this.ownRequestWaits(a, c)) return { kind: 'silent' };
     // A new conversation with a non-connection, which A's bulk flag or monthly number stops: silent too (only A may know).
     if (d !== 1 && this.conversationFacts(a, c) === null) {
       if (this.m(a).bulkFlagged) return { kind: 'silent' };

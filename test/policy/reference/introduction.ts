@@ -79,6 +79,8 @@ export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
   { reason: 'not_in_reach', when: (c) => c.rel.degree !== 2 || !viaOk(c), unlock: otherPaths },
   { reason: 'recipient_settings', when: (c) => c.member.settings.messagesFrom === 'connections' },
   { reason: 'note_too_long', when: (c) => longerThan(c.note, c.policy.noteMaxChars) },
+  // (added after the freeze, with the engine: A's own request to C still waits for an answer)
+  { reason: 'awaiting_response', when: (c) => ownRequestWaits(c) },
   { reason: 'awaiting_response', when: (c) => c.ask.openAsk },
   {
     reason: 'introductions_paused',
@@ -144,6 +146,7 @@ export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Poli
     const d = c.rel.degree;
     if ((from === 'connections' && d !== 1) || (from === 'shared_connections' && d !== 1 && d !== 2))
       return { allowed: false, reason: 'recipient_settings', unlock: [] };
+    if (ownRequestWaits(c)) return { allowed: false, reason: 'awaiting_response', unlock: [] };
     // the forward starts a conversation with a non-connection: a bulk flag and the monthly number stop it
     if (c.rel.conversation === null && d !== 1) {
       if (c.viewer.bulkFlagged === true) return { allowed: false, reason: 'bulk_flagged', unlock: connectUnlock(c) };
@@ -152,4 +155,10 @@ export function decideIntroductionDelivery(facts: Facts, now: Date, policy: Poli
     }
     return allow({ channel: 'introduction', delivery: d === 1 || c.rel.conversation?.accepted === true ? 'inbox' : 'request' });
   });
+}
+
+/** (Added after the freeze, with the engine.) The viewer's own request to the member, not accepted, between non-connections. */
+export function ownRequestWaits(c: Pick<Ctx, 'rel'>): boolean {
+  const conv = c.rel.conversation;
+  return conv !== null && conv.state === 'request' && !conv.accepted && c.rel.degree !== 1 && conv.startedBy === 'viewer';
 }

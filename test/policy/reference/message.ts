@@ -149,6 +149,8 @@ function inmailUnlock(c: Ctx): Unlock[] {
 function introductionUnlocks(c: Ctx): Unlock[] {
   const d = c.rel.degree;
   if (d !== 2 && d !== 3) return [];
+  // (added after the freeze, with the engine) no introduction while the viewer's own request to a 2nd-degree member waits
+  if (d === 2 && pendingOf(c) === 'own') return [];
   // a path only when an ask to its first step would pass the asker's own-ask rules (DOMAIN.md 11)
   const askable = (i: number) => {
     const s = c.rel.introductionAsks?.[i];
