@@ -1,11 +1,24 @@
 /** Query and body values the schemas cannot judge alone: limits, cursors, instants (HTTP glue). */
 import { badRequest } from '../services/errors.js';
 
-/** Parses `limit` (≤ 100, default 20). */
+/** The most items a list answers (API.md: limit ≤ 100). */
+export const MAX_LIMIT = 100;
+
+/** A 400 naming a query field, in the shape the error handler maps as a schema's (API.md error shape). */
+function queryError(field: string, message: string): Error {
+  const e = new Error(`${field}: ${message}`) as Error & { statusCode: number; validation: unknown[]; validationContext: string };
+  e.statusCode = 400;
+  e.validation = [{ instancePath: `/${field}`, keyword: 'range', message, params: {} }];
+  e.validationContext = 'querystring';
+  return e;
+}
+
+/** Parses `limit` (1 to 100, default 20); 0 or above 100 is a 400 naming `limit`, as bad input is (found by a member probe: it was clamped). */
 export function parseLimit(limit: string | undefined, dflt = 20): number {
-  if (limit === undefined) return dflt;
+  if (limit === undefined || limit === '') return dflt;
   const n = Number(limit);
-  return Math.max(1, Math.min(100, n));
+  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw queryError('limit', `from 1 to ${MAX_LIMIT}`);
+  return n;
 }
 
 /** The largest value of a PostgreSQL `integer` (member ids, offsets): a cursor above it cannot name a row. */
@@ -18,13 +31,7 @@ export const INT4_MAX = 2_147_483_647;
  */
 export function parseCursor(cursor: string | undefined, max: number = INT4_MAX): number | undefined {
   if (cursor === undefined || cursor === '') return undefined;
-  if (!/^[0-9]{1,15}$/.test(cursor) || Number(cursor) > max) {
-    const e = new Error('cursor: not a cursor this list gave') as Error & { statusCode: number; validation: unknown[]; validationContext: string };
-    e.statusCode = 400;
-    e.validation = [{ instancePath: '/cursor', keyword: 'pattern', message: 'not a cursor this list gave', params: {} }];
-    e.validationContext = 'querystring';
-    throw e;
-  }
+  if (!/^[0-9]{1,15}$/.test(cursor) || Number(cursor) > max) throw queryError('cursor', 'not a cursor this list gave');
   return Number(cursor);
 }
 

@@ -478,6 +478,15 @@ describe(`profiles, blocks, follows, search and suggestions (${storageKind})`, (
     expect((await h.call('GET', '/v1/members/%2e%2e%2fadmin', { token: a.token })).status).toBe(404);
     expect((await h.call('GET', '/v1/connections?cursor=zz', { token: a.token })).status).toBe(400);
     expect((await h.call('GET', '/v1/connections?limit=1000', { token: a.token })).status).toBe(400);
+    // limit is 1 to 100 on every list (API.md); out of range is a 400 naming `limit`, not a clamp (found by a member probe)
+    for (const path of ['/v1/suggestions', '/v1/connections', '/v1/conversations', '/v1/notifications', '/v1/me/credits', '/v1/search/members?q=ab']) {
+      const sep = path.includes('?') ? '&' : '?';
+      for (const lim of ['0', '101', '999']) {
+        const r = await h.call('GET', `${path}${sep}limit=${lim}`, { token: a.token });
+        expect([path, lim, r.status, r.body.error?.code, r.body.error?.details?.field]).toEqual([path, lim, 400, 'invalid_request', 'limit']);
+      }
+      expect([path, (await h.call('GET', `${path}${sep}limit=100`, { token: a.token })).status]).toEqual([path, 200]);
+    }
     expect((await h.call('GET', '/v1/members/x', {})).status).toBe(401);
   });
 });
