@@ -426,6 +426,22 @@ function introductionShown(g: { kind: string; conversationId: number | null }, a
   return shownAboutConversation(asker === undefined ? null : { live: true, otherSideVisible: seen.has(asker), ignoredByReader: false });
 }
 
+/**
+ * A grouped invitation.received is about the invitation of its newest visible actor (the group's
+ * row names the newest of all, who may since be hidden from the reader: found by a member probe):
+ * each such actor's newest invitation to the reader, by inviter.
+ */
+async function newestInvitations(db: Runner, viewerId: number, groups: GroupRow[], visible: Map<number, Visible>): Promise<Map<number, number>> {
+  const from = new Set<number>();
+  for (const g of groups) if (g.kind === 'invitation.received' && visible.get(g.id)?.top[0] !== undefined) from.add(visible.get(g.id)!.top[0]!);
+  if (from.size === 0) return new Map();
+  const rows = rowsOf(
+    await db.execute(sql`select distinct on (from_id) from_id, id from invitations
+      where to_id = ${viewerId} and from_id = any(${idList([...from])}::bigint[]) order by from_id, id desc`),
+  );
+  return new Map(rows.map((r) => [Number(r.from_id), Number(r.id)]));
+}
+
 /** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
 async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: GroupRow[], mark: number, now: Date): Promise<ApiNotification[]> {
   if (groups.length === 0) return [];
@@ -463,11 +479,13 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
   for (const v of visible.values()) for (const id of v.top) ids.add(id);
   for (const g of groups) if (g.pageId !== null) ids.add(g.pageId);
   const people = await membersByIds(db, [...ids]);
+  const invitationOf = await newestInvitations(db, viewerId, groups, visible);
   const out: ApiNotification[] = [];
   for (const g of groups) {
     const v = ACTORLESS.has(g.kind) ? { count: g.count, seq: g.seq, at: g.updatedAt, top: [] } : visible.get(g.id);
     if (!v) continue;
-    const n = shape(deps, viewerId, g, v, mark, people, people, now);
+    const inv = g.kind === 'invitation.received' ? invitationOf.get(v.top[0]!) : undefined;
+    const n = shape(deps, viewerId, inv !== undefined ? { ...g, invitationId: inv } : g, v, mark, people, people, now);
     if (n) out.push(n);
   }
   return out;

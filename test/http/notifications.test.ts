@@ -88,6 +88,25 @@ describe(`notifications (${storageKind})`, () => {
     expect((await unread(h, b)).notifications).toBe(1);
   });
 
+  it("a grouped invitation.received names the invitation of its newest visible actor (found by a member probe: it named a hidden inviter's)", async () => {
+    const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const fromA = await invite(h, a, b);
+    h.clock.advance(60_000);
+    const fromC = await invite(h, c, b);
+    h.clock.advance(60_000);
+    await invite(h, d, b);
+    // d becomes hidden from b (d deactivates): the group shows a and c, and names c's invitation
+    expect((await h.call('POST', '/v1/me/deactivate', { token: d.token })).status).toBe(200);
+    let [n] = (await notes(h, b)).filter((x) => x.kind === 'invitation.received');
+    expect(handles(n)).toEqual([c.handle, a.handle]);
+    expect(n.subject).toEqual({ invitationId: fromC });
+    // c blocks b: a is the newest visible actor left
+    expect((await h.call('POST', '/v1/blocks', { token: c.token, body: { handle: b.handle } })).status).toBe(201);
+    [n] = (await notes(h, b)).filter((x) => x.kind === 'invitation.received');
+    expect(handles(n)).toEqual([a.handle]);
+    expect(n.subject).toEqual({ invitationId: fromA });
+  });
+
   it('"Ann and 3 others accepted your invitations": invitation.accepted groups by UTC day, at most 3 actors', async () => {
     const ann = await signUp(h);
     const others = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
