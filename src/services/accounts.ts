@@ -8,9 +8,9 @@ import { and, eq, inArray, ne } from 'drizzle-orm';
 import { sql } from '../store/sql.js';
 import { decideSettingsChange, sessionIdleCutoff } from '../policy/index.js';
 import { enforce } from './decisions.js';
-import type { Runner } from '../store/db.js';
+import { rowsOf, type Runner } from '../store/db.js';
 import { cleanLine, cleanName, stripBidiControls } from '../util/text.js';
-import { credentials, members, sessions, settings, subscriptions } from '../store/schema.js';
+import { credentials, members, pageAdminInvitations, sessions, settings, subscriptions } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, badRequest, conflict, unauthenticated } from './errors.js';
 import { cacheOf, sessionKey, sessionKeyOfHash } from './cache.js';
@@ -323,13 +323,32 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   const next = action === 'deactivate' ? 'deactivated' : action === 'reactivate' ? 'active' : 'closed';
   if (action === 'deactivate' && m.status !== 'active') throw new AppError(409, 'conflict', 'the account is not active');
   if (action === 'reactivate' && m.status !== 'deactivated') throw new AppError(409, 'conflict', 'the account is not deactivated');
-  await u.tx.update(members).set({ status: next }).where(eq(members.id, memberId));
+  if (next !== 'closed') return setStatus(u, m, next);
+  await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
+  // A page the member alone runs closes with them: closing removes their adminship at once (DOMAIN.md
+  // 1), and a page nobody runs would still take requests no one can read (found by a member probe).
+  const orphaned = rowsOf(
+    await u.tx.execute(sql`select pa.page_id from page_admins pa
+      where pa.member_id = ${memberId}
+        and not exists (select 1 from page_admins o where o.page_id = pa.page_id and o.member_id <> ${memberId})`),
+  ).map((r) => Number(r.page_id));
+  const changed = await setStatus(u, m, 'closed');
+  for (const pageId of orphaned) {
+    await lockMembers(u.tx, [pageId]);
+    const page = await memberById(u.tx, pageId);
+    if (!page || page.status === 'closed') continue;
+    await u.tx.delete(pageAdminInvitations).where(eq(pageAdminInvitations.pageId, pageId));
+    await setStatus(u, page, 'closed');
+  }
+  return changed;
+}
+
+/** Writes a member's new status with its search words, detaches a closed member (relations.ts), and tells every instance. */
+async function setStatus(u: Uow, m: MemberRecord, next: MemberRecord['status']): Promise<MemberRecord> {
+  await u.tx.update(members).set({ status: next }).where(eq(members.id, m.id));
   const changed = withFields(m, { status: next });
   await writeSearchWords(u.tx, [changed], { replace: true });
-  if (next === 'closed') {
-    await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
-    await detachClosedMember(u, memberId);
-  }
-  await u.emit('member.status', [memberId], { memberId, status: next });
+  if (next === 'closed') await detachClosedMember(u, m.id);
+  await u.emit('member.status', [m.id], { memberId: m.id, status: next });
   return changed;
 }

@@ -134,4 +134,21 @@ describe(`messaging: pages (${storageKind})`, () => {
     expect((await h.call('GET', '/v1/me', { token: owner.token })).body.member.status).toBe('active');
     expect((await h.call('GET', '/v1/invitations?direction=sent', { token: owner.token })).body.items).toEqual([]);
   });
+  it('a page closes with its last admin: it can no longer be messaged or found; a page someone else still runs stays (found by a member probe)', async () => {
+    const [solo, duoA, duoB, pending, customer] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    await makePage(h, 'solo_shop', [solo]);
+    await makePage(h, 'duo_shop', [duoA, duoB]);
+    // an admin invitation still pending does not keep the page open (it cannot be accepted any more)
+    expect((await h.call('POST', '/v1/pages/solo_shop/admins', { token: solo.token, body: { handle: pending.handle } })).status).toBe(201);
+    expect((await send(h, customer, 'solo_shop', 'before')).status).toBe(201);
+    expect((await h.call('POST', '/v1/me/close', { token: solo.token })).status).toBe(200);
+    expect((await h.call('POST', '/v1/me/close', { token: duoA.token })).status).toBe(200);
+    const r = await send(h, customer, 'solo_shop', 'anyone there?');
+    expect([r.status, r.body.error?.code]).toEqual([404, 'recipient_unavailable']);
+    expect((await h.call('GET', '/v1/members/solo_shop', { token: customer.token })).status).toBe(404);
+    expect((await h.call('POST', '/v1/pages/solo_shop/admins/me/accept', { token: pending.token })).status).toBe(404);
+    // the other page is run by duoB still
+    expect((await send(h, customer, 'duo_shop', 'hello')).status).toBe(201);
+    expect((await folder(h, duoB, 'requests', 'duo_shop')).length).toBe(1);
+  });
 });
