@@ -327,6 +327,10 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   await u.tx.delete(sessions).where(eq(sessions.memberId, memberId));
   // A page the member alone runs closes with them: closing removes their adminship at once (DOMAIN.md
   // 1), and a page nobody runs would still take requests no one can read (found by a member probe).
+  // The pages they run, locked before who else runs them is read: two last admins closing at once
+  // each see the other leave (found by a reviewer), and an admin invitation accepted meanwhile waits.
+  const runs = rowsOf(await u.tx.execute(sql`select page_id from page_admins where member_id = ${memberId}`)).map((r) => Number(r.page_id));
+  await lockMembers(u.tx, runs);
   const orphaned = rowsOf(
     await u.tx.execute(sql`select pa.page_id from page_admins pa
       where pa.member_id = ${memberId}
@@ -334,7 +338,6 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   ).map((r) => Number(r.page_id));
   const changed = await setStatus(u, m, 'closed');
   for (const pageId of orphaned) {
-    await lockMembers(u.tx, [pageId]);
     const page = await memberById(u.tx, pageId);
     if (!page || page.status === 'closed') continue;
     await u.tx.delete(pageAdminInvitations).where(eq(pageAdminInvitations.pageId, pageId));

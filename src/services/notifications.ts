@@ -429,17 +429,25 @@ function introductionShown(g: { kind: string; conversationId: number | null }, a
 /**
  * A grouped invitation.received is about the invitation of its newest visible actor (the group's
  * row names the newest of all, who may since be hidden from the reader: found by a member probe):
- * each such actor's newest invitation to the reader, by inviter.
+ * by group, that actor's newest invitation to the reader made by the group's last update (a later
+ * invitation belongs to a later group: found by a reviewer).
  */
 async function newestInvitations(db: Runner, viewerId: number, groups: GroupRow[], visible: Map<number, Visible>): Promise<Map<number, number>> {
-  const from = new Set<number>();
-  for (const g of groups) if (g.kind === 'invitation.received' && visible.get(g.id)?.top[0] !== undefined) from.add(visible.get(g.id)!.top[0]!);
-  if (from.size === 0) return new Map();
+  const about = groups.flatMap((g) => {
+    const actor = g.kind === 'invitation.received' ? visible.get(g.id)?.top[0] : undefined;
+    return actor === undefined ? [] : [{ g, actor }];
+  });
+  if (about.length === 0) return new Map();
   const rows = rowsOf(
-    await db.execute(sql`select distinct on (from_id) from_id, id from invitations
-      where to_id = ${viewerId} and from_id = any(${idList([...from])}::bigint[]) order by from_id, id desc`),
+    await db.execute(sql`select from_id, id, created_at from invitations
+      where to_id = ${viewerId} and from_id = any(${idList([...new Set(about.map((x) => x.actor))])}::bigint[]) order by id desc`),
   );
-  return new Map(rows.map((r) => [Number(r.from_id), Number(r.id)]));
+  const out = new Map<number, number>();
+  for (const { g, actor } of about) {
+    const r = rows.find((x) => Number(x.from_id) === actor && rowDateOf(x.created_at) <= g.updatedAt);
+    if (r) out.set(g.id, Number(r.id));
+  }
+  return out;
 }
 
 /** The groups as `viewerId` sees them, hidden actors left out; a group with no visible actor is dropped. */
@@ -484,7 +492,7 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
   for (const g of groups) {
     const v = ACTORLESS.has(g.kind) ? { count: g.count, seq: g.seq, at: g.updatedAt, top: [] } : visible.get(g.id);
     if (!v) continue;
-    const inv = g.kind === 'invitation.received' ? invitationOf.get(v.top[0]!) : undefined;
+    const inv = invitationOf.get(g.id);
     const n = shape(deps, viewerId, inv !== undefined ? { ...g, invitationId: inv } : g, v, mark, people, people, now);
     if (n) out.push(n);
   }

@@ -85,7 +85,10 @@ export async function invitePageAdmin(u: Uow, viewer: MemberRecord, pageHandle: 
 
 /** The caller accepts an invitation to administer the page; 404 when there is none. */
 export async function acceptPageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string) {
-  const page = await memberByHandle(u.tx, pageHandle);
+  const found = await memberByHandle(u.tx, pageHandle);
+  // the page's row locked, then read again: a page closing with its last admin does not take one in meanwhile
+  if (found) await lockMembers(u.tx, [found.id]);
+  const page = found && (await memberById(u.tx, found.id));
   if (!page || page.kind !== 'page' || page.status !== 'active') throw notFound('no invitation to administer this page');
   const gone = await u.tx
     .delete(pageAdminInvitations)

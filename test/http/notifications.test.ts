@@ -107,6 +107,18 @@ describe(`notifications (${storageKind})`, () => {
     expect(n.subject).toEqual({ invitationId: fromA });
   });
 
+  it("an earlier day's invitation.received keeps naming that day's invitation after a new one from the same member (found by a reviewer)", async () => {
+    const [a, b] = [await signUp(h), await signUp(h)];
+    const first = await invite(h, a, b);
+    expect((await h.call('POST', `/v1/invitations/${first}/accept`, { token: b.token })).status).toBe(200);
+    expect((await h.call('DELETE', `/v1/connections/${b.handle}`, { token: a.token })).status).toBe(204);
+    h.clock.advance(30 * DAY);
+    const r = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } });
+    expect(r.status, r.text).toBe(201);
+    const subjects = (await notes(h, b)).filter((x) => x.kind === 'invitation.received').map((x) => x.subject);
+    expect(subjects).toEqual([{ invitationId: r.body.id }, { invitationId: first }]);
+  });
+
   it('"Ann and 3 others accepted your invitations": invitation.accepted groups by UTC day, at most 3 actors', async () => {
     const ann = await signUp(h);
     const others = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];

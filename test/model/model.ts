@@ -929,7 +929,7 @@ export class Model {
     // Other mutual connections A could ask instead (LENIENT in number: see check.ts `unlocks`), only
     // those A's own asks would let them ask now (`askable`: no open ask about C, no pause, asks left).
     const paths = this.mutuals(a, c)
-      .filter((y) => y !== via && this.askable(a, y, c))
+      .filter((y) => y !== via && !this.ownRequestWaits(a, c) && this.askable(a, y, c))
       .map((y) => ({ kind: 'introduction' as const, via: [this.m(y).handle] }));
     const viaOk = via !== a && this.exists(a, via) && this.connected(a, via) && this.connected(via, c);
     if (this.degree(a, c) !== 2 || !viaOk) return deny('not_in_reach', paths);

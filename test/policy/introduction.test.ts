@@ -23,6 +23,7 @@ const ask = (over: Partial<AskFacts> = {}): AskFacts => ({
   ...over,
 });
 const second: FactsOver = { rel: { degree: 2 } };
+const pendingOwn = { state: 'request', startedBy: 'viewer', channel: 'tier_reach', followUps: 0, accepted: false } as const;
 
 describe('asking for an introduction: DOMAIN.md 11 in order', () => {
   it.each([
@@ -47,6 +48,7 @@ describe('asking for an introduction: DOMAIN.md 11 in order', () => {
     ['an open ask for the same member', second, ask({ openAsk: true }), undefined, 'awaiting_response'],
     ['paused after three declines', second, ask({ declinesByVia: [ago(3 * DAY), ago(2 * DAY), ago(DAY)] }), undefined, 'introductions_paused'],
     ['the monthly limit', second, ask({ asksThisMonth: 10 }), undefined, 'monthly_limit'],
+    ['my own request to them waits', { rel: { degree: 2, conversation: pendingOwn } }, ask(), undefined, 'awaiting_response'],
   ] as const)('%s → %s', (_n, over, a, note, reason) => {
     expect(decideIntroductionAsk(facts(over as FactsOver), a, note, NOW).reason).toBe(reason);
   });
@@ -56,6 +58,17 @@ describe('asking for an introduction: DOMAIN.md 11 in order', () => {
       { kind: 'introduction', via: ['dee'] },
       { kind: 'introduction', via: ['eve'] },
     ]);
+  });
+  it('no other mutual is named while my own request to them waits (an ask through any would be refused)', () => {
+    const d = decideIntroductionAsk(
+      facts({ rel: { degree: 2, conversation: pendingOwn } }),
+      ask({ viaConnectedToMember: false, otherVias: ['dee'] }),
+      null,
+      NOW,
+    );
+    expect([d.reason, d.unlock]).toEqual(['not_in_reach', []]);
+    const fwd = decideIntroductionDelivery(facts({ rel: { degree: 2, conversation: pendingOwn } }), NOW);
+    expect(fwd.reason).toBe('awaiting_response');
   });
   it('a via whose profileVisibility excludes the asker is never a step', () => {
     const hiddenVia = ask({ via: person({ id: 'b1', handle: 'bea', settings: { profileVisibility: 'connections' } }), viaDegree: 2 });

@@ -69,7 +69,8 @@ export function introductionExpiryCutoff(now: Date, policy: Policy): Date {
 const viaOk = (c: AskCtx) =>
   c.ask.via !== null && c.ask.viaConnectedToViewer && c.ask.viaConnectedToMember && mayIntroduceThrough(c.ask.via.settings.profileVisibility, c.ask.viaDegree);
 
-const otherPaths = (c: AskCtx): Unlock[] => c.ask.otherVias.map((h) => ({ kind: 'introduction', via: [h] }));
+// none while A's own request to C waits: an ask through any of them would be refused (found by a reviewer)
+const otherPaths = (c: AskCtx): Unlock[] => (ownRequestWaits(c) ? [] : c.ask.otherVias.map((h) => ({ kind: 'introduction', via: [h] })));
 
 export const ASK_RULES: readonly DenialRule<AskCtx>[] = [
   { reason: 'already_connected', when: (c) => c.rel.degree === 1 },
