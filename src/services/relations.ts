@@ -7,7 +7,7 @@ import { and, asc, eq, gt, inArray, isNull, or, type AnyColumn, type SQL } from 
 import { sql } from '../store/sql.js';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
-import { blocks, connections, conversations, follows, groupMembers, groupRequests, invitations, pageAdmins } from '../store/schema.js';
+import { blocks, connections, conversations, follows, groupMembers, groupRequests, introductions, invitations, pageAdmins } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
@@ -38,6 +38,7 @@ export async function removeConnection(u: Uow, viewer: MemberRecord, handle: str
     .where(and(eq(connections.a, a), eq(connections.b, b)))
     .returning();
   if (gone.length === 0) throw notFound('you are not connected');
+  await lapseAsksThrough(u, a, b);
   await dropFollows(u, viewer.id, m.id);
   // Removing the connection ends the acceptance of their conversation (DOMAIN.md 5.1).
   await u.tx
@@ -45,6 +46,22 @@ export async function removeConnection(u: Uow, viewer: MemberRecord, handle: str
     .set({ accepted: false })
     .where(and(pairSql(conversations.starterId, conversations.recipientId, a, b), isNull(conversations.endedAt)));
   await u.emit('connection.removed', [viewer.id, m.id], { a, b });
+}
+
+/**
+ * An ask goes through B while A and B, and B and C, are connections (decideIntroductionForward);
+ * once either connection is removed it can never be forwarded, so it lapses at once as an expired
+ * ask does (the asker reads "not forwarded", the introducer no longer sees it): it held the asker's
+ * one open ask about C for up to 14 days (found by a reviewer). The asker's read model learns it.
+ */
+async function lapseAsksThrough(u: Uow, x: number, y: number): Promise<void> {
+  const through = (via: number, other: number) => and(eq(introductions.viaId, via), or(eq(introductions.askerId, other), eq(introductions.targetId, other)));
+  const lapsed = await u.tx
+    .update(introductions)
+    .set({ status: 'expired' })
+    .where(and(eq(introductions.status, 'asked'), or(through(x, y), through(y, x))))
+    .returning({ askerId: introductions.askerId, viaId: introductions.viaId });
+  for (const r of lapsed) await u.emit('introduction.closed', [r.askerId, r.viaId], { askerId: r.askerId, viaId: r.viaId });
 }
 
 /** The unordered pair (x, y) is (a, b) with a < b. */
@@ -124,7 +141,10 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
     .delete(connections)
     .where(and(eq(connections.a, a), eq(connections.b, b)))
     .returning();
-  if (conn.length) await u.emit('connection.removed', [viewer.id], { a, b });
+  if (conn.length) {
+    await u.emit('connection.removed', [viewer.id], { a, b });
+    await lapseAsksThrough(u, a, b);
+  }
   await dropFollows(u, viewer.id, m.id);
   // Open invitations end both ways: the blocker's own as withdrawn (they took it back: inviting again
   // after an unblock waits out the withdrawal cooldown, as a withdrawal would; a block and an unblock
@@ -221,7 +241,10 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
     .delete(connections)
     .where(or(eq(connections.a, id), eq(connections.b, id)))
     .returning();
-  for (const c of conns) await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
+  for (const c of conns) {
+    await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
+    await lapseAsksThrough(u, c.a, c.b);
+  }
   const fl = await tx
     .delete(follows)
     .where(or(eq(follows.follower, id), eq(follows.followee, id)))

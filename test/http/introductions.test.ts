@@ -170,22 +170,28 @@ describe(`introductions (${storageKind})`, () => {
     expect((await ask(a, c, b)).status).toBe(201);
   });
 
-  it('B forwards only while A and C are both still their connections (DOMAIN.md 11; found by a member: A had removed B)', async () => {
+  it("an ask lapses once the asker or the target is no longer the introducer's connection: not forwarded, gone from B's list, another mutual may be asked at once (DOMAIN.md 11; found by a member, then a reviewer)", async () => {
     const { a, b, c } = await triangle();
+    const d = await signUp(h);
+    await connect(h, a, d);
+    await connect(h, d, c);
     const r = await ask(a, c, b);
     expect(r.status).toBe(201);
+    // A removes B: B can no longer introduce A
     expect((await h.call('DELETE', `/v1/connections/${b.handle}`, { token: a.token })).status).toBe(204);
+    expect(await list(b, 'to_forward')).toEqual([]);
+    expect((await list(a, 'asked')).map((i) => [i.id, i.status])).toEqual([[r.body.id, 'not_forwarded']]);
     const fwd = await h.call('POST', `/v1/introductions/${r.body.id}/forward`, { token: b.token, body: { note: 'meet Ann' } });
-    expect(fwd.status).toBe(403);
-    expect(fwd.body.error.code).toBe('not_in_reach');
+    expect(fwd.status).toBe(409);
     expect(await folder(h, c, 'requests')).toEqual([]);
-    // the other side: B removed C
+    // the pair's one open ask is free again: A asks D at once
+    expect((await ask(a, c, d)).status).toBe(201);
+    // the other side: B removes C
     const t2 = await triangle();
     const r2 = await ask(t2.a, t2.c, t2.b);
     expect((await h.call('DELETE', `/v1/connections/${t2.c.handle}`, { token: t2.b.token })).status).toBe(204);
-    const fwd2 = await h.call('POST', `/v1/introductions/${r2.body.id}/forward`, { token: t2.b.token, body: {} });
-    expect(fwd2.status).toBe(403);
-    expect(fwd2.body.error.code).toBe('not_in_reach');
+    expect((await h.call('POST', `/v1/introductions/${r2.body.id}/forward`, { token: t2.b.token, body: {} })).status).toBe(409);
+    expect((await list(t2.a, 'asked'))[0].status).toBe('not_forwarded');
   });
 
   it("no introduction past the one follow-up: while the asker's own request waits (or was ignored), no ask, no path, and a forward reaches no one (found by a member)", async () => {

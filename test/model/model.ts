@@ -146,7 +146,8 @@ export interface MIntro {
   note: string | null;
   forwardNote: string | null;
   /** Declined and expired asks both read `not_forwarded` to everyone (API.md). */
-  status: 'asked' | 'forwarded' | 'declined';
+  /** `lapsed`: a connection of its path was removed (it can never be forwarded; reads `not_forwarded`). */
+  status: 'asked' | 'forwarded' | 'declined' | 'lapsed';
   createdAt: Date;
   respondedAt: Date | null;
   /** The conversation the forward delivered into (null: forwarded, but nothing reached C). */
@@ -598,7 +599,7 @@ export class Model {
 
   /** Removing a connection keeps no follow (DOMAIN.md 2) and ends acceptance (DOMAIN.md 5.1). */
   disconnect(a: number, b: number): void {
-    this.connections.delete(pair(a, b));
+    this.unlink(a, b);
     this.follows.delete(dir(a, b));
     this.follows.delete(dir(b, a));
     const t = this.liveThread(a, b);
@@ -637,7 +638,7 @@ export class Model {
     // what each side was notified of by the other is gone for good (an unblock restores nothing)
     this.notes = this.notes.filter((n) => !((n.to === a && n.actor === b) || (n.to === b && n.actor === a)));
     this.blocks.set(dir(a, b), { active: true, createdAt: new Date(this.now), unblockedAt: null });
-    this.connections.delete(pair(a, b));
+    this.unlink(a, b);
     this.follows.delete(dir(a, b));
     this.follows.delete(dir(b, a));
     for (const inv of this.invitations)
@@ -651,6 +652,17 @@ export class Model {
         t.gone = true;
         t.goneBy = 'block';
       }
+  }
+
+  /**
+   * The connection of a and b removed: an open ask through one of them with the other as asker or
+   * target can never be forwarded (DOMAIN.md 11) and lapses at once.
+   */
+  unlink(a: number, b: number): void {
+    if (!this.connections.delete(pair(a, b))) return;
+    for (const x of this.intros)
+      if (x.status === 'asked' && ((x.via === a && (x.asker === b || x.target === b)) || (x.via === b && (x.asker === a || x.target === a))))
+        x.status = 'lapsed';
   }
 
   unblock(a: number, b: number): void {
@@ -673,7 +685,7 @@ export class Model {
   /** Closing (DOMAIN.md 1): connections, follows, pending invitations and group memberships go at once. */
   close(i: number): void {
     this.m(i).status = 'closed';
-    for (const x of this.connectionsOf(i)) this.connections.delete(pair(i, x));
+    for (const x of this.connectionsOf(i)) this.unlink(i, x);
     for (const f of [...this.follows]) {
       const [a, b] = f.split('>').map(Number);
       if (a === i || b === i) this.follows.delete(f);
