@@ -427,24 +427,36 @@ function introductionShown(g: { kind: string; conversationId: number | null }, a
 }
 
 /**
- * A grouped invitation.received is about the invitation of its newest visible actor (the group's
- * row names the newest of all, who may since be hidden from the reader: found by a member probe):
- * by group, that actor's newest invitation to the reader made by the group's last update (a later
- * invitation belongs to a later group: found by a reviewer).
+ * A grouped invitation.received (invitation.accepted) is about the invitation of its newest visible
+ * actor (the group's row names the newest of all, who may since be hidden from the reader: found by
+ * a member probe): by group, that actor's newest invitation to the reader (the reader's to that
+ * actor, accepted) by the group's last update (a later one belongs to a later group: found by a reviewer).
  */
 async function newestInvitations(db: Runner, viewerId: number, groups: GroupRow[], visible: Map<number, Visible>): Promise<Map<number, number>> {
   const about = groups.flatMap((g) => {
-    const actor = g.kind === 'invitation.received' ? visible.get(g.id)?.top[0] : undefined;
-    return actor === undefined ? [] : [{ g, actor }];
+    const actor = g.kind === 'invitation.received' || g.kind === 'invitation.accepted' ? visible.get(g.id)?.top[0] : undefined;
+    return actor === undefined ? [] : [{ g, actor, received: g.kind === 'invitation.received' }];
   });
   if (about.length === 0) return new Map();
-  const rows = rowsOf(
-    await db.execute(sql`select from_id, id, created_at from invitations
-      where to_id = ${viewerId} and from_id = any(${idList([...new Set(about.map((x) => x.actor))])}::bigint[]) order by id desc`),
-  );
+  const actors = (received: boolean) => idList([...new Set(about.filter((x) => x.received === received).map((x) => x.actor))]);
+  // two statements (no set operation across Citus groups), newest first
+  const rows = {
+    received: about.some((x) => x.received)
+      ? rowsOf(
+          await db.execute(sql`select from_id as actor, id, created_at as at from invitations
+            where to_id = ${viewerId} and from_id = any(${actors(true)}::bigint[]) order by id desc`),
+        )
+      : [],
+    accepted: about.some((x) => !x.received)
+      ? rowsOf(
+          await db.execute(sql`select to_id as actor, id, responded_at as at from invitations
+            where from_id = ${viewerId} and to_id = any(${actors(false)}::bigint[]) and status = 'accepted' order by id desc`),
+        )
+      : [],
+  };
   const out = new Map<number, number>();
-  for (const { g, actor } of about) {
-    const r = rows.find((x) => Number(x.from_id) === actor && rowDateOf(x.created_at) <= g.updatedAt);
+  for (const { g, actor, received } of about) {
+    const r = (received ? rows.received : rows.accepted).find((x) => Number(x.actor) === actor && x.at !== null && rowDateOf(x.at) <= g.updatedAt);
     if (r) out.set(g.id, Number(r.id));
   }
   return out;

@@ -107,6 +107,22 @@ describe(`notifications (${storageKind})`, () => {
     expect(n.subject).toEqual({ invitationId: fromA });
   });
 
+  it('a grouped invitation.accepted names the invitation of its newest visible accepter', async () => {
+    const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
+    const ids: string[] = [];
+    for (const o of [b, c, d]) {
+      const id = await invite(h, a, o);
+      ids.push(id);
+      h.clock.advance(60_000);
+      await accept(h, o, id);
+    }
+    let [n] = (await notes(h, a)).filter((x) => x.kind === 'invitation.accepted');
+    expect([handles(n), n.subject]).toEqual([[d.handle, c.handle, b.handle], { invitationId: ids[2] }]);
+    expect((await h.call('POST', '/v1/me/deactivate', { token: d.token })).status).toBe(200);
+    [n] = (await notes(h, a)).filter((x) => x.kind === 'invitation.accepted');
+    expect([handles(n), n.subject]).toEqual([[c.handle, b.handle], { invitationId: ids[1] }]);
+  });
+
   it("an earlier day's invitation.received keeps naming that day's invitation after a new one from the same member (found by a reviewer)", async () => {
     const [a, b] = [await signUp(h), await signUp(h)];
     const first = await invite(h, a, b);
