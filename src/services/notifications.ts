@@ -30,6 +30,7 @@ import {
   type NotificationKind,
 } from '../policy/index.js';
 import { rowsOf, type Runner, rowDateOf } from '../store/db.js';
+import { liveConversationId } from '../store/lookups.js';
 import { conversations, notificationMarks, notifications, pageAdmins } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { notFound } from './errors.js';
@@ -505,7 +506,10 @@ async function shapeGroups(deps: Deps, db: Runner, viewerId: number, groups: Gro
     const v = ACTORLESS.has(g.kind) ? { count: g.count, seq: g.seq, at: g.updatedAt, top: [] } : visible.get(g.id);
     if (!v) continue;
     const inv = invitationOf.get(g.id);
-    const n = shape(deps, viewerId, inv !== undefined ? { ...g, invitationId: inv } : g, v, mark, people, people, now);
+    // a page's group is about the conversation of its newest visible sender (the row names the newest of all)
+    const conv = g.kind === 'page.request' && g.pageId !== null && v.top[0] !== undefined ? await liveConversationId(db, g.pageId, v.top[0]) : undefined;
+    const about = { ...g, ...(inv !== undefined ? { invitationId: inv } : {}), ...(conv !== undefined ? { conversationId: conv } : {}) };
+    const n = shape(deps, viewerId, about, v, mark, people, people, now);
     if (n) out.push(n);
   }
   return out;

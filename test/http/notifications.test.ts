@@ -107,6 +107,21 @@ describe(`notifications (${storageKind})`, () => {
     expect(n.subject).toEqual({ invitationId: fromA });
   });
 
+  it('a page.request group names the conversation of its newest visible sender', async () => {
+    const [admin, x, y] = [await signUp(h), await signUp(h), await signUp(h)];
+    const page = `pg_${admin.handle}`.slice(0, 30);
+    await makePage(h, page, [admin]);
+    const fromX = await send(h, x, page, 'hello from x');
+    h.clock.advance(60_000);
+    const fromY = await send(h, y, page, 'hello from y');
+    expect([fromX.status, fromY.status]).toEqual([201, 201]);
+    let [n] = (await notes(h, admin)).filter((k) => k.kind === 'page.request');
+    expect([handles(n), n.subject.conversationId]).toEqual([[y.handle, x.handle], fromY.body.conversation.id]);
+    expect((await h.call('POST', '/v1/me/deactivate', { token: y.token })).status).toBe(200);
+    [n] = (await notes(h, admin)).filter((k) => k.kind === 'page.request');
+    expect([handles(n), n.subject.conversationId]).toEqual([[x.handle], fromX.body.conversation.id]);
+  });
+
   it('a grouped invitation.accepted names the invitation of its newest visible accepter', async () => {
     const [a, b, c, d] = [await signUp(h), await signUp(h), await signUp(h), await signUp(h)];
     const ids: string[] = [];
