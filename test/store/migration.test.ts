@@ -186,15 +186,22 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
     expect(await q(sql`select member_id, field, word from search_words order by 1, 2, 3`)).toEqual(words);
   });
 
-  it('0011: the counter rows start from what members did within each window, at the database clock', async () => {
-    const old = migrationsUpTo('0010_citus_colocated_writes');
+  /** A store migrated up to `upTo`, with members ann, bob, cid and dan (their ids in `people`). */
+  async function olderStore(upTo: string) {
+    const old = migrationsUpTo(upTo);
     cleanups.push(() => rmSync(old, { recursive: true, force: true }));
     const { db, migrate } = await openDb();
     await migrate(old);
     const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
     const member = async (handle: string) =>
       Number((await q(sql`insert into members (handle, kind, name) values (${handle}, 'person', ${handle}) returning id`))[0]!.id);
-    const [ann, bob, cid, dan] = [await member('ann'), await member('bob'), await member('cid'), await member('dan')];
+    const people = [await member('ann'), await member('bob'), await member('cid'), await member('dan')] as const;
+    return { db, q, migrate, people };
+  }
+
+  it('0011: the counter rows start from what members did within each window, at the database clock', async () => {
+    const { q, migrate, people } = await olderStore('0010_citus_colocated_writes');
+    const [ann, bob, cid, dan] = people;
     const invite = (from: number, to: number, age: string, note: string | null, reportedAge: string | null) =>
       q(sql`insert into invitations (from_id, to_id, status, note, created_at, reported_at)
         values (${from}, ${to}, 'ignored', ${note}, now() - ${age}::interval, now() - ${reportedAge}::interval)`);
@@ -223,14 +230,8 @@ describe(`migrations carry the old rules' data over (${storageKind})`, () => {
   });
 
   it('0014: a side whose history began at history_from keeps those messages gone; each side knows where its last request began', async () => {
-    const old = migrationsUpTo('0013_side_history_from');
-    cleanups.push(() => rmSync(old, { recursive: true, force: true }));
-    const { db, migrate } = await openDb();
-    await migrate(old);
-    const q = async (s: ReturnType<typeof sql>) => rowsOf(await db.execute(s));
-    const member = async (handle: string) =>
-      Number((await q(sql`insert into members (handle, kind, name) values (${handle}, 'person', ${handle}) returning id`))[0]!.id);
-    const [ann, bob, cid, dan] = [await member('ann'), await member('bob'), await member('cid'), await member('dan')];
+    const { q, migrate, people } = await olderStore('0013_side_history_from');
+    const [ann, bob, cid, dan] = people;
     const thread = async (to: number) =>
       Number(
         (await q(sql`insert into conversations (starter_id, recipient_id, state, channel) values (${ann}, ${to}, 'request', 'tier_reach') returning id`))[0]!
