@@ -56,10 +56,22 @@ export async function removeConnection(u: Uow, viewer: MemberRecord, handle: str
  */
 async function lapseAsksThrough(u: Uow, x: number, y: number): Promise<void> {
   const through = (via: number, other: number) => and(eq(introductions.viaId, via), or(eq(introductions.askerId, other), eq(introductions.targetId, other)));
+  await lapseAsks(u, or(through(x, y), through(y, x))!);
+}
+
+/**
+ * A closed member's connections all go at once: every open ask they take part in runs through one
+ * of them, so all of those lapse, in one statement rather than one a connection.
+ */
+async function lapseAsksOf(u: Uow, id: number): Promise<void> {
+  await lapseAsks(u, or(eq(introductions.viaId, id), eq(introductions.askerId, id), eq(introductions.targetId, id))!);
+}
+
+async function lapseAsks(u: Uow, which: SQL): Promise<void> {
   const lapsed = await u.tx
     .update(introductions)
     .set({ status: 'expired' })
-    .where(and(eq(introductions.status, 'asked'), or(through(x, y), through(y, x))))
+    .where(and(eq(introductions.status, 'asked'), which))
     .returning({ askerId: introductions.askerId, viaId: introductions.viaId });
   for (const r of lapsed) await u.emit('introduction.closed', [r.askerId, r.viaId], { askerId: r.askerId, viaId: r.viaId });
 }
@@ -241,10 +253,8 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
     .delete(connections)
     .where(or(eq(connections.a, id), eq(connections.b, id)))
     .returning();
-  for (const c of conns) {
-    await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
-    await lapseAsksThrough(u, c.a, c.b);
-  }
+  for (const c of conns) await u.emit('connection.removed', [c.a, c.b], { a: c.a, b: c.b });
+  await lapseAsksOf(u, id);
   const fl = await tx
     .delete(follows)
     .where(or(eq(follows.follower, id), eq(follows.followee, id)))

@@ -192,6 +192,14 @@ describe(`introductions (${storageKind})`, () => {
     expect((await h.call('DELETE', `/v1/connections/${t2.c.handle}`, { token: t2.b.token })).status).toBe(204);
     expect((await h.call('POST', `/v1/introductions/${r2.body.id}/forward`, { token: t2.b.token, body: {} })).status).toBe(409);
     expect((await list(t2.a, 'asked'))[0].status).toBe('not_forwarded');
+    // the introducer closes their account: the ask lapses with their connections, and A asks another mutual
+    const t3 = await triangle();
+    const d3 = await signUp(h);
+    await connect(h, t3.a, d3);
+    await connect(h, d3, t3.c);
+    expect((await ask(t3.a, t3.c, t3.b)).status).toBe(201);
+    expect((await h.call('POST', '/v1/me/close', { token: t3.b.token })).status).toBe(200);
+    expect((await ask(t3.a, t3.c, d3)).status).toBe(201);
   });
 
   it("no introduction past the one follow-up: while the asker's own request waits (or was ignored), no ask, no path, and a forward reaches no one (found by a member)", async () => {
