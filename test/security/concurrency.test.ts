@@ -195,6 +195,26 @@ describe('races', () => {
     }
   });
 
+  it('block racing a follow: no follow survives the block, and the unblock restores none (DOMAIN.md 6)', async () => {
+    for (let round = 0; round < ROUNDS * 2; round++) {
+      const a = await signUp(h);
+      const b = await signUp(h);
+      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const [blockRes, ...followed] = await Promise.all([
+        h.call('POST', '/v1/blocks', { token: b.token, body: { handle: a.handle } }),
+        ...[0, 1, 2].map((ms) => pause(ms + (round % 3)).then(() => h.call('POST', '/v1/follows', { token: a.token, body: { handle: b.handle } }))),
+      ]);
+      expect(blockRes.status, blockRes.text).toBe(201);
+      for (const r of followed) expect([201, 404], r.text).toContain(r.status);
+      const left = await rows(sql`select 1 from follows where follower = ${Number(a.member.id)} and followee = ${Number(b.member.id)}`);
+      expect(left, 'a follow row next to the block').toEqual([]);
+      expect((await h.call('DELETE', `/v1/blocks/${a.handle}`, { token: b.token })).status).toBe(204);
+      const followers = (await h.call('GET', '/v1/follows?direction=followers', { token: b.token })).body.items as { handle: string }[];
+      expect(followers.map((m) => m.handle)).not.toContain(a.handle);
+      tick('block_vs_follow');
+    }
+  });
+
   it('every data invariant holds after the races', async () => {
     expect(await invariantViolations(h)).toEqual([]);
   });

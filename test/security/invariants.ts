@@ -64,6 +64,12 @@ async function check(tx: Tx): Promise<string[]> {
       on b.unblocked_at is null and ((b.blocker = c.a and b.blocked = c.b) or (b.blocker = c.b and b.blocked = c.a))`,
   );
   await bad(
+    'a follow and an active block between the same pair',
+    sql`
+    select f.follower, f.followee from follows f join blocks b
+      on b.unblocked_at is null and ((b.blocker = f.follower and b.blocked = f.followee) or (b.blocker = f.followee and b.blocked = f.follower))`,
+  );
+  await bad(
     'a message in a conversation its sender is not part of',
     sql`
     select m.id from messages m join conversations c on c.id = m.conversation_id
