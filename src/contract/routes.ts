@@ -381,7 +381,7 @@ export const routes = {
     ...member,
     querystring: Type.Object(
       {
-        q: Type.String({ minLength: 1, maxLength: 200 }),
+        q: Type.String({ minLength: 1, maxLength: 200, description: 'at most 8 different words (400 otherwise): each must match' }),
         degree: Type.Optional(Type.String({ pattern: '^[123](,[123]){0,2}$' })),
         ...listQueryFields(),
       },

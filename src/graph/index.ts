@@ -36,6 +36,7 @@
  *   mutuals(viewer, member, { limit = 20, after = 0 }): { count, items }   // items ascending ids > after
  *   introductions(viewer, member, k): number[][]                    // [[via]] or [[via1, via2]]
  *   secondDegreeSize(viewer): number
+ *   secondDegreeIds(viewer, cap): number[] | null                   // null when more than cap
  *   suggestions(viewer, { limit = 20, exclude? }): { id, mutualConnections }[]
  *
  *   clearViewerCache(), setViewerCache(options | false), flushBuilds()   // answers unchanged
@@ -68,7 +69,8 @@
  * - `introductions(V, M, k)`: for a 2nd-degree M, up to k single-intermediate paths `[x]` (x a
  *   mutual connection); for a 3rd-degree M, up to k paths `[x, y]` (V–x–y–M); lexicographic by
  *   (x, y) ids. Empty for 1st degree, out of network or hidden.
- * - `secondDegreeSize(V)`: the number of visible members at distance exactly 2.
+ * - `secondDegreeSize(V)`: the number of visible members at distance exactly 2;
+ *   `secondDegreeIds(V, cap)` the members themselves, in no order (null when more than `cap`).
  * - `suggestions(V)`: members at distance 2 (so never connected, never V, never hidden/blocked),
  *   ranked by visible mutual connections desc then id asc; `exclude(id)` drops more (pending or
  *   ignored invitations, pages…), called lazily in rank order.
@@ -652,8 +654,28 @@ export class GraphIndex {
 
   /** Number of members at distance exactly 2 from the viewer (visible ones only). */
   secondDegreeSize(viewer: number): number {
+    let count = 0;
+    this.eachSecond(viewer, () => {
+      count++;
+      return true;
+    });
+    return count;
+  }
+
+  /**
+   * The members at distance exactly 2 from the viewer (visible ones only, ids in no order), or null
+   * when there are more than `cap` (search ranks them before the rest: src/services/profiles.ts).
+   */
+  secondDegreeIds(viewer: number, cap: number): number[] | null {
+    const out: number[] = [];
+    const whole = this.eachSecond(viewer, (y) => out.length < cap && out.push(this.idOf[y]) > 0);
+    return whole ? out : null;
+  }
+
+  /** Calls `fn` with each visible member (internal index) at distance exactly 2 until it answers false; true when it never did. */
+  private eachSecond(viewer: number, fn: (y: number) => boolean): boolean {
     const v = this.lookup(viewer);
-    if (v < 0 || this.flags[v] !== 0) return 0;
+    if (v < 0 || this.flags[v] !== 0) return true;
     const ban = this.blocks.get(v);
     const mark = this.nextEpoch();
     const ep = this.epoch;
@@ -664,7 +686,6 @@ export class GraphIndex {
     const ve = C.e;
     mark[v] = ep;
     for (let p = vs; p < ve; p++) mark[vArr[p]] = ep;
-    let count = 0;
     for (let p = vs; p < ve; p++) {
       const x = vArr[p];
       if (!this.visible(x, ban)) continue;
@@ -674,11 +695,11 @@ export class GraphIndex {
         const y = arr[q];
         if (mark[y] !== ep) {
           mark[y] = ep;
-          if (this.visible(y, ban)) count++;
+          if (this.visible(y, ban) && !fn(y)) return false;
         }
       }
     }
-    return count;
+    return true;
   }
 
   /** People you may know: 2nd-degree members by mutual connections desc, then id asc. */

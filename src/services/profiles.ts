@@ -95,6 +95,8 @@ export async function messageDecision(deps: Deps, db: Runner, viewer: MemberReco
 
 /** At most this many candidates are ranked for one query (the most specific words narrow it). */
 const SEARCH_CANDIDATES = 1000;
+/** A query's words each must match (DOMAIN.md 10): more than this many is refused, not cut. */
+export const SEARCH_WORDS = 8;
 
 export interface SearchHit {
   member: ApiMember;
@@ -147,14 +149,27 @@ function wordLookups(w: string, i: number): SQL {
   return sql`${exact} union all select member_id, field, 2, ${i}::int from search_words where word = any(array(${typos}))`;
 }
 
+/** The viewer's 2nd-degree members are ranked in the query when there are at most this many (search). */
+const SEARCH_SECOND_DEGREE = 20_000;
+
+/** Which members a search's candidates are drawn from (the degree filter): only these, or none of these. */
+export interface SearchScope {
+  only?: number[];
+  except?: number[];
+}
+
+const idArray = (ids: number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
+
 /**
  * The candidates of a search (the query words as searchWords gives them): at most SEARCH_CANDIDATES
- * active members other than the viewer that match every word, the viewer's connections first, then
- * by match quality (a headline's words only where the viewer may see them, `network` counted as
- * seen), then id. Rows: id, name, handle, headline, visibility. Exported for bench/search.ts.
+ * active members other than the viewer that match every word, ranked as DOMAIN.md 10 ranks them as
+ * far as the query can tell: the viewer's connections first, then their 2nd-degree members (`second`,
+ * when known), then by match quality (a headline's words only where the viewer may see them,
+ * `network` counted as seen), then id. Rows: id, name, handle, headline, visibility. Exported for
+ * bench/search.ts.
  */
-export function searchCandidates(words: string[], viewerId: number, connections: number[], onlyConnections: boolean): SQL {
-  const conns = sql`${`{${connections.join(',')}}`}::bigint[]`;
+export function searchCandidates(words: string[], viewerId: number, connections: number[], second: number[] | null, scope: SearchScope = {}): SQL {
+  const conns = idArray(connections);
   const own = sql.join(
     words.map((_, i) => sql`min(x.q) filter (where x.i = ${i} and x.field = 0)`),
     sql` + `,
@@ -163,11 +178,14 @@ export function searchCandidates(words: string[], viewerId: number, connections:
     words.map((_, i) => sql`min(x.q) filter (where x.i = ${i})`),
     sql` + `,
   );
+  const only = scope.only ? sql`and x.member_id = any(${idArray(scope.only)})` : sql``;
+  const except = scope.except?.length ? sql`and not (x.member_id = any(${idArray(scope.except)}))` : sql``;
+  const secondFirst = second?.length ? sql`(member_id = any(${idArray(second)})) desc,` : sql``;
   return sql`
     with c as (
       select x.member_id, ${own} as own, ${any} as anyq
         from (${sql.join(words.map(wordLookups), sql` union all `)}) x
-       where x.member_id <> ${viewerId} ${onlyConnections ? sql`and x.member_id = any(${conns})` : sql``}
+       where x.member_id <> ${viewerId} ${only} ${except}
        group by x.member_id
       having bit_or(1 << x.i) = ${(1 << words.length) - 1}
     ), top as (
@@ -177,8 +195,19 @@ export function searchCandidates(words: string[], viewerId: number, connections:
     )
     select m.id, m.name, m.handle, m.headline, top.visibility
       from (select * from top where quality is not null
-             order by (member_id = any(${conns})) desc, quality, member_id limit ${SEARCH_CANDIDATES}) top
+             order by (member_id = any(${conns})) desc, ${secondFirst} quality, member_id limit ${SEARCH_CANDIDATES}) top
       join members m on m.id = top.member_id`;
+}
+
+/**
+ * What a degree filter lets the query leave out: with neither 3 nor the rest asked for, only the
+ * connections and 2nd-degree members asked for; otherwise not the degrees not asked for.
+ */
+function searchScope(degrees: Set<number> | null, connections: number[], second: number[] | null): SearchScope {
+  if (degrees === null) return {};
+  const pick = (d: number) => (d === 1 ? connections : second);
+  if (!degrees.has(3) && (!degrees.has(2) || second !== null)) return { only: [...degrees].flatMap((d) => pick(d) ?? []) };
+  return { except: [1, 2].filter((d) => !degrees.has(d)).flatMap((d) => pick(d) ?? []) };
 }
 
 /**
@@ -199,10 +228,12 @@ export async function search(
   page: { cursor?: string; limit: number },
 ): Promise<{ items: SearchHit[]; nextCursor: string | null }> {
   const after = decodeSearchCursor(page.cursor);
-  const words = [...new Set(searchWords(q))].slice(0, 8);
+  const words = [...new Set(searchWords(q))];
+  if (words.length > SEARCH_WORDS) throw badRequest(`q: at most ${SEARCH_WORDS} different words`, { field: 'q' });
   if (words.length === 0) return { items: [], nextCursor: null };
-  const onlyConnections = degrees !== null && degrees.size === 1 && degrees.has(1);
-  const query = searchCandidates(words, viewer.id, deps.graph.connectionsOf(viewer.id), onlyConnections);
+  const connections = deps.graph.connectionsOf(viewer.id);
+  const second = deps.graph.secondDegreeIds(viewer.id, SEARCH_SECOND_DEGREE);
+  const query = searchCandidates(words, viewer.id, connections, second, searchScope(degrees, connections, second));
   // Candidates with just what the rule needs (the full records only for the page shown).
   const candidates = await db.transaction(async (tx) => {
     // words two letters off share few trigrams with the query: a low threshold, levenshtein decides;

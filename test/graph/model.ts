@@ -117,9 +117,13 @@ export class Model {
     return out;
   }
   secondDegreeSize(v: number): number {
-    let c = 0;
-    for (const d of this.bfs(v).values()) if (d === 2) c++;
-    return c;
+    return this.secondDegreeIds(v).length;
+  }
+  secondDegreeIds(v: number): number[] {
+    return [...this.bfs(v)]
+      .filter(([, d]) => d === 2)
+      .map(([id]) => id)
+      .sort((a, b) => a - b);
   }
   suggestions(v: number, exclude?: (id: number) => boolean): { id: number; mutualConnections: number }[] {
     const out: { id: number; mutualConnections: number }[] = [];

@@ -80,6 +80,31 @@ describe(`search (${storageKind})`, () => {
     expect(handles(r)[0]).toBe('charlie01002');
   });
 
+  it('a 2nd-degree match ranks before 1,001 better out-of-network matches, and the degree filter finds it (a member)', async () => {
+    const zed = await signUp(h, 'second_z', { name: 'Zedekiah Second' }); // "zed" by prefix only: the fillers' word is "zed" itself
+    await connect(h, people.dee_j!, zed); // 2nd degree to the searcher
+    await insertMembers(
+      h.inst.store.db,
+      Array.from({ length: 1001 }, (_, g) => ({ handle: `zfill${g}`, kind: 'person' as const, name: 'Zed Filler', headline: '', email: `zfill${g}@x.test` })),
+    );
+    const r = await find('zed', '&limit=3');
+    expect(handles(r)[0]).toBe(zed.handle);
+    expect(r.items[0].degree).toBe(2);
+    expect(handles(await find('zed', '&degree=2'))).toEqual([zed.handle]);
+    expect(handles(await find('zed', '&degree=1'))).toEqual([]);
+  });
+
+  it('more than eight different words is 400 naming q, not a query cut to eight', async () => {
+    const nine = 'aa bb cc dd ee ff gg hh qqqqqqqqqqqq';
+    const r = await h.call('GET', `/v1/search/members?q=${encodeURIComponent(nine)}`, { token: me.token });
+    expect(r.status, r.text).toBe(400);
+    expect(r.body.error.code).toBe('invalid_request');
+    expect(r.body.error.details.field).toBe('q');
+    // eight words, or nine with one repeated, are searched as ever
+    expect((await find('aa bb cc dd ee ff gg hh')).items).toEqual([]);
+    expect((await find('aa bb cc dd ee ff gg hh hh')).items).toEqual([]);
+  });
+
   it('a one-letter typo in a short word, and a word the database lower-cases otherwise (final sigma)', async () => {
     expect(handles(await find('bab'))).toContain('bob_s'); // Bob, one letter off
     const greek = await signUp(h, 'sisyphus', { name: 'Σίσυφος Αιολίδης' });
