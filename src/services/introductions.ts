@@ -16,7 +16,7 @@ import {
   type Decision,
   askStatePasses,
 } from '../policy/index.js';
-import type { Runner } from '../store/db.js';
+import { selectRows, type Runner } from '../store/db.js';
 import { introductions } from '../store/schema.js';
 import type { ViewerAsks } from './cache.js';
 import type { Deps } from './context.js';
@@ -79,10 +79,14 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
   const { deps, tx, now } = u;
   const [target, via] = [await memberByHandle(tx, input.to), await memberByHandle(tx, input.via)];
   const visibleTarget = target && (target.id === asker.id || existsFor(deps, asker.id, target)) ? target : null;
-  await lockMembers(tx, [asker.id]);
+  const viaSeen = via && via.id !== asker.id && existsFor(deps, asker.id, via) ? via : null;
+  // The three members' rows, as a removal or a block of any two of them takes theirs: what is read
+  // below is what they left (an ask through a connection removed meanwhile stayed open: a member).
+  await lockMembers(tx, [asker.id, ...(viaSeen ? [viaSeen.id] : []), ...(visibleTarget ? [visibleTarget.id] : [])]);
   if (visibleTarget && visibleTarget.id !== asker.id) await expireLapsed(u, asker.id, visibleTarget.id);
   const { facts } = await gatherFacts(deps, tx, asker, visibleTarget, now);
-  const viaSeen = via && via.id !== asker.id && existsFor(deps, asker.id, via) ? via : null;
+  const [viaToAsker, viaToTarget] =
+    viaSeen && visibleTarget ? await connectedInRows(tx, [asker.id, viaSeen.id], [viaSeen.id, visibleTarget.id]) : [false, false];
   // the asker's own asks, read once (under their row lock): the ask's state through B, and who else could be asked
   const asks = visibleTarget ? await loadViewerAsks(deps, tx, asker.id, now) : null;
   const state = asks && visibleTarget ? askStateOf(deps, asks, viaSeen ? [viaSeen.id] : [], visibleTarget.id, now) : null;
@@ -92,8 +96,8 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
     facts,
     {
       via: viaSeen ? toMemberFacts(deps, viaSeen) : null,
-      viaConnectedToViewer: !!viaSeen && deps.graph.degree(asker.id, viaSeen.id) === 1,
-      viaConnectedToMember: !!viaSeen && !!visibleTarget && deps.graph.degree(viaSeen.id, visibleTarget.id) === 1,
+      viaConnectedToViewer: viaToAsker,
+      viaConnectedToMember: viaToTarget,
       viaDegree: viaSeen ? deps.graph.degree(asker.id, viaSeen.id) : null,
       openAsk: state?.openAsk ?? false,
       asksThisMonth: state?.asksThisMonth ?? 0,
@@ -113,6 +117,15 @@ export async function askIntroduction(u: Uow, asker: MemberRecord, input: { to: 
   await u.emit('introduction.asked', [viaSeen!.id], { introduction: toApi(deps, row, people, viaSeen!.id, now) });
   await notify(u, { recipient: viaSeen!, kind: 'introduction.asked', actor: asker });
   return toApi(deps, row, people, asker.id, now);
+}
+
+/** Whether each pair is connected, as the rows say (read under the verb's locks; the graph index learns of a removal only after its commit). */
+async function connectedInRows(db: Runner, ...pairs: [number, number][]): Promise<boolean[]> {
+  const cols = pairs.map(
+    ([x, y], i) => sql`exists(select 1 from connections c where c.a = ${Math.min(x, y)} and c.b = ${Math.max(x, y)}) as ${sql.raw(`c${i}`)}`,
+  );
+  const [row] = await selectRows<Record<string, unknown>>(db, sql`select ${sql.join(cols, sql`, `)}`);
+  return pairs.map((_, i) => row[`c${i}`] === true);
 }
 
 /**

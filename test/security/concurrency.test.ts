@@ -215,6 +215,26 @@ describe('races', () => {
     }
   });
 
+  it('an ask racing the removal of a connection on its path: the ask is refused or lapses, never left open (DOMAIN.md 11)', async () => {
+    for (let round = 0; round < ROUNDS * 2; round++) {
+      const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+      await connect(h, a, b);
+      await connect(h, b, c);
+      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const [removed, asked] = await Promise.all([
+        round % 2 === 0
+          ? h.call('DELETE', `/v1/connections/${a.handle}`, { token: b.token })
+          : h.call('DELETE', `/v1/connections/${c.handle}`, { token: b.token }),
+        pause(round % 3).then(() => h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } })),
+      ]);
+      expect(removed.status, removed.text).toBe(204);
+      expect([201, 403], asked.text).toContain(asked.status);
+      const open = await rows(sql`select id from introductions where asker_id = ${Number(a.member.id)} and status = 'asked'`);
+      expect(open, 'an open ask through a removed connection').toEqual([]);
+      tick('ask_vs_removal');
+    }
+  });
+
   it('every data invariant holds after the races', async () => {
     expect(await invariantViolations(h)).toEqual([]);
   });

@@ -15,6 +15,7 @@ const TABLES = [
   'conversation_members',
   'messages',
   'group_members',
+  'introductions',
 ];
 
 /**
@@ -68,6 +69,14 @@ async function check(tx: Tx): Promise<string[]> {
     sql`
     select f.follower, f.followee from follows f join blocks b
       on b.unblocked_at is null and ((b.blocker = f.follower and b.blocked = f.followee) or (b.blocker = f.followee and b.blocked = f.follower))`,
+  );
+  await bad(
+    'an open ask through a connection that is gone (asker and introducer, or introducer and target)',
+    sql`
+    select i.id from introductions i
+     where i.status = 'asked'
+       and (not exists (select 1 from connections c where c.a = least(i.asker_id, i.via_id) and c.b = greatest(i.asker_id, i.via_id))
+         or not exists (select 1 from connections c where c.a = least(i.via_id, i.target_id) and c.b = greatest(i.via_id, i.target_id)))`,
   );
   await bad(
     'a message in a conversation its sender is not part of',
