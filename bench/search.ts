@@ -21,7 +21,7 @@ import { resolvePolicy, searchWords } from '../src/policy/index.js';
 import type { Deps } from '../src/services/context.js';
 import { loadGraph } from '../src/services/graph.js';
 import { memberById } from '../src/services/members.js';
-import { search, searchCandidates } from '../src/services/profiles.js';
+import { search, searchCandidates, type SearchLayers } from '../src/services/profiles.js';
 import { openStore, rowsOf, type Store } from '../src/store/db.js';
 import { systemClock } from '../src/util/clock.js';
 import { loadConfig } from '../src/config.js';
@@ -230,6 +230,11 @@ async function main() {
       console.log(`${size}: members ${loadS.toFixed(0)} s, words ${wordsS.toFixed(0)} s, indexes ${indexS.toFixed(0)} s`);
       const { graph } = await loadGraph(db);
       const deps: Deps = { store, policy: resolvePolicy({}), clock: systemClock, graph };
+      // the viewer's members by degree, as search passes them to its query
+      const layersOf = (id: number): SearchLayers => {
+        const reach = graph.reachIds(id, 20_000, 500_000);
+        return [graph.connectionsOf(id), reach.second, reach.third];
+      };
       // the load writes members only (no handle lookup rows): the viewer by its row
       const [first] = rowsOf(await db.execute(sql`select id from members where handle = 'u1'`));
       const viewer = (await memberById(db, Number(first.id)))!;
@@ -241,11 +246,7 @@ async function main() {
           const words = [...new Set(searchWords(q))];
           const plan = await db.transaction(async (tx) => {
             await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true)`);
-            return rowsOf(
-              await tx.execute(
-                sql`explain (analyze, buffers) ${searchCandidates(words, viewer.id, graph.connectionsOf(viewer.id), graph.secondDegreeIds(viewer.id, 20_000))}`,
-              ),
-            );
+            return rowsOf(await tx.execute(sql`explain (analyze, buffers) ${searchCandidates(words, viewer.id, layersOf(viewer.id))}`));
           });
           console.log(`--- ${kind}: ${q}\n${plan.map((r) => Object.values(r)[0]).join('\n')}`);
         }
@@ -277,12 +278,11 @@ async function main() {
       for (const kind of KINDS) {
         const words = await timeIt(kind, async (q) => (await search(deps, db, viewer, q, null, now, { limit: 20 })).items.length);
         const prefix = await timeIt(kind, prefixSearch);
-        const conns = graph.connectionsOf(viewer.id);
-        const second = graph.secondDegreeIds(viewer.id, 20_000);
+        const layers = layersOf(viewer.id);
         const candidates = await timeIt(kind, (q) =>
           db.transaction(async (tx) => {
             await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true)`);
-            return rowsOf(await tx.execute(searchCandidates([...new Set(searchWords(q))].slice(0, 8), viewer.id, conns, second))).length;
+            return rowsOf(await tx.execute(searchCandidates([...new Set(searchWords(q))].slice(0, 8), viewer.id, layers))).length;
           }),
         );
         const example = qs.find((x) => x.kind === kind)!.q;

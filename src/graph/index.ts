@@ -36,7 +36,7 @@
  *   mutuals(viewer, member, { limit = 20, after = 0 }): { count, items }   // items ascending ids > after
  *   introductions(viewer, member, k): number[][]                    // [[via]] or [[via1, via2]]
  *   secondDegreeSize(viewer): number
- *   secondDegreeIds(viewer, cap): number[] | null                   // null when more than cap
+ *   reachIds(viewer, cap, edges?): { second, third }                // ids at distance 2 and 3; a layer null past cap or edges
  *   suggestions(viewer, { limit = 20, exclude? }): { id, mutualConnections }[]
  *
  *   clearViewerCache(), setViewerCache(options | false), flushBuilds()   // answers unchanged
@@ -70,7 +70,8 @@
  *   mutual connection); for a 3rd-degree M, up to k paths `[x, y]` (V–x–y–M); lexicographic by
  *   (x, y) ids. Empty for 1st degree, out of network or hidden.
  * - `secondDegreeSize(V)`: the number of visible members at distance exactly 2;
- *   `secondDegreeIds(V, cap)` the members themselves, in no order (null when more than `cap`).
+ *   `reachIds(V, cap, edges)` the members at distance 2 and 3 themselves, in no order (a layer is
+ *   null when it holds more than `cap`, or when reaching it walks more than `edges` edges).
  * - `suggestions(V)`: members at distance 2 (so never connected, never V, never hidden/blocked),
  *   ranked by visible mutual connections desc then id asc; `exclude(id)` drops more (pending or
  *   ignored invitations, pages…), called lazily in rank order.
@@ -663,19 +664,50 @@ export class GraphIndex {
   }
 
   /**
-   * The members at distance exactly 2 from the viewer (visible ones only, ids in no order), or null
-   * when there are more than `cap` (search ranks them before the rest: src/services/profiles.ts).
+   * The members at distance exactly 2 and exactly 3 from the viewer (visible ones, through visible
+   * members; ids in no order), as search ranks them (src/services/profiles.ts). A layer is null when
+   * it holds more than `cap` members or when reaching it walks more than `edges` edges.
    */
-  secondDegreeIds(viewer: number, cap: number): number[] | null {
-    const out: number[] = [];
-    const whole = this.eachSecond(viewer, (y) => out.length < cap && out.push(this.idOf[y]) > 0);
-    return whole ? out : null;
+  reachIds(viewer: number, cap: number, edges = Infinity): { second: number[] | null; third: number[] | null } {
+    const S: number[] = [];
+    const v = this.lookup(viewer);
+    let budget = this.eachSecond(viewer, (y) => S.length < cap && S.push(y) > 0, edges);
+    if (budget < 0) return { second: null, third: null };
+    const second = S.map((y) => this.idOf[y]);
+    if (v < 0 || this.flags[v] !== 0) return { second, third: [] };
+    const C = this.conn;
+    // layer 3: the unmet members next to a 2nd-degree one (the marks of eachSecond's walk still hold)
+    const ban = this.blocks.get(v);
+    const mark = this.mark!;
+    const ep = this.epoch;
+    const third: number[] = [];
+    for (const y of S) {
+      C.span(y);
+      if ((budget -= C.e - C.s) < 0) return { second, third: null };
+      const arr = C.arr;
+      for (let q = C.s; q < C.e; q++) {
+        const z = arr[q];
+        if (mark[z] !== ep) {
+          mark[z] = ep;
+          if (this.visible(z, ban)) {
+            if (third.length >= cap) return { second, third: null };
+            third.push(this.idOf[z]);
+          }
+        }
+      }
+    }
+    return { second, third };
   }
 
-  /** Calls `fn` with each visible member (internal index) at distance exactly 2 until it answers false; true when it never did. */
-  private eachSecond(viewer: number, fn: (y: number) => boolean): boolean {
+  /**
+   * Calls `fn` with each visible member (internal index) at distance exactly 2 until it answers
+   * false. Answers the edges left of `edges` (a dense cluster's members know each other: most edges
+   * lead back to members already met), or -1 when `fn` stopped it or it would walk more; the walk's
+   * marks hold until the next walk.
+   */
+  private eachSecond(viewer: number, fn: (y: number) => boolean, edges = Infinity): number {
     const v = this.lookup(viewer);
-    if (v < 0 || this.flags[v] !== 0) return true;
+    if (v < 0 || this.flags[v] !== 0) return edges;
     const ban = this.blocks.get(v);
     const mark = this.nextEpoch();
     const ep = this.epoch;
@@ -686,20 +718,22 @@ export class GraphIndex {
     const ve = C.e;
     mark[v] = ep;
     for (let p = vs; p < ve; p++) mark[vArr[p]] = ep;
+    let budget = edges - (ve - vs);
     for (let p = vs; p < ve; p++) {
       const x = vArr[p];
       if (!this.visible(x, ban)) continue;
       C.span(x);
       const arr = C.arr;
+      if ((budget -= C.e - C.s) < 0) return -1;
       for (let q = C.s; q < C.e; q++) {
         const y = arr[q];
         if (mark[y] !== ep) {
           mark[y] = ep;
-          if (this.visible(y, ban) && !fn(y)) return false;
+          if (this.visible(y, ban) && !fn(y)) return -1;
         }
       }
     }
-    return true;
+    return budget;
   }
 
   /** People you may know: 2nd-degree members by mutual connections desc, then id asc. */

@@ -260,11 +260,17 @@ export function membersFromJson(v: unknown): Map<number, MemberRecord> {
  * FOR NO KEY UPDATE: it serializes the verbs of one member without blocking the foreign-key
  * checks (FOR KEY SHARE) of other members' writes that merely reference the row.
  */
-export async function lockMembers(db: Runner, ids: number[]): Promise<void> {
+export async function lockMembers(db: Runner, ids: number[], opts: { shared?: number } = {}): Promise<void> {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   // One row per statement, in id order: on Citus a row lock is taken by a statement routed to one
-  // shard (a multi-shard SELECT … FOR UPDATE is refused).
-  for (const id of sorted) await db.select({ id: members.id }).from(members).where(eq(members.id, id)).for('no key update');
+  // shard (a multi-shard SELECT … FOR UPDATE is refused). `shared`: that member's row FOR SHARE,
+  // which waits for a verb holding it (a block) without making verbs that only share it wait in turn.
+  for (const id of sorted)
+    await db
+      .select({ id: members.id })
+      .from(members)
+      .where(eq(members.id, id))
+      .for(id === opts.shared ? 'share' : 'no key update');
 }
 
 /** Read-path lookups through the instance's read model (GET requests only; never in a write). */

@@ -149,8 +149,12 @@ function wordLookups(w: string, i: number): SQL {
   return sql`${exact} union all select member_id, field, 2, ${i}::int from search_words where word = any(array(${typos}))`;
 }
 
-/** The viewer's 2nd-degree members are ranked in the query when there are at most this many (search). */
-const SEARCH_SECOND_DEGREE = 20_000;
+/**
+ * The viewer's 2nd- and 3rd-degree members are ranked in the query (and a degree filter narrows it
+ * to them) when a layer has at most this many members, reached within this many edges of the graph.
+ */
+const SEARCH_REACH = 20_000;
+const SEARCH_WALK_EDGES = 500_000;
 
 /** Which members a search's candidates are drawn from (the degree filter): only these, or none of these. */
 export interface SearchScope {
@@ -158,18 +162,20 @@ export interface SearchScope {
   except?: number[];
 }
 
+/** The viewer's members by degree: [1st, 2nd, 3rd]; a layer the graph did not give is null. */
+export type SearchLayers = [number[], number[] | null, number[] | null];
+
 const idArray = (ids: number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /**
  * The candidates of a search (the query words as searchWords gives them): at most SEARCH_CANDIDATES
- * active members other than the viewer that match every word, ranked as DOMAIN.md 10 ranks them as
- * far as the query can tell: the viewer's connections first, then their 2nd-degree members (`second`,
- * when known), then by match quality (a headline's words only where the viewer may see them,
- * `network` counted as seen), then id. Rows: id, name, handle, headline, visibility. Exported for
- * bench/search.ts.
+ * active members other than the viewer that match every word, ranked as DOMAIN.md 10 ranks them:
+ * by degree (the layers known: 1st, 2nd, 3rd, then the rest), then by match quality (a headline's
+ * words only where the viewer may see them, `network` counted as seen), then id. Rows: id, name,
+ * handle, headline, visibility. Exported for bench/search.ts.
  */
-export function searchCandidates(words: string[], viewerId: number, connections: number[], second: number[] | null, scope: SearchScope = {}): SQL {
-  const conns = idArray(connections);
+export function searchCandidates(words: string[], viewerId: number, layers: SearchLayers, scope: SearchScope = {}): SQL {
+  const conns = idArray(layers[0]);
   const own = sql.join(
     words.map((_, i) => sql`min(x.q) filter (where x.i = ${i} and x.field = 0)`),
     sql` + `,
@@ -180,7 +186,7 @@ export function searchCandidates(words: string[], viewerId: number, connections:
   );
   const only = scope.only ? sql`and x.member_id = any(${idArray(scope.only)})` : sql``;
   const except = scope.except?.length ? sql`and not (x.member_id = any(${idArray(scope.except)}))` : sql``;
-  const secondFirst = second?.length ? sql`(member_id = any(${idArray(second)})) desc,` : sql``;
+  const further = layers.slice(1).flatMap((ids) => (ids?.length ? [sql`(member_id = any(${idArray(ids)})) desc, `] : []));
   return sql`
     with c as (
       select x.member_id, ${own} as own, ${any} as anyq
@@ -195,25 +201,25 @@ export function searchCandidates(words: string[], viewerId: number, connections:
     )
     select m.id, m.name, m.handle, m.headline, top.visibility
       from (select * from top where quality is not null
-             order by (member_id = any(${conns})) desc, ${secondFirst} quality, member_id limit ${SEARCH_CANDIDATES}) top
+             order by (member_id = any(${conns})) desc, ${sql.join(further, sql``)}quality, member_id limit ${SEARCH_CANDIDATES}) top
       join members m on m.id = top.member_id`;
 }
 
 /**
- * What a degree filter lets the query leave out: with neither 3 nor the rest asked for, only the
- * connections and 2nd-degree members asked for; otherwise not the degrees not asked for.
+ * What a degree filter lets the query leave out: when every degree asked for has its layer, only
+ * those members; otherwise none of the known layers not asked for.
  */
-function searchScope(degrees: Set<number> | null, connections: number[], second: number[] | null): SearchScope {
+export function searchScope(degrees: Set<number> | null, layers: SearchLayers): SearchScope {
   if (degrees === null) return {};
-  const pick = (d: number) => (d === 1 ? connections : second);
-  if (!degrees.has(3) && (!degrees.has(2) || second !== null)) return { only: [...degrees].flatMap((d) => pick(d) ?? []) };
-  return { except: [1, 2].filter((d) => !degrees.has(d)).flatMap((d) => pick(d) ?? []) };
+  const asked = [1, 2, 3].filter((d) => degrees.has(d));
+  if (asked.every((d) => layers[d - 1] !== null)) return { only: asked.flatMap((d) => layers[d - 1]!) };
+  return { except: [1, 2, 3].filter((d) => !degrees.has(d)).flatMap((d) => layers[d - 1] ?? []) };
 }
 
 /**
  * Search (DOMAIN.md 10): words of name, handle and headline, typo-tolerant, ranked by degree then
  * match quality (then id, so cursors are stable). The search_words indexes find the candidates and
- * their match quality; the best SEARCH_CANDIDATES (the viewer's connections first) are ranked by
+ * their match quality; the best SEARCH_CANDIDATES (by degree as far as the graph gives the layers) are ranked by
  * the policy's searchMatch on the member's own words; a headline's words count only for viewers
  * within its profileVisibility (in the query for `everyone` and `connections`; `network` is decided
  * here, with the degree).
@@ -232,13 +238,20 @@ export async function search(
   if (words.length > SEARCH_WORDS) throw badRequest(`q: at most ${SEARCH_WORDS} different words`, { field: 'q' });
   if (words.length === 0) return { items: [], nextCursor: null };
   const connections = deps.graph.connectionsOf(viewer.id);
-  const second = deps.graph.secondDegreeIds(viewer.id, SEARCH_SECOND_DEGREE);
-  const query = searchCandidates(words, viewer.id, connections, second, searchScope(degrees, connections, second));
+  // the 2nd and 3rd degree are not needed when only connections are asked for
+  const reach =
+    degrees !== null && degrees.size === 1 && degrees.has(1) ? { second: [], third: [] } : deps.graph.reachIds(viewer.id, SEARCH_REACH, SEARCH_WALK_EDGES);
+  const layers: SearchLayers = [connections, reach.second, reach.third];
+  const query = searchCandidates(words, viewer.id, layers, searchScope(degrees, layers));
   // Candidates with just what the rule needs (the full records only for the page shown).
   const candidates = await db.transaction(async (tx) => {
     // words two letters off share few trigrams with the query: a low threshold, levenshtein decides;
     // common words give some 100,000 rows to group: room to do it in memory
-    await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true)`);
+    // and a plan made for this query's id lists (custom: a list passed as a value is hashed once,
+    // where a generic plan would compare each candidate with every id of it)
+    await tx.execute(
+      sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)`,
+    );
     return rowsOf(await tx.execute(query)) as { id: number; name: string; handle: string; headline: string; visibility: string }[];
   });
   const ranked: { id: number; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];

@@ -94,7 +94,8 @@ export async function follow(u: Uow, viewer: MemberRecord, handle: string): Prom
   const visible = existsFor(u.deps, viewer.id, m) ? m : null;
   // The pair's rows first, as a block takes them: the facts below then read a block that committed
   // meanwhile (a follow racing the block was written after it and outlived it; found by a member).
-  if (visible && visible.id !== viewer.id) await lockMembers(u.tx, [viewer.id, visible.id]);
+  // The followee's row is shared: a popular page's followers do not wait for each other.
+  if (visible && visible.id !== viewer.id) await lockMembers(u.tx, [viewer.id, visible.id], { shared: visible.id });
   const { facts } = await gatherFacts(u.deps, u.tx, viewer, m && m.id === viewer.id ? m : visible, u.now);
   enforce(decideFollow(facts, u.now, u.deps.policy), u.now);
   if (!visible) throw refusal(recipientUnavailable(), u.now);

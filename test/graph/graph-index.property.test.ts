@@ -115,9 +115,13 @@ function checkAll(g: GraphIndex, m: Model, ids: number[], k: number, pageLimit: 
     same(g.connectionsOf(v), m.connectionsOf(v), `(${v}) g.connectionsOf(v)`);
     same(g.connectionCount(v), m.neighbors(v).length, `(${v}) g.connectionCount(v)`);
     same(g.secondDegreeSize(v), m.secondDegreeSize(v), `(${v}) g.secondDegreeSize(v)`);
-    const second = m.secondDegreeIds(v);
-    same(g.secondDegreeIds(v, second.length)?.sort((a, b) => a - b) ?? null, second, `(${v}) g.secondDegreeIds(v, all)`);
-    if (second.length > 0) same(g.secondDegreeIds(v, second.length - 1), null, `(${v}) g.secondDegreeIds(v, fewer)`);
+    const [second, third] = [m.layer(v, 2), m.layer(v, 3)];
+    const sorted = (ids: number[] | null) => ids?.sort((a, b) => a - b) ?? null;
+    const all = Math.max(second.length, third.length);
+    const reach = g.reachIds(v, all);
+    same([sorted(reach.second), sorted(reach.third)], [second, third], `(${v}) g.reachIds(v, all)`);
+    if (third.length > second.length) same(g.reachIds(v, all - 1).third, null, `(${v}) g.reachIds(v, fewer).third`);
+    if (second.length > 0) same(g.reachIds(v, all, 0), { second: null, third: null }, `(${v}) g.reachIds(v, all, no edges)`);
     const exclude = (id: number) => id % excludeMod === 0;
     same(g.suggestions(v, { limit: 3, exclude }), m.suggestions(v, exclude).slice(0, 3), `(${v}) g.suggestions(v, { limit: 3, exclude })`);
     same(g.suggestions(v, { limit: 100 }), m.suggestions(v), `(${v}) g.suggestions(v, { limit: 100 })`);

@@ -117,11 +117,12 @@ export class Model {
     return out;
   }
   secondDegreeSize(v: number): number {
-    return this.secondDegreeIds(v).length;
+    return this.layer(v, 2).length;
   }
-  secondDegreeIds(v: number): number[] {
+  /** The members at distance exactly `d` (ascending ids). */
+  layer(v: number, d: number): number[] {
     return [...this.bfs(v)]
-      .filter(([, d]) => d === 2)
+      .filter(([, x]) => x === d)
       .map(([id]) => id)
       .sort((a, b) => a - b);
   }

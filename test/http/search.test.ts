@@ -80,7 +80,7 @@ describe(`search (${storageKind})`, () => {
     expect(handles(r)[0]).toBe('charlie01002');
   });
 
-  it('a 2nd-degree match ranks before 1,001 better out-of-network matches, and the degree filter finds it (a member)', async () => {
+  it('2nd- and 3rd-degree matches rank before 1,001 better out-of-network matches, and the degree filter finds them (a member)', async () => {
     const zed = await signUp(h, 'second_z', { name: 'Zedekiah Second' }); // "zed" by prefix only: the fillers' word is "zed" itself
     await connect(h, people.dee_j!, zed); // 2nd degree to the searcher
     await insertMembers(
@@ -92,6 +92,14 @@ describe(`search (${storageKind})`, () => {
     expect(r.items[0].degree).toBe(2);
     expect(handles(await find('zed', '&degree=2'))).toEqual([zed.handle]);
     expect(handles(await find('zed', '&degree=1'))).toEqual([]);
+    expect(handles(await find('zed', '&degree=1,2'))).toEqual([zed.handle]);
+    expect(handles(await find('zed', '&degree=2,3'))).toEqual([zed.handle]);
+    // a 3rd-degree match: found by degree=3 (the query leaves the 1st and 2nd degree out), not by 1,2
+    const third = await signUp(h, 'third_z', { name: 'Zedd Third' });
+    await connect(h, zed, third);
+    expect(handles(await find('zed', '&degree=3'))).toEqual([third.handle]);
+    expect(handles(await find('zed', '&degree=1,2'))).toEqual([zed.handle]);
+    expect(handles(await find('zed', '&limit=2'))).toEqual([zed.handle, third.handle]);
   });
 
   it('more than eight different words is 400 naming q, not a query cut to eight', async () => {
