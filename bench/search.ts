@@ -21,7 +21,7 @@ import { resolvePolicy, searchWords } from '../src/policy/index.js';
 import type { Deps } from '../src/services/context.js';
 import { loadGraph } from '../src/services/graph.js';
 import { memberById } from '../src/services/members.js';
-import { search, searchCandidates, type SearchLayers } from '../src/services/profiles.js';
+import { search, searchCandidates, SEARCH_SETTINGS, type SearchLayers } from '../src/services/profiles.js';
 import { openStore, rowsOf, type Store } from '../src/store/db.js';
 import { systemClock } from '../src/util/clock.js';
 import { loadConfig } from '../src/config.js';
@@ -245,7 +245,7 @@ async function main() {
           const { q } = qs.find((x) => x.kind === kind)!;
           const words = [...new Set(searchWords(q))];
           const plan = await db.transaction(async (tx) => {
-            await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true)`);
+            await tx.execute(SEARCH_SETTINGS);
             return rowsOf(await tx.execute(sql`explain (analyze, buffers) ${searchCandidates(words, viewer.id, layersOf(viewer.id))}`));
           });
           console.log(`--- ${kind}: ${q}\n${plan.map((r) => Object.values(r)[0]).join('\n')}`);
@@ -281,7 +281,7 @@ async function main() {
         const layers = layersOf(viewer.id);
         const candidates = await timeIt(kind, (q) =>
           db.transaction(async (tx) => {
-            await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true)`);
+            await tx.execute(SEARCH_SETTINGS);
             return rowsOf(await tx.execute(searchCandidates([...new Set(searchWords(q))].slice(0, 8), viewer.id, layers))).length;
           }),
         );

@@ -165,6 +165,16 @@ export interface SearchScope {
 /** The viewer's members by degree: [1st, 2nd, 3rd]; a layer the graph did not give is null. */
 export type SearchLayers = [number[], number[] | null, number[] | null];
 
+/**
+ * The candidate query's settings, for its transaction: words two letters off share few trigrams with
+ * the query (a low threshold, levenshtein decides); common words give some 100,000 rows to group
+ * (room to do it in memory); a plan made for this query's id lists (custom: a list passed as a value
+ * is hashed once, where a generic plan compares each candidate with every id of it: the candidate
+ * query of headline words took 36-43 against 21-26 ms a query in bench:search, 4,000 2nd-degree ids).
+ */
+export const SEARCH_SETTINGS = sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true),
+  set_config('plan_cache_mode', 'force_custom_plan', true)`;
+
 const idArray = (ids: number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /**
@@ -245,13 +255,7 @@ export async function search(
   const query = searchCandidates(words, viewer.id, layers, searchScope(degrees, layers));
   // Candidates with just what the rule needs (the full records only for the page shown).
   const candidates = await db.transaction(async (tx) => {
-    // words two letters off share few trigrams with the query: a low threshold, levenshtein decides;
-    // common words give some 100,000 rows to group: room to do it in memory
-    // and a plan made for this query's id lists (custom: a list passed as a value is hashed once,
-    // where a generic plan would compare each candidate with every id of it)
-    await tx.execute(
-      sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true), set_config('plan_cache_mode', 'force_custom_plan', true)`,
-    );
+    await tx.execute(SEARCH_SETTINGS);
     return rowsOf(await tx.execute(query)) as { id: number; name: string; handle: string; headline: string; visibility: string }[];
   });
   const ranked: { id: number; degree: 1 | 2 | 3 | null; rank: number; quality: number }[] = [];
