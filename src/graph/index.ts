@@ -670,33 +670,12 @@ export class GraphIndex {
    */
   reachIds(viewer: number, cap: number, edges = Infinity): { second: number[] | null; third: number[] | null } {
     const S: number[] = [];
-    const v = this.lookup(viewer);
-    let budget = this.eachSecond(viewer, (y) => S.length < cap && S.push(y) > 0, edges);
-    if (budget < 0) return { second: null, third: null };
-    const second = S.map((y) => this.idOf[y]);
-    if (v < 0 || this.flags[v] !== 0) return { second, third: [] };
-    const C = this.conn;
+    const left = this.eachSecond(viewer, (y) => S.length < cap && S.push(y) > 0, edges);
+    if (left < 0) return { second: null, third: null };
     // layer 3: the unmet members next to a 2nd-degree one (the marks of eachSecond's walk still hold)
-    const ban = this.blocks.get(v);
-    const mark = this.mark!;
-    const ep = this.epoch;
     const third: number[] = [];
-    for (const y of S) {
-      C.span(y);
-      if ((budget -= C.e - C.s) < 0) return { second, third: null };
-      const arr = C.arr;
-      for (let q = C.s; q < C.e; q++) {
-        const z = arr[q];
-        if (mark[z] !== ep) {
-          mark[z] = ep;
-          if (this.visible(z, ban)) {
-            if (third.length >= cap) return { second, third: null };
-            third.push(this.idOf[z]);
-          }
-        }
-      }
-    }
-    return { second, third };
+    const whole = this.nextLayer(S, 0, S.length, this.blocks.get(this.lookup(viewer)), left, (z) => third.length < cap && third.push(this.idOf[z]) > 0);
+    return { second: S.map((y) => this.idOf[y]), third: whole < 0 ? null : third };
   }
 
   /**
@@ -718,9 +697,20 @@ export class GraphIndex {
     const ve = C.e;
     mark[v] = ep;
     for (let p = vs; p < ve; p++) mark[vArr[p]] = ep;
-    let budget = edges - (ve - vs);
-    for (let p = vs; p < ve; p++) {
-      const x = vArr[p];
+    return this.nextLayer(vArr, vs, ve, ban, edges - (ve - vs), fn);
+  }
+
+  /**
+   * One step of a walk whose marks (the current epoch) hold the members met so far: calls `fn` with
+   * each visible, unmet connection of the visible members `from[start..end)`, marking it, until `fn`
+   * answers false. Answers the edges left of `budget`, or -1 when `fn` stopped it or it would walk more.
+   */
+  private nextLayer(from: ArrayLike<number>, start: number, end: number, ban: Ban, budget: number, fn: (y: number) => boolean): number {
+    const mark = this.mark!;
+    const ep = this.epoch;
+    const C = this.conn;
+    for (let p = start; p < end; p++) {
+      const x = from[p];
       if (!this.visible(x, ban)) continue;
       C.span(x);
       const arr = C.arr;
