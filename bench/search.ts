@@ -21,7 +21,7 @@ import { resolvePolicy, searchWords } from '../src/policy/index.js';
 import type { Deps } from '../src/services/context.js';
 import { loadGraph } from '../src/services/graph.js';
 import { memberById } from '../src/services/members.js';
-import { search, searchCandidates, SEARCH_SETTINGS, type SearchLayers } from '../src/services/profiles.js';
+import { search, searchCandidates, searchLayers, SEARCH_SETTINGS } from '../src/services/profiles.js';
 import { openStore, rowsOf, type Store } from '../src/store/db.js';
 import { systemClock } from '../src/util/clock.js';
 import { loadConfig } from '../src/config.js';
@@ -230,11 +230,6 @@ async function main() {
       console.log(`${size}: members ${loadS.toFixed(0)} s, words ${wordsS.toFixed(0)} s, indexes ${indexS.toFixed(0)} s`);
       const { graph } = await loadGraph(db);
       const deps: Deps = { store, policy: resolvePolicy({}), clock: systemClock, graph };
-      // the viewer's members by degree, as search passes them to its query
-      const layersOf = (id: number): SearchLayers => {
-        const reach = graph.reachIds(id, 20_000, 500_000);
-        return [graph.connectionsOf(id), reach.second, reach.third];
-      };
       // the load writes members only (no handle lookup rows): the viewer by its row
       const [first] = rowsOf(await db.execute(sql`select id from members where handle = 'u1'`));
       const viewer = (await memberById(db, Number(first.id)))!;
@@ -246,7 +241,7 @@ async function main() {
           const words = [...new Set(searchWords(q))];
           const plan = await db.transaction(async (tx) => {
             await tx.execute(SEARCH_SETTINGS);
-            return rowsOf(await tx.execute(sql`explain (analyze, buffers) ${searchCandidates(words, viewer.id, layersOf(viewer.id))}`));
+            return rowsOf(await tx.execute(sql`explain (analyze, buffers) ${searchCandidates(words, viewer.id, searchLayers(graph, viewer.id, null))}`));
           });
           console.log(`--- ${kind}: ${q}\n${plan.map((r) => Object.values(r)[0]).join('\n')}`);
         }
@@ -278,7 +273,7 @@ async function main() {
       for (const kind of KINDS) {
         const words = await timeIt(kind, async (q) => (await search(deps, db, viewer, q, null, now, { limit: 20 })).items.length);
         const prefix = await timeIt(kind, prefixSearch);
-        const layers = layersOf(viewer.id);
+        const layers = searchLayers(graph, viewer.id, null);
         const candidates = await timeIt(kind, (q) =>
           db.transaction(async (tx) => {
             await tx.execute(SEARCH_SETTINGS);

@@ -175,6 +175,13 @@ export type SearchLayers = [number[], number[] | null, number[] | null];
 export const SEARCH_SETTINGS = sql`select set_config('pg_trgm.word_similarity_threshold', '0.3', true), set_config('work_mem', '64MB', true),
   set_config('plan_cache_mode', 'force_custom_plan', true)`;
 
+/** The viewer's members by degree as search ranks them (the 2nd and 3rd are not needed when only connections are asked for). Exported for bench/search.ts. */
+export function searchLayers(graph: Deps['graph'], viewerId: number, degrees: Set<number> | null): SearchLayers {
+  const reach =
+    degrees !== null && degrees.size === 1 && degrees.has(1) ? { second: [], third: [] } : graph.reachIds(viewerId, SEARCH_REACH, SEARCH_WALK_EDGES);
+  return [graph.connectionsOf(viewerId), reach.second, reach.third];
+}
+
 const idArray = (ids: number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /**
@@ -247,11 +254,7 @@ export async function search(
   const words = [...new Set(searchWords(q))];
   if (words.length > SEARCH_WORDS) throw badRequest(`q: at most ${SEARCH_WORDS} different words`, { field: 'q' });
   if (words.length === 0) return { items: [], nextCursor: null };
-  const connections = deps.graph.connectionsOf(viewer.id);
-  // the 2nd and 3rd degree are not needed when only connections are asked for
-  const reach =
-    degrees !== null && degrees.size === 1 && degrees.has(1) ? { second: [], third: [] } : deps.graph.reachIds(viewer.id, SEARCH_REACH, SEARCH_WALK_EDGES);
-  const layers: SearchLayers = [connections, reach.second, reach.third];
+  const layers = searchLayers(deps.graph, viewer.id, degrees);
   const query = searchCandidates(words, viewer.id, layers, searchScope(degrees, layers));
   // Candidates with just what the rule needs (the full records only for the page shown).
   const candidates = await db.transaction(async (tx) => {

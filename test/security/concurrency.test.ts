@@ -19,6 +19,7 @@ async function rows<T = Record<string, unknown>>(q: ReturnType<typeof sql>): Pro
 }
 
 const statuses = (rs: { status: number }[]) => rs.map((r) => r.status).sort();
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   h = await harness({ policy: { connectionCap: 3 } });
@@ -199,7 +200,6 @@ describe('races', () => {
     for (let round = 0; round < ROUNDS * 2; round++) {
       const a = await signUp(h);
       const b = await signUp(h);
-      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const [blockRes, ...followed] = await Promise.all([
         h.call('POST', '/v1/blocks', { token: b.token, body: { handle: a.handle } }),
         ...[0, 1, 2].map((ms) => pause(ms + (round % 3)).then(() => h.call('POST', '/v1/follows', { token: a.token, body: { handle: b.handle } }))),
@@ -220,7 +220,6 @@ describe('races', () => {
       const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
       await connect(h, a, b);
       await connect(h, b, c);
-      const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const [removed, asked] = await Promise.all([
         round % 2 === 0
           ? h.call('DELETE', `/v1/connections/${a.handle}`, { token: b.token })
