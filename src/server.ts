@@ -102,6 +102,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const app = await buildApp({ config, deps, logger: opts.logger ?? false });
   early.logger = app.log;
   const metrics = (app as unknown as { metrics: Metrics }).metrics;
+  deps.onRetry = (code) => metrics.retries.inc({ code });
   if (opts.processMetrics) metrics.enableProcessMetrics();
   metrics.watchRuntime({
     pool: () => store.poolStats(),

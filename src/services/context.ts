@@ -23,6 +23,8 @@ export interface Deps {
   graph: GraphIndex;
   /** Called after each commit with the events that transaction wrote. */
   onCommit?: EventSink;
+  /** Called when a unit of work is run again after PostgreSQL refused it (40001 serialization failure, 40P01 deadlock). */
+  onRetry?: (code: string) => void;
   /** The read model's bounds (src/services/cache.ts; LIAISON_CACHE_MEMBERS, LIAISON_CACHE_TTL_MS). */
   cache?: { maxEntries?: number; ttlMs?: number };
 }

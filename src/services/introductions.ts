@@ -23,6 +23,7 @@ import type { Deps } from './context.js';
 import { enforce } from './decisions.js';
 import { AppError, notFound, Refusal } from './errors.js';
 import { askStateOf, gatherFacts, loadViewerAsks, toMemberFacts } from './facts.js';
+import { lockPair } from './conversations/index.js';
 import { lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
 import { deliverIntroduction } from './messaging.js';
 import { notify } from './notifications.js';
@@ -159,12 +160,20 @@ async function otherVias(
  * Asks sit with their asker (asker_id: on Citus the asker's shard, which a lock must name): found by
  * id first (a deliberate multi-shard read on Citus), then locked through the asker.
  */
-async function askForVia(u: Uow, via: MemberRecord, id: number) {
+async function askForVia(u: Uow, via: MemberRecord, id: number, opts: { lockPeople?: boolean } = {}) {
   const [found] = await u.tx
-    .select({ askerId: introductions.askerId })
+    .select({ askerId: introductions.askerId, targetId: introductions.targetId })
     .from(introductions)
     .where(and(eq(introductions.id, id), eq(introductions.viaId, via.id)));
   if (!found) throw notFound('no such introduction');
+  // A forward sends a message from the asker to the target: it takes that pair's lock and the three
+  // members' rows first, in the order a send, a removal and an ask take theirs, and the ask's row
+  // after them. (It took the ask's row first, and a removal of the asker's connection, holding the
+  // members' rows and waiting for the ask's, deadlocked with it: 11 times in 12 raced rounds.)
+  if (opts.lockPeople) {
+    await lockPair(u.tx, found.askerId, found.targetId);
+    await lockMembers(u.tx, [found.askerId, via.id, found.targetId]);
+  }
   const [row] = await u.tx
     .select()
     .from(introductions)
@@ -182,7 +191,7 @@ async function askForVia(u: Uow, via: MemberRecord, id: number) {
 /** B forwards A's ask: C gets a message request from A on channel `introduction`, showing B and both notes. */
 export async function forwardIntroduction(u: Uow, via: MemberRecord, id: number, noteIn?: string | null): Promise<ApiIntroduction> {
   const { deps, tx, now } = u;
-  const { row, asker, target, people } = await askForVia(u, via, id);
+  const { row, asker, target, people } = await askForVia(u, via, id, { lockPeople: true });
   const note = noteOf(noteIn);
   const { facts } = await gatherFacts(deps, tx, via, target, now);
   const d: Decision = decideIntroductionForward(

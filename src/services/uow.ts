@@ -144,7 +144,10 @@ export async function transact<T>(deps: Deps, fn: (u: Uow) => Promise<T>, now: D
       return result;
     } catch (e) {
       const code = pgCode(e);
-      if (code && RETRYABLE.has(code) && attempt < 5) continue;
+      if (code && RETRYABLE.has(code) && attempt < 5) {
+        deps.onRetry?.(code);
+        continue;
+      }
       throw e;
     }
   }

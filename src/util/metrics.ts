@@ -29,6 +29,12 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly retries = new Counter({
+    name: 'liaison_transaction_retries_total',
+    help: 'Units of work run again after PostgreSQL refused them, by SQLSTATE (40001 serialization failure, 40P01 deadlock)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   readonly diskFull = new Counter({
     name: 'liaison_attachment_disk_full_total',
     help: 'Uploads answered 507 because the attachment storage was full',

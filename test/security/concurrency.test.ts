@@ -234,6 +234,33 @@ describe('races', () => {
     }
   });
 
+  it("a forward racing the removal of the asker's connection: no deadlock between them (locks in one order), the ask forwarded or lapsed", async () => {
+    const retries = async () => {
+      const text = (await h.call('GET', '/metrics')).text;
+      return [...text.matchAll(/^liaison_transaction_retries_total\{code="40P01"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const before = await retries();
+    for (let round = 0; round < ROUNDS * 3; round++) {
+      const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+      await connect(h, a, b);
+      await connect(h, b, c);
+      const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
+      expect(ask.status, ask.text).toBe(201);
+      const [removed, forwarded] = await Promise.all([
+        round % 2 === 0
+          ? h.call('DELETE', `/v1/connections/${b.handle}`, { token: a.token })
+          : h.call('DELETE', `/v1/connections/${a.handle}`, { token: b.token }),
+        pause(round % 3).then(() => h.call('POST', `/v1/introductions/${ask.body.id}/forward`, { token: b.token, body: {} })),
+      ]);
+      expect(removed.status, removed.text).toBe(204);
+      expect([200, 409], forwarded.text).toContain(forwarded.status);
+      const open = await rows(sql`select id from introductions where asker_id = ${Number(a.member.id)} and status = 'asked'`);
+      expect(open, 'an open ask through a removed connection').toEqual([]);
+      tick('forward_vs_removal');
+    }
+    expect(await retries(), 'deadlocks between a forward and a removal').toBe(before);
+  });
+
   it('every data invariant holds after the races', async () => {
     expect(await invariantViolations(h)).toEqual([]);
   });
