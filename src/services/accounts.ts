@@ -346,6 +346,36 @@ export async function changeStatus(u: Uow, memberId: number, action: Lifecycle):
   return changed;
 }
 
+/**
+ * Pages nobody runs, closed (DOMAIN.md 1: closing removes one's adminship at once, and a page
+ * nobody runs would take requests no one can read). A closure closes the pages its member ran
+ * alone (changeStatus); pages left open by closures before that (or by a restored backup of those
+ * days) are closed here, by housekeeping, each in its own unit of work with its row locked and its
+ * admins read again under the lock. At most `limit` a pass. Answers how many were closed.
+ */
+export async function closeOrphanedPages(deps: Deps, limit = 100): Promise<number> {
+  const nobodyRuns = sql`not exists (select 1 from page_admins pa where pa.page_id = ${members.id})`;
+  const found = await deps.store.db
+    .select({ id: members.id })
+    .from(members)
+    .where(and(eq(members.kind, 'page'), ne(members.status, 'closed'), nobodyRuns))
+    .limit(limit);
+  let closed = 0;
+  for (const { id } of found)
+    closed += await transact(deps, async (u) => {
+      await lockMembers(u.tx, [id]);
+      const [page] = await u.tx
+        .select({ id: members.id })
+        .from(members)
+        .where(and(eq(members.id, id), ne(members.status, 'closed'), nobodyRuns));
+      if (!page) return 0;
+      await u.tx.delete(pageAdminInvitations).where(eq(pageAdminInvitations.pageId, id));
+      await setStatus(u, (await memberById(u.tx, id))!, 'closed');
+      return 1;
+    });
+  return closed;
+}
+
 /** Writes a member's new status with its search words, detaches a closed member (relations.ts), and tells every instance. */
 async function setStatus(u: Uow, m: MemberRecord, next: MemberRecord['status']): Promise<MemberRecord> {
   await u.tx.update(members).set({ status: next }).where(eq(members.id, m.id));

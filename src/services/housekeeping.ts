@@ -1,6 +1,7 @@
 /**
  * Housekeeping without a cron (issue 15): expired Idempotency-Key rows (24 hours), sessions idle
- * longer than the policy's sessionIdleDays, uploads never attached to a message (a day), and on
+ * longer than the policy's sessionIdleDays, uploads never attached to a message (a day), pages
+ * nobody runs any more (closed), and on
  * PGlite the planner's statistics of tables that grew (src/store/statistics.ts). It runs
  * on a timer of the server and opportunistically (an upload asks for it), at most once per
  * `everyMs` of the injected clock, one run at a time; a failed run is logged and retried next time.
@@ -12,6 +13,7 @@ import type { Deps } from './context.js';
 import { purgeUnattached } from './uploads.js';
 import { purgeNotifications } from './notifications.js';
 import { analyzeGrown } from '../store/statistics.js';
+import { closeOrphanedPages } from './accounts.js';
 
 /** Idempotency-Key rows live this long (src/http/idempotency.ts). */
 export const KEY_TTL_MS = DAY_MS;
@@ -23,6 +25,8 @@ export interface HousekeepingReport {
   files: number;
   /** notification groups older than notificationRetentionDays */
   notifications: number;
+  /** pages nobody runs, closed (accounts.ts closeOrphanedPages) */
+  pages: number;
   /** tables analyzed again (PGlite: no autovacuum there) */
   analyzed: string[];
 }
@@ -63,8 +67,9 @@ export class Housekeeper {
       .returning({ id: sessions.id });
     const uploads = await purgeUnattached(this.deps, this.attachmentsDir, now);
     const notifications = await purgeNotifications(this.deps, now);
+    const pages = await closeOrphanedPages(this.deps);
     const analyzed = this.deps.store.kind === 'pglite' ? await analyzeGrown(db) : [];
-    return { idempotencyKeys: keys.length, sessions: idle.length, attachments: uploads.rows, files: uploads.files, notifications, analyzed };
+    return { idempotencyKeys: keys.length, sessions: idle.length, attachments: uploads.rows, files: uploads.files, notifications, pages, analyzed };
   }
 
   /** Starts a pass when the clock moved `everyMs` since the last one and none is running; never waits. */

@@ -151,4 +151,20 @@ describe(`messaging: pages (${storageKind})`, () => {
     expect((await send(h, customer, 'duo_shop', 'hello')).status).toBe(201);
     expect((await folder(h, duoB, 'requests', 'duo_shop')).length).toBe(1);
   });
+
+  it('a page nobody runs (left open by account closures before they closed its pages too) is closed by housekeeping; a page with an admin stays', async () => {
+    const [owner, other, customer] = [await signUp(h), await signUp(h), await signUp(h)];
+    const orphan = await makePage(h, 'orphan_shop', [owner]);
+    await makePage(h, 'kept_shop', [other]);
+    // what a closure did before pages closed with their last admin: the adminship went, the page stayed
+    await h.inst.store.db.execute(sql`delete from page_admins where page_id = ${Number(orphan.id)}`);
+    expect((await send(h, customer, 'orphan_shop', 'anyone there?')).status).toBe(201);
+    const report = await h.inst.housekeeper.runOnce();
+    expect(report.pages).toBe(1);
+    const r = await send(h, customer, 'orphan_shop', 'hello?');
+    expect([r.status, r.body.error?.code]).toEqual([404, 'recipient_unavailable']);
+    expect((await h.call('GET', '/v1/members/orphan_shop', { token: customer.token })).status).toBe(404);
+    expect((await send(h, customer, 'kept_shop', 'hello')).status).toBe(201);
+    expect((await h.inst.housekeeper.runOnce()).pages).toBe(0);
+  });
 });
