@@ -10,7 +10,7 @@ import type { Runner } from '../store/db.js';
 import { groupMembers, groupRequests, groups } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, conflict, notFound } from './errors.js';
-import { memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { lockAndRead, lockSelf, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 
@@ -23,8 +23,9 @@ function personOnly(viewer: MemberRecord): void {
   if (viewer.kind !== 'person') throw new AppError(403, 'forbidden', 'pages do not join groups');
 }
 
-async function groupRow(db: Runner, id: number) {
-  const [g] = await db.select().from(groups).where(eq(groups.id, id));
+async function groupRow(db: Runner, id: number, lock?: 'share') {
+  const q = db.select().from(groups).where(eq(groups.id, id));
+  const [g] = lock ? await q.for(lock) : await q;
   if (!g) throw notFound('no such group');
   return g;
 }
@@ -55,24 +56,45 @@ async function require(db: Runner, groupId: number, memberId: number, action: 'm
   return place;
 }
 
-async function addMember(u: Uow, groupId: number, memberId: number, admin = false): Promise<boolean> {
-  await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, memberId)));
+/**
+ * `fromRequest`: the member's request must still be there (it is taken in the same statement as it
+ * is read, under its row lock): a request withdrawn, or dropped by a closure, while an admin
+ * approved it is not approved after all (both answered 204, and the member was in: found by a reviewer).
+ */
+async function addMember(u: Uow, groupId: number, memberId: number, admin = false, fromRequest = false): Promise<boolean> {
+  if (fromRequest) {
+    // the member's row (shared) as a closure takes it: a closure committing meanwhile is waited for,
+    // and one committed is seen (its member is not let in)
+    const m = (await lockAndRead(u.tx, [memberId], { shared: memberId })).get(memberId);
+    if (!m || m.status === 'closed') return false;
+  }
+  const taken = await u.tx
+    .delete(groupRequests)
+    .where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, memberId)))
+    .returning({ memberId: groupRequests.memberId });
+  if (fromRequest && taken.length === 0) return false;
   const added = await u.tx.insert(groupMembers).values({ groupId, memberId, admin, joinedAt: u.now }).onConflictDoNothing().returning();
   if (added.length) await u.emit('group.joined', [memberId], { groupId, memberId });
   return added.length > 0;
 }
 
-export async function createGroup(u: Uow, viewer: MemberRecord, name: string, joinPolicy: JoinPolicy = 'open'): Promise<ApiGroup> {
-  personOnly(viewer);
+export async function createGroup(u: Uow, caller: MemberRecord, name: string, joinPolicy: JoinPolicy = 'open'): Promise<ApiGroup> {
+  personOnly(caller);
+  const viewer = await lockSelf(u.tx, caller);
   const [g] = await u.tx.insert(groups).values({ name, joinPolicy, createdBy: viewer.id, createdAt: u.now }).returning();
   await addMember(u, g.id, viewer.id, true);
   return { id: String(g.id), name: g.name, joinPolicy: g.joinPolicy };
 }
 
 /** Join: a member at once (open), or a request for the admins (approval). */
-export async function joinGroup(u: Uow, viewer: MemberRecord, groupId: number): Promise<'member' | 'pending'> {
-  personOnly(viewer);
-  const g = await groupRow(u.tx, groupId);
+export async function joinGroup(u: Uow, caller: MemberRecord, groupId: number): Promise<'member' | 'pending'> {
+  personOnly(caller);
+  // The caller's row, then the group's (shared), the order a closure takes them: a closure of the
+  // caller, of the group's last admin, or a switch to open committed meanwhile is seen here (each
+  // raced a join and left a closed member in a group, a group without an admin, or a request
+  // pending in an open group: found by a reviewer).
+  const viewer = await lockSelf(u.tx, caller);
+  const g = await groupRow(u.tx, groupId, 'share');
   if ((await placeOf(u.tx, groupId, viewer.id)).member) return 'member';
   const outcome = joinOutcome(g.joinPolicy);
   if (outcome === 'member') await addMember(u, groupId, viewer.id);
@@ -105,8 +127,8 @@ export async function setJoinPolicy(u: Uow, viewer: MemberRecord, groupId: numbe
   await require(u.tx, groupId, viewer.id, 'manage');
   const [g] = await u.tx.update(groups).set({ joinPolicy }).where(eq(groups.id, groupId)).returning();
   if (joinOutcome(joinPolicy) === 'member') {
-    const pending = await u.tx.select().from(groupRequests).where(eq(groupRequests.groupId, groupId));
-    for (const p of pending) await addMember(u, groupId, p.memberId);
+    const pending = await u.tx.select().from(groupRequests).where(eq(groupRequests.groupId, groupId)).orderBy(asc(groupRequests.memberId));
+    for (const p of pending) await addMember(u, groupId, p.memberId, false, true);
   }
   return { id: String(g.id), name: g.name, joinPolicy: g.joinPolicy };
 }
@@ -146,8 +168,9 @@ export async function answerRequest(u: Uow, viewer: MemberRecord, groupId: numbe
     .from(groupRequests)
     .where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
   if (!req) throw notFound(NO_REQUEST);
-  if (approve) await addMember(u, groupId, m.id);
-  else await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
+  if (approve) {
+    if (!(await addMember(u, groupId, m.id, false, true))) throw notFound(NO_REQUEST);
+  } else await u.tx.delete(groupRequests).where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, m.id)));
 }
 
 /** Admins: remove a member (never the last admin). */

@@ -10,6 +10,7 @@ import { rowDate, selectRows, type Runner } from '../store/db.js';
 import { cacheOf } from './cache.js';
 import { LoadedMember, MEMBER_KINDS, MEMBER_STATUSES, word, type ApiMember, type MemberRecord } from './records.js';
 import type { Deps } from './context.js';
+import { unauthenticated } from './errors.js';
 import { members, settings, subscriptions } from '../store/schema.js';
 
 /** A member's settings: the policy's Settings type and API.md's defaults. */
@@ -271,6 +272,30 @@ export async function lockMembers(db: Runner, ids: number[], opts: { shared?: nu
       .from(members)
       .where(eq(members.id, id))
       .for(id === opts.shared ? 'share' : 'no key update');
+}
+
+/**
+ * lockMembers, then the members as their rows say under those locks. A verb decides on these, not
+ * on the copies it was handed (the caller's from the session, the other's read before the locks): a
+ * closure or a block committed meanwhile is what they show.
+ */
+export async function lockAndRead(db: Runner, ids: number[], opts: { shared?: number } = {}): Promise<Map<number, MemberRecord>> {
+  await lockMembers(db, ids, opts);
+  return membersByIds(db, ids);
+}
+
+/**
+ * The caller's row under its lock, or 401: an account closed meanwhile (in another tab: its sessions
+ * are gone) takes nothing more (DOMAIN.md 1: a closed member holds no place anywhere).
+ */
+export function stillOpen(fresh: MemberRecord | undefined): MemberRecord {
+  if (!fresh || fresh.status === 'closed') throw unauthenticated('the account is closed');
+  return fresh;
+}
+
+/** The caller's own row locked and read again (stillOpen). */
+export async function lockSelf(db: Runner, viewer: MemberRecord): Promise<MemberRecord> {
+  return stillOpen((await lockAndRead(db, [viewer.id])).get(viewer.id));
 }
 
 /** Read-path lookups through the instance's read model (GET requests only; never in a write). */

@@ -6,7 +6,7 @@ import { sql } from '../store/sql.js';
 import { members, pageAdminInvitations, pageAdmins, settings, subscriptions } from '../store/schema.js';
 import type { Runner } from '../store/db.js';
 import { AppError, conflict, notFound } from './errors.js';
-import { lockMembers, memberByHandle, memberById, membersByIds, type MemberRecord } from './members.js';
+import { lockAndRead, lockMembers, lockSelf, memberByHandle, memberById, membersByIds, stillOpen, type MemberRecord } from './members.js';
 import { pgCode, type Uow } from './uow.js';
 import { existsFor } from './hidden.js';
 
@@ -14,8 +14,10 @@ function personOnly(viewer: MemberRecord): void {
   if (viewer.kind !== 'person') throw new AppError(403, 'forbidden', 'only persons may do this', { unlock: [] });
 }
 
-export async function createPage(u: Uow, viewer: MemberRecord, input: { handle: string; name: string; headline?: string }): Promise<MemberRecord> {
-  personOnly(viewer);
+export async function createPage(u: Uow, caller: MemberRecord, input: { handle: string; name: string; headline?: string }): Promise<MemberRecord> {
+  personOnly(caller);
+  // the caller's row locked and read again: a closure committed meanwhile (another tab) gets no page
+  const viewer = await lockSelf(u.tx, caller);
   let id: number;
   try {
     id = await u.tx.transaction(async (sp) => {
@@ -86,9 +88,11 @@ export async function invitePageAdmin(u: Uow, viewer: MemberRecord, pageHandle: 
 /** The caller accepts an invitation to administer the page; 404 when there is none. */
 export async function acceptPageAdmin(u: Uow, viewer: MemberRecord, pageHandle: string) {
   const found = await memberByHandle(u.tx, pageHandle);
-  // the page's row locked, then read again: a page closing with its last admin does not take one in meanwhile
-  if (found) await lockMembers(u.tx, [found.id]);
-  const page = found && (await memberById(u.tx, found.id));
+  // the page's row and the caller's locked, then read again: a page closing with its last admin does
+  // not take one in meanwhile, nor does an account closing in another tab become an admin
+  const fresh = found ? await lockAndRead(u.tx, [found.id, viewer.id]) : null;
+  stillOpen(fresh?.get(viewer.id) ?? viewer);
+  const page = found && fresh!.get(found.id);
   if (!page || page.kind !== 'page' || page.status !== 'active') throw notFound('no invitation to administer this page');
   const gone = await u.tx
     .delete(pageAdminInvitations)

@@ -7,13 +7,13 @@ import { and, asc, eq, gt, inArray, isNull, or, type AnyColumn, type SQL } from 
 import { sql } from '../store/sql.js';
 import { decideBlock } from '../policy/block.js';
 import { decideFollow } from '../policy/follow.js';
-import { blocks, connections, conversations, follows, groupMembers, groupRequests, introductions, invitations, pageAdmins } from '../store/schema.js';
-import type { Runner } from '../store/db.js';
+import { blocks, connections, conversations, follows, groupMembers, groupRequests, groups, introductions, invitations, pageAdmins } from '../store/schema.js';
+import { rowsOf, type Runner } from '../store/db.js';
 import type { Deps } from './context.js';
 import { enforce, refusal } from './decisions.js';
 import { notFound } from './errors.js';
 import { gatherFacts } from './facts.js';
-import { cachedMemberByHandle, lockMembers, memberByHandle, membersByIds, type MemberRecord } from './members.js';
+import { cachedMemberByHandle, lockAndRead, lockMembers, memberByHandle, membersByIds, stillOpen, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
 import { existsFor, unlessHidden } from './hidden.js';
 import { dropNotificationsBetween } from './notifications.js';
@@ -89,13 +89,19 @@ async function dropFollows(u: Uow, x: number, y: number): Promise<void> {
   for (const r of rows) await u.emit('follow.removed', [r.follower], { follower: r.follower, followee: r.followee });
 }
 
-export async function follow(u: Uow, viewer: MemberRecord, handle: string): Promise<MemberRecord> {
-  const m = await memberByHandle(u.tx, handle);
+export async function follow(u: Uow, caller: MemberRecord, handle: string): Promise<MemberRecord> {
+  const found = await memberByHandle(u.tx, handle);
+  let [viewer, m] = [caller, found];
+  // The pair's rows first, as a block and a closure take them, and both members read again under
+  // them: the facts below then read a block that committed meanwhile (a follow racing the block was
+  // written after it and outlived it; found by a member), and a closure of either (a follow racing
+  // it was written for a closed member: found by a reviewer). The followee's row is shared: a
+  // popular page's followers do not wait for each other.
+  if (found && found.id !== caller.id && existsFor(u.deps, caller.id, found)) {
+    const fresh = await lockAndRead(u.tx, [caller.id, found.id], { shared: found.id });
+    [viewer, m] = [stillOpen(fresh.get(caller.id)), fresh.get(found.id) ?? null];
+  }
   const visible = existsFor(u.deps, viewer.id, m) ? m : null;
-  // The pair's rows first, as a block takes them: the facts below then read a block that committed
-  // meanwhile (a follow racing the block was written after it and outlived it; found by a member).
-  // The followee's row is shared: a popular page's followers do not wait for each other.
-  if (visible && visible.id !== viewer.id) await lockMembers(u.tx, [viewer.id, visible.id], { shared: visible.id });
   const { facts } = await gatherFacts(u.deps, u.tx, viewer, m && m.id === viewer.id ? m : visible, u.now);
   enforce(decideFollow(facts, u.now, u.deps.policy), u.now);
   if (!visible) throw refusal(recipientUnavailable(), u.now);
@@ -273,6 +279,12 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
   // Internal: both sides' read models drop the invitation.
   for (const i of expired) await u.emit('invitation.expired', [i.fromId, i.toId], { invitationId: String(i.id) });
   await tx.delete(groupRequests).where(eq(groupRequests.memberId, id));
+  // The member's groups locked, in id order, as the admin verbs, a leave and a join take them: two
+  // admins closing at once, or one closing while the other leaves, each saw the other still there
+  // and the group was left without an admin (found by a reviewer).
+  const mine = rowsOf(
+    await tx.execute(sql`select g.id from ${groups} g where g.id in (select group_id from ${groupMembers} where member_id = ${id}) order by g.id for update`),
+  ).map((r) => Number(r.id));
   // A group whose last admin closes keeps an admin: its longest-standing member (DOMAIN.md 2: the
   // last admin cannot leave; closing is not leaving a group without anyone to run it).
   await tx.execute(sql`
@@ -286,5 +298,16 @@ export async function detachClosedMember(u: Uow, id: number): Promise<void> {
      where gm.group_id = heir.group_id and gm.member_id = heir.member_id`);
   const left = await tx.delete(groupMembers).where(eq(groupMembers.memberId, id)).returning();
   for (const g of left) await u.emit('group.left', [id], { groupId: g.groupId, memberId: id });
+  // A group its last member leaves by closing is gone, with the requests no one is left to answer
+  // (it took joins, and the first to join held a group without an admin: found by a reviewer).
+  if (mine.length) {
+    const empty = rowsOf(
+      await tx.execute(sql`select g.id from ${groups} g where g.id in ${mine} and not exists (select 1 from ${groupMembers} gm where gm.group_id = g.id)`),
+    ).map((r) => Number(r.id));
+    if (empty.length) {
+      await tx.delete(groupRequests).where(inArray(groupRequests.groupId, empty));
+      await tx.delete(groups).where(inArray(groups.id, empty));
+    }
+  }
   await tx.delete(pageAdmins).where(eq(pageAdmins.memberId, id));
 }

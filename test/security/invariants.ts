@@ -15,6 +15,9 @@ const TABLES = [
   'conversation_members',
   'messages',
   'group_members',
+  'group_requests',
+  'groups',
+  'page_admins',
   'introductions',
 ];
 
@@ -97,13 +100,21 @@ async function check(tx: Tx): Promise<string[]> {
      where c.ended_at is null and b.created_at >= c.created_at`,
   );
   await bad(
-    'a closed member holding a connection, a follow, a group or an open invitation',
+    'a closed member holding a connection, a follow, a group, a join request, a page or an open invitation',
     sql`
     select m.id from members m where m.status = 'closed' and (
       exists (select 1 from connections c where m.id in (c.a, c.b))
       or exists (select 1 from follows f where m.id in (f.follower, f.followee))
       or exists (select 1 from group_members g where g.member_id = m.id)
+      or exists (select 1 from group_requests r where r.member_id = m.id)
+      or exists (select 1 from page_admins pa where pa.member_id = m.id)
       or exists (select 1 from invitations i where m.id in (i.from_id, i.to_id) and i.status in ('pending','ignored')))`,
+  );
+  // DOMAIN.md 2: the last admin cannot leave; switching to open approves what is pending
+  await bad('a group with members and no admin', sql`select group_id from group_members group by group_id having count(*) filter (where admin) = 0`);
+  await bad(
+    'a join request pending in an open group',
+    sql`select r.group_id, r.member_id from group_requests r join groups g on g.id = r.group_id where g.join_policy = 'open'`,
   );
   await bad('a request both accepted and pending', sql`select id from conversations where accepted and state = 'request'`);
   return out;
