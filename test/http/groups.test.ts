@@ -104,4 +104,18 @@ describe(`groups (${storageKind})`, () => {
       expect(answers[0]![0]).toBe(404);
     }
   });
+
+  it('a group whose last member closes their account is gone: nobody joins a group without an admin, and its requests go with it (found by a reviewer)', async () => {
+    const [solo, later, asker] = [await signUp(h), await signUp(h), await signUp(h)];
+    const open = await call(solo, 'POST', '/v1/groups', { name: 'Solo open' });
+    const approval = await call(solo, 'POST', '/v1/groups', { name: 'Solo approval', joinPolicy: 'approval' });
+    expect((await call(asker, 'POST', `/v1/groups/${approval.body.id}/members`)).status).toBe(202);
+    expect((await call(solo, 'POST', '/v1/me/close')).status).toBe(200);
+    for (const g of [open, approval]) {
+      const r = await call(later, 'POST', `/v1/groups/${g.body.id}/members`);
+      expect([r.status, r.body.error?.code], r.text).toEqual([404, 'not_found']);
+    }
+    // the asker's request went with the group: withdrawing it finds nothing
+    expect((await call(asker, 'DELETE', `/v1/groups/${approval.body.id}/members/me`)).status).toBe(404);
+  });
 });
