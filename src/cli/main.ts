@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Deps } from '../services/context.js';
 import { exportDocument } from '../services/export.js';
+import { writeDueGrants } from '../services/notifications.js';
 import { loadGraph } from '../services/graph.js';
 import { memberByHandle } from '../services/members.js';
 import { systemClock } from '../util/clock.js';
@@ -160,6 +161,8 @@ async function exportCmd(args: string[]) {
     if (m.status === 'closed') throw new UsageError(`${values.member} is closed: closed accounts are not exported`);
     const { graph } = await loadGraph(store.db);
     const deps: Deps = { store, policy: cfg.policy, clock: systemClock, graph };
+    // the ledger as the balance reads it (the monthly grants due written first, as GET /v1/me/export does)
+    if (m.status === 'active') await writeDueGrants(deps, m);
     const out = values.out ? createWriteStream(values.out) : process.stdout;
     const c = { conversations: 0, messages: 0 };
     await pipeline(Readable.from(exportDocument(deps, store.db, m, new Date(), c)), out);

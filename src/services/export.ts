@@ -4,27 +4,21 @@
  * whatever the size of the history. Members hidden from the exporting member (blocked either way,
  * deactivated, closed) appear as "a former member": their handle and name are not exported.
  */
-import { and, asc, desc, eq, gt, inArray, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Runner } from '../store/db.js';
-import {
-  blocks,
-  connections,
-  conversationMembers,
-  conversations,
-  follows,
-  inmailLedger,
-  introductions,
-  invitations,
-  messages,
-  notifications,
-} from '../store/schema.js';
+import { blocks, connections, conversationMembers, conversations, follows, inmailLedger, introductions, invitations, messages } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { outsideSpans } from '../store/spans.js';
 import { membersByIds, type MemberRecord } from './members.js';
 import { memberFor, SELF, memberAs } from './projection.js';
 import { existsFor } from './hidden.js';
+import { statusFor } from './invitations.js';
+import { exportedAskStatus } from './introductions.js';
+import { listNotifications } from './notifications.js';
 
 const BATCH = 500;
+/** Notification groups in an export at most (newest first). */
+const NOTIFICATIONS = 10_000;
 export const FORMER_MEMBER = { handle: null, name: 'a former member' } as const;
 
 type Who = ReturnType<typeof memberAs> | typeof FORMER_MEMBER;
@@ -128,8 +122,8 @@ export async function* exportDocument(
         id: String(r.id),
         from: w.get(r.fromId),
         to: w.get(r.toId),
-        // the recipient's own answers stay theirs: an ignored invitation reads pending to its sender
-        status: r.status === 'ignored' && r.fromId === me.id ? 'pending' : r.status,
+        // as the API says it: lapsed after 180 days, an ignored one pending to its sender
+        status: statusFor(deps, r, me.id, now),
         note: r.note,
         createdAt: r.createdAt.toISOString(),
       }));
@@ -151,7 +145,7 @@ export async function* exportDocument(
         to: w.get(r.targetId),
         note: r.note,
         forwardNote: r.forwardNote,
-        status: r.askerId === me.id && r.status !== 'forwarded' && r.status !== 'asked' ? 'not_forwarded' : r.status,
+        status: exportedAskStatus(deps, r, me.id, now),
         createdAt: r.createdAt.toISOString(),
       }));
     }),
@@ -262,12 +256,17 @@ export async function* exportDocument(
       if (rows.length < BATCH) return;
     }
   });
-  yield* array(
-    'notifications',
-    once(async () => {
-      const rows = await db.select().from(notifications).where(eq(notifications.memberId, me.id)).orderBy(desc(notifications.seq)).limit(10_000);
-      return rows.map((r) => ({ id: String(r.id), kind: r.kind, count: r.count, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() }));
-    }),
-  );
+  // the notifications as the list shows them (GET /v1/notifications: kept notificationRetentionDays,
+  // those of members hidden from the member left out), newest first, at most NOTIFICATIONS
+  yield* array('notifications', async function* () {
+    let cursor: number | undefined;
+    for (let n = 0; n < NOTIFICATIONS;) {
+      const page = await listNotifications(deps, db, me, { cursor, limit: Math.min(BATCH, NOTIFICATIONS - n) }, now);
+      yield page.items;
+      n += page.items.length;
+      if (page.nextCursor === null) return;
+      cursor = Number(page.nextCursor);
+    }
+  });
   yield '}';
 }

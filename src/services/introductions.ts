@@ -43,6 +43,17 @@ function statusOf(row: Row, now: Date, deps: Deps): ApiIntroduction['status'] {
   return 'not_forwarded';
 }
 
+/**
+ * The status of an ask in its asker's or its introducer's export: the asker's as the API says it
+ * (statusOf: "not forwarded" whatever the reason); the introducer's own answer (declined) or its
+ * lapse (expired, also once 14 days passed unanswered) for them.
+ */
+export function exportedAskStatus(deps: Deps, row: Row, viewerId: number, now: Date): string {
+  const status = statusOf(row, now, deps);
+  if (viewerId === row.askerId || status !== 'not_forwarded') return status;
+  return row.status === 'asked' ? 'expired' : row.status;
+}
+
 function toApi(deps: Deps, row: Row, people: Map<number, MemberRecord>, viewerId: number, now: Date): ApiIntroduction {
   const as = (id: number) => memberFor(deps, viewerId, people.get(id)!, now);
   const out: ApiIntroduction = {

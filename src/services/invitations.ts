@@ -33,7 +33,7 @@ export function expiryCutoff(deps: Deps, now: Date): Date {
 }
 
 /** The status as `viewerId` may see it: an ignored invitation is still pending to its sender; a lapsed one is expired. */
-function statusFor(deps: Deps, row: Row, viewerId: number, now: Date): ApiInvitation['status'] {
+export function statusFor(deps: Deps, row: Row, viewerId: number, now: Date): ApiInvitation['status'] {
   let s = row.status;
   if ((s === 'pending' || s === 'ignored') && invitationExpired(row.createdAt, now, deps.policy)) return 'expired';
   if (s === 'ignored' && row.fromId === viewerId) s = 'pending';

@@ -1,7 +1,9 @@
 /** GET /v1/me/export (API.md): one JSON document of everything the caller owns or took part in. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
-import { connect, reply, send, setTier } from '../helpers/messaging.js';
+import { connect, reply, send, setTier, type User } from '../helpers/messaging.js';
+
+const DAY = 86_400_000;
 
 describe(`export (${storageKind})`, () => {
   let h: Harness;
@@ -96,5 +98,79 @@ describe(`export (${storageKind})`, () => {
     ).not.toContain(req.body.conversation.id);
     expect(doc.text.includes(a.handle), 'nor its sender').toBe(false);
     expect((await exported(a)).text.includes('a cold request')).toBe(true);
+  });
+});
+
+describe(`export over time: what the rest of the API says (${storageKind}; found by a member probe)`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({ now: '2026-03-10T12:00:00Z' });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const exportOf = async (u: User) => JSON.parse((await h.call('GET', '/v1/me/export', { token: u.token })).text);
+
+  it('DOMAIN.md 3: an invitation 181 days old is expired in both exports, as everywhere else', async () => {
+    h.clock.set('2026-03-10T12:00:00Z');
+    const [a, b] = [await signUp(h), await signUp(h)];
+    const inv = await h.call('POST', '/v1/invitations', { token: a.token, body: { to: b.handle } });
+    expect(inv.status).toBe(201);
+    h.clock.advance(181 * DAY);
+    // the API agrees it expired
+    expect((await h.call('GET', '/v1/invitations?direction=sent', { token: a.token })).body.items).toEqual([]);
+    expect((await h.call('POST', `/v1/invitations/${inv.body.id}/accept`, { token: b.token })).status).toBe(409);
+    // the export of either side
+    for (const u of [a, b]) {
+      const doc = await exportOf(u);
+      const row = doc.invitations.find((i: { id: string }) => i.id === inv.body.id);
+      expect(row.status, `export of ${u.handle}`).toBe('expired');
+    }
+  });
+
+  it("DOMAIN.md 11: an ask unanswered for 14 days reads not_forwarded in the asker's export too", async () => {
+    const [a, b, c] = [await signUp(h), await signUp(h), await signUp(h)];
+    await connect(h, a, b);
+    await connect(h, b, c);
+    const ask = await h.call('POST', '/v1/introductions', { token: a.token, body: { to: c.handle, via: b.handle } });
+    expect(ask.status).toBe(201);
+    h.clock.advance(15 * DAY);
+    const listed = (await h.call('GET', '/v1/introductions?role=asked', { token: a.token })).body.items;
+    expect(listed[0].status).toBe('not_forwarded');
+    const doc = await exportOf(a);
+    const row = doc.introductions.find((i: { id: string }) => i.id === ask.body.id);
+    expect(row.status).toBe('not_forwarded');
+  });
+
+  it('DOMAIN.md 1: the exported InMail ledger sums to the balance, with the monthly grants due written first', async () => {
+    h.clock.set('2026-11-10T12:00:00Z');
+    const a = await signUp(h);
+    await setTier(h, a, 'career');
+    h.clock.set('2027-02-02T12:00:00Z'); // grants due on Dec 1, Jan 1, Feb 1 (capped at 15)
+    const doc = await exportOf(a);
+    const sum = doc.inmailLedger.reduce((s: number, e: { credits: number }) => s + e.credits, 0);
+    const me = await h.call('GET', '/v1/me', { token: a.token });
+    expect(me.body.quotas.inmailCredits).toBe(15);
+    expect(sum).toBe(me.body.quotas.inmailCredits);
+  });
+
+  it('DOMAIN.md 9: notifications are kept 90 days in the export too', async () => {
+    h.clock.set('2027-03-10T12:00:00Z');
+    const [a, b] = [await signUp(h), await signUp(h)];
+    await h.call('POST', '/v1/invitations', { token: b.token, body: { to: a.handle } });
+    h.clock.advance(100 * DAY);
+    expect((await h.call('GET', '/v1/notifications', { token: a.token })).body.items).toEqual([]);
+    const doc = await exportOf(a);
+    expect(doc.notifications).toEqual([]);
+  });
+
+  it('DOMAIN.md 9: a notification the list hides (its only actor deactivated since) is not in the export', async () => {
+    h.clock.set('2027-08-10T12:00:00Z');
+    const [a, b] = [await signUp(h), await signUp(h)];
+    await h.call('POST', '/v1/invitations', { token: b.token, body: { to: a.handle } });
+    expect((await h.call('POST', '/v1/me/deactivate', { token: b.token })).status).toBe(200);
+    expect((await h.call('GET', '/v1/notifications', { token: a.token })).body.items).toEqual([]);
+    const doc = await exportOf(a);
+    expect(doc.notifications).toEqual([]);
   });
 });

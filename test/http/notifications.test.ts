@@ -656,3 +656,44 @@ describe.skipIf(!!citusUrl)(`notifications: indexed reads (${storageKind})`, () 
     expect(await unread(h, b)).toMatchObject({ notifications: 2, requests: 1 });
   }, 180_000);
 });
+
+describe(`notifications of monthly grants (${storageKind})`, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({ now: '2026-03-10T12:00:00Z' });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const grants = async (u: User) =>
+    (await h.call('GET', '/v1/notifications', { token: u.token })).body.items
+      .filter((n: { kind: string }) => n.kind === 'credits.granted')
+      .map((n: { createdAt: string; count: number }) => `${n.createdAt.slice(0, 10)} x${n.count}`);
+
+  it('DOMAIN.md 9: monthly grants are notified under their own UTC day, whenever the member next comes (found by a member probe)', async () => {
+    h.clock.set('2026-03-10T12:00:00Z');
+    const [looker, sleeper] = [await signUp(h), await signUp(h)];
+    await setTier(h, looker, 'career');
+    await setTier(h, sleeper, 'career');
+    for (const day of ['2026-04-01T09:00:00Z', '2026-05-01T09:00:00Z']) {
+      h.clock.set(day);
+      await h.call('GET', '/v1/me', { token: looker.token });
+    }
+    h.clock.set('2026-05-20T12:00:00Z');
+    const a = await grants(looker);
+    const b = await grants(sleeper);
+    expect(a).toEqual(['2026-05-01 x1', '2026-04-01 x1', '2026-03-10 x1']);
+    // the same history, the same grants in the ledger: the notifications should not differ
+    expect(b).toEqual(a);
+  });
+
+  it('a monthly grant older than the notifications kept (90 days) is in the ledger but notifies nothing', async () => {
+    h.clock.set('2027-01-10T12:00:00Z');
+    const m = await signUp(h);
+    await setTier(h, m, 'career', '2028-01-01T00:00:00Z');
+    // back on May 20: grants due on Feb 1 and Mar 1 (then the 3 months' cap); notifications are kept from Feb 19
+    h.clock.set('2027-05-20T12:00:00Z');
+    expect(await grants(m)).toEqual(['2027-03-01 x1']);
+    expect((await h.call('GET', '/v1/me', { token: m.token })).body.quotas.inmailCredits).toBe(15);
+  });
+});

@@ -127,6 +127,8 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
 
   route(app, 'getMeExport', async (req, reply) => {
     const m = me(req);
+    // the ledger as the balance reads it: the monthly grants due written first, as GET /v1/me does
+    if (m.status === 'active') await writeDueGrants(deps, m);
     const stamp = deps.clock.now().toISOString().slice(0, 10);
     reply
       .type('application/json; charset=utf-8')
@@ -141,7 +143,7 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
     // The monthly grants due are written first (under the member lock), so the history shows them.
     return transact(deps, async (u) => {
       await lockMembers(u.tx, [m.id]);
-      await ensureGrants(u.tx, m, u.now, deps.policy, (g) => notifyGrant(u, m, g.amount));
+      await ensureGrants(u.tx, m, u.now, deps.policy, (g) => notifyGrant(u, m, g.amount, g.at));
       return creditHistory(u.tx, m.id, p.cursor ?? null, p.limit);
     });
   });
