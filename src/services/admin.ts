@@ -24,7 +24,7 @@ export async function setSubscription(u: Uow, handle: string, tier: Tier, until:
   if (found.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no subscription', { details: { field: 'handle' } });
   await lockMembers(u.tx, [found.id]);
   const m = (await memberById(u.tx, found.id))!;
-  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy, (g) => notifyGrant(u, m, g.amount, g.at));
+  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy, (g) => notifyGrant(u, m, g.amount));
   const after: TierHolder = { kind: 'person', tier, tierUntil: until };
   const grant = tierChangeGrant(m, after, u.now, u.deps.policy);
   const [old] = await u.tx.select().from(subscriptions).where(eq(subscriptions.memberId, m.id));
@@ -44,7 +44,7 @@ export async function addPurchasedCredits(u: Uow, handle: string, credits: numbe
   if (found.kind !== 'person') throw new AppError(400, 'invalid_request', 'pages have no InMail credits', { details: { field: 'handle' } });
   await lockMembers(u.tx, [found.id]);
   const m = (await memberById(u.tx, found.id))!;
-  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy, (g) => notifyGrant(u, m, g.amount, g.at));
+  const pools = await ensureGrants(u.tx, m, u.now, u.deps.policy, (g) => notifyGrant(u, m, g.amount));
   await purchaseCredits(u.tx, m.id, credits, note, u.now);
   await notifyGrant(u, m, credits);
   return { balance: pools.tier + pools.purchased + credits };

@@ -601,7 +601,7 @@ async function deliver(
 
   if (channel === 'inmail' && decision.cost) {
     await u.flush(); // the spend names the message
-    const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount, g.at));
+    const pools = await ensureGrants(tx, sender, now, policy, (g) => notifyGrant(u, sender, g.amount));
     if ((await spendCredit(tx, sender, pools, message.id, now, decision.cost.inmailCredits)) === null) throw refusal(deny('no_inmail_credits'), now);
   }
   if (read.conv.inmailFromOther) {
@@ -610,7 +610,7 @@ async function deliver(
     // member). The InMail's sender's monthly grants due are written
     // before their refund: a grant is capped on the balance before it, which a refund written first
     // would have raised (a credit lost: found by a reviewer).
-    await ensureGrants(tx, rcpt, now, policy, (g) => notifyGrant(u, rcpt, g.amount, g.at));
+    await ensureGrants(tx, rcpt, now, policy, (g) => notifyGrant(u, rcpt, g.amount));
     await refundOnReply(tx, conv.id, sender.id, now, policy);
   }
   if (toNonConnection && !sender.bulkFlagged && !intro) {

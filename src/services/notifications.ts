@@ -97,11 +97,6 @@ export interface NotifyInput {
   credits?: number;
   /** a message request: the folder it landed in for the recipient (null: they ignored it) */
   requestFolder?: 'requests' | 'filtered' | 'inbox' | null;
-  /**
-   * When the event happened, if not now: a monthly grant written when the member next comes (on a
-   * later day) is dated its 1st, grouped under that day and kept from it (DOMAIN.md 9).
-   */
-  at?: Date;
 }
 
 /**
@@ -120,17 +115,13 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
     ...(n.requestFolder !== undefined ? { requestFolder: n.requestFolder } : {}),
   };
   if (!notifies(kind, facts)) return null;
-  const at = n.at ?? u.now;
-  const cutoff = notificationRetentionCutoff(u.now, u.deps.policy);
-  // an event older than the notifications kept is not notified at all
-  if (at <= cutoff) return null;
-  const key = notificationGroupKey(kind, { conversationId: n.conversationId ?? null, pageId: n.page?.id ?? null }, at);
+  const key = notificationGroupKey(kind, { conversationId: n.conversationId ?? null, pageId: n.page?.id ?? null }, u.now);
   const actorId = actor?.id ?? null;
   // A group past retention that housekeeping has not deleted yet is gone already for the member:
   // this event opens a new one, not the old group again with its old events (found by a reviewer).
   const expired = rowsOf(
     await u.tx.execute(sql`delete from notifications where member_id = ${recipient.id} and kind = ${kind} and group_key = ${key}
-      and updated_at <= ${cutoff} returning id`),
+      and updated_at <= ${notificationRetentionCutoff(u.now, u.deps.policy)} returning id`),
   );
   await dropActors(
     u.tx,
@@ -141,10 +132,9 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
     await u.tx.execute(sql`
       insert into notifications as nt (member_id, kind, group_key, conversation_id, invitation_id, page_id, count, credits, seq, created_at, updated_at)
       values (${recipient.id}, ${kind}, ${key}, ${n.conversationId ?? null}, ${n.invitationId ?? null}, ${n.page?.id ?? null},
-              1, ${n.credits ?? 0}, nextval('notifications_seq'), ${at}, ${at})
+              1, ${n.credits ?? 0}, nextval('notifications_seq'), ${u.now}, ${u.now})
       on conflict (member_id, kind, group_key) do update
-        set count = nt.count + 1, credits = nt.credits + excluded.credits, seq = excluded.seq,
-            updated_at = greatest(nt.updated_at, excluded.updated_at),
+        set count = nt.count + 1, credits = nt.credits + excluded.credits, seq = excluded.seq, updated_at = excluded.updated_at,
             conversation_id = coalesce(excluded.conversation_id, nt.conversation_id),
             invitation_id = coalesce(excluded.invitation_id, nt.invitation_id),
             page_id = coalesce(excluded.page_id, nt.page_id)
@@ -155,8 +145,8 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
     const [a] = rowsOf(
       await u.tx.execute(sql`
         insert into notification_actors as na (member_id, notification_id, actor_id, count, seq, at)
-        values (${recipient.id}, ${g.id}, ${actorId}, 1, ${g.seq}, ${at})
-        on conflict (member_id, notification_id, actor_id) do update set count = na.count + 1, seq = excluded.seq, at = greatest(na.at, excluded.at)
+        values (${recipient.id}, ${g.id}, ${actorId}, 1, ${g.seq}, ${u.now})
+        on conflict (member_id, notification_id, actor_id) do update set count = na.count + 1, seq = excluded.seq, at = excluded.at
         returning na.count`),
     );
     actorCount = Number(a.count);
@@ -184,8 +174,8 @@ export async function notify(u: Uow, n: NotifyInput): Promise<ApiNotification | 
   if (others.length) for (const [id, m] of await membersByIds(u.tx, others)) people.set(id, m);
   if (n.page) people.set(n.page.id, n.page);
   const visible: Visible = ACTORLESS.has(kind)
-    ? { count: row.count, at: row.updatedAt, seq: row.seq, top: [] }
-    : { count: actorCount + othersCount, at: row.updatedAt, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
+    ? { count: row.count, at: u.now, seq: row.seq, top: [] }
+    : { count: actorCount + othersCount, at: u.now, seq: row.seq, top: [...(actorId !== null ? [actorId] : []), ...others] };
   let view = shape(u.deps, recipient.id, row, visible, 0, people, people, u.now);
   if (!view) return null;
   view = { ...view, read: false };
@@ -678,8 +668,8 @@ export async function purgeNotifications(deps: Deps, now: Date): Promise<number>
 }
 
 /** InMail credits granted to a member (a tier's grant, a monthly grant, a purchase): credits.granted, grouped by UTC day. */
-export async function notifyGrant(u: Uow, member: MemberRecord, credits: number, at?: Date): Promise<void> {
-  if (credits > 0) await notify(u, { recipient: member, kind: 'credits.granted', actor: null, credits, ...(at ? { at } : {}) });
+export async function notifyGrant(u: Uow, member: MemberRecord, credits: number): Promise<void> {
+  if (credits > 0) await notify(u, { recipient: member, kind: 'credits.granted', actor: null, credits });
 }
 
 /**
@@ -692,6 +682,6 @@ export async function writeDueGrants(deps: Deps, member: MemberRecord): Promise<
   await transact(deps, async (u) => {
     await lockMembers(u.tx, [member.id]);
     const fresh = (await memberById(u.tx, member.id)) ?? member;
-    await ensureGrants(u.tx, fresh, u.now, deps.policy, (g) => notifyGrant(u, fresh, g.amount, g.at));
+    await ensureGrants(u.tx, fresh, u.now, deps.policy, (g) => notifyGrant(u, fresh, g.amount));
   });
 }

@@ -143,7 +143,7 @@ export function accountRoutes(app: TypedApp, ctx: RouteContext): void {
     // The monthly grants due are written first (under the member lock), so the history shows them.
     return transact(deps, async (u) => {
       await lockMembers(u.tx, [m.id]);
-      await ensureGrants(u.tx, m, u.now, deps.policy, (g) => notifyGrant(u, m, g.amount, g.at));
+      await ensureGrants(u.tx, m, u.now, deps.policy, (g) => notifyGrant(u, m, g.amount));
       return creditHistory(u.tx, m.id, p.cursor ?? null, p.limit);
     });
   });
