@@ -57,6 +57,18 @@ export async function* exportDocument(
     for await (const batch of batches()) for (const item of batch) yield (n++ ? ',' : '') + JSON.stringify(item);
     yield ']';
   }
+  /**
+   * The members of a graph list (connections, following, followers) since when, as the lists show
+   * them: members hidden from the member left out (listed as "a former member", a deactivated
+   * connection differed from a closed one, whose rows are gone: found by a member probe).
+   */
+  const listed = async <R extends { createdAt: Date }>(rows: R[], otherOf: (r: R) => number) => {
+    const w = await who(rows.map(otherOf));
+    return rows.flatMap((r) => {
+      const member = w.get(otherOf(r));
+      return member === undefined || member === FORMER_MEMBER ? [] : [{ member, since: r.createdAt.toISOString() }];
+    });
+  };
   const once = <T>(items: () => Promise<T[]>) =>
     async function* () {
       yield await items();
@@ -73,24 +85,21 @@ export async function* exportDocument(
         .select()
         .from(connections)
         .where(or(eq(connections.a, me.id), eq(connections.b, me.id)));
-      const w = await who(rows.map((r) => (r.a === me.id ? r.b : r.a)));
-      return rows.map((r) => ({ member: w.get(r.a === me.id ? r.b : r.a), since: r.createdAt.toISOString() }));
+      return listed(rows, (r) => (r.a === me.id ? r.b : r.a));
     }),
   );
   yield* array(
     'following',
     once(async () => {
       const rows = await db.select().from(follows).where(eq(follows.follower, me.id));
-      const w = await who(rows.map((r) => r.followee));
-      return rows.map((r) => ({ member: w.get(r.followee), since: r.createdAt.toISOString() }));
+      return listed(rows, (r) => r.followee);
     }),
   );
   yield* array(
     'followers',
     once(async () => {
       const rows = await db.select().from(follows).where(eq(follows.followee, me.id));
-      const w = await who(rows.map((r) => r.follower));
-      return rows.map((r) => ({ member: w.get(r.follower), since: r.createdAt.toISOString() }));
+      return listed(rows, (r) => r.follower);
     }),
   );
   yield* array(

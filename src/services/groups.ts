@@ -13,6 +13,7 @@ import { AppError, conflict, notFound } from './errors.js';
 import { lockAndRead, lockSelf, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
+import { visiblePage } from './paging.js';
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Group as ApiGroup } from '../contract/index.js';
@@ -210,27 +211,25 @@ export async function listGroupPeople(
 ): Promise<{ items: ApiMember[]; nextCursor: string | null }> {
   await require(db, groupId, viewer.id, which === 'members' ? 'list_members' : 'manage');
   const table = which === 'members' ? groupMembers : groupRequests;
-  const items: ApiMember[] = [];
-  let cursor = page.cursor ?? 0;
-  for (let round = 0; round < 20 && items.length < page.limit; round++) {
-    const rows = await db
-      .select({ id: table.memberId })
-      .from(table)
-      .where(and(eq(table.groupId, groupId), gt(table.memberId, cursor)))
-      .orderBy(asc(table.memberId))
-      .limit(page.limit + 1);
-    const byId = await membersByIds(
-      db,
-      rows.map((r) => r.id),
-    );
-    for (const r of rows) {
-      cursor = r.id;
-      const m = byId.get(r.id);
-      if (!existsFor(deps, viewer.id, m)) continue;
-      items.push(memberFor(deps, viewer.id, m, now));
-      if (items.length === page.limit) return { items, nextCursor: rows.length > page.limit || r !== rows[rows.length - 1] ? String(r.id) : null };
-    }
-    if (rows.length <= page.limit) return { items, nextCursor: null };
-  }
-  return { items, nextCursor: items.length ? String(cursor) : null };
+  return visiblePage(
+    page,
+    (after, n) =>
+      db
+        .select({ id: table.memberId })
+        .from(table)
+        .where(and(eq(table.groupId, groupId), after !== undefined ? gt(table.memberId, after) : undefined))
+        .orderBy(asc(table.memberId))
+        .limit(n),
+    (r) => r.id,
+    async (rows) => {
+      const byId = await membersByIds(
+        db,
+        rows.map((r) => r.id),
+      );
+      return rows.map((r) => {
+        const m = byId.get(r.id);
+        return existsFor(deps, viewer.id, m) ? memberFor(deps, viewer.id, m, now) : undefined;
+      });
+    },
+  );
 }

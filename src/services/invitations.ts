@@ -23,6 +23,7 @@ import { recipientUnavailable } from '../policy/types.js';
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Invitation as ApiInvitation } from '../contract/index.js';
+import { visiblePage } from './paging.js';
 import { existsFor } from './hidden.js';
 export type { ApiInvitation };
 
@@ -229,42 +230,32 @@ export async function listInvitations(
   page: { cursor?: number; limit: number },
 ): Promise<{ items: ApiInvitation[]; nextCursor: string | null }> {
   const cutoff = expiryCutoff(deps, now);
-  const items: ApiInvitation[] = [];
-  let cursor = page.cursor;
-  // Hidden members are filtered after the query, so read in batches until the page is full.
-  for (let round = 0; round < 20 && items.length < page.limit; round++) {
-    const batch = page.limit + 1;
-    const rows = await db
-      .select()
-      .from(invitations)
-      .where(
-        and(
-          direction === 'received'
-            ? and(eq(invitations.toId, viewer.id), eq(invitations.status, 'pending'))
-            : and(eq(invitations.fromId, viewer.id), or(eq(invitations.status, 'pending'), eq(invitations.status, 'ignored'))),
-          sql`${invitations.createdAt} > ${cutoff}`,
-          cursor !== undefined ? lt(invitations.id, cursor) : undefined,
-        ),
-      )
-      .orderBy(desc(invitations.id))
-      .limit(batch);
-    if (rows.length === 0) return { items, nextCursor: null };
-    const ids = rows.map((r) => (direction === 'received' ? r.fromId : r.toId));
-    const byId = await membersByIds(db, [...ids, viewer.id]);
-    for (const r of rows) {
-      cursor = r.id;
-      const otherId = direction === 'received' ? r.fromId : r.toId;
-      const other = byId.get(otherId) ?? null;
-      if (!existsFor(deps, viewer.id, other)) continue;
-      const from = direction === 'received' ? other : viewer;
-      const to = direction === 'received' ? viewer : other;
-      items.push(toApiInvitation(deps, r, from, to, viewer.id, now));
-      if (items.length === page.limit) {
-        const more = rows.length === batch || r !== rows[rows.length - 1];
-        return { items, nextCursor: more ? String(r.id) : null };
-      }
-    }
-    if (rows.length < batch) return { items, nextCursor: null };
-  }
-  return { items, nextCursor: cursor !== undefined && items.length > 0 ? String(cursor) : null };
+  return visiblePage(
+    page,
+    (after, n) =>
+      db
+        .select()
+        .from(invitations)
+        .where(
+          and(
+            direction === 'received'
+              ? and(eq(invitations.toId, viewer.id), eq(invitations.status, 'pending'))
+              : and(eq(invitations.fromId, viewer.id), or(eq(invitations.status, 'pending'), eq(invitations.status, 'ignored'))),
+            sql`${invitations.createdAt} > ${cutoff}`,
+            after !== undefined ? lt(invitations.id, after) : undefined,
+          ),
+        )
+        .orderBy(desc(invitations.id))
+        .limit(n),
+    (r) => r.id,
+    async (rows) => {
+      const otherOf = (r: Row) => (direction === 'received' ? r.fromId : r.toId);
+      const byId = await membersByIds(db, rows.map(otherOf));
+      return rows.map((r) => {
+        const other = byId.get(otherOf(r)) ?? null;
+        if (!existsFor(deps, viewer.id, other)) return undefined;
+        return direction === 'received' ? toApiInvitation(deps, r, other, viewer, viewer.id, now) : toApiInvitation(deps, r, viewer, other, viewer.id, now);
+      });
+    },
+  );
 }

@@ -44,6 +44,7 @@ export const ACTORS_SHOWN = 3;
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Notification as ApiNotification } from '../contract/index.js';
+import { visiblePage } from './paging.js';
 import { existsFor } from './hidden.js';
 export type { ApiNotification };
 
@@ -530,27 +531,16 @@ export async function listNotifications(
 ): Promise<{ items: ApiNotification[]; nextCursor: string | null }> {
   const cutoff = notificationRetentionCutoff(now, deps.policy);
   const mark = await readMark(db, viewer.id);
-  const items: ApiNotification[] = [];
-  let cursor = page.cursor;
-  // Groups left with no visible actor are skipped, so read in batches until the page is full.
-  for (let round = 0; round < 20; round++) {
-    const batch = page.limit + 1;
-    const rows = rowsOf(await db.execute(groupsPageSql(viewer.id, cutoff, cursor, batch))).map(groupFromRow);
-    const shaped = await shapeGroups(deps, db, viewer.id, rows, mark, now);
-    const byId = new Map(shaped.map((n) => [n.id, n]));
-    for (const r of rows) {
-      cursor = r.seq;
-      const n = byId.get(String(r.id));
-      if (!n) continue;
-      items.push(n);
-      if (items.length === page.limit) {
-        const more = rows.length === batch || r !== rows[rows.length - 1];
-        return { items, nextCursor: more ? String(r.seq) : null };
-      }
-    }
-    if (rows.length < batch) return { items, nextCursor: null };
-  }
-  return { items, nextCursor: cursor !== undefined && items.length > 0 ? String(cursor) : null };
+  // groups left with no visible actor are left out (visiblePage reads on until the page is full)
+  return visiblePage(
+    page,
+    async (after, n) => rowsOf(await db.execute(groupsPageSql(viewer.id, cutoff, after, n))).map(groupFromRow),
+    (r) => r.seq,
+    async (rows) => {
+      const byId = new Map((await shapeGroups(deps, db, viewer.id, rows, mark, now)).map((n) => [n.id, n]));
+      return rows.map((r) => byId.get(String(r.id)));
+    },
+  );
 }
 
 /**

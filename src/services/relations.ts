@@ -15,6 +15,7 @@ import { notFound } from './errors.js';
 import { gatherFacts } from './facts.js';
 import { cachedMemberByHandle, lockAndRead, lockMembers, memberByHandle, membersByIds, stillOpen, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
+import { visiblePage } from './paging.js';
 import { existsFor, unlessHidden } from './hidden.js';
 import { dropNotificationsBetween } from './notifications.js';
 import { recipientUnavailable } from '../policy/types.js';
@@ -123,16 +124,25 @@ export async function followsOf(
 ): Promise<{ members: MemberRecord[]; nextCursor: string | null }> {
   const mine = direction === 'following' ? follows.follower : follows.followee;
   const other = direction === 'following' ? follows.followee : follows.follower;
-  const rows = await db
-    .select({ id: other })
-    .from(follows)
-    .where(and(eq(mine, viewer.id), page.cursor !== undefined ? gt(other, page.cursor) : undefined))
-    .orderBy(asc(other))
-    .limit(page.limit + 1);
-  const ids = rows.slice(0, page.limit).map((r) => r.id);
-  const byId = await membersByIds(db, ids);
-  const members = ids.map((id) => unlessHidden(deps, viewer.id, byId.get(id) ?? null)).filter((m): m is MemberRecord => m !== null);
-  return { members, nextCursor: rows.length > page.limit ? String(ids[ids.length - 1]) : null };
+  const { items, nextCursor } = await visiblePage(
+    page,
+    (after, n) =>
+      db
+        .select({ id: other })
+        .from(follows)
+        .where(and(eq(mine, viewer.id), after !== undefined ? gt(other, after) : undefined))
+        .orderBy(asc(other))
+        .limit(n),
+    (r) => r.id,
+    async (rows) => {
+      const byId = await membersByIds(
+        db,
+        rows.map((r) => r.id),
+      );
+      return rows.map((r) => unlessHidden(deps, viewer.id, byId.get(r.id) ?? null) ?? undefined);
+    },
+  );
+  return { members: items, nextCursor };
 }
 
 export async function unfollow(u: Uow, viewer: MemberRecord, handle: string): Promise<void> {
