@@ -136,7 +136,22 @@ export async function login(deps: Deps, loginName: string, password: string) {
   }
   const ok = await argonVerify(cred.passwordHash, password).catch(() => false);
   if (!ok || m.status === 'closed') throw unauthenticated('wrong login or password');
-  return transact(deps, async (u) => ({ member: m, token: await openSession(u.tx, m.id, u.now) }));
+  return transact(deps, async (u) => {
+    // What was verified, read again under the member's lock: a password change or a closure that
+    // committed meanwhile refuses the sign-in, and one that comes after ends its session (a sign-in
+    // with the old password outlived a change, one racing a closure stored a session for a closed
+    // member: found by a reviewer).
+    const fresh = await credentialsUnder(u.tx, m.id, cred.passwordHash);
+    if (!fresh || fresh.status === 'closed') throw unauthenticated('wrong login or password');
+    return { member: fresh, token: await openSession(u.tx, m.id, u.now) };
+  });
+}
+
+/** The member under their row's lock, if their password hash is still `verified` (undefined otherwise). */
+async function credentialsUnder(tx: Runner, memberId: number, verified: string): Promise<MemberRecord | undefined> {
+  await lockMembers(tx, [memberId]);
+  const [cred] = await tx.select({ passwordHash: credentials.passwordHash }).from(credentials).where(eq(credentials.memberId, memberId));
+  return cred?.passwordHash === verified ? ((await memberById(tx, memberId)) ?? undefined) : undefined;
 }
 
 export async function logout(deps: Deps, token: string): Promise<void> {
@@ -264,7 +279,10 @@ export async function changePassword(deps: Deps, member: MemberRecord, keepSessi
   if (!ok) throw new AppError(403, 'wrong_password', 'the current password is not right', { unlock: [] });
   const passwordHash = await hashPassword(next);
   await transact(deps, async (u) => {
-    await lockMembers(u.tx, [member.id]);
+    // the password verified is still the member's (two changes at once: the second was checked
+    // against the password the first replaced, and both ended every other session: a reviewer)
+    if (!(await credentialsUnder(u.tx, member.id, cred.passwordHash)))
+      throw new AppError(403, 'wrong_password', 'the current password is not right', { unlock: [] });
     await u.tx.update(credentials).set({ passwordHash, updatedAt: u.now }).where(eq(credentials.memberId, member.id));
     const ended = await u.tx
       .delete(sessions)

@@ -61,6 +61,7 @@ import { lockMembers, memberByHandle, memberById, membersFromJson, membersJsonCo
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 import { unlessHidden } from './hidden.js';
+import { isPageAdmin } from './pages.js';
 
 export interface SendInput {
   body: string;
@@ -351,6 +352,9 @@ async function deliver(
   if (actor.author.id !== sender.id) {
     const author = read.people.get(actor.author.id);
     if (!author || author.restricted) throw refusal(deny('sender_restricted'), u.now);
+    // still one of the page's admins, under the page's row lock (a removal takes it): an admin
+    // removed while writing as the page wrote after the removal (found by a reviewer)
+    if (!(await isPageAdmin(tx, sender.id, author.id))) throw new AppError(404, 'not_found', 'no such page');
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
   // Introduction paths only matter to explain a denial (they are unlocks): decided without them

@@ -163,6 +163,9 @@ export async function block(u: Uow, viewer: MemberRecord, handle: string): Promi
   if (!m || m.status !== 'active' || (m.id !== viewer.id && deps.graph.hasBlocked(m.id, viewer.id))) throw notFound('no such member');
   await lockMembers(tx, [viewer.id, m.id]);
   const { facts } = await gatherFacts(deps, tx, viewer, m, now);
+  // a block that committed meanwhile (the same request twice at once) is the same block: idempotent
+  // as above, not the unknown member's 404 (found by a reviewer)
+  if (facts.relationship.blockedByViewer) return m;
   enforce(decideBlock(facts, now, deps.policy), now);
   await tx
     .insert(blocks)

@@ -9,42 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { makeGroup, type User } from '../helpers/messaging.js';
 import { invariantViolations } from './invariants.js';
+import { any as anyRow, pause, rounds as runRounds } from './races.js';
 
-const ROUNDS = Number(process.env.LIAISON_RACE_ROUNDS ?? 10);
 let h: Harness;
 const tally = new Map<string, string>();
 let seq = 0;
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const idOf = (u: User) => Number(u.member.id);
 const close = (u: User) => h.call('POST', '/v1/me/close', { token: u.token });
-/** Whether the query finds a row. */
-async function any(q: ReturnType<typeof sql>): Promise<boolean> {
-  return ((await h.inst.store.db.execute(q)) as unknown as { rows: unknown[] }).rows.length > 0;
-}
-const deadlocks = async () => {
-  const text = (await h.call('GET', '/metrics')).text;
-  return [...text.matchAll(/^liaison_transaction_retries_total\{code="40P01"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
-};
-
-/**
- * `round` ROUNDS times (each on fresh members; `i` varies the pause between the two requests): it
- * answers the statuses it saw and whether the rule broke. None may break it, and no deadlock may be
- * retried meanwhile.
- */
-async function rounds(name: string, rule: string, round: (i: number) => Promise<{ statuses: number[]; broke: boolean }>): Promise<void> {
-  const before = await deadlocks();
-  let broke = 0;
-  const seen: string[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const r = await round(i);
-    seen.push(r.statuses.join('/'));
-    if (r.broke || r.statuses.some((s) => s >= 500)) broke++;
-  }
-  const locked = (await deadlocks()) - before;
-  tally.set(name, `${broke}/${ROUNDS} broke "${rule}", ${locked} deadlocks, statuses ${seen.join(',')}`);
-  expect([broke, locked], `rounds that broke "${rule}", deadlocks`).toEqual([0, 0]);
-}
+const any = (q: ReturnType<typeof sql>) => anyRow(h, q);
+const rounds = (name: string, rule: string, round: (i: number) => Promise<{ statuses: number[]; broke: boolean }>) => runRounds(h, tally, name, rule, round);
 
 /** Whether the group has members and no admin (DOMAIN.md 2: the last admin cannot leave). */
 const adminless = (gid: number | string) =>

@@ -13,7 +13,7 @@ import { selectRows, type Runner } from '../../store/db.js';
 import { conversationMembers, conversations, messages } from '../../store/schema.js';
 import { isPageAdmin } from '../pages.js';
 import { badRequest, notFound } from '../errors.js';
-import { memberByHandle, type MemberRecord } from '../members.js';
+import { lockMembers, memberByHandle, type MemberRecord } from '../members.js';
 import type { Message as ApiMessage, Conversation as ApiConversation } from '../../contract/index.js';
 export type { ApiMessage, ApiConversation };
 
@@ -76,7 +76,12 @@ export async function conversationFor(
   db: Runner,
   id: number,
   memberId: number,
-  opts: { forUpdate?: boolean } = {},
+  /**
+   * forUpdate: the pair's lock, then the conversation's row. lockPeople: with both members' rows
+   * between them, the order a block and a removal take theirs (a report, which locks the reported
+   * member's row, took it after the conversation's and deadlocked with them: found by a reviewer).
+   */
+  opts: { forUpdate?: boolean; lockPeople?: boolean } = {},
 ): Promise<{ conv: ConvRow; mine: MemberSide; theirs: MemberSide | null }> {
   const [peek] = await db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
   // A thread a block ended is gone for both, for good (DOMAIN.md 6).
@@ -84,6 +89,7 @@ export async function conversationFor(
   let conv = peek;
   if (opts.forUpdate) {
     await lockPair(db, peek.starterId, peek.recipientId);
+    if (opts.lockPeople) await lockMembers(db, [peek.starterId, peek.recipientId]);
     [conv] = await db.select().from(conversations).where(eq(conversations.id, id)).for('no key update');
     if (!conv || conv.endedAt !== null || (conv.starterId !== memberId && conv.recipientId !== memberId)) throw notFound('no such conversation');
   }

@@ -36,7 +36,7 @@ export type ReportReason = 'spam' | 'harassment' | 'other';
  */
 export async function reportConversation(u: Uow, actor: Actor, id: number, reason: ReportReason): Promise<ApiConversation> {
   const me = actor.member.id;
-  const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true });
+  const { conv } = await conversationFor(u.tx, id, me, { forUpdate: true, lockPeople: true });
   const reported = otherOf(conv, me);
   const [wrote] = rowsOf(
     await u.tx.execute(sql`select exists (select 1 from ${messages} m where m.conversation_id = ${id} and m.sender_id = ${reported}
