@@ -10,10 +10,10 @@ import type { Runner } from '../store/db.js';
 import { groupMembers, groupRequests, groups } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, conflict, notFound } from './errors.js';
-import { lockAndRead, lockSelf, memberByHandle, membersByIds, type ApiMember, type MemberRecord } from './members.js';
+import { lockAndRead, lockSelf, memberByHandle, type ApiMember, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
-import { visiblePage } from './paging.js';
+import { memberIdPage } from './paging.js';
 
 /** API.md shapes: the contract's types (src/contract), under the names the services use. */
 import type { Group as ApiGroup } from '../contract/index.js';
@@ -211,7 +211,10 @@ export async function listGroupPeople(
 ): Promise<{ items: ApiMember[]; nextCursor: string | null }> {
   await require(db, groupId, viewer.id, which === 'members' ? 'list_members' : 'manage');
   const table = which === 'members' ? groupMembers : groupRequests;
-  return visiblePage(
+  return memberIdPage(
+    deps,
+    db,
+    viewer.id,
     page,
     (after, n) =>
       db
@@ -220,16 +223,6 @@ export async function listGroupPeople(
         .where(and(eq(table.groupId, groupId), after !== undefined ? gt(table.memberId, after) : undefined))
         .orderBy(asc(table.memberId))
         .limit(n),
-    (r) => r.id,
-    async (rows) => {
-      const byId = await membersByIds(
-        db,
-        rows.map((r) => r.id),
-      );
-      return rows.map((r) => {
-        const m = byId.get(r.id);
-        return existsFor(deps, viewer.id, m) ? memberFor(deps, viewer.id, m, now) : undefined;
-      });
-    },
+    (m) => memberFor(deps, viewer.id, m, now),
   );
 }

@@ -7,6 +7,10 @@
  * naming them or an empty next page, and differently by the reason they were hidden: a deactivated
  * member, a block and a closure could be told apart; found by a member probe.)
  */
+import type { Runner } from '../store/db.js';
+import type { Deps } from './context.js';
+import { existsFor } from './hidden.js';
+import { membersByIds, type MemberRecord } from './members.js';
 
 /** How many batches a page reads at most; past them the cursor names the last row read, and the client reads on. */
 export const PAGE_ROUNDS = 20;
@@ -35,4 +39,30 @@ export async function visiblePage<R, T>(
     after = keyOf(rows[rows.length - 1]);
   }
   return { items: found.map((f) => f.item), nextCursor: after === undefined ? null : String(after) };
+}
+
+/** visiblePage for a list of members by id, ascending: each as `shape` makes them, those hidden from the viewer left out. */
+export function memberIdPage<T>(
+  deps: Deps,
+  db: Runner,
+  viewerId: number,
+  page: { cursor?: number; limit: number },
+  read: (after: number | undefined, n: number) => Promise<{ id: number }[]>,
+  shape: (m: MemberRecord) => T,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  return visiblePage(
+    page,
+    read,
+    (r) => r.id,
+    async (rows) => {
+      const byId = await membersByIds(
+        db,
+        rows.map((r) => r.id),
+      );
+      return rows.map((r) => {
+        const m = byId.get(r.id);
+        return existsFor(deps, viewerId, m) ? shape(m) : undefined;
+      });
+    },
+  );
 }

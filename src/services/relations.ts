@@ -15,8 +15,8 @@ import { notFound } from './errors.js';
 import { gatherFacts } from './facts.js';
 import { cachedMemberByHandle, lockAndRead, lockMembers, memberByHandle, membersByIds, stillOpen, type MemberRecord } from './members.js';
 import type { Uow } from './uow.js';
-import { visiblePage } from './paging.js';
-import { existsFor, unlessHidden } from './hidden.js';
+import { memberIdPage } from './paging.js';
+import { existsFor } from './hidden.js';
 import { dropNotificationsBetween } from './notifications.js';
 import { recipientUnavailable } from '../policy/types.js';
 
@@ -124,7 +124,10 @@ export async function followsOf(
 ): Promise<{ members: MemberRecord[]; nextCursor: string | null }> {
   const mine = direction === 'following' ? follows.follower : follows.followee;
   const other = direction === 'following' ? follows.followee : follows.follower;
-  const { items, nextCursor } = await visiblePage(
+  const { items, nextCursor } = await memberIdPage(
+    deps,
+    db,
+    viewer.id,
     page,
     (after, n) =>
       db
@@ -133,14 +136,7 @@ export async function followsOf(
         .where(and(eq(mine, viewer.id), after !== undefined ? gt(other, after) : undefined))
         .orderBy(asc(other))
         .limit(n),
-    (r) => r.id,
-    async (rows) => {
-      const byId = await membersByIds(
-        db,
-        rows.map((r) => r.id),
-      );
-      return rows.map((r) => unlessHidden(deps, viewer.id, byId.get(r.id) ?? null) ?? undefined);
-    },
+    (m) => m,
   );
   return { members: items, nextCursor };
 }
