@@ -10,7 +10,7 @@ import type { Runner } from '../store/db.js';
 import { groupMembers, groupRequests, groups } from '../store/schema.js';
 import type { Deps } from './context.js';
 import { AppError, conflict, notFound } from './errors.js';
-import { lockAndRead, lockSelf, memberByHandle, type ApiMember, type MemberRecord } from './members.js';
+import { lockSelf, memberByHandle, type ApiMember, type MemberRecord } from './members.js';
 import { memberFor } from './projection.js';
 import type { Uow } from './uow.js';
 import { memberIdPage } from './paging.js';
@@ -60,15 +60,12 @@ async function require(db: Runner, groupId: number, memberId: number, action: 'm
 /**
  * `fromRequest`: the member's request must still be there (it is taken in the same statement as it
  * is read, under its row lock): a request withdrawn, or dropped by a closure, while an admin
- * approved it is not approved after all (both answered 204, and the member was in: found by a reviewer).
+ * approved it is not approved after all (both answered 204, and the member was in: found by a
+ * reviewer). The request's row lock is what orders an approval and a closure (which deletes the
+ * member's requests before their places): not the member's row, which a join takes before the
+ * group's while an approval holds the group's (a lock cycle a reviewer found).
  */
 async function addMember(u: Uow, groupId: number, memberId: number, admin = false, fromRequest = false): Promise<boolean> {
-  if (fromRequest) {
-    // the member's row (shared) as a closure takes it: a closure committing meanwhile is waited for,
-    // and one committed is seen (its member is not let in)
-    const m = (await lockAndRead(u.tx, [memberId], { shared: memberId })).get(memberId);
-    if (!m || m.status === 'closed') return false;
-  }
   const taken = await u.tx
     .delete(groupRequests)
     .where(and(eq(groupRequests.groupId, groupId), eq(groupRequests.memberId, memberId)))

@@ -150,6 +150,23 @@ describe('group races (DOMAIN.md 2)', () => {
       return { statuses: answers.map((r) => r.status), broke: stuck };
     }));
 
+  it('a member asks to join again (a double tap) while an admin approves or opens the group: one lock order (no deadlock), the member in', () =>
+    rounds('join_again_vs_approve', 'the member is in, without a deadlock', async (i) => {
+      const [admin, a] = [await signUp(h), await signUp(h)];
+      const gid = await groupOf(admin, 'approval');
+      expect((await h.call('POST', `/v1/groups/${gid}/members`, { token: a.token })).status).toBe(202);
+      const answers = await Promise.all([
+        pause(i % 3).then(() => h.call('POST', `/v1/groups/${gid}/members`, { token: a.token })),
+        i % 2 === 0
+          ? h.call('POST', `/v1/groups/${gid}/requests/${a.handle}/approve`, { token: admin.token })
+          : h.call('PATCH', `/v1/groups/${gid}`, { token: admin.token, body: { joinPolicy: 'open' } }),
+      ]);
+      return {
+        statuses: answers.map((r) => r.status),
+        broke: !(await any(sql`select 1 from group_members where group_id = ${Number(gid)} and member_id = ${idOf(a)}`)),
+      };
+    }));
+
   it('a member withdraws their join request while an admin approves it: an acknowledged withdrawal holds', () =>
     rounds('withdraw_vs_approve', 'a 204 withdrawal holds', async (i) => {
       const [admin, a] = [await signUp(h), await signUp(h)];
