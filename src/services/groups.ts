@@ -125,7 +125,7 @@ export async function setJoinPolicy(u: Uow, viewer: MemberRecord, groupId: numbe
   await require(u.tx, groupId, viewer.id, 'manage');
   const [g] = await u.tx.update(groups).set({ joinPolicy }).where(eq(groups.id, groupId)).returning();
   if (joinOutcome(joinPolicy) === 'member') {
-    const pending = await u.tx.select().from(groupRequests).where(eq(groupRequests.groupId, groupId)).orderBy(asc(groupRequests.memberId));
+    const pending = await u.tx.select().from(groupRequests).where(eq(groupRequests.groupId, groupId));
     for (const p of pending) await addMember(u, groupId, p.memberId, false, true);
   }
   return { id: String(g.id), name: g.name, joinPolicy: g.joinPolicy };

@@ -141,34 +141,25 @@ export async function sendInvitation(
 }
 
 /**
- * The viewer's invitation, not yet locked (respond locks it after the members' rows). Invitations
- * sit with their sender (from_id: on Citus, the sender's shard, where a lock must name the row's
- * shard): the recipient's is found by id first (a deliberate multi-shard read on Citus), then read
- * through its sender, which respond's lock names too.
+ * Who the viewer's invitation is between (404 when it is not theirs), read without a lock: respond
+ * locks the members' rows, then the invitation's. Invitations sit with their sender (from_id: on
+ * Citus the sender's shard, which respond's lock names): the recipient's is found by id (a
+ * deliberate multi-shard read on Citus).
  */
-async function invitationFor(u: Uow, id: number, role: 'to' | 'from', viewer: MemberRecord): Promise<Row> {
-  let fromId = viewer.id;
-  if (role === 'to') {
-    const [found] = await u.tx
-      .select({ fromId: invitations.fromId })
-      .from(invitations)
-      .where(and(eq(invitations.id, id), eq(invitations.toId, viewer.id)));
-    if (!found) throw notFound('no such invitation');
-    fromId = found.fromId;
-  }
-  const [row] = await u.tx
-    .select()
+async function invitationPair(u: Uow, id: number, role: 'to' | 'from', viewer: MemberRecord): Promise<{ fromId: number; toId: number }> {
+  const [found] = await u.tx
+    .select({ fromId: invitations.fromId, toId: invitations.toId })
     .from(invitations)
-    .where(and(eq(invitations.id, id), eq(invitations.fromId, fromId), eq(role === 'to' ? invitations.toId : invitations.fromId, viewer.id)));
-  if (!row) throw notFound('no such invitation');
-  return row;
+    .where(and(eq(invitations.id, id), eq(role === 'to' ? invitations.toId : invitations.fromId, viewer.id)));
+  if (!found) throw notFound('no such invitation');
+  return found;
 }
 
 async function respond(u: Uow, viewer: MemberRecord, id: number, action: 'accept' | 'ignore' | 'report' | 'withdraw'): Promise<ApiInvitation> {
   const { deps, tx, now } = u;
   // The members' rows first, then the invitation's: the order a block and a closure take theirs
   // (taking the invitation's first deadlocked with them: 11 to 21 times in 20 raced rounds).
-  const row0 = await invitationFor(u, id, action === 'withdraw' ? 'from' : 'to', viewer);
+  const row0 = await invitationPair(u, id, action === 'withdraw' ? 'from' : 'to', viewer);
   const otherId = row0.fromId === viewer.id ? row0.toId : row0.fromId;
   await lockMembers(tx, [viewer.id, otherId]);
   const byId = and(eq(invitations.id, id), eq(invitations.fromId, row0.fromId));

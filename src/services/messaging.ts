@@ -50,7 +50,7 @@ import {
   type MemberSide,
   type MessageRow,
 } from './conversations/index.js';
-import { AppError, badRequest, Refusal, unauthenticated } from './errors.js';
+import { AppError, badRequest, notFound, Refusal, unauthenticated } from './errors.js';
 import { refusal } from './decisions.js';
 import { countersBump, fromJoins } from './counters.js';
 import { factsFromRows, factsWithoutPair, quotaColumns, relationshipColumns, withIntroductions } from './facts.js';
@@ -354,7 +354,7 @@ async function deliver(
     if (!author || author.restricted) throw refusal(deny('sender_restricted'), u.now);
     // still one of the page's admins, under the page's row lock (a removal takes it): an admin
     // removed while writing as the page wrote after the removal (found by a reviewer)
-    if (!(await isPageAdmin(tx, sender.id, author.id))) throw new AppError(404, 'not_found', 'no such page');
+    if (!(await isPageAdmin(tx, sender.id, author.id))) throw notFound('no such page');
   }
   const wantsInmail = replyTo === null && input.channel === 'inmail';
   // Introduction paths only matter to explain a denial (they are unlocks): decided without them

@@ -91,8 +91,8 @@ export async function acceptPageAdmin(u: Uow, viewer: MemberRecord, pageHandle: 
   // the page's row and the caller's locked, then read again: a page closing with its last admin does
   // not take one in meanwhile, nor does an account closing in another tab become an admin
   const fresh = found ? await lockAndRead(u.tx, [found.id, viewer.id]) : null;
-  stillOpen(fresh?.get(viewer.id) ?? viewer);
-  const page = found && fresh!.get(found.id);
+  if (fresh) stillOpen(fresh.get(viewer.id));
+  const page = found && fresh?.get(found.id);
   if (!page || page.kind !== 'page' || page.status !== 'active') throw notFound('no invitation to administer this page');
   const gone = await u.tx
     .delete(pageAdminInvitations)

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, signUp, storageKind, type Harness } from '../helpers/harness.js';
 import { connect, makeGroup, makePage, type User } from '../helpers/messaging.js';
 import { invariantViolations } from './invariants.js';
-import { any as anyRow, pause, rounds as runRounds } from './races.js';
+import { any as anyRow, pause, ROUNDS, rounds as runRounds } from './races.js';
 
 let h: Harness;
 const tally = new Map<string, string>();
@@ -65,7 +65,7 @@ describe('reports, blocks and pages', () => {
   /** A's message to B, and B's account old enough for B's report to count (reportMinAccountAgeDays). */
   async function reportable(connected: boolean): Promise<{ a: User; b: User; conv: string }[]> {
     const out: { a: User; b: User; conv: string }[] = [];
-    for (let i = 0; i < Number(process.env.LIAISON_RACE_ROUNDS ?? 10); i++) {
+    for (let i = 0; i < ROUNDS; i++) {
       const [a, b] = [await signUp(h), await signUp(h)];
       // connected, or sharing a group (the group channel: a request between strangers)
       if (connected) await connect(h, a, b);
